@@ -62,6 +62,8 @@ export interface ProviderErrorOptions extends FortitudeErrorOptions {
   status?: number;
   /** Server-requested wait before retrying, from `retry-after` / `x-ratelimit-reset-*`. */
   retryAfterMs?: number;
+  /** Overrides the derived code, e.g. `rate_limited` when Fortitude's own limiter refused the call. */
+  code?: ErrorCode;
 }
 
 export class ProviderError extends FortitudeError {
@@ -71,7 +73,7 @@ export class ProviderError extends FortitudeError {
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: ProviderErrorOptions) {
-    super(options.errorClass === 'circuit_open' ? 'provider_unavailable' : 'provider_error', message, {
+    super(options.code ?? (options.errorClass === 'circuit_open' ? 'provider_unavailable' : 'provider_error'), message, {
       ...options,
       retryable: options.retryable ?? RETRYABLE.has(options.errorClass),
     });

@@ -1,0 +1,145 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config-error.js';
+import { loadConfig, parseConfigText } from './load-config.js';
+import { maskSecrets } from '../../infrastructure/logging/mask-secrets.js';
+
+const seedBlocks = readFileSync(new URL('../../../examples/fortitude.seed.yaml', import.meta.url), 'utf8');
+const brokenDir = new URL('../../../test/fixtures/config/broken/', import.meta.url);
+
+function problemsOf(text: string) {
+  try {
+    parseConfigText(text, { file: 'test.yaml' });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('configuration', () => {
+  it('runs on the seed defaults with no file at all', () => {
+    const config = parseConfigText('');
+    expect(Object.keys(config.providers)).toEqual(['openai', 'claude', 'gemini']);
+    expect(config.providers.claude!.kind).toBe('anthropic');
+    expect(config.providers.claude!.connection_pool.max_connections).toBe(80);
+    expect(config.providers.openai!.rate_limit.burst_allowance).toBe(50);
+    expect(config.selection_strategy.criteria).toEqual({ latency: 0.4, quality: 0.3, cost: 0.2, availability: 0.1 });
+    expect(config.caching.levels.memory.max_size_mb).toBe(512);
+    expect(config.caching.strategies.provider_responses.cache_levels).toEqual(['redis', 'disk']);
+    expect(config.cost_management.budget_controls.actions['95_percent']).toBe('pause_expensive_providers');
+    expect(config.sla_targets.error_rate).toEqual({ op: '<', value: 0.001, unit: '%' });
+    expect(config.performance_targets.throughput).toEqual({ op: '>', value: 1000, unit: 'rps' });
+    expect(config.monitoring.alerts.map((alert) => alert.condition.metric)).toEqual(['api_response_time', 'error_rate', 'api_response_time']);
+    expect(config.load_tests.api_tests.map((test) => test.name)).toEqual(['baseline_performance', 'stress_test', 'spike_test']);
+  });
+
+  it("accepts the seed's YAML blocks pasted into one file, merging the repeated monitoring block", () => {
+    const config = parseConfigText(seedBlocks);
+    expect(config.monitoring.alerts).toHaveLength(3);
+    expect(config.monitoring.dashboards.map((dashboard) => dashboard.name)).toEqual(['Performance Overview', 'Cost Performance']);
+    expect(config.monitoring.generate_report).toBe(true);
+    expect(config.logging.filters[1]).toEqual({ type: 'rate_limit', limit: 100, window: 60, action: 'drop' });
+    expect(config.load_tests.api_tests[0]!.ramp_up).toBe(120);
+    expect(config.sla_targets.api_response_time.p99).toBe(500);
+    expect(config.sla_targets.system_availability).toBeCloseTo(0.999);
+  });
+
+  it('reads durations, percentages and bounds in the forms the seed writes them', () => {
+    const config = parseConfigText(
+      [
+        'sla_targets:',
+        '  api_response_time: { p50: 0.1s, p95: 200ms, p99: 1s }',
+        '  system_availability: 99.5%',
+        '  error_rate: "<= 1%"',
+        'providers:',
+        '  openai: { timeout_seconds: 1500ms, connection_pool: { idle_timeout: 2m } }',
+      ].join('\n'),
+    );
+    expect(config.sla_targets.api_response_time).toEqual({ p50: 100, p95: 200, p99: 1000 });
+    expect(config.sla_targets.system_availability).toBeCloseTo(0.995);
+    expect(config.sla_targets.error_rate).toEqual({ op: '<=', value: 0.01, unit: '%' });
+    expect(config.providers.openai!.timeout_seconds).toBe(1.5);
+    expect(config.providers.openai!.connection_pool.idle_timeout).toBe(120);
+  });
+
+  it.each(readdirSync(brokenDir).filter((name) => name.endsWith('.yaml')))('rejects broken file %s with a located, actionable line', (name) => {
+    const problems = problemsOf(readFileSync(new URL(name, brokenDir), 'utf8'));
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems) {
+      expect(problem.line).toBeGreaterThan(0);
+      expect(problem.message.length).toBeGreaterThan(10);
+      expect(problem.message).not.toMatch(/at .*\.ts:\d+/);
+    }
+  });
+
+  it('names the YAML path and the fix for each kind of mistake', () => {
+    const expectations: Record<string, [string, RegExp]> = {
+      '01-unknown-key.yaml': ['caching.levels.memory.max_sise_mb', /did you mean "max_size_mb"/],
+      '02-negative-ttl.yaml': ['caching.levels.memory.ttl_seconds', /negative/],
+      '03-weights-not-one.yaml': ['selection_strategy.criteria', /sum to 1/],
+      '04-wrong-type.yaml': ['providers.openai.rate_limit.requests_per_minute', /expected number/],
+      '05-unquoted-bound.yaml': ['', /quote it/],
+      '06-bad-duration.yaml': ['monitoring.alerts.0.duration', /100ms, 30s, 5m/],
+      '07-bad-enum.yaml': ['selection_strategy.type', /performance_optimized/],
+      '08-impossible-percentage.yaml': ['sla_targets.system_availability', /percentage/],
+      '09-provider-without-kind.yaml': ['providers.mistral.kind', /openai_compatible/],
+      '10-unknown-alert-metric.yaml': ['monitoring.alerts.0.condition', /unknown metric "latency"/],
+      '11-misspelt-section.yaml': ['cachng', /did you mean "caching"/],
+      '12-yaml-syntax.yaml': ['', /YAML syntax/],
+    };
+    for (const [file, [path, message]] of Object.entries(expectations)) {
+      const problems = problemsOf(readFileSync(new URL(file, brokenDir), 'utf8'));
+      expect(problems.some((problem) => problem.path === path && message.test(problem.message)), file).toBe(true);
+    }
+  });
+
+  it('reports every problem at once, sorted by line', () => {
+    const problems = problemsOf('caching:\n  levels:\n    memory:\n      ttl_seconds: -1\nselection_strategy:\n  type: nope\n  bogus: 1\n');
+    expect(problems.map((problem) => problem.line)).toEqual([4, 6, 7]);
+  });
+
+  it('takes secrets and connection strings from the environment, and FORTITUDE_ overrides', () => {
+    const config = parseConfigText('providers:\n  openai: {}\n  local:\n    kind: openai_compatible\n    base_url: http://127.0.0.1:11434/v1\n    api_key: ${LOCAL_KEY}\n', {
+      env: {
+        OPENAI_API_KEY: 'sk-test-0123456789abcdef0123',
+        LOCAL_KEY: 'local-secret',
+        DATABASE_URL: 'postgres://app:hunter2@db:5432/fortitude',
+        FORTITUDE_PORT: '9090',
+        FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB: '64',
+      },
+    });
+    expect(config.providers.openai!.api_key).toBe('sk-test-0123456789abcdef0123');
+    expect(config.providers.local!.api_key).toBe('local-secret');
+    expect(config.server.port).toBe(9090);
+    expect(config.caching.levels.memory.max_size_mb).toBe(64);
+    const shown = JSON.stringify(maskSecrets(config));
+    expect(shown).not.toContain('sk-test-0123456789abcdef0123');
+    expect(shown).not.toContain('local-secret');
+    expect(shown).not.toContain('hunter2');
+    expect(shown).toContain('postgres://app:****@db:5432/fortitude');
+  });
+
+  it('reports a missing ${VAR} and a bad FORTITUDE_ override by path', () => {
+    const problems = problemsOf('providers:\n  openai:\n    api_key: ${NOT_SET_ANYWHERE}\n');
+    expect(problems[0]).toMatchObject({ path: 'providers.openai.api_key', line: 3 });
+    expect(problems[0]!.message).toContain('NOT_SET_ANYWHERE');
+  });
+
+  it('freezes the validated config', () => {
+    const config = parseConfigText('');
+    expect(Object.isFrozen(config.caching.levels.memory)).toBe(true);
+  });
+
+  it('loads from --config, FORTITUDE_CONFIG or ./fortitude.yaml, and refuses a missing explicit file', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fortitude-config-'));
+    writeFileSync(join(directory, 'fortitude.yaml'), 'server:\n  port: 7001\n');
+    writeFileSync(join(directory, 'other.yaml'), 'server:\n  port: 7002\n');
+    expect(loadConfig({ cwd: directory, env: {} }).config.server.port).toBe(7001);
+    expect(loadConfig({ cwd: directory, env: { FORTITUDE_CONFIG: 'other.yaml' } }).config.server.port).toBe(7002);
+    expect(loadConfig({ cwd: directory, env: {}, path: 'other.yaml' }).file).toBe(join(directory, 'other.yaml'));
+    expect(() => loadConfig({ cwd: directory, env: {}, path: 'missing.yaml' })).toThrow(/not found/);
+  });
+});

@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYamlScalar } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+import { configSchema, type FortitudeConfig } from './schema.js';
+import { allowedKeysAt, closest } from './schema-shape.js';
+import type { ProviderKind } from './sections/providers.js';
+import { deepMerge, parseYamlSource } from './yaml-source.js';
+
+export interface LoadConfigOptions {
+  /** Explicit path (`--config`); otherwise FORTITUDE_CONFIG, then ./fortitude.yaml if present. */
+  path?: string;
+  /** Environment to read; the only place Fortitude reads `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface LoadedConfig {
+  config: Readonly<FortitudeConfig>;
+  /** Absolute path of the file read, undefined when running on defaults. */
+  file: string | undefined;
+}
+
+const API_KEY_ENV: Readonly<Record<ProviderKind, readonly string[]>> = {
+  openai: ['OPENAI_API_KEY'],
+  anthropic: ['ANTHROPIC_API_KEY'],
+  gemini: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+  openai_compatible: [],
+};
+
+/** Reads, merges and validates configuration; throws `ConfigError` listing every problem. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.path ?? env.FORTITUDE_CONFIG;
+  const file = explicit ? resolve(cwd, explicit) : existsSync(resolve(cwd, 'fortitude.yaml')) ? resolve(cwd, 'fortitude.yaml') : undefined;
+  let text = '';
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError([{ path: '', message: `config file not found; check --config or FORTITUDE_CONFIG` }], file);
+    text = readFileSync(file, 'utf8');
+  }
+  return { config: parseConfigText(text, { env, file }), file };
+}
+
+/** Validates YAML text plus environment overrides; exported for tests and `config validate`. */
+export function parseConfigText(text: string, options: { env?: NodeJS.ProcessEnv; file?: string } = {}): Readonly<FortitudeConfig> {
+  const env = options.env ?? {};
+  const source = parseYamlSource(text);
+  if (Array.isArray(source)) throw new ConfigError(source, options.file);
+
+  const problems: ConfigProblem[] = [];
+  const interpolated = interpolateEnv(source.data, env, [], problems);
+  const withEnv = deepMerge(interpolated, overridesFromEnv(env, problems)) as Record<string, unknown>;
+  const result = configSchema.safeParse(withEnv);
+  if (!result.success) problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue)));
+  const located = problems
+    .map((problem) => ({ ...problem, ...positionOf(source.positions, problem.path) }))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  if (located.length > 0 || !result.success) throw new ConfigError(located, options.file);
+
+  const config = result.data;
+  for (const provider of Object.values(config.providers)) {
+    if (provider.api_key) continue;
+    const fromEnv = API_KEY_ENV[provider.kind].map((name) => env[name]).find((value) => value);
+    if (fromEnv) provider.api_key = fromEnv;
+  }
+  return deepFreeze(config);
+}
+
+/** Position of the path's key, or of its nearest written ancestor (a missing key has none). */
+function positionOf(positions: Map<string, { line: number; column: number }>, path: string) {
+  for (let parts = path.split('.'); parts.length > 0; parts = parts.slice(0, -1)) {
+    const found = positions.get(parts.join('.'));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeysAt(configSchema, issue.path) ?? [];
+    return issue.keys.map((key) => {
+      const suggestion = closest(key, allowed);
+      const hint = suggestion ? `did you mean "${suggestion}"? ` : '';
+      return {
+        path: path ? `${path}.${key}` : key,
+        message: `unknown key; ${hint}allowed here: ${allowed.join(', ')}`,
+      };
+    });
+  }
+  return [{ path, message: tidyMessage(issue.message) }];
+}
+
+function tidyMessage(message: string): string {
+  return message.replace(/^Invalid input: /, '').replace(/^Invalid option: /, '');
+}
+
+const INTERPOLATION = /\$\{([A-Z0-9_]+)\}/g;
+
+/** Replaces `${VAR}` in string values, so secrets can stay in the environment. */
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[], problems: ConfigProblem[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(INTERPOLATION, (_, name: string) => {
+      const replacement = env[name];
+      if (replacement === undefined) {
+        problems.push({ path: path.join('.'), message: `environment variable ${name} is not set` });
+        return '';
+      }
+      return replacement;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, [...path, String(index)], problems));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, [...path, key], problems)]));
+  }
+  return value;
+}
+
+const SHORTCUTS: Readonly<Record<string, string>> = {
+  DATABASE_URL: 'database.url',
+  REDIS_URL: 'redis.url',
+  FORTITUDE_HOST: 'server.host',
+  FORTITUDE_PORT: 'server.port',
+  FORTITUDE_WORKERS: 'server.workers',
+  FORTITUDE_DATA_DIR: 'data_dir',
+  FORTITUDE_LOG_LEVEL: 'logging.levels.root',
+  FORTITUDE_SIMULATOR: 'simulator.mode',
+};
+
+/**
+ * Environment overrides: the shortcuts above, and `FORTITUDE_<SECTION>__<KEY>…` for any path
+ * (`FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB=64`). Values are read as YAML scalars.
+ */
+function overridesFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  const assign = (dotted: string, raw: string) => {
+    const keys = dotted.split('.');
+    let target = overrides;
+    for (const key of keys.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+    try {
+      target[keys.at(-1)!] = dotted === 'database.url' || dotted === 'redis.url' ? raw : parseYamlScalar(raw);
+    } catch {
+      problems.push({ path: dotted, message: `cannot read the environment value for ${dotted}` });
+    }
+  };
+  for (const [name, path] of Object.entries(SHORTCUTS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') assign(path, value);
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('FORTITUDE_') || !name.includes('__') || value === undefined) continue;
+    assign(name.slice('FORTITUDE_'.length).toLowerCase().split('__').join('.'), value);
+  }
+  return overrides;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { seconds } from '../units.js';
+
+/** Wire formats Fortitude speaks. Adding one touches `wire/<format>/` and the provider registry. */
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openai_compatible'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+/** Provider names that imply their kind, so the seed's `openai:`, `claude:`, `gemini:` need no `kind`. */
+export const KIND_BY_NAME: Readonly<Record<string, ProviderKind>> = {
+  openai: 'openai',
+  claude: 'anthropic',
+  anthropic: 'anthropic',
+  gemini: 'gemini',
+  google: 'gemini',
+  ollama: 'openai_compatible',
+  vllm: 'openai_compatible',
+  lmstudio: 'openai_compatible',
+};
+
+/** Default model per kind; override with `model:`. */
+export const DEFAULT_MODEL: Readonly<Record<ProviderKind, string>> = {
+  openai: 'gpt-4o-mini',
+  anthropic: 'claude-3-5-haiku-20241022',
+  gemini: 'gemini-2.0-flash',
+  openai_compatible: 'llama3.1',
+};
+
+const connectionPool = z
+  .strictObject({
+    max_connections: z.number().int().positive().default(100),
+    max_idle_connections: z.number().int().nonnegative().default(20),
+    idle_timeout: seconds().default(90),
+    keep_alive: z.boolean().default(true),
+  })
+  .prefault({});
+
+const rateLimit = z
+  .strictObject({
+    requests_per_minute: z.number().positive().default(150),
+    tokens_per_minute: z.number().positive().default(120_000),
+    max_concurrent: z.number().int().positive().default(15),
+    burst_allowance: z.number().int().nonnegative().default(0),
+    /** How long a request may wait in the fair queue before failing with `rate_limited`. */
+    max_queue_wait_ms: z.number().int().nonnegative().default(5_000),
+  })
+  .prefault({});
+
+const requestOptimization = z
+  .strictObject({
+    enable_compression: z.boolean().default(false),
+    max_retries: z.number().int().min(0).max(10).default(3),
+    retry_delay_ms: z.number().int().nonnegative().default(1000),
+    exponential_backoff: z.boolean().default(true),
+  })
+  .prefault({});
+
+export const modelPrice = z.strictObject({
+  input_per_million: z.number().nonnegative(),
+  output_per_million: z.number().nonnegative(),
+});
+
+export const providerSchema = z.strictObject({
+  kind: z.enum(PROVIDER_KINDS).optional(),
+  enabled: z.boolean().default(true),
+  /** Secret. Usually from OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY or `${VAR}`. */
+  api_key: z.string().min(1).optional(),
+  base_url: z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:11434/v1' }).optional(),
+  model: z.string().min(1).optional(),
+  /** Extra models this provider may serve (listed by GET /v1/models). */
+  models: z.array(z.string().min(1)).default([]),
+  embedding_model: z.string().min(1).optional(),
+  timeout_seconds: seconds().default(30),
+  connect_timeout: seconds().default(5),
+  read_timeout: seconds().default(25),
+  connection_pool: connectionPool,
+  rate_limit: rateLimit,
+  request_optimization: requestOptimization,
+  /** Per-model price overrides (USD per million tokens). */
+  pricing: z.record(z.string(), modelPrice).default({}),
+});
+
+export type ProviderConfigInput = z.input<typeof providerSchema>;
+
+/** The seed's `optimized-providers.yaml`, verbatim: these are the providers when none are configured. */
+export const SEED_PROVIDERS: Record<string, ProviderConfigInput> = {
+  openai: {
+    timeout_seconds: 30,
+    connect_timeout: 5,
+    read_timeout: 25,
+    connection_pool: { max_connections: 100, max_idle_connections: 20, idle_timeout: 90, keep_alive: true },
+    rate_limit: { requests_per_minute: 150, tokens_per_minute: 120000, max_concurrent: 15, burst_allowance: 50 },
+    request_optimization: { enable_compression: true, max_retries: 3, retry_delay_ms: 1000, exponential_backoff: true },
+  },
+  claude: {
+    timeout_seconds: 30,
+    connection_pool: { max_connections: 80, max_idle_connections: 15, idle_timeout: 90 },
+    rate_limit: { requests_per_minute: 120, tokens_per_minute: 100000, max_concurrent: 12 },
+  },
+  gemini: {
+    timeout_seconds: 25,
+    connection_pool: { max_connections: 120, max_idle_connections: 25 },
+    rate_limit: { requests_per_minute: 180, tokens_per_minute: 80000, max_concurrent: 20 },
+  },
+};
+
+export const providersSchema = z
+  .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider names are lowercase letters, digits, - and _'), providerSchema)
+  .superRefine((providers, context) => {
+    for (const [name, provider] of Object.entries(providers)) {
+      if (!provider.kind && !KIND_BY_NAME[name]) {
+        context.addIssue({
+          code: 'custom',
+          path: [name, 'kind'],
+          message: `cannot tell the wire format of "${name}": add kind: one of ${PROVIDER_KINDS.join(', ')}`,
+        });
+      }
+      if (provider.kind === 'openai_compatible' && !provider.base_url) {
+        context.addIssue({
+          code: 'custom',
+          path: [name, 'base_url'],
+          message: 'an openai_compatible provider needs base_url (e.g. http://127.0.0.1:11434/v1 for Ollama)',
+        });
+      }
+    }
+  })
+  .transform((providers) => {
+    const resolved: Record<string, ResolvedProvider> = {};
+    for (const [name, provider] of Object.entries(providers)) {
+      const kind = provider.kind ?? KIND_BY_NAME[name] ?? 'openai_compatible';
+      resolved[name] = { ...provider, name, kind, model: provider.model ?? DEFAULT_MODEL[kind] };
+    }
+    return resolved;
+  })
+  .prefault(SEED_PROVIDERS);
+
+export type ResolvedProvider = z.output<typeof providerSchema> & { name: string; kind: ProviderKind; model: string };

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { seconds } from '../units.js';
+
+/** Fortitude's own sections (not in the seed): where it listens, where it keeps state. */
+
+export const serverSchema = z
+  .strictObject({
+    host: z.string().default('127.0.0.1'),
+    // The seed's scripts use http://localhost:8080.
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Worker processes; 0 = one per core. */
+    workers: z.number().int().min(0).default(1),
+    body_limit_kb: z.number().int().positive().default(1024),
+    request_timeout: seconds().default(120),
+    shutdown_timeout: seconds().default(10),
+    cors: z
+      .strictObject({
+        origins: z.array(z.string()).default([]),
+      })
+      .prefault({}),
+    auth: z
+      .strictObject({
+        /** `auto`: required when bound beyond loopback. */
+        mode: z.enum(['auto', 'required', 'disabled']).default('auto'),
+        default_rate_limit_per_minute: z.number().int().positive().default(60),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const databaseSchema = z
+  .strictObject({
+    /** PostgreSQL URL; from DATABASE_URL. SQLite under data_dir when unset. */
+    url: z.string().optional(),
+    sqlite_path: z.string().optional(),
+    pool_size: z.number().int().positive().default(10),
+  })
+  .prefault({});
+
+export const redisSchema = z
+  .strictObject({
+    /** From REDIS_URL; comma-separated node URLs with caching.levels.redis.cluster_mode. */
+    url: z.string().optional(),
+    key_prefix: z.string().default('fortitude:'),
+  })
+  .prefault({});
+
+export const simulatorSchema = z
+  .strictObject({
+    /** `auto`: providers without an API key talk to the built-in simulator. */
+    mode: z.enum(['auto', 'always', 'never']).default('auto'),
+    seed: z.number().int().default(42),
+    latency_ms: z.number().nonnegative().default(40),
+  })
+  .prefault({});
+
+export const researchSchema = z
+  .strictObject({
+    /** Answers scoring below this are retried on the next-best provider. */
+    quality_threshold: z.number().min(0).max(1).default(0.8),
+    max_quality_retries: z.number().int().min(0).max(5).default(1),
+    reference_library_dir: z.string().default('reference_library'),
+  })
+  .prefault({});

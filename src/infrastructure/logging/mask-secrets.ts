@@ -1,0 +1,24 @@
+const SECRET_KEYS = new Set(['api_key', 'apikey', 'password', 'token', 'secret']);
+
+/** A copy of any config-shaped value with secrets replaced, for `config show` and logs. */
+export function maskSecrets(value: unknown, key = ''): unknown {
+  if (typeof value === 'string') {
+    if (SECRET_KEYS.has(key.toLowerCase())) return maskKey(value);
+    if (key === 'url') return maskUrlPassword(value);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item) => maskSecrets(item));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([childKey, child]) => [childKey, maskSecrets(child, childKey)]));
+  }
+  return value;
+}
+
+/** Shows that a key is set without revealing it. */
+export function maskKey(secret: string): string {
+  return secret.length === 0 ? '' : `****(${secret.length} chars)`;
+}
+
+function maskUrlPassword(text: string): string {
+  return text.replace(/(\/\/[^:/@]*:)[^@/]*@/g, '$1****@');
+}

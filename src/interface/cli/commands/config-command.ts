@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { maskSecrets } from '../../../infrastructure/logging/mask-secrets.js';
+import type { CliContext } from '../cli-context.js';
+
+export function registerConfigCommand(program: Command, context: CliContext): void {
+  const config = program.command('config').description('validate and show configuration (fortitude.yaml + environment)');
+
+  config
+    .command('validate')
+    .description('check fortitude.yaml; prints one line per problem with its YAML path and the fix (exit 2)')
+    .action(() => {
+      const loaded = context.loadConfig();
+      const providers = Object.values(loaded.config.providers);
+      const live = providers.filter((provider) => provider.api_key).map((provider) => provider.name);
+      context.out(
+        `${loaded.file ?? 'built-in defaults'}: valid — ${providers.length} providers (${live.length > 0 ? `live: ${live.join(', ')}` : 'all simulated: no API key set'}), ` +
+          `selection ${loaded.config.selection_strategy.type}, ${loaded.config.monitoring.alerts.length} alert rules`,
+      );
+    });
+
+  config
+    .command('show')
+    .description('print the effective configuration with defaults filled in and secrets masked')
+    .option('--json', 'print JSON instead of YAML')
+    .action((options: { json?: boolean }) => {
+      const loaded = context.loadConfig();
+      const masked = maskSecrets(loaded.config);
+      context.out(options.json ? JSON.stringify(masked, null, 2) : stringify(masked, { lineWidth: 120 }).trimEnd());
+    });
+}

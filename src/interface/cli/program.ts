@@ -1,0 +1,69 @@
+import { Command, CommanderError } from 'commander';
+import type { CliContext } from './cli-context.js';
+import { registerConfigCommand } from './commands/config-command.js';
+import { notBuilt } from './not-built.js';
+
+/**
+ * Every command of the seed. Commands that are not built yet are listed all the same, and say
+ * so plainly with a non-zero exit rather than pretending.
+ */
+export function createProgram(context: CliContext): Command {
+  const program = new Command('fortitude')
+    .description('Fortitude — self-hosted research gateway: classify, cache, route, evaluate and store answers from LLM providers')
+    .option('-c, --config <path>', 'configuration file (default: $FORTITUDE_CONFIG or ./fortitude.yaml)')
+    .option('--verbose', 'show error causes')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => context.out(text.trimEnd()), writeErr: (text) => context.err(text.trimEnd()) });
+
+  program
+    .command('serve')
+    .description('start the HTTP API, OpenAI-compatible gateway, dashboard and /metrics')
+    .action(() => notBuilt('serve', 5));
+  program
+    .command('research <query>')
+    .description('ask a research question: classify → cache → provider → evaluate → store')
+    .action(() => notBuilt('research', 4));
+  program.command('list').description('list stored research results').action(() => notBuilt('list', 4));
+  program.command('show <id>').description('show one stored research result').action(() => notBuilt('show', 4));
+  program.command('search <text>').description('full-text search of the reference library').action(() => notBuilt('search', 4));
+  program.command('feedback <id>').description('rate a research result 1–5 with a comment').action(() => notBuilt('feedback', 4));
+
+  const performance = program.command('performance').description('analyse, monitor and report performance');
+  performance.command('analyze').description('analyse recorded performance').action(() => notBuilt('performance analyze', 8));
+  performance.command('monitor').description('live terminal view of performance').action(() => notBuilt('performance monitor', 8));
+  performance.command('report').description('performance report (detailed, json, html)').action(() => notBuilt('performance report', 8));
+
+  const profile = program.command('profile').description('profile a running server (cpu, memory, io, database, providers)');
+  for (const target of ['cpu', 'memory', 'io', 'database', 'providers']) {
+    profile.command(target).description(`${target} profile`).action(() => notBuilt(`profile ${target}`, 8));
+  }
+
+  const costs = program.command('costs').description('cost analysis, optimisation and reports');
+  for (const sub of ['analyze', 'optimize', 'apply-optimizations', 'trends', 'report']) {
+    costs.command(sub).description(`costs ${sub}`).action(() => notBuilt(`costs ${sub}`, 7));
+  }
+
+  const benchmark = program.command('benchmark').description('load-test a Fortitude server (seed scenarios)');
+  benchmark.action(() => notBuilt('benchmark', 8));
+  benchmark.command('analyze-providers').description('compare providers from recorded requests').action(() => notBuilt('benchmark analyze-providers', 7));
+
+  const cache = program.command('cache').description('inspect and manage the caches');
+  for (const sub of ['status', 'clear', 'warm']) cache.command(sub).description(`cache ${sub}`).action(() => notBuilt(`cache ${sub}`, 6));
+
+  const providers = program.command('providers').description('provider health, breakers, latency and limits');
+  providers.command('status').description('show every configured provider').action(() => notBuilt('providers status', 3));
+
+  registerConfigCommand(program, context);
+
+  const keys = program.command('keys').description('API keys for the HTTP API');
+  for (const sub of ['create', 'list', 'revoke']) keys.command(sub).description(`keys ${sub}`).action(() => notBuilt(`keys ${sub}`, 5));
+
+  program.command('learning').description('what routing has learned').command('status').action(() => notBuilt('learning status', 7));
+  program.command('simulate').description('run the built-in provider simulator (OpenAI, Anthropic, Gemini wire formats)').action(() => notBuilt('simulate', 3));
+  program.command('mcp').description('run the MCP server (stdio or streamable HTTP)').action(() => notBuilt('mcp', 5));
+
+  return program;
+}
+
+export { CommanderError };

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { loadConfig } from './app/config/load-config.js';
+import { isFortitudeError } from './core/errors.js';
+import { redactText } from './infrastructure/logging/redact.js';
+import type { CliContext } from './interface/cli/cli-context.js';
+import { EXIT_CODE } from './interface/cli/exit-codes.js';
+import { createProgram } from './interface/cli/program.js';
+
+/** Entry point: parse the command line, run the command, map errors to exit codes. */
+async function main(argv: string[]): Promise<number> {
+  const context: CliContext = {
+    globalOptions: () => program.opts<{ config?: string; verbose?: boolean }>(),
+    env: process.env,
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    isTty: Boolean(process.stderr.isTTY),
+    loadConfig: () => loadConfig({ path: program.opts<{ config?: string }>().config, env: process.env }),
+  };
+  const program = createProgram(context);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage mistakes exit 2 (commander already printed why).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isFortitudeError(error)) {
+      context.err(redactText(error.message));
+      if (program.opts<{ verbose?: boolean }>().verbose && error.cause) context.err(`cause: ${redactText(String(error.cause))}`);
+      return EXIT_CODE[error.code];
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    context.err(`fortitude: unexpected error: ${redactText(message)}`);
+    if (program.opts<{ verbose?: boolean }>().verbose && error instanceof Error && error.stack) context.err(redactText(error.stack));
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;
