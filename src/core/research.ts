@@ -58,3 +58,49 @@ export interface ResearchRequest {
   user?: string;
   cache?: { bypass?: boolean; refresh?: boolean };
 }
+
+export type CacheOutcome = { kind: 'exact' | 'semantic'; similarity: number } | { kind: 'miss' | 'bypass' };
+
+/** Milliseconds spent in each stage of the pipeline for one request. */
+export interface StageTimings {
+  classifyMs: number;
+  cacheMs: number;
+  providerMs: number;
+  qualityMs: number;
+  storeMs: number;
+  totalMs: number;
+}
+
+/** One finished research answer, as stored in the reference library and returned to callers. */
+export interface ResearchResult {
+  id: string;
+  createdAt: string;
+  query: string;
+  classification: Classification;
+  /** Full answer, Markdown. */
+  answer: string;
+  /** `## ` sections of the answer by heading, in order. */
+  sections: { heading: string; body: string }[];
+  provider: string;
+  model: string;
+  /** True when the answer came from the built-in simulator, not a real LLM. */
+  simulated: boolean;
+  usage: { inputTokens: number; outputTokens: number };
+  costUsd: number;
+  quality: QualityBreakdown;
+  cache: CacheOutcome;
+  timings: StageTimings;
+  /** Agreement between two providers, when cross-validation was asked for. */
+  crossValidation?: { provider: string; agreement: number };
+  /** Providers tried before the one that answered, with why they were left. */
+  attempts?: { provider: string; outcome: string }[];
+  slug: string;
+  user?: string;
+}
+
+/** Events of a streamed research request (`stream: true`). */
+export type ResearchStreamEvent =
+  | { type: 'stage'; stage: 'classify' | 'cache' | 'provider' | 'evaluate' | 'store' }
+  | { type: 'classification'; classification: Classification }
+  | { type: 'text'; text: string }
+  | { type: 'result'; result: ResearchResult };
