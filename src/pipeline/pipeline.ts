@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { ChatRequest, StreamPart } from '../core/chat.js';
+import { FortitudeError } from '../core/errors.js';
+import type { Classification, QualityBreakdown, ResearchRequest, ResearchResult, ResearchStreamEvent, StageTimings } from '../core/research.js';
+import type { PipelineTelemetry, ProviderAnswer, ProviderCaller, ResearchCache, ResearchCacheContext, ResearchLibrary, Understanding } from './ports.js';
+import { slugify, splitSections } from './stages/sections.js';
+
+/**
+ * The research pipeline, top to bottom: classify → cache → route → provider → quality → store.
+ * Read this file first. Streams run the same stages; evaluation and storage run when the
+ * stream ends.
+ */
+
+export interface PipelineDeps {
+  understanding: Understanding;
+  cache: ResearchCache;
+  providers: ProviderCaller;
+  library: ResearchLibrary;
+  telemetry?: PipelineTelemetry;
+  /** Default `quality_threshold` (research section of the config). */
+  qualityThreshold: number;
+  /** How many extra providers to try when an answer scores below the threshold. */
+  maxQualityRetries: number;
+}
+
+export interface PipelineContext {
+  signal?: AbortSignal;
+  /** Called as each stage starts (CLI spinner, SSE `stage` events). */
+  onStage?(stage: 'classify' | 'cache' | 'provider' | 'evaluate' | 'store'): void;
+}
+
+export async function runResearch(request: ResearchRequest, deps: PipelineDeps, context: PipelineContext = {}): Promise<ResearchResult> {
+  const started = performance.now();
+  const timings: StageTimings = { classifyMs: 0, cacheMs: 0, providerMs: 0, qualityMs: 0, storeMs: 0, totalMs: 0 };
+  const query = validateQuery(request.query);
+
+  context.onStage?.('classify');
+  let mark = performance.now();
+  const classification = deps.understanding.classify(query, request.type ? { type: request.type } : undefined);
+  timings.classifyMs = performance.now() - mark;
+
+  const cacheContext = cacheContextOf(classification, request);
+  if (!request.cache?.bypass && !request.cache?.refresh && !request.provider && !request.crossValidate) {
+    context.onStage?.('cache');
+    mark = performance.now();
+    const hit = await deps.cache.lookup(query, cacheContext);
+    timings.cacheMs = performance.now() - mark;
+    if (hit) {
+      timings.totalMs = performance.now() - started;
+      return { ...hit.result, cache: { kind: hit.kind, similarity: hit.similarity }, timings };
+    }
+  }
+
+  context.onStage?.('provider');
+  const prompt = deps.understanding.buildPrompt(query, classification);
+  const chatRequest: ChatRequest = {
+    model: '',
+    messages: [
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.user },
+    ],
+    maxTokens: prompt.maxTokens,
+    temperature: prompt.temperature,
+    ...(request.user ? { user: request.user } : {}),
+  };
+  const threshold = request.qualityThreshold ?? deps.qualityThreshold;
+  let order = deps.providers.plan(classification, request.provider);
+  const callOptions = { signal: context.signal, researchType: classification.researchType.value, user: request.user };
+
+  let best: { answer: ProviderAnswer; quality: QualityBreakdown } | undefined;
+  const tried: { provider: string; outcome: string }[] = [];
+  let lastError: unknown;
+  for (let round = 0; round <= deps.maxQualityRetries && order.length > 0; round++) {
+    mark = performance.now();
+    let answer: ProviderAnswer;
+    try {
+      answer = await deps.providers.call(order, chatRequest, callOptions);
+    } catch (error) {
+      lastError = error;
+      timings.providerMs += performance.now() - mark;
+      break;
+    }
+    timings.providerMs += performance.now() - mark;
+    tried.push(...answer.attempts);
+
+    context.onStage?.('evaluate');
+    mark = performance.now();
+    const quality = deps.understanding.evaluate({ query, answer: answer.result.text, classification, finishReason: answer.result.finishReason });
+    const evaluationMs = performance.now() - mark;
+    timings.qualityMs += evaluationMs;
+    deps.telemetry?.qualityEvaluated?.(classification.researchType.value, evaluationMs, quality.composite);
+    deps.providers.recordQuality(answer.provider, classification.researchType.value, quality.composite);
+
+    if (!best || quality.composite > best.quality.composite) best = { answer, quality };
+    if (quality.composite >= threshold) break;
+    tried.push({ provider: answer.provider, outcome: `quality ${quality.composite.toFixed(2)} below ${threshold}` });
+    order = order.filter((name) => name !== answer.provider && !answer.attempts.some((attempt) => attempt.provider === name));
+  }
+  if (!best) throw lastError ?? new FortitudeError('provider_unavailable', 'no provider is available for this request');
+
+  let crossValidation: ResearchResult['crossValidation'];
+  if (request.crossValidate) {
+    const others = deps.providers.plan(classification).filter((name) => name !== best.answer.provider);
+    if (others.length > 0) {
+      mark = performance.now();
+      const second = await deps.providers.call(others, chatRequest, callOptions);
+      timings.providerMs += performance.now() - mark;
+      crossValidation = { provider: second.provider, agreement: deps.understanding.agreement(best.answer.result.text, second.result.text) };
+    }
+  }
+
+  const result = buildResult({ query, classification, best: best.answer, quality: best.quality, timings, tried, crossValidation, request, deps });
+  context.onStage?.('store');
+  mark = performance.now();
+  await deps.library.save(result);
+  if (!request.cache?.bypass) await deps.cache.store(query, cacheContext, result);
+  timings.storeMs = performance.now() - mark;
+  timings.totalMs = performance.now() - started;
+  return result;
+}
+
+/**
+ * Streaming variant: the same stages; text parts are forwarded as they arrive, and quality
+ * evaluation and storage run when the stream has finished. No quality retry: the caller has
+ * already seen the text.
+ */
+export async function* streamResearch(request: ResearchRequest, deps: PipelineDeps, context: PipelineContext = {}): AsyncGenerator<ResearchStreamEvent> {
+  const started = performance.now();
+  const timings: StageTimings = { classifyMs: 0, cacheMs: 0, providerMs: 0, qualityMs: 0, storeMs: 0, totalMs: 0 };
+  const query = validateQuery(request.query);
+
+  yield { type: 'stage', stage: 'classify' };
+  let mark = performance.now();
+  const classification = deps.understanding.classify(query, request.type ? { type: request.type } : undefined);
+  timings.classifyMs = performance.now() - mark;
+  yield { type: 'classification', classification };
+
+  const cacheContext = cacheContextOf(classification, request);
+  if (!request.cache?.bypass && !request.cache?.refresh && !request.provider) {
+    yield { type: 'stage', stage: 'cache' };
+    mark = performance.now();
+    const hit = await deps.cache.lookup(query, cacheContext);
+    timings.cacheMs = performance.now() - mark;
+    if (hit) {
+      yield { type: 'text', text: hit.result.answer };
+      timings.totalMs = performance.now() - started;
+      yield { type: 'result', result: { ...hit.result, cache: { kind: hit.kind, similarity: hit.similarity }, timings } };
+      return;
+    }
+  }
+
+  yield { type: 'stage', stage: 'provider' };
+  const prompt = deps.understanding.buildPrompt(query, classification);
+  const chatRequest: ChatRequest = {
+    model: '',
+    messages: [
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.user },
+    ],
+    maxTokens: prompt.maxTokens,
+    temperature: prompt.temperature,
+    ...(request.user ? { user: request.user } : {}),
+  };
+  mark = performance.now();
+  const order = deps.providers.plan(classification, request.provider);
+  const opened = await deps.providers.stream(order, chatRequest, { signal: context.signal, researchType: classification.researchType.value, user: request.user });
+  let text = '';
+  let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+  for await (const part of opened.parts) {
+    if (part.type === 'text') {
+      text += part.text;
+      yield { type: 'text', text: part.text };
+    } else finish = part;
+  }
+  timings.providerMs = performance.now() - mark;
+  if (!finish) throw new FortitudeError('provider_error', 'the provider stream ended without finishing');
+
+  yield { type: 'stage', stage: 'evaluate' };
+  mark = performance.now();
+  const quality = deps.understanding.evaluate({ query, answer: text, classification, finishReason: finish.finishReason });
+  timings.qualityMs = performance.now() - mark;
+  deps.telemetry?.qualityEvaluated?.(classification.researchType.value, timings.qualityMs, quality.composite);
+  deps.providers.recordQuality(opened.provider, classification.researchType.value, quality.composite);
+
+  const answer: ProviderAnswer = {
+    provider: opened.provider,
+    simulated: opened.simulated,
+    attempts: [],
+    result: { id: finish.id, model: finish.model, text, finishReason: finish.finishReason, usage: finish.usage },
+  };
+  const result = buildResult({ query, classification, best: answer, quality, timings, tried: [], crossValidation: undefined, request, deps });
+  yield { type: 'stage', stage: 'store' };
+  mark = performance.now();
+  await deps.library.save(result);
+  if (!request.cache?.bypass) await deps.cache.store(query, cacheContext, result);
+  timings.storeMs = performance.now() - mark;
+  timings.totalMs = performance.now() - started;
+  yield { type: 'result', result };
+}
+
+const MAX_QUERY_LENGTH = 8_000;
+
+function validateQuery(raw: string): string {
+  const query = typeof raw === 'string' ? raw.trim() : '';
+  if (!query) throw new FortitudeError('bad_request', 'query: must be a non-empty question', { details: { field: 'query' } });
+  if (query.length > MAX_QUERY_LENGTH)
+    throw new FortitudeError('bad_request', `query: at most ${MAX_QUERY_LENGTH} characters (got ${query.length})`, { details: { field: 'query' } });
+  return query;
+}
+
+function cacheContextOf(classification: Classification, request: ResearchRequest): ResearchCacheContext {
+  return {
+    researchType: classification.researchType.value,
+    audience: classification.audience.value,
+    domain: classification.domain.value,
+    namespace: request.user ?? 'default',
+  };
+}
+
+function buildResult(input: {
+  query: string;
+  classification: Classification;
+  best: ProviderAnswer;
+  quality: QualityBreakdown;
+  timings: StageTimings;
+  tried: { provider: string; outcome: string }[];
+  crossValidation: ResearchResult['crossValidation'];
+  request: ResearchRequest;
+  deps: PipelineDeps;
+}): ResearchResult {
+  const { best } = input;
+  const id = randomUUID();
+  return {
+    id,
+    createdAt: new Date().toISOString(),
+    query: input.query,
+    classification: input.classification,
+    answer: best.result.text,
+    sections: splitSections(best.result.text),
+    provider: best.provider,
+    model: best.result.model,
+    simulated: best.simulated,
+    usage: best.result.usage,
+    costUsd: input.deps.providers.costOf(best.result.model, best.result.usage),
+    quality: input.quality,
+    cache: input.request.cache?.bypass ? { kind: 'bypass' } : { kind: 'miss' },
+    timings: input.timings,
+    ...(input.crossValidation ? { crossValidation: input.crossValidation } : {}),
+    ...(input.tried.length > 0 ? { attempts: input.tried } : {}),
+    slug: `${slugify(input.query)}-${id.slice(0, 8)}`,
+    ...(input.request.user ? { user: input.request.user } : {}),
+  };
+}

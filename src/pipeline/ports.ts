@@ -1,0 +1,73 @@
+import type { ChatRequest, ChatResult, StreamPart } from '../core/chat.js';
+import type { Classification, QualityBreakdown, ResearchResult, ResearchType } from '../core/research.js';
+
+/**
+ * What the research pipeline needs from the world, each as a narrow port. The composition root
+ * (`src/app/`) builds them from the classifier, caches, provider stack, storage and metrics.
+ */
+
+export interface ResearchPrompt {
+  system: string;
+  user: string;
+  maxTokens: number;
+  temperature: number;
+  requiredSections: string[];
+}
+
+export interface Understanding {
+  classify(query: string, options?: { type?: ResearchType }): Classification;
+  buildPrompt(query: string, classification: Classification): ResearchPrompt;
+  evaluate(input: { query: string; answer: string; classification: Classification; finishReason?: string }): QualityBreakdown;
+  agreement(answerA: string, answerB: string): number;
+}
+
+/** Cache context: a hit must match all of these exactly (namespaces never cross). */
+export interface ResearchCacheContext {
+  researchType: ResearchType;
+  audience: string;
+  domain: string;
+  /** Tenant / API key namespace. */
+  namespace: string;
+}
+
+export interface ResearchCache {
+  lookup(query: string, context: ResearchCacheContext): Promise<{ kind: 'exact' | 'semantic'; similarity: number; result: ResearchResult } | undefined>;
+  store(query: string, context: ResearchCacheContext, result: ResearchResult): Promise<void>;
+}
+
+export interface ProviderAnswer {
+  result: ChatResult;
+  provider: string;
+  simulated: boolean;
+  /** Providers tried before `provider`, with how each failed. */
+  attempts: { provider: string; outcome: string }[];
+}
+
+export interface ProviderCaller {
+  /**
+   * Ordered candidate provider names for this request (best first), from the routing strategy.
+   * `preferred` (the caller's `--provider`) goes first when it is configured.
+   */
+  plan(classification: Classification, preferred?: string): string[];
+  /** Calls the first healthy candidate, falling back along `order` on retryable failures. */
+  call(order: string[], request: ChatRequest, options: { signal?: AbortSignal; researchType?: ResearchType; user?: string }): Promise<ProviderAnswer>;
+  /** As `call`, streaming; fallback happens only before the first part. */
+  stream(
+    order: string[],
+    request: ChatRequest,
+    options: { signal?: AbortSignal; researchType?: ResearchType; user?: string },
+  ): Promise<{ provider: string; simulated: boolean; parts: AsyncIterable<StreamPart> }>;
+  /** Feeds quality back to routing. */
+  recordQuality(provider: string, researchType: ResearchType, score: number): void;
+  /** Cost of a finished call, from reported usage. */
+  costOf(model: string, usage: { inputTokens: number; outputTokens: number }): number;
+}
+
+export interface ResearchLibrary {
+  /** Stores the result (database row, quality metrics, pattern, Markdown export). */
+  save(result: ResearchResult): Promise<void>;
+}
+
+export interface PipelineTelemetry {
+  qualityEvaluated?(researchType: ResearchType, durationMs: number, score: number): void;
+}
