@@ -1,0 +1,100 @@
+import { performance } from 'node:perf_hooks';
+import { Migrator, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { StorageContext } from './codec.js';
+import type { DatabaseSchema } from './database-schema.js';
+import { createMigrationProvider } from './migrations/migration-provider.js';
+import { ensureFeedbackPartitions } from './postgres/feedback-partitions.js';
+import { openPostgres } from './postgres/open-postgres.js';
+import { createApiKeysRepository } from './repositories/api-keys.js';
+import { createFeedbackRepository } from './repositories/feedback.js';
+import { createLearningRepository } from './repositories/learning.js';
+import { createPatternsRepository } from './repositories/patterns.js';
+import { createProviderRequestsRepository } from './repositories/provider-requests.js';
+import { createQualityMetricsRepository } from './repositories/quality-metrics.js';
+import { createResearchResultsRepository } from './repositories/research-results.js';
+import { DEFAULT_SQLITE_PATH, openSqlite } from './sqlite/open-sqlite.js';
+import type { Storage, StorageDependencies, StorageOptions } from './storage.js';
+import { storageError } from './storage-errors.js';
+
+const DEFAULT_PARTITION_MONTHS_AHEAD = 3;
+
+/**
+ * Opens storage: PostgreSQL when `databaseUrl` is given, SQLite otherwise. Does not migrate;
+ * call `migrate()` once at start-up.
+ */
+export async function createDatabase(options: StorageOptions, dependencies: StorageDependencies = {}): Promise<Storage> {
+  const dialect = options.databaseUrl === undefined ? 'sqlite' : 'postgres';
+  const context: StorageContext = { dialect, now: dependencies.now ?? Date.now };
+  let db: Kysely<DatabaseSchema>;
+  try {
+    db =
+      options.databaseUrl === undefined
+        ? openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH })
+        : await openPostgres({
+            databaseUrl: options.databaseUrl,
+            ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+            ...(options.schema === undefined ? {} : { schema: options.schema }),
+            ...(dependencies.onPoolError === undefined ? {} : { onPoolError: dependencies.onPoolError }),
+          });
+  } catch (error) {
+    throw storageError(`cannot open ${dialect} storage: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+
+  const ensurePartitions = (monthsAhead = options.feedbackPartitionMonthsAhead ?? DEFAULT_PARTITION_MONTHS_AHEAD) =>
+    dialect === 'postgres' ? ensureFeedbackPartitions(db as Kysely<unknown>, monthsAhead, context.now()) : Promise.resolve([]);
+
+  let closed: Promise<void> | undefined;
+
+  return {
+    dialect,
+    db,
+    researchResults: createResearchResultsRepository(db, context),
+    feedback: createFeedbackRepository(db, context),
+    qualityMetrics: createQualityMetricsRepository(db, context),
+    providerRequests: createProviderRequestsRepository(db, context),
+    apiKeys: createApiKeysRepository(db, context),
+    patterns: createPatternsRepository(db, context),
+    learning: createLearningRepository(db, context),
+
+    async migrate() {
+      const migrator = new Migrator({
+        db,
+        provider: createMigrationProvider(dialect),
+        ...(dialect === 'postgres' && options.schema !== undefined ? { migrationTableSchema: options.schema } : {}),
+      });
+      let { error, results = [] } = await migrator.migrateToLatest();
+      // Kysely takes no lock on SQLite: a second process migrating at the same moment loses the
+      // race and fails on the migration table. Its retry finds the work done (or finishes it).
+      for (let retry = 0; error !== undefined && dialect === 'sqlite' && retry < 2; retry++) {
+        ({ error, results = [] } = await migrator.migrateToLatest());
+      }
+      if (error !== undefined) {
+        const failed = results.find((result) => result.status === 'Error')?.migrationName ?? 'setup';
+        throw storageError(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+      }
+      await ensurePartitions().catch((partitionError: unknown) => {
+        throw storageError(`creating user_feedback partitions failed: ${String(partitionError)}`, partitionError);
+      });
+      return { applied: results.map((result) => result.migrationName) };
+    },
+
+    ensureFeedbackPartitions: (monthsAhead) => ensurePartitions(monthsAhead),
+
+    async healthCheck() {
+      const started = performance.now();
+      try {
+        await sql`SELECT 1`.execute(db);
+        return { ok: true, latencyMs: performance.now() - started };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { ok: false, latencyMs: performance.now() - started, error: message };
+      }
+    },
+
+    close() {
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+}
