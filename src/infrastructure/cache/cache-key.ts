@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { ChatRequest } from '../../core/chat.js';
+
+/**
+ * Cache keys: `<strategy prefix>:v1:<tenant namespace>:<hash>`. The prefix keeps each
+ * strategy's entries apart (and clearable by namespace); the tenant namespace keeps one API
+ * key's answers away from another's; the hash covers everything that changes the answer.
+ */
+
+export type CacheKeyStrategy = 'exact' | 'semantic_hash';
+
+/** Bump when the key layout or normalisation changes, so old entries stop matching. */
+export const CACHE_KEY_VERSION = 'v1';
+/** Hex digits of sha256 kept in a key: 128 bits. */
+export const KEY_HASH_LENGTH = 32;
+
+export type KeyParameter = string | number | boolean | null | undefined | readonly string[];
+
+export interface QueryKeyContext {
+  query: string;
+  researchType?: string | undefined;
+  audience?: string | undefined;
+  domain?: string | undefined;
+  model?: string | undefined;
+  /** Parameters that change the answer: temperature, max tokens, top-p, provider, prompt version. */
+  parameters?: Record<string, KeyParameter> | undefined;
+  /** Caller identity (API key name, user); answers are never shared across tenants. */
+  tenant?: string | undefined;
+}
+
+/**
+ * Sentence punctuation, quotes and brackets at either end. Not every symbol: `c++` and `c#`
+ * must not become `c`.
+ */
+const EDGE_PUNCTUATION = /^[\s"'`“”‘’«»()[\]{}<>?!.,;:…¿¡]+|[\s"'`“”‘’«»()[\]{}<>?!.,;:…¿¡]+$/gu;
+
+/** NFKC, lower case, whitespace collapsed, sentence punctuation trimmed from both ends. */
+export function normaliseQuery(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').replace(EDGE_PUNCTUATION, '');
+}
+
+/**
+ * Words whose removal cannot change which answer is right. Deliberately short: negations
+ * (not, no, without, never), question words (how, why, when), modals (should, can), direction
+ * words (to, from, vs, than) and quantities stay, because dropping them merges different
+ * questions.
+ */
+export const SEMANTIC_HASH_STOPWORDS: ReadonlySet<string> = new Set([
+  'a', 'an', 'the', 'please', 'kindly', 'hey', 'hi', 'hello', 'thanks', 'thank', 'you', 'your',
+  'me', 'i', 'my', 'we', 'us', 'our', 'is', 'are', 'am', 'be', 'just', 'really', 'basically',
+  'actually', 'also', 'ok', 'okay', 'tell', 'explain', 'help', 'understand',
+]);
+
+export interface SemanticHashOptions {
+  /**
+   * Sort the terms so word order does not matter. Off by default: order carries meaning
+   * ("convert celsius to fahrenheit" vs "convert fahrenheit to celsius").
+   */
+  sortTerms?: boolean;
+}
+
+/** The text `semantic_hash` keys hash: normalised, inner punctuation dropped, stopwords removed. */
+export function semanticHashText(text: string, options: SemanticHashOptions = {}): string {
+  const terms = normaliseQuery(text)
+    // Keep characters that carry meaning inside terms: c++, c#, node.js, v1.2, 3.5, -1, 50%.
+    .replace(/[^\p{L}\p{N}\s+#.%\-_/]/gu, ' ')
+    .split(/\s+/)
+    .map((term) => term.replace(/^[.\-_/]+|[.\-_/]+$/g, ''))
+    .filter((term) => term !== '' && !SEMANTIC_HASH_STOPWORDS.has(term));
+  if (options.sortTerms) terms.sort();
+  return terms.join(' ');
+}
+
+/** Stable JSON: object keys sorted, `undefined` dropped, so equal parameters hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, item]) => item !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+}
+
+export function hashParts(parts: unknown, length = KEY_HASH_LENGTH): string {
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex').slice(0, length);
+}
+
+/** `shared` for anonymous callers, else `t-` + a hash of the tenant (raw names may be secrets). */
+export function tenantNamespace(tenant: string | undefined): string {
+  return tenant === undefined || tenant === '' ? 'shared' : `t-${hashParts(tenant, 16)}`;
+}
+
+/** Prefix of every key of one strategy (and one tenant, when given): pass to `clear`. */
+export function keyNamespace(prefix: string, tenant?: string): string {
+  return tenant === undefined ? `${prefix}:${CACHE_KEY_VERSION}:` : `${prefix}:${CACHE_KEY_VERSION}:${tenantNamespace(tenant)}:`;
+}
+
+export function buildCacheKey(prefix: string, tenant: string | undefined, parts: unknown): string {
+  return `${keyNamespace(prefix, tenant ?? '')}${hashParts(parts)}`;
+}
+
+/** Key for a research query, by its normalised text (`exact`) or its `semantic_hash` text. */
+export function queryCacheKey(prefix: string, context: QueryKeyContext, strategy: CacheKeyStrategy = 'exact', options: SemanticHashOptions = {}): string {
+  const text = strategy === 'semantic_hash' ? semanticHashText(context.query, options) : normaliseQuery(context.query);
+  return buildCacheKey(prefix, context.tenant, {
+    keyStrategy: strategy,
+    text,
+    researchType: context.researchType,
+    audience: context.audience,
+    domain: context.domain,
+    model: context.model,
+    parameters: context.parameters,
+  });
+}
+
+/**
+ * Key for one upstream chat call: the provider and every field of the request that changes
+ * the output, messages verbatim (a prompt is not normalised: whitespace can matter to a model).
+ */
+export function chatRequestCacheKey(prefix: string, request: ChatRequest, options: { provider: string; tenant?: string | undefined }): string {
+  return buildCacheKey(prefix, options.tenant ?? request.user, {
+    provider: options.provider,
+    model: request.model,
+    messages: request.messages.map((message) => [message.role, message.content]),
+    maxTokens: request.maxTokens,
+    temperature: request.temperature,
+    topP: request.topP,
+    stop: request.stop,
+  });
+}
+
+/** Key for one text's embedding by one model; embeddings are not tenant-specific. */
+export function embeddingCacheKey(prefix: string, model: string, text: string): string {
+  return buildCacheKey(prefix, undefined, { model, text: text.normalize('NFKC') });
+}
+
+/** Key for a quality evaluation of one answer to one query by one evaluator version. */
+export function qualityEvaluationCacheKey(prefix: string, input: { query: string; answer: string; evaluator: string; researchType?: string | undefined }): string {
+  return buildCacheKey(prefix, undefined, { query: normaliseQuery(input.query), answer: input.answer, evaluator: input.evaluator, researchType: input.researchType });
+}
