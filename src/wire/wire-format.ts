@@ -29,6 +29,17 @@ export interface ParsedWireError {
   message: string;
   /** Provider's own error type/code string when present (e.g. `rate_limit_error`). */
   providerCode?: string;
+  /**
+   * Server-requested wait found in the error body itself (Gemini's `google.rpc.RetryInfo`
+   * `retryDelay`), in ms. Header-based waits (`retry-after`) are the transport's job.
+   */
+  retryAfterMs?: number;
+}
+
+/** Optional context for decoders, so the errors they throw name the configured provider. */
+export interface WireContext {
+  /** Configured provider name (e.g. `local-ollama`); defaults to the format's name. */
+  provider?: string;
 }
 
 /** One server-sent event as framed by `wire/sse.ts`. */
@@ -52,11 +63,12 @@ export interface StreamDecoder {
 export interface WireFormat {
   readonly name: 'openai' | 'anthropic' | 'gemini' | 'openai_compatible';
   buildChatRequest(request: ChatRequest, target: WireTarget, options: { stream: boolean }): HttpRequestSpec;
-  parseChatResponse(body: unknown): ChatResult;
-  createStreamDecoder(request: ChatRequest): StreamDecoder;
+  /** Throws a ProviderError when the body is not a usable response (e.g. no choices). */
+  parseChatResponse(body: unknown, context?: WireContext): ChatResult;
+  createStreamDecoder(request: ChatRequest, context?: WireContext): StreamDecoder;
   /** Undefined when the format has no embeddings endpoint (Anthropic). */
   buildEmbeddingRequest?(request: EmbeddingRequest, target: WireTarget): HttpRequestSpec;
-  parseEmbeddingResponse?(body: unknown, request: EmbeddingRequest): EmbeddingResult;
+  parseEmbeddingResponse?(body: unknown, request: EmbeddingRequest, context?: WireContext): EmbeddingResult;
   /** Maps a non-2xx response to an error class and message. */
   parseError(status: number, body: string): ParsedWireError;
 }

@@ -1,0 +1,74 @@
+import { estimatePromptTokens } from '../../wire/token-estimate.js';
+import { toAnswer, type Answer } from './answer/answer-generator.js';
+import type { ChatCall, Completion, FinishKind } from './formats/sim-format.js';
+
+/**
+ * Applies a request's stop sequences and `max_tokens` to a generated answer, as a model would:
+ * the earliest stop sequence ends the text (finish `stop_sequence`, the sequence itself left
+ * out); past `max_tokens` the text is cut at a word (finish `length`).
+ */
+export function buildCompletion(
+  call: ChatCall,
+  generated: Answer,
+  ids: { id: string; created: number },
+  contentFiltered: boolean,
+): Completion {
+  let answer = generated;
+  let finish: FinishKind = generated.cut ? 'length' : 'stop';
+  let stopSequence: string | undefined;
+  if (contentFiltered) {
+    answer = toAnswer('');
+    finish = 'content_filter';
+  }
+  if (call.stop.length > 0 && !contentFiltered) {
+    let cutAt = -1;
+    for (const sequence of call.stop) {
+      if (sequence === '') continue;
+      const index = answer.text.indexOf(sequence);
+      if (index !== -1 && (cutAt === -1 || index < cutAt)) {
+        cutAt = index;
+        stopSequence = sequence;
+      }
+    }
+    if (cutAt !== -1) {
+      answer = toAnswer(answer.text.slice(0, cutAt));
+      finish = 'stop_sequence';
+    }
+  }
+  if (call.maxTokens !== undefined && answer.tokens > call.maxTokens) {
+    const pieces = answer.pieces();
+    const pieceTokens = answer.pieceTokens();
+    let tokens = 0;
+    let count = 0;
+    while (count < pieces.length && tokens + (pieceTokens[count] ?? 0) <= call.maxTokens) {
+      tokens += pieceTokens[count] ?? 0;
+      count++;
+    }
+    answer = toAnswer(pieces.slice(0, count).join(''));
+    finish = 'length';
+    stopSequence = undefined;
+  }
+  return {
+    id: ids.id,
+    model: call.model,
+    created: ids.created,
+    text: answer.text,
+    textJson: answer.textJson,
+    pieces: answer.pieces,
+    finish,
+    stopSequence,
+    inputTokens: estimatePromptTokens(call.messages.map((message) => message.text)),
+    outputTokens: answer.tokens,
+  };
+}
+
+/** The question and its context, as the answer generator wants them. */
+export function promptOf(call: ChatCall): { prompt: string; context: string } {
+  let prompt = '';
+  let context = '';
+  for (const message of call.messages) {
+    if (message.role === 'user') prompt = message.text;
+    else if (message.role === 'system') context = context === '' ? message.text : `${context}\n${message.text}`;
+  }
+  return { prompt, context };
+}
