@@ -113,6 +113,8 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
             answer: 'a',
             provider: 'p',
             model: 'm',
+            input_tokens: 0,
+            output_tokens: 0,
             cost_usd: 0,
           })
           .execute();

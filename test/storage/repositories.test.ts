@@ -59,6 +59,7 @@ describe.each(ENGINES)('storage repositories on %s', (engine) => {
         cacheKey: 'ck-1',
         userId: 'user-roundtrip',
         slug: 'why-does-my-pod-crash',
+        metadata: { simulated: true, attempts: [{ provider: 'openai', outcome: 'server' }] },
         createdAt: 1_700_000_000_123,
       };
       const stored = await storage.researchResults.insert(input);
@@ -85,6 +86,7 @@ describe.each(ENGINES)('storage repositories on %s', (engine) => {
         cacheKey: 'ck-1',
         userId: 'user-roundtrip',
         slug: 'why-does-my-pod-crash',
+        metadata: { simulated: true, attempts: [{ provider: 'openai', outcome: 'server' }] },
       });
       expect(await storage.researchResults.getById(stored.id)).toEqual(stored);
       expect(await storage.researchResults.getBySlug('why-does-my-pod-crash')).toEqual(stored);

@@ -43,6 +43,7 @@ export interface ResearchResultsTable {
   cache_key: string | null;
   user_id: string | null;
   slug: string | null;
+  metadata: NullableJson;
 }
 
 export interface QualityMetricsTable {

@@ -38,7 +38,8 @@ export function tablesMigration(dialect: Dialect): Migration {
   timings ${t.json},
   cache_key TEXT,
   user_id TEXT,
-  slug TEXT UNIQUE
+  slug TEXT UNIQUE,
+  metadata ${t.json}
 )`,
     `CREATE TABLE IF NOT EXISTS quality_metrics (
   id TEXT PRIMARY KEY,

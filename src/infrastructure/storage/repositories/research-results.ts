@@ -42,6 +42,8 @@ export interface ResearchResultInput {
   userId?: string | null;
   /** Unique human-readable handle, e.g. for `/research/<slug>`. */
   slug?: string | null;
+  /** Anything else the caller keeps with the result (e.g. simulated flag, attempts), as JSON. */
+  metadata?: Record<string, unknown> | null;
 }
 
 export interface ResearchResultRecord {
@@ -69,6 +71,7 @@ export interface ResearchResultRecord {
   cacheKey: string | null;
   userId: string | null;
   slug: string | null;
+  metadata: Record<string, unknown> | null;
 }
 
 export interface ResearchSearchHit extends ResearchResultRecord {
@@ -127,6 +130,7 @@ const COLUMNS = [
   'cache_key',
   'user_id',
   'slug',
+  'metadata',
 ] as const satisfies ReadonlyArray<keyof ResearchResultsTable>;
 
 type Row = Selectable<ResearchResultsTable>;
@@ -159,6 +163,7 @@ export function createResearchResultsRepository(db: Kysely<DatabaseSchema>, cont
     cacheKey: row.cache_key,
     userId: row.user_id,
     slug: row.slug,
+    metadata: decodeOptionalJson<Record<string, unknown>>(context.dialect, row.metadata),
   });
 
   const selectResults = () => db.selectFrom('research_results').select(COLUMNS);
@@ -190,6 +195,7 @@ export function createResearchResultsRepository(db: Kysely<DatabaseSchema>, cont
           cache_key: input.cacheKey ?? null,
           user_id: input.userId ?? null,
           slug: input.slug ?? null,
+          metadata: encodeOptionalJson(input.metadata),
         })
         .returning(COLUMNS)
         .executeTakeFirstOrThrow()
