@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, StreamPart } from '../core/chat.js';
+import type { ProviderErrorClass } from '../core/errors.js';
 
 /** What a provider can do; code outside `providers/` asks this, never the provider's name. */
 export interface ProviderCapabilities {
@@ -6,10 +7,39 @@ export interface ProviderCapabilities {
   embeddings: boolean;
 }
 
+/** One try against one provider, as recorded by the provider stack. */
+export interface AttemptRecord {
+  provider: string;
+  /** `ok`, or how the try failed. */
+  outcome: 'ok' | ProviderErrorClass;
+  /** HTTP status when the provider answered one. */
+  status?: number;
+  /** From the start of the try to its answer (first streamed part for streams) or failure. */
+  latencyMs: number;
+}
+
+/**
+ * Filled in by the provider stack while a call runs, so the caller can report which provider
+ * answered (`x-fortitude-provider`) and every attempt. For streams `provider` is set before the
+ * first part is yielded.
+ */
+export interface CallTrace {
+  provider?: string;
+  attempts: AttemptRecord[];
+}
+
+export function createCallTrace(): CallTrace {
+  return { attempts: [] };
+}
+
 export interface CallOptions {
   /** Aborts the call (client went away, shutdown). */
   signal?: AbortSignal;
+  /** Where the stack records attempts and the answering provider; optional. */
+  trace?: CallTrace;
 }
+
+export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai_compatible';
 
 /**
  * The port every outbound LLM provider implements. Implementations throw `ProviderError`
@@ -19,7 +49,7 @@ export interface CallOptions {
 export interface Provider {
   /** Configured name, e.g. `openai`, `claude`, `local-ollama`. */
   readonly name: string;
-  readonly kind: 'openai' | 'anthropic' | 'gemini' | 'openai_compatible';
+  readonly kind: ProviderKind;
   readonly capabilities: ProviderCapabilities;
   /** True when this provider talks to the built-in simulator rather than a real API. */
   readonly simulated: boolean;

@@ -1,0 +1,326 @@
+import type { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { createBrotliDecompress, createGunzip, createInflate, gzip } from 'node:zlib';
+import type { Dispatcher } from 'undici';
+import type { StreamPart } from '../core/chat.js';
+import { ProviderError } from '../core/errors.js';
+import { createSseParser } from '../wire/sse.js';
+import type { HttpRequestSpec, ParsedWireError, StreamDecoder } from '../wire/wire-format.js';
+import { DEFAULT_CONNECTION_OPTIONS, OriginPool } from './connection-pool.js';
+import type { ConnectionOptions, OriginStats } from './connection-pool.js';
+import { parseRateLimitHeaders, retryDelayFromInfo } from './rate-limit-headers.js';
+import type { HeaderBag, RateLimitInfo } from './rate-limit-headers.js';
+import { redactSecrets } from './redact.js';
+import { relabel, transportError, transportFailureReason } from './transport-errors.js';
+import type { FailureContext } from './transport-errors.js';
+
+const gzipAsync = promisify(gzip);
+
+/** Bodies smaller than this are sent as they are: gzip would cost more than it saves. */
+const COMPRESS_MIN_BYTES = 1024;
+/** Error bodies are read up to this size; the rest is discarded. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+export interface TransportRequest {
+  /** Configured provider name, used in error messages and metrics. */
+  provider: string;
+  /** Base URL including any path prefix, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  /** The request to send, as built by a `WireFormat`. */
+  spec: HttpRequestSpec;
+  /** Secrets to scrub from anything the transport reports (normally the API key). */
+  secrets?: readonly (string | undefined)[];
+  connection?: Partial<ConnectionOptions>;
+  /** `timeout_seconds`: whole call, streams included, in ms. */
+  totalTimeoutMs: number;
+  /** `read_timeout`: longest wait for headers or between body chunks, in ms. */
+  readTimeoutMs: number;
+  /** `enable_compression`: gzip request bodies of 1 KiB or more. */
+  compressRequest?: boolean;
+  /** Translates a non-2xx body into an error class and message (the format's `parseError`). */
+  parseError(status: number, body: string): ParsedWireError;
+  signal?: AbortSignal;
+  /** Called with every response's rate-limit hints (success or failure) so limiters adapt. */
+  onRateLimitInfo?(info: RateLimitInfo, status: number): void;
+}
+
+export interface JsonResponse {
+  status: number;
+  body: unknown;
+}
+
+interface Target {
+  origin: string;
+  pathPrefix: string;
+}
+
+const TOTAL_TIMEOUT = Symbol('total timeout');
+
+/**
+ * A one-listener abort source handed to undici as `signal` in its documented EventEmitter
+ * form. An `AbortController` goes through Node's EventTarget and costs about 25 µs of CPU per
+ * request (measured in bench/provider-overhead.ts); this costs next to nothing.
+ */
+class AbortHandle {
+  aborted = false;
+  reason: unknown = undefined;
+  #listener: (() => void) | undefined;
+
+  /** undici checks for `on` to accept an EventEmitter-style signal. */
+  on(_event: 'abort', listener: () => void): this {
+    this.#listener = listener;
+    return this;
+  }
+
+  once(_event: 'abort', listener: () => void): this {
+    this.#listener = listener;
+    return this;
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    if (this.#listener === listener) this.#listener = undefined;
+    return this;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.();
+  }
+}
+
+/** The caller's signal fired; rethrown untouched so that no layer retries or counts it. */
+function callerAbortReason(signal: AbortSignal | undefined): unknown {
+  return signal?.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+/**
+ * The only place Fortitude talks HTTP to providers. One undici `Pool` per origin (per
+ * transport), total/connect/read timeouts, gzip/br/deflate responses, optional gzip requests,
+ * SSE framing through `wire/sse.ts`, and every failure as a `ProviderError` with no secrets.
+ */
+export class HttpTransport {
+  readonly #pools = new Map<string, OriginPool>();
+  readonly #targets = new Map<string, Target>();
+  readonly #acceptEncoding: string | undefined;
+  #closed = false;
+
+  constructor(options: { acceptCompressedResponses?: boolean } = {}) {
+    this.#acceptEncoding = options.acceptCompressedResponses === false ? undefined : 'gzip, br';
+  }
+
+  /** Sends a request and parses its JSON body; throws `ProviderError` on any failure. */
+  async json(request: TransportRequest): Promise<JsonResponse> {
+    const call = await this.#open(request);
+    try {
+      const text = await readText(call.body);
+      try {
+        return { status: call.status, body: text.length === 0 ? undefined : JSON.parse(text) };
+      } catch (error) {
+        throw transportError('invalid_response', call.context, error);
+      }
+    } catch (error) {
+      throw call.translate(error);
+    } finally {
+      call.done();
+    }
+  }
+
+  /**
+   * Sends a streaming request and yields the decoder's parts as SSE events arrive. A body that
+   * ends or fails before the decoder saw completion throws `stream_broken`; it never finishes
+   * quietly.
+   */
+  async *stream(request: TransportRequest, decoder: StreamDecoder): AsyncGenerator<StreamPart> {
+    const call = await this.#open(request);
+    const parser = createSseParser();
+    let finished = false;
+    try {
+      // undici's body ignores setEncoding; decode UTF-8 across chunk boundaries ourselves.
+      const text = new TextDecoder();
+      for await (const chunk of call.body as AsyncIterable<Uint8Array>) {
+        for (const event of parser.feed(text.decode(chunk, { stream: true }))) {
+          for (const part of decoder.push(event)) {
+            call.context.midStream = true;
+            yield part;
+          }
+        }
+      }
+      const rest = text.decode();
+      if (rest) for (const event of parser.feed(rest)) for (const part of decoder.push(event)) yield part;
+      for (const event of parser.flush()) for (const part of decoder.push(event)) yield part;
+      for (const part of decoder.end()) yield part;
+      finished = true;
+    } catch (error) {
+      throw call.translate(error);
+    } finally {
+      if (!finished && !call.body.destroyed) call.body.destroy();
+      call.done();
+    }
+  }
+
+  stats(): OriginStats[] {
+    return [...this.#pools.values()].map((pool) => pool.stats());
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  #target(baseUrl: string): Target {
+    let target = this.#targets.get(baseUrl);
+    if (!target) {
+      const url = new URL(baseUrl);
+      target = { origin: url.origin, pathPrefix: url.pathname.replace(/\/+$/, '') };
+      this.#targets.set(baseUrl, target);
+    }
+    return target;
+  }
+
+  #pool(origin: string, connection: Partial<ConnectionOptions> | undefined): OriginPool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      if (this.#closed) throw new Error('HttpTransport is closed');
+      pool = new OriginPool(origin, { ...DEFAULT_CONNECTION_OPTIONS, ...connection });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async #open(request: TransportRequest) {
+    const target = this.#target(request.baseUrl);
+    const secrets = request.secrets ?? [];
+    const context: FailureContext = { provider: request.provider, origin: target.origin, secrets };
+    const controller = new AbortHandle();
+    const timer = setTimeout(() => controller.abort(TOTAL_TIMEOUT), request.totalTimeoutMs);
+    const callerSignal = request.signal;
+    const onCallerAbort = () => controller.abort(callerAbortReason(callerSignal));
+    if (callerSignal?.aborted) onCallerAbort();
+    else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    };
+    const translate = (error: unknown): unknown => {
+      if (controller.aborted) {
+        if (controller.reason === TOTAL_TIMEOUT) return transportError('total_timeout', context, undefined);
+        return controller.reason;
+      }
+      if (error instanceof ProviderError) return relabel(error, context);
+      const reason = transportFailureReason(error);
+      if (reason) return transportError(reason, context, error);
+      const detail = error instanceof Error ? `: ${error.message}` : '';
+      return new ProviderError(redactSecrets(`${request.provider}: request failed (${target.origin})${detail}`, secrets), {
+        provider: request.provider,
+        errorClass: 'unknown',
+        cause: error,
+      });
+    };
+
+    try {
+      const pool = this.#pool(target.origin, request.connection);
+      const { spec } = request;
+      const headers: Record<string, string> = { ...spec.headers };
+      if (this.#acceptEncoding && headers['accept-encoding'] === undefined) headers['accept-encoding'] = this.#acceptEncoding;
+      let body: string | Buffer | undefined = spec.body;
+      if (request.compressRequest && body !== undefined && Buffer.byteLength(body) >= COMPRESS_MIN_BYTES) {
+        body = await gzipAsync(body);
+        headers['content-encoding'] = 'gzip';
+      }
+      const options: Dispatcher.RequestOptions = {
+        method: spec.method,
+        path: target.pathPrefix + spec.path,
+        headers,
+        body,
+        signal: controller as unknown as EventEmitter,
+        headersTimeout: request.readTimeoutMs,
+        bodyTimeout: request.readTimeoutMs,
+      };
+      if (!pool.keepAlive) options.reset = true;
+      const response = await pool.dispatcher.request(options);
+      const responseHeaders = response.headers as HeaderBag;
+      const info = parseRateLimitHeaders(responseHeaders, Date.now());
+      if (info) request.onRateLimitInfo?.(info, response.statusCode);
+      if (response.statusCode >= 300) {
+        const text = await readText(decodedBody(response), ERROR_BODY_LIMIT).catch(() => '');
+        throw statusError(request, context, response.statusCode, text, info);
+      }
+      return { status: response.statusCode, body: decodedBody(response), context, translate, done };
+    } catch (error) {
+      done();
+      throw translate(error);
+    }
+  }
+}
+
+function statusError(
+  request: TransportRequest,
+  context: FailureContext,
+  status: number,
+  text: string,
+  info: RateLimitInfo | undefined,
+): ProviderError {
+  let parsed: ParsedWireError;
+  try {
+    parsed = request.parseError(status, text);
+  } catch {
+    parsed = { errorClass: status >= 500 ? 'server' : 'unknown', message: `HTTP ${status}` };
+  }
+  const fromHeaders = status === 429 || status === 503 || status === 529 ? retryDelayFromInfo(info) : info?.retryAfterMs;
+  const retryAfterMs = fromHeaders ?? parsed.retryAfterMs;
+  const message = redactSecrets(`${request.provider}: HTTP ${status}: ${parsed.message}`, context.secrets);
+  return new ProviderError(message, {
+    provider: request.provider,
+    errorClass: parsed.errorClass,
+    status,
+    retryAfterMs,
+    details: parsed.providerCode ? { providerCode: parsed.providerCode } : undefined,
+  });
+}
+
+/** The response body, decompressed according to `content-encoding`. */
+function decodedBody(response: Dispatcher.ResponseData): Readable {
+  const encoding = response.headers['content-encoding'];
+  const value = (Array.isArray(encoding) ? encoding[0] : encoding)?.trim().toLowerCase();
+  const body = response.body as unknown as Readable;
+  if (!value || value === 'identity') return body;
+  const decoder =
+    value === 'gzip' || value === 'x-gzip'
+      ? createGunzip()
+      : value === 'br'
+        ? createBrotliDecompress()
+        : value === 'deflate'
+          ? createInflate()
+          : undefined;
+  if (!decoder) return body;
+  body.on('error', (error) => decoder.destroy(error));
+  decoder.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  return body.pipe(decoder);
+}
+
+async function readText(body: Readable, limit = Number.POSITIVE_INFINITY): Promise<string> {
+  // undici's own body reader is the fast path for whole, undecoded bodies.
+  const consume = (body as Readable & { text?: () => Promise<string> }).text;
+  if (limit === Number.POSITIVE_INFINITY && typeof consume === 'function') return consume.call(body);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer | string>) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    chunks.push(buffer);
+    size += buffer.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,45 @@
+/**
+ * Where token-bucket state lives. The in-memory store serves one process; a Redis store (one
+ * Lua script per method, so each is atomic) lets replicas share a provider's budget. Every
+ * method takes `now` from the caller's clock so stores hold no time source of their own.
+ */
+
+export interface BucketSpec {
+  /** Bucket name within the key (`requests`, `tokens`). */
+  name: string;
+  /** Most tokens the bucket holds (its burst size). */
+  capacity: number;
+  /** Tokens added per millisecond. */
+  refillPerMs: number;
+}
+
+export interface AcquireResult {
+  granted: boolean;
+  /** When refused: ms until this request could be granted if nobody else takes tokens. */
+  waitMs: number;
+}
+
+export interface BucketLevels {
+  /** Tokens per bucket after refilling to `now` (negative while in debt). */
+  remaining: Record<string, number>;
+  /** Epoch ms before which every acquire is refused (0 when not blocked). */
+  blockedUntil: number;
+}
+
+export interface RateLimitStore {
+  /**
+   * Atomically refills each bucket to `now`, then, unless the key is blocked, takes `costs[name]`
+   * from every bucket if each holds at least `min(cost, capacity)`. A cost above capacity is
+   * granted from a full bucket and leaves it in debt, so a huge request is slow, not impossible.
+   */
+  acquire(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): Promise<AcquireResult>;
+  /** Adds `delta` to one bucket (negative when usage exceeded the estimate), capped at capacity. */
+  adjust(key: string, bucket: BucketSpec, delta: number, now: number): Promise<void>;
+  /** Lowers a bucket to `tokens` when the provider reports fewer remaining; never raises it. */
+  clamp(key: string, bucket: BucketSpec, tokens: number, now: number): Promise<void>;
+  /** Refuses every acquire for `key` until `untilMs` (keeps the later of the two deadlines). */
+  blockUntil(key: string, untilMs: number): Promise<void>;
+  /** Current levels after refilling to `now`, without taking anything. */
+  peek(key: string, buckets: readonly BucketSpec[], now: number): Promise<BucketLevels>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { ProviderError } from '../../core/errors.js';
+import { createManualClock } from '../clock.js';
+import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { RateLimitPermit } from './rate-limiter.js';
+
+/** Tracks the order in which acquires settle. */
+function track(order: string[], label: string, promise: Promise<RateLimitPermit>) {
+  const state: { permit?: RateLimitPermit; error?: unknown } = {};
+  promise.then(
+    (permit) => {
+      order.push(label);
+      state.permit = permit;
+    },
+    (error: unknown) => {
+      order.push(`${label}:rejected`);
+      state.error = error;
+    },
+  );
+  return state;
+}
+
+describe('RateLimiter', () => {
+  it('lets a burst of 1 + burst_allowance through, then spaces requests at the steady rate', async () => {
+    const clock = createManualClock();
+    // 60 rpm = one per second, burst 2 → 3 at once.
+    const limiter = new RateLimiter('p', { requestsPerMinute: 60, burstAllowance: 2, maxQueueWaitMs: 10_000 }, { clock });
+    const order: string[] = [];
+    for (const label of ['a', 'b', 'c', 'd', 'e']) track(order, label, limiter.acquire(0));
+    await clock.advance(0);
+    expect(order).toEqual(['a', 'b', 'c']);
+    await clock.advance(999);
+    expect(order).toEqual(['a', 'b', 'c']);
+    await clock.advance(1);
+    expect(order).toEqual(['a', 'b', 'c', 'd']);
+    await clock.advance(1000);
+    expect(order).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await limiter.close();
+  });
+
+  it('is strictly FIFO: a large token request at the head is not overtaken by small ones', async () => {
+    const clock = createManualClock();
+    // 6000 tpm = 100 tokens per second, bucket of 6000.
+    const limiter = new RateLimiter('p', { tokensPerMinute: 6000, maxQueueWaitMs: 60_000 }, { clock });
+    const order: string[] = [];
+    track(order, 'first', limiter.acquire(5900));
+    track(order, 'big', limiter.acquire(500)); // needs 400 more tokens → 4 s
+    track(order, 'small', limiter.acquire(10)); // would fit at once, but must wait its turn
+    await clock.advance(0);
+    expect(order).toEqual(['first']);
+    await clock.advance(3_999);
+    expect(order).toEqual(['first']);
+    await clock.advance(1);
+    expect(order).toEqual(['first', 'big']);
+    await clock.advance(100);
+    expect(order).toEqual(['first', 'big', 'small']);
+    await limiter.close();
+  });
+
+  it('fails with rate_limited as soon as the wait is known to exceed the bound', async () => {
+    const clock = createManualClock();
+    const limiter = new RateLimiter('p', { requestsPerMinute: 6, maxQueueWaitMs: 5_000 }, { clock }); // 10 s per request
+    const order: string[] = [];
+    track(order, 'a', limiter.acquire(0));
+    const b = track(order, 'b', limiter.acquire(0));
+    await clock.advance(0);
+    expect(order).toEqual(['a', 'b:rejected']);
+    expect(b.error).toBeInstanceOf(ProviderError);
+    const error = b.error as ProviderError;
+    expect(error.code).toBe('rate_limited');
+    expect(error.errorClass).toBe('rate_limit');
+    expect(error.retryAfterMs).toBe(10_000);
+    expect(error.message).toMatch(/local rate limit/);
+    await limiter.close();
+  });
+
+  it('caps concurrency and fails a waiter whose bounded wait for a slot runs out', async () => {
+    const clock = createManualClock();
+    const limiter = new RateLimiter('p', { maxConcurrent: 2, maxQueueWaitMs: 1_000 }, { clock });
+    const order: string[] = [];
+    const a = track(order, 'a', limiter.acquire(0));
+    track(order, 'b', limiter.acquire(0));
+    track(order, 'c', limiter.acquire(0));
+    const d = track(order, 'd', limiter.acquire(0));
+    await clock.advance(0);
+    expect(order).toEqual(['a', 'b']);
+    a.permit!.release();
+    a.permit!.release(); // idempotent: frees one slot only
+    await clock.advance(0);
+    expect(order).toEqual(['a', 'b', 'c']);
+    await clock.advance(1_000);
+    expect(order).toEqual(['a', 'b', 'c', 'd:rejected']);
+    expect((d.error as ProviderError).code).toBe('rate_limited');
+    expect((await limiter.snapshot()).inFlight).toBe(2);
+    await limiter.close();
+  });
+
+  it('removes an aborted waiter without disturbing the queue', async () => {
+    const clock = createManualClock();
+    const limiter = new RateLimiter('p', { maxConcurrent: 1, maxQueueWaitMs: 10_000 }, { clock });
+    const order: string[] = [];
+    const a = track(order, 'a', limiter.acquire(0));
+    const controller = new AbortController();
+    track(order, 'b', limiter.acquire(0, controller.signal));
+    track(order, 'c', limiter.acquire(0));
+    await clock.advance(0);
+    controller.abort(new Error('client went away'));
+    await clock.advance(0);
+    a.permit!.release();
+    await clock.advance(0);
+    expect(order).toEqual(['a', 'b:rejected', 'c']);
+    await limiter.close();
+  });
+
+  it('pauses on a provider retry-after and lowers budgets on remaining headers', async () => {
+    const clock = createManualClock();
+    const limiter = new RateLimiter('p', { requestsPerMinute: 600, burstAllowance: 99, tokensPerMinute: 60_000, maxQueueWaitMs: 10_000 }, { clock });
+    limiter.observe({ retryAfterMs: 2_000 }, 429);
+    await clock.advance(0);
+    const order: string[] = [];
+    track(order, 'a', limiter.acquire(10));
+    await clock.advance(1_999);
+    expect(order).toEqual([]);
+    await clock.advance(1);
+    expect(order).toEqual(['a']);
+    limiter.observe({ remainingRequests: 5, remainingTokens: 100 }, 200);
+    await clock.advance(0);
+    const snapshot = await limiter.snapshot();
+    expect(snapshot.requestsRemaining).toBe(5);
+    expect(snapshot.tokensRemaining).toBe(100);
+    await limiter.close();
+  });
+
+  it('corrects the token estimate with the reported usage', async () => {
+    const clock = createManualClock();
+    const store = new MemoryRateLimitStore();
+    const limiter = new RateLimiter('p', { tokensPerMinute: 1_000 }, { clock, store });
+    const permit = await limiter.acquire(100);
+    expect((await limiter.snapshot()).tokensRemaining).toBe(900);
+    permit.settle(400); // used 300 more than estimated
+    permit.release();
+    await clock.advance(0);
+    expect((await limiter.snapshot()).tokensRemaining).toBe(600);
+    await limiter.close();
+    await store.close();
+  });
+
+  it('rejects waiters when closed', async () => {
+    const clock = createManualClock();
+    const limiter = new RateLimiter('p', { maxConcurrent: 1 }, { clock });
+    await limiter.acquire(0);
+    const waiting = limiter.acquire(0);
+    await limiter.close();
+    await expect(waiting).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+});

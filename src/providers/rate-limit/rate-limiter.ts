@@ -1,0 +1,303 @@
+import { ProviderError } from '../../core/errors.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { RateLimitInfo } from '../rate-limit-headers.js';
+import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
+import type { BucketSpec, RateLimitStore } from './rate-limit-store.js';
+
+/** The seed's `rate_limit` block, in Fortitude units. Absent or zero limits mean unlimited. */
+export interface RateLimitOptions {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+  maxConcurrent?: number;
+  /**
+   * Requests allowed back-to-back above the steady rate: the request bucket holds
+   * `1 + burstAllowance`, refilled at `requestsPerMinute / 60` per second (nginx `burst`).
+   */
+  burstAllowance?: number;
+  /** Longest a request waits in the queue before failing with `rate_limited` (default 5 s). */
+  maxQueueWaitMs?: number;
+  /** Longest queue; a request arriving to a full queue fails at once (default 10 000). */
+  maxQueueLength?: number;
+}
+
+export interface RateLimitPermit {
+  /** Tokens taken from the token budget up front (the estimate). */
+  readonly reservedTokens: number;
+  /** Corrects the token budget with the usage the provider reported (input + output). */
+  settle(actualTokens: number): void;
+  /** Frees the concurrency slot. Idempotent. */
+  release(): void;
+}
+
+export interface RateLimitSnapshot {
+  requestsRemaining: number | undefined;
+  tokensRemaining: number | undefined;
+  inFlight: number;
+  maxConcurrent: number | undefined;
+  queued: number;
+  /** ms until a provider-imposed pause ends (0 when none). */
+  blockedForMs: number;
+}
+
+interface Waiter {
+  costs: Record<string, number>;
+  tokens: number;
+  deadline: number;
+  resolve(permit: RateLimitPermit): void;
+  reject(error: unknown): void;
+  settled: boolean;
+  cleanup?: () => void;
+}
+
+const REQUESTS = 'requests';
+const TOKENS = 'tokens';
+
+/**
+ * Per-provider admission: token buckets for requests and tokens (in a `RateLimitStore`), a
+ * concurrency cap, and one strict FIFO queue so a large request is not starved by small ones.
+ * Only the head of the queue may take tokens; it waits for the exact refill time, bounded by
+ * `maxQueueWaitMs`. Provider hints (`retry-after`, `x-ratelimit-remaining-*`) lower the budget.
+ */
+export class RateLimiter {
+  readonly key: string;
+  readonly #buckets: BucketSpec[];
+  readonly #requests: BucketSpec | undefined;
+  readonly #tokens: BucketSpec | undefined;
+  readonly #maxConcurrent: number;
+  readonly #maxWaitMs: number;
+  readonly #maxQueue: number;
+  readonly #store: RateLimitStore;
+  readonly #ownsStore: boolean;
+  readonly #clock: Clock;
+  readonly #queue: Waiter[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #pumping = false;
+  #cancelWake: (() => void) | undefined;
+  #closed = false;
+
+  constructor(key: string, options: RateLimitOptions, deps: { store?: RateLimitStore; clock?: Clock } = {}) {
+    this.key = key;
+    this.#store = deps.store ?? new MemoryRateLimitStore();
+    this.#ownsStore = deps.store === undefined;
+    this.#clock = deps.clock ?? systemClock;
+    const rpm = options.requestsPerMinute ?? 0;
+    const tpm = options.tokensPerMinute ?? 0;
+    this.#requests = rpm > 0 ? { name: REQUESTS, capacity: 1 + (options.burstAllowance ?? 0), refillPerMs: rpm / 60_000 } : undefined;
+    // Token budgets are per minute at providers and may be spent at once: capacity = one minute.
+    this.#tokens = tpm > 0 ? { name: TOKENS, capacity: tpm, refillPerMs: tpm / 60_000 } : undefined;
+    this.#buckets = [this.#requests, this.#tokens].filter((bucket): bucket is BucketSpec => bucket !== undefined);
+    this.#maxConcurrent = options.maxConcurrent && options.maxConcurrent > 0 ? options.maxConcurrent : Number.POSITIVE_INFINITY;
+    this.#maxWaitMs = options.maxQueueWaitMs ?? 5_000;
+    this.#maxQueue = options.maxQueueLength ?? 10_000;
+  }
+
+  /** Whether token estimates matter (a `tokens_per_minute` limit is set). */
+  get limitsTokens(): boolean {
+    return this.#tokens !== undefined;
+  }
+
+  /**
+   * Waits for a turn. Rejects with a `rate_limited` ProviderError when the wait would exceed
+   * `maxQueueWaitMs` (as soon as that is certain), and with the signal's reason on abort.
+   */
+  acquire(tokens: number, signal?: AbortSignal): Promise<RateLimitPermit> {
+    if (this.#closed) return Promise.reject(this.#error('the rate limiter is closed', 0));
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (this.#queue.length - this.#head >= this.#maxQueue) {
+      return Promise.reject(this.#error(`queue is full (${this.#maxQueue} waiting)`, undefined));
+    }
+    return new Promise<RateLimitPermit>((resolve, reject) => {
+      const costs: Record<string, number> = {};
+      if (this.#requests) costs[REQUESTS] = 1;
+      if (this.#tokens) costs[TOKENS] = tokens;
+      const waiter: Waiter = {
+        costs,
+        tokens: this.#tokens ? tokens : 0,
+        deadline: this.#clock.now() + this.#maxWaitMs,
+        resolve,
+        reject,
+        settled: false,
+      };
+      if (signal) {
+        const onAbort = () => this.#fail(waiter, signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.#queue.push(waiter);
+      void this.#pump();
+    });
+  }
+
+  /** Applies a provider's rate-limit hints: a pause on `retry-after`, lower budgets on `remaining`. */
+  observe(info: RateLimitInfo, status: number): void {
+    const now = this.#clock.now();
+    const work: Promise<void>[] = [];
+    if (info.retryAfterMs !== undefined && (status === 429 || status === 503)) {
+      work.push(this.#store.blockUntil(this.key, now + info.retryAfterMs));
+    }
+    if (this.#requests && info.remainingRequests !== undefined) {
+      if (info.remainingRequests === 0 && info.resetRequestsMs) work.push(this.#store.blockUntil(this.key, now + info.resetRequestsMs));
+      else work.push(this.#store.clamp(this.key, this.#requests, info.remainingRequests, now));
+    }
+    if (this.#tokens && info.remainingTokens !== undefined) {
+      work.push(this.#store.clamp(this.key, this.#tokens, info.remainingTokens, now));
+    }
+    void Promise.all(work).catch(() => undefined);
+  }
+
+  async snapshot(): Promise<RateLimitSnapshot> {
+    const now = this.#clock.now();
+    const levels = await this.#store.peek(this.key, this.#buckets, now);
+    const remaining = (bucket: BucketSpec | undefined) =>
+      bucket ? Math.max(0, Math.floor(levels.remaining[bucket.name] ?? bucket.capacity)) : undefined;
+    return {
+      requestsRemaining: remaining(this.#requests),
+      tokensRemaining: remaining(this.#tokens),
+      inFlight: this.#inFlight,
+      maxConcurrent: Number.isFinite(this.#maxConcurrent) ? this.#maxConcurrent : undefined,
+      queued: this.#queue.length - this.#head,
+      blockedForMs: levels.blockedUntil > now ? levels.blockedUntil - now : 0,
+    };
+  }
+
+  /** Rejects every waiter; later acquires fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#cancelWake?.();
+    for (let index = this.#head; index < this.#queue.length; index += 1) {
+      this.#fail(this.#queue[index]!, this.#error('the rate limiter is closed', 0));
+    }
+    this.#queue.length = 0;
+    this.#head = 0;
+    if (this.#ownsStore) await this.#store.close();
+  }
+
+  #error(why: string, retryAfterMs: number | undefined): ProviderError {
+    return new ProviderError(`${this.key}: local rate limit: ${why}`, {
+      provider: this.key,
+      errorClass: 'rate_limit',
+      code: 'rate_limited',
+      retryAfterMs,
+      details: { local: true },
+    });
+  }
+
+  #fail(waiter: Waiter, error: unknown): void {
+    if (waiter.settled) return;
+    waiter.settled = true;
+    waiter.cleanup?.();
+    waiter.reject(error);
+  }
+
+  #peekHead(): Waiter | undefined {
+    while (this.#head < this.#queue.length) {
+      const waiter = this.#queue[this.#head]!;
+      if (!waiter.settled) return waiter;
+      this.#shift();
+    }
+    return undefined;
+  }
+
+  #shift(): void {
+    this.#head += 1;
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
+    } else if (this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
+    }
+  }
+
+  #permit(waiter: Waiter): RateLimitPermit {
+    let released = false;
+    return {
+      reservedTokens: waiter.tokens,
+      settle: (actualTokens) => {
+        const tokens = this.#tokens;
+        if (!tokens || !Number.isFinite(actualTokens)) return;
+        const delta = waiter.tokens - actualTokens;
+        if (delta !== 0) void this.#store.adjust(this.key, tokens, delta, this.#clock.now()).catch(() => undefined);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#inFlight -= 1;
+        if (this.#head < this.#queue.length) void this.#pump();
+      },
+    };
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping || this.#closed) return;
+    this.#pumping = true;
+    this.#cancelWake?.();
+    this.#cancelWake = undefined;
+    try {
+      for (let head = this.#peekHead(); head; head = this.#peekHead()) {
+        const now = this.#clock.now();
+        if (this.#inFlight >= this.#maxConcurrent) {
+          // A release pumps again; the deadline wakes us to fail the head if none comes in time.
+          this.#wakeAt(head.deadline - now);
+          return;
+        }
+        const result =
+          this.#buckets.length === 0 ? { granted: true, waitMs: 0 } : await this.#store.acquire(this.key, this.#buckets, head.costs, now);
+        if (head.settled) {
+          // Aborted while the store answered: give back what it took.
+          if (result.granted) this.#refund(head);
+          continue;
+        }
+        if (result.granted) {
+          this.#shift();
+          head.settled = true;
+          head.cleanup?.();
+          this.#inFlight += 1;
+          head.resolve(this.#permit(head));
+          continue;
+        }
+        const after = this.#clock.now();
+        if (after + result.waitMs > head.deadline) {
+          this.#shift();
+          this.#fail(head, this.#error(`would wait ${Math.ceil(result.waitMs)} ms, over the ${this.#maxWaitMs} ms limit`, result.waitMs));
+          continue;
+        }
+        this.#wakeAt(result.waitMs);
+        return;
+      }
+    } catch (error) {
+      // The store failed (e.g. Redis down): fail the head rather than hang.
+      const head = this.#peekHead();
+      if (head) {
+        this.#shift();
+        this.#fail(head, error);
+      }
+      if (this.#head < this.#queue.length) this.#wakeAt(0);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #refund(waiter: Waiter): void {
+    const now = this.#clock.now();
+    for (const bucket of this.#buckets) {
+      const cost = waiter.costs[bucket.name] ?? 0;
+      if (cost > 0) void this.#store.adjust(this.key, bucket, cost, now).catch(() => undefined);
+    }
+  }
+
+  #wakeAt(delayMs: number): void {
+    this.#cancelWake?.();
+    this.#cancelWake = this.#clock.setTimer(Math.max(0, delayMs), () => {
+      this.#cancelWake = undefined;
+      const head = this.#peekHead();
+      if (head && this.#inFlight >= this.#maxConcurrent && this.#clock.now() >= head.deadline) {
+        this.#shift();
+        this.#fail(head, this.#error(`no free slot within ${this.#maxWaitMs} ms (${this.#inFlight} in flight)`, undefined));
+      }
+      void this.#pump();
+    });
+  }
+}

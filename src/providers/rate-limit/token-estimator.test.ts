@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { TOKENIZE_MAX_CHARS, estimateChatTokens, loadTokenizer } from './token-estimator.js';
+
+const request = (...contents: string[]) => ({ model: 'm', messages: contents.map((content) => ({ role: 'user' as const, content })) });
+
+describe('estimateChatTokens', () => {
+  it('counts with cl100k_base once loaded, plus the chat-format overhead', async () => {
+    await loadTokenizer();
+    // "hello world" is 2 cl100k tokens; +3 per message, +3 reply priming.
+    expect(estimateChatTokens(request('hello world'))).toBe(8);
+    expect(estimateChatTokens(request('hello world', 'hello world'))).toBe(13);
+  });
+
+  it('matches js-tiktoken on whole texts although it counts piece by piece', async () => {
+    const encoder = await loadTokenizer();
+    const text = "Here's how: `tokio::select! { _ = token.cancelled() => {} }` — don't block!\n\n  Ünïcode 12345 😀\r\n\tend";
+    expect(estimateChatTokens(request(text))).toBe(encoder.encode(text, [], []).length + 6);
+    expect(estimateChatTokens(request(text))).toBe(encoder.encode(text, [], []).length + 6); // from the piece table
+  });
+
+  it('counts text containing special tokens instead of throwing', async () => {
+    await loadTokenizer();
+    expect(estimateChatTokens(request('before <|endoftext|> after'))).toBeGreaterThan(6);
+  });
+
+  it('uses the fast estimate for huge messages', async () => {
+    await loadTokenizer();
+    const huge = 'word '.repeat(TOKENIZE_MAX_CHARS);
+    // One token per short word from the heuristic.
+    expect(estimateChatTokens(request(huge))).toBe(TOKENIZE_MAX_CHARS + 6);
+  });
+});

@@ -1,0 +1,71 @@
+import type { ChatRequest, StreamPart } from '../../core/chat.js';
+import { ProviderError } from '../../core/errors.js';
+import type { CallOptions, Provider } from '../provider.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { estimateChatTokens } from './token-estimator.js';
+
+export interface RateLimitDeps {
+  /** Prompt-token estimate before the call (default: cl100k_base via js-tiktoken, lazily). */
+  estimateTokens?: (request: ChatRequest) => number;
+}
+
+/** Decorator: wait for the provider's rate limiter before each call; correct with reported usage. */
+export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
+  const estimate = deps.estimateTokens ?? estimateChatTokens;
+  return (inner: Provider): Provider => {
+    const acquire = async (tokens: () => number, options: CallOptions | undefined) => {
+      try {
+        return await limiter.acquire(limiter.limitsTokens ? tokens() : 0, options?.signal);
+      } catch (error) {
+        if (error instanceof ProviderError) options?.trace?.attempts.push({ provider: inner.name, outcome: error.errorClass, latencyMs: 0 });
+        throw error;
+      }
+    };
+
+    async function* stream(request: ChatRequest, options?: CallOptions): AsyncGenerator<StreamPart> {
+      const permit = await acquire(() => estimate(request), options);
+      try {
+        for await (const part of inner.stream(request, options)) {
+          if (part.type === 'finish') permit.settle(part.usage.inputTokens + part.usage.outputTokens);
+          yield part;
+        }
+      } finally {
+        permit.release();
+      }
+    }
+
+    const provider: Provider = {
+      name: inner.name,
+      kind: inner.kind,
+      capabilities: inner.capabilities,
+      simulated: inner.simulated,
+      async chat(request, options) {
+        const permit = await acquire(() => estimate(request), options);
+        try {
+          const result = await inner.chat(request, options);
+          permit.settle(result.usage.inputTokens + result.usage.outputTokens);
+          return result;
+        } finally {
+          permit.release();
+        }
+      },
+      stream,
+      close: () => inner.close(),
+    };
+    const embed = inner.embed?.bind(inner);
+    if (embed) {
+      provider.embed = async (request, options) => {
+        const tokens = () => estimate({ model: request.model, messages: request.input.map((content) => ({ role: 'user', content })) });
+        const permit = await acquire(tokens, options);
+        try {
+          const result = await embed(request, options);
+          permit.settle(result.usage.inputTokens);
+          return result;
+        } finally {
+          permit.release();
+        }
+      };
+    }
+    return provider;
+  };
+}
