@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { FortitudeError } from '../../core/errors.js';
+import type { BudgetAlert } from './budget-guard.js';
+import { createBudgetGuard } from './budget-guard.js';
+import { DEFAULT_BUDGET_ACTIONS } from './budget-policy.js';
+import { MemoryBudgetStore } from './memory-budget-store.js';
+
+const NOW = Date.UTC(2025, 4, 10, 12);
+/** 1 USD per million input and output tokens: 1 000 000 tokens = 1 USD. */
+const PRICE = { input_per_million: 1, output_per_million: 1 };
+const EXPENSIVE = { input_per_million: 30, output_per_million: 60 };
+
+function setup(options: { hardLimits?: boolean; random?: () => number; daily?: number } = {}) {
+  const alerts: BudgetAlert[] = [];
+  const store = new MemoryBudgetStore();
+  const guard = createBudgetGuard(
+    {
+      costManagement: {
+        global: { daily_budget_usd: options.daily ?? 1, monthly_budget_usd: 100, alert_thresholds: { daily_80_percent: true, monthly_90_percent: true } },
+        budget_controls: { hard_limits: options.hardLimits ?? true, actions: { ...DEFAULT_BUDGET_ACTIONS } },
+      },
+      providerPrices: { cheap: PRICE, mid: { input_per_million: 3, output_per_million: 15 }, pricey: EXPENSIVE },
+      inputTokenMargin: 1,
+    },
+    { store, now: () => NOW, random: options.random ?? (() => 0), onAlert: (alert) => alerts.push(alert) },
+  );
+  /** Spends `usd` on `cheap` in one reserved-then-reconciled call. */
+  const spend = async (usd: number) => {
+    const reservation = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: Math.round(usd * 1e6), urgent: true });
+    await reservation.reconcile(usd);
+  };
+  return { guard, store, alerts, spend };
+}
+
+const codeOf = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    return error instanceof FortitudeError ? `${error.code}:${String(error.details?.action)}` : String(error);
+  }
+};
+
+describe('budget guard', () => {
+  it('reserves the worst case and reconciles to the actual cost, releasing the rest', async () => {
+    const { guard, spend } = setup();
+    const reservation = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 100_000, maxOutputTokens: 200_000 });
+    expect(reservation.reservedUsd).toBeCloseTo(0.3, 9);
+    expect(guard.state().day).toMatchObject({ reservedUsd: 0.3, spentUsd: 0 });
+    expect(await reservation.reconcile(0.12)).toEqual({ overrunUsd: 0 });
+    expect(guard.state().day.reservedUsd).toBe(0);
+    expect(guard.state().day.spentUsd).toBeCloseTo(0.12, 9);
+    await reservation.reconcile(0.5); // idempotent: counted once
+    expect(guard.state().day.spentUsd).toBeCloseTo(0.12, 9);
+    await spend(0.1);
+    expect(guard.state().month.spentUsd).toBeCloseTo(0.22, 9);
+  });
+
+  it('refuses a call whose worst case would pass the limit, and releases on release()', async () => {
+    const { guard } = setup();
+    const big = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 700_000 });
+    expect(await codeOf(guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 400_000 }))).toBe('budget_exceeded:reservation_refused');
+    await big.release();
+    expect(await codeOf(guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 400_000 }))).toBe('ok');
+  });
+
+  it('alerts at 80 %, throttles non-urgent calls at 90 %, pauses expensive providers at 95 %, stops at 100 %', async () => {
+    let draw = 0.9;
+    const { guard, alerts, spend } = setup({ random: () => draw });
+    const call = (provider: string, urgent = false) =>
+      codeOf(guard.reserve({ provider, model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 1_000, urgent }).then((reservation) => reservation.release()));
+
+    await spend(0.79);
+    expect(alerts).toEqual([]);
+    expect(await call('cheap')).toBe('ok');
+    await spend(0.02); // 81 %
+    expect(alerts.map((alert) => `${alert.period}:${alert.threshold}:${alert.action}`)).toEqual(['day:0.8:alert']);
+    expect(await call('cheap')).toBe('ok');
+
+    await spend(0.1); // 91 %
+    expect(guard.state().actions.throttle).toBe(true);
+    expect(await call('cheap')).toBe('rate_limited:throttle'); // draw 0.9 ≥ admit fraction 0.5
+    draw = 0.2;
+    expect(await call('cheap')).toBe('ok');
+    draw = 0.9;
+    expect(await call('cheap', true)).toBe('ok'); // urgent calls are never throttled
+    expect(guard.pausedProviders().size).toBe(0);
+
+    await spend(0.05); // 96 %
+    expect(guard.pausedProviders()).toEqual(new Set(['pricey']));
+    expect(await call('pricey', true)).toBe('budget_exceeded:pause_expensive_providers');
+    expect(await call('cheap', true)).toBe('ok');
+
+    await spend(0.04); // 100 %
+    expect(await call('cheap', true)).toBe('budget_exceeded:emergency_stop');
+    expect(alerts.map((alert) => alert.action)).toEqual(['alert', 'throttle', 'pause_expensive_providers', 'emergency_stop']);
+  });
+
+  it('with hard_limits false books spend past the limit and never stops', async () => {
+    const { guard, spend } = setup({ hardLimits: false });
+    await spend(0.9);
+    const reservation = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 500_000, urgent: true });
+    await reservation.reconcile(0.5);
+    expect(guard.state().day.utilisation).toBeCloseTo(1.4, 9);
+    expect(await codeOf(guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 10, urgent: true }))).toBe('ok');
+  });
+
+  it('reports an overrun when the actual cost exceeds the reservation (a low input estimate)', async () => {
+    const { guard } = setup();
+    const reservation = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 1_000, maxOutputTokens: 1_000 });
+    expect((await reservation.reconcile(0.003)).overrunUsd).toBeCloseTo(0.001, 9);
+  });
+
+  it('sees other replicas’ spend on refresh()', async () => {
+    const { guard, store } = setup();
+    const periods = [{ key: 'day:2025-05-10', limit: 1e9, expiresAt: NOW + 1e9 }];
+    await store.reconcile('other-replica', periods, 850_000_000, NOW);
+    expect(guard.state().actions.alert).toBe(false);
+    await guard.refresh();
+    expect(guard.state().day.spentUsd).toBeCloseTo(0.85, 9);
+    expect(guard.state().actions.alert).toBe(true);
+  });
+});

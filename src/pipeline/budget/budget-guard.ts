@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { FortitudeError } from '../../core/errors.js';
+import type { BudgetPeriod, BudgetStore, PeriodTotals } from './budget-store.js';
+import { nanosToUsd, usdToNanos, usdToNanosCeil } from './budget-store.js';
+import type { ActiveActions, BudgetAction, BudgetThreshold } from './budget-policy.js';
+import { activeActions, blendedPrice, calendarPeriods, expensiveProviders, parseBudgetActions, worstCaseCostUsd } from './budget-policy.js';
+import type { CostManagementConfig } from './cost-config.js';
+import type { ModelPrice } from './prices.js';
+
+export interface BudgetGuardOptions {
+  /** The `cost_management` section (only `global` and `budget_controls` are read). */
+  costManagement: Pick<CostManagementConfig, 'global' | 'budget_controls'>;
+  /** Each provider's default-model price; providers above the median are paused at the pause action. */
+  providerPrices?: Readonly<Record<string, ModelPrice | undefined>>;
+  throttle?: {
+    /** Share of non-urgent requests admitted while throttling (default 0.5). */
+    admitFraction?: number;
+    /** Delay added to each admitted non-urgent request while throttling (default 0 ms). */
+    delayMs?: number;
+  };
+  /** An unreconciled reservation is released after this long (default 10 min, longer than any call). */
+  reservationTtlMs?: number;
+  /** Multiplier on the input-token estimate in the worst case (default 1.1: estimates run low). */
+  inputTokenMargin?: number;
+}
+
+export interface BudgetAlert {
+  period: 'day' | 'month';
+  periodKey: string;
+  /** Fraction of the limit reached, e.g. 0.8. */
+  threshold: number;
+  action: BudgetAction;
+  utilisation: number;
+  spentUsd: number;
+  reservedUsd: number;
+  limitUsd: number;
+}
+
+export interface BudgetGuardDeps {
+  store: BudgetStore;
+  /** Epoch ms; default `Date.now`. */
+  now?: () => number;
+  /** Uniform [0, 1); decides which non-urgent requests pass while throttling. Default `Math.random`. */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Called once per period and threshold when spend crosses it. */
+  onAlert?: (alert: BudgetAlert) => void;
+}
+
+export interface ReserveInput {
+  provider: string;
+  model: string;
+  /** The model's price; undefined means unpriced (reserved at 0). */
+  price: ModelPrice | undefined;
+  /** Estimated prompt tokens. */
+  inputTokens: number;
+  /** The call's output cap (`max_tokens`). */
+  maxOutputTokens: number;
+  /** Urgent requests (urgency `immediate`) are never throttled. */
+  urgent?: boolean;
+}
+
+export interface BudgetReservation {
+  readonly id: string;
+  readonly reservedUsd: number;
+  /** Books the actual cost and frees the rest; idempotent. `overrunUsd` > 0 when actual exceeded the reservation. */
+  reconcile(actualUsd: number): Promise<{ overrunUsd: number }>;
+  /** Frees the whole reservation (the call cost nothing); idempotent. */
+  release(): Promise<void>;
+}
+
+export interface PeriodState {
+  key: string;
+  spentUsd: number;
+  reservedUsd: number;
+  limitUsd: number;
+  /** (spent + reserved) / limit. */
+  utilisation: number;
+}
+
+export interface BudgetState {
+  day: PeriodState;
+  month: PeriodState;
+  actions: ActiveActions;
+  /** Providers refused while the pause action is active. */
+  pausedProviders: string[];
+  hardLimits: boolean;
+}
+
+export interface BudgetGuard {
+  /**
+   * Admits a call or throws: `budget_exceeded` (emergency stop, paused provider, or the
+   * reservation would pass a limit) or `rate_limited` (throttled; retryable). On success the
+   * worst-case cost is held until `reconcile` / `release`.
+   */
+  reserve(input: ReserveInput): Promise<BudgetReservation>;
+  /** The last known state (from the latest store reply); synchronous for the router. */
+  state(): BudgetState;
+  /** Providers the router must skip now (empty unless the pause action is active). */
+  pausedProviders(): ReadonlySet<string>;
+  /** Re-reads the totals from the store (other replicas' spend) and fires due alerts. */
+  refresh(): Promise<BudgetState>;
+}
+
+const NO_PAUSE: ReadonlySet<string> = new Set();
+
+/** Enforces `cost_management` budgets through a `BudgetStore` ledger: reserve before, reconcile after. */
+export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuardDeps): BudgetGuard {
+  const { global, budget_controls: controls } = options.costManagement;
+  const hardLimits = controls.hard_limits;
+  const thresholds = parseBudgetActions(controls.actions);
+  const alertOnly = alertThresholds(global.alert_thresholds as Record<string, boolean>);
+  const limits = { day: usdToNanos(global.daily_budget_usd), month: usdToNanos(global.monthly_budget_usd) };
+  const expensive = expensiveProviders(
+    Object.fromEntries(Object.entries(options.providerPrices ?? {}).map(([provider, price]) => [provider, blendedPrice(price)])),
+  );
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const admitFraction = options.throttle?.admitFraction ?? 0.5;
+  const throttleDelayMs = options.throttle?.delayMs ?? 0;
+  const reservationTtlMs = options.reservationTtlMs ?? 600_000;
+  const inputMargin = options.inputTokenMargin ?? 1.1;
+
+  const totals = new Map<string, PeriodTotals>();
+  const alerted = new Set<string>();
+
+  const periodsAt = (at: number): { day: BudgetPeriod; month: BudgetPeriod } => {
+    const calendar = calendarPeriods(at);
+    return {
+      // Counters outlive their period a while so reports can read yesterday's spend.
+      day: { key: calendar.day.key, limit: limits.day, expiresAt: calendar.day.end + 7 * 86_400_000 },
+      month: { key: calendar.month.key, limit: limits.month, expiresAt: calendar.month.end + 31 * 86_400_000 },
+    };
+  };
+
+  const periodState = (period: BudgetPeriod): PeriodState => {
+    const current = totals.get(period.key);
+    const spent = current?.spent ?? 0;
+    const reserved = current?.reserved ?? 0;
+    return {
+      key: period.key,
+      spentUsd: nanosToUsd(spent),
+      reservedUsd: nanosToUsd(reserved),
+      limitUsd: nanosToUsd(period.limit),
+      utilisation: period.limit > 0 ? (spent + reserved) / period.limit : 0,
+    };
+  };
+
+  const state = (): BudgetState => {
+    const periods = periodsAt(now());
+    const day = periodState(periods.day);
+    const month = periodState(periods.month);
+    const actions = activeActions(thresholds, Math.max(day.utilisation, month.utilisation));
+    return { day, month, actions, pausedProviders: actions.pauseExpensive ? [...expensive] : [], hardLimits };
+  };
+
+  const remember = (updated: readonly PeriodTotals[]): void => {
+    for (const entry of updated) totals.set(entry.key, entry);
+    if (totals.size > 8) for (const key of [...totals.keys()].slice(0, totals.size - 8)) totals.delete(key);
+    fireAlerts();
+  };
+
+  const fireAlerts = (): void => {
+    if (!deps.onAlert) return;
+    const periods = periodsAt(now());
+    for (const period of ['day', 'month'] as const) {
+      const current = periodState(periods[period]);
+      const due: BudgetThreshold[] = [...thresholds, ...alertOnly[period]];
+      for (const threshold of due) {
+        if (current.utilisation + 1e-12 < threshold.fraction) continue;
+        const id = `${current.key}|${threshold.fraction}|${threshold.action}`;
+        if (alerted.has(id)) continue;
+        alerted.add(id);
+        if (alerted.size > 256) alerted.delete(alerted.values().next().value as string);
+        deps.onAlert({
+          period,
+          periodKey: current.key,
+          threshold: threshold.fraction,
+          action: threshold.action,
+          utilisation: current.utilisation,
+          spentUsd: current.spentUsd,
+          reservedUsd: current.reservedUsd,
+          limitUsd: current.limitUsd,
+        });
+      }
+    }
+  };
+
+  const refuse = (message: string, details: Record<string, unknown>): FortitudeError =>
+    new FortitudeError('budget_exceeded', message, { retryable: false, details });
+
+  return {
+    async reserve(input) {
+      const current = state();
+      if (hardLimits && current.actions.emergencyStop) {
+        throw refuse('budget exhausted: emergency stop', { action: 'emergency_stop', dayUtilisation: current.day.utilisation, monthUtilisation: current.month.utilisation });
+      }
+      if (current.actions.pauseExpensive && expensive.has(input.provider)) {
+        throw refuse(`provider ${input.provider} is paused: budget above the pause threshold`, { action: 'pause_expensive_providers', provider: input.provider });
+      }
+      if (current.actions.throttle && !input.urgent) {
+        if (random() >= admitFraction) {
+          throw new FortitudeError('rate_limited', 'budget nearly spent: non-urgent request throttled', {
+            retryable: true,
+            details: { action: 'throttle', admitFraction },
+          });
+        }
+        if (throttleDelayMs > 0) await sleep(throttleDelayMs);
+      }
+
+      const worstUsd = worstCaseCostUsd(input.price, input.inputTokens, input.maxOutputTokens, inputMargin);
+      const amount = usdToNanosCeil(worstUsd);
+      const at = now();
+      const periods = periodsAt(at);
+      const list = [periods.day, periods.month];
+      const id = randomUUID();
+      const result = await deps.store.reserve({ id, amount, periods: list, enforce: hardLimits, expiresAt: at + reservationTtlMs, now: at });
+      remember(result.totals);
+      if (!result.granted) {
+        const period = result.refusedBy?.startsWith('month') ? periods.month : periods.day;
+        const left = periodState(period);
+        throw refuse(`budget limit reached: ${period.key} has ${(left.limitUsd - left.spentUsd - left.reservedUsd).toFixed(6)} USD left, the call may cost ${worstUsd.toFixed(6)} USD`, {
+          action: 'reservation_refused',
+          period: period.key,
+          worstCaseUsd: worstUsd,
+          remainingUsd: left.limitUsd - left.spentUsd - left.reservedUsd,
+        });
+      }
+
+      let settled = false;
+      return {
+        id,
+        reservedUsd: nanosToUsd(amount),
+        async reconcile(actualUsd) {
+          if (settled) return { overrunUsd: 0 };
+          settled = true;
+          const actual = usdToNanos(actualUsd);
+          const settledResult = await deps.store.reconcile(id, list, actual, now());
+          remember(settledResult.totals);
+          return { overrunUsd: Math.max(0, nanosToUsd(actual - amount)) };
+        },
+        async release() {
+          if (settled) return;
+          settled = true;
+          remember((await deps.store.release(id, list, now())).totals);
+        },
+      };
+    },
+
+    state,
+
+    pausedProviders() {
+      const current = state();
+      return current.actions.pauseExpensive ? expensive : NO_PAUSE;
+    },
+
+    async refresh() {
+      const at = now();
+      const periods = periodsAt(at);
+      remember(await deps.store.totals([periods.day, periods.month], at));
+      return state();
+    },
+  };
+}
+
+/** `alert_thresholds: { daily_80_percent: true, monthly_90_percent: true }` → extra alert thresholds per period. */
+function alertThresholds(flags: Readonly<Record<string, boolean>>): { day: BudgetThreshold[]; month: BudgetThreshold[] } {
+  const result: { day: BudgetThreshold[]; month: BudgetThreshold[] } = { day: [], month: [] };
+  for (const [key, enabled] of Object.entries(flags)) {
+    const match = /^(daily|monthly)_(\d{1,3})_percent$/.exec(key);
+    if (!match || !enabled) continue;
+    result[match[1] === 'daily' ? 'day' : 'month'].push({ fraction: Number(match[2]) / 100, action: 'alert' });
+  }
+  return result;
+}

@@ -1,0 +1,353 @@
+import type { ResearchType } from '../../core/research.js';
+import type { ModelSelectionConfig } from '../budget/cost-config.js';
+import type { Adaptation, LearningSink } from './adaptations.js';
+import { createAdaptationLog } from './adaptations.js';
+import type { ModelChoice } from './model-selection.js';
+import { chooseModel } from './model-selection.js';
+import { createPerformanceWindow } from './performance-window.js';
+import type { QualityEstimatesOptions, QualitySource } from './quality-estimates.js';
+import { createQualityEstimates, ratingToScore } from './quality-estimates.js';
+import type { Random } from './random.js';
+import type { SelectionStrategyConfig, SelectionStrategyType } from './selection-config.js';
+import type { ProviderView, RouteDecision, RouteReason } from './strategies.js';
+import { availabilityMean, costQualityBalanced, fixedOrder, performanceOptimized, roundRobin } from './strategies.js';
+
+export interface RouterOptions {
+  /** Enabled providers by configured name, in config order. */
+  providers: readonly string[];
+  /** The `selection_strategy` section. */
+  selection: SelectionStrategyConfig;
+  /** Overrides `selection.type`. */
+  strategy?: SelectionStrategyType;
+  /** `cost_management.routing` weights for `cost_quality_balanced` (default 0.3 / 0.7). */
+  costQuality?: { cost_weight: number; quality_weight: number };
+  /** `cost_management.providers.<name>.model_selection` per provider. */
+  models?: Readonly<Record<string, ModelSelectionConfig | undefined>>;
+  /** Expected USD per call per provider before any call is seen (price × typical tokens). */
+  expectedCostUsd?: Readonly<Record<string, number>>;
+  quality?: QualityEstimatesOptions;
+  /** Change detection of the performance window (see `createPerformanceWindow`). */
+  changeDetection?: { recentSamples?: number; changeZ?: number };
+  /** Score gap the new best provider must have over the old one before a rank change is recorded (default 0.02). */
+  rankChangeMargin?: number;
+  /** Least time between two rank-change checks of one research type (default 1 s; a detected change checks at once). */
+  rankCheckIntervalMs?: number;
+}
+
+export interface RouterDeps {
+  /** Epoch ms; default `Date.now`. */
+  now?: () => number;
+  /** Uniform [0, 1) for Thompson draws; default `Math.random` (tests and benches seed it). */
+  random?: Random;
+  /** Budget state: providers paused by the `pause_expensive_providers` action are skipped. */
+  budget?: { pausedProviders(): ReadonlySet<string> };
+  /** Where adaptations are recorded (`storage.learning`). */
+  learning?: LearningSink;
+  onError?: (error: unknown) => void;
+}
+
+export interface RoutePlan {
+  strategy: SelectionStrategyType;
+  researchType: string;
+  /** Candidate providers, best first; the first is called, the rest are fallbacks. */
+  order: string[];
+  /** Model to call per provider when model selection chose one (else the provider default). */
+  models: Record<string, string>;
+  /** Why each provider is where it is (recorded on the request). */
+  reasons: RouteReason[];
+  /** Expected score per provider, for score-based strategies. */
+  scores: Record<string, number>;
+  explored: string[];
+  modelChoices: Record<string, ModelChoice>;
+}
+
+export interface CallOutcome {
+  provider: string;
+  model?: string | undefined;
+  researchType: string;
+  latencyMs: number;
+  ok: boolean;
+  /** Evaluator score 0–1, when the answer was assessed. */
+  quality?: number | undefined;
+  costUsd: number;
+}
+
+/** A change from `applyOptimizations`, applied to live routing. */
+export type RouteChange =
+  | { kind: 'prefer_provider'; researchType: string; provider: string; instead?: string }
+  | { kind: 'use_model'; provider: string; researchType?: string; model: string };
+
+export interface ProviderEstimate {
+  provider: string;
+  researchType: string;
+  samples: number;
+  availability: number;
+  latencyMs: number;
+  costUsd: number;
+  quality: number;
+  qualitySamples: number;
+  /** Expected score under the active strategy's weights (score strategies only). */
+  score?: number;
+  rank?: number;
+}
+
+export interface LearningStatus {
+  strategy: SelectionStrategyType;
+  estimates: ProviderEstimate[];
+  models: { provider: string; researchType: string; model: string; quality: number; samples: number }[];
+  adaptations: Adaptation[];
+  /** Persisted adaptations (newest first) when a learning repository is attached. */
+  history?: { learningType: string; subject: string; confidence: number; createdAt: number; after: unknown }[];
+}
+
+export interface Router {
+  plan(input: { researchType: ResearchType | string; preferred?: string | undefined }): RoutePlan;
+  /** Feeds one finished call (every try, fallbacks included) into the window and, with `quality`, the estimates. */
+  record(outcome: CallOutcome): void;
+  recordQuality(input: { provider: string; researchType: string; model?: string | undefined; score: number; source?: QualitySource }): void;
+  /** A user rating 1–5 of an answer. */
+  recordFeedback(input: { provider: string; researchType: string; model?: string | undefined; rating: number }): void;
+  applyChanges(changes: readonly RouteChange[]): void;
+  learningStatus(options?: { historyLimit?: number }): Promise<LearningStatus>;
+}
+
+const SEP = '\u0000';
+const DEFAULT_LATENCY_PRIOR_MS = 1_000;
+
+export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Router {
+  const selection = options.selection;
+  const strategy = options.strategy ?? selection.type;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const minSamples = selection.min_samples;
+  const window = createPerformanceWindow(
+    { windowMs: selection.performance_window, ...options.changeDetection },
+    { now },
+  );
+  const quality = createQualityEstimates(options.quality);
+  const log = createAdaptationLog({}, { learning: deps.learning, onError: deps.onError });
+  const rankMargin = options.rankChangeMargin ?? 0.02;
+  const costQuality = { costWeight: options.costQuality?.cost_weight ?? 0.3, qualityWeight: options.costQuality?.quality_weight ?? 0.7 };
+  const thresholds = { qualityThreshold: selection.quality_threshold, latencyThresholdMs: selection.latency_threshold, minSamples };
+  const leaders = new Map<string, { provider: string; score: number }>();
+  const rankCheckIntervalMs = options.rankCheckIntervalMs ?? 1_000;
+  const lastRankCheck = new Map<string, number>();
+  const modelChoices = new Map<string, string | undefined>();
+  const preferences = new Map<string, string>();
+  const pinnedModels = new Map<string, string>();
+  let turn = 0;
+
+  const median = (values: number[]): number | undefined => {
+    if (values.length === 0) return undefined;
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+
+  const views = (providers: readonly string[], researchType: string): ProviderView[] => {
+    const stats = providers.map((provider) => {
+      const typed = window.stats(`t:${provider}${SEP}${researchType}`);
+      return typed.samples >= minSamples ? typed : window.stats(`p:${provider}`);
+    });
+    const latencyPrior = median(stats.filter((entry) => entry.samples > 0).map((entry) => entry.latencyMeanMs)) ?? (selection.latency_threshold > 0 ? selection.latency_threshold / 2 : DEFAULT_LATENCY_PRIOR_MS);
+    const knownCosts = providers.map((provider, index) => (stats[index]!.successes > 0 ? stats[index]!.costMeanUsd : options.expectedCostUsd?.[provider]));
+    const costPrior = median(knownCosts.filter((cost): cost is number => cost !== undefined)) ?? 0;
+    return providers.map((provider, index) => {
+      const entry = stats[index]!;
+      return {
+        provider,
+        samples: entry.samples,
+        successes: entry.successes,
+        latencyMs: entry.samples > 0 ? entry.latencyMeanMs : latencyPrior,
+        latencySdMs: entry.latencySdMs,
+        costUsd: knownCosts[index] ?? costPrior,
+        quality: quality.estimate(provider, researchType),
+      };
+    });
+  };
+
+  const decide = (candidates: readonly string[], researchType: string, adaptive: boolean): RouteDecision => {
+    switch (strategy) {
+      case 'round_robin':
+        return roundRobin(candidates, turn++);
+      case 'fixed_order':
+        return fixedOrder(candidates, selection.order);
+      case 'cost_quality_balanced':
+        return costQualityBalanced(views(candidates, researchType), { ...thresholds, ...costQuality, adaptive, random });
+      case 'performance_optimized':
+        return performanceOptimized(views(candidates, researchType), { ...thresholds, criteria: selection.criteria, adaptive, random });
+    }
+  };
+
+  /** Records a rank change when the expected-best provider for a type changes by a clear margin. */
+  const checkLeader = (researchType: string, force = false) => {
+    if (strategy === 'round_robin' || strategy === 'fixed_order') return;
+    // Ranking every provider on every call is wasted work at hundreds of calls a second.
+    const at = now();
+    if (!force && at - (lastRankCheck.get(researchType) ?? Number.NEGATIVE_INFINITY) < rankCheckIntervalMs) return;
+    lastRankCheck.set(researchType, at);
+    const decision = decide(options.providers, researchType, false);
+    const top = decision.order[0];
+    if (top === undefined) return;
+    const score = decision.scores[top] ?? 0;
+    const previous = leaders.get(researchType);
+    if (!previous) {
+      leaders.set(researchType, { provider: top, score });
+      return;
+    }
+    if (previous.provider === top) {
+      previous.score = score;
+      return;
+    }
+    const previousScore = decision.scores[previous.provider] ?? 0;
+    // Hysteresis: a near-tie does not flip the leader back and forth, unless the old leader now
+    // misses a threshold (then the change is real whatever the scores say).
+    const previousDemoted = decision.reasons.some(
+      (reason) => reason.provider === previous.provider && (reason.code === 'below_quality_threshold' || reason.code === 'above_latency_threshold'),
+    );
+    if (score - previousScore < rankMargin && !previousDemoted) return;
+    const evidence = Math.min(...[top, previous.provider].map((provider) => window.stats(`p:${provider}`).samples));
+    log.add({
+      learningType: 'routing_rank',
+      subject: researchType,
+      before: { provider: previous.provider, score: previousScore },
+      after: { provider: top, score, order: decision.order },
+      confidence: evidence / (evidence + Math.max(1, minSamples)),
+      at: now(),
+    });
+    leaders.set(researchType, { provider: top, score });
+  };
+
+  const chooseModels = (order: readonly string[], researchType: string): { models: Record<string, string>; choices: Record<string, ModelChoice> } => {
+    const models: Record<string, string> = {};
+    const choices: Record<string, ModelChoice> = {};
+    for (const provider of order) {
+      const pinned = pinnedModels.get(`${provider}${SEP}${researchType}`) ?? pinnedModels.get(provider);
+      if (pinned !== undefined) {
+        models[provider] = pinned;
+        continue;
+      }
+      const config = options.models?.[provider];
+      if (!config) continue;
+      const cheap = config.cost_optimized;
+      const evidence = cheap === undefined ? undefined : quality.estimate(provider, researchType, cheap);
+      const choice = chooseModel(config, evidence, { minSamples, explore: selection.adaptive_selection, random });
+      choices[provider] = choice;
+      if (choice.model !== undefined) models[provider] = choice.model;
+      if (choice.reason === 'exploring_cost_optimized') continue;
+      const key = `${provider}${SEP}${researchType}`;
+      const previous = modelChoices.get(key);
+      if (modelChoices.has(key) && previous !== choice.model) {
+        log.add({
+          learningType: 'model_selection',
+          subject: `${provider}:${researchType}`,
+          before: { model: previous },
+          after: { model: choice.model, reason: choice.reason, quality: choice.quality },
+          confidence: (choice.samples ?? 0) / ((choice.samples ?? 0) + Math.max(1, minSamples)),
+          at: now(),
+        });
+      }
+      modelChoices.set(key, choice.model);
+    }
+    return { models, choices };
+  };
+
+  return {
+    plan({ researchType, preferred }) {
+      const paused = deps.budget?.pausedProviders() ?? new Set<string>();
+      const candidates = options.providers.filter((provider) => !paused.has(provider));
+      const decision = decide(candidates, researchType, selection.adaptive_selection);
+      const reasons: RouteReason[] = [...decision.reasons];
+      for (const provider of options.providers) if (paused.has(provider)) reasons.push({ provider, code: 'budget_paused' });
+      let order = decision.order;
+      const moveFirst = (provider: string, reason: RouteReason) => {
+        if (!candidates.includes(provider)) return;
+        order = [provider, ...order.filter((name) => name !== provider)];
+        reasons.unshift(reason);
+      };
+      const preference = preferences.get(researchType);
+      if (preference !== undefined) moveFirst(preference, { provider: preference, code: 'optimization_applied', detail: `cheaper with quality kept for ${researchType}` });
+      if (preferred !== undefined) moveFirst(preferred, { provider: preferred, code: 'preferred' });
+      const { models, choices } = chooseModels(order, researchType);
+      return { strategy, researchType, order, models, reasons, scores: decision.scores, explored: decision.explored, modelChoices: choices };
+    },
+
+    record(outcome) {
+      const observation = { at: now(), ok: outcome.ok, latencyMs: outcome.latencyMs, costUsd: outcome.costUsd };
+      let changed = false;
+      for (const series of [`p:${outcome.provider}`, `t:${outcome.provider}${SEP}${outcome.researchType}`]) {
+        if (window.record(series, observation).changed) {
+          changed = true;
+          log.add({
+            learningType: 'performance_change',
+            subject: series.startsWith('p:') ? outcome.provider : `${outcome.provider}:${outcome.researchType}`,
+            before: null,
+            after: { ...window.stats(series), restartedAt: observation.at },
+            confidence: 0.99,
+            at: observation.at,
+          });
+        }
+      }
+      if (outcome.quality !== undefined) {
+        quality.observe({ provider: outcome.provider, researchType: outcome.researchType, model: outcome.model, score: outcome.quality, source: 'evaluator' });
+      }
+      checkLeader(outcome.researchType, changed);
+    },
+
+    recordQuality(input) {
+      quality.observe({ provider: input.provider, researchType: input.researchType, model: input.model, score: input.score, source: input.source ?? 'evaluator' });
+      checkLeader(input.researchType);
+    },
+
+    recordFeedback(input) {
+      quality.observe({ provider: input.provider, researchType: input.researchType, model: input.model, score: ratingToScore(input.rating), source: 'feedback' });
+      checkLeader(input.researchType);
+    },
+
+    applyChanges(changes) {
+      for (const change of changes) {
+        if (change.kind === 'prefer_provider') preferences.set(change.researchType, change.provider);
+        else pinnedModels.set(change.researchType === undefined ? change.provider : `${change.provider}${SEP}${change.researchType}`, change.model);
+      }
+    },
+
+    async learningStatus(statusOptions = {}) {
+      const types = new Set<string>();
+      for (const series of window.series()) if (series.startsWith('t:')) types.add(series.slice(2).split(SEP)[1] ?? '');
+      const models: LearningStatus['models'] = [];
+      for (const entry of quality.entries()) {
+        types.add(entry.researchType);
+        if (entry.model !== undefined) {
+          models.push({ provider: entry.provider, researchType: entry.researchType, model: entry.model, quality: entry.estimate.mean, samples: entry.estimate.samples });
+        }
+      }
+      const estimates: ProviderEstimate[] = [];
+      for (const researchType of [...types].sort()) {
+        const list = views(options.providers, researchType);
+        const decision = strategy === 'round_robin' || strategy === 'fixed_order' ? undefined : decide(options.providers, researchType, false);
+        for (const view of list) {
+          const rank = decision ? decision.order.indexOf(view.provider) + 1 : undefined;
+          const score = decision?.scores[view.provider];
+          estimates.push({
+            provider: view.provider,
+            researchType,
+            samples: view.samples,
+            availability: availabilityMean(view),
+            latencyMs: view.latencyMs,
+            costUsd: view.costUsd,
+            quality: view.quality.mean,
+            qualitySamples: view.quality.samples,
+            ...(score === undefined ? {} : { score }),
+            ...(rank === undefined ? {} : { rank }),
+          });
+        }
+      }
+      const status: LearningStatus = { strategy, estimates, models, adaptations: log.recent(statusOptions.historyLimit ?? 20) };
+      if (deps.learning?.listRecent) {
+        const rows = await deps.learning.listRecent({ limit: statusOptions.historyLimit ?? 20 });
+        status.history = rows.map((row) => ({ learningType: row.learningType, subject: row.subject, confidence: row.confidenceScore, createdAt: row.createdAt, after: row.after }));
+      }
+      return status;
+    },
+  };
+}

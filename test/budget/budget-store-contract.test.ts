@@ -1,0 +1,96 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BudgetPeriod, BudgetStore } from '../../src/pipeline/budget/budget-store.js';
+import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
+import { RedisBudgetStore } from '../../src/pipeline/budget/redis-budget-store.js';
+import { connectRedis, deleteKeys, uniqueTag } from './redis-helpers.js';
+
+const NOW = Date.UTC(2025, 4, 10, 12);
+const day = (limit: number): BudgetPeriod => ({ key: 'day:2025-05-10', limit, expiresAt: NOW + 86_400_000 });
+const month = (limit: number): BudgetPeriod => ({ key: 'month:2025-05', limit, expiresAt: NOW + 40 * 86_400_000 });
+
+let redis: Redis;
+const tags: string[] = [];
+beforeAll(() => {
+  redis = connectRedis();
+});
+afterAll(async () => {
+  for (const tag of tags) await deleteKeys(redis, `{${tag}}*`);
+  await redis.quit();
+});
+
+const implementations: [string, () => BudgetStore][] = [
+  ['memory', () => new MemoryBudgetStore()],
+  [
+    'redis',
+    () => {
+      const tag = uniqueTag('budget-contract');
+      tags.push(tag);
+      return new RedisBudgetStore(redis, { hashTag: tag });
+    },
+  ],
+];
+
+describe.each(implementations)('BudgetStore contract: %s', (_name, create) => {
+  it('grants within every limit and books the amount as reserved in all periods', async () => {
+    const store = create();
+    const periods = [day(1_000), month(10_000)];
+    const result = await store.reserve({ id: 'a', amount: 600, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    expect(result).toEqual({ granted: true, totals: [{ key: 'day:2025-05-10', spent: 0, reserved: 600 }, { key: 'month:2025-05', spent: 0, reserved: 600 }] });
+  });
+
+  it('refuses a reservation that would pass one limit and books nothing anywhere', async () => {
+    const store = create();
+    const periods = [day(10_000), month(1_000)];
+    await store.reserve({ id: 'a', amount: 600, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    const refused = await store.reserve({ id: 'b', amount: 500, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    expect(refused.granted).toBe(false);
+    expect(refused.refusedBy).toBe('month:2025-05');
+    expect(refused.totals.map((entry) => entry.reserved)).toEqual([600, 600]);
+    expect((await store.reserve({ id: 'c', amount: 400, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW })).granted).toBe(true);
+  });
+
+  it('reconciles to the actual cost, releasing the reservation; settles an id once', async () => {
+    const store = create();
+    const periods = [day(1_000), month(10_000)];
+    await store.reserve({ id: 'a', amount: 600, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    const settled = await store.reconcile('a', periods, 250, NOW);
+    expect(settled).toEqual({ found: true, totals: [{ key: 'day:2025-05-10', spent: 250, reserved: 0 }, { key: 'month:2025-05', spent: 250, reserved: 0 }] });
+    const again = await store.release('a', periods, NOW);
+    expect(again.found).toBe(false);
+    expect(again.totals[0]).toEqual({ key: 'day:2025-05-10', spent: 250, reserved: 0 });
+    // Money spent under an unknown (expired) reservation is still counted.
+    expect((await store.reconcile('ghost', periods, 100, NOW)).totals[0]).toEqual({ key: 'day:2025-05-10', spent: 350, reserved: 0 });
+    expect(await store.totals(periods, NOW)).toEqual([
+      { key: 'day:2025-05-10', spent: 350, reserved: 0 },
+      { key: 'month:2025-05', spent: 350, reserved: 0 },
+    ]);
+  });
+
+  it('release frees the whole reservation', async () => {
+    const store = create();
+    const periods = [day(1_000)];
+    await store.reserve({ id: 'a', amount: 900, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    expect((await store.reserve({ id: 'b', amount: 200, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW })).granted).toBe(false);
+    await store.release('a', periods, NOW);
+    expect((await store.reserve({ id: 'b', amount: 200, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW })).granted).toBe(true);
+  });
+
+  it('sweeps expired reservations so a crashed caller does not hold budget forever', async () => {
+    const store = create();
+    const periods = [day(1_000)];
+    await store.reserve({ id: 'lost', amount: 900, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    expect((await store.reserve({ id: 'b', amount: 200, periods, enforce: true, expiresAt: NOW + 120_000, now: NOW + 59_000 })).granted).toBe(false);
+    const later = await store.reserve({ id: 'c', amount: 200, periods, enforce: true, expiresAt: NOW + 200_000, now: NOW + 61_000 });
+    expect(later).toMatchObject({ granted: true, totals: [{ spent: 0, reserved: 200 }] });
+  });
+
+  it('never refuses unlimited periods or when not enforcing; handles amounts past 1e14 exactly', async () => {
+    const store = create();
+    const big = 123_456_789_012_345; // ≈ 123 456 USD in nano-USD
+    expect((await store.reserve({ id: 'a', amount: big, periods: [day(-1)], enforce: true, expiresAt: NOW + 60_000, now: NOW })).granted).toBe(true);
+    expect((await store.reserve({ id: 'b', amount: big, periods: [day(10)], enforce: false, expiresAt: NOW + 60_000, now: NOW })).granted).toBe(true);
+    const totals = await store.reconcile('a', [day(-1)], big + 1, NOW);
+    expect(totals.totals[0]).toEqual({ key: 'day:2025-05-10', spent: big + 1, reserved: big });
+  });
+});

@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisRateLimitStore } from '../../src/pipeline/budget/redis-rate-limit-store.js';
+import { MemoryRateLimitStore } from '../../src/providers/rate-limit/memory-rate-limit-store.js';
+import type { BucketSpec, RateLimitStore } from '../../src/providers/rate-limit/rate-limit-store.js';
+import { connectRedis, deleteKeys, uniqueTag } from './redis-helpers.js';
+
+/** 60 per minute: one token per second, burst 3. */
+const REQUESTS: BucketSpec = { name: 'requests', capacity: 3, refillPerMs: 1 / 1_000 };
+const TOKENS: BucketSpec = { name: 'tokens', capacity: 1_000, refillPerMs: 1 };
+const T0 = 1_000_000;
+
+let redis: Redis;
+const prefixes: string[] = [];
+beforeAll(() => {
+  redis = connectRedis();
+});
+afterAll(async () => {
+  for (const prefix of prefixes) await deleteKeys(redis, `${prefix}:*`);
+  await redis.quit();
+});
+
+const implementations: [string, () => RateLimitStore][] = [
+  ['memory', () => new MemoryRateLimitStore()],
+  [
+    'redis',
+    () => {
+      const prefix = uniqueTag('rate-contract');
+      prefixes.push(prefix);
+      return new RedisRateLimitStore(redis, { keyPrefix: prefix });
+    },
+  ],
+];
+
+describe.each(implementations)('RateLimitStore contract: %s', (_name, create) => {
+  it('starts full, grants the burst, then says how long to wait', async () => {
+    const store = create();
+    for (let index = 0; index < 3; index++) expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0)).toEqual({ granted: true, waitMs: 0 });
+    expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0)).toEqual({ granted: false, waitMs: 1_000 });
+    expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 400)).toEqual({ granted: false, waitMs: 600 });
+    expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 1_000)).toEqual({ granted: true, waitMs: 0 });
+    expect((await store.peek('p', [REQUESTS], T0 + 1_500)).remaining.requests).toBeCloseTo(0.5, 9);
+  });
+
+  it('takes from all buckets or none', async () => {
+    const store = create();
+    expect(await store.acquire('p', [REQUESTS, TOKENS], { requests: 1, tokens: 900 }, T0)).toEqual({ granted: true, waitMs: 0 });
+    expect(await store.acquire('p', [REQUESTS, TOKENS], { requests: 1, tokens: 300 }, T0)).toEqual({ granted: false, waitMs: 200 });
+    const levels = await store.peek('p', [REQUESTS, TOKENS], T0);
+    expect(levels.remaining).toEqual({ requests: 2, tokens: 100 });
+  });
+
+  it('grants a cost above capacity from a full bucket, leaving it in debt', async () => {
+    const store = create();
+    expect((await store.acquire('p', [TOKENS], { tokens: 1_500 }, T0)).granted).toBe(true);
+    expect((await store.peek('p', [TOKENS], T0)).remaining.tokens).toBe(-500);
+    expect(await store.acquire('p', [TOKENS], { tokens: 1 }, T0)).toEqual({ granted: false, waitMs: 501 });
+  });
+
+  it('adjusts (capped at capacity) and clamps (never raises)', async () => {
+    const store = create();
+    await store.acquire('p', [TOKENS], { tokens: 600 }, T0);
+    await store.adjust('p', TOKENS, -100, T0);
+    expect((await store.peek('p', [TOKENS], T0)).remaining.tokens).toBe(300);
+    await store.adjust('p', TOKENS, 5_000, T0);
+    expect((await store.peek('p', [TOKENS], T0)).remaining.tokens).toBe(1_000);
+    await store.clamp('p', TOKENS, 250, T0);
+    await store.clamp('p', TOKENS, 900, T0);
+    expect((await store.peek('p', [TOKENS], T0)).remaining.tokens).toBe(250);
+  });
+
+  it('refuses everything while blocked and keeps the later deadline', async () => {
+    const store = create();
+    await store.blockUntil('p', T0 + 2_000);
+    await store.blockUntil('p', T0 + 1_000);
+    expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0)).toEqual({ granted: false, waitMs: 2_000 });
+    expect((await store.peek('p', [REQUESTS], T0)).blockedUntil).toBe(T0 + 2_000);
+    expect((await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 2_000)).granted).toBe(true);
+    expect((await store.peek('p', [REQUESTS], T0 + 2_000)).blockedUntil).toBe(0);
+  });
+
+  it('never refills when a caller’s clock is behind', async () => {
+    const store = create();
+    for (let index = 0; index < 3; index++) await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 5_000);
+    expect((await store.acquire('p', [REQUESTS], { requests: 1 }, T0)).granted).toBe(false);
+  });
+});
