@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
+import { createApplication } from './app/composition.js';
 import { loadConfig } from './app/config/load-config.js';
+import { createLogger } from './infrastructure/logging/logger.js';
 import { isFortitudeError } from './core/errors.js';
 import { redactText } from './infrastructure/logging/redact.js';
 import type { CliContext } from './interface/cli/cli-context.js';
@@ -16,6 +18,13 @@ async function main(argv: string[]): Promise<number> {
     err: (text) => process.stderr.write(`${text}\n`),
     isTty: Boolean(process.stderr.isTTY),
     loadConfig: () => loadConfig({ path: program.opts<{ config?: string }>().config, env: process.env }),
+    async openServices() {
+      const { config } = context.loadConfig();
+      // CLI commands log to stderr so their stdout stays parseable.
+      const logger = createLogger({ ...config.logging, async_logging: false }, process.stderr);
+      const app = await createApplication(config, { logger });
+      return { ...app.services, close: async () => { await app.close(); logger.close(); } };
+    },
   };
   const program = createProgram(context);
   try {

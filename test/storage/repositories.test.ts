@@ -99,6 +99,20 @@ describe.each(ENGINES)('storage repositories on %s', (engine) => {
       expect(stored).toMatchObject({ classification: null, sections: null, quality: null, qualityComposite: null, slug: null, costUsd: 0 });
     });
 
+    it('finds the newest result for a normalised query in the same context only', async () => {
+      const normalizedQuery = `what is a borrow ${Math.random()}`;
+      const base = { normalizedQuery, researchType: 'learning' as const, audience: 'beginner' as const, domain: 'rust' as const };
+      await storage.researchResults.insert(result({ ...base, answer: 'old', createdAt: 1_700_000_000_000 }));
+      await storage.researchResults.insert(result({ ...base, answer: 'new', createdAt: 1_700_000_100_000 }));
+      await storage.researchResults.insert(result({ ...base, answer: 'tenant', userId: 'alice', createdAt: 1_700_000_200_000 }));
+      const context = { researchType: 'learning' as const, audience: 'beginner', domain: 'rust', userId: null, since: 1_699_000_000_000 };
+      expect((await storage.researchResults.findLatest(normalizedQuery, context))?.answer).toBe('new');
+      expect((await storage.researchResults.findLatest(normalizedQuery, { ...context, userId: 'alice' }))?.answer).toBe('tenant');
+      expect(await storage.researchResults.findLatest(normalizedQuery, { ...context, domain: 'python' })).toBeUndefined();
+      expect(await storage.researchResults.findLatest(normalizedQuery, { ...context, researchType: 'decision' })).toBeUndefined();
+      expect(await storage.researchResults.findLatest(normalizedQuery, { ...context, since: 1_700_000_150_000 })).toBeUndefined();
+    });
+
     it('returns undefined for unknown ids and slugs and rejects a duplicate slug', async () => {
       expect(await storage.researchResults.getById('nope')).toBeUndefined();
       expect(await storage.researchResults.getBySlug('nope')).toBeUndefined();

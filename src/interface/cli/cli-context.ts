@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../../app/config/load-config.js';
+import type { ResearchServices } from './cli-services.js';
 
 /** What CLI commands get from `main.ts`: global options, the environment, and output sinks. */
 export interface CliContext {
@@ -11,4 +12,6 @@ export interface CliContext {
   isTty: boolean;
   /** Loads and validates configuration (throws ConfigError); from the composition root. */
   loadConfig(): LoadedConfig;
+  /** Builds the application (storage, caches, providers) for one command; close it after. */
+  openServices(): Promise<ResearchServices>;
 }

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli-context.js';
+import { registerAdminCommands } from './commands/admin-commands.js';
 import { registerConfigCommand } from './commands/config-command.js';
+import { registerResearchCommands } from './commands/research-commands.js';
 import { notBuilt } from './not-built.js';
 
 /**
@@ -20,14 +22,7 @@ export function createProgram(context: CliContext): Command {
     .command('serve')
     .description('start the HTTP API, OpenAI-compatible gateway, dashboard and /metrics')
     .action(() => notBuilt('serve', 5));
-  program
-    .command('research <query>')
-    .description('ask a research question: classify → cache → provider → evaluate → store')
-    .action(() => notBuilt('research', 4));
-  program.command('list').description('list stored research results').action(() => notBuilt('list', 4));
-  program.command('show <id>').description('show one stored research result').action(() => notBuilt('show', 4));
-  program.command('search <text>').description('full-text search of the reference library').action(() => notBuilt('search', 4));
-  program.command('feedback <id>').description('rate a research result 1–5 with a comment').action(() => notBuilt('feedback', 4));
+  registerResearchCommands(program, context);
 
   const performance = program.command('performance').description('analyse, monitor and report performance');
   performance.command('analyze').description('analyse recorded performance').action(() => notBuilt('performance analyze', 8));
@@ -48,16 +43,8 @@ export function createProgram(context: CliContext): Command {
   benchmark.action(() => notBuilt('benchmark', 8));
   benchmark.command('analyze-providers').description('compare providers from recorded requests').action(() => notBuilt('benchmark analyze-providers', 7));
 
-  const cache = program.command('cache').description('inspect and manage the caches');
-  for (const sub of ['status', 'clear', 'warm']) cache.command(sub).description(`cache ${sub}`).action(() => notBuilt(`cache ${sub}`, 6));
-
-  const providers = program.command('providers').description('provider health, breakers, latency and limits');
-  providers.command('status').description('show every configured provider').action(() => notBuilt('providers status', 3));
-
+  registerAdminCommands(program, context);
   registerConfigCommand(program, context);
-
-  const keys = program.command('keys').description('API keys for the HTTP API');
-  for (const sub of ['create', 'list', 'revoke']) keys.command(sub).description(`keys ${sub}`).action(() => notBuilt(`keys ${sub}`, 5));
 
   program.command('learning').description('what routing has learned').command('status').action(() => notBuilt('learning status', 7));
   program.command('simulate').description('run the built-in provider simulator (OpenAI, Anthropic, Gemini wire formats)').action(() => notBuilt('simulate', 3));

@@ -63,6 +63,8 @@ export function buildCompletion(
 }
 
 /** The question and its context, as the answer generator wants them. */
+const QUESTION_TAG = /<question>([\s\S]*?)<\/question>/;
+
 export function promptOf(call: ChatCall): { prompt: string; context: string } {
   let prompt = '';
   let context = '';
@@ -70,5 +72,9 @@ export function promptOf(call: ChatCall): { prompt: string; context: string } {
     if (message.role === 'user') prompt = message.text;
     else if (message.role === 'system') context = context === '' ? message.text : `${context}\n${message.text}`;
   }
+  // A prompt that marks its question (as Fortitude's research prompts do) is answered on the
+  // question itself; the instructions around it become context.
+  const marked = QUESTION_TAG.exec(prompt);
+  if (marked) return { prompt: marked[1]!.trim(), context: `${context}\n${prompt.replace(QUESTION_TAG, '')}` };
   return { prompt, context };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Socket } from 'node:net';
 import { estimatePromptTokens, estimateTokens } from '../../wire/token-estimate.js';
 import type { AnswerGenerator } from './answer/answer-generator.js';
@@ -278,9 +279,29 @@ export function createRequestHandler(deps: HandlerDeps): (request: IncomingMessa
     });
     request.on('end', () => {
       if (tooLarge) return send(provider, response, provider.format.error('too_large'));
-      const raw = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      let raw: string;
+      try {
+        // OpenAI, Anthropic and Gemini accept compressed request bodies, and so does the simulator.
+        raw = decodeBody(bytes, request.headers['content-encoding']);
+      } catch {
+        raw = '\u0000';
+      }
       respond(provider, operation, request, response, raw, query);
     });
     request.on('error', () => response.destroy());
   };
+}
+
+function decodeBody(bytes: Buffer, encoding: string | undefined): string {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+      return gunzipSync(bytes).toString('utf8');
+    case 'deflate':
+      return inflateSync(bytes).toString('utf8');
+    case 'br':
+      return brotliDecompressSync(bytes).toString('utf8');
+    default:
+      return bytes.toString('utf8');
+  }
 }

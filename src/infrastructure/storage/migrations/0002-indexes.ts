@@ -25,6 +25,7 @@ export function indexesMigration(dialect: Dialect): Migration {
     'CREATE INDEX IF NOT EXISTS idx_quality_metrics_composite_score ON quality_metrics (composite_score DESC, timestamp DESC)',
     // Ours: lookups by result, listing newest first, cost and latency windows.
     'CREATE INDEX IF NOT EXISTS idx_user_feedback_result ON user_feedback (result_id)',
+    'CREATE INDEX IF NOT EXISTS idx_research_results_normalized ON research_results (normalized_query, created_at DESC)',
     'CREATE INDEX IF NOT EXISTS idx_quality_metrics_result ON quality_metrics (result_id)',
     'CREATE INDEX IF NOT EXISTS idx_research_results_created ON research_results (created_at DESC)',
     'CREATE INDEX IF NOT EXISTS idx_research_results_type_created ON research_results (research_type, created_at DESC)',

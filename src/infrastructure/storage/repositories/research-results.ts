@@ -105,6 +105,11 @@ export interface ResearchResultsRepository {
   /** Full-text search over query (weighted higher) and answer; best match first, newest on ties. */
   search(text: string, options?: ResearchSearchOptions): Promise<ResearchSearchHit[]>;
   count(options?: Pick<ResearchListOptions, 'type' | 'userId'>): Promise<number>;
+  /**
+   * The newest result for exactly this normalised query and context, created at or after
+   * `since` (epoch ms): the persistent tier of the research answer cache.
+   */
+  findLatest(normalizedQuery: string, context: { researchType: ResearchType; audience?: string; domain?: string; userId?: string | null; since: number }): Promise<ResearchResultRecord | undefined>;
 }
 
 const COLUMNS = [
@@ -246,6 +251,18 @@ export function createResearchResultsRepository(db: Kysely<DatabaseSchema>, cont
               ORDER BY score DESC, r.created_at DESC, r.id DESC ${page}`;
       const { rows } = await query.execute(db);
       return rows.map((row) => ({ ...decode(row), score: Number(row.score) }));
+    },
+
+    async findLatest(normalizedQuery, context) {
+      let query = selectResults()
+        .where('normalized_query', '=', normalizedQuery)
+        .where('research_type', '=', context.researchType)
+        .where('created_at', '>=', encodeTime(context.since));
+      if (context.audience !== undefined) query = query.where('audience', '=', context.audience);
+      if (context.domain !== undefined) query = query.where('domain', '=', context.domain);
+      query = context.userId ? query.where('user_id', '=', context.userId) : query.where('user_id', 'is', null);
+      const row = await query.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      return row ? decode(row) : undefined;
     },
 
     async count(options = {}) {

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { CacheStore } from '../infrastructure/cache/cache-store.js';
+import { createCacheStrategies, type CacheStrategies } from '../infrastructure/cache/cache-strategies.js';
+import { queryCacheKey } from '../infrastructure/cache/cache-key.js';
+import { createDiskCacheStore } from '../infrastructure/cache/disk/disk-store.js';
+import { MemoryPressureMonitor } from '../infrastructure/cache/memory-pressure.js';
+import { createMemoryCacheStore, type MemoryCacheStore } from '../infrastructure/cache/memory/memory-store.js';
+import { MultiLevelCache, type CacheEventHook } from '../infrastructure/cache/multi-level-cache.js';
+import { createRedisCacheStore, type RedisCacheStore } from '../infrastructure/cache/redis/redis-store.js';
+import type { ResearchResult } from '../core/research.js';
+import type { ResearchCache } from '../pipeline/ports.js';
+import type { FortitudeConfig } from './config/schema.js';
+
+export interface CacheSystem {
+  readonly cache: MultiLevelCache;
+  readonly strategies: CacheStrategies<{ query_results: ResearchResult; quality_evaluations: unknown; provider_responses: unknown; embeddings: number[] }>;
+  readonly research: ResearchCache;
+  readonly memory: MemoryCacheStore | undefined;
+  readonly redis: RedisCacheStore | undefined;
+  stats(): unknown;
+  clear(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * The seed's cache levels from `caching.levels`: L1 memory always (when enabled), L2 Redis when
+ * `REDIS_URL` is set, L3 disk under `data_dir`. Research answers are looked up by exact key here;
+ * the semantic layer wraps `research` when it is enabled.
+ */
+export function buildCache(config: FortitudeConfig, deps: { logger: Logger; onEvent?: CacheEventHook }): CacheSystem {
+  const levels = config.caching.levels;
+  const stores: CacheStore[] = [];
+  const memory = levels.memory.enabled ? createMemoryCacheStore({ max_size_mb: levels.memory.max_size_mb, ttl_seconds: levels.memory.ttl_seconds }) : undefined;
+  if (memory) stores.push(memory);
+  let redis: RedisCacheStore | undefined;
+  if (levels.redis.enabled && config.redis.url) {
+    const urls = config.redis.url.split(',').map((url) => url.trim());
+    redis = createRedisCacheStore(
+      {
+        ttl_seconds: levels.redis.ttl_seconds,
+        max_size_mb: levels.redis.max_size_mb,
+        compression: levels.redis.compression,
+        compression_threshold_bytes: levels.redis.compression_threshold_bytes,
+        command_timeout_ms: levels.redis.command_timeout_ms,
+        key_prefix: `${config.redis.key_prefix}cache:`,
+        ...(levels.redis.cluster_mode ? { cluster_mode: true, cluster_nodes: urls } : { url: urls[0] }),
+      },
+      { logger: deps.logger },
+    );
+    stores.push(redis);
+  }
+  if (levels.disk.enabled) {
+    stores.push(
+      createDiskCacheStore(
+        {
+          directory: levels.disk.path ?? join(config.data_dir, 'cache'),
+          max_size_mb: levels.disk.max_size_mb,
+          ttl_seconds: levels.disk.ttl_seconds,
+          cleanup_interval: levels.disk.cleanup_interval,
+        },
+        { logger: deps.logger },
+      ),
+    );
+  }
+  const cache = new MultiLevelCache({ levels: stores, logger: deps.logger, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) });
+  const strategies = createCacheStrategies<{ query_results: ResearchResult; quality_evaluations: unknown; provider_responses: unknown; embeddings: number[] }>(
+    config.caching.strategies,
+    cache,
+  );
+  const pressure = memory
+    ? new MemoryPressureMonitor({ source: 'rss', threshold: config.caching.memory_pressure_threshold, shrinkFraction: 0.5 }, { targets: [memory], logger: deps.logger })
+    : undefined;
+
+  const queryResults = strategies.query_results;
+  const research: ResearchCache = {
+    async lookup(query, context) {
+      if (!queryResults.enabled) return undefined;
+      const key = queryCacheKey(queryResults.prefix, { query, ...context, tenant: context.namespace }, queryResults.keyStrategy);
+      const hit = queryResults.peek(key) ?? (await queryResults.get(key))?.value;
+      return hit ? { kind: 'exact', similarity: 1, result: hit } : undefined;
+    },
+    async store(query, context, result) {
+      if (!queryResults.enabled) return;
+      const key = queryCacheKey(queryResults.prefix, { query, ...context, tenant: context.namespace }, queryResults.keyStrategy);
+      await queryResults.set(key, result);
+    },
+  };
+
+  return {
+    cache,
+    strategies,
+    research,
+    memory,
+    redis,
+    stats: () => ({ ...cache.stats(), memoryPressure: pressure?.stats() }),
+    clear: () => cache.clear(),
+    async close() {
+      pressure?.close();
+      await cache.close();
+    },
+  };
+}

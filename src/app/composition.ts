@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { FortitudeError } from '../core/errors.js';
+import type { ResearchRequest } from '../core/research.js';
+import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
+import { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
+import { createDatabase } from '../infrastructure/storage/create-database.js';
+import { hashApiKey, type ApiKeyRecord } from '../infrastructure/storage/repositories/api-keys.js';
+import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
+import type { Storage } from '../infrastructure/storage/storage.js';
+import type { ApiKeyView, ResearchServices } from '../interface/cli/cli-services.js';
+import { classify } from '../pipeline/classify/classify.js';
+import { runResearch, streamResearch, type PipelineDeps } from '../pipeline/pipeline.js';
+import type { ResearchCache } from '../pipeline/ports.js';
+import { buildResearchPrompt } from '../pipeline/prompts/research-prompt.js';
+import { evaluateQuality } from '../pipeline/quality/evaluate-quality.js';
+import { agreementScore } from '../pipeline/quality/relevance.js';
+import { buildCache, type CacheSystem } from './build-cache.js';
+import { buildProviders, type ProviderSet } from './build-providers.js';
+import type { FortitudeConfig } from './config/schema.js';
+import { createProviderCaller, fixedOrderPolicy, priceTable } from './provider-caller.js';
+import { createReferenceLibrary, type ReferenceLibrary } from './research-library.js';
+
+/** Everything one running Fortitude owns; built here and only here, closed in reverse order. */
+export interface Application {
+  readonly config: FortitudeConfig;
+  readonly storage: Storage;
+  readonly providers: ProviderSet;
+  readonly caches: CacheSystem;
+  readonly library: ReferenceLibrary;
+  readonly pipeline: PipelineDeps;
+  readonly recorder: BatchedWriter<ProviderRequestInput>;
+  readonly services: ResearchServices & ApplicationExtras;
+  close(): Promise<void>;
+}
+
+export interface ApplicationExtras {
+  researchStream(request: ResearchRequest, options?: { signal?: AbortSignal }): ReturnType<typeof streamResearch>;
+  verifyApiKey(raw: string): Promise<{ name: string; scopes: string[]; rateLimitPerMinute: number } | undefined>;
+  readiness(): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; latencyMs: number; error?: string }> }>;
+}
+
+export async function createApplication(config: FortitudeConfig, deps: { logger: FortitudeLogger }): Promise<Application> {
+  const log: Logger = deps.logger.for('root');
+  const dataDir = resolve(config.data_dir);
+  const storage = await createDatabase({
+    ...(config.database.url ? { databaseUrl: config.database.url } : { sqlitePath: config.database.sqlite_path ?? join(dataDir, 'fortitude.db') }),
+    poolSize: config.database.pool_size,
+  });
+  const closers: (() => Promise<void>)[] = [() => storage.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => log.warn({ err: error }, 'error while closing'));
+  };
+  try {
+    await storage.migrate();
+    const recorder = new BatchedWriter<ProviderRequestInput>({
+      write: async (records) => void (await storage.providerRequests.insertMany(records)),
+      onError: (error, pending) => log.warn({ err: error, pending }, 'provider request records not written yet; retrying'),
+    });
+    closers.push(() => recorder.close());
+    const providers = await buildProviders(config);
+    closers.push(() => providers.close());
+    const caches = buildCache(config, { logger: deps.logger.for('root') });
+    closers.push(() => caches.close());
+    const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
+
+    const caller = createProviderCaller({ providers, policy: fixedOrderPolicy(config, providers.names), prices: priceTable(config), recorder });
+    const pipeline: PipelineDeps = {
+      understanding: {
+        classify: (query, options) => classify(query, options),
+        buildPrompt: buildResearchPrompt,
+        evaluate: (input) => evaluateQuality(input),
+        agreement: agreementScore,
+      },
+      cache: withLibraryFallback(caches.research, library, config.caching.strategies.query_results.ttl_seconds * 1000),
+      providers: caller,
+      library,
+      qualityThreshold: config.research.quality_threshold,
+      maxQualityRetries: config.research.max_quality_retries,
+    };
+
+    const services: ResearchServices & ApplicationExtras = {
+      simulatedProviders: providers.simulated,
+      research: (request, options = {}) =>
+        runResearch(request, pipeline, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onStage ? { onStage: options.onStage } : {}) }),
+      researchStream: (request, options = {}) => streamResearch(request, pipeline, options.signal ? { signal: options.signal } : {}),
+      classify: (query, type) => classify(query, type ? { type } : undefined),
+      getResult: (idOrSlug) => library.get(idOrSlug),
+      listResults: (options) => library.list(options),
+      searchResults: (options) => library.search(options),
+      async submitFeedback(input) {
+        if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5)
+          throw new FortitudeError('bad_request', `rating: expected a whole number from 1 to 5 (got ${input.rating})`, { details: { field: 'rating' } });
+        const result = await library.get(input.resultId);
+        if (!result) throw new FortitudeError('not_found', `no research result "${input.resultId}"`, { details: { field: 'result_id' } });
+        const saved = await storage.feedback.insert({
+          resultId: result.id,
+          rating: input.rating,
+          textFeedback: input.comment ?? null,
+          userId: input.user ?? null,
+        });
+        await storage.qualityMetrics.insert({
+          resultId: result.id,
+          provider: result.provider,
+          model: result.model,
+          researchType: result.classification.researchType.value,
+          compositeScore: (input.rating - 1) / 4,
+          dimensionScores: { user_rating: input.rating },
+          source: 'feedback',
+        });
+        caller.recordQuality(result.provider, result.classification.researchType.value, (input.rating - 1) / 4);
+        return { id: saved.id };
+      },
+      async providerStatus() {
+        const statuses = await providers.status();
+        return statuses.map((status) => ({
+          name: status.name,
+          kind: status.kind,
+          model: providers.configs.get(status.name)?.model,
+          simulated: status.simulated,
+          configured: status.configured,
+          healthy: status.healthy,
+          breaker: status.breaker.state,
+          latency: status.stats?.latencyMs ? { p50: status.stats.latencyMs.p50, p95: status.stats.latencyMs.p95, p99: status.stats.latencyMs.p99 } : {},
+          errorRate: status.stats?.errorRate ?? 0,
+          requests: status.stats?.requests ?? 0,
+          rateLimit: status.rateLimit,
+          origin: status.origin,
+        }));
+      },
+      cacheStats: async () => caches.stats(),
+      clearCache: () => caches.clear(),
+      async createApiKey(input) {
+        const key = `ftd_${randomBytes(24).toString('base64url')}`;
+        const record = await storage.apiKeys.create({
+          name: input.name,
+          rawKey: key,
+          scopes: input.scopes,
+          rateLimitPerMinute: input.rateLimitPerMinute ?? config.server.auth.default_rate_limit_per_minute,
+        });
+        return { key, record: toKeyView(record, config) };
+      },
+      listApiKeys: async () => (await storage.apiKeys.list()).map((record) => toKeyView(record, config)),
+      async revokeApiKey(nameOrId) {
+        const record = (await storage.apiKeys.list()).find((key) => (key.name === nameOrId || key.id === nameOrId) && key.revokedAt === null);
+        return record ? storage.apiKeys.revoke(record.id) : false;
+      },
+      async verifyApiKey(raw) {
+        const record = await storage.apiKeys.findByHash(hashApiKey(raw));
+        if (!record || record.revokedAt !== null) return undefined;
+        void storage.apiKeys.touch(record.id).catch(() => undefined);
+        return { name: record.name, scopes: record.scopes, rateLimitPerMinute: record.rateLimitPerMinute ?? config.server.auth.default_rate_limit_per_minute };
+      },
+      async readiness() {
+        const checks: Record<string, { ok: boolean; latencyMs: number; error?: string }> = {};
+        checks.database = await storage.healthCheck();
+        if (caches.redis) checks.redis = { ok: caches.redis.healthy, latencyMs: 0, ...(caches.redis.healthy ? {} : { error: 'Redis unreachable; serving from the other cache levels' }) };
+        const statuses = await providers.status();
+        const healthyProviders = statuses.filter((status) => status.healthy).length;
+        checks.providers = { ok: healthyProviders > 0, latencyMs: 0, ...(healthyProviders > 0 ? {} : { error: 'no provider is healthy' }) };
+        // Redis down degrades, it does not make the instance unready.
+        return { ok: checks.database.ok && checks.providers.ok, checks };
+      },
+      close: closeAll,
+    };
+
+    return { config, storage, providers, caches, library, pipeline, recorder, services, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/**
+ * The reference library is the persistent tier of the answer cache: an exact question asked
+ * again within the query-results TTL is answered from storage and promoted into the caches.
+ */
+function withLibraryFallback(cache: ResearchCache, library: ReferenceLibrary, maxAgeMs: number): ResearchCache {
+  return {
+    async lookup(query, context) {
+      const hit = await cache.lookup(query, context);
+      if (hit) return hit;
+      const stored = await library.findRecent(query, context, maxAgeMs);
+      if (!stored) return undefined;
+      await cache.store(query, context, stored).catch(() => undefined);
+      return { kind: 'exact', similarity: 1, result: stored };
+    },
+    store: (query, context, result) => cache.store(query, context, result),
+  };
+}
+
+function toKeyView(record: ApiKeyRecord, config: FortitudeConfig): ApiKeyView {
+  return {
+    id: record.id,
+    name: record.name,
+    prefix: record.prefix,
+    scopes: record.scopes,
+    rateLimitPerMinute: record.rateLimitPerMinute ?? config.server.auth.default_rate_limit_per_minute,
+    createdAt: record.createdAt,
+    lastUsedAt: record.lastUsedAt,
+    revokedAt: record.revokedAt,
+  };
+}

@@ -1,0 +1,195 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ResearchResult, ResearchType } from '../core/research.js';
+import type { Storage } from '../infrastructure/storage/storage.js';
+import type { ResearchResultRecord } from '../infrastructure/storage/repositories/research-results.js';
+import type { LibraryItem } from '../interface/cli/cli-services.js';
+import type { ResearchCacheContext, ResearchLibrary } from '../pipeline/ports.js';
+import { normaliseQuery } from '../infrastructure/cache/cache-key.js';
+import { SIMULATED_BANNER } from '../interface/cli/render.js';
+
+export interface ReferenceLibrary extends ResearchLibrary {
+  /** Newest stored answer to this exact (normalised) question in this context, if younger than `maxAgeMs`. */
+  findRecent(query: string, context: ResearchCacheContext, maxAgeMs: number): Promise<ResearchResult | undefined>;
+  get(idOrSlug: string): Promise<ResearchResult | undefined>;
+  list(options: { type?: ResearchType; limit: number; offset: number }): Promise<{ items: LibraryItem[]; total: number }>;
+  search(options: { q: string; type?: ResearchType; limit: number; offset: number }): Promise<{ items: LibraryItem[]; total: number }>;
+}
+
+interface StoredMetadata {
+  simulated?: boolean;
+  attempts?: ResearchResult['attempts'];
+  crossValidation?: ResearchResult['crossValidation'];
+  timings?: ResearchResult['timings'];
+}
+
+/**
+ * The reference library: every result is a row (with its quality metrics and query pattern)
+ * and a Markdown file under `reference_library/<type>/<slug>.md`.
+ */
+export function createReferenceLibrary(storage: Storage, options: { exportDir: string | undefined }): ReferenceLibrary {
+  return {
+    async save(result) {
+      const metadata: StoredMetadata = {
+        simulated: result.simulated,
+        ...(result.attempts ? { attempts: result.attempts } : {}),
+        ...(result.crossValidation ? { crossValidation: result.crossValidation } : {}),
+      };
+      await storage.researchResults.insert({
+        id: result.id,
+        createdAt: Date.parse(result.createdAt),
+        query: result.query,
+        normalizedQuery: normaliseQuery(result.query),
+        researchType: result.classification.researchType.value,
+        classification: result.classification,
+        answer: result.answer,
+        sections: result.sections.map((section) => ({ title: section.heading, content: section.body })),
+        provider: result.provider,
+        model: result.model,
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        costUsd: result.costUsd,
+        quality: result.quality,
+        timings: { ...result.timings },
+        userId: result.user ?? null,
+        slug: result.slug,
+        metadata: metadata as Record<string, unknown>,
+      });
+      await storage.qualityMetrics.insert({
+        resultId: result.id,
+        provider: result.provider,
+        model: result.model,
+        researchType: result.classification.researchType.value,
+        compositeScore: result.quality.composite,
+        dimensionScores: result.quality.dimensions,
+        source: 'evaluator',
+      });
+      if (result.crossValidation) {
+        await storage.qualityMetrics.insert({
+          resultId: result.id,
+          provider: result.crossValidation.provider,
+          model: 'cross-validation',
+          researchType: result.classification.researchType.value,
+          compositeScore: result.crossValidation.agreement,
+          dimensionScores: { agreement: result.crossValidation.agreement },
+          source: 'cross_validation',
+        });
+      }
+      if (options.exportDir) await exportMarkdown(options.exportDir, result);
+    },
+
+    async findRecent(query, context, maxAgeMs) {
+      const record = await storage.researchResults.findLatest(normaliseQuery(query), {
+        researchType: context.researchType,
+        audience: context.audience,
+        domain: context.domain,
+        userId: context.namespace === 'default' ? null : context.namespace,
+        since: Date.now() - maxAgeMs,
+      });
+      return record ? toResult(record) : undefined;
+    },
+
+    async get(idOrSlug) {
+      const key = idOrSlug.trim();
+      let record = (await storage.researchResults.getById(key)) ?? (await storage.researchResults.getBySlug(key));
+      if (!record && /^[0-9a-f-]{4,35}$/i.test(key)) {
+        // An id prefix, as `fortitude list` shows: resolve only when it is unambiguous.
+        const candidates = (await storage.researchResults.list({ limit: 500 })).filter((item) => item.id.startsWith(key.toLowerCase()));
+        if (candidates.length === 1) record = candidates[0];
+      }
+      return record ? toResult(record) : undefined;
+    },
+
+    async list(options) {
+      const [records, total] = await Promise.all([
+        storage.researchResults.list({ ...(options.type ? { type: options.type } : {}), limit: options.limit, offset: options.offset }),
+        storage.researchResults.count(options.type ? { type: options.type } : {}),
+      ]);
+      return { items: records.map(toItem), total };
+    },
+
+    async search(options) {
+      const hits = await storage.researchResults.search(options.q, {
+        ...(options.type ? { type: options.type } : {}),
+        limit: options.limit + 1,
+        offset: options.offset,
+        match: 'any',
+      });
+      const items = hits.slice(0, options.limit).map((hit) => ({ ...toItem(hit), score: hit.score }));
+      return { items, total: options.offset + hits.length };
+    },
+  };
+}
+
+function toItem(record: ResearchResultRecord): LibraryItem {
+  return {
+    id: record.id,
+    createdAt: record.createdAt,
+    query: record.query,
+    researchType: record.researchType,
+    provider: record.provider,
+    model: record.model,
+    qualityComposite: record.qualityComposite,
+    costUsd: record.costUsd,
+    slug: record.slug,
+  };
+}
+
+function toResult(record: ResearchResultRecord): ResearchResult {
+  const metadata = (record.metadata ?? {}) as StoredMetadata;
+  const timings = (record.timings ?? {}) as Partial<ResearchResult['timings']>;
+  return {
+    id: record.id,
+    createdAt: new Date(record.createdAt).toISOString(),
+    query: record.query,
+    classification: record.classification ?? {
+      researchType: { value: record.researchType, confidence: 1, signals: ['stored'] },
+      audience: { value: record.audience ?? 'intermediate', confidence: 0, signals: [] },
+      domain: { value: record.domain ?? 'general', confidence: 0, signals: [] },
+      urgency: { value: record.urgency ?? 'planned', confidence: 0, signals: [] },
+    },
+    answer: record.answer,
+    sections: (record.sections ?? []).map((section) => ({ heading: section.title, body: section.content })),
+    provider: record.provider,
+    model: record.model,
+    simulated: metadata.simulated ?? false,
+    usage: { inputTokens: record.inputTokens, outputTokens: record.outputTokens },
+    costUsd: record.costUsd,
+    quality: record.quality ?? { composite: record.qualityComposite ?? 0, dimensions: {}, issues: [] },
+    cache: { kind: 'miss' },
+    timings: { classifyMs: 0, cacheMs: 0, providerMs: 0, qualityMs: 0, storeMs: 0, totalMs: 0, ...timings },
+    ...(metadata.crossValidation ? { crossValidation: metadata.crossValidation } : {}),
+    ...(metadata.attempts ? { attempts: metadata.attempts } : {}),
+    slug: record.slug ?? record.id,
+    ...(record.userId ? { user: record.userId } : {}),
+  };
+}
+
+/** Writes the result as Markdown; atomic (temp file + rename) so readers never see half a file. */
+async function exportMarkdown(root: string, result: ResearchResult): Promise<void> {
+  const directory = join(root, result.classification.researchType.value);
+  await mkdir(directory, { recursive: true });
+  const c = result.classification;
+  const front = [
+    '---',
+    `id: ${result.id}`,
+    `query: ${JSON.stringify(result.query)}`,
+    `research_type: ${c.researchType.value}`,
+    `audience: ${c.audience.value}`,
+    `domain: ${c.domain.value}`,
+    `urgency: ${c.urgency.value}`,
+    `provider: ${result.provider}`,
+    `model: ${result.model}`,
+    `simulated: ${result.simulated}`,
+    `quality: ${result.quality.composite.toFixed(3)}`,
+    `cost_usd: ${result.costUsd}`,
+    `created_at: ${result.createdAt}`,
+    '---',
+    '',
+  ];
+  const body = [`# ${result.query}`, '', ...(result.simulated ? [`> ${SIMULATED_BANNER}`, ''] : []), result.answer.trim(), ''];
+  const path = join(directory, `${result.slug}.md`);
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, [...front, ...body].join('\n'));
+  await rename(temporary, path);
+}

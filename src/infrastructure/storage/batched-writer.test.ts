@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { BatchedWriter } from './batched-writer.js';
+
+describe('BatchedWriter', () => {
+  it('writes in batches off the caller path and in order', async () => {
+    const writes: number[][] = [];
+    const writer = new BatchedWriter<number>({ write: async (records) => void writes.push(records), batchSize: 3, flushIntervalMs: 10_000 });
+    for (let index = 0; index < 7; index++) writer.add(index);
+    await writer.close();
+    expect(writes.flat()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(writes.every((batch) => batch.length <= 3)).toBe(true);
+    expect(writer.stats()).toMatchObject({ written: 7, dropped: 0, buffered: 0 });
+  });
+
+  it('keeps records through a failing database and writes them when it returns', async () => {
+    let down = true;
+    const written: number[] = [];
+    const errors: number[] = [];
+    const writer = new BatchedWriter<number>({
+      write: async (records) => {
+        if (down) throw new Error('connection refused');
+        written.push(...records);
+      },
+      batchSize: 2,
+      flushIntervalMs: 10_000,
+      onError: (_error, pending) => errors.push(pending),
+    });
+    writer.add(1);
+    writer.add(2);
+    writer.add(3);
+    await writer.flush(true).catch(() => undefined);
+    expect(written).toEqual([]);
+    expect(writer.stats().buffered).toBe(3);
+    expect(errors.length).toBeGreaterThan(0);
+    down = false;
+    await writer.flush(true);
+    expect(written).toEqual([1, 2, 3]);
+    await writer.close();
+  });
+
+  it('bounds the buffer during an outage, dropping the oldest and counting them', async () => {
+    const writer = new BatchedWriter<number>({ write: async () => Promise.reject(new Error('down')), batchSize: 1000, maxBuffered: 5, flushIntervalMs: 10_000 });
+    for (let index = 0; index < 12; index++) writer.add(index);
+    expect(writer.stats()).toMatchObject({ buffered: 5, dropped: 7 });
+    await writer.close();
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Writes records off the hot path: `add` only buffers; a timer (or a full batch) flushes with one
+ * bulk insert. A database blip does not lose work: a failed batch goes back to the front of the
+ * buffer and is retried with backoff. The buffer is bounded: beyond `maxBuffered` the oldest
+ * records are dropped and counted, so memory stays flat during a long outage.
+ */
+export interface BatchedWriterOptions<T> {
+  write(records: T[]): Promise<void>;
+  /** Records per write (default 200). */
+  batchSize?: number;
+  /** Flush at least this often (default 250 ms). */
+  flushIntervalMs?: number;
+  /** Buffered records kept during an outage (default 50,000). */
+  maxBuffered?: number;
+  /** Longest pause between retries (default 5 s). */
+  maxBackoffMs?: number;
+  onError?(error: unknown, pending: number): void;
+}
+
+export interface BatchedWriterStats {
+  buffered: number;
+  written: number;
+  dropped: number;
+  failedWrites: number;
+}
+
+export class BatchedWriter<T> {
+  readonly #options: Required<Omit<BatchedWriterOptions<T>, 'onError'>> & Pick<BatchedWriterOptions<T>, 'onError'>;
+  #buffer: T[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #backoffMs = 0;
+  #retryAt = 0;
+  #closed = false;
+  readonly #stats: BatchedWriterStats = { buffered: 0, written: 0, dropped: 0, failedWrites: 0 };
+
+  constructor(options: BatchedWriterOptions<T>) {
+    this.#options = { batchSize: 200, flushIntervalMs: 250, maxBuffered: 50_000, maxBackoffMs: 5_000, ...options };
+    this.#timer = setInterval(() => void this.flush().catch(() => undefined), this.#options.flushIntervalMs).unref();
+  }
+
+  add(record: T): void {
+    if (this.#closed) return;
+    this.#buffer.push(record);
+    if (this.#buffer.length > this.#options.maxBuffered) {
+      const excess = this.#buffer.length - this.#options.maxBuffered;
+      this.#buffer.splice(0, excess);
+      this.#stats.dropped += excess;
+    }
+    if (this.#buffer.length >= this.#options.batchSize && !this.#flushing) void this.flush().catch(() => undefined);
+  }
+
+  /** Writes everything buffered now (respecting retry backoff unless `force`). */
+  async flush(force = false): Promise<void> {
+    if (this.#flushing) return this.#flushing;
+    if (!force && Date.now() < this.#retryAt) return;
+    this.#flushing = this.#drain(force).finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async #drain(force: boolean): Promise<void> {
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.splice(0, this.#options.batchSize);
+      try {
+        await this.#options.write(batch);
+        this.#stats.written += batch.length;
+        this.#backoffMs = 0;
+        this.#retryAt = 0;
+      } catch (error) {
+        this.#buffer.unshift(...batch);
+        this.#stats.failedWrites++;
+        this.#backoffMs = Math.min(this.#options.maxBackoffMs, this.#backoffMs === 0 ? 100 : this.#backoffMs * 2);
+        this.#retryAt = Date.now() + this.#backoffMs;
+        this.#options.onError?.(error, this.#buffer.length);
+        if (!force) return;
+        throw error;
+      }
+    }
+  }
+
+  stats(): BatchedWriterStats {
+    return { ...this.#stats, buffered: this.#buffer.length };
+  }
+
+  /** Stops the timer and writes what is left (one forced attempt). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#flushing) await this.#flushing.catch(() => undefined);
+    await this.flush(true).catch(() => undefined);
+  }
+}

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+const BROKEN = new URL('../fixtures/config/broken/', import.meta.url).pathname;
+
+/** Runs the real CLI as a process in its own directory, on embedded defaults and the simulator. */
+function fortitude(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', MAIN, ...args],
+      { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0', ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('fortitude CLI (spawned process)', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-cli-'));
+
+  it('researches end to end on the embedded defaults, labelled as simulated, and stores the answer', async () => {
+    const run = await fortitude(cwd, ['research', 'How do I spawn a background task in tokio and wait for it?', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document walked by the assertions
+    const result = JSON.parse(run.stdout) as Record<string, any>;
+    expect(result.notice).toMatch(/SIMULATED/);
+    expect(result.simulated).toBe(true);
+    expect(result.classification.researchType.value).toBe('implementation');
+    expect(result.classification.domain.value).toBe('rust');
+    expect(result.answer).toContain('```');
+    expect(result.quality.composite).toBeGreaterThanOrEqual(0.8);
+    expect(existsSync(join(cwd, '.fortitude', 'fortitude.db'))).toBe(true);
+    const exported = readdirSync(join(cwd, 'reference_library', 'implementation'));
+    expect(exported).toEqual([`${result.slug}.md`]);
+    expect(readFileSync(join(cwd, 'reference_library', 'implementation', exported[0]!), 'utf8')).toContain('simulated: true');
+
+    const human = await fortitude(cwd, ['research', 'Should I use PostgreSQL or MongoDB for an event store?']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^⚠ SIMULATED ANSWER/);
+    expect(human.stdout).toContain('type decision');
+
+    const list = JSON.parse((await fortitude(cwd, ['list', '--json'])).stdout) as { items: { id: string; query: string }[]; total: number };
+    expect(list.total).toBe(2);
+    const search = JSON.parse((await fortitude(cwd, ['search', 'tokio', '--json'])).stdout) as { items: { id: string }[] };
+    expect(search.items.map((item) => item.id)).toEqual([result.id]);
+    const shown = await fortitude(cwd, ['show', String(result.id).slice(0, 8)]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(result.id);
+
+    const feedback = await fortitude(cwd, ['feedback', result.id, '--rating', '4', '-m', 'useful']);
+    expect(feedback.code).toBe(0);
+    expect(feedback.stdout).toContain('4/5');
+  }, 120_000);
+
+  it('answers a repeated question from the persistent cache in a new process', async () => {
+    const first = JSON.parse((await fortitude(cwd, ['research', 'What is a Rust lifetime?', '--json'])).stdout) as { id: string; cache: { kind: string } };
+    expect(first.cache.kind).toBe('miss');
+    const second = JSON.parse((await fortitude(cwd, ['research', 'what is a rust lifetime', '--json'])).stdout) as { id: string; cache: { kind: string } };
+    expect(second.cache.kind).toBe('exact');
+    expect(second.id).toBe(first.id);
+  });
+
+  it('rejects bad input with a clear message and exit 2, never a stack trace', async () => {
+    for (const args of [
+      ['feedback', 'anything', '--rating', '9'],
+      ['research', 'q', '--type', 'opinion'],
+      ['research', 'q', '--quality-threshold', '2'],
+      ['list', '--limit', 'many'],
+      ['--config', join(BROKEN, '03-weights-not-one.yaml'), 'config', 'validate'],
+      ['no-such-command'],
+    ]) {
+      const run = await fortitude(cwd, args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      expect(run.stderr.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('reports a missing result as not found (exit 3)', async () => {
+    const run = await fortitude(cwd, ['show', 'no-such-result']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('no research result');
+  });
+
+  it('validates a config file and shows it with secrets masked', async () => {
+    const valid = await fortitude(cwd, ['config', 'validate']);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toContain('simulated');
+    const shown = await fortitude(cwd, ['config', 'show', '--json'], { OPENAI_API_KEY: 'sk-proj-supersecretvalue1234567890' });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).not.toContain('supersecretvalue');
+    expect(JSON.parse(shown.stdout).providers.openai.api_key).toMatch(/^\*\*\*\*/);
+  });
+
+  it('creates an API key once and lists it without the secret', async () => {
+    const created = await fortitude(cwd, ['keys', 'create', '--name', 'ci', '--scopes', 'research', '--json']);
+    expect(created.code).toBe(0);
+    const { key } = JSON.parse(created.stdout) as { key: string };
+    expect(key).toMatch(/^ftd_/);
+    const listed = await fortitude(cwd, ['keys', 'list', '--json']);
+    expect(listed.stdout).not.toContain(key);
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ name: 'ci', scopes: ['research'] });
+    expect((await fortitude(cwd, ['keys', 'create', '--name', 'x', '--scopes', 'root'])).code).toBe(2);
+  });
+
+  it('lists every seed command in --help', async () => {
+    const help = (await fortitude(cwd, ['--help'])).stdout;
+    for (const command of ['serve', 'research', 'performance', 'profile', 'costs', 'benchmark', 'cache', 'providers', 'config']) expect(help).toContain(command);
+  });
+});
