@@ -8,6 +8,7 @@ import { HttpTransport } from '../providers/http-transport.js';
 import { createProviderStats, type ProviderStats } from '../providers/stats/provider-stats.js';
 import { startSimulator, type RunningSimulator } from '../providers/simulator/simulator.js';
 import { createProviderChain, type ProviderChain } from '../providers/fallback/provider-chain.js';
+import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 
 export interface ProviderSet {
   /** Configured, enabled providers in config order. */
@@ -31,7 +32,7 @@ const SIMULATOR_KEY = 'simulated-no-real-key';
  * no API key (or `simulator.mode: always`) a provider talks to the built-in simulator, started
  * here on a loopback port, speaking that provider's own wire format.
  */
-export async function buildProviders(config: FortitudeConfig): Promise<ProviderSet> {
+export async function buildProviders(config: FortitudeConfig, deps: { rateLimitStore?: RateLimitStore | undefined } = {}): Promise<ProviderSet> {
   const enabled = Object.values(config.providers).filter((provider) => provider.enabled);
   const isSimulated = (provider: ResolvedProvider) =>
     config.simulator.mode === 'always' ||
@@ -66,7 +67,10 @@ export async function buildProviders(config: FortitudeConfig): Promise<ProviderS
       simulated ? { ...provider, api_key: SIMULATOR_KEY } : provider,
       simulated && simulator ? { simulated: true, baseUrl: simulator.baseUrlFor(provider.name) } : {},
     );
-    providers.set(provider.name, withDefaultModel(createProviderStack(options, { transport, stats }), provider));
+    providers.set(
+      provider.name,
+      withDefaultModel(createProviderStack(options, { transport, stats, ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}) }), provider, config),
+    );
     configs.set(provider.name, provider);
   }
 
@@ -91,8 +95,9 @@ export async function buildProviders(config: FortitudeConfig): Promise<ProviderS
  * Requests name a model only when the caller chose one this provider serves; otherwise (empty,
  * `auto`, or another provider's model during fallback) the provider's configured model is used.
  */
-function withDefaultModel(provider: ManagedProvider, config: ResolvedProvider): ManagedProvider {
-  const own = new Set([config.model, ...config.models]);
+function withDefaultModel(provider: ManagedProvider, config: ResolvedProvider, root: FortitudeConfig): ManagedProvider {
+  const selection = root.cost_management.providers[config.name]?.model_selection;
+  const own = new Set([config.model, ...config.models, ...(selection?.default ? [selection.default] : []), ...(selection?.cost_optimized ? [selection.cost_optimized] : [])]);
   const resolve = (request: ChatRequest): ChatRequest => (own.has(request.model) ? request : { ...request, model: config.model });
   return Object.assign(Object.create(provider) as ManagedProvider, {
     chat: (request: ChatRequest, options?: CallOptions) => provider.chat(resolve(request), options),

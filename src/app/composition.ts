@@ -19,7 +19,8 @@ import { agreementScore } from '../pipeline/quality/relevance.js';
 import { buildCache, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
 import type { FortitudeConfig } from './config/schema.js';
-import { createProviderCaller, fixedOrderPolicy, priceTable } from './provider-caller.js';
+import { createProviderCaller } from './provider-caller.js';
+import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { createReferenceLibrary, type ReferenceLibrary } from './research-library.js';
 
 /** Everything one running Fortitude owns; built here and only here, closed in reverse order. */
@@ -31,6 +32,7 @@ export interface Application {
   readonly library: ReferenceLibrary;
   readonly pipeline: PipelineDeps;
   readonly recorder: BatchedWriter<ProviderRequestInput>;
+  readonly routing: Routing;
   readonly services: ResearchServices & ApplicationExtras;
   close(): Promise<void>;
 }
@@ -59,13 +61,23 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
       onError: (error, pending) => log.warn({ err: error, pending }, 'provider request records not written yet; retrying'),
     });
     closers.push(() => recorder.close());
-    const providers = await buildProviders(config);
+    const shared = buildSharedState(config, log);
+    closers.push(() => shared.close());
+    const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore });
     closers.push(() => providers.close());
+    const routing = buildRouting(config, {
+      providerNames: providers.names,
+      providerModels: Object.fromEntries([...providers.configs].map(([name, provider]) => [name, provider.model])),
+      storage,
+      budgetStore: shared.budgetStore,
+      logger: log,
+    });
+    closers.push(() => routing.close());
     const caches = buildCache(config, { logger: deps.logger.for('root') });
     closers.push(() => caches.close());
     const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
 
-    const caller = createProviderCaller({ providers, policy: fixedOrderPolicy(config, providers.names), prices: priceTable(config), recorder });
+    const caller = createProviderCaller({ providers, routing, recorder });
     const pipeline: PipelineDeps = {
       understanding: {
         classify: (query, options) => classify(query, options),
@@ -109,7 +121,7 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
           dimensionScores: { user_rating: input.rating },
           source: 'feedback',
         });
-        caller.recordQuality(result.provider, result.classification.researchType.value, (input.rating - 1) / 4);
+        routing.router.recordFeedback({ provider: result.provider, researchType: result.classification.researchType.value, model: result.model, rating: input.rating });
         return { id: saved.id };
       },
       async providerStatus() {
@@ -159,13 +171,14 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
         const statuses = await providers.status();
         const healthyProviders = statuses.filter((status) => status.healthy).length;
         checks.providers = { ok: healthyProviders > 0, latencyMs: 0, ...(healthyProviders > 0 ? {} : { error: 'no provider is healthy' }) };
-        // Redis down degrades, it does not make the instance unready.
-        return { ok: checks.database.ok && checks.providers.ok, checks };
+        // Only the database decides readiness: Redis down degrades to the other cache levels, and a
+        // provider outage hits every replica alike (taking them all out of the Service helps nobody).
+        return { ok: checks.database.ok, checks };
       },
       close: closeAll,
     };
 
-    return { config, storage, providers, caches, library, pipeline, recorder, services, close: closeAll };
+    return { config, storage, providers, caches, library, pipeline, recorder, routing, services, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

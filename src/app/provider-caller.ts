@@ -1,94 +1,103 @@
-import { FortitudeError } from '../core/errors.js';
+import type { ChatRequest, StreamPart } from '../core/chat.js';
 import type { Classification, ResearchType } from '../core/research.js';
+import { FortitudeError } from '../core/errors.js';
 import type { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
-import { BUILT_IN_PRICES, costOf, type PriceTable } from '../pipeline/budget/prices.js';
-import type { ProviderCaller } from '../pipeline/ports.js';
+import type { BudgetReservation } from '../pipeline/budget/budget-guard.js';
+import type { CallContext, ProviderCaller } from '../pipeline/ports.js';
 import type { AttemptRecord } from '../providers/provider.js';
-import type { FortitudeConfig } from './config/schema.js';
 import type { ProviderSet } from './build-providers.js';
-
-export interface RoutingPolicy {
-  /** Ordered candidates for a request, best first. */
-  order(input: { researchType: ResearchType; preferred?: string }): string[];
-  recordOutcome?(outcome: { provider: string; model: string; researchType?: ResearchType; latencyMs: number; ok: boolean; costUsd: number }): void;
-  recordQuality?(provider: string, researchType: ResearchType, score: number): void;
-}
-
-/** Config order (or `selection_strategy.order`), the preferred provider first. */
-export function fixedOrderPolicy(config: FortitudeConfig, names: readonly string[]): RoutingPolicy {
-  const configured = config.selection_strategy.order?.filter((name) => names.includes(name)) ?? [];
-  const base = [...configured, ...names.filter((name) => !configured.includes(name))];
-  return { order: () => base };
-}
-
-export function priceTable(config: FortitudeConfig): PriceTable {
-  const table: Record<string, { input_per_million: number; output_per_million: number }> = { ...BUILT_IN_PRICES, ...config.cost_management.pricing };
-  for (const provider of Object.values(config.providers)) Object.assign(table, provider.pricing);
-  return table;
-}
+import type { Routing } from './build-routing.js';
 
 /**
- * The pipeline's provider port: routing order → fallback chain → request records. Every call,
- * failed attempts included, becomes a `provider_requests` row written off the hot path.
+ * The pipeline's provider port: router plan → budget reservation → fallback chain → reconcile
+ * → request records. Every call, failed attempts included, feeds the router and becomes a
+ * `provider_requests` row written off the hot path.
  */
-export function createProviderCaller(deps: {
-  providers: ProviderSet;
-  policy: RoutingPolicy;
-  prices: PriceTable;
-  recorder: BatchedWriter<ProviderRequestInput> | undefined;
-}): ProviderCaller {
-  const { providers, policy, prices, recorder } = deps;
+export function createProviderCaller(deps: { providers: ProviderSet; routing: Routing; recorder: BatchedWriter<ProviderRequestInput> | undefined }): ProviderCaller {
+  const { providers, routing, recorder } = deps;
+  const { router, budget, prices } = routing;
+  /** Models the router chose per provider, by the order array it returned. */
+  const chosenModels = new WeakMap<readonly string[], Record<string, string>>();
 
-  const order = (researchType: ResearchType, preferred: string | undefined): string[] => {
+  const planFor = (researchType: ResearchType, preferred: string | undefined): string[] => {
     if (preferred && !providers.providers.has(preferred)) {
       throw new FortitudeError('bad_request', `provider: "${preferred}" is not configured; configured: ${providers.names.join(', ')}`, {
         details: { field: 'provider' },
       });
     }
-    const ranked = policy.order({ researchType, ...(preferred ? { preferred } : {}) });
-    return preferred ? [preferred, ...ranked.filter((name) => name !== preferred)] : ranked;
+    const plan = router.plan({ researchType, preferred });
+    const order = preferred ? [preferred, ...plan.order.filter((name) => name !== preferred)] : plan.order;
+    chosenModels.set(order, plan.models);
+    return order;
   };
 
-  const recordAttempts = (attempts: readonly AttemptRecord[], researchType: ResearchType | undefined, user: string | undefined) => {
+  const modelOf = (provider: string) => providers.configs.get(provider)?.model ?? 'unknown';
+
+  const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext): Promise<BudgetReservation> => {
+    // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
+    const candidates = order.map((name) => prices.priceOf(modelOf(name), name)).filter((price) => price !== undefined);
+    const price = candidates.sort((a, b) => b.input_per_million + b.output_per_million - (a.input_per_million + a.output_per_million))[0];
+    return budget.reserve({
+      provider: order[0] ?? 'none',
+      model: request.model || modelOf(order[0] ?? ''),
+      price,
+      inputTokens: routing.estimateTokens(request),
+      maxOutputTokens: request.maxTokens ?? 1024,
+      urgent: context.urgent ?? false,
+    });
+  };
+
+  const recordAttempts = (attempts: readonly AttemptRecord[], context: CallContext) => {
     for (const attempt of attempts) {
-      const model = providers.configs.get(attempt.provider)?.model ?? 'unknown';
-      policy.recordOutcome?.({ provider: attempt.provider, model, ...(researchType ? { researchType } : {}), latencyMs: attempt.latencyMs, ok: false, costUsd: 0 });
+      const model = modelOf(attempt.provider);
+      router.record({ provider: attempt.provider, model, researchType: context.researchType ?? 'general', latencyMs: attempt.latencyMs, ok: false, costUsd: 0 });
       recorder?.add({
         provider: attempt.provider,
         model,
         latencyMs: attempt.latencyMs,
         status: 'error',
         errorClass: attempt.outcome === 'ok' ? null : attempt.outcome,
-        researchType: researchType ?? null,
-        userId: user ?? null,
+        researchType: context.researchType ?? null,
+        userId: context.user ?? null,
       });
     }
   };
 
-  return {
-    plan: (classification: Classification, preferred?: string) => order(classification.researchType.value, preferred),
+  const recordSuccess = (provider: string, model: string, latencyMs: number, usage: { inputTokens: number; outputTokens: number }, context: CallContext, fallbackFrom?: string) => {
+    const cost = prices.costOf(model, usage, provider);
+    router.record({ provider, model, researchType: context.researchType ?? 'general', latencyMs, ok: true, costUsd: cost });
+    recorder?.add({
+      provider,
+      model,
+      latencyMs,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      costUsd: cost,
+      status: 'ok',
+      researchType: context.researchType ?? null,
+      userId: context.user ?? null,
+      fallbackFrom: fallbackFrom ?? null,
+    });
+    return cost;
+  };
 
-    async call(names, request, options) {
+  const withModel = (order: readonly string[], request: ChatRequest): ChatRequest => {
+    const model = chosenModels.get(order)?.[order[0] ?? ''];
+    return model && !request.model ? { ...request, model } : request;
+  };
+
+  return {
+    plan: (classification: Classification, preferred?: string) => planFor(classification.researchType.value, preferred),
+
+    async call(order, request, context) {
       const started = performance.now();
+      const reservation = await reserve(order, request, context);
       try {
-        const answer = await providers.chain.call(names, request, options.signal ? { signal: options.signal } : {});
-        const latencyMs = performance.now() - started;
-        recordAttempts(answer.attempts, options.researchType, options.user);
-        const cost = costOf(answer.result.model, answer.result.usage, prices);
-        policy.recordOutcome?.({ provider: answer.provider, model: answer.result.model, ...(options.researchType ? { researchType: options.researchType } : {}), latencyMs, ok: true, costUsd: cost });
-        recorder?.add({
-          provider: answer.provider,
-          model: answer.result.model,
-          latencyMs,
-          inputTokens: answer.result.usage.inputTokens,
-          outputTokens: answer.result.usage.outputTokens,
-          costUsd: cost,
-          status: 'ok',
-          researchType: options.researchType ?? null,
-          userId: options.user ?? null,
-          fallbackFrom: answer.attempts[0]?.provider ?? null,
-        });
+        const answer = await providers.chain.call(order, withModel(order, request), context.signal ? { signal: context.signal } : {});
+        recordAttempts(answer.attempts, context);
+        const cost = recordSuccess(answer.provider, answer.result.model, performance.now() - started, answer.result.usage, context, answer.attempts[0]?.provider);
+        await reservation.reconcile(cost);
         return {
           result: answer.result,
           provider: answer.provider,
@@ -96,46 +105,54 @@ export function createProviderCaller(deps: {
           attempts: answer.attempts.map((attempt) => ({ provider: attempt.provider, outcome: attempt.outcome })),
         };
       } catch (error) {
+        await reservation.release();
+        const first = order[0] ?? 'none';
+        router.record({ provider: first, model: modelOf(first), researchType: context.researchType ?? 'general', latencyMs: performance.now() - started, ok: false, costUsd: 0 });
         recorder?.add({
-          provider: names[0] ?? 'none',
-          model: providers.configs.get(names[0] ?? '')?.model ?? 'unknown',
+          provider: first,
+          model: modelOf(first),
           latencyMs: performance.now() - started,
           status: 'error',
           errorClass: (error as { errorClass?: ProviderRequestInput['errorClass'] }).errorClass ?? 'unknown',
-          researchType: options.researchType ?? null,
-          userId: options.user ?? null,
+          researchType: context.researchType ?? null,
+          userId: context.user ?? null,
         });
         throw error;
       }
     },
 
-    async stream(names, request, options) {
-      const opened = await providers.chain.stream(names, request, options.signal ? { signal: options.signal } : {});
-      recordAttempts(opened.attempts, options.researchType, options.user);
+    async stream(order, request, context) {
+      const reservation = await reserve(order, request, context);
       const started = performance.now();
-      const parts = (async function* () {
-        for await (const part of opened.parts) {
-          if (part.type === 'finish') {
-            const cost = costOf(part.model, part.usage, prices);
-            recorder?.add({
-              provider: opened.provider,
-              model: part.model,
-              latencyMs: performance.now() - started,
-              inputTokens: part.usage.inputTokens,
-              outputTokens: part.usage.outputTokens,
-              costUsd: cost,
-              status: 'ok',
-              researchType: options.researchType ?? null,
-              userId: options.user ?? null,
-            });
+      let opened;
+      try {
+        opened = await providers.chain.stream(order, withModel(order, request), context.signal ? { signal: context.signal } : {});
+      } catch (error) {
+        await reservation.release();
+        throw error;
+      }
+      recordAttempts(opened.attempts, context);
+      const { provider } = opened;
+      const parts = (async function* (): AsyncGenerator<StreamPart> {
+        let settled = false;
+        try {
+          for await (const part of opened.parts) {
+            if (part.type === 'finish') {
+              const cost = recordSuccess(provider, part.model, performance.now() - started, part.usage, context);
+              await reservation.reconcile(cost);
+              settled = true;
+            }
+            yield part;
           }
-          yield part;
+        } finally {
+          // A stream cut short still cost what was generated; without usage, keep the reservation honest.
+          if (!settled) await reservation.reconcile(reservation.reservedUsd).catch(() => undefined);
         }
       })();
-      return { provider: opened.provider, simulated: opened.simulated, parts };
+      return { provider, simulated: opened.simulated, parts };
     },
 
-    recordQuality: (provider, researchType, score) => policy.recordQuality?.(provider, researchType, score),
-    costOf: (model, usage) => costOf(model, usage, prices),
+    recordQuality: (provider, researchType, score) => router.recordQuality({ provider, researchType, score }),
+    costOf: (model, usage) => prices.costOf(model, usage),
   };
 }

@@ -66,7 +66,12 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
   };
   const threshold = request.qualityThreshold ?? deps.qualityThreshold;
   let order = deps.providers.plan(classification, request.provider);
-  const callOptions = { signal: context.signal, researchType: classification.researchType.value, user: request.user };
+  const callOptions = {
+    signal: context.signal,
+    researchType: classification.researchType.value,
+    user: request.user,
+    urgent: classification.urgency.value === 'immediate',
+  };
 
   let best: { answer: ProviderAnswer; quality: QualityBreakdown } | undefined;
   const tried: { provider: string; outcome: string }[] = [];
@@ -164,7 +169,12 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
   };
   mark = performance.now();
   const order = deps.providers.plan(classification, request.provider);
-  const opened = await deps.providers.stream(order, chatRequest, { signal: context.signal, researchType: classification.researchType.value, user: request.user });
+  const opened = await deps.providers.stream(order, chatRequest, {
+    signal: context.signal,
+    researchType: classification.researchType.value,
+    user: request.user,
+    urgent: classification.urgency.value === 'immediate',
+  });
   let text = '';
   let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
   for await (const part of opened.parts) {

@@ -43,6 +43,14 @@ export interface ProviderAnswer {
   attempts: { provider: string; outcome: string }[];
 }
 
+export interface CallContext {
+  signal?: AbortSignal | undefined;
+  researchType?: ResearchType | undefined;
+  user?: string | undefined;
+  /** Urgent requests (urgency `immediate`) are never throttled by the budget. */
+  urgent?: boolean | undefined;
+}
+
 export interface ProviderCaller {
   /**
    * Ordered candidate provider names for this request (best first), from the routing strategy.
@@ -50,12 +58,12 @@ export interface ProviderCaller {
    */
   plan(classification: Classification, preferred?: string): string[];
   /** Calls the first healthy candidate, falling back along `order` on retryable failures. */
-  call(order: string[], request: ChatRequest, options: { signal?: AbortSignal; researchType?: ResearchType; user?: string }): Promise<ProviderAnswer>;
+  call(order: string[], request: ChatRequest, options: CallContext): Promise<ProviderAnswer>;
   /** As `call`, streaming; fallback happens only before the first part. */
   stream(
     order: string[],
     request: ChatRequest,
-    options: { signal?: AbortSignal; researchType?: ResearchType; user?: string },
+    options: CallContext,
   ): Promise<{ provider: string; simulated: boolean; parts: AsyncIterable<StreamPart> }>;
   /** Feeds quality back to routing. */
   recordQuality(provider: string, researchType: ResearchType, score: number): void;
