@@ -20,6 +20,7 @@ import { buildCache, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { createProviderCaller } from './provider-caller.js';
+import { createOperatorServices } from './operator-services.js';
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { createReferenceLibrary, type ReferenceLibrary } from './research-library.js';
 
@@ -94,6 +95,7 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
 
     const services: ResearchServices & ApplicationExtras = {
       simulatedProviders: providers.simulated,
+      operator: createOperatorServices(config, storage, routing),
       research: (request, options = {}) =>
         runResearch(request, pipeline, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onStage ? { onStage: options.onStage } : {}) }),
       researchStream: (request, options = {}) => streamResearch(request, pipeline, options.signal ? { signal: options.signal } : {}),

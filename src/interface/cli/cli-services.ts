@@ -42,7 +42,21 @@ export interface ResearchServices {
   createApiKey(input: { name: string; scopes: string[]; rateLimitPerMinute?: number }): Promise<{ key: string; record: ApiKeyView }>;
   listApiKeys(): Promise<ApiKeyView[]>;
   revokeApiKey(nameOrId: string): Promise<boolean>;
+  readonly operator: OperatorServices;
   /** True when at least one provider talks to the built-in simulator. */
   readonly simulatedProviders: string[];
   close(): Promise<void>;
+}
+
+export type ReportFormat = 'table' | 'csv' | 'json';
+
+/** Operator reports over recorded requests (costs, routing, learning); each returns rendered text. */
+export interface OperatorServices {
+  costsAnalyze(options: { timeRange: string; breakdown: string; format: ReportFormat }): Promise<string>;
+  costsOptimize(options: { timeRange: string; targetReduction: number; maintainQuality: number; format: ReportFormat }): Promise<string>;
+  costsApply(options: { timeRange: string; targetReduction: number; maintainQuality: number; autoApprove: boolean; format: ReportFormat }): Promise<string>;
+  costsTrends(options: { timeRange: string; alertThreshold: number; format: ReportFormat }): Promise<string>;
+  costsReport(options: { timeRange: string; format: ReportFormat }): Promise<string>;
+  analyzeProviders(options: { timeRange: string; format: ReportFormat }): Promise<string>;
+  learningStatus(options: { format: ReportFormat }): Promise<string>;
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
 import { registerConfigCommand } from './commands/config-command.js';
+import { registerCostCommands } from './commands/cost-commands.js';
 import { registerResearchCommands } from './commands/research-commands.js';
 import { notBuilt } from './not-built.js';
 
@@ -34,19 +35,13 @@ export function createProgram(context: CliContext): Command {
     profile.command(target).description(`${target} profile`).action(() => notBuilt(`profile ${target}`, 8));
   }
 
-  const costs = program.command('costs').description('cost analysis, optimisation and reports');
-  for (const sub of ['analyze', 'optimize', 'apply-optimizations', 'trends', 'report']) {
-    costs.command(sub).description(`costs ${sub}`).action(() => notBuilt(`costs ${sub}`, 7));
-  }
-
   const benchmark = program.command('benchmark').description('load-test a Fortitude server (seed scenarios)');
   benchmark.action(() => notBuilt('benchmark', 8));
-  benchmark.command('analyze-providers').description('compare providers from recorded requests').action(() => notBuilt('benchmark analyze-providers', 7));
+  registerCostCommands(program, context, benchmark);
 
   registerAdminCommands(program, context);
   registerConfigCommand(program, context);
 
-  program.command('learning').description('what routing has learned').command('status').action(() => notBuilt('learning status', 7));
   program.command('simulate').description('run the built-in provider simulator (OpenAI, Anthropic, Gemini wire formats)').action(() => notBuilt('simulate', 3));
   program.command('mcp').description('run the MCP server (stdio or streamable HTTP)').action(() => notBuilt('mcp', 5));
 

@@ -1,0 +1,301 @@
+/**
+ * The verification step: a nearest neighbour above the similarity threshold is served only when
+ * nothing shows it to be a different question. Embeddings (ours or a provider's) place
+ * "How do I install X" and "How do I uninstall X" side by side; these checks do not.
+ */
+
+import { porterStem } from '../text/porter-stemmer.js';
+import { canonicalTechName, entityKey } from '../text/tech-names.js';
+import { ANTONYM_PAIRS } from '../text/word-lists.js';
+import type { EntityMention, NumberMention, QuestionFeatures } from './question-features.js';
+
+export interface VerificationOptions {
+  /** Reject when the unmatched content weight is above this share of either side's total. Default 0.35. */
+  maxUnmatchedShare?: number;
+  /** Reject when each side has an unmatched content term at least this heavy (a substituted key term)… Default 1. */
+  substitutionWeight?: number;
+  /** …and the unmatched weight is above this share of both sides (one word in a short question). Default 0.12. */
+  substitutionShare?: number;
+  /** Unmatched weight below this is tolerated whatever its share (one generic word in a short query). Default 0.4. */
+  unmatchedAllowance?: number;
+  /**
+   * Weight discounted before the share applies, so a short question tolerates less than its share:
+   * the budget is `max(unmatchedAllowance, maxUnmatchedShare × (total − shortQuestionWeight))`. Default 0.
+   */
+  shortQuestionWeight?: number;
+  /**
+   * In a text lighter than this, a content term of weight ≥ 1 on one side only — an added
+   * constraint such as "in production" — makes it a different question. Default 10 for
+   * statements, `questionAdditionMaxWeight` (default 24) when both sides are questions.
+   */
+  additionMaxWeight?: number;
+  questionAdditionMaxWeight?: number;
+}
+
+export interface VerificationDecision {
+  accepted: boolean;
+  /** The candidate's cosine similarity to the query, as given. */
+  similarity: number;
+  /** Why it was rejected, e.g. `negation: "not" only in query`; empty when accepted. */
+  reasons: string[];
+}
+
+const ASYMMETRIC_CONNECTORS = new Set([
+  'from', 'to', 'into', 'in', 'on', 'for', 'over', 'than', 'instead', 'inside', 'within', 'under', 'onto', 'by',
+  'of', 'per', 'behind', 'through',
+]);
+const MAX_CONNECTOR_SPAN = 6;
+
+/** Inflected forms (stemmed) → base word, so "added" and "adds" count as "add". */
+const ANTONYM_FORMS = new Map<string, string>();
+const ANTONYMS = new Map<string, string[]>();
+for (const [left, right] of ANTONYM_PAIRS) {
+  for (const word of [left, right]) {
+    const last = word.at(-1)!;
+    const forms = [word, `${word}s`, `${word}es`, `${word}ed`, `${word}d`, `${word}ing`, `${word}${last}ed`, `${word}${last}ing`];
+    if (word.endsWith('e')) forms.push(`${word.slice(0, -1)}ing`);
+    for (const form of forms) if (!ANTONYM_FORMS.has(porterStem(form))) ANTONYM_FORMS.set(porterStem(form), word);
+  }
+  ANTONYMS.set(left, [...(ANTONYMS.get(left) ?? []), right]);
+  ANTONYMS.set(right, [...(ANTONYMS.get(right) ?? []), left]);
+}
+
+function antonymCounts(features: QuestionFeatures): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [stem, count] of features.stemCounts) {
+    const word = ANTONYM_FORMS.get(stem);
+    if (word !== undefined) counts.set(word, (counts.get(word) ?? 0) + count);
+  }
+  return counts;
+}
+
+/** Decides whether a cached question (`candidate`) answers the query. */
+export function verifyMatch(
+  query: QuestionFeatures,
+  candidate: QuestionFeatures,
+  similarity: number,
+  options: VerificationOptions = {},
+): VerificationDecision {
+  const reasons: string[] = [];
+  checkNegation(query, candidate, reasons);
+  checkNumbers(query, candidate, reasons);
+  checkEntities(query, candidate, reasons);
+  checkOrder(query, candidate, reasons);
+  checkAntonyms(query, candidate, reasons);
+  checkInterrogatives(query, candidate, reasons);
+  checkKeyTerms(query, candidate, reasons, options);
+  return { accepted: reasons.length === 0, similarity, reasons };
+}
+
+function checkNegation(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  const inQuery = query.negations.length > 0;
+  const inCandidate = candidate.negations.length > 0;
+  if (inQuery !== inCandidate) {
+    const words = inQuery ? query.negations : candidate.negations;
+    reasons.push(`negation: "${words.join('", "')}" only in ${inQuery ? 'query' : 'cached question'}`);
+    return;
+  }
+  // Both negate something: a term negated on one side but only affirmed on the other flips the meaning.
+  const flipped = (negated: QuestionFeatures, affirmed: QuestionFeatures) =>
+    [...negated.negatedTerms].find(
+      (term) => !negated.plainTerms.has(term) && affirmed.plainTerms.has(term) && !affirmed.negatedTerms.has(term),
+    );
+  const inQueryOnly = flipped(query, candidate);
+  const inCandidateOnly = inQueryOnly === undefined ? flipped(candidate, query) : undefined;
+  const term = inQueryOnly ?? inCandidateOnly;
+  if (term === undefined) return;
+  const surface = (inQueryOnly ? query : candidate).termSurfaces.get(term) ?? term;
+  reasons.push(`negation: "${surface}" negated only in ${inQueryOnly ? 'query' : 'cached question'}`);
+}
+
+function numberLabel(mention: NumberMention): string {
+  return mention.versionOf && mention.versionOf !== mention.surface.toLowerCase() ? `${mention.versionOf} ${mention.surface}` : mention.surface;
+}
+
+function checkNumbers(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  const queryValues = new Set(query.numbers.map((mention) => mention.value));
+  const candidateValues = new Set(candidate.numbers.map((mention) => mention.value));
+  const onlyQuery = query.numbers.filter((mention) => !mention.weak && !candidateValues.has(mention.value));
+  const onlyCandidate = candidate.numbers.filter((mention) => !mention.weak && !queryValues.has(mention.value));
+  if (onlyQuery.length === 0 && onlyCandidate.length === 0) return;
+  const version = [...onlyQuery, ...onlyCandidate].some((mention) => mention.versionOf !== undefined);
+  const describe = (mentions: NumberMention[]) => (mentions.length === 0 ? 'none' : mentions.map(numberLabel).join(', '));
+  reasons.push(`${version ? 'version' : 'number'}: ${describe(onlyQuery)} in query vs ${describe(onlyCandidate)} cached`);
+}
+
+function checkEntities(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  // An entity is "more present" on one side when the other side lacks it or mentions it fewer times.
+  const morePresent = (side: QuestionFeatures, other: QuestionFeatures) =>
+    side.entities.filter((entity) => {
+      const otherCount = other.entityCounts.get(entity.key) ?? 0;
+      if (!other.nameKeys.has(entity.key)) return true;
+      return otherCount > 0 && otherCount < side.entityCounts.get(entity.key)!;
+    });
+  const names = (list: readonly EntityMention[]) => [...new Set(list.map((entity) => entity.surface))].join('", "');
+  const queryMore = morePresent(query, candidate);
+  const candidateMore = morePresent(candidate, query);
+  if (queryMore.length > 0 && candidateMore.length > 0) {
+    reasons.push(`entity: "${names(queryMore)}" in query vs "${names(candidateMore)}" cached`);
+    return;
+  }
+  const strong = (side: QuestionFeatures, other: QuestionFeatures) =>
+    side.entities.filter((entity) => entity.strength === 'strong' && !other.nameKeys.has(entity.key));
+  const strongQuery = strong(query, candidate);
+  const strongCandidate = strong(candidate, query);
+  if (strongQuery.length > 0) reasons.push(`entity: "${names(strongQuery)}" only in query`);
+  if (strongCandidate.length > 0) reasons.push(`entity: "${names(strongCandidate)}" only in cached question`);
+}
+
+/** Content-term positions for terms that occur exactly once. */
+function singlePositions(features: QuestionFeatures): Map<string, number> {
+  const positions = new Map<string, number>();
+  const repeated = new Set<string>();
+  features.tokens.forEach((token, index) => {
+    if (token.stopword || token.weight < 1) return;
+    if (positions.has(token.term)) repeated.add(token.term);
+    positions.set(token.term, index);
+  });
+  for (const term of repeated) positions.delete(term);
+  return positions;
+}
+
+function connectors(features: QuestionFeatures, from: number, to: number): Set<string> {
+  const found = new Set<string>();
+  for (let index = from + 1; index < to; index++) {
+    const word = features.tokens[index]!.lower;
+    if (ASYMMETRIC_CONNECTORS.has(word)) found.add(word);
+  }
+  return found;
+}
+
+/** "from X to Y" vs "from Y to X", "X bindings for Y" vs "Y bindings for X", "X faster than Y" … */
+function checkOrder(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  const queryPositions = singlePositions(query);
+  const candidatePositions = singlePositions(candidate);
+  const shared = [...queryPositions.keys()].filter((term) => candidatePositions.has(term));
+  for (let i = 0; i < shared.length; i++) {
+    for (let j = i + 1; j < shared.length; j++) {
+      const first = shared[i]!;
+      const second = shared[j]!;
+      const q1 = queryPositions.get(first)!;
+      const q2 = queryPositions.get(second)!;
+      const c1 = candidatePositions.get(first)!;
+      const c2 = candidatePositions.get(second)!;
+      if (q1 < q2 === c1 < c2) continue;
+      const [qa, qb] = q1 < q2 ? [q1, q2] : [q2, q1];
+      const [ca, cb] = c1 < c2 ? [c1, c2] : [c2, c1];
+      if (qb - qa > MAX_CONNECTOR_SPAN || cb - ca > MAX_CONNECTOR_SPAN) continue;
+      const queryConnectors = connectors(query, qa, qb);
+      const common = [...connectors(candidate, ca, cb)].filter((word) => queryConnectors.has(word));
+      if (common.length === 0) continue;
+      const firstSurface = query.termSurfaces.get(first) ?? first;
+      const secondSurface = query.termSurfaces.get(second) ?? second;
+      reasons.push(`order: "${firstSurface}" and "${secondSurface}" swapped around "${common[0]}"`);
+      return;
+    }
+  }
+}
+
+/** "install" where the other says "uninstall" (counted, so a long text that keeps one "load" still flips). */
+function checkAntonyms(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  const queryCounts = antonymCounts(query);
+  if (queryCounts.size === 0) return;
+  const candidateCounts = antonymCounts(candidate);
+  const count = (counts: Map<string, number>, word: string) => counts.get(word) ?? 0;
+  for (const [word, inQuery] of queryCounts) {
+    if (inQuery <= count(candidateCounts, word)) continue;
+    const opposite = ANTONYMS.get(word)!.find((other) => count(candidateCounts, other) > count(queryCounts, other));
+    if (opposite) {
+      reasons.push(`antonym: "${word}" in query vs "${opposite}" cached`);
+      return;
+    }
+  }
+}
+
+function checkInterrogatives(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  const differ =
+    query.interrogatives.size !== candidate.interrogatives.size ||
+    [...query.interrogatives].some((word) => !candidate.interrogatives.has(word));
+  if (!differ) return;
+  const list = (set: ReadonlySet<string>) => (set.size === 0 ? 'none' : [...set].join('/'));
+  reasons.push(`interrogative: ${list(query.interrogatives)} in query vs ${list(candidate.interrogatives)} cached`);
+}
+
+function commonPrefixLength(left: string, right: string): number {
+  const limit = Math.min(left.length, right.length);
+  let index = 0;
+  while (index < limit && left[index] === right[index]) index++;
+  return index;
+}
+
+/** A term matches when the other side has it, spells it as a name, or shares a long prefix. */
+function termMatched(term: string, surface: string, other: QuestionFeatures): boolean {
+  if (other.terms.has(term) || other.nameKeys.has(term) || other.nameKeys.has(surface)) return true;
+  const name = canonicalTechName(entityKey(surface));
+  if (name !== undefined && other.nameKeys.has(name)) return true;
+  if (surface.length < 6) return false;
+  for (const otherSurface of other.termSurfaces.values()) {
+    const prefix = commonPrefixLength(surface, otherSurface);
+    if (prefix >= 6 && prefix >= 0.75 * Math.min(surface.length, otherSurface.length)) return true;
+  }
+  return false;
+}
+
+interface Unmatched {
+  total: number;
+  share: number;
+  weight: number;
+  heaviest: number;
+  words: string[];
+}
+
+function unmatchedTerms(side: QuestionFeatures, other: QuestionFeatures): Unmatched {
+  let total = 0;
+  let weight = 0;
+  let heaviest = 0;
+  const words: string[] = [];
+  for (const [term, termWeight] of side.terms) {
+    total += termWeight;
+    const surface = side.termSurfaces.get(term) ?? term;
+    if (termMatched(term, surface, other)) continue;
+    weight += termWeight;
+    heaviest = Math.max(heaviest, termWeight);
+    words.push(surface);
+  }
+  return { total, share: total === 0 ? 0 : weight / total, weight, heaviest, words };
+}
+
+function checkKeyTerms(
+  query: QuestionFeatures,
+  candidate: QuestionFeatures,
+  reasons: string[],
+  options: VerificationOptions,
+): void {
+  const maxShare = options.maxUnmatchedShare ?? 0.35;
+  const substitution = options.substitutionWeight ?? 1;
+  const allowance = options.unmatchedAllowance ?? 0.4;
+  const inQuery = unmatchedTerms(query, candidate);
+  const inCandidate = unmatchedTerms(candidate, query);
+  const describe = (unmatched: Unmatched) =>
+    `${Math.round(unmatched.share * 100)}%${unmatched.words.length > 0 ? ` ("${unmatched.words.slice(0, 4).join('", "')}")` : ''}`;
+  const shortWeight = options.shortQuestionWeight ?? 0;
+  const tooMuch = (unmatched: Unmatched) =>
+    unmatched.weight > Math.max(allowance, maxShare * Math.max(0, unmatched.total - shortWeight));
+  if (tooMuch(inQuery) || tooMuch(inCandidate)) {
+    reasons.push(`key-terms: unmatched ${describe(inQuery)} of query, ${describe(inCandidate)} of cached question`);
+    return;
+  }
+  const additionMaxWeight =
+    query.isQuestion && candidate.isQuestion ? (options.questionAdditionMaxWeight ?? 24) : (options.additionMaxWeight ?? 10);
+  const added = (side: Unmatched, other: Unmatched) => side.heaviest >= 1 && other.heaviest < 1 && side.total < additionMaxWeight;
+  if (added(inQuery, inCandidate) || added(inCandidate, inQuery)) {
+    const [side, words] = added(inQuery, inCandidate) ? ['query', inQuery.words] : ['cached question', inCandidate.words];
+    reasons.push(`key-terms: "${words.join('", "')}" only in ${side}`);
+    return;
+  }
+  const substitutionShare = options.substitutionShare ?? 0.12;
+  const substituted = (unmatched: Unmatched) => unmatched.heaviest >= substitution && unmatched.share > substitutionShare;
+  if (substituted(inQuery) && substituted(inCandidate)) {
+    reasons.push(`key-terms: "${inQuery.words.join('", "')}" in query replaced by "${inCandidate.words.join('", "')}"`);
+  }
+}

@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { FortitudeError } from '../../../core/errors.js';
+import type { CliContext } from '../cli-context.js';
+import type { OperatorServices, ReportFormat } from '../cli-services.js';
+
+const FORMATS: readonly ReportFormat[] = ['table', 'csv', 'json'];
+
+/** The seed's `fortitude costs …`, `benchmark analyze-providers` and `learning status`. */
+export function registerCostCommands(program: Command, context: CliContext, benchmark: Command): void {
+  const run = async (work: (operator: OperatorServices) => Promise<string>) => {
+    const services = await context.openServices();
+    try {
+      context.out(await work(services.operator));
+    } finally {
+      await services.close();
+    }
+  };
+
+  const costs = program.command('costs').description('cost analysis, optimisation and reports (from recorded provider requests)');
+  costs
+    .command('analyze')
+    .description('spend by provider, user and query type over a time range')
+    .option('--time-range <range>', 'e.g. 24h, 7d, 30d', '30d')
+    .option('--breakdown <list>', 'comma-separated: provider, model, user, query_type', 'provider')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .action((options: { timeRange: string; breakdown: string; format: string }) =>
+      run((operator) => operator.costsAnalyze({ timeRange: range(options.timeRange), breakdown: options.breakdown, format: format(options.format) })),
+    );
+  costs
+    .command('optimize')
+    .description('recommendations with projected savings and quality impact')
+    .option('--target-reduction <fraction>', 'wanted cost reduction, 0–1', '0.2')
+    .option('--maintain-quality <score>', 'least quality a cheaper route must have, 0–1', '0.85')
+    .option('--time-range <range>', 'history to learn from', '30d')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .action((options: { targetReduction: string; maintainQuality: string; timeRange: string; format: string }) =>
+      run((operator) =>
+        operator.costsOptimize({
+          targetReduction: fraction(options.targetReduction, '--target-reduction'),
+          maintainQuality: fraction(options.maintainQuality, '--maintain-quality'),
+          timeRange: range(options.timeRange),
+          format: format(options.format),
+        }),
+      ),
+    );
+  costs
+    .command('apply-optimizations')
+    .description('record the recommended changes; with --auto-approve true they are applied to routing')
+    .option('--auto-approve <bool>', 'true | false', 'false')
+    .option('--target-reduction <fraction>', 'wanted cost reduction, 0–1', '0.2')
+    .option('--maintain-quality <score>', 'least quality a cheaper route must have, 0–1', '0.85')
+    .option('--time-range <range>', 'history to learn from', '30d')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .action((options: { autoApprove: string; targetReduction: string; maintainQuality: string; timeRange: string; format: string }) => {
+      if (options.autoApprove !== 'true' && options.autoApprove !== 'false')
+        throw new FortitudeError('bad_request', `--auto-approve: expected true or false (got "${options.autoApprove}")`);
+      return run((operator) =>
+        operator.costsApply({
+          autoApprove: options.autoApprove === 'true',
+          targetReduction: fraction(options.targetReduction, '--target-reduction'),
+          maintainQuality: fraction(options.maintainQuality, '--maintain-quality'),
+          timeRange: range(options.timeRange),
+          format: format(options.format),
+        }),
+      );
+    });
+  costs
+    .command('trends')
+    .description('day-over-day spend with alerts above a growth ratio')
+    .option('--time-range <range>', 'e.g. 7d', '7d')
+    .option('--alert-threshold <ratio>', 'alert when spend grows by this factor', '1.2')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .action((options: { timeRange: string; alertThreshold: string; format: string }) => {
+      const threshold = Number(options.alertThreshold);
+      if (!Number.isFinite(threshold) || threshold <= 0) throw new FortitudeError('bad_request', `--alert-threshold: expected a positive ratio such as 1.2 (got "${options.alertThreshold}")`);
+      return run((operator) => operator.costsTrends({ timeRange: range(options.timeRange), alertThreshold: threshold, format: format(options.format) }));
+    });
+  costs
+    .command('report')
+    .description('export a cost report')
+    .option('--format <format>', 'csv | json | table', 'table')
+    .option('--time-range <range>', 'e.g. 30d', '30d')
+    .action((options: { format: string; timeRange: string }) => run((operator) => operator.costsReport({ timeRange: range(options.timeRange), format: format(options.format) })));
+
+  benchmark
+    .command('analyze-providers')
+    .description('rank providers by measured latency, availability, cost and quality')
+    .option('--time-range <range>', 'e.g. 7d', '7d')
+    .option('--results-dir <dir>', 'accepted for the seed script; results come from recorded requests')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .action((options: { timeRange: string; format: string }) => run((operator) => operator.analyzeProviders({ timeRange: range(options.timeRange), format: format(options.format) })));
+
+  program
+    .command('learning')
+    .description('what routing has learned')
+    .command('status')
+    .description('per-provider quality estimates by research type, and recent adaptations')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .action((options: { format: string }) => run((operator) => operator.learningStatus({ format: format(options.format) })));
+}
+
+function format(value: string): ReportFormat {
+  if ((FORMATS as readonly string[]).includes(value)) return value as ReportFormat;
+  throw new FortitudeError('bad_request', `--format: expected one of ${FORMATS.join(', ')} (got "${value}")`);
+}
+
+function fraction(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0 || number > 1) throw new FortitudeError('bad_request', `${flag}: expected a number from 0 to 1 (got "${value}")`);
+  return number;
+}
+
+function range(value: string): string {
+  if (!/^\d+(m|h|d|w)$/.test(value)) throw new FortitudeError('bad_request', `--time-range: expected a span such as 24h, 7d or 30d (got "${value}")`);
+  return value;
+}
