@@ -17,6 +17,7 @@ import { buildResearchPrompt } from '../pipeline/prompts/research-prompt.js';
 import { evaluateQuality } from '../pipeline/quality/evaluate-quality.js';
 import { agreementScore } from '../pipeline/quality/relevance.js';
 import { buildCache, type CacheSystem } from './build-cache.js';
+import { buildSemanticLayer } from './build-semantic.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { createProviderCaller } from './provider-caller.js';
@@ -79,6 +80,9 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
     const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
 
     const caller = createProviderCaller({ providers, routing, recorder });
+    const exactTiers = withLibraryFallback(caches.research, library, config.caching.strategies.query_results.ttl_seconds * 1000);
+    const semantic = await buildSemanticLayer(config, { library, providers, logger: log });
+    if (semantic) closers.push(() => semantic.close());
     const pipeline: PipelineDeps = {
       understanding: {
         classify: (query, options) => classify(query, options),
@@ -86,7 +90,7 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
         evaluate: (input) => evaluateQuality(input),
         agreement: agreementScore,
       },
-      cache: withLibraryFallback(caches.research, library, config.caching.strategies.query_results.ttl_seconds * 1000),
+      cache: semantic ? semantic.wrap(exactTiers) : exactTiers,
       providers: caller,
       library,
       qualityThreshold: config.research.quality_threshold,
@@ -143,7 +147,7 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
           origin: status.origin,
         }));
       },
-      cacheStats: async () => caches.stats(),
+      cacheStats: async () => ({ ...(caches.stats() as object), semantic: semantic?.cache.stats() }),
       clearCache: () => caches.clear(),
       async createApiKey(input) {
         const key = `ftd_${randomBytes(24).toString('base64url')}`;

@@ -19,7 +19,8 @@ function fortitude(cwd: string, args: string[], env: Record<string, string> = {}
   });
 }
 
-describe('fortitude CLI (spawned process)', () => {
+// Each spawn loads the TypeScript sources through tsx: seconds per command on a busy machine.
+describe('fortitude CLI (spawned process)', { timeout: 180_000 }, () => {
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-cli-'));
 
   it('researches end to end on the embedded defaults, labelled as simulated, and stores the answer', async () => {
@@ -66,19 +67,20 @@ describe('fortitude CLI (spawned process)', () => {
   });
 
   it('rejects bad input with a clear message and exit 2, never a stack trace', async () => {
-    for (const args of [
+    const cases = [
       ['feedback', 'anything', '--rating', '9'],
       ['research', 'q', '--type', 'opinion'],
       ['research', 'q', '--quality-threshold', '2'],
       ['list', '--limit', 'many'],
       ['--config', join(BROKEN, '03-weights-not-one.yaml'), 'config', 'validate'],
       ['no-such-command'],
-    ]) {
-      const run = await fortitude(cwd, args);
-      expect(run.code, args.join(' ')).toBe(2);
+    ];
+    const runs = await Promise.all(cases.map((args) => fortitude(cwd, args)));
+    runs.forEach((run, index) => {
+      expect(run.code, cases[index]!.join(' ')).toBe(2);
       expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       expect(run.stderr.length).toBeGreaterThan(10);
-    }
+    });
   });
 
   it('reports a missing result as not found (exit 3)', async () => {

@@ -69,7 +69,8 @@ const strategies = z
 const semantic = z
   .strictObject({
     enabled: z.boolean().default(true),
-    similarity_threshold: z.number().min(0).max(1).default(0.9),
+    // Chosen on the labelled set (bench/RESULTS-semantic.md): with verification on, 0.70 serves no hard negative.
+    similarity_threshold: z.number().min(0).max(1).default(0.7),
     /** `local` (built in, no download) or the name of a configured provider with embeddings. */
     embedder: z.string().default('local'),
     hnsw_config: z

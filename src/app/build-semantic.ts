@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { FortitudeError } from '../core/errors.js';
+import type { Embedder } from '../infrastructure/cache/semantic/embedder.js';
+import { createLocalEmbedder } from '../infrastructure/cache/semantic/local-embedder.js';
+import { createProviderEmbedder } from '../infrastructure/cache/semantic/provider-embedder.js';
+import { createSemanticCache, type SemanticCache } from '../infrastructure/cache/semantic/semantic-cache.js';
+import { createFileEntryPersistence } from '../infrastructure/cache/semantic/store/file-entry-persistence.js';
+import { createMemorySemanticEntryStore } from '../infrastructure/cache/semantic/store/memory-entry-store.js';
+import type { ResearchCache } from '../pipeline/ports.js';
+import type { ProviderSet } from './build-providers.js';
+import type { FortitudeConfig } from './config/schema.js';
+import type { ReferenceLibrary } from './research-library.js';
+
+/** What the semantic index keeps per question: the stored result's id (the library holds the answer). */
+export interface SemanticValue {
+  resultId: string;
+}
+
+export interface SemanticLayer {
+  readonly cache: SemanticCache<SemanticValue>;
+  /** Exact tiers first (`inner`), then nearest-neighbour with verification. */
+  wrap(inner: ResearchCache): ResearchCache;
+  close(): Promise<void>;
+}
+
+export async function buildSemanticLayer(
+  config: FortitudeConfig,
+  deps: { library: ReferenceLibrary; providers: ProviderSet; logger: Logger },
+): Promise<SemanticLayer | undefined> {
+  const settings = config.caching.semantic;
+  if (!settings.enabled) return undefined;
+  const embedder = await embedderFor(settings.embedder, deps.providers);
+  const directory = join(config.data_dir, 'semantic');
+  const cache = await createSemanticCache<SemanticValue>(
+    {
+      similarityThreshold: settings.similarity_threshold,
+      ttlMs: config.caching.strategies.query_results.ttl_seconds * 1000,
+      indexDirectory: directory,
+      index: {
+        m: settings.hnsw_config.m,
+        efConstruction: settings.hnsw_config.ef_construct,
+        fullScanThreshold: settings.hnsw_config.full_scan_threshold,
+        quantile: settings.quantization.scalar.quantile,
+      },
+    },
+    {
+      embedder,
+      store: createMemorySemanticEntryStore<SemanticValue>({ persistence: createFileEntryPersistence(join(directory, `entries-${embedder.id}.log`)) }),
+    },
+  );
+
+  return {
+    cache,
+    wrap(inner) {
+      return {
+        async lookup(query, context) {
+          const exact = await inner.lookup(query, context);
+          if (exact) return exact;
+          const found = await cache.lookup(query, context);
+          if (found.kind === 'miss') return undefined;
+          const result = await deps.library.get(found.entry.value.resultId);
+          if (!result) return undefined;
+          return { kind: found.kind, similarity: found.similarity, result };
+        },
+        async store(query, context, result) {
+          await inner.store(query, context, result);
+          await cache.store(query, context, { resultId: result.id }).catch((error: unknown) => deps.logger.warn({ err: error }, 'semantic cache store failed'));
+        },
+      };
+    },
+    async close() {
+      await cache.persistIndex().catch(() => undefined);
+      await cache.close();
+    },
+  };
+}
+
+async function embedderFor(name: string, providers: ProviderSet): Promise<Embedder> {
+  if (name === 'local') return createLocalEmbedder();
+  const provider = providers.providers.get(name);
+  if (!provider?.embed || !provider.capabilities.embeddings) {
+    throw new FortitudeError(
+      'config_invalid',
+      `caching.semantic.embedder: "${name}" is not a configured provider with an embeddings endpoint; use "local" or one of ${[...providers.providers.values()]
+        .filter((candidate) => candidate.capabilities.embeddings)
+        .map((candidate) => candidate.name)
+        .join(', ')}`,
+    );
+  }
+  const model = providers.configs.get(name)?.embedding_model ?? 'text-embedding-3-small';
+  const embed = async (texts: string[]) => (await provider.embed!({ model, input: texts })).vectors;
+  const [probe] = await embed(['dimension probe']);
+  return createProviderEmbedder({ id: `${name}-${model}`, dimensions: probe?.length ?? 0, embed });
+}
