@@ -3,6 +3,7 @@ import type { CliContext } from './cli-context.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerCostCommands } from './commands/cost-commands.js';
+import { registerToolCommands } from './commands/tool-commands.js';
 import { registerResearchCommands } from './commands/research-commands.js';
 import { notBuilt } from './not-built.js';
 
@@ -42,8 +43,7 @@ export function createProgram(context: CliContext): Command {
   registerAdminCommands(program, context);
   registerConfigCommand(program, context);
 
-  program.command('simulate').description('run the built-in provider simulator (OpenAI, Anthropic, Gemini wire formats)').action(() => notBuilt('simulate', 3));
-  program.command('mcp').description('run the MCP server (stdio or streamable HTTP)').action(() => notBuilt('mcp', 5));
+  registerToolCommands(program, context);
 
   return program;
 }
