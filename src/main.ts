@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { createApplication } from './app/composition.js';
+import { serve } from './app/serve.js';
 import { loadConfig } from './app/config/load-config.js';
 import { createLogger } from './infrastructure/logging/logger.js';
 import { isFortitudeError } from './core/errors.js';
@@ -24,6 +25,13 @@ async function main(argv: string[]): Promise<number> {
       const logger = createLogger({ ...config.logging, async_logging: false }, process.stderr);
       const app = await createApplication(config, { logger });
       return { ...app.services, close: async () => { await app.close(); logger.close(); } };
+    },
+    async serve(options) {
+      const { config } = context.loadConfig();
+      const logger = createLogger(config.logging);
+      await serve(config, options, logger);
+      // The server keeps the process alive; signals end it (see app/serve.ts).
+      await new Promise<never>(() => undefined);
     },
   };
   const program = createProgram(context);

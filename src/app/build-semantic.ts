@@ -26,7 +26,7 @@ export interface SemanticLayer {
 
 export async function buildSemanticLayer(
   config: FortitudeConfig,
-  deps: { library: ReferenceLibrary; providers: ProviderSet; logger: Logger },
+  deps: { library: ReferenceLibrary; providers: ProviderSet; logger: Logger; workerId?: number },
 ): Promise<SemanticLayer | undefined> {
   const settings = config.caching.semantic;
   if (!settings.enabled) return undefined;
@@ -36,7 +36,8 @@ export async function buildSemanticLayer(
     {
       similarityThreshold: settings.similarity_threshold,
       ttlMs: config.caching.strategies.query_results.ttl_seconds * 1000,
-      indexDirectory: directory,
+      // The entry log is shared by a host's workers; each keeps its own index files.
+      indexDirectory: deps.workerId ? join(directory, `worker-${deps.workerId}`) : directory,
       index: {
         m: settings.hnsw_config.m,
         efConstruction: settings.hnsw_config.ef_construct,

@@ -18,6 +18,8 @@ import { evaluateQuality } from '../pipeline/quality/evaluate-quality.js';
 import { agreementScore } from '../pipeline/quality/relevance.js';
 import { buildCache, type CacheSystem } from './build-cache.js';
 import { buildSemanticLayer } from './build-semantic.js';
+import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
+import type { Metrics } from '../infrastructure/metrics/metrics.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { createProviderCaller } from './provider-caller.js';
@@ -35,6 +37,7 @@ export interface Application {
   readonly pipeline: PipelineDeps;
   readonly recorder: BatchedWriter<ProviderRequestInput>;
   readonly routing: Routing;
+  readonly metrics: Metrics;
   readonly services: ResearchServices & ApplicationExtras;
   close(): Promise<void>;
 }
@@ -45,7 +48,16 @@ export interface ApplicationExtras {
   readiness(): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; latencyMs: number; error?: string }> }>;
 }
 
-export async function createApplication(config: FortitudeConfig, deps: { logger: FortitudeLogger }): Promise<Application> {
+export interface ApplicationDeps {
+  logger: FortitudeLogger;
+  /** Metrics recorders; a private registry is made when absent (CLI commands). */
+  metrics?: Metrics;
+  /** Cluster worker id, for per-process directories. */
+  workerId?: number;
+}
+
+export async function createApplication(config: FortitudeConfig, deps: ApplicationDeps): Promise<Application> {
+  const metrics = deps.metrics ?? createMetrics({ collection: { enabled: false } });
   const log: Logger = deps.logger.for('root');
   const dataDir = resolve(config.data_dir);
   const storage = await createDatabase({
@@ -75,13 +87,18 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
       logger: log,
     });
     closers.push(() => routing.close());
-    const caches = buildCache(config, { logger: deps.logger.for('root') });
+    const caches = buildCache(config, {
+      logger: deps.logger.for('root'),
+      onEvent: (level, strategy, kind) => {
+        if (kind === 'hit' || kind === 'miss') metrics.observeCache({ level, strategy, result: kind });
+      },
+    });
     closers.push(() => caches.close());
     const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
 
-    const caller = createProviderCaller({ providers, routing, recorder });
+    const caller = createProviderCaller({ providers, routing, recorder, onCall: (call) => metrics.observeProviderCall(call) });
     const exactTiers = withLibraryFallback(caches.research, library, config.caching.strategies.query_results.ttl_seconds * 1000);
-    const semantic = await buildSemanticLayer(config, { library, providers, logger: log });
+    const semantic = await buildSemanticLayer(config, { library, providers, logger: log, ...(deps.workerId ? { workerId: deps.workerId } : {}) });
     if (semantic) closers.push(() => semantic.close());
     const pipeline: PipelineDeps = {
       understanding: {
@@ -93,6 +110,10 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
       cache: semantic ? semantic.wrap(exactTiers) : exactTiers,
       providers: caller,
       library,
+      telemetry: {
+        qualityEvaluated: (researchType, durationMs, score) => metrics.observeQualityEvaluation({ researchType, durationMs, score }),
+        cacheLookup: (result) => metrics.observeCacheLookup({ strategy: 'query_results', result }),
+      },
       qualityThreshold: config.research.quality_threshold,
       maxQualityRetries: config.research.max_quality_retries,
     };
@@ -184,7 +205,15 @@ export async function createApplication(config: FortitudeConfig, deps: { logger:
       close: closeAll,
     };
 
-    return { config, storage, providers, caches, library, pipeline, recorder, routing, services, close: closeAll };
+    const gauges = setInterval(() => {
+      const state = routing.budget.state();
+      metrics.setBudgetUtilization('daily', state.day.utilisation);
+      metrics.setBudgetUtilization('monthly', state.month.utilisation);
+      for (const provider of providers.providers.values()) void provider.breaker.snapshot().then((snapshot) => metrics.setCircuitState(provider.name, snapshot.state));
+      if (caches.redis) metrics.redisDegraded(!caches.redis.healthy);
+    }, 5_000).unref();
+    closers.push(async () => clearInterval(gauges));
+    return { config, storage, providers, caches, library, pipeline, recorder, routing, metrics, services, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -14,8 +14,25 @@ import type { Routing } from './build-routing.js';
  * → request records. Every call, failed attempts included, feeds the router and becomes a
  * `provider_requests` row written off the hot path.
  */
-export function createProviderCaller(deps: { providers: ProviderSet; routing: Routing; recorder: BatchedWriter<ProviderRequestInput> | undefined }): ProviderCaller {
+export interface ProviderCallRecord {
+  provider: string;
+  model: string;
+  outcome: string;
+  durationMs: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  costUsd?: number;
+}
+
+export function createProviderCaller(deps: {
+  providers: ProviderSet;
+  routing: Routing;
+  recorder: BatchedWriter<ProviderRequestInput> | undefined;
+  /** Every finished try (metrics). */
+  onCall?: (call: ProviderCallRecord) => void;
+}): ProviderCaller {
   const { providers, routing, recorder } = deps;
+  const onCall = deps.onCall ?? (() => undefined);
   const { router, budget, prices } = routing;
   /** Models the router chose per provider, by the order array it returned. */
   const chosenModels = new WeakMap<readonly string[], Record<string, string>>();
@@ -52,6 +69,7 @@ export function createProviderCaller(deps: { providers: ProviderSet; routing: Ro
     for (const attempt of attempts) {
       const model = modelOf(attempt.provider);
       router.record({ provider: attempt.provider, model, researchType: context.researchType ?? 'general', latencyMs: attempt.latencyMs, ok: false, costUsd: 0 });
+      onCall({ provider: attempt.provider, model, outcome: attempt.outcome, durationMs: attempt.latencyMs });
       recorder?.add({
         provider: attempt.provider,
         model,
@@ -67,6 +85,7 @@ export function createProviderCaller(deps: { providers: ProviderSet; routing: Ro
   const recordSuccess = (provider: string, model: string, latencyMs: number, usage: { inputTokens: number; outputTokens: number }, context: CallContext, fallbackFrom?: string) => {
     const cost = prices.costOf(model, usage, provider);
     router.record({ provider, model, researchType: context.researchType ?? 'general', latencyMs, ok: true, costUsd: cost });
+    onCall({ provider, model, outcome: 'success', durationMs: latencyMs, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: cost });
     recorder?.add({
       provider,
       model,

@@ -46,6 +46,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
     mark = performance.now();
     const hit = await deps.cache.lookup(query, cacheContext);
     timings.cacheMs = performance.now() - mark;
+    deps.telemetry?.cacheLookup?.(hit ? 'hit' : 'miss');
     if (hit) {
       timings.totalMs = performance.now() - started;
       return { ...hit.result, cache: { kind: hit.kind, similarity: hit.similarity }, timings };
@@ -147,6 +148,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
     mark = performance.now();
     const hit = await deps.cache.lookup(query, cacheContext);
     timings.cacheMs = performance.now() - mark;
+    deps.telemetry?.cacheLookup?.(hit ? 'hit' : 'miss');
     if (hit) {
       yield { type: 'text', text: hit.result.answer };
       timings.totalMs = performance.now() - started;

@@ -78,4 +78,6 @@ export interface ResearchLibrary {
 
 export interface PipelineTelemetry {
   qualityEvaluated?(researchType: ResearchType, durationMs: number, score: number): void;
+  /** One research-answer cache lookup across every tier. */
+  cacheLookup?(result: 'hit' | 'miss'): void;
 }

@@ -55,7 +55,10 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
 
   const stream =
     destination ??
-    (options.async_logging ? pino.destination({ dest: 1, sync: false, minLength: Math.min(options.buffer_size, 65536) }) : pino.destination({ dest: 1, sync: true }));
+    (options.async_logging
+      ? // pino caps the buffer below its maxWrite (16 KiB).
+        pino.destination({ dest: 1, sync: false, minLength: Math.min(options.buffer_size, 8192) })
+      : pino.destination({ dest: 1, sync: true }));
   const flushTimer =
     options.async_logging && !destination
       ? setInterval(() => (stream as ReturnType<typeof pino.destination>).flush?.(), options.flush_interval_ms).unref()

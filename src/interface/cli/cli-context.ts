@@ -14,4 +14,6 @@ export interface CliContext {
   loadConfig(): LoadedConfig;
   /** Builds the application (storage, caches, providers) for one command; close it after. */
   openServices(): Promise<ResearchServices>;
+  /** Runs `fortitude serve` until a signal stops it. */
+  serve(options: { host?: string; port?: number; workers?: number }): Promise<void>;
 }

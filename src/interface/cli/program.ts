@@ -6,6 +6,7 @@ import { registerCostCommands } from './commands/cost-commands.js';
 import { registerToolCommands } from './commands/tool-commands.js';
 import { registerResearchCommands } from './commands/research-commands.js';
 import { notBuilt } from './not-built.js';
+import { FortitudeError } from '../../core/errors.js';
 
 /**
  * Every command of the seed. Commands that are not built yet are listed all the same, and say
@@ -22,8 +23,17 @@ export function createProgram(context: CliContext): Command {
 
   program
     .command('serve')
-    .description('start the HTTP API, OpenAI-compatible gateway, dashboard and /metrics')
-    .action(() => notBuilt('serve', 5));
+    .description('start the HTTP API, OpenAI-compatible gateway and /metrics')
+    .option('--host <host>', 'address to bind (auth is required beyond loopback)')
+    .option('--port <port>', 'port to listen on (default 8080)')
+    .option('--workers <n>', 'worker processes; 0 = one per core (default from config)')
+    .action((options: { host?: string; port?: string; workers?: string }) =>
+      context.serve({
+        ...(options.host ? { host: options.host } : {}),
+        ...(options.port !== undefined ? { port: wholeNumber(options.port, '--port', 65535) } : {}),
+        ...(options.workers !== undefined ? { workers: wholeNumber(options.workers, '--workers', 64) } : {}),
+      }),
+    );
   registerResearchCommands(program, context);
 
   const performance = program.command('performance').description('analyse, monitor and report performance');
@@ -49,3 +59,9 @@ export function createProgram(context: CliContext): Command {
 }
 
 export { CommanderError };
+
+function wholeNumber(value: string, flag: string, max: number): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > max) throw new FortitudeError('bad_request', `${flag}: expected a whole number 0–${max} (got "${value}")`);
+  return number;
+}

@@ -1,0 +1,144 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ApiKeyIdentity, RequestContext, Scope } from './http-services.js';
+
+/** Which error shape a route speaks: Fortitude's `/api` shape or OpenAI's `/v1` shape. */
+export type RouteFamily = 'api' | 'openai';
+
+/** One request/response pair as it travels through the server; created per request. */
+export interface Exchange {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly requestId: string;
+  /** `performance.now()` when the request arrived. */
+  readonly startedAt: number;
+  readonly path: string;
+  /** Raw query string without the `?` ('' when none). */
+  readonly query: string;
+  family: RouteFamily;
+  params: Readonly<Record<string, string>>;
+  identity: ApiKeyIdentity | undefined;
+  /** Headers every response to this request carries (security, request id, CORS, rate limit). */
+  readonly headers: OutgoingHttpHeaders;
+  /** Created on first read of `context.signal`; aborted when the client goes away. */
+  controller: AbortController | undefined;
+  /** `context.onAbort` subscribers (cheaper than `signal`). */
+  abortListeners: (() => void)[] | undefined;
+  aborted: boolean;
+  /** Gateway bookkeeping for the `x-fortitude-*` headers. */
+  gateway: { provider: string; cache: string; upstreamMs: number } | undefined;
+  /** Route template once matched (`/api/research/:id`), for metrics labels; undefined when unmatched. */
+  routePath: string | undefined;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Exact path, or with `:name` segments (e.g. `/api/research/:id`). */
+  path: string;
+  /** Scope the API key needs; `public` routes never ask for a key. */
+  scope: Scope | 'public';
+  family: RouteFamily;
+  handle(exchange: Exchange): Promise<void> | void;
+}
+
+/**
+ * The services' per-request context. The abort controller is created only when a service reads
+ * `signal` (a cache hit never does): an AbortSignal and its EventTarget listeners cost tens of
+ * microseconds per request under load, so hot paths can subscribe with `onAbort` instead.
+ */
+class ExchangeContext implements RequestContext {
+  readonly requestId: string;
+  readonly cache: { bypass: boolean; refresh: boolean };
+  user?: string;
+  readonly #exchange: Exchange;
+
+  constructor(exchange: Exchange, cache: { bypass: boolean; refresh: boolean }) {
+    this.#exchange = exchange;
+    this.requestId = exchange.requestId;
+    this.cache = cache;
+    if (exchange.identity !== undefined) this.user = exchange.identity.name;
+  }
+
+  get signal(): AbortSignal {
+    const exchange = this.#exchange;
+    if (exchange.controller === undefined) {
+      exchange.controller = new AbortController();
+      if (exchange.aborted) exchange.controller.abort();
+    }
+    return exchange.controller.signal;
+  }
+
+  onAbort(listener: () => void): () => void {
+    const exchange = this.#exchange;
+    if (exchange.aborted) {
+      listener();
+      return noop;
+    }
+    (exchange.abortListeners ??= []).push(listener);
+    return () => {
+      const listeners = exchange.abortListeners;
+      const index = listeners === undefined ? -1 : listeners.indexOf(listener);
+      if (index !== -1) listeners!.splice(index, 1);
+    };
+  }
+}
+
+function noop(): void {}
+
+/** The client went away or the server gave up: tells every subscriber, once. */
+export function abortExchange(exchange: Exchange): void {
+  if (exchange.aborted) return;
+  exchange.aborted = true;
+  exchange.controller?.abort();
+  const listeners = exchange.abortListeners;
+  exchange.abortListeners = undefined;
+  if (listeners !== undefined) for (const listener of listeners) listener();
+}
+
+export function requestContext(exchange: Exchange, cache?: { bypass?: boolean; refresh?: boolean }): RequestContext {
+  const directive = cacheDirective(exchange.request.headers['cache-control']);
+  return new ExchangeContext(exchange, {
+    bypass: cache?.bypass ?? directive.bypass,
+    refresh: cache?.refresh ?? directive.refresh,
+  });
+}
+
+const NO_DIRECTIVE = { bypass: false, refresh: false } as const;
+
+/** `cache-control: no-store` skips the cache entirely; `no-cache` refreshes the entry. */
+function cacheDirective(value: string | undefined): { bypass: boolean; refresh: boolean } {
+  if (value === undefined) return NO_DIRECTIVE;
+  const lower = value.toLowerCase();
+  return { bypass: lower.includes('no-store'), refresh: lower.includes('no-cache') };
+}
+
+/** Time spent in Fortitude so far, excluding the upstream wait, as the header value (ms). */
+export function overheadMs(exchange: Exchange): string {
+  const upstream = exchange.gateway?.upstreamMs ?? 0;
+  return Math.max(0, performance.now() - exchange.startedAt - upstream).toFixed(3);
+}
+
+/** Writes a complete response in one go (status, merged headers, body). */
+export function sendBody(exchange: Exchange, status: number, contentType: string, body: string | Buffer): void {
+  // Already answered (e.g. the timeout sweeper's 504) or the client is gone.
+  if (exchange.response.headersSent || exchange.response.destroyed) return;
+  const headers = exchange.headers;
+  headers['content-type'] = contentType;
+  headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  if (exchange.family === 'openai') addGatewayHeaders(exchange);
+  exchange.response.writeHead(status, headers);
+  exchange.response.end(body);
+}
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function sendJson(exchange: Exchange, status: number, body: string | Buffer): void {
+  sendBody(exchange, status, JSON_TYPE, body);
+}
+
+/** Every gateway response names the provider, the cache outcome and Fortitude's overhead. */
+export function addGatewayHeaders(exchange: Exchange): void {
+  const headers = exchange.headers;
+  headers['x-fortitude-provider'] = exchange.gateway?.provider ?? 'none';
+  headers['x-fortitude-cache'] = exchange.gateway?.cache ?? 'bypass';
+  headers['x-fortitude-overhead-ms'] = overheadMs(exchange);
+}
