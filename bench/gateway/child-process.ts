@@ -1,0 +1,139 @@
+/**
+ * Spawns a benchmark server as its own process (pinned to a core with `taskset` when the
+ * machine has one), waits for `READY <url>` on stdout, and reads its CPU time and RSS from
+ * /proc/<pid>/stat so the measuring client's work is never counted.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface BenchChild {
+  name: string;
+  url: string;
+  pid: number;
+  /** User + system CPU time of the process so far, µs (clock-tick resolution). */
+  cpuMicros(): number;
+  /** Resident set size now, bytes. */
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+const CLOCK_TICKS = clockTicks();
+const PAGE_SIZE = pageSize();
+
+export const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0;
+
+/**
+ * Starts `script` (a file name in this folder): from `compiledDir` as plain JS when given (what
+ * `fortitude serve` runs from dist/), else through tsx.
+ */
+export function spawnChild(
+  name: string,
+  script: string,
+  args: string[],
+  core: number | undefined,
+  compiledDir?: string,
+): Promise<BenchChild> {
+  const nodeArgs =
+    compiledDir === undefined
+      ? ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args]
+      : [join(compiledDir, 'bench', 'gateway', script.replace(/\.ts$/, '.js')), ...args];
+  const pinned = HAS_TASKSET && core !== undefined;
+  const child: ChildProcess = pinned
+    ? spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(process.execPath, nodeArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${name} exited early (${code})`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /READY (\S+)/.exec(output);
+      if (match === null) return;
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      // taskset execs node in place, so the pid is node's own.
+      const pid = child.pid!;
+      resolve({
+        name,
+        url: match[1]!,
+        pid,
+        cpuMicros: () => readStat(pid).cpuMicros,
+        rssBytes: () => readStat(pid).rssBytes,
+        stop: () =>
+          new Promise<void>((done) => {
+            child.removeAllListeners('exit');
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.stdin!.end();
+            setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+          }),
+      });
+    });
+  });
+}
+
+function readStat(pid: number): { cpuMicros: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const rssPages = Number(fields[21]);
+  return { cpuMicros: ((utime + stime) * 1e6) / CLOCK_TICKS, rssBytes: rssPages * PAGE_SIZE };
+}
+
+function clockTicks(): number {
+  const result = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const value = Number(result.stdout?.trim());
+  return Number.isFinite(value) && value > 0 ? value : 100;
+}
+
+function pageSize(): number {
+  const result = spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' });
+  const value = Number(result.stdout?.trim());
+  return Number.isFinite(value) && value > 0 ? value : 4096;
+}
+
+/** Pins this process (all its threads) to a core, so load generation stays off the server's. */
+export function pinSelf(core: number): boolean {
+  if (!HAS_TASKSET) return false;
+  return spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Compiles the three child entry points (and what they import) with tsc into `outDir`, so the
+ * servers run as plain JS like the published package. Bare imports resolve to the repository's
+ * node_modules because `outDir` lies inside the repository.
+ */
+export function compileChildren(outDir: string): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const root = join(here, '..', '..');
+  const result = spawnSync(
+    process.execPath,
+    [
+      tsc,
+      '--ignoreConfig',
+      '--outDir',
+      outDir,
+      '--rootDir',
+      root,
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      ...['upstream-child.ts', 'proxy-child.ts', 'fortitude-child.ts'].map((file) => join(here, file)),
+    ],
+    { encoding: 'utf8' },
+  );
+  // Type errors elsewhere in a work-in-progress tree do not stop tsc from emitting.
+  if (result.status !== 0 && result.status !== 2) throw new Error(`tsc failed: ${result.stderr || result.stdout}`);
+}

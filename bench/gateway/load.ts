@@ -1,0 +1,130 @@
+/**
+ * Load generation: open loop at a fixed rate (each request has an intended send time and its
+ * latency is measured from it, so a server falling behind shows as queueing instead of being
+ * hidden by a slowed-down client) and closed-loop saturation with autocannon.
+ */
+import { createRequire } from 'node:module';
+import { Pool } from 'undici';
+
+export interface LoadTarget {
+  url: string;
+  path: string;
+  body: string;
+}
+
+export interface OpenLoopRun {
+  sent: number;
+  ok: number;
+  errors: number;
+  /** Latency of every request from its intended send time, ms. */
+  latencies: Float64Array;
+  /** `x-fortitude-overhead-ms` of each answer that carried one (time inside Fortitude). */
+  overheads: number[];
+  elapsedMs: number;
+}
+
+const HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
+
+/** Sends `rate × durationMs` requests on schedule, whatever the server's pace. */
+export async function openLoop(target: LoadTarget, rate: number, durationMs: number): Promise<OpenLoopRun> {
+  const pool = new Pool(target.url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
+  const count = Math.round((rate * durationMs) / 1000);
+  const interval = 1000 / rate;
+  const latencies = new Float64Array(count);
+  const overheads: number[] = [];
+  let sent = 0;
+  let done = 0;
+  let ok = 0;
+  let errors = 0;
+  const start = performance.now() + 5;
+  const send = (index: number, intended: number): void => {
+    pool
+      .request({ method: 'POST', path: target.path, headers: HEADERS, body: target.body })
+      .then(async (response) => {
+        await response.body.text();
+        const overhead = response.headers['x-fortitude-overhead-ms'];
+        if (typeof overhead === 'string') overheads.push(Number(overhead));
+        if (response.statusCode === 200) ok++;
+        else errors++;
+      })
+      .catch(() => {
+        errors++;
+      })
+      .finally(() => {
+        latencies[index] = performance.now() - intended;
+        done++;
+      });
+  };
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < count && start + sent * interval <= now) {
+        send(sent, start + sent * interval);
+        sent++;
+      }
+      if (sent < count) {
+        const wait = start + sent * interval - performance.now();
+        // Sleep when the next send is far off; spin (yielding to I/O) when it is close.
+        if (wait > 2) setTimeout(tick, wait - 1);
+        else setImmediate(tick);
+        return;
+      }
+      const waitForAll = (): void => {
+        if (done === count) resolve();
+        else setTimeout(waitForAll, 2);
+      };
+      waitForAll();
+    };
+    setTimeout(tick, 5);
+  });
+  const elapsedMs = performance.now() - start;
+  await pool.close();
+  return { sent: count, ok, errors, latencies, overheads, elapsedMs };
+}
+
+export function percentile(sorted: ArrayLike<number>, fraction: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export interface SaturationRun {
+  ok: number;
+  errors: number;
+  /** autocannon's percentiles for this run, ms. */
+  p50: number;
+  p99: number;
+  durationSeconds: number;
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  duration: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** Closed loop: `connections` clients each sending the next request as soon as one returns. */
+export async function saturate(target: LoadTarget, connections: number, durationSeconds: number): Promise<SaturationRun> {
+  const result = await autocannon({
+    url: target.url + target.path,
+    method: 'POST',
+    headers: HEADERS,
+    body: target.body,
+    connections,
+    pipelining: 1,
+    duration: durationSeconds,
+  });
+  return {
+    durationSeconds: result.duration,
+    ok: result['2xx'],
+    errors: result.errors + result.timeouts + result.non2xx,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}

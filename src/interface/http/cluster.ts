@@ -1,0 +1,71 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { HttpLogger } from './http-logger.js';
+
+export interface ClusterOptions {
+  logger?: HttpLogger;
+  /** Restarts of crashed workers allowed per minute before the primary gives up. */
+  maxRestartsPerMinute?: number;
+  /** How long the primary waits for workers to exit after forwarding SIGTERM. */
+  shutdownTimeoutMs?: number;
+}
+
+export type ClusterRole = 'primary' | 'worker' | 'single';
+
+/**
+ * Runs `start` in `workers` processes sharing the listening port (node:cluster; the primary
+ * hands out connections round-robin). `workers` 0 = one per core; 1 = no cluster at all.
+ * The primary restarts crashed workers, forwards SIGTERM/SIGINT and exits when all are gone.
+ * Returns this process's role once `start` resolved (worker/single) or the workers were forked.
+ */
+export async function runClustered(workers: number, start: () => Promise<unknown>, options: ClusterOptions = {}): Promise<ClusterRole> {
+  const count = workers === 0 ? availableParallelism() : workers;
+  if (count <= 1) {
+    await start();
+    return 'single';
+  }
+  if (!cluster.isPrimary) {
+    await start();
+    return 'worker';
+  }
+  superviseWorkers(count, options);
+  return 'primary';
+}
+
+function superviseWorkers(count: number, options: ClusterOptions): void {
+  const maxRestarts = options.maxRestartsPerMinute ?? 10;
+  const restarts: number[] = [];
+  let stopping = false;
+
+  for (let index = 0; index < count; index++) cluster.fork();
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    const now = Date.now();
+    while (restarts.length > 0 && now - restarts[0]! > 60_000) restarts.shift();
+    if (restarts.length >= maxRestarts) {
+      options.logger?.error({ pid: worker.process.pid, code, signal }, 'workers keep crashing; giving up');
+      stopAll('SIGTERM');
+      return;
+    }
+    restarts.push(now);
+    options.logger?.warn({ pid: worker.process.pid, code, signal }, 'worker exited; starting a new one');
+    cluster.fork();
+  });
+
+  const stopAll = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      process.exit(1);
+    }, options.shutdownTimeoutMs ?? 15_000).unref();
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  };
+  process.once('SIGTERM', () => stopAll('SIGTERM'));
+  process.once('SIGINT', () => stopAll('SIGTERM'));
+}

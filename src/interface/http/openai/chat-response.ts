@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { ChatResult, FinishReason, StreamPart } from '../../../core/chat.js';
+
+/**
+ * Renders core results in OpenAI's exact response shapes: `chat.completion` and the
+ * `chat.completion.chunk` SSE stream (https://platform.openai.com/docs/api-reference/chat/object).
+ */
+
+const FINISH_REASON = {
+  stop: 'stop',
+  length: 'length',
+  content_filter: 'content_filter',
+  tool_calls: 'tool_calls',
+  error: 'stop',
+  other: 'stop',
+} as const satisfies Record<FinishReason, string>;
+
+export function completionId(upstreamId: string | undefined): string {
+  if (upstreamId !== undefined && upstreamId !== '') return upstreamId;
+  return `chatcmpl-${randomBytes(12).toString('base64url')}`;
+}
+
+export function renderChatCompletion(result: ChatResult, created: number): string {
+  return JSON.stringify({
+    id: completionId(result.id),
+    object: 'chat.completion',
+    created,
+    model: result.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: result.text, refusal: null },
+        logprobs: null,
+        finish_reason: FINISH_REASON[result.finishReason],
+      },
+    ],
+    usage: {
+      prompt_tokens: result.usage.inputTokens,
+      completion_tokens: result.usage.outputTokens,
+      total_tokens: result.usage.inputTokens + result.usage.outputTokens,
+    },
+    system_fingerprint: null,
+  });
+}
+
+export interface ChunkRenderer {
+  /** The opening chunk OpenAI sends: the assistant role with empty content. */
+  role(): string;
+  text(text: string): string;
+  /** The finish chunk, then (with `include_usage`) the usage chunk, then `[DONE]`. */
+  finish(part: Extract<StreamPart, { type: 'finish' }>): string;
+  /** An in-band error after the stream started; OpenAI SDKs raise it as an APIError. */
+  error(body: string): string;
+}
+
+/**
+ * Frames are built from a pre-serialised prefix per stream, so each text part costs one
+ * `JSON.stringify` of the text.
+ */
+export function createChunkRenderer(options: { id: string; model: string; created: number; includeUsage: boolean }): ChunkRenderer {
+  const head = `data: {"id":${JSON.stringify(options.id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(options.model)},"system_fingerprint":null,"choices":[`;
+  const usageNull = options.includeUsage ? ',"usage":null' : '';
+  const close = `]${usageNull}}\n\n`;
+  return {
+    role: () => `${head}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}${close}`,
+    text: (text) => `${head}{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}${close}`,
+    finish(part) {
+      let out = `${head}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${FINISH_REASON[part.finishReason]}"}${close}`;
+      if (options.includeUsage) {
+        const usage = `{"prompt_tokens":${part.usage.inputTokens},"completion_tokens":${part.usage.outputTokens},"total_tokens":${part.usage.inputTokens + part.usage.outputTokens}}`;
+        out += `${head}],"usage":${usage}}\n\n`;
+      }
+      return `${out}data: [DONE]\n\n`;
+    },
+    error: (body) => `data: ${body}\n\n`,
+  };
+}

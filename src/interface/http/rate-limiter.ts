@@ -1,0 +1,72 @@
+/** The outcome of one request against a key's bucket, with what the `X-RateLimit-*` headers say. */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  /** Whole requests left right now. */
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  resetSeconds: number;
+  /** Seconds until one request is allowed (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Per-key limiter. The built-in one is in-process (per worker with `--workers N`); a shared
+ * store (Redis) can implement the same port asynchronously.
+ */
+export interface RateLimiter {
+  take(key: string, limitPerMinute: number): RateDecision | Promise<RateDecision>;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+  limit: number;
+}
+
+/** Bucket count above which full (idle) buckets are forgotten. */
+const PRUNE_ABOVE = 10_000;
+
+/**
+ * Token bucket per key: capacity = the per-minute limit, refilled continuously at limit/60 per
+ * second, so bursts up to the limit pass and the sustained rate is the limit. `now` is injectable
+ * for tests (milliseconds).
+ */
+/** The built-in limiter answers synchronously. */
+export interface TokenBucketLimiter extends RateLimiter {
+  take(key: string, limitPerMinute: number): RateDecision;
+}
+
+export function createRateLimiter(now: () => number = Date.now): TokenBucketLimiter {
+  const buckets = new Map<string, Bucket>();
+  return {
+    take(key, limitPerMinute) {
+      const time = now();
+      const ratePerMs = limitPerMinute / 60_000;
+      let bucket = buckets.get(key);
+      if (bucket === undefined || bucket.limit !== limitPerMinute) {
+        if (buckets.size >= PRUNE_ABOVE) prune(buckets, time);
+        bucket = { tokens: limitPerMinute, updatedAt: time, limit: limitPerMinute };
+        buckets.set(key, bucket);
+      } else {
+        bucket.tokens = Math.min(limitPerMinute, bucket.tokens + (time - bucket.updatedAt) * ratePerMs);
+        bucket.updatedAt = time;
+      }
+      const allowed = bucket.tokens >= 1;
+      if (allowed) bucket.tokens -= 1;
+      return {
+        allowed,
+        limit: limitPerMinute,
+        remaining: Math.floor(bucket.tokens),
+        resetSeconds: Math.ceil((limitPerMinute - bucket.tokens) / ratePerMs / 1000),
+        retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000)),
+      };
+    },
+  };
+}
+
+function prune(buckets: Map<string, Bucket>, time: number): void {
+  for (const [key, bucket] of buckets) {
+    if (bucket.tokens + (time - bucket.updatedAt) * (bucket.limit / 60_000) >= bucket.limit) buckets.delete(key);
+  }
+}
