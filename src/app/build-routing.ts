@@ -10,6 +10,7 @@ import { createPriceResolver, type PriceResolver } from '../pipeline/budget/pric
 import { RedisBudgetStore } from '../pipeline/budget/redis-budget-store.js';
 import { RedisRateLimitStore } from '../pipeline/budget/redis-rate-limit-store.js';
 import { createRouter, type Router } from '../pipeline/routing/router.js';
+import { createRouteSteering, type RouteSteering } from '../operations/optimizer/route-steering.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { FortitudeConfig } from './config/schema.js';
@@ -49,7 +50,9 @@ export function buildSharedState(config: FortitudeConfig, logger: Logger): Share
 }
 
 export interface Routing {
+  /** The learning router, as steered by the optimizer's reversible changes. */
   readonly router: Router;
+  readonly steering: RouteSteering;
   readonly budget: BudgetGuard;
   readonly prices: PriceResolver;
   /** Worst-case prompt tokens of a request, for the budget reservation. */
@@ -96,8 +99,10 @@ export function buildRouting(
     },
   );
   const refresh = setInterval(() => void budget.refresh().catch(() => undefined), 5_000).unref();
+  const steering = createRouteSteering(router);
   return {
-    router,
+    router: steering.router,
+    steering,
     budget,
     prices,
     estimateTokens: estimateChatTokens,

@@ -8,6 +8,8 @@ import { createHttpServer } from '../interface/http/http-server.js';
 import { createApplication } from './composition.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { createHttpServices } from './http-adapter.js';
+import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
+import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
 
 export interface ServeOptions {
   host?: string;
@@ -57,6 +59,18 @@ async function startWorker(baseConfig: FortitudeConfig, options: ServeOptions, l
     log,
   );
   const { url } = await server.listen();
+  const optimizer = config.optimizer.enabled
+    ? createPerformanceOptimizer(
+        { intervalMs: config.optimizer.interval * 1000, applyThreshold: config.optimizer.apply_threshold, autoApply: config.optimizer.auto_apply },
+        {
+          readWindow: (request) => readMetricsWindow(metrics, request),
+          actions: { applyRouteChanges: (changes) => app.routing.steering.applyRouteChanges(changes) },
+          learning: app.storage.learning,
+          logger: log,
+        },
+      )
+    : undefined;
+  optimizer?.start();
   const simulated = app.providers.simulated;
   log.info(
     { url, providers: app.providers.names, simulated, storage: app.storage.dialect, redis: Boolean(config.redis.url) },
@@ -71,6 +85,7 @@ async function startWorker(baseConfig: FortitudeConfig, options: ServeOptions, l
     log.info({ signal }, 'shutting down: draining in-flight requests');
     const hardStop = setTimeout(() => process.exit(1), (config.server.shutdown_timeout + 5) * 1000).unref();
     await server.close();
+    optimizer?.close();
     await app.close();
     reader.close();
     metrics.close();

@@ -5,7 +5,7 @@ import { loadTestsSchema, performanceTargetsSchema } from './sections/load-tests
 import { loggingSchema } from './sections/logging.js';
 import { metricsSchema, monitoringSchema, slaTargetsSchema } from './sections/monitoring.js';
 import { providersSchema } from './sections/providers.js';
-import { databaseSchema, redisSchema, researchSchema, serverSchema, simulatorSchema } from './sections/runtime.js';
+import { databaseSchema, optimizerSchema, redisSchema, researchSchema, serverSchema, simulatorSchema } from './sections/runtime.js';
 import { selectionStrategySchema } from './sections/selection.js';
 
 /**
@@ -29,6 +29,7 @@ export const configSchema = z.strictObject({
   redis: redisSchema,
   simulator: simulatorSchema,
   research: researchSchema,
+  optimizer: optimizerSchema,
   /** Where embedded state lives (SQLite file, disk cache, vector index). */
   data_dir: z.string().default('.fortitude'),
 });

@@ -62,3 +62,14 @@ export const researchSchema = z
     reference_library_dir: z.string().default('reference_library'),
   })
   .prefault({});
+
+/** The seed's PerformanceOptimizer: analyse each window, apply safe changes, roll back what hurt. */
+export const optimizerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    interval: seconds().default(300),
+    /** Only safe changes with confidence above this are applied. */
+    apply_threshold: z.number().min(0).max(1).default(0.9),
+    auto_apply: z.boolean().default(true),
+  })
+  .prefault({});

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('server did not become healthy');
+}
+
+describe('fortitude serve (real process, embedded defaults, simulated providers)', { timeout: 120_000 }, () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-serve-'));
+  let child: ChildProcess;
+  let base: string;
+  let logs = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', String(port), '--workers', '1'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+    await waitForHealth(base, child);
+  });
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('says in its start-up line that the providers are simulated', () => {
+    expect(logs).toMatch(/SIMULATED providers \(no API key\): openai, claude, gemini/);
+  });
+
+  it('researches over HTTP, then serves the same question from the cache', async () => {
+    const ask = () =>
+      fetch(`${base}/api/research`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'How do I add a readiness probe to a Kubernetes deployment?' }) });
+    const first = (await (await ask()).json()) as { id: string; simulated: boolean; cache: { kind: string }; classification: { researchType: { value: string } } };
+    expect(first.simulated).toBe(true);
+    expect(first.cache.kind).toBe('miss');
+    expect(first.classification.researchType.value).toBe('implementation');
+    const second = (await (await ask()).json()) as { id: string; cache: { kind: string } };
+    expect(second.cache.kind).toBe('exact');
+    expect(second.id).toBe(first.id);
+    const stored = await fetch(`${base}/api/research/${first.id}`);
+    expect(stored.status).toBe(200);
+  });
+
+  it('is an OpenAI-compatible gateway for the official SDK', async () => {
+    const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused-on-loopback' });
+    const { data: completion, response } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Explain Rust ownership briefly' }] })
+      .withResponse();
+    expect(completion.choices[0]?.message.content).toContain('##');
+    expect(response.headers.get('x-fortitude-provider')).toBe('openai');
+    expect(response.headers.get('x-fortitude-cache')).toBe('miss');
+    expect(Number(response.headers.get('x-fortitude-overhead-ms'))).toBeGreaterThanOrEqual(0);
+    const stream = await client.chat.completions.create({ model: 'auto', stream: true, messages: [{ role: 'user', content: 'What is a B-tree?' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text.length).toBeGreaterThan(50);
+    const models = await client.models.list();
+    expect(models.data.map((model) => model.id)).toContain('gpt-4o-mini');
+  });
+
+  it('counts the traffic in /metrics', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/fortitude_api_request/);
+    expect(text).toMatch(/route="\/api\/research"/);
+    expect(text).toMatch(/fortitude_provider/);
+  });
+
+  it('rejects bad input with a 400 naming the field, and unknown routes with a JSON 404', async () => {
+    const bad = await fetch(`${base}/api/research`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": 42}' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('query');
+    const missing = await fetch(`${base}/nope`);
+    expect(missing.status).toBe(404);
+  });
+
+  it('shuts down gracefully on SIGTERM with exit code 0', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
