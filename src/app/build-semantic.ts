@@ -19,6 +19,7 @@ export interface SemanticValue {
 
 export interface SemanticLayer {
   readonly cache: SemanticCache<SemanticValue>;
+  readonly embedder: Embedder;
   /** Exact tiers first (`inner`), then nearest-neighbour with verification. */
   wrap(inner: ResearchCache): ResearchCache;
   close(): Promise<void>;
@@ -53,6 +54,7 @@ export async function buildSemanticLayer(
 
   return {
     cache,
+    embedder,
     wrap(inner) {
       return {
         async lookup(query, context) {

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { FortitudeError } from '../core/errors.js';
-import type { ResearchRequest } from '../core/research.js';
+import type { ResearchRequest, ResearchResult } from '../core/research.js';
+import { createPatternTracker } from '../pipeline/routing/query-patterns.js';
+import { buildCacheWarmer } from './build-warmer.js';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
 import { createDatabase } from '../infrastructure/storage/create-database.js';
@@ -118,11 +120,38 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       maxQualityRetries: config.research.max_quality_retries,
     };
 
+    const patterns = createPatternTracker({ patterns: storage.patterns });
+    const observePattern = (result: ResearchResult) => {
+      const started = performance.now();
+      void patterns
+        .observe({
+          query: result.query,
+          researchType: result.classification.researchType.value,
+          domain: result.classification.domain.value,
+          success: result.quality.composite >= config.research.quality_threshold,
+        })
+        .then(() => metrics.observePatternProcessing(performance.now() - started))
+        .catch((error: unknown) => log.warn({ err: error }, 'query pattern not recorded'));
+    };
+    const runResearchForWarming = (request: ResearchRequest) => runResearch(request, pipeline);
+    const warmer = semantic ? buildCacheWarmer(config, { storage, semantic, research: runResearchForWarming, logger: log }) : undefined;
+    if (warmer && config.caching.warming.enabled) {
+      warmer.start();
+      closers.push(async () => warmer.close());
+    }
+
     const services: ResearchServices & ApplicationExtras = {
       simulatedProviders: providers.simulated,
       operator: createOperatorServices(config, storage, routing),
-      research: (request, options = {}) =>
-        runResearch(request, pipeline, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onStage ? { onStage: options.onStage } : {}) }),
+      async research(request, options = {}) {
+        const result = await runResearch(request, pipeline, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onStage ? { onStage: options.onStage } : {}) });
+        observePattern(result);
+        return result;
+      },
+      async warmCache() {
+        if (!warmer) throw new FortitudeError('bad_request', 'cache warming needs the semantic cache: set caching.semantic.enabled: true');
+        return warmer.runOnce();
+      },
       researchStream: (request, options = {}) => streamResearch(request, pipeline, options.signal ? { signal: options.signal } : {}),
       classify: (query, type) => classify(query, type ? { type } : undefined),
       getResult: (idOrSlug) => library.get(idOrSlug),

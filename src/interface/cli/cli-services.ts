@@ -39,6 +39,8 @@ export interface ResearchServices {
   providerStatus(): Promise<unknown[]>;
   cacheStats(): Promise<unknown>;
   clearCache(): Promise<unknown>;
+  /** One cache-warming run now (popular and recent patterns; bounded in count and cost). */
+  warmCache(): Promise<unknown>;
   createApiKey(input: { name: string; scopes: string[]; rateLimitPerMinute?: number }): Promise<{ key: string; record: ApiKeyView }>;
   listApiKeys(): Promise<ApiKeyView[]>;
   revokeApiKey(nameOrId: string): Promise<boolean>;

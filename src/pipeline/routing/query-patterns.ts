@@ -47,7 +47,8 @@ export function createPatternTracker(deps: { patterns: Pick<PatternsRepository, 
         patternKey: pattern.key,
         success: input.success,
         ...(input.at === undefined ? {} : { seenAt: input.at }),
-        metadata: { researchType: pattern.researchType, domain: pattern.domain, terms: pattern.terms },
+        // The latest wording is kept so the cache warmer can ask the pattern again.
+        metadata: { researchType: pattern.researchType, domain: pattern.domain, terms: pattern.terms, example: input.query },
       });
     },
     top(limit = 20) {

@@ -9,7 +9,7 @@ export const serverSchema = z
     // The seed's scripts use http://localhost:8080.
     port: z.number().int().min(0).max(65535).default(8080),
     /** Worker processes; 0 = one per core. */
-    workers: z.number().int().min(0).default(1),
+    workers: z.number().int().min(0).default(0),
     body_limit_kb: z.number().int().positive().default(1024),
     request_timeout: seconds().default(120),
     shutdown_timeout: seconds().default(10),

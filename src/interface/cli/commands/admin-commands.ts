@@ -105,6 +105,17 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
       }
     });
   cache
+    .command('warm')
+    .description('answer popular and recent query patterns ahead of time (bounded by caching.warming)')
+    .action(async () => {
+      const services = await context.openServices();
+      try {
+        context.out(JSON.stringify(await services.warmCache(), null, 2));
+      } finally {
+        await services.close();
+      }
+    });
+  cache
     .command('clear')
     .description('clear every cache level (the reference library is kept)')
     .action(async () => {
