@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TSX_IMPORT } from '../support/tsx-loader.js';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const BROKEN = new URL('../fixtures/config/broken/', import.meta.url).pathname;
@@ -12,7 +13,7 @@ function fortitude(cwd: string, args: string[], env: Record<string, string> = {}
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', MAIN, ...args],
+      ['--import', TSX_IMPORT, MAIN, ...args],
       { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0', ...env } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );

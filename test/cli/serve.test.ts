@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TSX_IMPORT } from '../support/tsx-loader.js';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -40,7 +41,7 @@ describe('fortitude serve (real process, embedded defaults, simulated providers)
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', String(port), '--workers', '1'], {
+    child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--port', String(port), '--workers', '1'], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
