@@ -9,6 +9,7 @@ import { createProviderStats, type ProviderStats } from '../providers/stats/prov
 import { startSimulator, type RunningSimulator } from '../providers/simulator/simulator.js';
 import { createProviderChain, type ProviderChain } from '../providers/fallback/provider-chain.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
+import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
 
 export interface ProviderSet {
   /** Configured, enabled providers in config order. */
@@ -32,7 +33,7 @@ const SIMULATOR_KEY = 'simulated-no-real-key';
  * no API key (or `simulator.mode: always`) a provider talks to the built-in simulator, started
  * here on a loopback port, speaking that provider's own wire format.
  */
-export async function buildProviders(config: FortitudeConfig, deps: { rateLimitStore?: RateLimitStore | undefined } = {}): Promise<ProviderSet> {
+export async function buildProviders(config: FortitudeConfig, deps: { rateLimitStore?: RateLimitStore | undefined; breakerStore?: BreakerStore | undefined } = {}): Promise<ProviderSet> {
   const enabled = Object.values(config.providers).filter((provider) => provider.enabled);
   const isSimulated = (provider: ResolvedProvider) =>
     config.simulator.mode === 'always' ||
@@ -69,7 +70,12 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
     );
     providers.set(
       provider.name,
-      withDefaultModel(createProviderStack(options, { transport, stats, ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}) }), provider, config),
+      withDefaultModel(createProviderStack(options, {
+        transport,
+        stats,
+        ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
+        ...(deps.breakerStore ? { breakerStore: deps.breakerStore } : {}),
+      }), provider, config),
     );
     configs.set(provider.name, provider);
   }

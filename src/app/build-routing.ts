@@ -13,18 +13,29 @@ import { createRouter, type Router } from '../pipeline/routing/router.js';
 import { createRouteSteering, type RouteSteering } from '../operations/optimizer/route-steering.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
+import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
+import { RedisBreakerStore } from '../infrastructure/shared/redis-breaker-store.js';
 import type { FortitudeConfig } from './config/schema.js';
 
-/** State shared by every replica when `REDIS_URL` is set: budgets and provider rate limits. */
+/**
+ * State shared by every replica when `REDIS_URL` is set: budgets, provider rate limits and
+ * circuit breakers (the semantic cache's entries use `redis` and `keyPrefix` too).
+ */
 export interface SharedState {
   readonly redis: Redis | Cluster | undefined;
+  /** `redis.key_prefix` without its trailing colon. */
+  readonly keyPrefix: string;
   readonly rateLimitStore: RateLimitStore | undefined;
   readonly budgetStore: BudgetStore;
+  readonly breakerStore: BreakerStore | undefined;
   close(): Promise<void>;
 }
 
 export function buildSharedState(config: FortitudeConfig, logger: Logger): SharedState {
-  if (!config.redis.url) return { redis: undefined, rateLimitStore: undefined, budgetStore: new MemoryBudgetStore(), close: async () => undefined };
+  const prefix = config.redis.key_prefix.replace(/:$/, '');
+  if (!config.redis.url) {
+    return { redis: undefined, keyPrefix: prefix, rateLimitStore: undefined, budgetStore: new MemoryBudgetStore(), breakerStore: undefined, close: async () => undefined };
+  }
   const urls = config.redis.url.split(',').map((url) => url.trim());
   // Unlike the cache client, commands queue briefly while connecting: a budget must be asked, not guessed.
   const options = { commandTimeout: 1_000, maxRetriesPerRequest: 2, connectTimeout: 2_000 };
@@ -38,11 +49,15 @@ export function buildSharedState(config: FortitudeConfig, logger: Logger): Share
       )
     : new Redis(urls[0]!, options);
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'shared-state Redis error'));
-  const prefix = config.redis.key_prefix.replace(/:$/, '');
   return {
     redis,
+    keyPrefix: prefix,
     rateLimitStore: new RedisRateLimitStore(redis, { keyPrefix: `{${prefix}:ratelimit}` }),
     budgetStore: new RedisBudgetStore(redis, { hashTag: `${prefix}:budget` }),
+    breakerStore: new RedisBreakerStore(redis, {
+      keyPrefix: prefix,
+      onDegraded: (error) => logger.warn({ err: error }, 'circuit breaker answered from process memory: shared state unreachable'),
+    }),
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -8,6 +8,8 @@ import { createSemanticCache, type SemanticCache } from '../infrastructure/cache
 import { createFileEntryPersistence } from '../infrastructure/cache/semantic/store/file-entry-persistence.js';
 import { createMemorySemanticEntryStore } from '../infrastructure/cache/semantic/store/memory-entry-store.js';
 import type { ResearchCache } from '../pipeline/ports.js';
+import { RedisSemanticEntryStore } from '../infrastructure/shared/redis-semantic-entry-store.js';
+import type { SharedState } from './build-routing.js';
 import type { ProviderSet } from './build-providers.js';
 import type { FortitudeConfig } from './config/schema.js';
 import type { ReferenceLibrary } from './research-library.js';
@@ -27,12 +29,20 @@ export interface SemanticLayer {
 
 export async function buildSemanticLayer(
   config: FortitudeConfig,
-  deps: { library: ReferenceLibrary; providers: ProviderSet; logger: Logger; workerId?: number },
+  deps: { library: ReferenceLibrary; providers: ProviderSet; logger: Logger; workerId?: number; shared?: SharedState },
 ): Promise<SemanticLayer | undefined> {
   const settings = config.caching.semantic;
   if (!settings.enabled) return undefined;
   const embedder = await embedderFor(settings.embedder, deps.providers);
   const directory = join(config.data_dir, 'semantic');
+  // With Redis, entries are shared by every replica (and worker); otherwise a local entry log.
+  const redis = deps.shared?.redis;
+  const shared = redis
+    ? new RedisSemanticEntryStore<SemanticValue>(
+        { keyPrefix: deps.shared!.keyPrefix },
+        { client: redis, subscriber: redis.duplicate(), onError: (error) => deps.logger.warn({ err: error }, 'shared semantic cache: Redis error') },
+      )
+    : undefined;
   const cache = await createSemanticCache<SemanticValue>(
     {
       similarityThreshold: settings.similarity_threshold,
@@ -48,9 +58,10 @@ export async function buildSemanticLayer(
     },
     {
       embedder,
-      store: createMemorySemanticEntryStore<SemanticValue>({ persistence: createFileEntryPersistence(join(directory, `entries-${embedder.id}.log`)) }),
+      store: shared ?? createMemorySemanticEntryStore<SemanticValue>({ persistence: createFileEntryPersistence(join(directory, `entries-${embedder.id}.log`)) }),
     },
   );
+  await shared?.watch({ onPut: (entry) => cache.adopt(entry), onDelete: (id) => cache.forget(id) });
 
   return {
     cache,
@@ -75,6 +86,7 @@ export async function buildSemanticLayer(
     async close() {
       await cache.persistIndex().catch(() => undefined);
       await cache.close();
+      await shared?.close();
     },
   };
 }

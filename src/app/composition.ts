@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { FortitudeError } from '../core/errors.js';
-import type { ResearchRequest, ResearchResult } from '../core/research.js';
+import type { Classification, ResearchRequest, ResearchResult } from '../core/research.js';
+import { LRUCache } from 'lru-cache';
 import { createPatternTracker } from '../pipeline/routing/query-patterns.js';
 import { buildCacheWarmer } from './build-warmer.js';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
@@ -79,7 +80,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
     closers.push(() => recorder.close());
     const shared = buildSharedState(config, log);
     closers.push(() => shared.close());
-    const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore });
+    const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore, breakerStore: shared.breakerStore });
     closers.push(() => providers.close());
     const routing = buildRouting(config, {
       providerNames: providers.names,
@@ -100,11 +101,21 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
 
     const caller = createProviderCaller({ providers, routing, recorder, onCall: (call) => metrics.observeProviderCall(call) });
     const exactTiers = withLibraryFallback(caches.research, library, config.caching.strategies.query_results.ttl_seconds * 1000);
-    const semantic = await buildSemanticLayer(config, { library, providers, logger: log, ...(deps.workerId ? { workerId: deps.workerId } : {}) });
+    const semantic = await buildSemanticLayer(config, { library, providers, logger: log, shared, ...(deps.workerId ? { workerId: deps.workerId } : {}) });
     if (semantic) closers.push(() => semantic.close());
+    // Classification is pure: repeated questions (the cached ones above all) skip the work.
+    const classifications = new LRUCache<string, Classification>({ max: 10_000 });
     const pipeline: PipelineDeps = {
       understanding: {
-        classify: (query, options) => classify(query, options),
+        classify: (query, options) => {
+          if (options?.type) return classify(query, options);
+          let classification = classifications.get(query);
+          if (!classification) {
+            classification = classify(query);
+            classifications.set(query, classification);
+          }
+          return classification;
+        },
         buildPrompt: buildResearchPrompt,
         evaluate: (input) => evaluateQuality(input),
         agreement: agreementScore,
@@ -120,19 +131,33 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       maxQualityRetries: config.research.max_quality_retries,
     };
 
+    // Patterns are counted in memory and written once a second: a cached answer must not cost a
+    // database write.
     const patterns = createPatternTracker({ patterns: storage.patterns });
+    const pending = new Map<string, { query: string; researchType: string; domain: string; occurrences: number; successes: number }>();
     const observePattern = (result: ResearchResult) => {
-      const started = performance.now();
-      void patterns
-        .observe({
-          query: result.query,
-          researchType: result.classification.researchType.value,
-          domain: result.classification.domain.value,
-          success: result.quality.composite >= config.research.quality_threshold,
-        })
-        .then(() => metrics.observePatternProcessing(performance.now() - started))
-        .catch((error: unknown) => log.warn({ err: error }, 'query pattern not recorded'));
+      const key = `${result.classification.researchType.value}|${result.classification.domain.value}|${result.query}`;
+      const entry = pending.get(key) ?? { query: result.query, researchType: result.classification.researchType.value, domain: result.classification.domain.value, occurrences: 0, successes: 0 };
+      entry.occurrences++;
+      if (result.quality.composite >= config.research.quality_threshold) entry.successes++;
+      pending.set(key, entry);
     };
+    const flushPatterns = async () => {
+      const batch = [...pending.values()];
+      pending.clear();
+      const started = performance.now();
+      for (const entry of batch) {
+        await patterns
+          .observe({ ...entry, success: entry.successes > 0 })
+          .catch((error: unknown) => log.warn({ err: error }, 'query pattern not recorded'));
+      }
+      if (batch.length > 0) metrics.observePatternProcessing(performance.now() - started);
+    };
+    const patternTimer = setInterval(() => void flushPatterns(), 1_000).unref();
+    closers.push(async () => {
+      clearInterval(patternTimer);
+      await flushPatterns();
+    });
     const runResearchForWarming = (request: ResearchRequest) => runResearch(request, pipeline);
     const warmer = semantic ? buildCacheWarmer(config, { storage, semantic, research: runResearchForWarming, logger: log }) : undefined;
     if (warmer && config.caching.warming.enabled) {
@@ -144,7 +169,9 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       simulatedProviders: providers.simulated,
       operator: createOperatorServices(config, storage, routing),
       async research(request, options = {}) {
-        const result = await runResearch(request, pipeline, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onStage ? { onStage: options.onStage } : {}) });
+        // `options` is passed as it is: an HTTP caller's `signal` is a lazy getter, read only when a
+        // provider is actually called (a cache hit never creates an AbortSignal).
+        const result = await runResearch(request, pipeline, options);
         observePattern(result);
         return result;
       },

@@ -31,7 +31,15 @@ export function createHttpServices(app: Application, metrics: () => Promise<{ co
 
   return {
     research: (request, context) =>
-      services.research({ ...request, ...(context.user ? { user: context.user } : {}), cache: { ...request.cache, ...pick(context.cache) } }, { signal: context.signal }),
+      services.research(
+        { ...request, ...(context.user ? { user: context.user } : {}), cache: { ...request.cache, ...pick(context.cache) } },
+        {
+          // Read only if a provider is called: creating an AbortSignal per request is measurable.
+          get signal() {
+            return context.signal;
+          },
+        },
+      ),
     researchStream: (request, context) =>
       services.researchStream({ ...request, ...(context.user ? { user: context.user } : {}), cache: { ...request.cache, ...pick(context.cache) } }, { signal: context.signal }),
     getResult: (id) => services.getResult(id),

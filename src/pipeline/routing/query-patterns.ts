@@ -32,7 +32,7 @@ export function queryPattern(query: string, researchType: string, domain: string
 
 export interface PatternTracker {
   /** Counts one query occurrence and whether it went well (answer above the quality threshold). */
-  observe(input: { query: string; researchType: string; domain: string; success: boolean; at?: number }): Promise<PatternRecord>;
+  observe(input: { query: string; researchType: string; domain: string; success: boolean; at?: number; occurrences?: number; successes?: number }): Promise<PatternRecord>;
   /** Most frequent query patterns. */
   top(limit?: number): Promise<PatternRecord[]>;
 }
@@ -46,6 +46,8 @@ export function createPatternTracker(deps: { patterns: Pick<PatternsRepository, 
         patternType: QUERY_PATTERN_TYPE,
         patternKey: pattern.key,
         success: input.success,
+        ...(input.occurrences === undefined ? {} : { occurrences: input.occurrences }),
+        ...(input.successes === undefined ? {} : { successes: input.successes }),
         ...(input.at === undefined ? {} : { seenAt: input.at }),
         // The latest wording is kept so the cache warmer can ask the pattern again.
         metadata: { researchType: pattern.researchType, domain: pattern.domain, terms: pattern.terms, example: input.query },

@@ -12,6 +12,10 @@ export interface PatternObservation {
   patternKey: string;
   /** Whether this occurrence went well; the success rate is the share of successful ones. */
   success: boolean;
+  /** Occurrences folded into this observation (batched writers); default 1. */
+  occurrences?: number;
+  /** Of those, how many went well; default all or none per `success`. */
+  successes?: number;
   /** Epoch ms; the storage clock when absent. */
   seenAt?: number;
   /** Replaces the stored metadata when given; kept otherwise. */
@@ -70,25 +74,26 @@ export function createPatternsRepository(db: Kysely<DatabaseSchema>, context: St
 
   return {
     async upsert(observation) {
-      const success = observation.success ? 1 : 0;
+      const occurrences = Math.max(1, Math.floor(observation.occurrences ?? 1));
+      const success = Math.min(occurrences, observation.successes ?? (observation.success ? occurrences : 0));
       const row = await db
         .insertInto('pattern_data')
         .values({
           id: randomUUID(),
           pattern_type: observation.patternType,
           pattern_key: observation.patternKey,
-          frequency: 1,
+          frequency: occurrences,
           success_count: success,
-          success_rate: success,
+          success_rate: success / occurrences,
           last_seen: encodeTime(observation.seenAt ?? context.now()),
           metadata: encodeOptionalJson(observation.metadata),
         })
         .onConflict((conflict) =>
           conflict.columns(['pattern_type', 'pattern_key']).doUpdateSet({
             // Every right-hand side reads the row as it was before this update.
-            frequency: sql`pattern_data.frequency + 1`,
+            frequency: sql`pattern_data.frequency + ${occurrences}`,
             success_count: sql`pattern_data.success_count + ${success}`,
-            success_rate: sql`(pattern_data.success_count + ${success}) * 1.0 / (pattern_data.frequency + 1)`,
+            success_rate: sql`(pattern_data.success_count + ${success}) * 1.0 / (pattern_data.frequency + ${occurrences})`,
             last_seen: sql`${latest}(pattern_data.last_seen, excluded.last_seen)`,
             metadata: sql`coalesce(excluded.metadata, pattern_data.metadata)`,
           }),

@@ -1,0 +1,83 @@
+/**
+ * Cached research answers (issue 5 target: ≥ 5,000 rps, p99 < 5 ms): `POST /api/research` for a
+ * question already answered, against `fortitude serve` (one worker, embedded defaults,
+ * simulated providers), closed loop with autocannon; baseline in the same run: `GET /api/health`
+ * on the same server (a pre-serialised constant answer, the cheapest route there is).
+ *
+ *   node --import tsx bench/cached-research.ts [--seconds 8] [--connections 16]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+
+const argument = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const SECONDS = argument('--seconds', 8);
+const CONNECTIONS = argument('--connections', 16);
+const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+const port = await new Promise<number>((resolve) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+  });
+});
+const cwd = mkdtempSync(join(tmpdir(), 'fortitude-bench-'));
+const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', String(port), '--workers', '1'], {
+  cwd,
+  env: { ...process.env, FORTITUDE_SIMULATOR__LATENCY_MS: '0', FORTITUDE_LOG_LEVEL: 'warn' },
+  stdio: 'ignore',
+});
+const base = `http://127.0.0.1:${port}`;
+try {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) break;
+    } catch {
+      if (attempt > 200) throw new Error('server did not start');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+  const body = JSON.stringify({ query: 'How do I add a readiness probe to a Kubernetes deployment?' });
+  const warm = (await (await fetch(`${base}/api/research`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as { id: string };
+  const check = (await (await fetch(`${base}/api/research`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as { id: string; cache: { kind: string } };
+  if (check.id !== warm.id || check.cache.kind !== 'exact') throw new Error('the second ask was not a cache hit');
+
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const cpuTicks = () => {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const run = async (name: string, options: autocannon.Options) => {
+    await autocannon({ ...options, duration: 2 }); // warm-up
+    const ticks = cpuTicks();
+    const result = await autocannon({ ...options, duration: SECONDS, connections: CONNECTIONS });
+    const cpuMs = (cpuTicks() - ticks) * 10;
+    return {
+      name,
+      rps: Math.round(result.requests.average),
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.non2xx,
+      cpuUsPerRequest: Math.round((cpuMs * 1000) / Math.max(1, result.requests.total)),
+      rssMb: Math.round(rss()),
+    };
+  };
+  const health = await run('GET /api/health (baseline)', { url: `${base}/api/health` });
+  const cached = await run('POST /api/research, cached', { url: `${base}/api/research`, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  console.log(`\nclosed loop, ${CONNECTIONS} connections, ${SECONDS} s each, server pinned to nothing, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
+  console.log('| route | req/s | p50 ms | p99 ms | errors | CPU µs/req | RSS MB |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of [health, cached]) console.log(`| ${row.name} | ${row.rps} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.cpuUsPerRequest} | ${row.rssMb} |`);
+  console.log(`\ncached research / health throughput ratio: ${(cached.rps / health.rps).toFixed(2)}`);
+} finally {
+  child.kill('SIGTERM');
+}
