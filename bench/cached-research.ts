@@ -13,7 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+type AutocannonOptions = { url: string; method?: string; headers?: Record<string, string>; body?: string; duration?: number; connections?: number };
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: AutocannonOptions) => Promise<AutocannonResult>;
 
 const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(name);
@@ -56,7 +64,7 @@ try {
     const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return Number(fields[11]) + Number(fields[12]);
   };
-  const run = async (name: string, options: autocannon.Options) => {
+  const run = async (name: string, options: AutocannonOptions) => {
     await autocannon({ ...options, duration: 2 }); // warm-up
     const ticks = cpuTicks();
     const result = await autocannon({ ...options, duration: SECONDS, connections: CONNECTIONS });
