@@ -11,6 +11,10 @@ import { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
 import { createDatabase } from '../infrastructure/storage/create-database.js';
 import { hashApiKey, type ApiKeyRecord } from '../infrastructure/storage/repositories/api-keys.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
+import type { QualityMetricInput } from '../infrastructure/storage/repositories/quality-metrics.js';
+import { storageError } from '../infrastructure/storage/storage-errors.js';
+import { createRedisKeyRateLimiter } from '../infrastructure/shared/redis-key-rate-limiter.js';
+import { createRateLimiter, type RateLimiter } from '../interface/http/rate-limiter.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
 import type { ApiKeyView, ResearchServices } from '../interface/cli/cli-services.js';
 import { classify } from '../pipeline/classify/classify.js';
@@ -41,6 +45,8 @@ export interface Application {
   readonly recorder: BatchedWriter<ProviderRequestInput>;
   readonly routing: Routing;
   readonly metrics: Metrics;
+  /** The HTTP API's per-key limiter shared by every replica (Redis); undefined: in-process. */
+  readonly keyRateLimiter: RateLimiter | undefined;
   readonly services: ResearchServices & ApplicationExtras;
   close(): Promise<void>;
 }
@@ -78,6 +84,15 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       onError: (error, pending) => log.warn({ err: error, pending }, 'provider request records not written yet; retrying'),
     });
     closers.push(() => recorder.close());
+    // The rating's derived quality row feeds analysis, not the caller: written off the request
+    // path, one per write (so a retried batch never duplicates), surviving a database blip.
+    const feedbackMetrics = new BatchedWriter<QualityMetricInput>({
+      write: async ([record]) => void (record && (await storage.qualityMetrics.insert(record))),
+      batchSize: 1,
+      maxBuffered: 10_000,
+      onError: (error, pending) => log.warn({ err: error, pending }, 'feedback quality rows not written yet; retrying'),
+    });
+    closers.push(() => feedbackMetrics.close());
     const shared = buildSharedState(config, log);
     closers.push(() => shared.close());
     const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore, breakerStore: shared.breakerStore });
@@ -187,15 +202,14 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       async submitFeedback(input) {
         if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5)
           throw new FortitudeError('bad_request', `rating: expected a whole number from 1 to 5 (got ${input.rating})`, { details: { field: 'rating' } });
-        const result = await library.get(input.resultId);
+        // The rating itself is written before answering: the caller learns it was recorded, or
+        // gets a clean, retryable storage_error (503) during a database outage — never a 500.
+        const result = await library.get(input.resultId).catch(asStorageError('feedback not recorded: the database is unreachable'));
         if (!result) throw new FortitudeError('not_found', `no research result "${input.resultId}"`, { details: { field: 'result_id' } });
-        const saved = await storage.feedback.insert({
-          resultId: result.id,
-          rating: input.rating,
-          textFeedback: input.comment ?? null,
-          userId: input.user ?? null,
-        });
-        await storage.qualityMetrics.insert({
+        const saved = await storage.feedback
+          .insert({ resultId: result.id, rating: input.rating, textFeedback: input.comment ?? null, userId: input.user ?? null })
+          .catch(asStorageError('feedback not recorded: the database is unreachable'));
+        feedbackMetrics.add({
           resultId: result.id,
           provider: result.provider,
           model: result.model,
@@ -269,7 +283,14 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       if (caches.redis) metrics.redisDegraded(!caches.redis.healthy);
     }, 5_000).unref();
     closers.push(async () => clearInterval(gauges));
-    return { config, storage, providers, caches, library, pipeline, recorder, routing, metrics, services, close: closeAll };
+    const keyRateLimiter = shared.redis
+      ? createRedisKeyRateLimiter(shared.redis, {
+          keyPrefix: shared.keyPrefix,
+          fallback: createRateLimiter(),
+          onDegraded: (error) => log.warn({ err: error }, 'API key rate limit decided in process: shared state unreachable'),
+        })
+      : undefined;
+    return { config, storage, providers, caches, library, pipeline, recorder, routing, metrics, keyRateLimiter, services, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
@@ -291,6 +312,13 @@ function withLibraryFallback(cache: ResearchCache, library: ReferenceLibrary, ma
       return { kind: 'exact', similarity: 1, result: stored };
     },
     store: (query, context, result) => cache.store(query, context, result),
+  };
+}
+
+/** Driver errors become `storage_error` (HTTP 503; retryable when transient); coded errors pass. */
+function asStorageError(message: string) {
+  return (error: unknown): never => {
+    throw error instanceof FortitudeError ? error : storageError(`${message}; retry later`, error);
   };
 }
 

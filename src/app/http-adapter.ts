@@ -4,6 +4,10 @@ import { FortitudeError } from '../core/errors.js';
 import type { ResearchResult } from '../core/research.js';
 import { chatRequestCacheKey } from '../infrastructure/cache/cache-key.js';
 import type { ApiKeyIdentity, GatewayCacheOutcome, HttpServices, Scope } from '../interface/http/http-services.js';
+import type { MetricsReader } from '../infrastructure/metrics/cluster-metrics.js';
+import { createObservabilityServices, type ObservabilityServices } from '../interface/dashboard/observability-services.js';
+import { createProfilingService } from '../operations/profiling/profiling-service.js';
+import type { AlertEngine } from '../operations/sla/alert-engine.js';
 import type { Application } from './composition.js';
 
 const GATEWAY_RESEARCH_TYPE = 'implementation';
@@ -15,7 +19,18 @@ const KEY_CACHE_TTL_MS = 30_000;
  * (a configured provider's model goes to that provider first; anything else — `auto`, an unknown
  * name — goes where the router sends it, at each provider's own model).
  */
-export function createHttpServices(app: Application, metrics: () => Promise<{ contentType: string; body: string }>): HttpServices {
+/** What `fortitude serve` adds for the dashboard, alerts and profiles (issue 8). */
+export interface ObservabilityWiring {
+  reader: MetricsReader;
+  alerts?: AlertEngine;
+  workerId?: number;
+}
+
+export function createHttpServices(
+  app: Application,
+  metrics: () => Promise<{ contentType: string; body: string }>,
+  observability?: ObservabilityWiring,
+): HttpServices {
   const { services, providers, caches, pipeline } = app;
   const responses = caches.strategies.provider_responses;
   const keyCache = new LRUCache<string, ApiKeyIdentity | false>({ max: 10_000, ttl: KEY_CACHE_TTL_MS });
@@ -68,7 +83,9 @@ export function createHttpServices(app: Application, metrics: () => Promise<{ co
         const answer = await call();
         return { ...answer, cache: context.cache.bypass ? 'bypass' : 'miss' };
       }
-      const key = chatRequestCacheKey(responses.prefix, request, { provider: names.join('>'), tenant: context.user });
+      // Keyed by the provider the model names (not the sampled fallback order, which differs per
+      // call and per replica and would make the same request miss).
+      const key = chatRequestCacheKey(responses.prefix, request, { provider: providerForModel(request.model) ?? 'auto', tenant: context.user });
       const directives = context.cache.refresh ? { read: false, write: true, mode: 'refresh' as const } : { read: true, write: true, mode: 'normal' as const };
       const outcome = await responses.getOrCompute(key, call, { directives });
       const value = outcome.value as { result: ChatResult; provider: string; upstreamMs: number };
@@ -115,7 +132,23 @@ export function createHttpServices(app: Application, metrics: () => Promise<{ co
       keyCache.set(raw, identity ?? false);
       return identity;
     },
+    ...(observability ? { observability: observabilityOf(app, observability) } : {}),
   };
+}
+
+function observabilityOf(app: Application, wiring: ObservabilityWiring): ObservabilityServices {
+  return createObservabilityServices({
+    readSnapshot: (options) => wiring.reader.snapshot(options),
+    targets: app.config.sla_targets,
+    budget: () => app.routing.budget.state(),
+    ...(wiring.alerts ? { alerts: wiring.alerts } : {}),
+    storage: app.storage,
+    profiling: createProfilingService({
+      storage: app.storage,
+      providers: { stats: app.providers.stats, recorder: app.recorder, status: async () => (await app.services.providerStatus()) as unknown[] },
+      process: { pid: process.pid, ...(wiring.workerId ? { workerId: wiring.workerId } : {}) },
+    }),
+  });
 }
 
 function pick(cache: { bypass: boolean; refresh: boolean }): { bypass?: boolean; refresh?: boolean } {

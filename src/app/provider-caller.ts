@@ -53,7 +53,12 @@ export function createProviderCaller(deps: {
 
   const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext): Promise<BudgetReservation> => {
     // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
-    const candidates = order.map((name) => prices.priceOf(modelOf(name), name)).filter((price) => price !== undefined);
+    // A candidate may be called at the router's chosen model or the requested one, not only its
+    // configured model: price every model it might run.
+    const chosen = chosenModels.get(order);
+    const candidates = order
+      .flatMap((name) => [modelOf(name), chosen?.[name], request.model].filter((model): model is string => Boolean(model)).map((model) => prices.priceOf(model, name)))
+      .filter((price) => price !== undefined);
     const price = candidates.sort((a, b) => b.input_per_million + b.output_per_million - (a.input_per_million + a.output_per_million))[0];
     return budget.reserve({
       provider: order[0] ?? 'none',

@@ -10,6 +10,7 @@ import type { FortitudeConfig } from './config/schema.js';
 import { createHttpServices } from './http-adapter.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
+import { createAlertEngine } from '../operations/sla/alert-engine.js';
 
 export interface ServeOptions {
   host?: string;
@@ -39,6 +40,18 @@ async function startWorker(baseConfig: FortitudeConfig, options: ServeOptions, l
   });
   const reader = setupClusterMetrics(metrics, { workers });
   const app = await createApplication(config, { logger, metrics, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) });
+  // SLA alerts over the (cluster-wide) window; every worker evaluates so any can answer
+  // GET /api/alerts, but only one (or the single process) posts webhooks.
+  const alerts = createAlertEngine({
+    targets: config.sla_targets,
+    rules: config.monitoring.alerts,
+    webhooks: cluster.isWorker && cluster.worker?.id !== 1 ? [] : config.monitoring.webhooks,
+    evaluationIntervalMs: config.monitoring.evaluation_interval * 1000,
+    logger: log,
+    readMetrics: (request) => reader.snapshot(request),
+    metrics,
+  });
+  if (config.monitoring.real_time_alerts) alerts.start();
   const host = options.host ?? config.server.host;
   const server = createHttpServer(
     {
@@ -49,13 +62,14 @@ async function startWorker(baseConfig: FortitudeConfig, options: ServeOptions, l
       shutdownTimeoutMs: config.server.shutdown_timeout * 1000,
       cors: { origins: config.server.cors.origins },
       auth: { mode: config.server.auth.mode, defaultRateLimitPerMinute: config.server.auth.default_rate_limit_per_minute },
+      ...(app.keyRateLimiter ? { rateLimiter: app.keyRateLimiter } : {}),
       onRequestStart: () => metrics.apiConcurrent.inc(),
       onRequestEnd: (request) => {
         metrics.apiConcurrent.dec();
         metrics.observeApiRequest(request);
       },
     },
-    createHttpServices(app, () => reader.render()),
+    createHttpServices(app, () => reader.render(), { reader, alerts, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) }),
     log,
   );
   const { url } = await server.listen();
@@ -86,6 +100,7 @@ async function startWorker(baseConfig: FortitudeConfig, options: ServeOptions, l
     const hardStop = setTimeout(() => process.exit(1), (config.server.shutdown_timeout + 5) * 1000).unref();
     await server.close();
     optimizer?.close();
+    await alerts.close();
     await app.close();
     reader.close();
     metrics.close();

@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
+import { registerBenchmarkCommand } from './commands/benchmark-command.js';
+import { registerPerformanceCommands } from './commands/performance-commands.js';
+import { registerProfileCommands } from './commands/profile-commands.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerCostCommands } from './commands/cost-commands.js';
 import { registerToolCommands } from './commands/tool-commands.js';
 import { registerResearchCommands } from './commands/research-commands.js';
-import { notBuilt } from './not-built.js';
 import { FortitudeError } from '../../core/errors.js';
 
 /**
@@ -36,18 +38,11 @@ export function createProgram(context: CliContext): Command {
     );
   registerResearchCommands(program, context);
 
-  const performance = program.command('performance').description('analyse, monitor and report performance');
-  performance.command('analyze').description('analyse recorded performance').action(() => notBuilt('performance analyze', 8));
-  performance.command('monitor').description('live terminal view of performance').action(() => notBuilt('performance monitor', 8));
-  performance.command('report').description('performance report (detailed, json, html)').action(() => notBuilt('performance report', 8));
-
-  const profile = program.command('profile').description('profile a running server (cpu, memory, io, database, providers)');
-  for (const target of ['cpu', 'memory', 'io', 'database', 'providers']) {
-    profile.command(target).description(`${target} profile`).action(() => notBuilt(`profile ${target}`, 8));
-  }
+  registerPerformanceCommands(program, context);
+  registerProfileCommands(program, context);
 
   const benchmark = program.command('benchmark').description('load-test a Fortitude server (seed scenarios)');
-  benchmark.action(() => notBuilt('benchmark', 8));
+  registerBenchmarkCommand(benchmark, context);
   registerCostCommands(program, context, benchmark);
 
   registerAdminCommands(program, context);

@@ -12,6 +12,7 @@ import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { requestIdFrom } from './request-id.js';
 import { createRouter } from './router.js';
 import { gatewayRoutes } from './routes/gateway-routes.js';
+import { observabilityRoutes } from './routes/observability-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
 import { researchRoutes } from './routes/research-routes.js';
 import { sendError } from './send-error.js';
@@ -75,7 +76,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     bodyLimitBytes: options.bodyLimitBytes,
     sseHeartbeatMs: options.sseHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
   };
-  const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps)]);
+  const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...observabilityRoutes(deps)]);
   const cors = createCors({ origins: options.cors.origins });
   const limiter = options.rateLimiter ?? createRateLimiter(options.now);
   const authRequired = isAuthRequired(options.auth.mode, options.host);

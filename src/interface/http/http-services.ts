@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, StreamPart } from '../../core/chat.js';
 import type { ResearchRequest, ResearchResult, ResearchStreamEvent, ResearchType } from '../../core/research.js';
+import type { ObservabilityServices } from '../dashboard/observability-services.js';
 
 /**
  * The one port the HTTP interface depends on. The composition root (`src/app/`) implements it
@@ -141,4 +142,7 @@ export interface HttpServices {
    * revoked. Called on every authenticated request, so it should answer from memory.
    */
   verifyApiKey(raw: string): ApiKeyIdentity | undefined | Promise<ApiKeyIdentity | undefined>;
+
+  /** Dashboard data, alerts, performance analysis/report and profiles; those routes answer 501 without it. */
+  observability?: ObservabilityServices;
 }

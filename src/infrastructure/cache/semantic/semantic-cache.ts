@@ -303,6 +303,37 @@ export class SemanticCache<V> {
     return entry;
   }
 
+  /**
+   * Adds an entry another process wrote to the shared store (a replica's pub/sub message) to
+   * this cache's view, without writing it back. Idempotent; the newer entry wins an exact key;
+   * entries from another embedder are skipped (their vectors cannot share this index).
+   * Returns whether the entry is now findable here.
+   */
+  adopt(entry: SemanticEntry<V>): boolean {
+    if (this.records.has(entry.id)) return true;
+    if (entry.expiresAt <= this.now()) return false;
+    if (entry.embedderId !== this.embedder.id || entry.embedding.length !== this.embedder.dimensions) return false;
+    const previous = this.records.get(this.idByKey.get(entry.key) ?? '');
+    if (previous) {
+      const previousEntryIsNewer = previous.expiresAt > entry.expiresAt;
+      if (previousEntryIsNewer) return false;
+      this.forget(previous.id);
+    }
+    this.remember(entry);
+    this.index.add({ id: entry.id, contextKey: entry.contextKey, vector: entry.embedding });
+    return true;
+  }
+
+  /** Drops an entry from this cache's view only (another process deleted it from the shared store). */
+  forget(id: string): boolean {
+    const record = this.records.get(id);
+    if (!record) return false;
+    this.records.delete(id);
+    if (this.idByKey.get(record.key) === id) this.idByKey.delete(record.key);
+    this.index.remove(id);
+    return true;
+  }
+
   async delete(id: string): Promise<boolean> {
     const record = this.records.get(id);
     if (record) {

@@ -27,6 +27,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
   // Without a listener, an idle client's error (e.g. server restart) would crash the process.
   pool.on('error', options.onPoolError ?? (() => undefined));
+  // pg-pool listens only on idle clients: a checked-out client whose connection breaks mid-query
+  // (database restart, failover) would emit an unhandled 'error' and crash the process. The
+  // query itself is rejected by pg; this listener only keeps the event from going unhandled.
+  pool.on('connect', (client) => client.on('error', options.onPoolError ?? (() => undefined)));
   const quoted = schema === undefined ? undefined : `"${schema}"`;
   const setSearchPath = async (connection: DatabaseConnection) => {
     await connection.executeQuery(CompiledQuery.raw(`SET search_path TO ${quoted}`));

@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { FortitudeError } from '../../../core/errors.js';
+import { planLoadTest } from '../../../operations/load-test/load-plan.js';
+import { buildLoadReport, renderLoadReportHtml, renderLoadReportMarkdown } from '../../../operations/load-test/load-test-report.js';
+import { runLoad } from '../../../operations/load-test/open-loop-runner.js';
+import { isLoopbackHost } from '../../http/auth.js';
+import type { CliContext } from '../cli-context.js';
+import { formatMs as ms, parseDuration } from './server-client.js';
+
+/**
+ * `fortitude benchmark --scenario baseline_performance|stress_test|spike_test`: the seed's
+ * `load_tests.api_tests` as an open-loop load test, scaled with `--scale` and `--duration`,
+ * against `--url` or (by default) a `fortitude serve` started for the run on a loopback port
+ * with its own data directory. Loopback only. Writes Markdown, HTML and JSON reports.
+ */
+
+interface BenchmarkOptions {
+  scenario?: string;
+  scale: string;
+  duration?: string;
+  url?: string;
+  apiKey?: string;
+  outputDir: string;
+  seed: string;
+  json?: boolean;
+}
+
+export function registerBenchmarkCommand(benchmark: Command, context: CliContext): void {
+  benchmark
+    .option('--scenario <name>', 'a load_tests.api_tests entry: baseline_performance, stress_test, spike_test')
+    .option('--scale <factor>', 'multiplies users and request rates (e.g. 0.01 to run on a laptop)', '1')
+    .option('--duration <seconds>', 'replaces the configured duration (the ramp-up keeps its share), e.g. 10 or 2m')
+    .option('--url <url>', 'a running Fortitude on loopback (default: start one on the simulator for the run)')
+    .option('--api-key <key>', 'API key for a server that requires auth (research scope)')
+    .option('--output-dir <dir>', 'where the reports go', 'bench/out')
+    .option('--seed <n>', 'request sequence seed', '1')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: BenchmarkOptions) => {
+      if (!options.scenario) throw new FortitudeError('bad_request', '--scenario: required (baseline_performance, stress_test or spike_test; see load_tests.api_tests)');
+      const { config } = context.loadConfig();
+      const scale = Number(options.scale);
+      const plan = planLoadTest(config.load_tests.api_tests, options.scenario, {
+        scale,
+        ...(options.duration ? { durationMs: parseDuration(options.duration, '--duration') } : {}),
+      });
+      if (options.url !== undefined && !isLoopbackHost(safeHost(options.url))) {
+        throw new FortitudeError('bad_request', `--url: the load test only targets loopback addresses (got ${options.url})`);
+      }
+      const server = options.url ? undefined : await startServer(context);
+      const url = options.url?.replace(/\/+$/, '') ?? server!.url;
+      context.err(`load test "${plan.scenario}" against ${url}: ${plan.users} users, ${plan.targetRps.toFixed(1)} rps, ${(plan.durationMs / 1000).toFixed(0)} s (ramp-up ${(plan.rampUpMs / 1000).toFixed(1)} s)`);
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      let result;
+      try {
+        result = await runLoad({
+          url,
+          plan,
+          seed: Number(options.seed) || 1,
+          signal: controller.signal,
+          ...(options.apiKey ? { headers: { authorization: `Bearer ${options.apiKey}` } } : {}),
+          onProgress: (progress) => context.err(`  ${(progress.elapsedMs / 1000).toFixed(0)} s: ${progress.sent} sent, ${progress.completed} done, ${progress.errors} errors, ${progress.inFlight} in flight`),
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        await server?.close();
+      }
+      const report = buildLoadReport({ url, plan, result, targets: config.performance_targets });
+      const directory = resolve(options.outputDir);
+      mkdirSync(directory, { recursive: true });
+      const base = join(directory, `benchmark-${plan.scenario}`);
+      writeFileSync(`${base}.md`, renderLoadReportMarkdown(report));
+      writeFileSync(`${base}.html`, renderLoadReportHtml(report));
+      writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
+      if (options.json) return context.out(JSON.stringify(report, null, 2));
+      const table = new Table({ head: ['request', 'n', 'errors', 'rps', 'p50', 'p95', 'p99', 'max'], style: { head: [], border: [] } });
+      for (const entry of [result.overall, ...result.byKind]) table.push([entry.kind, entry.requests, entry.errors, entry.throughput.toFixed(1), ms(entry.p50), ms(entry.p95), ms(entry.p99), ms(entry.max)]);
+      context.out(
+        [
+          table.toString(),
+          ...report.targets.map((check) => `${check.status.toUpperCase().padEnd(4)} ${check.name}: ${check.observed} (goal ${check.target})${check.note ? ` — ${check.note}` : ''}`),
+          `reports: ${base}.md, ${base}.html, ${base}.json`,
+        ].join('\n'),
+      );
+    });
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    throw new FortitudeError('bad_request', `--url: not a URL (got "${url}")`);
+  }
+}
+
+/**
+ * `fortitude serve` as a child of this process (the same Node flags and entry point), on a free
+ * loopback port with a throw-away data directory, so the load test measures a real server
+ * without touching the user's library.
+ */
+async function startServer(context: CliContext): Promise<{ url: string; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fortitude-benchmark-'));
+  const entry = process.argv[1];
+  if (!entry) throw new FortitudeError('internal', 'cannot find the fortitude entry point to start a server');
+  const config = context.globalOptions().config;
+  const args = [...process.execArgv, entry, ...(config ? ['--config', resolve(config)] : []), 'serve', '--host', '127.0.0.1', '--port', '0'];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env: { ...context.env, FORTITUDE_DATA_DIR: dataDir, FORTITUDE_RESEARCH__REFERENCE_LIBRARY_DIR: join(dataDir, 'reference_library') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const close = () =>
+    new Promise<void>((done) => {
+      const finish = () => {
+        rmSync(dataDir, { recursive: true, force: true });
+        done();
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return finish();
+      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        finish();
+      });
+      child.kill('SIGTERM');
+    });
+  try {
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new FortitudeError('timeout', `the benchmark server did not start within 60 s:\n${output.slice(-2000)}`)), 60_000);
+      const watch = () => {
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          child.stdout!.off('data', watch);
+          resolveUrl(match[1]!);
+        }
+      };
+      child.stdout!.on('data', watch);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new FortitudeError('internal', `the benchmark server exited (${code}) before listening:\n${output.slice(-2000)}`));
+      });
+    });
+    return { url, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

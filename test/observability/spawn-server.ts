@@ -1,0 +1,105 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TSX_IMPORT } from '../support/tsx-loader.js';
+
+export const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+
+export interface SpawnedServer {
+  url: string;
+  cwd: string;
+  child: ChildProcess;
+  /** Everything the server logged so far. */
+  output(): string;
+  close(): Promise<void>;
+}
+
+/** Environment for a child `fortitude` in `cwd`: embedded defaults, simulated providers. */
+export function childEnv(cwd: string, env: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '5', ...env };
+}
+
+/** Runs `fortitude <args>` to completion (for setup such as creating a key). */
+export function runFortitude(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', TSX_IMPORT, MAIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: childEnv(cwd, env) }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/**
+ * `fortitude serve` as a real process on a free loopback port, one worker, in its own directory
+ * (its SQLite file and exported library stay there). Resolves when it logs its URL.
+ */
+export async function spawnServer(options: { cwd?: string; env?: Record<string, string> } = {}): Promise<SpawnedServer> {
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'fortitude-observability-'));
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], {
+    cwd,
+    env: childEnv(cwd, options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${output}`)), 60_000);
+    const check = () => {
+      const match = /Fortitude listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    cwd,
+    child,
+    output: () => output,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Research requests (repeats are answered from cache). */
+export async function sendResearch(url: string, queries: string[], headers: Record<string, string> = {}): Promise<void> {
+  for (const query of queries) {
+    const response = await fetch(`${url}/api/research`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+    if (!response.ok) throw new Error(`research failed: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  }
+}
+
+/** Prometheus text → samples (name, labels, value). */
+export function parsePrometheus(text: string): { name: string; labels: Record<string, string>; value: number }[] {
+  const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]!] = pair[2]!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+export function sumOf(samples: ReturnType<typeof parsePrometheus>, name: string, filter: (labels: Record<string, string>) => boolean = () => true): number {
+  return samples.filter((sample) => sample.name === name && filter(sample.labels)).reduce((total, sample) => total + sample.value, 0);
+}
