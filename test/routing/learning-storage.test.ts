@@ -29,9 +29,17 @@ describe('learning on real storage', () => {
     const second = await tracker.observe({ query: 'axum graceful connection draining', researchType: 'implementation', domain: 'rust', success: false, at: 2_000 });
     await tracker.observe({ query: 'Why is my Postgres query slow?', researchType: 'troubleshooting', domain: 'database', success: true, at: 3_000 });
     expect(second).toMatchObject({ patternType: 'query_pattern', patternKey: 'implementation:rust:axum+connection+drain+graceful', frequency: 2, successRate: 0.5, lastSeen: 2_000 });
-    expect(second.metadata).toEqual({ researchType: 'implementation', domain: 'rust', terms: ['axum', 'connection', 'drain', 'graceful'] });
+    // The latest wording is kept as the example the cache warmer re-asks.
+    expect(second.metadata).toEqual({
+      researchType: 'implementation',
+      domain: 'rust',
+      terms: ['axum', 'connection', 'drain', 'graceful'],
+      example: 'axum graceful connection draining',
+    });
+    const batched = await tracker.observe({ query: 'Why is my Postgres query slow?', researchType: 'troubleshooting', domain: 'database', success: true, occurrences: 3, successes: 1, at: 4_000 });
+    expect(batched).toMatchObject({ frequency: 4, successRate: 0.5 });
     const top = await tracker.top(5);
-    expect(top.map((record) => record.frequency)).toEqual([2, 1]);
+    expect(top.map((record) => record.frequency)).toEqual([4, 2]);
   });
 
   it('persists every adaptation with its confidence and reads it back for `learning status`', async () => {
