@@ -1,16 +1,18 @@
 /**
  * Scale-out on this machine (issue 9): throughput of one `fortitude serve` process vs two behind
  * the loopback round-robin balancer, same closed-loop load; and the cost of shared state — Redis
- * commands per request (from `INFO commandstats` deltas on a private redis-server, so nothing
- * else is counted) and the latency added over the embedded setup (SQLite, no Redis).
+ * round-trips per request (commands the replicas send, counted by a TCP proxy in front of a
+ * private redis-server, so nothing else is counted; `INFO commandstats` deltas add what ran
+ * inside Lua scripts) and the latency added over the embedded setup (SQLite, no Redis).
  *
- * Configurations, each behind the same balancer with the same load:
+ * Configurations, each behind the same balancer with the same load (a mixed workload, then
+ * cached research only):
  *   embedded ×1 — SQLite, in-process budgets/limits/breakers (baseline for the cost of sharing)
  *   shared ×1   — PostgreSQL + Redis
  *   shared ×2   — two processes on the same PostgreSQL + Redis
  * Then, on shared ×1, one request kind at a time, to count Redis commands per request path.
  *
- *   node --import tsx bench/replicas.ts [--seconds 8] [--concurrency 24]
+ *   node --import tsx bench/replicas.ts [--seconds 6] [--hit-seconds 3] [--concurrency 24]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,9 +26,11 @@ const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(name);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 };
-const SECONDS = argument('--seconds', 8);
+const SECONDS = argument('--seconds', 6);
+const HIT_SECONDS = argument('--hit-seconds', 3);
+const WARM_UP_MS = 1_500;
 const CONCURRENCY = argument('--concurrency', 24);
-const FOCUSED_SECONDS = 2.5;
+const FOCUSED_SECONDS = 2;
 
 // Provider limits out of the way: this measures Fortitude, not the seed's provider quotas.
 const CONFIG = `
@@ -191,7 +195,6 @@ interface Measured {
   p50: number;
   p95: number;
   p99: number;
-  hitP50: number;
   /** Commands the replicas sent (round-trips, pipelined ones counted each). */
   redisPerRequest: number | undefined;
   /** Commands Redis executed, those inside Lua scripts included. */
@@ -207,7 +210,7 @@ async function measure(
   next: (client: number) => PlannedRequest,
   seconds: number,
 ): Promise<{ summary: Measured; commands: Map<string, number> }> {
-  await runClosedLoop({ baseUrl: set.url, concurrency: CONCURRENCY, durationMs: 2_000, next }); // warm-up
+  await runClosedLoop({ baseUrl: set.url, concurrency: CONCURRENCY, durationMs: WARM_UP_MS, next }); // warm-up
   const pids = set.replicas.map((replica) => replica.child.pid!).filter(Boolean);
   const before = redis ? await commandStats(redis.client) : undefined;
   const sentBefore = redis?.counter.commands ?? 0;
@@ -221,7 +224,6 @@ async function measure(
   const sent = (redis?.counter.commands ?? 0) - sentBefore;
   const commands = redis && before ? delta(before, await commandStats(redis.client)) : new Map<string, number>();
   const latencies = outcomes.map((outcome) => outcome.endedAt - outcome.startedAt).sort((a, b) => a - b);
-  const hits = outcomes.filter((outcome) => outcome.kind === 'research hit' && outcome.status === 200).map((outcome) => outcome.endedAt - outcome.startedAt).sort((a, b) => a - b);
   const ok = outcomes.filter((outcome) => outcome.status === 200).length;
   const failed = outcomes.filter((outcome) => outcome.status !== 200);
   if (failed.length > 0) console.warn(`${name}: ${failed.length} non-200`, [...new Set(failed.map((outcome) => `${outcome.status} ${outcome.errorCode}`))].slice(0, 5));
@@ -235,7 +237,6 @@ async function measure(
       p50: percentile(latencies, 0.5),
       p95: percentile(latencies, 0.95),
       p99: percentile(latencies, 0.99),
-      hitP50: percentile(hits, 0.5),
       redisPerRequest: redis ? sent / outcomes.length : undefined,
       redisExecutedPerRequest: redis ? sum(commands) / outcomes.length : undefined,
       serverCpuUsPerRequest: (serverCpu * 1000) / outcomes.length,
@@ -246,24 +247,27 @@ async function measure(
 }
 
 const redis = await startPrivateRedis();
-const results: Measured[] = [];
+const mixedResults: Measured[] = [];
+const hitResults: Measured[] = [];
 const focused: { path: string; requests: number; redisPerRequest: number; executedPerRequest: number; top: string }[] = [];
 const redisVersion = /redis_version:(\S+)/.exec(await redis.client.info('server'))?.[1];
+const started = performance.now();
 try {
-  const runConfig = async (name: string, replicas: number, shared: boolean, afterwards?: (set: ReplicaSet) => Promise<void>) => {
+  const runConfig = async (name: string, replicas: number, shared: boolean, seed: number, afterwards?: (set: ReplicaSet) => Promise<void>) => {
     const set = await startReplicaSet({ replicas, shared, configYaml: CONFIG, redisUrl: redis.url });
     try {
-      const { summary } = await measure(name, set, shared ? redis : undefined, () => next(), SECONDS);
-      results.push(summary);
+      const counting = shared ? redis : undefined;
+      const plan = mixed(seed);
+      mixedResults.push((await measure(name, set, counting, () => plan(), SECONDS)).summary);
+      const random = seededRandom(seed);
+      hitResults.push((await measure(name, set, counting, () => researchHit(random), HIT_SECONDS)).summary);
       await afterwards?.(set);
     } finally {
       await set.close();
     }
   };
-  let next = mixed(1);
-  await runConfig('embedded ×1 (SQLite, no Redis)', 1, false);
-  next = mixed(2);
-  await runConfig('shared ×1 (PostgreSQL + Redis)', 1, true, async (set) => {
+  await runConfig('embedded ×1 (SQLite, no Redis)', 1, false, 1);
+  await runConfig('shared ×1 (PostgreSQL + Redis)', 1, true, 2, async (set) => {
     const random = seededRandom(7);
     let unique = 0;
     const paths: [string, () => PlannedRequest][] = [
@@ -277,24 +281,31 @@ try {
       focused.push({ path, requests: summary.requests, redisPerRequest: summary.redisPerRequest ?? 0, executedPerRequest: summary.redisExecutedPerRequest ?? 0, top });
     }
   });
-  next = mixed(3);
-  await runConfig('shared ×2 (PostgreSQL + Redis)', 2, true);
+  await runConfig('shared ×2 (PostgreSQL + Redis)', 2, true, 3);
 } finally {
   await redis.close();
 }
 
-const embedded = results[0]!;
-const sharedOne = results[1]!;
 const round = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
-console.log(`\nMixed closed loop, ${CONCURRENCY} clients, ${SECONDS} s per configuration (after 2 s warm-up), through the balancer; Redis ${redisVersion}\n`);
-console.log('| configuration | req/s | vs shared ×1 | p50 ms | p95 ms | p99 ms | cached-research p50 ms | Redis round-trips/req | server CPU µs/req | bench CPU µs/req |');
-console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
-for (const result of results) {
-  console.log(
-    `| ${result.name} | ${round(result.rps)} | ${round(result.rps / sharedOne.rps, 2)}x | ${round(result.p50, 1)} | ${round(result.p95, 1)} | ${round(result.p99, 1)} | ${round(result.hitP50, 2)} | ${result.redisPerRequest === undefined ? '–' : round(result.redisPerRequest, 2)} | ${round(result.serverCpuUsPerRequest)} | ${round(result.benchCpuUsPerRequest)} |`,
-  );
-}
-console.log(`\nShared state vs embedded (one process): throughput ${round(sharedOne.rps / embedded.rps, 2)}x, p50 +${round(sharedOne.p50 - embedded.p50, 2)} ms, cached-research p50 +${round(sharedOne.hitP50 - embedded.hitP50, 2)} ms`);
+const table = (title: string, results: Measured[]) => {
+  const baseline = results[1]!;
+  console.log(`\n${title}\n`);
+  console.log('| configuration | req/s | vs shared ×1 | p50 ms | p95 ms | p99 ms | Redis round-trips/req | server CPU µs/req | bench CPU µs/req |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const result of results) {
+    console.log(
+      `| ${result.name} | ${round(result.rps)} | ${round(result.rps / baseline.rps, 2)}x | ${round(result.p50, 1)} | ${round(result.p95, 1)} | ${round(result.p99, 1)} | ${result.redisPerRequest === undefined ? '–' : round(result.redisPerRequest, 2)} | ${round(result.serverCpuUsPerRequest)} | ${round(result.benchCpuUsPerRequest)} |`,
+    );
+  }
+};
+console.log(`\n${CONCURRENCY} closed-loop clients through the balancer; Redis ${redisVersion} (private, behind a counting proxy); ${Math.round((performance.now() - started) / 1000)} s in all`);
+table(`Mixed workload (60 % cached research, 20 % new questions, 20 % gateway calls), ${SECONDS} s each after ${WARM_UP_MS / 1000} s warm-up`, mixedResults);
+table(`Cached research only (exact hits, the CPU-bound path), ${HIT_SECONDS} s each`, hitResults);
+const [embeddedHits, sharedHits] = hitResults as [Measured, Measured];
+const [embeddedMixed, sharedMixed] = mixedResults as [Measured, Measured];
+console.log(
+  `\nShared state vs embedded, one process: mixed ${round(sharedMixed.rps / embeddedMixed.rps, 2)}x throughput (p50 ${round(embeddedMixed.p50, 1)} → ${round(sharedMixed.p50, 1)} ms); cached ${round(sharedHits.rps / embeddedHits.rps, 2)}x (p50 ${round(embeddedHits.p50, 2)} → ${round(sharedHits.p50, 2)} ms)`,
+);
 console.log(`\nRedis commands per request by path (shared ×1, ${FOCUSED_SECONDS} s each):\n`);
 console.log('| path | requests | Redis round-trips/req | commands executed/req (incl. inside Lua) | most executed (per request) |');
 console.log('|---|--:|--:|--:|---|');
