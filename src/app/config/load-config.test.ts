@@ -122,6 +122,13 @@ describe('configuration', () => {
     expect(shown).toContain('postgres://app:****@db:5432/fortitude');
   });
 
+  it('adjusts one seed provider from the environment without dropping the others', () => {
+    const config = parseConfigText('', { env: { FORTITUDE_PROVIDERS__OPENAI__RATE_LIMIT__REQUESTS_PER_MINUTE: '12' } });
+    expect(Object.keys(config.providers)).toEqual(['openai', 'claude', 'gemini']);
+    expect(config.providers.openai!.rate_limit.requests_per_minute).toBe(12);
+    expect(config.providers.openai!.rate_limit.burst_allowance).toBe(50);
+  });
+
   it('reports a missing ${VAR} and a bad FORTITUDE_ override by path', () => {
     const problems = problemsOf('providers:\n  openai:\n    api_key: ${NOT_SET_ANYWHERE}\n');
     expect(problems[0]).toMatchObject({ path: 'providers.openai.api_key', line: 3 });

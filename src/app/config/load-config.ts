@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { configSchema, type FortitudeConfig } from './schema.js';
 import { allowedKeysAt, closest } from './schema-shape.js';
-import type { ProviderKind } from './sections/providers.js';
+import { SEED_PROVIDERS, type ProviderKind } from './sections/providers.js';
 import { deepMerge, parseYamlSource } from './yaml-source.js';
 
 export interface LoadConfigOptions {
@@ -51,7 +51,12 @@ export function parseConfigText(text: string, options: { env?: NodeJS.ProcessEnv
 
   const problems: ConfigProblem[] = [];
   const interpolated = interpolateEnv(source.data, env, [], problems);
-  const withEnv = deepMerge(interpolated, overridesFromEnv(env, problems)) as Record<string, unknown>;
+  const overrides = overridesFromEnv(env, problems);
+  // An env override of one provider setting adjusts the seed's providers; it does not replace the list.
+  const base = overrides.providers !== undefined && (interpolated as Record<string, unknown>).providers === undefined
+    ? { ...(interpolated as Record<string, unknown>), providers: structuredClone(SEED_PROVIDERS) }
+    : interpolated;
+  const withEnv = deepMerge(base, overrides) as Record<string, unknown>;
   const result = configSchema.safeParse(withEnv);
   if (!result.success) problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue)));
   const located = problems
