@@ -58,6 +58,8 @@ export interface LoadResult {
   /** Latency from due time (ms), by kind and overall. */
   overall: KindResult;
   byKind: KindResult[];
+  /** Requests per second that came due and completed after the ramp-up (the steady state). */
+  steadyRps: number;
   /** Service time (ms) from send to answer, overall. */
   serviceTime: Distribution;
   statusCounts: Record<string, number>;
@@ -156,7 +158,7 @@ export async function runLoad(options: RunOptions): Promise<LoadResult> {
   await pool.destroy().catch(() => undefined);
 
   const durationMs = Math.max(elapsed(), 1);
-  return summarise(samples, { startedAt, durationMs, due, sent, notSent, unfinished, queued, runSeconds: plan.durationMs / 1000 });
+  return summarise(samples, { startedAt, durationMs, due, sent, notSent, unfinished, queued, runSeconds: plan.durationMs / 1000, rampUpMs: plan.rampUpMs });
 }
 
 function kindResult(kind: RequestKind | 'all', samples: Sample[], runSeconds: number): KindResult {
@@ -172,7 +174,7 @@ function kindResult(kind: RequestKind | 'all', samples: Sample[], runSeconds: nu
 
 export function summarise(
   samples: Sample[],
-  run: { startedAt: number; durationMs: number; due: number; sent: number; notSent: number; unfinished: number; queued: number; runSeconds: number },
+  run: { startedAt: number; durationMs: number; due: number; sent: number; notSent: number; unfinished: number; queued: number; runSeconds: number; rampUpMs: number },
 ): LoadResult {
   const kinds = [...new Set(samples.map((sample) => sample.kind))].sort();
   const statusCounts: Record<string, number> = {};
@@ -193,6 +195,7 @@ export function summarise(
     queued: run.queued,
     overall: kindResult('all', samples, run.runSeconds),
     byKind: kinds.map((kind) => kindResult(kind, samples.filter((sample) => sample.kind === kind), run.runSeconds)),
+    steadyRps: samples.filter((sample) => sample.dueMs >= run.rampUpMs).length / Math.max(0.001, run.runSeconds - run.rampUpMs / 1000),
     serviceTime: distribution(samples.map((sample) => sample.serviceMs)),
     statusCounts,
     timeline,

@@ -1,5 +1,5 @@
 import { Session } from 'node:inspector/promises';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import v8 from 'node:v8';
 import { every, waitFor } from './wait.js';
@@ -92,8 +92,8 @@ export async function recordMemoryProfile(options: MemoryProfileOptions): Promis
   const before = { usage: reading(), heap: v8.getHeapStatistics() };
   const timeline: MemoryReading[] = [];
   const gc: MemoryProfile['gc'] = { count: 0, totalPauseMs: 0, byKind: {} };
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
+  const count = (entries: readonly PerformanceEntry[]) => {
+    for (const entry of entries) {
       const kind = GC_KINDS[((entry as { detail?: { kind?: number } }).detail)?.kind ?? -1] ?? 'other';
       const slot = (gc.byKind[kind] ??= { count: 0, pauseMs: 0 });
       slot.count += 1;
@@ -101,7 +101,8 @@ export async function recordMemoryProfile(options: MemoryProfileOptions): Promis
       gc.count += 1;
       gc.totalPauseMs += entry.duration;
     }
-  });
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
   const stopSampling = every(Math.max(100, Math.round(options.durationMs / 20)), () => timeline.push(reading()));
   const session = new Session();
@@ -115,6 +116,8 @@ export async function recordMemoryProfile(options: MemoryProfileOptions): Promis
     head = (profile as unknown as { head: SamplingHeapProfileNode }).head;
   } finally {
     stopSampling();
+    // Entries are delivered asynchronously: take the ones not yet handed to the callback.
+    count(observer.takeRecords());
     observer.disconnect();
     await session.post('HeapProfiler.disable').catch(() => undefined);
     session.disconnect();
