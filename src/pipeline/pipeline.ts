@@ -54,17 +54,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
   }
 
   context.onStage?.('provider');
-  const prompt = deps.understanding.buildPrompt(query, classification);
-  const chatRequest: ChatRequest = {
-    model: '',
-    messages: [
-      { role: 'system', content: prompt.system },
-      { role: 'user', content: prompt.user },
-    ],
-    maxTokens: prompt.maxTokens,
-    temperature: prompt.temperature,
-    ...(request.user ? { user: request.user } : {}),
-  };
+  const chatRequest = chatRequestFor(deps, query, classification, request);
   const threshold = request.qualityThreshold ?? deps.qualityThreshold;
   let order = deps.providers.plan(classification, request.provider);
   const callOptions = {
@@ -158,17 +148,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
   }
 
   yield { type: 'stage', stage: 'provider' };
-  const prompt = deps.understanding.buildPrompt(query, classification);
-  const chatRequest: ChatRequest = {
-    model: '',
-    messages: [
-      { role: 'system', content: prompt.system },
-      { role: 'user', content: prompt.user },
-    ],
-    maxTokens: prompt.maxTokens,
-    temperature: prompt.temperature,
-    ...(request.user ? { user: request.user } : {}),
-  };
+  const chatRequest = chatRequestFor(deps, query, classification, request);
   mark = performance.now();
   const order = deps.providers.plan(classification, request.provider);
   const opened = await deps.providers.stream(order, chatRequest, {
@@ -209,6 +189,21 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
   timings.storeMs = performance.now() - mark;
   timings.totalMs = performance.now() - started;
   yield { type: 'result', result };
+}
+
+/** The provider request for a research question: the type's prompt, the provider's default model. */
+function chatRequestFor(deps: PipelineDeps, query: string, classification: Classification, request: ResearchRequest): ChatRequest {
+  const prompt = deps.understanding.buildPrompt(query, classification);
+  return {
+    model: '',
+    messages: [
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.user },
+    ],
+    maxTokens: prompt.maxTokens,
+    temperature: prompt.temperature,
+    ...(request.user ? { user: request.user } : {}),
+  };
 }
 
 const MAX_QUERY_LENGTH = 8_000;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Bound } from '../../core/bound.js';
 
 /**
  * The seed writes values the way people say them: `100ms`, `30s`, `5m`, `99.9%`, `< 0.1%`,
@@ -60,13 +61,8 @@ export function fraction() {
   });
 }
 
-export interface Bound {
-  op: '<' | '<=' | '>' | '>=';
-  /** Normalised value: fractions for `%`, milliseconds for durations, plain numbers otherwise. */
-  value: number;
-  /** Unit as written after the number, e.g. `rps`, `%`, `ms`; empty when none. */
-  unit: string;
-}
+export type { Bound } from '../../core/bound.js';
+export { isSatisfied } from '../../core/bound.js';
 
 const BOUND_PATTERN = /^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*([a-z%/]*)\s*$/i;
 
@@ -94,17 +90,4 @@ export function bound() {
     }
     return parsed;
   });
-}
-
-export function isSatisfied(bound: Bound, observed: number): boolean {
-  switch (bound.op) {
-    case '<':
-      return observed < bound.value;
-    case '<=':
-      return observed <= bound.value;
-    case '>':
-      return observed > bound.value;
-    case '>=':
-      return observed >= bound.value;
-  }
 }

@@ -1,5 +1,5 @@
 import type { AlertCondition } from '../../app/config/sections/monitoring.js';
-import type { Bound } from '../../app/config/units.js';
+import { isSatisfied, type Bound } from '../../core/bound.js';
 import type { LatencySummary, MetricsSnapshot } from '../../infrastructure/metrics/metrics-snapshot.js';
 
 /**
@@ -167,15 +167,5 @@ export function observedValue(snapshot: MetricsSnapshot, { aggregate, metric }: 
   return value === null || Number.isNaN(value) ? undefined : value;
 }
 
-export function compare(bound: Pick<Bound, 'op' | 'value'>, observed: number): boolean {
-  switch (bound.op) {
-    case '<':
-      return observed < bound.value;
-    case '<=':
-      return observed <= bound.value;
-    case '>':
-      return observed > bound.value;
-    case '>=':
-      return observed >= bound.value;
-  }
-}
+/** Kept under its old name for the alert engine; the logic lives in `core/bound.ts`. */
+export const compare = isSatisfied;
