@@ -4,10 +4,13 @@
  * simulated providers), closed loop with autocannon; baseline in the same run: `GET /api/health`
  * on the same server (a pre-serialised constant answer, the cheapest route there is).
  *
- *   node --import tsx bench/cached-research.ts [--seconds 8] [--connections 16]
+ * The server runs from the compiled package (`dist/`, built first with `npm run build`), as it
+ * is deployed; `--tsx` runs the TypeScript sources through tsx instead.
+ *
+ *   npm run build && node --import tsx bench/cached-research.ts [--seconds 8] [--connections 16] [--tsx]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +32,9 @@ const argument = (name: string, fallback: number) => {
 };
 const SECONDS = argument('--seconds', 8);
 const CONNECTIONS = argument('--connections', 16);
-const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+const USE_TSX = process.argv.includes('--tsx');
+const MAIN = new URL(USE_TSX ? '../src/main.ts' : '../dist/main.js', import.meta.url).pathname;
+if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (or pass --tsx)`);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 const port = await new Promise<number>((resolve) => {
@@ -39,7 +44,7 @@ const port = await new Promise<number>((resolve) => {
   });
 });
 const cwd = mkdtempSync(join(tmpdir(), 'fortitude-bench-'));
-const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', String(port), '--workers', '1'], {
+const child = spawn(process.execPath, [...(USE_TSX ? ['--import', TSX] : []), MAIN, 'serve', '--port', String(port), '--workers', '1'], {
   cwd,
   env: { ...process.env, FORTITUDE_SIMULATOR__LATENCY_MS: '0', FORTITUDE_LOG_LEVEL: 'warn' },
   stdio: 'ignore',
@@ -59,7 +64,9 @@ try {
   const check = (await (await fetch(`${base}/api/research`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as { id: string; cache: { kind: string } };
   if (check.id !== warm.id || check.cache.kind !== 'exact') throw new Error('the second ask was not a cache hit');
 
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const rss = () => status('VmRSS');
+  const peakRss = () => status('VmHWM');
   const cpuTicks = () => {
     const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return Number(fields[11]) + Number(fields[12]);
@@ -77,14 +84,17 @@ try {
       errors: result.errors + result.non2xx,
       cpuUsPerRequest: Math.round((cpuMs * 1000) / Math.max(1, result.requests.total)),
       rssMb: Math.round(rss()),
+      peakRssMb: Math.round(peakRss()),
     };
   };
+  const idleRss = Math.round(rss());
   const health = await run('GET /api/health (baseline)', { url: `${base}/api/health` });
   const cached = await run('POST /api/research, cached', { url: `${base}/api/research`, method: 'POST', headers: { 'content-type': 'application/json' }, body });
   console.log(`\nclosed loop, ${CONNECTIONS} connections, ${SECONDS} s each, server pinned to nothing, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
-  console.log('| route | req/s | p50 ms | p99 ms | errors | CPU µs/req | RSS MB |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const row of [health, cached]) console.log(`| ${row.name} | ${row.rps} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.cpuUsPerRequest} | ${row.rssMb} |`);
+  console.log(`server: ${USE_TSX ? 'src/ through tsx' : 'compiled dist/'}, idle RSS ${idleRss} MB`);
+  console.log('| route | req/s | p50 ms | p99 ms | errors | CPU µs/req | RSS MB | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const row of [health, cached]) console.log(`| ${row.name} | ${row.rps} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.cpuUsPerRequest} | ${row.rssMb} | ${row.peakRssMb} |`);
   console.log(`\ncached research / health throughput ratio: ${(cached.rps / health.rps).toFixed(2)}`);
 } finally {
   child.kill('SIGTERM');

@@ -6,7 +6,7 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { getEncoding } from 'js-tiktoken';
+import { encode } from 'gpt-tokenizer/encoding/cl100k_base';
 import { classify } from '../src/pipeline/classify/classify.js';
 import { evaluateQuality } from '../src/pipeline/quality/evaluate-quality.js';
 import { GOOD_ANSWERS } from '../src/pipeline/quality/fixtures/sample-answers.js';
@@ -18,7 +18,7 @@ const FENCE = '```';
 
 // A realistic long implementation answer: the sample answer plus further variants and notes,
 // grown in whole sections until it reaches ~2,000 tokens (cl100k_base).
-const encoder = getEncoding('cl100k_base');
+const encoder = { encode };
 const { query } = GOOD_ANSWERS.implementation;
 const extraSections = [
   `### Variant: plain hyper without axum

@@ -11,8 +11,8 @@
 import Table from 'cli-table3';
 import type { SelectionStrategyConfig } from '../src/pipeline/routing/selection-config.js';
 import { createRouter } from '../src/pipeline/routing/router.js';
-import type { Random } from '../src/pipeline/routing/random.js';
-import { createSeededRandom, sampleBeta, sampleNormal } from '../src/pipeline/routing/random.js';
+import { createSeededRandom, type Random } from '../src/core/seeded-random.js';
+import { sampleBeta, sampleNormal } from '../src/pipeline/routing/random.js';
 import { scoreCandidates } from '../src/pipeline/routing/scoring.js';
 import type { CandidateMetrics } from '../src/pipeline/routing/scoring.js';
 

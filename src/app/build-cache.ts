@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../infrastructure/cache/cache-store.js';
 import { createCacheStrategies, type CacheStrategies } from '../infrastructure/cache/cache-strategies.js';
@@ -9,7 +10,7 @@ import { createMemoryCacheStore, type MemoryCacheStore } from '../infrastructure
 import { MultiLevelCache, type CacheEventHook } from '../infrastructure/cache/multi-level-cache.js';
 import { createRedisCacheStore, type RedisCacheStore } from '../infrastructure/cache/redis/redis-store.js';
 import type { ResearchResult } from '../core/research.js';
-import type { ResearchCache } from '../pipeline/ports.js';
+import type { ResearchCache, ResearchCacheContext } from '../pipeline/ports.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 export interface CacheSystem {
@@ -73,17 +74,28 @@ export function buildCache(config: FortitudeConfig, deps: { logger: Logger; onEv
     : undefined;
 
   const queryResults = strategies.query_results;
+  // Normalising and hashing a question costs more than answering it from L1; repeated questions
+  // (the ones a cache serves) find their key here.
+  const keys = new LRUCache<string, string>({ max: 4096 });
+  const keyFor = (query: string, context: ResearchCacheContext): string => {
+    const memoKey = `${context.namespace}\u0000${context.researchType}\u0000${context.audience}\u0000${context.domain}\u0000${query}`;
+    let key = keys.get(memoKey);
+    if (key === undefined) {
+      key = queryCacheKey(queryResults.prefix, { query, ...context, tenant: context.namespace }, queryResults.keyStrategy);
+      keys.set(memoKey, key);
+    }
+    return key;
+  };
   const research: ResearchCache = {
     async lookup(query, context) {
       if (!queryResults.enabled) return undefined;
-      const key = queryCacheKey(queryResults.prefix, { query, ...context, tenant: context.namespace }, queryResults.keyStrategy);
+      const key = keyFor(query, context);
       const hit = queryResults.peek(key) ?? (await queryResults.get(key))?.value;
       return hit ? { kind: 'exact', similarity: 1, result: hit } : undefined;
     },
     async store(query, context, result) {
       if (!queryResults.enabled) return;
-      const key = queryCacheKey(queryResults.prefix, { query, ...context, tenant: context.namespace }, queryResults.keyStrategy);
-      await queryResults.set(key, result);
+      await queryResults.set(keyFor(query, context), result);
     },
   };
 

@@ -10,6 +10,7 @@ import { startSimulator, type RunningSimulator } from '../providers/simulator/si
 import { createProviderChain, type ProviderChain } from '../providers/fallback/provider-chain.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
+import { breakerPolicyFromConfig } from '../providers/circuit-breaker/breaker-config.js';
 
 export interface ProviderSet {
   /** Configured, enabled providers in config order. */
@@ -64,10 +65,10 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
   const configs = new Map<string, ResolvedProvider>();
   for (const provider of enabled) {
     const simulated = isSimulated(provider);
-    const options = stackOptionsFromConfig(
-      simulated ? { ...provider, api_key: SIMULATOR_KEY } : provider,
-      simulated && simulator ? { simulated: true, baseUrl: simulator.baseUrlFor(provider.name) } : {},
-    );
+    const options = stackOptionsFromConfig(simulated ? { ...provider, api_key: SIMULATOR_KEY } : provider, {
+      ...(simulated && simulator ? { simulated: true, baseUrl: simulator.baseUrlFor(provider.name) } : {}),
+      breaker: breakerPolicyFromConfig(provider.circuit_breaker),
+    });
     providers.set(
       provider.name,
       withDefaultModel(createProviderStack(options, {

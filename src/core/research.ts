@@ -104,3 +104,34 @@ export type ResearchStreamEvent =
   | { type: 'classification'; classification: Classification }
   | { type: 'text'; text: string }
   | { type: 'result'; result: ResearchResult };
+
+/**
+ * A stored answer served again: the stored result with this request's cache outcome and timings.
+ * The result remembers the stored object it was served from (a non-enumerable property: spread,
+ * JSON and deep equality do not see it), so `researchResultJson` can reuse that object's JSON.
+ */
+export function servedFromCache(stored: ResearchResult, cache: CacheOutcome, timings: StageTimings): ResearchResult {
+  const served: ResearchResult = { ...stored, cache, timings };
+  Object.defineProperty(served, SERVED_FROM, { value: stored });
+  return served;
+}
+
+const SERVED_FROM = Symbol('fortitude.servedFrom');
+/** JSON of a stored result without `cache` and `timings`, and without its closing brace. */
+const storedJsonPrefix = new WeakMap<ResearchResult, string>();
+
+/**
+ * `JSON.stringify(result)`, except that a result served from the cache reuses the JSON of the
+ * stored object it came from (computed once per stored object) and appends its own `cache` and
+ * `timings`. Same value as `JSON.parse(JSON.stringify(result))`; `cache` and `timings` come last.
+ */
+export function researchResultJson(result: ResearchResult): string {
+  const stored = (result as ResearchResult & { [SERVED_FROM]?: ResearchResult })[SERVED_FROM];
+  if (stored === undefined) return JSON.stringify(result);
+  let prefix = storedJsonPrefix.get(stored);
+  if (prefix === undefined) {
+    prefix = JSON.stringify({ ...stored, cache: undefined, timings: undefined }).slice(0, -1);
+    storedJsonPrefix.set(stored, prefix);
+  }
+  return `${prefix}${prefix.length > 1 ? ',' : ''}"cache":${JSON.stringify(result.cache)},"timings":${JSON.stringify(result.timings)}}`;
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ChatRequest, StreamPart } from '../core/chat.js';
 import { FortitudeError } from '../core/errors.js';
-import type { Classification, QualityBreakdown, ResearchRequest, ResearchResult, ResearchStreamEvent, StageTimings } from '../core/research.js';
+import { servedFromCache, type Classification, type QualityBreakdown, type ResearchRequest, type ResearchResult, type ResearchStreamEvent, type StageTimings } from '../core/research.js';
 import type { PipelineTelemetry, ProviderAnswer, ProviderCaller, ResearchCache, ResearchCacheContext, ResearchLibrary, Understanding } from './ports.js';
 import { slugify, splitSections } from './stages/sections.js';
 
@@ -49,7 +49,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
     deps.telemetry?.cacheLookup?.(hit ? 'hit' : 'miss');
     if (hit) {
       timings.totalMs = performance.now() - started;
-      return { ...hit.result, cache: { kind: hit.kind, similarity: hit.similarity }, timings };
+      return servedFromCache(hit.result, { kind: hit.kind, similarity: hit.similarity }, timings);
     }
   }
 
@@ -142,7 +142,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
     if (hit) {
       yield { type: 'text', text: hit.result.answer };
       timings.totalMs = performance.now() - started;
-      yield { type: 'result', result: { ...hit.result, cache: { kind: hit.kind, similarity: hit.similarity }, timings } };
+      yield { type: 'result', result: servedFromCache(hit.result, { kind: hit.kind, similarity: hit.similarity }, timings) };
       return;
     }
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetPeriod, BudgetStore } from '../../src/pipeline/budget/budget-store.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
 import { RedisBudgetStore } from '../../src/pipeline/budget/redis-budget-store.js';
-import { connectRedis, deleteKeys, uniqueTag } from './redis-helpers.js';
+import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 const NOW = Date.UTC(2025, 4, 10, 12);
 const day = (limit: number): BudgetPeriod => ({ key: 'day:2025-05-10', limit, expiresAt: NOW + 86_400_000 });
@@ -24,7 +24,7 @@ const implementations: [string, () => BudgetStore][] = [
   [
     'redis',
     () => {
-      const tag = uniqueTag('budget-contract');
+      const tag = uniqueKeyPrefix('budget-contract');
       tags.push(tag);
       return new RedisBudgetStore(redis, { hashTag: tag });
     },

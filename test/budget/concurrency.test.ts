@@ -10,7 +10,7 @@ import { DEFAULT_BUDGET_ACTIONS } from '../../src/pipeline/budget/budget-policy.
 import { FortitudeError } from '../../src/core/errors.js';
 import type { BudgetLoadOptions, BudgetLoadResult } from './fixtures/budget-load.js';
 import { runBudgetLoad } from './fixtures/budget-load.js';
-import { connectRedis, deleteKeys, REDIS_URL, uniqueTag } from './redis-helpers.js';
+import { connectRedis, deleteKeys, REDIS_URL, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 const BUDGET_LOAD = fileURLToPath(new URL('./fixtures/budget-load.ts', import.meta.url));
 const RATE_LOAD = fileURLToPath(new URL('./fixtures/rate-limit-load.ts', import.meta.url));
@@ -54,7 +54,7 @@ describe('a budget under 500 concurrent calls never overspends', () => {
     [
       'redis',
       () => {
-        const tag = uniqueTag('budget-load');
+        const tag = uniqueKeyPrefix('budget-load');
         cleanups.push(`{${tag}}*`);
         return new RedisBudgetStore(redis, { hashTag: tag });
       },
@@ -70,7 +70,7 @@ describe('a budget under 500 concurrent calls never overspends', () => {
   });
 
   it('two processes sharing one Redis budget', async () => {
-    const hashTag = uniqueTag('budget-two-processes');
+    const hashTag = uniqueKeyPrefix('budget-two-processes');
     cleanups.push(`{${hashTag}}*`);
     const options = { ...LOAD, periodKey: 'day:shared', hashTag, redisUrl: REDIS_URL, parties: 2 };
     const [first, second] = await Promise.all([
@@ -89,7 +89,7 @@ describe('a budget under 500 concurrent calls never overspends', () => {
   });
 
   it('through the budget guard (actions on), with a Redis ledger', async () => {
-    const tag = uniqueTag('budget-guard-load');
+    const tag = uniqueKeyPrefix('budget-guard-load');
     cleanups.push(`{${tag}}*`);
     const store = new RedisBudgetStore(redis, { hashTag: tag });
     const price = { input_per_million: 10, output_per_million: 10 }; // 1 000 output tokens = 0.01 USD
@@ -131,7 +131,7 @@ describe('a budget under 500 concurrent calls never overspends', () => {
 
 describe('a provider rate limit shared through Redis by two processes', () => {
   it('admits exactly the bucket (100 per minute) across both at a fixed instant', async () => {
-    const keyPrefix = uniqueTag('rate-two-processes');
+    const keyPrefix = uniqueKeyPrefix('rate-two-processes');
     cleanups.push(`${keyPrefix}:*`);
     const options = { redisUrl: REDIS_URL, keyPrefix, key: 'openai', mode: 'store', attempts: 300, requestsPerMinute: 100, now: Date.now(), parties: 2 };
     const results = await Promise.all([runChild<{ granted: number }>(RATE_LOAD, options), runChild<{ granted: number }>(RATE_LOAD, options)]);
@@ -139,7 +139,7 @@ describe('a provider rate limit shared through Redis by two processes', () => {
   });
 
   it('through the provider RateLimiter on the real clock: at most the limit plus what refilled meanwhile', async () => {
-    const keyPrefix = uniqueTag('rate-limiter-two-processes');
+    const keyPrefix = uniqueKeyPrefix('rate-limiter-two-processes');
     cleanups.push(`${keyPrefix}:*`);
     const options = { redisUrl: REDIS_URL, keyPrefix, key: 'claude', mode: 'limiter', attempts: 300, requestsPerMinute: 100, now: 0, parties: 2 };
     const started = Date.now();

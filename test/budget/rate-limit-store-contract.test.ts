@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisRateLimitStore } from '../../src/pipeline/budget/redis-rate-limit-store.js';
 import { MemoryRateLimitStore } from '../../src/providers/rate-limit/memory-rate-limit-store.js';
 import type { BucketSpec, RateLimitStore } from '../../src/providers/rate-limit/rate-limit-store.js';
-import { connectRedis, deleteKeys, uniqueTag } from './redis-helpers.js';
+import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 /** 60 per minute: one token per second, burst 3. */
 const REQUESTS: BucketSpec = { name: 'requests', capacity: 3, refillPerMs: 1 / 1_000 };
@@ -25,7 +25,7 @@ const implementations: [string, () => RateLimitStore][] = [
   [
     'redis',
     () => {
-      const prefix = uniqueTag('rate-contract');
+      const prefix = uniqueKeyPrefix('rate-contract');
       prefixes.push(prefix);
       return new RedisRateLimitStore(redis, { keyPrefix: prefix });
     },

@@ -14,7 +14,7 @@ import type { PerformanceOptimizer } from '../../src/operations/optimizer/perfor
 import { createRouteSteering } from '../../src/operations/optimizer/route-steering.js';
 import type { RouteSteering } from '../../src/operations/optimizer/route-steering.js';
 import { readMetricsWindow } from '../../src/operations/optimizer/snapshot-window.js';
-import { createSeededRandom } from '../../src/pipeline/routing/random.js';
+import { createSeededRandom } from '../../src/core/seeded-random.js';
 import { createRouter } from '../../src/pipeline/routing/router.js';
 import { HttpTransport } from '../../src/providers/http-transport.js';
 import { createProviderStack } from '../../src/providers/provider-stack.js';

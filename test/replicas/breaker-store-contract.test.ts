@@ -5,7 +5,7 @@ import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../../src/providers/
 import type { BreakerStore } from '../../src/providers/circuit-breaker/breaker-store.js';
 import { CircuitBreaker } from '../../src/providers/circuit-breaker/circuit-breaker.js';
 import { MemoryBreakerStore } from '../../src/providers/circuit-breaker/memory-breaker-store.js';
-import { connectRedis, deleteKeys, uniquePrefix } from './redis-test-helpers.js';
+import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 const policy: BreakerPolicy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, minimumRequests: 10, errorRateThreshold: 0.5, openDurationMs: 1_000 };
 const T0 = 1_700_000_000_000;
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const redisStore = (options: { probeLeaseMs?: number } = {}) => {
-  const prefix = uniquePrefix('breaker');
+  const prefix = uniqueKeyPrefix('breaker');
   prefixes.push(prefix);
   return new RedisBreakerStore(redis, { keyPrefix: prefix, ...options });
 };
@@ -77,7 +77,7 @@ describe.each(implementations)('BreakerStore contract: %s', (_name, create) => {
 
 describe('RedisBreakerStore across replicas', () => {
   it('two stores (two replicas) share one breaker: failures seen by one open it for the other', async () => {
-    const prefix = uniquePrefix('breaker-shared');
+    const prefix = uniqueKeyPrefix('breaker-shared');
     prefixes.push(prefix);
     const replicaA = new RedisBreakerStore(redis, { keyPrefix: prefix, admitFromMemoryMs: 0 });
     const second = new Redis('redis://127.0.0.1:6379');
@@ -100,7 +100,7 @@ describe('RedisBreakerStore across replicas', () => {
   });
 
   it('admits from memory while Redis last said closed: another replica opening it is seen within admitFromMemoryMs', async () => {
-    const prefix = uniquePrefix('breaker-memory');
+    const prefix = uniqueKeyPrefix('breaker-memory');
     prefixes.push(prefix);
     const replicaA = new RedisBreakerStore(redis, { keyPrefix: prefix });
     const second = new Redis('redis://127.0.0.1:6379');
@@ -139,7 +139,7 @@ describe('RedisBreakerStore across replicas', () => {
   });
 
   it('expires the hash once nothing in it matters, so idle providers cost nothing', async () => {
-    const prefix = uniquePrefix('breaker-ttl');
+    const prefix = uniqueKeyPrefix('breaker-ttl');
     prefixes.push(prefix);
     const store = new RedisBreakerStore(redis, { keyPrefix: prefix });
     await store.record('p', policy, 'failure', false, Date.now());
@@ -152,7 +152,7 @@ describe('RedisBreakerStore across replicas', () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     dead.on('error', () => undefined);
     const errors: unknown[] = [];
-    const store = new RedisBreakerStore(dead, { keyPrefix: uniquePrefix('breaker-dead'), ownsClient: true, onDegraded: (error) => errors.push(error) });
+    const store = new RedisBreakerStore(dead, { keyPrefix: uniqueKeyPrefix('breaker-dead'), ownsClient: true, onDegraded: (error) => errors.push(error) });
     expect(await store.admit('p', policy, T0)).toEqual({ allowed: true, probe: false });
     for (let index = 0; index < 3; index++) await store.record('p', policy, 'failure', false, T0);
     expect((await store.admit('p', policy, T0 + 1)).allowed).toBe(false);

@@ -88,14 +88,5 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<Request
   return outcomes;
 }
 
-/** A small seeded PRNG (mulberry32), so a run's request mix is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG, so a run's request mix is reproducible (the bench imports it from here too). */
+export { createSeededRandom as seededRandom } from '../../src/core/seeded-random.js';

@@ -10,14 +10,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { RoundRobinBalancer } from '../../src/operations/load-balancer/round-robin-balancer.js';
+import { connectRedis, deleteKeys, REDIS_URL } from '../support/redis-helpers.js';
 import { TSX_IMPORT } from '../support/tsx-loader.js';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 export const POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface ReplicaSetOptions {
   replicas: number;
@@ -102,7 +102,7 @@ export async function startReplicaSet(options: ReplicaSetOptions): Promise<Repli
     );
     await balancer?.close().catch(() => undefined);
     if (redis) {
-      await deleteMatching(redis, `*${keyPrefix}*`).catch(() => undefined);
+      await deleteKeys(redis, `*${keyPrefix}*`).catch(() => undefined);
       await redis.quit().catch(() => undefined);
     }
     await postgres?.end().catch(() => undefined);
@@ -117,7 +117,7 @@ export async function startReplicaSet(options: ReplicaSetOptions): Promise<Repli
       databaseUrl = scratch.url;
       postgres = new pg.Client({ connectionString: databaseUrl });
       await postgres.connect();
-      redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      redis = connectRedis(redisUrl);
     }
     const configPath = join(directory, 'fortitude.yaml');
     writeFileSync(configPath, options.configYaml ?? '');
@@ -191,13 +191,4 @@ export async function createScratchDatabase(id = randomBytes(5).toString('hex'))
       await admin.end();
     },
   };
-}
-
-async function deleteMatching(client: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== '0');
 }

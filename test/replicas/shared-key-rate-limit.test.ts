@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisKeyRateLimiter } from '../../src/infrastructure/shared/redis-key-rate-limiter.js';
 import { createRateLimiter } from '../../src/interface/http/rate-limiter.js';
-import { connectRedis, deleteKeys, uniquePrefix } from './redis-test-helpers.js';
+import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 let redis: Redis;
 const prefixes: string[] = [];
@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 function newPrefix(): string {
-  const prefix = uniquePrefix('key-limit');
+  const prefix = uniqueKeyPrefix('key-limit');
   prefixes.push(prefix);
   return prefix;
 }

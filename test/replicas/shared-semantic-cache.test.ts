@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalEmbedder } from '../../src/infrastructure/cache/semantic/local-embedder.js';
 import { createSemanticCache, type SemanticCache } from '../../src/infrastructure/cache/semantic/semantic-cache.js';
 import { RedisSemanticEntryStore } from '../../src/infrastructure/shared/redis-semantic-entry-store.js';
-import { connectRedis, deleteKeys, uniquePrefix } from './redis-test-helpers.js';
+import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 const tenant = { namespace: 'tenant-a', researchType: 'implementation', domain: 'database' };
 
@@ -35,7 +35,7 @@ async function replica(prefix: string, options: { watch?: boolean } = {}) {
 }
 
 function newPrefix(label: string): string {
-  const prefix = uniquePrefix(label);
+  const prefix = uniqueKeyPrefix(label);
   prefixes.push(prefix);
   return prefix;
 }

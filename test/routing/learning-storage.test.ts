@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/infrastructure/storage/create-database.js';
 import type { Storage } from '../../src/infrastructure/storage/storage.js';
 import { createPatternTracker } from '../../src/pipeline/routing/query-patterns.js';
-import { createSeededRandom } from '../../src/pipeline/routing/random.js';
+import { createSeededRandom } from '../../src/core/seeded-random.js';
 import { createRouter } from '../../src/pipeline/routing/router.js';
 
 let directory: string;

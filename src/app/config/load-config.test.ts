@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.js';
 import { loadConfig, parseConfigText } from './load-config.js';
 import { maskSecrets } from '../../infrastructure/logging/mask-secrets.js';
+import { breakerPolicyFromConfig } from '../../providers/circuit-breaker/breaker-config.js';
+import { DEFAULT_BREAKER_POLICY } from '../../providers/circuit-breaker/breaker-state.js';
 
 const seedBlocks = readFileSync(new URL('../../../examples/fortitude.seed.yaml', import.meta.url), 'utf8');
 const brokenDir = new URL('../../../test/fixtures/config/broken/', import.meta.url);
@@ -89,11 +91,51 @@ describe('configuration', () => {
       '10-unknown-alert-metric.yaml': ['monitoring.alerts.0.condition', /unknown metric "latency"/],
       '11-misspelt-section.yaml': ['cachng', /did you mean "caching"/],
       '12-yaml-syntax.yaml': ['', /YAML syntax/],
+      '13-bad-circuit-breaker.yaml': ['providers.openai.circuit_breaker.failure_ratio', /above 0/],
     };
     for (const [file, [path, message]] of Object.entries(expectations)) {
       const problems = problemsOf(readFileSync(new URL(file, brokenDir), 'utf8'));
       expect(problems.some((problem) => problem.path === path && message.test(problem.message)), file).toBe(true);
     }
+  });
+
+  it('gives every provider a circuit breaker block whose defaults are the built-in policy', () => {
+    const { halfOpenMaxProbes: _probes, ...configurable } = DEFAULT_BREAKER_POLICY;
+    for (const provider of Object.values(parseConfigText('').providers)) {
+      expect(provider.circuit_breaker).toEqual({ consecutive_failures: 5, failure_ratio: 0.5, minimum_requests: 20, window: 60, open_duration: 30 });
+      expect(breakerPolicyFromConfig(provider.circuit_breaker)).toEqual(configurable);
+    }
+  });
+
+  it('reads a circuit breaker block in seconds, durations and percentages', () => {
+    const config = parseConfigText(
+      ['providers:', '  openai:', '    circuit_breaker: { consecutive_failures: 2, failure_ratio: 25%, minimum_requests: 4, window: 2m, open_duration: 1500ms }', '  claude: {}'].join('\n'),
+    );
+    expect(config.providers.openai!.circuit_breaker).toEqual({ consecutive_failures: 2, failure_ratio: 0.25, minimum_requests: 4, window: 120, open_duration: 1.5 });
+    expect(breakerPolicyFromConfig(config.providers.openai!.circuit_breaker)).toEqual({
+      failureThreshold: 2,
+      errorRateThreshold: 0.25,
+      minimumRequests: 4,
+      windowMs: 120_000,
+      openDurationMs: 1_500,
+    });
+    expect(config.providers.claude!.circuit_breaker.consecutive_failures).toBe(5);
+    expect(parseConfigText('providers:\n  openai:\n    circuit_breaker: { failure_ratio: 1 }\n').providers.openai!.circuit_breaker.failure_ratio).toBe(1);
+  });
+
+  it.each([
+    ['consecutive_failures: 0', 'consecutive_failures', /at least 1/],
+    ['consecutive_failures: 2.5', 'consecutive_failures', /whole number/],
+    ['minimum_requests: -3', 'minimum_requests', /at least 1/],
+    ['failure_ratio: 0', 'failure_ratio', /above 0/],
+    ['failure_ratio: 1.5', 'failure_ratio', /fraction 0–1 or a percentage/],
+    ['failure_ratio: 150%', 'failure_ratio', /fraction 0–1 or a percentage/],
+    ['window: 0s', 'window', /positive duration/],
+    ['open_duration: soon', 'open_duration', /30s, 5m/],
+    ['treshold: 3', 'treshold', /unknown key; allowed here: consecutive_failures, failure_ratio/],
+  ])('rejects circuit_breaker { %s } at its path', (entry, key, message) => {
+    const problems = problemsOf(`providers:\n  openai:\n    circuit_breaker: { ${entry} }\n`);
+    expect(problems.some((problem) => problem.path === `providers.openai.circuit_breaker.${key}` && message.test(problem.message)), JSON.stringify(problems)).toBe(true);
   });
 
   it('reports every problem at once, sorted by line', () => {

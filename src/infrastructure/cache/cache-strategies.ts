@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { keyNamespace } from './cache-key.js';
 import type { CacheKeyStrategy } from './cache-key.js';
 import { NORMAL_DIRECTIVES } from './cache-directives.js';
@@ -91,6 +92,23 @@ export function isCacheableValue(value: unknown): boolean {
 
 const DISABLED: StrategyOptions = { enabled: false, cache_levels: [], ttl_seconds: 0 };
 
+/**
+ * Decoded values of the hottest L1 entries, so a repeated hit costs a map look-up instead of a
+ * JSON parse (on the cached-research path the parse was the largest allocation per request).
+ * Bounded by the encoded text length (the decoded objects take a few times that).
+ */
+const DECODED_MEMO_ENTRIES = 512;
+const DECODED_MEMO_TEXT_CHARS = 2 * 1024 * 1024;
+
+/** Values shared between callers are frozen all the way down: a caller that mutates one fails loudly. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
 export function createCacheStrategy<T>(name: StrategyName, options: StrategyOptions, cache: MultiLevelCache, codec: ValueCodec<T>): CacheStrategy<T> {
   const prefix = STRATEGY_PREFIXES[name];
   const levels = cache.select(options.cache_levels).map((store) => store.level);
@@ -99,13 +117,27 @@ export function createCacheStrategy<T>(name: StrategyName, options: StrategyOpti
   const selection = { levels, strategy: name };
   const flights = createSingleFlight<CacheOutcome<T>>();
 
+  // Keyed by cache key; an entry is used only while L1 still returns the very text it was
+  // decoded from (a pointer comparison for the same string), so a replaced value is re-read.
+  const decoded = new LRUCache<string, { text: string; value: T }>({
+    max: DECODED_MEMO_ENTRIES,
+    maxSize: DECODED_MEMO_TEXT_CHARS,
+    sizeCalculation: (entry) => Math.max(1, entry.text.length),
+  });
+
   const decode = (key: string, text: string): T | undefined => {
+    const memo = decoded.get(key);
+    if (memo !== undefined && memo.text === text) return memo.value;
+    let value: T;
     try {
-      return codec.decode(text);
+      value = codec.decode(text);
     } catch {
+      decoded.delete(key);
       void cache.delete(key);
       return undefined;
     }
+    if (text.length <= DECODED_MEMO_TEXT_CHARS / 8) decoded.set(key, { text, value: deepFreeze(value) });
+    return value;
   };
 
   const peek = (key: string): T | undefined => {
@@ -124,6 +156,7 @@ export function createCacheStrategy<T>(name: StrategyName, options: StrategyOpti
 
   const set = async (key: string, value: T): Promise<boolean> => {
     if (!enabled) return false;
+    decoded.delete(key);
     await cache.set(key, codec.encode(value), ttlMs, selection);
     return true;
   };
@@ -150,7 +183,10 @@ export function createCacheStrategy<T>(name: StrategyName, options: StrategyOpti
     peek,
     get,
     set,
-    delete: (key) => cache.delete(key),
+    delete: (key) => {
+      decoded.delete(key);
+      return cache.delete(key);
+    },
     async getOrCompute(key, compute, computeOptions = {}) {
       const directives = computeOptions.directives ?? NORMAL_DIRECTIVES;
       const shouldCache = computeOptions.shouldCache ?? isCacheableValue;
@@ -165,7 +201,10 @@ export function createCacheStrategy<T>(name: StrategyName, options: StrategyOpti
       const { value: outcome, shared } = await flights.run(flightKey, () => lookupThenCompute(key, compute, directives, shouldCache));
       return shared && outcome.source === 'computed' ? { ...outcome, source: 'shared' } : outcome;
     },
-    clear: (tenant) => cache.clear(keyNamespace(prefix, tenant)),
+    clear: (tenant) => {
+      decoded.clear();
+      return cache.clear(keyNamespace(prefix, tenant));
+    },
   };
 }
 

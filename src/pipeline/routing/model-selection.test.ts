@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseModel } from './model-selection.js';
-import { createSeededRandom } from './random.js';
+import { createSeededRandom } from '../../core/seeded-random.js';
 
 const CONFIG = { default: 'gpt-4', cost_optimized: 'gpt-3.5-turbo', quality_threshold: 0.8 };
 const evidence = (mean: number, samples: number) => ({ mean, samples, alpha: mean * 200, beta: (1 - mean) * 200 });

@@ -1,5 +1,5 @@
 import type { ModelSelectionConfig } from '../budget/cost-config.js';
-import type { Random } from './random.js';
+import type { Random } from '../../core/seeded-random.js';
 import { sampleBeta } from './random.js';
 
 export interface ModelQualityEvidence {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPerformanceWindow } from './performance-window.js';
-import { createSeededRandom, sampleNormal } from './random.js';
+import { createSeededRandom } from '../../core/seeded-random.js';
+import { sampleNormal } from './random.js';
 
 describe('performance window', () => {
   it('averages the calls inside the window and forgets older ones as the clock moves', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LearningInput, LearningRecord } from '../../infrastructure/storage/repositories/learning.js';
-import { createSeededRandom } from './random.js';
+import { createSeededRandom } from '../../core/seeded-random.js';
 import type { RouterOptions } from './router.js';
 import { createRouter } from './router.js';
 import type { SelectionStrategyConfig } from './selection-config.js';

@@ -7,7 +7,7 @@ import { chooseModel } from './model-selection.js';
 import { createPerformanceWindow } from './performance-window.js';
 import type { QualityEstimatesOptions, QualitySource } from './quality-estimates.js';
 import { createQualityEstimates, ratingToScore } from './quality-estimates.js';
-import type { Random } from './random.js';
+import type { Random } from '../../core/seeded-random.js';
 import type { SelectionStrategyConfig, SelectionStrategyType } from './selection-config.js';
 import type { ProviderView, RouteDecision, RouteReason } from './strategies.js';
 import { availabilityMean, costQualityBalanced, fixedOrder, performanceOptimized, roundRobin } from './strategies.js';

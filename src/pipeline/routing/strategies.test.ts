@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSeededRandom } from './random.js';
+import { createSeededRandom } from '../../core/seeded-random.js';
 import type { PerformanceOptions, ProviderView } from './strategies.js';
 import { costQualityBalanced, fixedOrder, performanceOptimized, roundRobin } from './strategies.js';
 

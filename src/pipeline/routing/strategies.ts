@@ -2,7 +2,7 @@
  * Routing strategies as pure functions: candidates' statistics in, an ordered list of providers
  * and the reasons out. The router gathers the statistics; these only decide.
  */
-import type { Random } from './random.js';
+import type { Random } from '../../core/seeded-random.js';
 import { sampleBeta, sampleNormal } from './random.js';
 import type { CandidateMetrics, Criteria, ScoredCandidate } from './scoring.js';
 import { costQualityScores, rankByScore, scoreCandidates } from './scoring.js';

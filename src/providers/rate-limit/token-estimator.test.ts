@@ -11,16 +11,17 @@ describe('estimateChatTokens', () => {
     expect(estimateChatTokens(request('hello world', 'hello world'))).toBe(13);
   });
 
-  it('matches js-tiktoken on whole texts although it counts piece by piece', async () => {
+  it('matches the encoder on whole texts although it counts piece by piece', async () => {
     const encoder = await loadTokenizer();
     const text = "Here's how: `tokio::select! { _ = token.cancelled() => {} }` — don't block!\n\n  Ünïcode 12345 😀\r\n\tend";
-    expect(estimateChatTokens(request(text))).toBe(encoder.encode(text, [], []).length + 6);
-    expect(estimateChatTokens(request(text))).toBe(encoder.encode(text, [], []).length + 6); // from the piece table
+    expect(estimateChatTokens(request(text))).toBe(encoder.encode(text).length + 6);
+    expect(estimateChatTokens(request(text))).toBe(encoder.encode(text).length + 6); // from the piece table
   });
 
-  it('counts text containing special tokens instead of throwing', async () => {
+  it('counts text containing special tokens as text instead of throwing', async () => {
     await loadTokenizer();
-    expect(estimateChatTokens(request('before <|endoftext|> after'))).toBeGreaterThan(6);
+    // "<|endoftext|>" spelt out is several ordinary tokens, not the one special token.
+    expect(estimateChatTokens(request('before <|endoftext|> after'))).toBeGreaterThan(estimateChatTokens(request('before  after')) + 2);
   });
 
   it('uses the fast estimate for huge messages', async () => {

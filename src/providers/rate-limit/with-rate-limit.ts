@@ -5,7 +5,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import { estimateChatTokens } from './token-estimator.js';
 
 export interface RateLimitDeps {
-  /** Prompt-token estimate before the call (default: cl100k_base via js-tiktoken, lazily). */
+  /** Prompt-token estimate before the call (default: cl100k_base via gpt-tokenizer, lazily). */
   estimateTokens?: (request: ChatRequest) => number;
 }
 

@@ -7,7 +7,7 @@ import { buildCompletion, promptOf } from './completion.js';
 import { embedText } from './embedding-vectors.js';
 import { isSimResponse, type ChatCall, type EmbedCall, type Operation, type SimFormat, type SimResponse } from './formats/sim-format.js';
 import { drawScenario, isQualityMode, isScenario, SCENARIO_HEADER, type Scenario } from './scenario.js';
-import type { Random } from './seeded-random.js';
+import type { Random } from '../../core/seeded-random.js';
 import { sampleLatency, type SimulatorProfile } from './simulator-profile.js';
 import { recordStatus, type SimulatorStats } from './simulator-stats.js';
 import { writeStream } from './stream-writer.js';

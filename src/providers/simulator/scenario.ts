@@ -1,4 +1,4 @@
-import type { Random } from './seeded-random.js';
+import type { Random } from '../../core/seeded-random.js';
 import { QUALITY_MODES, type QualityMode, type SimulatorProfile } from './simulator-profile.js';
 
 /** Header a test sets to force one outcome for one request. */

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom, hashString, sampleLognormal } from './seeded-random.js';
+import { createSeededRandom } from '../../core/seeded-random.js';
+import { hashString, sampleLognormal } from './seeded-random.js';
 import { drawScenario } from './scenario.js';
 import { DEFAULT_PROFILE, mergeProfile, sampleLatency } from './simulator-profile.js';
-
-describe('createRandom', () => {
-  it('repeats its sequence for a seed and stays within [0, 1)', () => {
-    const a = createRandom(99);
-    const b = createRandom(99);
-    const values = Array.from({ length: 1000 }, () => a());
-    expect(values).toEqual(Array.from({ length: 1000 }, () => b()));
-    expect(values.every((value) => value >= 0 && value < 1)).toBe(true);
-    expect(createRandom(100)()).not.toBe(values[0]);
-  });
-});
 
 describe('hashString', () => {
   it('is stable and seed-dependent', () => {
@@ -23,7 +13,7 @@ describe('hashString', () => {
 
 describe('sampleLognormal', () => {
   it('matches the requested median and 99th percentile', () => {
-    const random = createRandom(7);
+    const random = createSeededRandom(7);
     const samples = Array.from({ length: 40_000 }, () => sampleLognormal(random, 100, 1000)).sort((x, y) => x - y);
     const median = samples[Math.floor(samples.length * 0.5)] ?? 0;
     const p99 = samples[Math.floor(samples.length * 0.99)] ?? 0;
@@ -34,13 +24,13 @@ describe('sampleLognormal', () => {
   });
 
   it('is a fixed value when p99 equals the median, and zero for a zero median', () => {
-    const random = createRandom(1);
+    const random = createSeededRandom(1);
     expect(sampleLognormal(random, 50, 50)).toBe(50);
     expect(sampleLognormal(random, 0, 10)).toBe(0);
   });
 
   it('needs no random draw for a fixed latency', () => {
-    const random = createRandom(1);
+    const random = createSeededRandom(1);
     expect(sampleLatency(25, () => Number.NaN)).toBe(25);
     expect(sampleLatency({ medianMs: 10, p99Ms: 20 }, random)).toBeGreaterThan(0);
   });
@@ -53,7 +43,7 @@ describe('drawScenario', () => {
 
   it('follows the ratios', () => {
     const profile = mergeProfile(DEFAULT_PROFILE, { errorRatio: 0.1, rateLimitRatio: 0.2, hangRatio: 0.05, resetRatio: 0.05, truncateRatio: 0.1 });
-    const random = createRandom(3);
+    const random = createSeededRandom(3);
     const counts: Record<string, number> = {};
     for (let i = 0; i < 20_000; i++) {
       const scenario = drawScenario(profile, random);

@@ -1,18 +1,8 @@
-/** Deterministic randomness for the simulator: same seed, same sequence of outcomes. */
-
-export type Random = () => number;
-
-/** mulberry32: tiny, fast, good enough for picking outcomes (not for cryptography). */
-export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * Deterministic helpers for the simulator: string hashes for seeds and choices, lognormal
+ * latencies. The seeded generator itself is `core/seeded-random.ts`.
+ */
+import type { Random } from '../../core/seeded-random.js';
 
 /** FNV-1a 32-bit hash of a string; used for seeds and deterministic choices. */
 export function hashString(text: string, seed = 0x811c9dc5): number {

@@ -1,4 +1,5 @@
-import { sampleLognormal, type Random } from './seeded-random.js';
+import type { Random } from '../../core/seeded-random.js';
+import { sampleLognormal } from './seeded-random.js';
 
 /** A fixed delay in ms, or a lognormal distribution given by its median and 99th percentile. */
 export type LatencySpec = number | { medianMs: number; p99Ms: number };

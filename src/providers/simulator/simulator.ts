@@ -4,7 +4,8 @@ import { createAnswerGenerator } from './answer/answer-generator.js';
 import { createSimFormat, sdkBasePath } from './formats/create-sim-format.js';
 import type { SimulatorFormat } from './formats/sim-format.js';
 import { createRequestHandler, type SimProvider } from './request-handler.js';
-import { createRandom, hashString } from './seeded-random.js';
+import { createSeededRandom } from '../../core/seeded-random.js';
+import { hashString } from './seeded-random.js';
 import { DEFAULT_PROFILE, mergeProfile, type SimulatorProfile } from './simulator-profile.js';
 import { createStats, type SimulatorStats } from './simulator-stats.js';
 import { TimerSet } from './timer-set.js';
@@ -145,7 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       name,
       format: createSimFormat(spec.format),
       profile: mergeProfile(shared, spec.profile),
-      random: createRandom(hashString(name, seed)),
+      random: createSeededRandom(hashString(name, seed)),
       stats: createStats(),
       window: { start: 0, count: 0 },
     });

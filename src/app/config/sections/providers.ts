@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { seconds } from '../units.js';
+import { fraction, seconds } from '../units.js';
 
 /** Wire formats Fortitude speaks. Adding one touches `wire/<format>/` and the provider registry. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openai_compatible'] as const;
@@ -54,6 +54,26 @@ const requestOptimization = z
   })
   .prefault({});
 
+const positiveSeconds = () => seconds().refine((value) => value > 0, { message: 'must be a positive duration such as 30s or 1m' });
+
+/** When the provider's circuit breaker opens and for how long; the defaults are the breaker's built-in policy. */
+const circuitBreaker = z
+  .strictObject({
+    /** Consecutive failures (5xx, timeouts, dropped connections or streams) that open the breaker. */
+    consecutive_failures: z.number().int('must be a whole number of failures').positive('must be at least 1').default(5),
+    /** Failure ratio over `window` that opens it, as 0.5 or 50%… */
+    failure_ratio: fraction()
+      .refine((value) => value > 0, { message: 'must be above 0: a fraction up to 1 such as 0.5, or a percentage such as 50%' })
+      .default(0.5),
+    /** …once the window holds at least this many calls. */
+    minimum_requests: z.number().int('must be a whole number of calls').positive('must be at least 1').default(20),
+    /** Rolling window for the ratio (seconds, or a duration such as 2m). */
+    window: positiveSeconds().default(60),
+    /** How long the breaker stays open before letting a probe through (seconds, or a duration). */
+    open_duration: positiveSeconds().default(30),
+  })
+  .prefault({});
+
 export const modelPrice = z.strictObject({
   input_per_million: z.number().nonnegative(),
   output_per_million: z.number().nonnegative(),
@@ -75,6 +95,7 @@ export const providerSchema = z.strictObject({
   connection_pool: connectionPool,
   rate_limit: rateLimit,
   request_optimization: requestOptimization,
+  circuit_breaker: circuitBreaker,
   /** Per-model price overrides (USD per million tokens). */
   pricing: z.record(z.string(), modelPrice).default({}),
 });

@@ -1,5 +1,5 @@
 import { FortitudeError } from '../../../core/errors.js';
-import type { ResearchRequest, ResearchStreamEvent } from '../../../core/research.js';
+import { researchResultJson, type ResearchRequest, type ResearchStreamEvent } from '../../../core/research.js';
 import {
   feedbackBodySchema,
   researchBodySchema,
@@ -31,7 +31,7 @@ async function postResearch(deps: RouteDeps, exchange: Exchange): Promise<void> 
   const context = requestContext(exchange, body.cache);
   if (body.stream === true) return streamResearch(deps, exchange, request, context);
   const result = await deps.services.research(request, context);
-  sendJson(exchange, 200, JSON.stringify(result));
+  sendJson(exchange, 200, researchResultJson(result));
 }
 
 /**
