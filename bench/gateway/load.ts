@@ -10,6 +10,8 @@ export interface LoadTarget {
   url: string;
   path: string;
   body: string;
+  /** Default POST (with `body`); GET sends no body. */
+  method?: 'GET' | 'POST';
 }
 
 export interface OpenLoopRun {
@@ -25,9 +27,14 @@ export interface OpenLoopRun {
 
 const HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
 
-/** Sends `rate × durationMs` requests on schedule, whatever the server's pace. */
-export async function openLoop(target: LoadTarget, rate: number, durationMs: number): Promise<OpenLoopRun> {
-  const pool = new Pool(target.url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
+/**
+ * Sends `rate × durationMs` requests on schedule, whatever the server's pace. `warmupMs` first
+ * runs the same schedule unrecorded on the same connection pool, so the measured part does not
+ * include opening connections or the server's first-request costs.
+ */
+export async function openLoop(target: LoadTarget, rate: number, durationMs: number, options: { warmupMs?: number; pool?: Pool } = {}): Promise<OpenLoopRun> {
+  const pool = options.pool ?? new Pool(target.url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
+  if (options.warmupMs) await openLoop(target, rate, options.warmupMs, { pool });
   const count = Math.round((rate * durationMs) / 1000);
   const interval = 1000 / rate;
   const latencies = new Float64Array(count);
@@ -39,7 +46,7 @@ export async function openLoop(target: LoadTarget, rate: number, durationMs: num
   const start = performance.now() + 5;
   const send = (index: number, intended: number): void => {
     pool
-      .request({ method: 'POST', path: target.path, headers: HEADERS, body: target.body })
+      .request(target.method === 'GET' ? { method: 'GET', path: target.path } : { method: 'POST', path: target.path, headers: HEADERS, body: target.body })
       .then(async (response) => {
         await response.body.text();
         const overhead = response.headers['x-fortitude-overhead-ms'];
@@ -78,7 +85,7 @@ export async function openLoop(target: LoadTarget, rate: number, durationMs: num
     setTimeout(tick, 5);
   });
   const elapsedMs = performance.now() - start;
-  await pool.close();
+  if (!options.pool) await pool.close();
   return { sent: count, ok, errors, latencies, overheads, elapsedMs };
 }
 

@@ -19,7 +19,7 @@ export interface CacheSystem {
   readonly research: ResearchCache;
   readonly memory: MemoryCacheStore | undefined;
   readonly redis: RedisCacheStore | undefined;
-  stats(): unknown;
+  stats(): Promise<Record<string, unknown>>;
   clear(): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -105,7 +105,7 @@ export function buildCache(config: FortitudeConfig, deps: { logger: Logger; onEv
     research,
     memory,
     redis,
-    stats: () => ({ ...cache.stats(), memoryPressure: pressure?.stats() }),
+    stats: async () => ({ ...(await cache.stats()), memoryPressure: pressure?.stats() }),
     clear: () => cache.clear(),
     async close() {
       pressure?.close();

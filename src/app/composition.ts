@@ -238,7 +238,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
           origin: status.origin,
         }));
       },
-      cacheStats: async () => ({ ...(caches.stats() as object), semantic: semantic?.cache.stats() }),
+      cacheStats: async () => ({ ...(await caches.stats()), semantic: semantic?.cache.stats() }),
       clearCache: () => caches.clear(),
       async createApiKey(input) {
         const key = `ftd_${randomBytes(24).toString('base64url')}`;

@@ -184,6 +184,27 @@ describe('cache strategies', () => {
     expect(query_results.peek(key)).toEqual({ answer: 'rust-toolchain.toml' });
   });
 
+  it('decodes a hot L1 entry once: repeated hits share one frozen value until it is replaced', async () => {
+    const { cache, memory } = await openCache();
+    const { query_results } = createCacheStrategies(STRATEGIES, cache);
+    await query_results.set('qr:v1:shared:hot', { answer: 'first', sections: [{ heading: 'A' }] });
+    const one = query_results.peek('qr:v1:shared:hot') as { answer: string; sections: { heading: string }[] };
+    const two = query_results.peek('qr:v1:shared:hot');
+    expect(two).toBe(one);
+    expect(Object.isFrozen(one)).toBe(true);
+    expect(Object.isFrozen(one.sections[0])).toBe(true);
+    expect(() => {
+      (one as { answer: string }).answer = 'mutated';
+    }).toThrow(TypeError);
+    // A new value for the key is decoded afresh, whichever way it reached L1.
+    await query_results.set('qr:v1:shared:hot', { answer: 'second' });
+    expect(query_results.peek('qr:v1:shared:hot')).toEqual({ answer: 'second' });
+    await memory.set('qr:v1:shared:hot', JSON.stringify({ answer: 'written to L1 directly' }), 60_000);
+    expect(query_results.peek('qr:v1:shared:hot')).toEqual({ answer: 'written to L1 directly' });
+    await query_results.delete('qr:v1:shared:hot');
+    expect(query_results.peek('qr:v1:shared:hot')).toBeUndefined();
+  });
+
   it('deduplicates 100 concurrent identical requests into one computation', async () => {
     const { cache } = await openCache();
     // Typed values per strategy, as the pipeline will declare them.

@@ -66,11 +66,26 @@ describe('fortitude serve (real process, embedded defaults, simulated providers)
     expect(first.simulated).toBe(true);
     expect(first.cache.kind).toBe('miss');
     expect(first.classification.researchType.value).toBe('implementation');
-    const second = (await (await ask()).json()) as { id: string; cache: { kind: string } };
+    const second = (await (await ask()).json()) as { id: string; cache: { kind: string }; timings: { totalMs: number } };
     expect(second.cache.kind).toBe('exact');
     expect(second.id).toBe(first.id);
+    // Served again from the memoised JSON: the same answer, this request's cache outcome and timings.
+    const third = (await (await ask()).json()) as Record<string, unknown>;
+    const { cache: firstCache, timings: firstTimings, ...firstRest } = first as unknown as Record<string, unknown>;
+    const { cache: thirdCache, timings: thirdTimings, ...thirdRest } = third;
+    expect(thirdRest).toEqual(firstRest);
+    expect(thirdCache).toEqual({ kind: 'exact', similarity: 1 });
+    expect(firstCache).toEqual({ kind: 'miss' });
+    expect(Object.keys(thirdTimings as object).sort()).toEqual(Object.keys(firstTimings as object).sort());
     const stored = await fetch(`${base}/api/research/${first.id}`);
     expect(stored.status).toBe(200);
+    // The cache reports its levels and per-strategy counters (the hits above came from L1).
+    const stats = (await (await fetch(`${base}/api/cache/stats`)).json()) as {
+      levels: { level: string }[];
+      strategies: Record<string, { hitsByLevel: Record<string, number> }>;
+    };
+    expect(stats.levels.map((level) => level.level)).toContain('memory');
+    expect(stats.strategies.query_results?.hitsByLevel.memory).toBeGreaterThanOrEqual(2);
   });
 
   it('is an OpenAI-compatible gateway for the official SDK', async () => {
