@@ -1,12 +1,13 @@
 import cluster from 'node:cluster';
 import { join } from 'node:path';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
-import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.js';
+import { setupClusterMetrics, setupClusterMetricsPrimary, type MetricsReader } from '../infrastructure/metrics/cluster-metrics.js';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import { runClustered } from '../interface/http/cluster.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createApplication } from './composition.js';
 import type { FortitudeConfig } from './config/schema.js';
+import { runtimeNodeFlags } from './config/sections/runtime.js';
 import { createHttpServices } from './http-adapter.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
@@ -25,7 +26,17 @@ export interface ServeOptions {
 export async function serve(baseConfig: FortitudeConfig, options: ServeOptions, logger: FortitudeLogger): Promise<void> {
   const workers = options.workers ?? baseConfig.server.workers;
   const log = logger.for('root');
-  await runClustered(workers, () => startWorker(baseConfig, options, logger, workers), { logger: log });
+  let primaryMetrics: MetricsReader | undefined;
+  await runClustered(workers, () => startWorker(baseConfig, options, logger, workers), {
+    logger: log,
+    workerNodeFlags: runtimeNodeFlags(baseConfig.server.runtime),
+    // The primary serves no requests; it answers each worker's /metrics and dashboard reads with
+    // every worker's numbers.
+    onPrimary: () => {
+      primaryMetrics = setupClusterMetricsPrimary();
+      process.once('exit', () => primaryMetrics?.close());
+    },
+  });
 }
 
 async function startWorker(baseConfig: FortitudeConfig, options: ServeOptions, logger: FortitudeLogger, workers: number): Promise<void> {

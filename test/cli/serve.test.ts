@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +121,53 @@ describe('fortitude serve (real process, embedded defaults, simulated providers)
   });
 
   it('shuts down gracefully on SIGTERM with exit code 0', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('fortitude serve --workers 2 (real processes)', { timeout: 120_000 }, () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-serve-workers-'));
+  let child: ChildProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--port', String(port), '--workers', '2'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0', FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: '2' },
+      stdio: 'ignore',
+    });
+    await waitForHealth(base, child);
+  });
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('starts each worker with the V8 flags of server.runtime', () => {
+    const workers = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+    expect(workers).toHaveLength(2);
+    for (const pid of workers) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toContain('--max-semi-space-size=2');
+      expect(argv).toContain('--heap-growing-percent=50');
+    }
+  });
+
+  it('reports every worker’s traffic in /metrics, whichever worker answers', async () => {
+    // New connections are handed to the workers in turn, so both serve some of these.
+    for (let index = 0; index < 20; index++) await fetch(`${base}/api/health`, { headers: { connection: 'close' } });
+    for (let read = 0; read < 2; read++) {
+      const text = await (await fetch(`${base}/metrics`, { headers: { connection: 'close' } })).text();
+      const count = /fortitude_api_requests_total\{route="\/api\/health"[^}]*\} (\d+)/.exec(text)?.[1];
+      expect(Number(count)).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  it('stops every worker on SIGTERM and exits 0', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.js';
 import { loadConfig, parseConfigText } from './load-config.js';
+import { runtimeNodeFlags } from './sections/runtime.js';
 import { maskSecrets } from '../../infrastructure/logging/mask-secrets.js';
 import { breakerPolicyFromConfig } from '../../providers/circuit-breaker/breaker-config.js';
 import { DEFAULT_BREAKER_POLICY } from '../../providers/circuit-breaker/breaker-state.js';
@@ -190,5 +191,19 @@ describe('configuration', () => {
     expect(loadConfig({ cwd: directory, env: { FORTITUDE_CONFIG: 'other.yaml' } }).config.server.port).toBe(7002);
     expect(loadConfig({ cwd: directory, env: {}, path: 'other.yaml' }).file).toBe(join(directory, 'other.yaml'));
     expect(() => loadConfig({ cwd: directory, env: {}, path: 'missing.yaml' })).toThrow(/not found/);
+  });
+});
+
+describe('server.runtime', () => {
+  it('turns the V8 heap settings into node flags, leaving out what is left to V8', () => {
+    const defaults = parseConfigText('');
+    expect(runtimeNodeFlags(defaults.server.runtime)).toEqual(['--max-semi-space-size=1', '--heap-growing-percent=50']);
+    const tuned = parseConfigText('server:\n  runtime:\n    young_generation_mb: 0\n    heap_growth_percent: 0\n    max_old_space_mb: 1024\n');
+    expect(runtimeNodeFlags(tuned.server.runtime)).toEqual(['--max-old-space-size=1024']);
+  });
+
+  it('rejects a negative or fractional size with the path in the message', () => {
+    expect(() => parseConfigText('server:\n  runtime:\n    young_generation_mb: -1\n')).toThrow(/server\.runtime\.young_generation_mb/);
+    expect(() => parseConfigText('server:\n  runtime:\n    heap_growth_percent: 12.5\n')).toThrow(/server\.runtime\.heap_growth_percent/);
   });
 });

@@ -8,26 +8,38 @@ export interface ClusterOptions {
   maxRestartsPerMinute?: number;
   /** How long the primary waits for workers to exit after forwarding SIGTERM. */
   shutdownTimeoutMs?: number;
+  /**
+   * Node flags every serving process needs (V8 heap settings). When this process was not started
+   * with them, even a single worker runs as a child process that is.
+   */
+  workerNodeFlags?: readonly string[];
+  /** Called in the primary before it forks (e.g. to answer the workers' metrics requests). */
+  onPrimary?(): void;
 }
 
 export type ClusterRole = 'primary' | 'worker' | 'single';
 
 /**
  * Runs `start` in `workers` processes sharing the listening port (node:cluster; the primary
- * hands out connections round-robin). `workers` 0 = one per core; 1 = no cluster at all.
+ * hands out connections round-robin). `workers` 0 = one per core; 1 = no cluster at all, unless
+ * `workerNodeFlags` are missing from this process (then one worker is started with them).
  * The primary restarts crashed workers, forwards SIGTERM/SIGINT and exits when all are gone.
  * Returns this process's role once `start` resolved (worker/single) or the workers were forked.
  */
 export async function runClustered(workers: number, start: () => Promise<unknown>, options: ClusterOptions = {}): Promise<ClusterRole> {
   const count = workers === 0 ? availableParallelism() : workers;
-  if (count <= 1) {
-    await start();
-    return 'single';
-  }
   if (!cluster.isPrimary) {
     await start();
     return 'worker';
   }
+  const flags = options.workerNodeFlags ?? [];
+  const missingFlags = flags.some((flag) => !process.execArgv.includes(flag));
+  if (count <= 1 && !missingFlags) {
+    await start();
+    return 'single';
+  }
+  if (flags.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
+  options.onPrimary?.();
   superviseWorkers(count, options);
   return 'primary';
 }

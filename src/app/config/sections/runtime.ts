@@ -25,8 +25,34 @@ export const serverSchema = z
         default_rate_limit_per_minute: z.number().int().positive().default(60),
       })
       .prefault({}),
+    /**
+     * V8 heap settings for each serving process (bench/RESULTS.md, "cached research": with V8's
+     * defaults a worker under load grew to ~300 MB RSS with 10 ms scavenges; these keep it near
+     * 160 MB with 1–2 ms scavenges at the same throughput). Applied as node flags when the
+     * workers start, so `serve` runs its worker as a child process whenever they are set and not
+     * already given to node.
+     */
+    runtime: z
+      .strictObject({
+        /** Young-generation semi-space, MB (`--max-semi-space-size`); 0 keeps V8's default (16). */
+        young_generation_mb: z.number().int().min(0).max(256).default(1),
+        /** Old-generation growth after each full GC, % of the live size (`--heap-growing-percent`); 0 = V8's heuristic (up to 300 %). */
+        heap_growth_percent: z.number().int().min(0).max(400).default(50),
+        /** Old-generation limit, MB (`--max-old-space-size`); 0 = V8's default. Keep it above caching.levels.memory.max_size_mb. */
+        max_old_space_mb: z.number().int().min(0).default(0),
+      })
+      .prefault({}),
   })
   .prefault({});
+
+/** The node flags `server.runtime` asks for (empty when everything is left to V8). */
+export function runtimeNodeFlags(runtime: { young_generation_mb: number; heap_growth_percent: number; max_old_space_mb: number }): string[] {
+  return [
+    ...(runtime.young_generation_mb > 0 ? [`--max-semi-space-size=${runtime.young_generation_mb}`] : []),
+    ...(runtime.heap_growth_percent > 0 ? [`--heap-growing-percent=${runtime.heap_growth_percent}`] : []),
+    ...(runtime.max_old_space_mb > 0 ? [`--max-old-space-size=${runtime.max_old_space_mb}`] : []),
+  ];
+}
 
 export const databaseSchema = z
   .strictObject({
