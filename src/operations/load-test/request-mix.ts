@@ -1,4 +1,5 @@
 import type { RequestKind } from './load-plan.js';
+import { createSeededRandom } from '../../core/seeded-random.js';
 
 /**
  * The requests a load test sends, drawn with a seeded generator so two runs send the same
@@ -11,18 +12,6 @@ export interface LoadRequest {
   method: 'GET' | 'POST';
   path: string;
   body?: string;
-}
-
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const TOPICS = ['Rust lifetimes', 'tokio tasks', 'PostgreSQL indexes', 'Redis eviction', 'Kubernetes probes', 'Go channels', 'TypeScript generics', 'HTTP/2 streams', 'Kafka partitions', 'SQLite WAL mode', 'gRPC deadlines', 'React hooks'];
@@ -46,7 +35,7 @@ const HEALTH: LoadRequest = { kind: 'health', method: 'GET', path: '/api/health'
 const STATUS: LoadRequest = { kind: 'provider_status', method: 'GET', path: '/api/providers/status' };
 
 export function createRequestMix(mix: Record<RequestKind, number>, seed = 1): () => LoadRequest {
-  const random = seededRandom(seed);
+  const random = createSeededRandom(seed);
   const kinds = Object.entries(mix).filter(([, share]) => share > 0) as [RequestKind, number][];
   const total = kinds.reduce((sum, [, share]) => sum + share, 0);
   let sequence = 0;
