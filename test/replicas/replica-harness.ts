@@ -136,6 +136,12 @@ export async function startReplicaSet(options: ReplicaSetOptions): Promise<Repli
           FORTITUDE_DATA_DIR: home,
           FORTITUDE_RESEARCH__REFERENCE_LIBRARY_DIR: join(home, 'library'),
           FORTITUDE_LOG_LEVEL: 'warn',
+          // One process per replica, so a SIGKILL is the whole replica's death (no forked worker).
+          FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: '0',
+          FORTITUDE_SERVER__RUNTIME__HEAP_GROWTH_PERCENT: '0',
+          // These tests are about what replicas share, not Redis latency: under a loaded CI machine a
+          // 50 ms command can time out, and the cache then (correctly) degrades to a miss.
+          FORTITUDE_CACHING__LEVELS__REDIS__COMMAND_TIMEOUT_MS: '2000',
           ...(shared ? { DATABASE_URL: databaseUrl!, REDIS_URL: redisUrl, FORTITUDE_REDIS__KEY_PREFIX: `'${keyPrefix}:'` } : {}),
           ...options.env,
         },
