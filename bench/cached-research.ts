@@ -12,12 +12,13 @@
  *
  * The server runs from the compiled package (`dist/`, `npm run build` first), as deployed, with
  * the V8 settings `server.runtime` gives a worker; `--tsx` runs the sources instead, and
- * `--node-flags "--max-semi-space-size=16"` overrides the worker's V8 flags.
+ * `--node-flags "--max-semi-space-size=16"` overrides the worker's V8 flags; `--server-log FILE`
+ * keeps the server's output (with `--node-flags --trace-gc`, its garbage collections).
  *
  *   npm run build && node --import tsx bench/cached-research.ts [--seconds 6] [--rate 5000] [--connections 16]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -44,6 +45,8 @@ const RATE = Number(argument('--rate', '5000'));
 const CONNECTIONS = Number(argument('--connections', '16'));
 const NODE_FLAGS = argument('--node-flags', '').split(' ').filter(Boolean);
 const USE_TSX = process.argv.includes('--tsx');
+/** `--server-log FILE`: the server's stdout/stderr (e.g. with `--node-flags --trace-gc`). */
+const SERVER_LOG = argument('--server-log', '');
 const MAIN = new URL(USE_TSX ? '../src/main.ts' : '../dist/main.js', import.meta.url).pathname;
 if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (or pass --tsx)`);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -61,7 +64,7 @@ const serverArgs = [...NODE_FLAGS, ...(USE_TSX ? ['--import', TSX] : []), MAIN, 
 const child = spawn(PINNED ? 'taskset' : process.execPath, PINNED ? ['-c', '1', process.execPath, ...serverArgs] : serverArgs, {
   cwd,
   env: { ...process.env, FORTITUDE_SIMULATOR__LATENCY_MS: '0', FORTITUDE_LOG_LEVEL: 'warn' },
-  stdio: 'ignore',
+  stdio: SERVER_LOG ? ['ignore', openSync(SERVER_LOG, 'w'), openSync(SERVER_LOG, 'a')] : 'ignore',
 });
 const base = `http://127.0.0.1:${port}`;
 

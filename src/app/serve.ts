@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { setupClusterMetrics, setupClusterMetricsPrimary, type MetricsReader } from '../infrastructure/metrics/cluster-metrics.js';
@@ -25,11 +26,12 @@ export interface ServeOptions {
  */
 export async function serve(baseConfig: FortitudeConfig, options: ServeOptions, logger: FortitudeLogger): Promise<void> {
   const workers = options.workers ?? baseConfig.server.workers;
+  const cores = availableParallelism(); // the cores this process may run on (taskset counts)
   const log = logger.for('root');
   let primaryMetrics: MetricsReader | undefined;
   await runClustered(workers, () => startWorker(baseConfig, options, logger, workers), {
     logger: log,
-    workerNodeFlags: runtimeNodeFlags(baseConfig.server.runtime),
+    workerNodeFlags: runtimeNodeFlags(baseConfig.server.runtime, { workers: workers === 0 ? cores : workers, cores }),
     // The primary serves no requests; it answers each worker's /metrics and dashboard reads with
     // every worker's numbers.
     onPrimary: () => {

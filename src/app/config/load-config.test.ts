@@ -197,9 +197,22 @@ describe('configuration', () => {
 describe('server.runtime', () => {
   it('turns the V8 heap settings into node flags, leaving out what is left to V8', () => {
     const defaults = parseConfigText('');
-    expect(runtimeNodeFlags(defaults.server.runtime)).toEqual(['--max-semi-space-size=1', '--heap-growing-percent=50']);
+    expect(runtimeNodeFlags(defaults.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-semi-space-size=1', '--heap-growing-percent=50']);
     const tuned = parseConfigText('server:\n  runtime:\n    young_generation_mb: 0\n    heap_growth_percent: 0\n    max_old_space_mb: 1024\n');
-    expect(runtimeNodeFlags(tuned.server.runtime)).toEqual(['--max-old-space-size=1024']);
+    expect(runtimeNodeFlags(tuned.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-old-space-size=1024']);
+  });
+
+  it('collects garbage on the serving thread only when every core runs a worker, unless told', () => {
+    const auto = parseConfigText('').server.runtime;
+    expect(auto.single_threaded_gc).toBe('auto');
+    expect(runtimeNodeFlags(auto, { workers: 2, cores: 2 })).toContain('--single-threaded-gc');
+    expect(runtimeNodeFlags(auto, { workers: 1, cores: 1 })).toContain('--single-threaded-gc');
+    expect(runtimeNodeFlags(auto, { workers: 1, cores: 2 })).not.toContain('--single-threaded-gc');
+    const never = parseConfigText('server:\n  runtime:\n    single_threaded_gc: false\n').server.runtime;
+    expect(runtimeNodeFlags(never, { workers: 8, cores: 2 })).not.toContain('--single-threaded-gc');
+    const always = parseConfigText('server:\n  runtime:\n    single_threaded_gc: true\n').server.runtime;
+    expect(runtimeNodeFlags(always, { workers: 1, cores: 8 })).toContain('--single-threaded-gc');
+    expect(() => parseConfigText('server:\n  runtime:\n    single_threaded_gc: sometimes\n')).toThrow(/server\.runtime\.single_threaded_gc/);
   });
 
   it('rejects a negative or fractional size with the path in the message', () => {

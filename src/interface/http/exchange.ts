@@ -28,6 +28,8 @@ export interface Exchange {
   gateway: { provider: string; cache: string; upstreamMs: number } | undefined;
   /** Route template once matched (`/api/research/:id`), for metrics labels; undefined when unmatched. */
   routePath: string | undefined;
+  /** Owned by the server's in-flight registry. */
+  inFlightSlot: number;
 }
 
 export interface Route {

@@ -16,6 +16,7 @@ import { observabilityRoutes } from './routes/observability-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
 import { researchRoutes } from './routes/research-routes.js';
 import { sendError } from './send-error.js';
+import { InFlightRegistry } from './in-flight.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface HttpServerOptions {
@@ -81,7 +82,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
   const limiter = options.rateLimiter ?? createRateLimiter(options.now);
   const authRequired = isAuthRequired(options.auth.mode, options.host);
   const sampleEvery = sampleInterval(options.accessLogSampleRate ?? 1);
-  const inFlight = new Set<Exchange>();
+  const inFlight = new InFlightRegistry<Exchange>();
   let accessCounter = 0;
   let shuttingDown = false;
   let onIdle: (() => void) | undefined;
@@ -226,6 +227,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
       aborted: false,
       gateway: undefined,
       routePath: undefined,
+      inFlightSlot: -1,
     };
     options.onRequestStart?.();
     inFlight.add(exchange);
@@ -237,7 +239,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
   // Requests still waiting for their first response byte past the bound get a 504.
   const sweeper = setInterval(() => {
     const deadline = performance.now() - options.requestTimeoutMs;
-    for (const exchange of inFlight) {
+    for (const exchange of inFlight.snapshot()) {
       if (exchange.startedAt > deadline || exchange.response.headersSent) continue;
       abortExchange(exchange);
       sendError(exchange, new FortitudeError('timeout', `no answer within ${options.requestTimeoutMs} ms`), logger);
@@ -261,7 +263,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
         clearInterval(sweeper);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        for (const exchange of inFlight) if (!exchange.response.headersSent) exchange.headers.connection = 'close';
+        for (const exchange of inFlight.snapshot()) if (!exchange.response.headersSent) exchange.headers.connection = 'close';
         if (inFlight.size > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, options.shutdownTimeoutMs);
@@ -271,7 +273,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
             };
           });
         }
-        for (const exchange of inFlight) abortExchange(exchange);
+        for (const exchange of inFlight.snapshot()) abortExchange(exchange);
         server.closeAllConnections();
         await closed;
       })();

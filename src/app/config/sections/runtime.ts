@@ -40,17 +40,30 @@ export const serverSchema = z
         heap_growth_percent: z.number().int().min(0).max(400).default(50),
         /** Old-generation limit, MB (`--max-old-space-size`); 0 = V8's default. Keep it above caching.levels.memory.max_size_mb. */
         max_old_space_mb: z.number().int().min(0).default(0),
+        /**
+         * Garbage collection on the serving thread only (`--single-threaded-gc`). V8's helper
+         * threads mark and sweep in parallel, which helps while cores are idle; when every core
+         * already runs a worker they preempt the worker they belong to, and a full GC stalls it for
+         * tens of ms (p99.9 of 90–115 ms against 9–16 ms single-threaded, bench/RESULTS.md).
+         * `auto`: single-threaded when there are at least as many workers as cores.
+         */
+        single_threaded_gc: z.union([z.literal('auto'), z.boolean()]).default('auto'),
       })
       .prefault({}),
   })
   .prefault({});
 
 /** The node flags `server.runtime` asks for (empty when everything is left to V8). */
-export function runtimeNodeFlags(runtime: { young_generation_mb: number; heap_growth_percent: number; max_old_space_mb: number }): string[] {
+export function runtimeNodeFlags(
+  runtime: { young_generation_mb: number; heap_growth_percent: number; max_old_space_mb: number; single_threaded_gc: 'auto' | boolean },
+  placement: { workers: number; cores: number },
+): string[] {
+  const singleThreadedGc = runtime.single_threaded_gc === 'auto' ? placement.workers >= placement.cores : runtime.single_threaded_gc;
   return [
     ...(runtime.young_generation_mb > 0 ? [`--max-semi-space-size=${runtime.young_generation_mb}`] : []),
     ...(runtime.heap_growth_percent > 0 ? [`--heap-growing-percent=${runtime.heap_growth_percent}`] : []),
     ...(runtime.max_old_space_mb > 0 ? [`--max-old-space-size=${runtime.max_old_space_mb}`] : []),
+    ...(singleThreadedGc ? ['--single-threaded-gc'] : []),
   ];
 }
 

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
-import { runMcpHttp } from '../../mcp/mcp-http.js';
-import { runMcpStdio } from '../../mcp/mcp-stdio.js';
 import { startSimulator } from '../../../providers/simulator/simulator.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -47,11 +45,14 @@ export function registerToolCommands(program: Command, context: CliContext): voi
       const logger = { warn: (object: unknown, message?: string) => context.err(`${message ?? ''} ${JSON.stringify(object)}`), error: (object: unknown, message?: string) => context.err(`${message ?? ''} ${JSON.stringify(object)}`) };
       try {
         if (options.http) {
+          // Loaded here, not at the top: every command (and every `serve` worker) would carry the MCP SDK.
+          const { runMcpHttp } = await import('../../mcp/mcp-http.js');
           const server = await runMcpHttp(services, { host: options.host, port: whole(options.port, '--port', 0, 65535), name: 'fortitude', version: VERSION, logger });
           context.err(`Fortitude MCP (streamable HTTP) on ${server.url}`);
           await waitForSignal();
           await server.close();
         } else {
+          const { runMcpStdio } = await import('../../mcp/mcp-stdio.js');
           const session = await runMcpStdio(services, { name: 'fortitude', version: VERSION, logger });
           await Promise.race([session.closed, waitForSignal()]);
           await session.close();
