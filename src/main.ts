@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { createApplication } from './app/composition.js';
 import { serve } from './app/serve.js';
 import { loadConfig } from './app/config/load-config.js';
 import { createLogger } from './infrastructure/logging/logger.js';
@@ -23,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
       const { config } = context.loadConfig();
       // CLI commands log to stderr so their stdout stays parseable.
       const logger = createLogger({ ...config.logging, async_logging: false }, process.stderr);
+      // Imported on use: `serve`'s cluster primary never builds the application.
+      const { createApplication } = await import('./app/composition.js');
       const app = await createApplication(config, { logger });
       return { ...app.services, close: async () => { await app.close(); logger.close(); } };
     },

@@ -1,18 +1,10 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
-import { setupClusterMetrics, setupClusterMetricsPrimary, type MetricsReader } from '../infrastructure/metrics/cluster-metrics.js';
-import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
+import { setupClusterMetricsPrimary, type MetricsReader } from '../infrastructure/metrics/cluster-metrics.js';
 import { runClustered } from '../interface/http/cluster.js';
-import { createHttpServer } from '../interface/http/http-server.js';
-import { createApplication } from './composition.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { runtimeNodeFlags } from './config/sections/runtime.js';
-import { createHttpServices } from './http-adapter.js';
-import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
-import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
-import { createAlertEngine } from '../operations/sla/alert-engine.js';
 
 export interface ServeOptions {
   host?: string;
@@ -29,7 +21,10 @@ export async function serve(baseConfig: FortitudeConfig, options: ServeOptions, 
   const cores = availableParallelism(); // the cores this process may run on (taskset counts)
   const log = logger.for('root');
   let primaryMetrics: MetricsReader | undefined;
-  await runClustered(workers, () => startWorker(baseConfig, options, logger, workers), {
+  // The application is imported by the processes that serve, not by a cluster primary: the
+  // primary stays small (its own garbage collections shared the workers' cores).
+  const start = async () => (await import('./serve-worker.js')).startWorker(baseConfig, options, logger, workers);
+  await runClustered(workers, start, {
     logger: log,
     workerNodeFlags: runtimeNodeFlags(baseConfig.server.runtime, { workers: workers === 0 ? cores : workers, cores }),
     // The primary serves no requests; it answers each worker's /metrics and dashboard reads with
@@ -39,100 +34,4 @@ export async function serve(baseConfig: FortitudeConfig, options: ServeOptions, 
       process.once('exit', () => primaryMetrics?.close());
     },
   });
-}
-
-async function startWorker(baseConfig: FortitudeConfig, options: ServeOptions, logger: FortitudeLogger, workers: number): Promise<void> {
-  const log = logger.for('root');
-  // Per-process state (the disk cache index, the semantic log) gets a directory per worker.
-  const config: FortitudeConfig = cluster.isWorker ? withWorkerDirectories(baseConfig, cluster.worker?.id ?? 0) : baseConfig;
-  const metrics = createMetrics({
-    collection: config.metrics.collection,
-    components: config.metrics.components,
-    high_cardinality_limit: config.metrics.high_cardinality_limit,
-    window: { windowMs: config.selection_strategy.performance_window * 1000 },
-  });
-  const reader = setupClusterMetrics(metrics, { workers });
-  const app = await createApplication(config, { logger, metrics, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) });
-  // SLA alerts over the (cluster-wide) window; every worker evaluates so any can answer
-  // GET /api/alerts, but only one (or the single process) posts webhooks.
-  const alerts = createAlertEngine({
-    targets: config.sla_targets,
-    rules: config.monitoring.alerts,
-    webhooks: cluster.isWorker && cluster.worker?.id !== 1 ? [] : config.monitoring.webhooks,
-    evaluationIntervalMs: config.monitoring.evaluation_interval * 1000,
-    logger: log,
-    readMetrics: (request) => reader.snapshot(request),
-    metrics,
-  });
-  if (config.monitoring.real_time_alerts) alerts.start();
-  const host = options.host ?? config.server.host;
-  const server = createHttpServer(
-    {
-      host,
-      port: options.port ?? config.server.port,
-      bodyLimitBytes: config.server.body_limit_kb * 1024,
-      requestTimeoutMs: config.server.request_timeout * 1000,
-      shutdownTimeoutMs: config.server.shutdown_timeout * 1000,
-      cors: { origins: config.server.cors.origins },
-      auth: { mode: config.server.auth.mode, defaultRateLimitPerMinute: config.server.auth.default_rate_limit_per_minute },
-      ...(app.keyRateLimiter ? { rateLimiter: app.keyRateLimiter } : {}),
-      onRequestStart: () => metrics.apiConcurrent.inc(),
-      onRequestEnd: (request) => {
-        metrics.apiConcurrent.dec();
-        metrics.observeApiRequest(request);
-      },
-    },
-    createHttpServices(app, () => reader.render(), { reader, alerts, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) }),
-    log,
-  );
-  const { url } = await server.listen();
-  const optimizer = config.optimizer.enabled
-    ? createPerformanceOptimizer(
-        { intervalMs: config.optimizer.interval * 1000, applyThreshold: config.optimizer.apply_threshold, autoApply: config.optimizer.auto_apply },
-        {
-          readWindow: (request) => readMetricsWindow(metrics, request),
-          actions: { applyRouteChanges: (changes) => app.routing.steering.applyRouteChanges(changes) },
-          learning: app.storage.learning,
-          logger: log,
-        },
-      )
-    : undefined;
-  optimizer?.start();
-  const simulated = app.providers.simulated;
-  log.info(
-    { url, providers: app.providers.names, simulated, storage: app.storage.dialect, redis: Boolean(config.redis.url) },
-    `Fortitude listening on ${url}${simulated.length > 0 ? ` — SIMULATED providers (no API key): ${simulated.join(', ')}` : ''}`,
-  );
-  logger.flush();
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: draining in-flight requests');
-    const hardStop = setTimeout(() => process.exit(1), (config.server.shutdown_timeout + 5) * 1000).unref();
-    await server.close();
-    optimizer?.close();
-    await alerts.close();
-    await app.close();
-    reader.close();
-    metrics.close();
-    clearTimeout(hardStop);
-    log.info({}, 'stopped');
-    logger.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-}
-
-function withWorkerDirectories(config: FortitudeConfig, workerId: number): FortitudeConfig {
-  const disk = config.caching.levels.disk;
-  return {
-    ...config,
-    caching: {
-      ...config.caching,
-      levels: { ...config.caching.levels, disk: { ...disk, path: join(disk.path ?? join(config.data_dir, 'cache'), `worker-${workerId}`) } },
-    },
-  };
 }
