@@ -8,7 +8,8 @@
  * - open loop at a fixed rate (`--rate`, default 5000/s): every request has an intended send
  *   time and its latency counts from then, so queueing inside the server is not hidden;
  * - closed loop with autocannon (`--connections`, default 16): saturation throughput.
- * CPU per request comes from `/proc/<pid>/stat`, RSS and its peak from `/proc/<pid>/status`.
+ * CPU per request comes from `/proc/<pid>/stat`; RSS from `/proc/<pid>/status`, sampled every
+ * 100 ms during the measured runs (peak under load) and VmHWM (lifetime peak, start-up included).
  *
  * The server runs from the compiled package (`dist/`, `npm run build` first), as deployed, with
  * the V8 settings `server.runtime` gives a worker; `--tsx` runs the sources instead, and
@@ -100,12 +101,16 @@ try {
   const measure = async (name: string, method: 'GET' | 'POST', path: string, payload: string) => {
     const options: AutocannonOptions = { url: base + path, method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: payload } : {}) };
     await autocannon({ ...options, duration: 2, connections: CONNECTIONS }); // warm-up
+    // RSS under load: sampled while the measured runs go (VmHWM also counts start-up).
+    let loadPeakRss = 0;
+    const sampler = setInterval(() => (loadPeakRss = Math.max(loadPeakRss, status('VmRSS'))), 100);
     let ticks = cpuTicks();
     const closed = await autocannon({ ...options, duration: SECONDS, connections: CONNECTIONS });
     const closedCpuUs = ((cpuTicks() - ticks) * 10_000) / Math.max(1, closed.requests.total);
     ticks = cpuTicks();
     const open = await openLoop({ url: base, path, body: method === 'POST' ? payload : '', method }, RATE, SECONDS * 1000, { warmupMs: 1000 });
     const openCpuUs = ((cpuTicks() - ticks) * 10_000) / Math.max(1, open.ok);
+    clearInterval(sampler);
     const sorted = Float64Array.from(open.latencies).sort();
     return {
       name,
@@ -119,7 +124,8 @@ try {
         cpuUs: Math.round(openCpuUs),
       },
       rssMb: Math.round(status('VmRSS')),
-      peakRssMb: Math.round(status('VmHWM')),
+      loadPeakRssMb: Math.round(loadPeakRss),
+      lifetimePeakRssMb: Math.round(status('VmHWM')),
     };
   };
   const health = await measure('GET /api/health (baseline)', 'GET', '/api/health', '');
@@ -127,12 +133,12 @@ try {
 
   console.log(`\nserver: ${PINNED ? 'pinned to core 1 (load generator on core 0), ' : 'not pinned, '}${USE_TSX ? 'src/ through tsx' : 'compiled dist/'}${NODE_FLAGS.length ? `, node ${NODE_FLAGS.join(' ')}` : ''}; idle RSS ${idleRss} MB; load average ${loadavg()[0]!.toFixed(1)}`);
   console.log(`open loop ${RATE}/s and closed loop ${CONNECTIONS} connections, ${SECONDS} s each\n`);
-  console.log('| route | open: achieved rps | p50 ms | p99 ms | p99.9 ms | CPU µs/req | closed: rps | p99 ms | CPU µs/req | errors | RSS MB | peak RSS MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| route | open: achieved rps | p50 ms | p99 ms | p99.9 ms | CPU µs/req | closed: rps | p99 ms | CPU µs/req | errors | RSS MB | peak RSS under load MB | lifetime peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const f = (value: number) => value.toFixed(2);
   for (const row of [health, cached]) {
     console.log(
-      `| ${row.name} | ${row.open.achieved} | ${f(row.open.p50)} | ${f(row.open.p99)} | ${f(row.open.p999)} | ${row.open.cpuUs} | ${row.closed.rps} | ${row.closed.p99} | ${row.closed.cpuUs} | ${row.open.errors + row.closed.errors} | ${row.rssMb} | ${row.peakRssMb} |`,
+      `| ${row.name} | ${row.open.achieved} | ${f(row.open.p50)} | ${f(row.open.p99)} | ${f(row.open.p999)} | ${row.open.cpuUs} | ${row.closed.rps} | ${row.closed.p99} | ${row.closed.cpuUs} | ${row.open.errors + row.closed.errors} | ${row.rssMb} | ${row.loadPeakRssMb} | ${row.lifetimePeakRssMb} |`,
     );
   }
   console.log(`\ncached research / health: saturation throughput ${(cached.closed.rps / health.closed.rps).toFixed(2)}, CPU per request ${(cached.closed.cpuUs / health.closed.cpuUs).toFixed(2)}×`);

@@ -1,10 +1,9 @@
-import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { setupClusterMetricsPrimary, type MetricsReader } from '../infrastructure/metrics/cluster-metrics.js';
 import { runClustered } from '../interface/http/cluster.js';
 import type { FortitudeConfig } from './config/schema.js';
-import { runtimeNodeFlags } from './config/sections/runtime.js';
+import { runtimeEnvironment, runtimeNodeFlags } from './config/sections/runtime.js';
 
 export interface ServeOptions {
   host?: string;
@@ -27,6 +26,7 @@ export async function serve(baseConfig: FortitudeConfig, options: ServeOptions, 
   await runClustered(workers, start, {
     logger: log,
     workerNodeFlags: runtimeNodeFlags(baseConfig.server.runtime, { workers: workers === 0 ? cores : workers, cores }),
+    workerEnv: runtimeEnvironment(baseConfig.server.runtime),
     // The primary serves no requests; it answers each worker's /metrics and dashboard reads with
     // every worker's numbers.
     onPrimary: () => {

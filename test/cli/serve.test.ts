@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,13 +147,18 @@ describe('fortitude serve --workers 2 (real processes)', { timeout: 120_000 }, (
     if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  it('starts each worker with the V8 flags of server.runtime', () => {
+  it('starts each worker with the V8 flags and allocator settings of server.runtime', () => {
     const workers = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
     expect(workers).toHaveLength(2);
     for (const pid of workers) {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       expect(argv).toContain('--max-semi-space-size=2');
       expect(argv).toContain('--heap-growing-percent=50');
+      // auto: GC on the serving thread once every core has a worker.
+      expect(argv.includes('--single-threaded-gc')).toBe(2 >= availableParallelism());
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(environ).toContain('MALLOC_TRIM_THRESHOLD_=131072');
+      expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
     }
   });
 

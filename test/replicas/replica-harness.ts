@@ -140,6 +140,7 @@ export async function startReplicaSet(options: ReplicaSetOptions): Promise<Repli
           FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: '0',
           FORTITUDE_SERVER__RUNTIME__HEAP_GROWTH_PERCENT: '0',
           FORTITUDE_SERVER__RUNTIME__SINGLE_THREADED_GC: 'false',
+          FORTITUDE_SERVER__RUNTIME__MALLOC_THRESHOLD_KB: '0',
           // These tests are about what replicas share, not Redis latency: under a loaded CI machine a
           // 50 ms command can time out, and the cache then (correctly) degrades to a miss.
           FORTITUDE_CACHING__LEVELS__REDIS__COMMAND_TIMEOUT_MS: '2000',

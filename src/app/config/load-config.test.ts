@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.js';
 import { loadConfig, parseConfigText } from './load-config.js';
-import { runtimeNodeFlags } from './sections/runtime.js';
+import { runtimeEnvironment, runtimeNodeFlags } from './sections/runtime.js';
 import { maskSecrets } from '../../infrastructure/logging/mask-secrets.js';
 import { breakerPolicyFromConfig } from '../../providers/circuit-breaker/breaker-config.js';
 import { DEFAULT_BREAKER_POLICY } from '../../providers/circuit-breaker/breaker-state.js';
@@ -213,6 +213,12 @@ describe('server.runtime', () => {
     const always = parseConfigText('server:\n  runtime:\n    single_threaded_gc: true\n').server.runtime;
     expect(runtimeNodeFlags(always, { workers: 1, cores: 8 })).toContain('--single-threaded-gc');
     expect(() => parseConfigText('server:\n  runtime:\n    single_threaded_gc: sometimes\n')).toThrow(/server\.runtime\.single_threaded_gc/);
+  });
+
+  it('fixes glibc malloc thresholds for the workers unless set to 0', () => {
+    expect(runtimeEnvironment(parseConfigText('').server.runtime)).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' });
+    expect(runtimeEnvironment(parseConfigText('server:\n  runtime:\n    malloc_threshold_kb: 0\n').server.runtime)).toEqual({});
+    expect(() => parseConfigText('server:\n  runtime:\n    malloc_threshold_kb: -5\n')).toThrow(/server\.runtime\.malloc_threshold_kb/);
   });
 
   it('rejects a negative or fractional size with the path in the message', () => {

@@ -13,6 +13,8 @@ export interface ClusterOptions {
    * with them, even a single worker runs as a child process that is.
    */
   workerNodeFlags?: readonly string[];
+  /** Environment every serving process needs (allocator settings read at process start); same rule as the flags. */
+  workerEnv?: Readonly<Record<string, string>>;
   /** Called in the primary before it forks (e.g. to answer the workers' metrics requests). */
   onPrimary?(): void;
 }
@@ -22,7 +24,7 @@ export type ClusterRole = 'primary' | 'worker' | 'single';
 /**
  * Runs `start` in `workers` processes sharing the listening port (node:cluster; the primary
  * hands out connections round-robin). `workers` 0 = one per core; 1 = no cluster at all, unless
- * `workerNodeFlags` are missing from this process (then one worker is started with them).
+ * `workerNodeFlags` or `workerEnv` are missing from this process (then one worker is started with them).
  * The primary restarts crashed workers, forwards SIGTERM/SIGINT and exits when all are gone.
  * Returns this process's role once `start` resolved (worker/single) or the workers were forked.
  */
@@ -33,14 +35,16 @@ export async function runClustered(workers: number, start: () => Promise<unknown
     return 'worker';
   }
   const flags = options.workerNodeFlags ?? [];
+  const env = options.workerEnv ?? {};
   const missingFlags = flags.some((flag) => !process.execArgv.includes(flag));
-  if (count <= 1 && !missingFlags) {
+  const missingEnv = Object.entries(env).some(([name, value]) => process.env[name] !== value);
+  if (count <= 1 && !missingFlags && !missingEnv) {
     await start();
     return 'single';
   }
   if (flags.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
   options.onPrimary?.();
-  superviseWorkers(count, options);
+  superviseWorkers(count, { ...options, workerEnv: env });
   return 'primary';
 }
 
@@ -49,7 +53,8 @@ function superviseWorkers(count: number, options: ClusterOptions): void {
   const restarts: number[] = [];
   let stopping = false;
 
-  for (let index = 0; index < count; index++) cluster.fork();
+  const fork = () => cluster.fork(options.workerEnv);
+  for (let index = 0; index < count; index++) fork();
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
@@ -65,7 +70,7 @@ function superviseWorkers(count: number, options: ClusterOptions): void {
     }
     restarts.push(now);
     options.logger?.warn({ pid: worker.process.pid, code, signal }, 'worker exited; starting a new one');
-    cluster.fork();
+    fork();
   });
 
   const stopAll = (signal: NodeJS.Signals): void => {
