@@ -35,15 +35,20 @@ export function spawnChild(
   args: string[],
   core: number | undefined,
   compiledDir?: string,
+  /** Node flags and environment for the process (e.g. what `server.runtime` gives a worker). */
+  runtime: { nodeFlags: readonly string[]; env: Readonly<Record<string, string>> } = { nodeFlags: [], env: {} },
 ): Promise<BenchChild> {
-  const nodeArgs =
-    compiledDir === undefined
+  const nodeArgs = [
+    ...runtime.nodeFlags,
+    ...(compiledDir === undefined
       ? ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args]
-      : [join(compiledDir, 'bench', 'gateway', script.replace(/\.ts$/, '.js')), ...args];
+      : [join(compiledDir, 'bench', 'gateway', script.replace(/\.ts$/, '.js')), ...args]),
+  ];
   const pinned = HAS_TASKSET && core !== undefined;
+  const options = { stdio: ['pipe', 'pipe', 'inherit'] as ('pipe' | 'inherit')[], env: { ...process.env, ...runtime.env } };
   const child: ChildProcess = pinned
-    ? spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs], { stdio: ['pipe', 'pipe', 'inherit'] })
-    : spawn(process.execPath, nodeArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
+    ? spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs], options)
+    : spawn(process.execPath, nodeArgs, options);
   return new Promise((resolve, reject) => {
     let output = '';
     child.once('error', reject);

@@ -17,6 +17,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseConfigText } from '../../src/app/config/load-config.js';
+import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/sections/runtime.js';
 import { compileChildren, HAS_TASKSET, pinSelf, spawnChild, type BenchChild } from './child-process.js';
 import { openLoop, percentile, saturate, type LoadTarget } from './load.js';
 import { htmlReport, markdownTable, type ArmResult, type BenchReport } from './report.js';
@@ -72,8 +74,15 @@ const outDir = fileURLToPath(new URL('../out/', import.meta.url));
 const buildDir = viaTsx ? undefined : join(outDir, 'gateway-build');
 if (buildDir !== undefined) compileChildren(buildDir);
 const upstream = await spawnChild('upstream', 'upstream-child.ts', [upstreamKind], multiCore ? 0 : undefined, buildDir);
-const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [upstream.url], serverCore, buildDir);
-const fortitude = await spawnChild('fortitude', 'fortitude-child.ts', [upstream.url], serverCore, buildDir);
+// Both servers get the V8 and allocator settings `fortitude serve` gives a worker by default, so
+// the ratio compares code, and Fortitude's RSS is what a deployment sees.
+const serverRuntime = parseConfigText('').server.runtime;
+const runtime = {
+  nodeFlags: runtimeNodeFlags(serverRuntime, { workers: 1, cores: serverCore === undefined || !HAS_TASKSET ? cores : 1 }),
+  env: runtimeEnvironment(serverRuntime),
+};
+const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [upstream.url], serverCore, buildDir, runtime);
+const fortitude = await spawnChild('fortitude', 'fortitude-child.ts', [upstream.url], serverCore, buildDir, runtime);
 const arms: Arm[] = [
   { name: 'direct', child: upstream, target: { url: upstream.url, path: '/openai/v1/chat/completions', body: BODY } },
   { name: 'bare proxy', child: proxy, target: { url: proxy.url, path: '/v1/chat/completions', body: BODY } },
@@ -142,7 +151,7 @@ try {
     machine: `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
     upstream: upstreamKind === 'fixed' ? 'fixed chat.completion server' : 'Fortitude simulator, 0 ms latency',
     pinned: pinned && HAS_TASKSET,
-    runtime: viaTsx ? 'servers run through tsx' : 'servers compiled to JS with tsc',
+    runtime: `${viaTsx ? 'servers run through tsx' : 'servers compiled to JS with tsc'}, with serve's worker settings (${[...runtime.nodeFlags, ...Object.entries(runtime.env).map(([name, value]) => `${name}=${value}`)].join(' ')})`,
     results,
   };
   mkdirSync(outDir, { recursive: true });
