@@ -5,7 +5,6 @@ import type { StorageContext } from './codec.js';
 import type { DatabaseSchema } from './database-schema.js';
 import { createMigrationProvider } from './migrations/migration-provider.js';
 import { ensureFeedbackPartitions } from './postgres/feedback-partitions.js';
-import { openPostgres } from './postgres/open-postgres.js';
 import { createApiKeysRepository } from './repositories/api-keys.js';
 import { createFeedbackRepository } from './repositories/feedback.js';
 import { createLearningRepository } from './repositories/learning.js';
@@ -13,7 +12,6 @@ import { createPatternsRepository } from './repositories/patterns.js';
 import { createProviderRequestsRepository } from './repositories/provider-requests.js';
 import { createQualityMetricsRepository } from './repositories/quality-metrics.js';
 import { createResearchResultsRepository } from './repositories/research-results.js';
-import { DEFAULT_SQLITE_PATH, openSqlite } from './sqlite/open-sqlite.js';
 import type { Storage, StorageDependencies, StorageOptions } from './storage.js';
 import { storageError } from './storage-errors.js';
 
@@ -28,10 +26,12 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
   const context: StorageContext = { dialect, now: dependencies.now ?? Date.now };
   let db: Kysely<DatabaseSchema>;
   try {
+    // Each dialect's driver is imported only when used: pg and better-sqlite3 cost megabytes of
+    // heap and native memory in every process that never touches them.
     db =
       options.databaseUrl === undefined
-        ? openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH })
-        : await openPostgres({
+        ? await import('./sqlite/open-sqlite.js').then(({ DEFAULT_SQLITE_PATH, openSqlite }) => openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH }))
+        : await (await import('./postgres/open-postgres.js')).openPostgres({
             databaseUrl: options.databaseUrl,
             ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
             ...(options.schema === undefined ? {} : { schema: options.schema }),
