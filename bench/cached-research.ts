@@ -25,7 +25,7 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HAS_TASKSET, pinSelf } from './gateway/child-process.js';
+import { HAS_TASKSET, pinSelf, readStat } from './gateway/child-process.js';
 import { openLoop, percentile } from './gateway/load.js';
 
 interface AutocannonResult {
@@ -92,10 +92,7 @@ try {
 
   const pid = servingPid();
   const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  const cpuTicks = () => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  };
+  const cpuMicros = () => readStat(pid).cpuMicros;
   const idleRss = Math.round(status('VmRSS'));
 
   const measure = async (name: string, method: 'GET' | 'POST', path: string, payload: string) => {
@@ -104,12 +101,12 @@ try {
     // RSS under load: sampled while the measured runs go (VmHWM also counts start-up).
     let loadPeakRss = 0;
     const sampler = setInterval(() => (loadPeakRss = Math.max(loadPeakRss, status('VmRSS'))), 100);
-    let ticks = cpuTicks();
+    let cpu = cpuMicros();
     const closed = await autocannon({ ...options, duration: SECONDS, connections: CONNECTIONS });
-    const closedCpuUs = ((cpuTicks() - ticks) * 10_000) / Math.max(1, closed.requests.total);
-    ticks = cpuTicks();
+    const closedCpuUs = (cpuMicros() - cpu) / Math.max(1, closed.requests.total);
+    cpu = cpuMicros();
     const open = await openLoop({ url: base, path, body: method === 'POST' ? payload : '', method }, RATE, SECONDS * 1000, { warmupMs: 1000 });
-    const openCpuUs = ((cpuTicks() - ticks) * 10_000) / Math.max(1, open.ok);
+    const openCpuUs = (cpuMicros() - cpu) / Math.max(1, open.ok);
     clearInterval(sampler);
     const sorted = Float64Array.from(open.latencies).sort();
     return {

@@ -80,7 +80,8 @@ export function spawnChild(
   });
 }
 
-function readStat(pid: number): { cpuMicros: number; rssBytes: number } {
+/** CPU time (user + system) and RSS of a process, from `/proc/<pid>/stat`. */
+export function readStat(pid: number): { cpuMicros: number; rssBytes: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may contain spaces) start at field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
