@@ -1,4 +1,5 @@
-import type { ChatRequest, StreamPart } from '../core/chat.js';
+import type { ChatRequest } from '../core/chat.js';
+import { guardStream } from '../core/guarded-stream.js';
 import type { Classification, ResearchType } from '../core/research.js';
 import { FortitudeError } from '../core/errors.js';
 import type { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
@@ -157,22 +158,19 @@ export function createProviderCaller(deps: {
       }
       recordAttempts(opened.attempts, context);
       const { provider } = opened;
-      const parts = (async function* (): AsyncGenerator<StreamPart> {
-        let settled = false;
-        try {
-          for await (const part of opened.parts) {
-            if (part.type === 'finish') {
-              const cost = recordSuccess(provider, part.model, performance.now() - started, part.usage, context);
-              await reservation.reconcile(cost);
-              settled = true;
-            }
-            yield part;
-          }
-        } finally {
-          // A stream cut short still cost what was generated; without usage, keep the reservation honest.
+      let settled = false;
+      const parts = guardStream(opened.parts, {
+        async onPart(part) {
+          if (part.type !== 'finish') return;
+          const cost = recordSuccess(provider, part.model, performance.now() - started, part.usage, context);
+          settled = true;
+          await reservation.reconcile(cost);
+        },
+        // A stream cut short still cost what was generated; without usage, keep the reservation honest.
+        onEnd: async () => {
           if (!settled) await reservation.reconcile(reservation.reservedUsd).catch(() => undefined);
-        }
-      })();
+        },
+      });
       return { provider, simulated: opened.simulated, parts };
     },
 

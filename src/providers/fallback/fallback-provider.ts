@@ -1,5 +1,6 @@
 import type { ChatRequest, StreamPart } from '../../core/chat.js';
 import { ProviderError } from '../../core/errors.js';
+import { guardStream } from '../../core/guarded-stream.js';
 import type { CallOptions, Provider, ProviderCapabilities } from '../provider.js';
 import { isRetryableFailure } from '../retry/retry-policy.js';
 
@@ -80,9 +81,9 @@ export function createFallbackProvider(providers: readonly Provider[], options: 
         continue;
       }
       if (first.done) return;
-      yield first.value;
-      // From here on the caller has seen this provider's answer: no more fallback.
-      yield* { [Symbol.asyncIterator]: () => iterator };
+      // From here on the caller sees this provider's answer: no more fallback. Delegating the
+      // first part too means closing this stream at any point closes the member's stream.
+      yield* guardStream(iterator, { first });
       return;
     }
     throw allFailed(name, failures, 'streaming');

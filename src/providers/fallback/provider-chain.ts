@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResult, StreamPart } from '../../core/chat.js';
 import { FortitudeError } from '../../core/errors.js';
+import { guardStream } from '../../core/guarded-stream.js';
 import { createCallTrace } from '../provider.js';
 import type { AttemptRecord, Provider } from '../provider.js';
 import { createFallbackProvider } from './fallback-provider.js';
@@ -57,12 +58,9 @@ export function createProviderChain(providers: ReadonlyMap<string, Provider>): P
       const iterator = createFallbackProvider(chosen).stream(request, { signal: options.signal, trace })[Symbol.asyncIterator]();
       const first = await iterator.next();
       const provider = trace.provider ?? chosen[0]!.name;
-      async function* parts(): AsyncGenerator<StreamPart> {
-        if (first.done) return;
-        yield first.value;
-        yield* { [Symbol.asyncIterator]: () => iterator };
-      }
-      return { provider, simulated: providers.get(provider)?.simulated ?? false, attempts: failures(trace.attempts), parts: parts() };
+      // Not a generator: one that was never started would not close `iterator` when closed.
+      const parts = guardStream(iterator, { first });
+      return { provider, simulated: providers.get(provider)?.simulated ?? false, attempts: failures(trace.attempts), parts };
     },
   };
 }

@@ -94,23 +94,35 @@ async function streamChat(
   startSse(exchange);
   const stopHeartbeat = startHeartbeat(response, deps.sseHeartbeatMs);
   try {
-    if (!(await writeFrame(response, renderer.role()))) return void (await iterator.return?.());
-    while (next.done !== true) {
-      const part = next.value;
-      const frame = part.type === 'text' ? renderer.text(part.text) : renderer.finish(part);
-      if (!(await writeFrame(response, frame))) return void (await iterator.return?.());
-      if (part.type === 'finish') break;
-      next = await iterator.next();
+    if (await writeFrame(response, renderer.role())) {
+      while (next.done !== true) {
+        const part = next.value;
+        const frame = part.type === 'text' ? renderer.text(part.text) : renderer.finish(part);
+        // A client that has gone stops the upstream (finally, below).
+        if (!(await writeFrame(response, frame))) break;
+        if (part.type === 'finish') {
+          // The finish frame ends with `[DONE]`: the client has everything. Reading the upstream
+          // to its end (it is at its own `[DONE]`) keeps its connection reusable.
+          response.end();
+          do next = await iterator.next();
+          while (next.done !== true);
+          return;
+        }
+        next = await iterator.next();
+      }
+      if (next.done === true) await writeFrame(response, 'data: [DONE]\n\n');
     }
-    if (next.done === true) await writeFrame(response, 'data: [DONE]\n\n');
   } catch (error) {
     const described = describeError(error);
     if (described.unexpected) deps.logger.error({ err: error, requestId: exchange.requestId }, 'chat stream failed');
     await writeFrame(response, renderer.error(renderError('openai', described, exchange.requestId)));
   } finally {
     stopHeartbeat();
+    // Whatever ended the loop (finish, a client gone, a failure), the provider's stream is closed,
+    // which releases its concurrency slot and settles its budget reservation.
+    await iterator.return?.().catch(() => undefined);
   }
-  response.end();
+  if (!response.writableEnded) response.end();
 }
 
 async function embeddings(deps: RouteDeps, exchange: Exchange): Promise<void> {

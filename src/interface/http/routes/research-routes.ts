@@ -47,10 +47,7 @@ async function streamResearch(deps: RouteDeps, exchange: Exchange, request: Rese
   const stopHeartbeat = startHeartbeat(response, deps.sseHeartbeatMs);
   try {
     while (next.done !== true) {
-      if (!(await writeFrame(response, renderEvent(next.value)))) {
-        await iterator.return?.();
-        return;
-      }
+      if (!(await writeFrame(response, renderEvent(next.value)))) break;
       next = await iterator.next();
     }
   } catch (error) {
@@ -60,6 +57,7 @@ async function streamResearch(deps: RouteDeps, exchange: Exchange, request: Rese
     await writeFrame(response, namedEvent('error', payload));
   } finally {
     stopHeartbeat();
+    await iterator.return?.().catch(() => undefined);
   }
   response.end();
 }
