@@ -25,7 +25,12 @@ async function main(argv: string[]): Promise<number> {
       // Imported on use: `serve`'s cluster primary never builds the application.
       const { createApplication } = await import('./app/composition.js');
       const app = await createApplication(config, { logger });
-      return { ...app.services, close: async () => { await app.close(); logger.close(); } };
+      return { ...app.fortitude, close: async () => { await app.close(); logger.close(); } };
+    },
+    async openStoredData() {
+      const { config } = context.loadConfig();
+      const { openStoredData } = await import('./app/composition.js');
+      return openStoredData(config);
     },
     async serve(options) {
       const { config } = context.loadConfig();

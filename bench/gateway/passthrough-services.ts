@@ -7,7 +7,7 @@
 import type { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
 import { FortitudeError } from '../../src/core/errors.js';
-import type { HttpServices } from '../../src/interface/http/http-services.js';
+import type { HttpServices, RequestContext } from '../../src/interface/http/http-services.js';
 import { openaiWire } from '../../src/wire/openai/openai-wire.js';
 
 export function createPassthroughServices(upstreamUrl: string): { services: HttpServices; close(): Promise<void> } {
@@ -23,6 +23,7 @@ export function createPassthroughServices(upstreamUrl: string): { services: Http
     }),
     getResult: notHere,
     searchResults: notHere,
+    listResults: notHere,
     submitFeedback: notHere,
     providerStatus: notHere,
     cacheStats: notHere,
@@ -33,7 +34,7 @@ export function createPassthroughServices(upstreamUrl: string): { services: Http
       const started = performance.now();
       // Cancels the upstream call when the client leaves, as the provider transport does.
       const abort = new AbortHandle();
-      const unsubscribe = context.onAbort(() => abort.abort());
+      const unsubscribe = (context as RequestContext).onAbort(() => abort.abort());
       let text: string;
       let status: number;
       try {
@@ -59,7 +60,7 @@ export function createPassthroughServices(upstreamUrl: string): { services: Http
     chatStream: notHere,
     embed: notHere,
     models: async () => [{ id: 'gpt-4o-mini', owned_by: 'openai' }],
-    verifyApiKey: () => undefined,
+    verifyApiKey: async () => undefined,
   };
   return { services, close: () => pool.close() };
 }

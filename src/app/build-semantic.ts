@@ -7,29 +7,21 @@ import { createProviderEmbedder } from '../infrastructure/cache/semantic/provide
 import { createSemanticCache, type SemanticCache } from '../infrastructure/cache/semantic/semantic-cache.js';
 import { createFileEntryPersistence } from '../infrastructure/cache/semantic/store/file-entry-persistence.js';
 import { createMemorySemanticEntryStore } from '../infrastructure/cache/semantic/store/memory-entry-store.js';
-import type { ResearchCache } from '../pipeline/ports.js';
+import type { SemanticValue } from '../pipeline/research-cache.js';
 import { RedisSemanticEntryStore } from '../infrastructure/shared/redis-semantic-entry-store.js';
 import type { SharedState } from './build-routing.js';
 import type { ProviderSet } from './build-providers.js';
 import type { FortitudeConfig } from './config/schema.js';
-import type { ReferenceLibrary } from './research-library.js';
-
-/** What the semantic index keeps per question: the stored result's id (the library holds the answer). */
-export interface SemanticValue {
-  resultId: string;
-}
 
 export interface SemanticLayer {
   readonly cache: SemanticCache<SemanticValue>;
   readonly embedder: Embedder;
-  /** Exact tiers first (`inner`), then nearest-neighbour with verification. */
-  wrap(inner: ResearchCache): ResearchCache;
   close(): Promise<void>;
 }
 
 export async function buildSemanticLayer(
   config: FortitudeConfig,
-  deps: { library: ReferenceLibrary; providers: ProviderSet; logger: Logger; workerId?: number; shared?: SharedState },
+  deps: { providers: ProviderSet; logger: Logger; workerId?: number; shared?: SharedState },
 ): Promise<SemanticLayer | undefined> {
   const settings = config.caching.semantic;
   if (!settings.enabled) return undefined;
@@ -66,23 +58,6 @@ export async function buildSemanticLayer(
   return {
     cache,
     embedder,
-    wrap(inner) {
-      return {
-        async lookup(query, context) {
-          const exact = await inner.lookup(query, context);
-          if (exact) return exact;
-          const found = await cache.lookup(query, context);
-          if (found.kind === 'miss') return undefined;
-          const result = await deps.library.get(found.entry.value.resultId);
-          if (!result) return undefined;
-          return { kind: found.kind, similarity: found.similarity, result };
-        },
-        async store(query, context, result) {
-          await inner.store(query, context, result);
-          await cache.store(query, context, { resultId: result.id }).catch((error: unknown) => deps.logger.warn({ err: error }, 'semantic cache store failed'));
-        },
-      };
-    },
     async close() {
       await cache.persistIndex().catch(() => undefined);
       await cache.close();

@@ -5,7 +5,8 @@ import type { PatternRecord } from '../infrastructure/storage/repositories/patte
 import type { Storage } from '../infrastructure/storage/storage.js';
 import { classify } from '../pipeline/classify/classify.js';
 import { QUERY_PATTERN_TYPE } from '../pipeline/routing/query-patterns.js';
-import type { SemanticLayer, SemanticValue } from './build-semantic.js';
+import type { SemanticLayer } from './build-semantic.js';
+import type { SemanticValue } from '../pipeline/research-cache.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**

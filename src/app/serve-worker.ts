@@ -9,7 +9,8 @@ import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
 import { createAlertEngine } from '../operations/sla/alert-engine.js';
 import { createApplication } from './composition.js';
 import type { FortitudeConfig } from './config/schema.js';
-import { createHttpServices } from './http-adapter.js';
+import { createObservabilityServices } from '../interface/dashboard/observability-services.js';
+import { createProfilingService } from '../operations/profiling/profiling-service.js';
 import type { ServeOptions } from './serve.js';
 
 /** One serving process of `fortitude serve` (the single process, or a cluster worker). */
@@ -54,7 +55,22 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
         metrics.observeApiRequest(request);
       },
     },
-    createHttpServices(app, () => reader.render(), { reader, alerts, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) }),
+    {
+      ...app.fortitude,
+      metrics: () => reader.render(),
+      observability: createObservabilityServices({
+        readSnapshot: (request) => reader.snapshot(request),
+        targets: config.sla_targets,
+        budget: () => app.routing.budget.state(),
+        alerts,
+        storage: app.storage,
+        profiling: createProfilingService({
+          storage: app.storage,
+          providers: { stats: app.providers.stats, recorder: app.recorder, status: () => app.fortitude.providerStatus() },
+          process: { pid: process.pid, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) },
+        }),
+      }),
+    },
     log,
   );
   const { url } = await server.listen();

@@ -56,7 +56,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
   context.onStage?.('provider');
   const chatRequest = chatRequestFor(deps, query, classification, request);
   const threshold = request.qualityThreshold ?? deps.qualityThreshold;
-  let order = deps.providers.plan(classification, request.provider);
+  let order = deps.providers.plan(classification.researchType.value, request.provider);
   const callOptions = {
     signal: context.signal,
     researchType: classification.researchType.value,
@@ -97,7 +97,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
 
   let crossValidation: ResearchResult['crossValidation'];
   if (request.crossValidate) {
-    const others = deps.providers.plan(classification).filter((name) => name !== best.answer.provider);
+    const others = deps.providers.plan(classification.researchType.value).filter((name) => name !== best.answer.provider);
     if (others.length > 0) {
       mark = performance.now();
       const second = await deps.providers.call(others, chatRequest, callOptions);
@@ -150,7 +150,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
   yield { type: 'stage', stage: 'provider' };
   const chatRequest = chatRequestFor(deps, query, classification, request);
   mark = performance.now();
-  const order = deps.providers.plan(classification, request.provider);
+  const order = deps.providers.plan(classification.researchType.value, request.provider);
   const opened = await deps.providers.stream(order, chatRequest, {
     signal: context.signal,
     researchType: classification.researchType.value,

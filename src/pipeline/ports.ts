@@ -1,5 +1,7 @@
 import type { ChatRequest, ChatResult, StreamPart } from '../core/chat.js';
 import type { Classification, QualityBreakdown, ResearchResult, ResearchType } from '../core/research.js';
+import type { ProviderChain } from '../providers/fallback/provider-chain.js';
+import type { Provider } from '../providers/provider.js';
 
 /**
  * What the research pipeline needs from the world, each as a narrow port. The composition root
@@ -56,7 +58,7 @@ export interface ProviderCaller {
    * Ordered candidate provider names for this request (best first), from the routing strategy.
    * `preferred` (the caller's `--provider`) goes first when it is configured.
    */
-  plan(classification: Classification, preferred?: string): string[];
+  plan(researchType: ResearchType, preferred?: string): string[];
   /** Calls the first healthy candidate, falling back along `order` on retryable failures. */
   call(order: string[], request: ChatRequest, options: CallContext): Promise<ProviderAnswer>;
   /** As `call`, streaming; fallback happens only before the first part. */
@@ -69,6 +71,23 @@ export interface ProviderCaller {
   recordQuality(provider: string, researchType: ResearchType, score: number): void;
   /** Cost of a finished call, from reported usage. */
   costOf(model: string, usage: { inputTokens: number; outputTokens: number }): number;
+}
+
+/** The configured providers as the provider call and the gateway see them. */
+export interface ProviderCatalog {
+  /** Enabled providers, in config order. */
+  readonly names: readonly string[];
+  has(name: string): boolean;
+  /** The model a provider runs unless a request names another. */
+  modelOf(name: string): string | undefined;
+  /** The provider whose configured or listed models include `model` (first in config order). */
+  providerFor(model: string): string | undefined;
+  /** Every model the providers serve, with its provider (`GET /v1/models`). */
+  models(): readonly { id: string; provider: string; simulated: boolean }[];
+  /** Providers with an embeddings endpoint, in config order. */
+  embedders(): readonly Provider[];
+  /** Ordered fallback over the providers. */
+  readonly chain: ProviderChain;
 }
 
 export interface ResearchLibrary {

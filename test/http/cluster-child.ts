@@ -13,7 +13,7 @@ if (cluster.isPrimary) {
 
 await runClustered(2, async () => {
   const services = createFakeServices();
-  services.providerStatus = async () => ({ pid: process.pid });
+  services.providerStatus = async () => [{ pid: process.pid }];
   const server = createHttpServer(
     {
       host: '127.0.0.1',

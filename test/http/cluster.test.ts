@@ -23,7 +23,7 @@ describe('runClustered', () => {
       const pids = new Set<number>();
       for (let index = 0; index < 20 && pids.size < 2; index++) {
         const response = await request(`${url}/api/providers/status`, { reset: true });
-        pids.add(((await response.body.json()) as { pid: number }).pid);
+        pids.add(((await response.body.json()) as { pid: number }[])[0]!.pid);
       }
       expect(pids.size).toBe(2);
       expect(pids.has(child.pid!)).toBe(false);

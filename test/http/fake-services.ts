@@ -86,6 +86,25 @@ export function createFakeServices(): FakeServices {
     if (query === 'boom') throw new Error('secret internal detail /etc/passwd');
   };
 
+  /** A library page as the facade lists it: summaries, newest last here. */
+  const page = (query: { q?: string; type?: string; limit: number; offset: number }) => {
+    const all = [...results.values()].filter(
+      (result) => (query.q === undefined || result.query.includes(query.q)) && (query.type === undefined || result.classification.researchType.value === query.type),
+    );
+    const items = all.slice(query.offset, query.offset + query.limit).map((result) => ({
+      id: result.id,
+      createdAt: Date.parse(result.createdAt),
+      query: result.query,
+      researchType: result.classification.researchType.value,
+      provider: result.provider,
+      model: result.model,
+      qualityComposite: result.quality.composite,
+      costUsd: result.costUsd,
+      slug: result.slug,
+    }));
+    return { items, total: all.length };
+  };
+
   const lastUser = (request: ChatRequest): string => request.messages[request.messages.length - 1]?.content ?? '';
 
   const services: FakeServices = {
@@ -97,13 +116,13 @@ export function createFakeServices(): FakeServices {
     ready: true,
 
     async research(request, context) {
-      contexts.push(context);
+      contexts.push(context as RequestContext);
       researchRequests.push(request);
       failFor(request.query);
       return buildResult(request);
     },
     async *researchStream(request, context): AsyncIterable<ResearchStreamEvent> {
-      contexts.push(context);
+      contexts.push(context as RequestContext);
       researchRequests.push(request);
       failFor(request.query);
       yield { type: 'stage', stage: 'classify' };
@@ -118,10 +137,10 @@ export function createFakeServices(): FakeServices {
       return results.get(id);
     },
     async searchResults(query) {
-      const all = [...results.values()].filter(
-        (result) => (query.q === undefined || result.query.includes(query.q)) && (query.type === undefined || result.classification.researchType.value === query.type),
-      );
-      return { items: all.slice(query.offset, query.offset + query.limit), total: all.length };
+      return page(query);
+    },
+    async listResults(query) {
+      return page(query);
     },
     async submitFeedback(input) {
       if (!results.has(input.resultId)) throw new FortitudeError('not_found', `no research result ${input.resultId}`);
@@ -129,7 +148,7 @@ export function createFakeServices(): FakeServices {
       return { id: `f-${feedback.length}` };
     },
     async providerStatus() {
-      return { providers: [{ name: 'sim-openai', healthy: true, circuit: 'closed' }] };
+      return [{ name: 'sim-openai', healthy: true, circuit: 'closed' }];
     },
     async cacheStats() {
       return { memory: { hits: 1, misses: 2 } };
@@ -141,7 +160,8 @@ export function createFakeServices(): FakeServices {
       return { contentType: 'text/plain; version=0.0.4; charset=utf-8', body: '# HELP fortitude_up 1\nfortitude_up 1\n' };
     },
 
-    async chat(request, context): Promise<GatewayChatAnswer> {
+    async chat(request, gatewayContext): Promise<GatewayChatAnswer> {
+      const context = gatewayContext as RequestContext;
       contexts.push(context);
       chatRequests.push(request);
       if (request.model === 'upstream-400') throw new ProviderError('sim: context length exceeded', { provider: 'sim-openai', errorClass: 'bad_request', status: 400 });
@@ -156,7 +176,7 @@ export function createFakeServices(): FakeServices {
       };
     },
     async chatStream(request, context): Promise<GatewayChatStream> {
-      contexts.push(context);
+      contexts.push(context as RequestContext);
       chatRequests.push(request);
       if (request.model === 'fail-first') throw new ProviderError('sim: unavailable', { provider: 'sim-openai', errorClass: 'server', status: 503, code: 'provider_unavailable' });
       const words = `echo: ${lastUser(request)}`.split(/(?<= )/);
@@ -183,7 +203,7 @@ export function createFakeServices(): FakeServices {
         { id: 'claude-3-haiku-20240307', owned_by: 'anthropic' },
       ];
     },
-    verifyApiKey(raw) {
+    async verifyApiKey(raw) {
       return TEST_KEYS[raw];
     },
   };

@@ -134,7 +134,7 @@ describe('/api routes', () => {
 
   it('GET /api/providers/status and /api/cache/stats return the services JSON', async () => {
     const status = await fetch(`${app.url}/api/providers/status`, { headers: AUTH.research });
-    expect(await status.json()).toEqual({ providers: [{ name: 'sim-openai', healthy: true, circuit: 'closed' }] });
+    expect(await status.json()).toEqual([{ name: 'sim-openai', healthy: true, circuit: 'closed' }]);
     const stats = await fetch(`${app.url}/api/cache/stats`, { headers: AUTH.research });
     expect(await stats.json()).toEqual({ memory: { hits: 1, misses: 2 } });
   });

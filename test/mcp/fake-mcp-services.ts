@@ -1,6 +1,7 @@
 import { FortitudeError } from '../../src/core/errors.js';
 import type { Classification, ResearchRequest, ResearchResult, ResearchType } from '../../src/core/research.js';
-import type { LibraryPage, LibrarySummary, McpServices, ResearchCallOptions } from '../../src/interface/mcp/mcp-services.js';
+import type { LibraryItem, LibraryPage, ResearchContext } from '../../src/pipeline/fortitude.js';
+import type { McpServices } from '../../src/interface/mcp/mcp-services.js';
 
 /**
  * An in-memory McpServices: a small library of stored results, a deterministic "pipeline" and a
@@ -52,7 +53,7 @@ export const STORED: readonly ResearchResult[] = [
 ];
 
 export interface FakeCalls {
-  research: { request: ResearchRequest; options: ResearchCallOptions | undefined }[];
+  research: { request: ResearchRequest; options: ResearchContext | undefined }[];
   feedback: { resultId: string; rating: number; comment?: string; user?: string }[];
   search: { q: string; type?: ResearchType; limit: number; offset: number }[];
   list: { type?: ResearchType; limit: number; offset: number }[];
@@ -170,7 +171,7 @@ export function createFakeMcpServices(): FakeMcpServices {
   };
 }
 
-function toSummary(result: ResearchResult): LibrarySummary {
+function toSummary(result: ResearchResult): LibraryItem {
   return {
     id: result.id,
     createdAt: Date.parse(result.createdAt),
@@ -179,6 +180,7 @@ function toSummary(result: ResearchResult): LibrarySummary {
     provider: result.provider,
     model: result.model,
     qualityComposite: result.quality.composite,
+    costUsd: result.costUsd,
     slug: result.slug,
   };
 }

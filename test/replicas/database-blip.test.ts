@@ -55,14 +55,14 @@ const count = async (table: 'provider_requests' | 'quality_metrics' | 'user_feed
 
 describe('a PostgreSQL blip under a running application', () => {
   it('gateway calls keep working and their request records are written once the database is back', async () => {
-    const research = await app.services.research({ query: 'How do I add a readiness probe to a Kubernetes deployment?' });
+    const research = await app.fortitude.research({ query: 'How do I add a readiness probe to a Kubernetes deployment?' });
     await until(async () => (await count('provider_requests')) > 0);
     const before = await count('provider_requests');
 
     proxy.cut();
     const calls = app.pipeline.providers;
     for (let index = 0; index < 3; index++) {
-      const order = calls.plan(research.classification);
+      const order = calls.plan(research.classification.researchType.value);
       const answer = await calls.call(order, { model: '', temperature: 0.7, messages: [{ role: 'user', content: `Explain idempotency keys, take ${index}` }] }, {});
       expect(answer.result.text.length).toBeGreaterThan(0);
     }
@@ -76,14 +76,14 @@ describe('a PostgreSQL blip under a running application', () => {
   });
 
   it('feedback is refused with a retryable storage_error during the outage and recorded after it', async () => {
-    const research = await app.services.research({ query: 'What is a B-tree index?' });
+    const research = await app.fortitude.research({ query: 'What is a B-tree index?' });
     proxy.cut();
-    await expect(app.services.submitFeedback({ resultId: research.id, rating: 4 })).rejects.toMatchObject({ code: 'storage_error', retryable: true });
+    await expect(app.fortitude.submitFeedback({ resultId: research.id, rating: 4 })).rejects.toMatchObject({ code: 'storage_error', retryable: true });
     proxy.restore();
     // A client retries a retryable error; the first tries may meet pooled connections the outage broke.
     let saved: { id: string } | undefined;
     for (let attempt = 0; attempt < 10 && !saved; attempt++) {
-      saved = await app.services.submitFeedback({ resultId: research.id, rating: 4 }).catch((error: unknown) => {
+      saved = await app.fortitude.submitFeedback({ resultId: research.id, rating: 4 }).catch((error: unknown) => {
         expect(error).toMatchObject({ code: 'storage_error', retryable: true });
         return undefined;
       });

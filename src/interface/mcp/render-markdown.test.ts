@@ -39,7 +39,7 @@ describe('renderResultMarkdown', () => {
 });
 
 describe('library pages', () => {
-  const item = { id: 'a/b', createdAt: Date.UTC(2025, 0, 2), query: 'q '.repeat(150), researchType: 'learning' as const, provider: 'p', model: 'm', qualityComposite: null, slug: null };
+  const item = { id: 'a/b', createdAt: Date.UTC(2025, 0, 2), query: 'q '.repeat(150), researchType: 'learning' as const, provider: 'p', model: 'm', qualityComposite: null, costUsd: 0, slug: null };
 
   it('ids are percent-encoded in URIs; long queries are shortened to one line', () => {
     expect(resultUri('a/b')).toBe('fortitude://library/a%2Fb');

@@ -1,5 +1,5 @@
 import type { Classification, ResearchResult } from '../../core/research.js';
-import type { LibraryPage, LibrarySummary } from './mcp-services.js';
+import type { LibraryItem, LibraryPage } from '../../pipeline/fortitude.js';
 
 /** Markdown for MCP clients (and the models reading it): the answer first, facts in one footer. */
 
@@ -76,7 +76,7 @@ export function renderLibraryPageMarkdown(page: LibraryPage, options: { query?: 
   return lines.join('\n') + '\n';
 }
 
-export function summaryLine(item: LibrarySummary): string {
+export function summaryLine(item: LibraryItem): string {
   const quality = item.qualityComposite === null ? 'unscored' : `quality ${item.qualityComposite.toFixed(2)}`;
   const date = new Date(item.createdAt).toISOString().slice(0, 10);
   return `**${oneLine(item.query)}** — ${item.researchType} · ${quality} · ${item.provider}/${item.model} · ${date} · id \`${item.id}\` (${resultUri(item.id)})`;

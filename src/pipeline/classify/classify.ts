@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import {
   AUDIENCES,
   DOMAINS,
@@ -175,3 +176,21 @@ export function createClassifier(options: CreateClassifierOptions = {}) {
  * confidence and the signal `default`.
  */
 export const classify: (query: string, options?: ClassifyOptions) => Classification = createClassifier();
+
+/**
+ * `classify` with the answers to recent questions remembered: classification is pure, and a
+ * repeated question (a cached one above all) should not pay for it again. An explicit type is
+ * not memoised (it is cheap and rare).
+ */
+export function createMemoisedClassifier(max = 10_000): (query: string, options?: ClassifyOptions) => Classification {
+  const memo = new LRUCache<string, Classification>({ max });
+  return (query, options) => {
+    if (options?.type) return classify(query, options);
+    let classification = memo.get(query);
+    if (!classification) {
+      classification = classify(query);
+      memo.set(query, classification);
+    }
+    return classification;
+  };
+}

@@ -58,3 +58,51 @@ export function createPatternTracker(deps: { patterns: Pick<PatternsRepository, 
     },
   };
 }
+
+export interface PatternBatcher {
+  /** Counts a research answer's pattern in memory (no database write on the request path). */
+  observe(result: { query: string; classification: { researchType: { value: string }; domain: { value: string } }; quality: { composite: number } }): void;
+  /** Writes what was counted since the last flush. */
+  flush(): Promise<void>;
+  /** Stops the timer and flushes. */
+  close(): Promise<void>;
+}
+
+/**
+ * Query patterns are counted in memory and written once per `intervalMs`: a cached answer must
+ * not cost a database write.
+ */
+export function createPatternBatcher(
+  tracker: Pick<PatternTracker, 'observe'>,
+  options: { qualityThreshold: number; intervalMs?: number },
+  hooks: { onError?: (error: unknown) => void; onFlushed?: (durationMs: number) => void } = {},
+): PatternBatcher {
+  const pending = new Map<string, { query: string; researchType: string; domain: string; occurrences: number; successes: number }>();
+  const flush = async () => {
+    const batch = [...pending.values()];
+    pending.clear();
+    const started = performance.now();
+    for (const entry of batch) await tracker.observe({ ...entry, success: entry.successes > 0 }).catch((error: unknown) => hooks.onError?.(error));
+    if (batch.length > 0) hooks.onFlushed?.(performance.now() - started);
+  };
+  const timer = setInterval(() => void flush(), options.intervalMs ?? 1_000).unref();
+  return {
+    observe(result) {
+      const researchType = result.classification.researchType.value;
+      const domain = result.classification.domain.value;
+      const key = `${researchType}|${domain}|${result.query}`;
+      let entry = pending.get(key);
+      if (!entry) {
+        entry = { query: result.query, researchType, domain, occurrences: 0, successes: 0 };
+        pending.set(key, entry);
+      }
+      entry.occurrences++;
+      if (result.quality.composite >= options.qualityThreshold) entry.successes++;
+    },
+    flush,
+    async close() {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+}

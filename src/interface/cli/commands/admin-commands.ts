@@ -26,7 +26,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
         if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1)
           throw new FortitudeError('bad_request', `--rate-limit: expected a whole number of requests per minute ≥ 1 (got "${options.rateLimit}")`);
       }
-      const services = await context.openServices();
+      const services = await context.openStoredData();
       try {
         const created = await services.createApiKey({ name: options.name, scopes, ...(rateLimitPerMinute ? { rateLimitPerMinute } : {}) });
         if (options.json) context.out(JSON.stringify({ key: created.key, ...created.record }, null, 2));
@@ -44,7 +44,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
     .description('list API keys (never the keys themselves)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const services = await context.openServices();
+      const services = await context.openStoredData();
       try {
         const list = await services.listApiKeys();
         if (options.json) return context.out(JSON.stringify(list, null, 2));
@@ -68,7 +68,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
     .command('revoke <name>')
     .description('revoke an API key by name or id')
     .action(async (name: string) => {
-      const services = await context.openServices();
+      const services = await context.openStoredData();
       try {
         if (!(await services.revokeApiKey(name))) throw new FortitudeError('not_found', `no active API key named "${name}" (see fortitude keys list)`);
         context.out(`key "${name}" revoked`);

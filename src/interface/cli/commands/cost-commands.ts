@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
-import type { OperatorServices, ReportFormat } from '../cli-services.js';
+import type { OperatorReports, ReportFormat } from '../../../pipeline/fortitude.js';
 
 const FORMATS: readonly ReportFormat[] = ['table', 'csv', 'json'];
 
 /** The seed's `fortitude costs …`, `benchmark analyze-providers` and `learning status`. */
 export function registerCostCommands(program: Command, context: CliContext, benchmark: Command): void {
-  const run = async (work: (operator: OperatorServices) => Promise<string>) => {
+  const run = async (work: (operator: OperatorReports) => Promise<string>) => {
     const services = await context.openServices();
     try {
       context.out(await work(services.operator));

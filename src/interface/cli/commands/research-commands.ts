@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import ora from 'ora';
 import { FortitudeError } from '../../../core/errors.js';
-import { RESEARCH_TYPES, type ResearchType } from '../../../core/research.js';
+import { RESEARCH_TYPES, SIMULATED_BANNER, type ResearchType } from '../../../core/research.js';
 import type { CliContext } from '../cli-context.js';
-import { renderLibraryTable, renderResult, SIMULATED_BANNER } from '../render.js';
+import { renderLibraryTable, renderResult } from '../render.js';
 
 const STAGE_TEXT: Record<string, string> = {
   classify: 'classifying',
@@ -55,7 +55,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
     .option('--offset <n>', 'skip this many', '0')
     .option('--json', 'print JSON')
     .action(async (options: { type?: string; limit: string; offset: string; json?: boolean }) => {
-      const services = await context.openServices();
+      const services = await context.openStoredData();
       try {
         const page = await services.listResults({
           ...(options.type ? { type: parseType(options.type) } : {}),
@@ -73,7 +73,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
     .description('show one stored research result (id, id prefix from `list`, or slug)')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const services = await context.openServices();
+      const services = await context.openStoredData();
       try {
         const result = await services.getResult(id);
         if (!result) throw new FortitudeError('not_found', `no research result "${id}" (see fortitude list)`);
@@ -91,7 +91,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
     .option('--offset <n>', 'skip this many', '0')
     .option('--json', 'print JSON')
     .action(async (text: string, options: { type?: string; limit: string; offset: string; json?: boolean }) => {
-      const services = await context.openServices();
+      const services = await context.openStoredData();
       try {
         const page = await services.searchResults({
           q: text,

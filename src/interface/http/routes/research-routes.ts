@@ -29,6 +29,10 @@ async function postResearch(deps: RouteDeps, exchange: Exchange): Promise<void> 
   const body = validateInput(researchBodySchema, await readJsonBody(exchange, deps.bodyLimitBytes), 'body');
   const request = toResearchRequest(body, exchange.identity?.name);
   const context = requestContext(exchange, body.cache);
+  // `cache-control: no-store | no-cache` on the request means the same as the body's `cache`.
+  if (context.cache.bypass || context.cache.refresh) {
+    request.cache = { ...request.cache, ...(context.cache.bypass ? { bypass: true } : {}), ...(context.cache.refresh ? { refresh: true } : {}) };
+  }
   if (body.stream === true) return streamResearch(deps, exchange, request, context);
   const result = await deps.services.research(request, context);
   sendJson(exchange, 200, researchResultJson(result));
@@ -68,8 +72,11 @@ function renderEvent(event: ResearchStreamEvent): string {
 
 async function searchLibrary(deps: RouteDeps, exchange: Exchange): Promise<void> {
   const query = validateInput(searchQuerySchema, queryObject(exchange.query), 'query');
-  const page = await deps.services.searchResults(query);
-  sendJson(exchange, 200, JSON.stringify({ items: page.items, total: page.total, limit: query.limit, offset: query.offset }));
+  const filter = { limit: query.limit, offset: query.offset, ...(query.type ? { type: query.type } : {}) };
+  const page = query.q ? await deps.services.searchResults({ q: query.q, ...filter }) : await deps.services.listResults(filter);
+  // The API lists whole results (the CLI and MCP list summaries).
+  const items = (await Promise.all(page.items.map((item) => deps.services.getResult(item.id)))).filter((result) => result !== undefined);
+  sendJson(exchange, 200, JSON.stringify({ items, total: page.total, limit: query.limit, offset: query.offset }));
 }
 
 async function getResult(deps: RouteDeps, exchange: Exchange): Promise<void> {

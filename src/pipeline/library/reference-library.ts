@@ -1,12 +1,11 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ResearchResult, ResearchType } from '../core/research.js';
-import type { Storage } from '../infrastructure/storage/storage.js';
-import type { ResearchResultRecord } from '../infrastructure/storage/repositories/research-results.js';
-import type { LibraryItem } from '../interface/cli/cli-services.js';
-import type { ResearchCacheContext, ResearchLibrary } from '../pipeline/ports.js';
-import { normaliseQuery } from '../infrastructure/cache/cache-key.js';
-import { SIMULATED_BANNER } from '../interface/cli/render.js';
+import { SIMULATED_BANNER, type ResearchResult, type ResearchType } from '../../core/research.js';
+import type { Storage } from '../../infrastructure/storage/storage.js';
+import type { ResearchResultRecord } from '../../infrastructure/storage/repositories/research-results.js';
+import type { LibraryItem } from '../fortitude.js';
+import type { ResearchCacheContext, ResearchLibrary } from '../ports.js';
+import { normaliseQuery } from '../../infrastructure/cache/cache-key.js';
 
 export interface ReferenceLibrary extends ResearchLibrary {
   /** Newest stored answer to this exact (normalised) question in this context, if younger than `maxAgeMs`. */

@@ -1,45 +1,41 @@
 import type { ChatRequest } from '../core/chat.js';
-import { guardStream } from '../core/guarded-stream.js';
-import type { Classification, ResearchType } from '../core/research.js';
 import { FortitudeError } from '../core/errors.js';
-import type { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
+import { guardStream } from '../core/guarded-stream.js';
+import type { ResearchType } from '../core/research.js';
+import type { ProviderCallObservation } from '../infrastructure/metrics/metrics.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
-import type { BudgetReservation } from '../pipeline/budget/budget-guard.js';
-import type { CallContext, ProviderCaller } from '../pipeline/ports.js';
 import type { AttemptRecord } from '../providers/provider.js';
-import type { ProviderSet } from './build-providers.js';
-import type { Routing } from './build-routing.js';
+import type { BudgetGuard, BudgetReservation } from './budget/budget-guard.js';
+import type { PriceResolver } from './budget/price-resolver.js';
+import type { CallContext, ProviderCaller, ProviderCatalog } from './ports.js';
+import type { Router } from './routing/router.js';
 
 /**
- * The pipeline's provider port: router plan → budget reservation → fallback chain → reconcile
- * → request records. Every call, failed attempts included, feeds the router and becomes a
- * `provider_requests` row written off the hot path.
+ * One provider call, for research and the gateway alike: router plan → budget reservation (at
+ * the dearest candidate's price) → fallback chain → reconcile → request records. Every call,
+ * failed attempts included, feeds the router and becomes a `provider_requests` row written off
+ * the hot path.
  */
-export interface ProviderCallRecord {
-  provider: string;
-  model: string;
-  outcome: string;
-  durationMs: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  costUsd?: number;
+export interface ProviderCallDeps {
+  providers: ProviderCatalog;
+  router: Pick<Router, 'plan' | 'record' | 'recordQuality'>;
+  budget: Pick<BudgetGuard, 'reserve'>;
+  prices: PriceResolver;
+  /** Worst-case prompt tokens of a request, for the budget reservation. */
+  estimateTokens(request: ChatRequest): number;
+  recorder?: { add(record: ProviderRequestInput): void } | undefined;
+  /** Every finished try (metrics). */
+  onCall?: (call: ProviderCallObservation) => void;
 }
 
-export function createProviderCaller(deps: {
-  providers: ProviderSet;
-  routing: Routing;
-  recorder: BatchedWriter<ProviderRequestInput> | undefined;
-  /** Every finished try (metrics). */
-  onCall?: (call: ProviderCallRecord) => void;
-}): ProviderCaller {
-  const { providers, routing, recorder } = deps;
+export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
+  const { providers, recorder, router, budget, prices } = deps;
   const onCall = deps.onCall ?? (() => undefined);
-  const { router, budget, prices } = routing;
   /** Models the router chose per provider, by the order array it returned. */
   const chosenModels = new WeakMap<readonly string[], Record<string, string>>();
 
   const planFor = (researchType: ResearchType, preferred: string | undefined): string[] => {
-    if (preferred && !providers.providers.has(preferred)) {
+    if (preferred && !providers.has(preferred)) {
       throw new FortitudeError('bad_request', `provider: "${preferred}" is not configured; configured: ${providers.names.join(', ')}`, {
         details: { field: 'provider' },
       });
@@ -50,7 +46,7 @@ export function createProviderCaller(deps: {
     return order;
   };
 
-  const modelOf = (provider: string) => providers.configs.get(provider)?.model ?? 'unknown';
+  const modelOf = (provider: string) => providers.modelOf(provider) ?? 'unknown';
 
   const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext): Promise<BudgetReservation> => {
     // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
@@ -65,7 +61,7 @@ export function createProviderCaller(deps: {
       provider: order[0] ?? 'none',
       model: request.model || modelOf(order[0] ?? ''),
       price,
-      inputTokens: routing.estimateTokens(request),
+      inputTokens: deps.estimateTokens(request),
       maxOutputTokens: request.maxTokens ?? 1024,
       urgent: context.urgent ?? false,
     });
@@ -113,7 +109,7 @@ export function createProviderCaller(deps: {
   };
 
   return {
-    plan: (classification: Classification, preferred?: string) => planFor(classification.researchType.value, preferred),
+    plan: planFor,
 
     async call(order, request, context) {
       const started = performance.now();

@@ -1,0 +1,69 @@
+import { FortitudeError } from '../core/errors.js';
+import type { ResearchResult } from '../core/research.js';
+import type { ApiKeys } from './access/api-keys.js';
+import type { Fortitude, OperatorReports } from './fortitude.js';
+import type { Gateway } from './gateway.js';
+import type { ReferenceLibrary } from './library/reference-library.js';
+import { runResearch, streamResearch, type PipelineDeps } from './pipeline.js';
+
+export interface FortitudeParts {
+  pipeline: PipelineDeps;
+  gateway: Gateway;
+  library: Pick<ReferenceLibrary, 'get' | 'list' | 'search'>;
+  keys: ApiKeys;
+  submitFeedback: Fortitude['submitFeedback'];
+  health: Pick<Fortitude, 'providerStatus' | 'readiness'>;
+  caches: { stats(): Promise<unknown>; clear(): Promise<unknown> };
+  /** Counts every research answer's query pattern (for the cache warmer and reports). */
+  patterns?: { observe(result: ResearchResult): void } | undefined;
+  /** One cache-warming run; absent when the semantic cache is off. */
+  warm?: (() => Promise<unknown>) | undefined;
+  operator: OperatorReports;
+  simulatedProviders: readonly string[];
+  close(): Promise<void>;
+}
+
+/** The facade over the built parts: each method is one of theirs, or the research pipeline. */
+export function createFortitude(parts: FortitudeParts): Fortitude {
+  const { pipeline, gateway, library, keys, health } = parts;
+  return {
+    async research(request, context = {}) {
+      // `context` is passed as it is: an HTTP caller's `signal` is a lazy getter, read only when a
+      // provider is actually called (a cache hit never creates an AbortSignal). Not copied into a
+      // new object literal either (see ARCHITECTURE.md, "nothing long-lived may point at a request").
+      const result = await runResearch(request, pipeline, context as Parameters<typeof runResearch>[2]);
+      parts.patterns?.observe(result);
+      return result;
+    },
+    researchStream: (request, context = {}) => streamResearch(request, pipeline, context.signal ? { signal: context.signal } : {}),
+    classify: (query, type) => pipeline.understanding.classify(query, type ? { type } : undefined),
+
+    getResult: (idOrSlug) => library.get(idOrSlug),
+    listResults: (options) => library.list(options),
+    searchResults: (options) => library.search(options),
+    submitFeedback: parts.submitFeedback,
+
+    chat: gateway.chat,
+    chatStream: gateway.chatStream,
+    embed: gateway.embed,
+    models: gateway.models,
+
+    providerStatus: health.providerStatus,
+    readiness: health.readiness,
+    cacheStats: () => parts.caches.stats(),
+    clearCache: () => parts.caches.clear(),
+    async warmCache() {
+      if (!parts.warm) throw new FortitudeError('bad_request', 'cache warming needs the semantic cache: set caching.semantic.enabled: true');
+      return parts.warm();
+    },
+    simulatedProviders: parts.simulatedProviders,
+
+    createApiKey: keys.createApiKey,
+    listApiKeys: keys.listApiKeys,
+    revokeApiKey: keys.revokeApiKey,
+    verifyApiKey: keys.verifyApiKey,
+
+    operator: parts.operator,
+    close: parts.close,
+  };
+}

@@ -1,0 +1,143 @@
+import type { Classification, ResearchRequest, ResearchResult, ResearchStreamEvent, ResearchType } from '../core/research.js';
+import type { ReportFormat } from './budget/analysis/render.js';
+import type { Gateway } from './gateway.js';
+
+/**
+ * What a running Fortitude offers its interfaces: one facade, built by the composition root
+ * (`src/app/composition.ts`) over the pipeline, the gateway, storage and caches. Each interface
+ * takes the part it uses (`HttpServices`, `McpServices`, the CLI's commands), so a test double
+ * implements only that part. Methods throw `FortitudeError` (core/errors.ts) for expected
+ * failures; each interface maps the code in one table.
+ */
+export interface Fortitude extends Gateway {
+  // — research —
+  /** classify → cache → route → provider → quality → store. */
+  research(request: ResearchRequest, context?: ResearchContext): Promise<ResearchResult>;
+  /** The same pipeline as events; the last one is `result`. Close the iterator when done. */
+  researchStream(request: ResearchRequest, context?: ResearchContext): AsyncIterable<ResearchStreamEvent>;
+  classify(query: string, type?: ResearchType): Classification;
+
+  // — the reference library —
+  /** By id, unambiguous id prefix or slug; undefined when there is none. */
+  getResult(idOrSlug: string): Promise<ResearchResult | undefined>;
+  /** Newest first. */
+  listResults(options: { type?: ResearchType; limit: number; offset: number }): Promise<LibraryPage>;
+  /** Full text over question and answer, best first. */
+  searchResults(options: { q: string; type?: ResearchType; limit: number; offset: number }): Promise<LibraryPage>;
+  /** A rating (1–5) of a stored result; throws `not_found` when it does not exist. */
+  submitFeedback(input: FeedbackInput): Promise<{ id: string }>;
+
+  // — live state —
+  /** JSON-serialisable status of every configured provider (health, breaker, latency, limits). */
+  providerStatus(): Promise<unknown[]>;
+  /** Hit/miss counts per cache level and strategy. */
+  cacheStats(): Promise<unknown>;
+  clearCache(): Promise<unknown>;
+  /** One cache-warming run now (popular and recent patterns; bounded in count and cost). */
+  warmCache(): Promise<unknown>;
+  /** Database, Redis, providers; `ok` is false only when this process cannot serve. */
+  readiness(): Promise<Readiness>;
+  /** Providers answered by the built-in simulator (no API key). */
+  readonly simulatedProviders: readonly string[];
+
+  // — API keys —
+  createApiKey(input: { name: string; scopes: string[]; rateLimitPerMinute?: number }): Promise<{ key: string; record: ApiKeyView }>;
+  listApiKeys(): Promise<ApiKeyView[]>;
+  revokeApiKey(nameOrId: string): Promise<boolean>;
+  /** Undefined when unknown or revoked. Answers from memory for recently seen keys (revocation applies within 30 s). */
+  verifyApiKey(raw: string): Promise<ApiKeyIdentity | undefined>;
+
+  // — reports over recorded requests —
+  readonly operator: OperatorReports;
+
+  close(): Promise<void>;
+}
+
+/** How a research call may be observed or cancelled by its caller. */
+export interface ResearchContext {
+  /** Aborted when the caller goes away; read only when a provider is actually called. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called as the pipeline enters each stage (`classify`, `cache`, `provider`, `evaluate`, `store`). */
+  onStage?: ((stage: string) => void) | undefined;
+}
+
+/** One stored result as listed (no answer text). */
+export interface LibraryItem {
+  id: string;
+  /** Unix epoch milliseconds. */
+  createdAt: number;
+  query: string;
+  researchType: ResearchType;
+  provider: string;
+  model: string;
+  /** Composite quality 0–1, null when the result was not scored. */
+  qualityComposite: number | null;
+  costUsd: number;
+  slug: string | null;
+  /** Search relevance, when the page comes from a search. */
+  score?: number;
+}
+
+export interface LibraryPage {
+  items: LibraryItem[];
+  /** All matches, not just this page. */
+  total: number;
+}
+
+export interface FeedbackInput {
+  resultId: string;
+  /** 1–5. */
+  rating: number;
+  comment?: string;
+  /** API key name, when known. */
+  user?: string;
+}
+
+export interface ReadinessCheck {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface Readiness {
+  ok: boolean;
+  checks: Record<string, ReadinessCheck>;
+}
+
+export type Scope = 'research' | 'gateway' | 'admin';
+
+/** What a verified API key may do. `admin` implies every other scope. */
+export interface ApiKeyIdentity {
+  /** Key name (`fortitude keys create --name`); the caller's user and rate-limit bucket. */
+  name: string;
+  scopes: readonly Scope[];
+  /** Requests per minute for this key. */
+  rateLimitPerMinute?: number;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  rateLimitPerMinute: number;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export type { ReportFormat };
+
+/** Operator reports over recorded requests (costs, routing, learning); each returns rendered text. */
+export interface OperatorReports {
+  costsAnalyze(options: { timeRange: string; breakdown: string; format: ReportFormat }): Promise<string>;
+  costsOptimize(options: { timeRange: string; targetReduction: number; maintainQuality: number; format: ReportFormat }): Promise<string>;
+  costsApply(options: { timeRange: string; targetReduction: number; maintainQuality: number; autoApprove: boolean; format: ReportFormat }): Promise<string>;
+  costsTrends(options: { timeRange: string; alertThreshold: number; format: ReportFormat }): Promise<string>;
+  costsReport(options: { timeRange: string; format: ReportFormat }): Promise<string>;
+  analyzeProviders(options: { timeRange: string; format: ReportFormat }): Promise<string>;
+  learningStatus(options: { format: ReportFormat }): Promise<string>;
+}
+
+/** What a command that reads or manages stored data needs: storage, nothing else started. */
+export type StoredData = Pick<Fortitude, 'getResult' | 'listResults' | 'searchResults' | 'createApiKey' | 'listApiKeys' | 'revokeApiKey' | 'close'>;

@@ -1,0 +1,131 @@
+import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, StreamPart } from '../core/chat.js';
+import { FortitudeError } from '../core/errors.js';
+import type { ResearchType } from '../core/research.js';
+import { chatRequestCacheKey } from '../infrastructure/cache/cache-key.js';
+import type { CacheStrategy } from '../infrastructure/cache/cache-strategies.js';
+import type { ProviderCaller, ProviderCatalog } from './ports.js';
+
+/**
+ * The gateway: chat, streams and embeddings for any OpenAI-style client, through the same
+ * provider call as research (routing, limits, budgets, fallback, request records). The requested
+ * model picks its provider first (a configured provider's model goes to that provider; anything
+ * else — `auto`, an unknown name — goes where the router sends it, at each provider's own model).
+ */
+
+export type GatewayCacheOutcome = 'exact' | 'semantic' | 'miss' | 'bypass';
+
+/** What a gateway call needs to know about its caller. */
+export interface GatewayContext {
+  /** API key name; the response cache's tenant. */
+  user?: string | undefined;
+  /** Aborted when the client goes away. */
+  readonly signal?: AbortSignal | undefined;
+  /** `cache-control: no-store` (bypass) / `no-cache` (refresh). */
+  cache: { bypass: boolean; refresh: boolean };
+}
+
+export interface GatewayChatAnswer {
+  result: ChatResult;
+  /** Configured name of the provider that answered (`x-fortitude-provider`). */
+  provider: string;
+  cache: GatewayCacheOutcome;
+  /** Milliseconds spent waiting on upstream providers (all attempts); 0 on a cache hit. */
+  upstreamMs: number;
+}
+
+export interface GatewayChatStream {
+  provider: string;
+  cache: GatewayCacheOutcome;
+  /**
+   * Milliseconds spent waiting on upstream before this object was returned (time to the first
+   * part: fallback happens before it). When undefined, the caller counts its own wait.
+   */
+  upstreamMs?: number;
+  /** Text parts then exactly one finish part; throws (ProviderError) if it breaks mid-way. Close it when done. */
+  stream: AsyncIterable<StreamPart>;
+}
+
+export interface GatewayEmbeddingAnswer {
+  result: EmbeddingResult;
+  provider: string;
+  cache: GatewayCacheOutcome;
+  upstreamMs: number;
+}
+
+export interface GatewayModel {
+  id: string;
+  owned_by: string;
+}
+
+export interface Gateway {
+  chat(request: ChatRequest, context: GatewayContext): Promise<GatewayChatAnswer>;
+  /** Fallback happens before the first part; after it, the stream throws. */
+  chatStream(request: ChatRequest, context: GatewayContext): Promise<GatewayChatStream>;
+  embed(request: EmbeddingRequest, context: GatewayContext): Promise<GatewayEmbeddingAnswer>;
+  models(): Promise<GatewayModel[]>;
+}
+
+export interface GatewayDeps {
+  providers: ProviderCatalog;
+  caller: ProviderCaller;
+  /** The `provider_responses` cache strategy (deterministic requests only). */
+  responses: Pick<CacheStrategy<unknown>, 'enabled' | 'prefix' | 'getOrCompute'>;
+}
+
+/** Gateway calls are routed as implementation-type traffic for the router's per-type estimates. */
+const GATEWAY_RESEARCH_TYPE: ResearchType = 'implementation';
+
+interface Computed {
+  result: ChatResult;
+  provider: string;
+  upstreamMs: number;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { providers, caller, responses } = deps;
+  const order = (model: string) => caller.plan(GATEWAY_RESEARCH_TYPE, providers.providerFor(model));
+
+  return {
+    async chat(request, context) {
+      const names = order(request.model);
+      const call = async (): Promise<Computed> => {
+        const started = performance.now();
+        const answer = await caller.call(names, request, { signal: context.signal, user: context.user });
+        return { result: answer.result, provider: answer.provider, upstreamMs: performance.now() - started };
+      };
+      // Only deterministic requests (temperature 0) are cached: a sampled answer is not "the" answer.
+      if (context.cache.bypass || request.temperature !== 0 || !responses.enabled) {
+        const answer = await call();
+        return { ...answer, cache: context.cache.bypass ? 'bypass' : 'miss' };
+      }
+      // Keyed by the provider the model names (not the sampled fallback order, which differs per
+      // call and per replica and would make the same request miss).
+      const key = chatRequestCacheKey(responses.prefix, request, { provider: providers.providerFor(request.model) ?? 'auto', tenant: context.user });
+      const directives = context.cache.refresh ? { read: false, write: true, mode: 'refresh' as const } : { read: true, write: true, mode: 'normal' as const };
+      const outcome = await responses.getOrCompute(key, call, { directives });
+      const value = outcome.value as Computed;
+      const cache: GatewayCacheOutcome = outcome.source === 'computed' ? 'miss' : 'exact';
+      return { result: value.result, provider: value.provider, upstreamMs: cache === 'miss' ? value.upstreamMs : 0, cache };
+    },
+
+    async chatStream(request, context) {
+      const started = performance.now();
+      const opened = await caller.stream(order(request.model), request, { signal: context.signal, user: context.user });
+      return { provider: opened.provider, cache: context.cache.bypass ? 'bypass' : 'miss', upstreamMs: performance.now() - started, stream: opened.parts };
+    },
+
+    async embed(request) {
+      const preferred = providers.providerFor(request.model);
+      const candidates = providers.embedders();
+      const provider = candidates.find((candidate) => candidate.name === preferred) ?? candidates[0];
+      if (!provider?.embed) throw new FortitudeError('bad_request', 'model: no configured provider offers embeddings', { details: { field: 'model' } });
+      const started = performance.now();
+      const result = await provider.embed(request);
+      return { result, provider: provider.name, cache: 'miss', upstreamMs: performance.now() - started };
+    },
+
+    async models() {
+      return providers.models().map((model) => ({ id: model.id, owned_by: model.simulated ? `${model.provider} (simulated)` : model.provider }));
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { HealthStatus } from '../infrastructure/storage/storage.js';
+import type { ProviderStatus } from '../providers/provider-stack.js';
+import type { Fortitude, ReadinessCheck } from './fortitude.js';
+
+export interface HealthDeps {
+  providers: { status(): Promise<ProviderStatus[]>; modelOf(name: string): string | undefined };
+  database: { healthCheck(): Promise<HealthStatus> };
+  /** The shared cache level, when `REDIS_URL` is set. */
+  redis?: { readonly healthy: boolean } | undefined;
+}
+
+/** `providers status`, `/api/providers/status` and readiness. */
+export function createHealth(deps: HealthDeps): Pick<Fortitude, 'providerStatus' | 'readiness'> {
+  return {
+    async providerStatus() {
+      const statuses = await deps.providers.status();
+      return statuses.map((status) => ({
+        name: status.name,
+        kind: status.kind,
+        model: deps.providers.modelOf(status.name),
+        simulated: status.simulated,
+        configured: status.configured,
+        healthy: status.healthy,
+        breaker: status.breaker.state,
+        latency: status.stats?.latencyMs ? { p50: status.stats.latencyMs.p50, p95: status.stats.latencyMs.p95, p99: status.stats.latencyMs.p99 } : {},
+        errorRate: status.stats?.errorRate ?? 0,
+        requests: status.stats?.requests ?? 0,
+        rateLimit: status.rateLimit,
+        origin: status.origin,
+      }));
+    },
+
+    async readiness() {
+      const checks: Record<string, ReadinessCheck> = {};
+      checks.database = await deps.database.healthCheck();
+      const redis = deps.redis;
+      if (redis) checks.redis = { ok: redis.healthy, latencyMs: 0, ...(redis.healthy ? {} : { error: 'Redis unreachable; serving from the other cache levels' }) };
+      const statuses = await deps.providers.status();
+      const healthyProviders = statuses.filter((status) => status.healthy).length;
+      checks.providers = { ok: healthyProviders > 0, latencyMs: 0, ...(healthyProviders > 0 ? {} : { error: 'no provider is healthy' }) };
+      // Only the database decides readiness: Redis down degrades to the other cache levels, and a
+      // provider outage hits every replica alike (taking them all out of the Service helps nobody).
+      return { ok: checks.database.ok, checks };
+    },
+  };
+}
