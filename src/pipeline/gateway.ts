@@ -95,8 +95,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       };
       // Only deterministic requests (temperature 0) are cached: a sampled answer is not "the" answer.
       if (context.cache.bypass || request.temperature !== 0 || !responses.enabled) {
-        const answer = await call();
-        return { ...answer, cache: context.cache.bypass ? 'bypass' : 'miss' };
+        const started = performance.now();
+        const answer = await caller.call(names, request, { signal: context.signal, user: context.user });
+        return { result: answer.result, provider: answer.provider, upstreamMs: performance.now() - started, cache: context.cache.bypass ? 'bypass' : 'miss' };
       }
       // Keyed by the provider the model names (not the sampled fallback order, which differs per
       // call and per replica and would make the same request miss).

@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResult, StreamPart } from '../core/chat.js';
 import type { Classification, QualityBreakdown, ResearchResult, ResearchType } from '../core/research.js';
+import type { ResearchPrompt } from './prompts/research-prompt.js';
 import type { ProviderChain } from '../providers/fallback/provider-chain.js';
 import type { Provider } from '../providers/provider.js';
 
@@ -7,14 +8,6 @@ import type { Provider } from '../providers/provider.js';
  * What the research pipeline needs from the world, each as a narrow port. The composition root
  * (`src/app/`) builds them from the classifier, caches, provider stack, storage and metrics.
  */
-
-export interface ResearchPrompt {
-  system: string;
-  user: string;
-  maxTokens: number;
-  temperature: number;
-  requiredSections: string[];
-}
 
 export interface Understanding {
   classify(query: string, options?: { type?: ResearchType }): Classification;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
-import { RoundRobinBalancer } from '../../src/operations/load-balancer/round-robin-balancer.js';
+import { RoundRobinBalancer } from '../support/round-robin-balancer.js';
 import { connectRedis, deleteKeys, REDIS_URL } from '../support/redis-helpers.js';
 import { TSX_IMPORT } from '../support/tsx-loader.js';
 

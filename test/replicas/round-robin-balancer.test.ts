@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKEND_HEADER, RoundRobinBalancer } from '../../src/operations/load-balancer/round-robin-balancer.js';
+import { BACKEND_HEADER, RoundRobinBalancer } from '../support/round-robin-balancer.js';
 import { freePort } from './replica-harness.js';
 
 interface Backend {

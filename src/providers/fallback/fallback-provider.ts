@@ -37,6 +37,29 @@ function allFailed(name: string, failures: readonly ProviderError[], capability:
 }
 
 /**
+ * The one fallback loop: `call` on each member in order until one answers; an availability
+ * failure moves on, anything else (a client mistake, the caller's abort) goes straight up.
+ */
+export async function inOrder<T>(
+  name: string,
+  members: readonly Provider[],
+  capability: string,
+  call: (provider: Provider) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const failures: ProviderError[] = [];
+  for (const provider of members) {
+    try {
+      return await call(provider);
+    } catch (error) {
+      if (signal?.aborted || !shouldFallBack(error)) throw error;
+      failures.push(error as ProviderError);
+    }
+  }
+  throw allFailed(name, failures, capability);
+}
+
+/**
  * An ordered chain: each call goes to the first provider; on an availability failure, to the
  * next. Streams fall back only before their first part, so a fallback is invisible to the
  * caller; after that, errors propagate. Attempts are recorded on `options.trace` by the members.
@@ -49,24 +72,6 @@ export function createFallbackProvider(providers: readonly Provider[], options: 
     streaming: capable('streaming').length > 0,
     embeddings: capable('embeddings').length > 0,
   };
-
-  async function tryEach<T>(
-    members: readonly Provider[],
-    capability: string,
-    call: (provider: Provider) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    const failures: ProviderError[] = [];
-    for (const provider of members) {
-      try {
-        return await call(provider);
-      } catch (error) {
-        if (signal?.aborted || !shouldFallBack(error)) throw error;
-        failures.push(error as ProviderError);
-      }
-    }
-    throw allFailed(name, failures, capability);
-  }
 
   async function* stream(request: ChatRequest, callOptions?: CallOptions): AsyncGenerator<StreamPart> {
     const failures: ProviderError[] = [];
@@ -94,14 +99,14 @@ export function createFallbackProvider(providers: readonly Provider[], options: 
     kind: providers[0]!.kind,
     capabilities,
     simulated: providers.every((provider) => provider.simulated),
-    chat: (request, callOptions) => tryEach(providers, 'chat', (provider) => provider.chat(request, callOptions), callOptions?.signal),
+    chat: (request, callOptions) => inOrder(name, providers, 'chat', (provider) => provider.chat(request, callOptions), callOptions?.signal),
     stream,
     // The chain does not own its members (routing may build a chain per request); their owner closes them.
     close: () => Promise.resolve(),
   };
   if (capabilities.embeddings) {
     fallback.embed = (request, callOptions) =>
-      tryEach(capable('embeddings'), 'embeddings', (provider) => provider.embed!(request, callOptions), callOptions?.signal);
+      inOrder(name, capable('embeddings'), 'embeddings', (provider) => provider.embed!(request, callOptions), callOptions?.signal);
   }
   return fallback;
 }

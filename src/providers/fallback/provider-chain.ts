@@ -3,7 +3,7 @@ import { FortitudeError } from '../../core/errors.js';
 import { guardStream } from '../../core/guarded-stream.js';
 import { createCallTrace } from '../provider.js';
 import type { AttemptRecord, Provider } from '../provider.js';
-import { createFallbackProvider } from './fallback-provider.js';
+import { createFallbackProvider, inOrder } from './fallback-provider.js';
 
 export interface ChainAnswer {
   result: ChatResult;
@@ -47,7 +47,8 @@ export function createProviderChain(providers: ReadonlyMap<string, Provider>): P
     async call(order, request, options = {}) {
       const chosen = members(order);
       const trace = createCallTrace();
-      const result = await createFallbackProvider(chosen).chat(request, { signal: options.signal, trace });
+      const callOptions = { signal: options.signal, trace };
+      const result = await inOrder(order.join('>'), chosen, 'chat', (provider) => provider.chat(request, callOptions), options.signal);
       const provider = trace.provider ?? chosen[0]!.name;
       return { result, provider, simulated: providers.get(provider)?.simulated ?? false, attempts: failures(trace.attempts) };
     },
