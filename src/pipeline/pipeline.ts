@@ -163,7 +163,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
     if (part.type === 'text') {
       text += part.text;
       yield { type: 'text', text: part.text };
-    } else finish = part;
+    } else if (part.type === 'finish') finish = part;
   }
   timings.providerMs = performance.now() - mark;
   if (!finish) throw new FortitudeError('provider_error', 'the provider stream ended without finishing');

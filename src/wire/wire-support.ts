@@ -89,7 +89,10 @@ export function parseDurationMs(text: string): number | undefined {
 
 export interface ConversationTurn {
   role: 'user' | 'assistant';
+  /** The turn's text (merged messages joined by blank lines). */
   content: string;
+  /** The messages merged into this turn, in order (tool results count as user turns). */
+  messages: ChatMessage[];
 }
 
 /**
@@ -105,9 +108,13 @@ export function splitSystemMessages(messages: readonly ChatMessage[]): { system?
       system.push(message.content);
       continue;
     }
+    // Tool results go back to the model on the user's side of the conversation.
+    const role = message.role === 'tool' ? 'user' : message.role;
     const last = turns[turns.length - 1];
-    if (last !== undefined && last.role === message.role) last.content += `\n\n${message.content}`;
-    else turns.push({ role: message.role, content: message.content });
+    if (last !== undefined && last.role === role) {
+      if (message.content !== '') last.content = last.content === '' ? message.content : `${last.content}\n\n${message.content}`;
+      last.messages.push(message);
+    } else turns.push({ role, content: message.content, messages: [message] });
   }
   return system.length > 0 ? { system: system.join('\n\n'), turns } : { turns };
 }

@@ -29,7 +29,15 @@ export function renderChatCompletion(result: ChatResult, created: number): strin
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: result.text, refusal: null },
+        message: {
+          role: 'assistant',
+          // OpenAI sends null content for a turn made only of tool calls.
+          content: result.toolCalls && result.toolCalls.length > 0 && result.text === '' ? null : result.text,
+          refusal: null,
+          ...(result.toolCalls && result.toolCalls.length > 0
+            ? { tool_calls: result.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
+            : {}),
+        },
         logprobs: null,
         finish_reason: FINISH_REASON[result.finishReason],
       },
@@ -47,6 +55,8 @@ export interface ChunkRenderer {
   /** The opening chunk OpenAI sends: the assistant role with empty content. */
   role(): string;
   text(text: string): string;
+  /** A piece of a tool call: the first for an index names it, later ones extend its arguments. */
+  toolCall(part: Extract<StreamPart, { type: 'tool_call' }>): string;
   /** The finish chunk, then (with `include_usage`) the usage chunk, then `[DONE]`. */
   finish(part: Extract<StreamPart, { type: 'finish' }>): string;
   /** An in-band error after the stream started; OpenAI SDKs raise it as an APIError. */
@@ -64,6 +74,13 @@ export function createChunkRenderer(options: { id: string; model: string; create
   return {
     role: () => `${head}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}${close}`,
     text: (text) => `${head}{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}${close}`,
+    toolCall(part) {
+      const call =
+        part.id !== undefined || part.name !== undefined
+          ? { index: part.index, id: part.id ?? `call_${part.index}`, type: 'function', function: { name: part.name ?? '', arguments: part.argumentsDelta } }
+          : { index: part.index, function: { arguments: part.argumentsDelta } };
+      return `${head}{"index":0,"delta":{"tool_calls":[${JSON.stringify(call)}]},"logprobs":null,"finish_reason":null}${close}`;
+    },
     finish(part) {
       let out = `${head}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${FINISH_REASON[part.finishReason]}"}${close}`;
       if (options.includeUsage) {

@@ -97,7 +97,7 @@ async function streamChat(
     if (await writeFrame(response, renderer.role())) {
       while (next.done !== true) {
         const part = next.value;
-        const frame = part.type === 'text' ? renderer.text(part.text) : renderer.finish(part);
+        const frame = part.type === 'text' ? renderer.text(part.text) : part.type === 'tool_call' ? renderer.toolCall(part) : renderer.finish(part);
         // A client that has gone stops the upstream (finally, below).
         if (!(await writeFrame(response, frame))) break;
         if (part.type === 'finish') {
