@@ -40,6 +40,6 @@ describe('splitSystemMessages', () => {
         { role: 'system', content: 'c' },
         { role: 'user', content: 'd' },
       ]),
-    ).toEqual({ system: 'a\n\nc', turns: [{ role: 'user', content: 'b\n\nd' }] });
+    ).toEqual({ system: 'a\n\nc', turns: [{ role: 'user', content: 'b\n\nd', messages: [{ role: 'user', content: 'b' }, { role: 'user', content: 'd' }] }] });
   });
 });

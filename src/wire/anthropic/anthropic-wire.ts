@@ -32,7 +32,7 @@ function buildChatRequest(request: ChatRequest, target: WireTarget, stream: bool
   const body: Record<string, unknown> = {
     model: request.model,
     max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    messages: turns,
+    messages: turns.map((turn) => ({ role: turn.role, content: turn.content })),
   };
   if (system !== undefined) body.system = system;
   if (request.temperature !== undefined) body.temperature = request.temperature;
