@@ -55,7 +55,7 @@ export function createPassthroughServices(upstreamUrl: string): { services: Http
         const parsed = openaiWire.parseError(status, text);
         throw new FortitudeError('provider_error', parsed.message);
       }
-      return { result: openaiWire.parseChatResponse(JSON.parse(text)), provider: 'openai', cache: 'miss', upstreamMs };
+      return { result: openaiWire.parseChatResponse(JSON.parse(text)), provider: 'openai', simulated: false, cache: 'miss', upstreamMs };
     },
     chatStream: notHere,
     embed: notHere,

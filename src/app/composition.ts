@@ -191,7 +191,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
 
     const fortitude = createFortitude({
       pipeline,
-      gateway: createGateway({ providers: catalog, caller, responses: caches.strategies.provider_responses }),
+      gateway: createGateway({ providers: catalog, caller, responses: caches.strategies.provider_responses, modelAliases: config.gateway.model_aliases }),
       library,
       keys: createApiKeys(storage.apiKeys, { defaultRateLimitPerMinute: config.server.auth.default_rate_limit_per_minute }),
       submitFeedback: createFeedback({ results: library, feedback: storage.feedback, qualityRows: feedbackMetrics, router: routing.router }),

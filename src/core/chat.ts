@@ -63,8 +63,10 @@ export interface ChatRequest {
   temperature?: number;
   topP?: number;
   stop?: string[];
-  /** Caller identity for per-user accounting; forwarded as the provider's end-user id where it has one. */
+  /** Caller identity for per-user accounting; never sent upstream. */
   user?: string;
+  /** The client's own end-user id (OpenAI `user`), forwarded as the provider's end-user field. */
+  endUser?: string;
   tools?: ToolDefinition[];
   toolChoice?: ToolChoice;
   /** False: at most one tool call per turn. */

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'config_invalid'
   | 'bad_request'
   | 'not_found'
+  /** A model no configured provider serves and no alias maps. */
+  | 'model_not_found'
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'

@@ -28,6 +28,8 @@ export interface GatewayChatAnswer {
   result: ChatResult;
   /** Configured name of the provider that answered (`x-fortitude-provider`). */
   provider: string;
+  /** The built-in simulator wrote it (no API key for that provider). */
+  simulated: boolean;
   cache: GatewayCacheOutcome;
   /** Milliseconds spent waiting on upstream providers (all attempts); 0 on a cache hit. */
   upstreamMs: number;
@@ -35,6 +37,7 @@ export interface GatewayChatAnswer {
 
 export interface GatewayChatStream {
   provider: string;
+  simulated: boolean;
   cache: GatewayCacheOutcome;
   /**
    * Milliseconds spent waiting on upstream before this object was returned (time to the first
@@ -48,6 +51,7 @@ export interface GatewayChatStream {
 export interface GatewayEmbeddingAnswer {
   result: EmbeddingResult;
   provider: string;
+  simulated: boolean;
   cache: GatewayCacheOutcome;
   upstreamMs: number;
 }
@@ -62,6 +66,7 @@ export interface Gateway {
   /** Fallback happens before the first part; after it, the stream throws. */
   chatStream(request: ChatRequest, context: GatewayContext): Promise<GatewayChatStream>;
   embed(request: EmbeddingRequest, context: GatewayContext): Promise<GatewayEmbeddingAnswer>;
+  /** Served models and aliases (`auto` included). */
   models(): Promise<GatewayModel[]>;
 }
 
@@ -70,7 +75,12 @@ export interface GatewayDeps {
   caller: ProviderCaller;
   /** The `provider_responses` cache strategy (deterministic requests only). */
   responses: Pick<CacheStrategy<unknown>, 'enabled' | 'prefix' | 'getOrCompute'>;
+  /** Extra model names clients may send, each mapped to a served model or `auto`. */
+  modelAliases?: Readonly<Record<string, string>>;
 }
+
+/** The model name that lets the router choose the provider (each runs its own model). */
+export const AUTO_MODEL = 'auto';
 
 /** Gateway calls are routed as implementation-type traffic for the router's per-type estimates. */
 const GATEWAY_RESEARCH_TYPE: ResearchType = 'implementation';
@@ -78,41 +88,75 @@ const GATEWAY_RESEARCH_TYPE: ResearchType = 'implementation';
 interface Computed {
   result: ChatResult;
   provider: string;
+  simulated: boolean;
   upstreamMs: number;
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { providers, caller, responses } = deps;
-  const order = (model: string) => caller.plan(GATEWAY_RESEARCH_TYPE, providers.providerFor(model));
+  const aliases = deps.modelAliases ?? {};
+
+  /**
+   * The provider to try first and the request as it goes upstream: a served model goes to the
+   * provider that serves it; `auto` (or an alias of it) lets the router choose, each provider at
+   * its own model; anything else is a 404 naming the way out.
+   */
+  const resolve = (request: ChatRequest): { request: ChatRequest; order: string[] } => {
+    const target = Object.hasOwn(aliases, request.model) ? aliases[request.model]! : request.model;
+    if (target === AUTO_MODEL) return { request: { ...request, model: '' }, order: caller.plan(GATEWAY_RESEARCH_TYPE) };
+    const provider = providers.providerFor(target);
+    if (provider === undefined) {
+      throw new FortitudeError(
+        'model_not_found',
+        `model: "${request.model}" is not served by any configured provider; GET /v1/models lists the models (send "auto" to let Fortitude choose, or map the name in gateway.model_aliases)`,
+        { details: { field: 'model' } },
+      );
+    }
+    return { request: target === request.model ? request : { ...request, model: target }, order: caller.plan(GATEWAY_RESEARCH_TYPE, provider) };
+  };
 
   return {
-    async chat(request, context) {
-      const names = order(request.model);
+    async chat(original, context) {
+      const { request, order: names } = resolve(original);
       const call = async (): Promise<Computed> => {
         const started = performance.now();
         const answer = await caller.call(names, request, { signal: context.signal, user: context.user });
-        return { result: answer.result, provider: answer.provider, upstreamMs: performance.now() - started };
+        return { result: answer.result, provider: answer.provider, simulated: answer.simulated, upstreamMs: performance.now() - started };
       };
       // Only deterministic requests (temperature 0) are cached: a sampled answer is not "the" answer.
       if (context.cache.bypass || request.temperature !== 0 || !responses.enabled) {
         const started = performance.now();
         const answer = await caller.call(names, request, { signal: context.signal, user: context.user });
-        return { result: answer.result, provider: answer.provider, upstreamMs: performance.now() - started, cache: context.cache.bypass ? 'bypass' : 'miss' };
+        return {
+          result: answer.result,
+          provider: answer.provider,
+          simulated: answer.simulated,
+          upstreamMs: performance.now() - started,
+          cache: context.cache.bypass ? 'bypass' : 'miss',
+        };
       }
       // Keyed by the provider the model names (not the sampled fallback order, which differs per
-      // call and per replica and would make the same request miss).
-      const key = chatRequestCacheKey(responses.prefix, request, { provider: providers.providerFor(request.model) ?? 'auto', tenant: context.user });
+      // call and per replica and would make the same request miss). The key covers the whole
+      // request: messages with their images, tool calls and results, tools, schemas, sampling.
+      const key = chatRequestCacheKey(responses.prefix, request, { provider: providers.providerFor(request.model) ?? AUTO_MODEL, tenant: context.user });
       const directives = context.cache.refresh ? { read: false, write: true, mode: 'refresh' as const } : { read: true, write: true, mode: 'normal' as const };
       const outcome = await responses.getOrCompute(key, call, { directives });
       const value = outcome.value as Computed;
       const cache: GatewayCacheOutcome = outcome.source === 'computed' ? 'miss' : 'exact';
-      return { result: value.result, provider: value.provider, upstreamMs: cache === 'miss' ? value.upstreamMs : 0, cache };
+      return { result: value.result, provider: value.provider, simulated: value.simulated, upstreamMs: cache === 'miss' ? value.upstreamMs : 0, cache };
     },
 
-    async chatStream(request, context) {
+    async chatStream(original, context) {
+      const { request, order } = resolve(original);
       const started = performance.now();
-      const opened = await caller.stream(order(request.model), request, { signal: context.signal, user: context.user });
-      return { provider: opened.provider, cache: context.cache.bypass ? 'bypass' : 'miss', upstreamMs: performance.now() - started, stream: opened.parts };
+      const opened = await caller.stream(order, request, { signal: context.signal, user: context.user });
+      return {
+        provider: opened.provider,
+        simulated: opened.simulated,
+        cache: context.cache.bypass ? 'bypass' : 'miss',
+        upstreamMs: performance.now() - started,
+        stream: opened.parts,
+      };
     },
 
     async embed(request) {
@@ -122,11 +166,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (!provider?.embed) throw new FortitudeError('bad_request', 'model: no configured provider offers embeddings', { details: { field: 'model' } });
       const started = performance.now();
       const result = await provider.embed(request);
-      return { result, provider: provider.name, cache: 'miss', upstreamMs: performance.now() - started };
+      const wrong = request.dimensions === undefined ? undefined : result.vectors.find((vector) => vector.length !== request.dimensions);
+      if (wrong !== undefined) {
+        throw new FortitudeError('bad_request', `dimensions: ${provider.name} (${result.model}) returned ${wrong.length} dimensions, not ${request.dimensions}; it cannot shorten its embeddings — omit dimensions or use a model that can`, {
+          details: { field: 'dimensions' },
+        });
+      }
+      return { result, provider: provider.name, simulated: provider.simulated, cache: 'miss', upstreamMs: performance.now() - started };
     },
 
     async models() {
-      return providers.models().map((model) => ({ id: model.id, owned_by: model.simulated ? `${model.provider} (simulated)` : model.provider }));
+      const served = providers.models().map((model) => ({ id: model.id, owned_by: model.simulated ? `${model.provider} (simulated)` : model.provider }));
+      const names = new Set(served.map((model) => model.id));
+      const extra = [AUTO_MODEL, ...Object.keys(aliases)].filter((id) => !names.has(id)).map((id) => ({ id, owned_by: 'fortitude' }));
+      return [...served, ...extra];
     },
   };
 }

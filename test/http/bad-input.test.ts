@@ -135,11 +135,14 @@ describe('bad input on /api', () => {
 describe('bad input on /v1 uses the OpenAI error shape', () => {
   it.each([
     ['no messages', { model: 'm', messages: [] }, 'messages', 'at least one message'],
-    ['tool role', { model: 'm', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].role', 'tool messages are not supported'],
+    ['tool message without its call id', { model: 'm', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', ''],
+    ['unknown role', { model: 'm', messages: [{ role: 'function', content: 'x' }] }, 'messages[0].role', 'role must be one of'],
     ['image part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, 'messages[0].content', ''],
     ['temperature 5', { model: 'm', messages: [{ role: 'user', content: 'x' }], temperature: 5 }, 'temperature', ''],
     ['n = 2', { model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }, 'n', 'only n = 1'],
-    ['tools', { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] }, 'tools', 'not supported'],
+    ['a tool without its function', { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] }, 'tools[0].function', ''],
+    ['tool_choice naming no given tool', { model: 'm', messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice.function.name', 'not one of the tools'],
+    ['legacy functions', { model: 'm', messages: [{ role: 'user', content: 'x' }], functions: [{ name: 'f' }] }, 'functions', 'send tools instead'],
     ['missing model', { messages: [{ role: 'user', content: 'x' }] }, 'model', 'is required'],
   ])('%s → 400 invalid_request_error with param', async (_name, body, param, reason) => {
     const response = await postRaw('/v1/chat/completions', JSON.stringify(body));

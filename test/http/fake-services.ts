@@ -171,6 +171,7 @@ export function createFakeServices(): FakeServices {
       return {
         result: { id: 'chatcmpl-fake1', model: request.model, text, finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 3 } },
         provider: 'sim-openai',
+        simulated: true,
         cache: context.cache.bypass ? 'bypass' : 'miss',
         upstreamMs: 1.5,
       };
@@ -187,12 +188,13 @@ export function createFakeServices(): FakeServices {
         }
         yield { type: 'finish', id: 'chatcmpl-fake1', model: request.model, finishReason: 'stop', usage: { inputTokens: 5, outputTokens: words.length } };
       }
-      return { provider: 'sim-openai', cache: 'miss', stream: parts() };
+      return { provider: 'sim-openai', simulated: true, cache: 'miss', stream: parts() };
     },
     async embed(request: EmbeddingRequest) {
       return {
         result: { model: request.model, vectors: request.input.map((text) => [text.length, 0.5, -0.25]), usage: { inputTokens: request.input.length } },
         provider: 'sim-openai',
+        simulated: true,
         cache: 'miss',
         upstreamMs: 0.5,
       };

@@ -186,8 +186,10 @@ describe('/v1 gateway routes', () => {
       maxTokens: 50,
       temperature: 0.3,
       stop: ['END'],
-      user: 'end-user-1',
+      endUser: 'end-user-1',
     });
+    expect(response.headers.get('x-fortitude-simulated')).toBe('true');
+    expect(body.system_fingerprint).toBe('fortitude-simulator');
   });
 
   it('accepts developer messages, text-part arrays and max_completion_tokens', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gatewaySchema } from './sections/gateway.js';
 import { cachingSchema } from './sections/caching.js';
 import { costManagementSchema } from './sections/costs.js';
 import { loadTestsSchema, performanceTargetsSchema } from './sections/load-tests.js';
@@ -30,6 +31,7 @@ export const configSchema = z.strictObject({
   simulator: simulatorSchema,
   research: researchSchema,
   optimizer: optimizerSchema,
+  gateway: gatewaySchema,
   /** Where embedded state lives (SQLite file, disk cache, vector index). */
   data_dir: z.string().default('.fortitude'),
 });

@@ -122,11 +122,23 @@ export function chatRequestCacheKey(prefix: string, request: ChatRequest, option
   return buildCacheKey(prefix, options.tenant ?? request.user, {
     provider: options.provider,
     model: request.model,
-    messages: request.messages.map((message) => [message.role, message.content]),
+    // Whole messages: images, tool calls and tool results change the answer as much as text does.
+    messages: request.messages.map((message) =>
+      message.parts || message.toolCalls || message.toolCallId !== undefined || message.name !== undefined
+        ? [message.role, message.content, message.parts, message.toolCalls, message.toolCallId, message.name]
+        : [message.role, message.content],
+    ),
     maxTokens: request.maxTokens,
     temperature: request.temperature,
     topP: request.topP,
     stop: request.stop,
+    tools: request.tools,
+    toolChoice: request.toolChoice,
+    parallelToolCalls: request.parallelToolCalls,
+    responseFormat: request.responseFormat,
+    seed: request.seed,
+    logprobs: request.logprobs,
+    topLogprobs: request.topLogprobs,
   });
 }
 

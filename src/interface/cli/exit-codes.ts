@@ -5,6 +5,7 @@ export const EXIT_CODE = {
   config_invalid: 2,
   bad_request: 2,
   not_found: 3,
+  model_not_found: 3,
   unauthorized: 4,
   forbidden: 4,
   rate_limited: 5,

@@ -25,7 +25,7 @@ export interface Exchange {
   abortListeners: (() => void)[] | undefined;
   aborted: boolean;
   /** Gateway bookkeeping for the `x-fortitude-*` headers. */
-  gateway: { provider: string; cache: string; upstreamMs: number } | undefined;
+  gateway: { provider: string; cache: string; upstreamMs: number; simulated?: boolean } | undefined;
   /** Route template once matched (`/api/research/:id`), for metrics labels; undefined when unmatched. */
   routePath: string | undefined;
   /** Owned by the server's in-flight registry. */
@@ -143,4 +143,6 @@ export function addGatewayHeaders(exchange: Exchange): void {
   headers['x-fortitude-provider'] = exchange.gateway?.provider ?? 'none';
   headers['x-fortitude-cache'] = exchange.gateway?.cache ?? 'bypass';
   headers['x-fortitude-overhead-ms'] = overheadMs(exchange);
+  // Answers written by the built-in simulator say so (no API key was set for that provider).
+  if (exchange.gateway?.simulated === true) headers['x-fortitude-simulated'] = 'true';
 }

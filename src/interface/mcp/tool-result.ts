@@ -11,6 +11,7 @@ export const NEXT_STEP = {
   config_invalid: 'Fortitude is misconfigured; the operator must fix its configuration.',
   bad_request: 'Fix the arguments and call again.',
   not_found: 'Check the id; search_library lists stored results and their ids.',
+  model_not_found: 'Use a model that GET /v1/models lists, or auto.',
   unauthorized: 'The MCP connection needs a valid Fortitude API key.',
   forbidden: "The API key in use lacks the scope this tool needs; ask for a key with the 'research' scope.",
   rate_limited: 'Too many calls; wait a little and retry.',

@@ -57,10 +57,20 @@ export function createOpenAiStreamDecoder(
         const choice = asRecord(item);
         // Only the first choice is ours; Fortitude never asks for n > 1.
         if (choice === undefined || (asNumber(choice.index) ?? 0) !== 0) continue;
-        const text = messageText(asRecord(choice.delta)?.content);
+        const delta = asRecord(choice.delta);
+        const text = messageText(delta?.content);
         if (text !== '') {
           outputText += text;
           parts.push({ type: 'text', text });
+        }
+        for (const item of asArray(delta?.tool_calls) ?? []) {
+          const call = asRecord(item);
+          const fn = asRecord(call?.function);
+          const argumentsDelta = typeof fn?.arguments === 'string' ? fn.arguments : '';
+          outputText += argumentsDelta;
+          const id = asString(call?.id);
+          const name = asString(fn?.name);
+          parts.push({ type: 'tool_call', index: asNumber(call?.index) ?? 0, ...(id ? { id } : {}), ...(name ? { name } : {}), argumentsDelta });
         }
         const reason = asString(choice.finish_reason);
         if (reason) finishReason = mapFinishReason(reason, OPENAI_FINISH_REASONS);

@@ -12,7 +12,7 @@ import {
   tryParseJson,
   wireError,
 } from '../wire-support.js';
-import { OPENAI_FINISH_REASONS, messageText } from './openai-json.js';
+import { OPENAI_FINISH_REASONS, messageText, openAiRequestExtras, parseToolCalls, toOpenAiMessage } from './openai-json.js';
 import { createOpenAiStreamDecoder } from './openai-stream-decoder.js';
 
 /**
@@ -67,8 +67,9 @@ function buildChatRequest(
 ): HttpRequestSpec {
   const body: Record<string, unknown> = {
     model: request.model,
-    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    messages: request.messages.map(toOpenAiMessage),
   };
+  openAiRequestExtras(request, body);
   if (request.maxTokens !== undefined) body[dialect.maxTokensField] = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
@@ -98,11 +99,13 @@ function parseChatResponse(body: unknown, provider: string): ChatResult {
     throw wireError(provider, 'server', `${provider}: response has no choices`);
   }
   const text = messageText(message.content) || (asString(message.refusal) ?? '');
+  const toolCalls = parseToolCalls(message.tool_calls);
   const usage = asRecord(root.usage);
   return {
     id: asString(root.id) ?? '',
     model: asString(root.model) ?? '',
     text,
+    ...(toolCalls ? { toolCalls } : {}),
     finishReason: mapFinishReason(asString(choice.finish_reason) || undefined, OPENAI_FINISH_REASONS),
     usage: {
       inputTokens: asNumber(usage?.prompt_tokens) ?? 0,
@@ -117,7 +120,12 @@ function buildEmbeddingRequest(dialect: OpenAiDialect, request: EmbeddingRequest
     method: 'POST',
     path: '/embeddings',
     headers: headers(dialect, target, 'application/json'),
-    body: JSON.stringify({ model: request.model, input: request.input, encoding_format: dialect.embeddingEncoding }),
+    body: JSON.stringify({
+      model: request.model,
+      input: request.input,
+      encoding_format: dialect.embeddingEncoding,
+      ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+    }),
   };
 }
 

@@ -20,7 +20,7 @@ export function completionId(upstreamId: string | undefined): string {
   return `chatcmpl-${randomBytes(12).toString('base64url')}`;
 }
 
-export function renderChatCompletion(result: ChatResult, created: number): string {
+export function renderChatCompletion(result: ChatResult, created: number, simulated = false): string {
   return JSON.stringify({
     id: completionId(result.id),
     object: 'chat.completion',
@@ -47,9 +47,13 @@ export function renderChatCompletion(result: ChatResult, created: number): strin
       completion_tokens: result.usage.outputTokens,
       total_tokens: result.usage.inputTokens + result.usage.outputTokens,
     },
-    system_fingerprint: null,
+    // The only free-text field the shape has: answers from the built-in simulator say so.
+    system_fingerprint: simulated ? SIMULATED_FINGERPRINT : null,
   });
 }
+
+/** `system_fingerprint` of answers written by the built-in provider simulator. */
+export const SIMULATED_FINGERPRINT = 'fortitude-simulator';
 
 export interface ChunkRenderer {
   /** The opening chunk OpenAI sends: the assistant role with empty content. */
@@ -67,8 +71,9 @@ export interface ChunkRenderer {
  * Frames are built from a pre-serialised prefix per stream, so each text part costs one
  * `JSON.stringify` of the text.
  */
-export function createChunkRenderer(options: { id: string; model: string; created: number; includeUsage: boolean }): ChunkRenderer {
-  const head = `data: {"id":${JSON.stringify(options.id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(options.model)},"system_fingerprint":null,"choices":[`;
+export function createChunkRenderer(options: { id: string; model: string; created: number; includeUsage: boolean; simulated?: boolean }): ChunkRenderer {
+  const fingerprint = options.simulated === true ? `"${SIMULATED_FINGERPRINT}"` : 'null';
+  const head = `data: {"id":${JSON.stringify(options.id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(options.model)},"system_fingerprint":${fingerprint},"choices":[`;
   const usageNull = options.includeUsage ? ',"usage":null' : '';
   const close = `]${usageNull}}\n\n`;
   return {

@@ -16,7 +16,9 @@ export const embeddingBodySchema = z.object({
 export type EmbeddingBody = z.output<typeof embeddingBodySchema>;
 
 export function toEmbeddingRequest(body: EmbeddingBody): EmbeddingRequest {
-  return { model: body.model, input: typeof body.input === 'string' ? [body.input] : body.input };
+  const request: EmbeddingRequest = { model: body.model, input: typeof body.input === 'string' ? [body.input] : body.input };
+  if (body.dimensions != null) request.dimensions = body.dimensions;
+  return request;
 }
 
 export function renderEmbeddings(result: EmbeddingResult, encoding: 'float' | 'base64'): string {

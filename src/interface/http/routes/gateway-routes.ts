@@ -1,4 +1,4 @@
-import { ProviderError } from '../../../core/errors.js';
+import { FortitudeError, ProviderError } from '../../../core/errors.js';
 import type { ChatRequest, StreamPart } from '../../../core/chat.js';
 import { describeError } from '../error-status.js';
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';
@@ -29,6 +29,18 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
         sendJson(exchange, 200, JSON.stringify({ object: 'list', data }));
       },
     },
+    {
+      method: 'GET',
+      path: '/v1/models/:id',
+      scope: 'gateway',
+      family: 'openai',
+      handle: async (exchange) => {
+        const id = decodeURIComponent(exchange.params.id ?? '');
+        const model = (await deps.services.models()).find((candidate) => candidate.id === id);
+        if (!model) throw new FortitudeError('model_not_found', `model: "${id}" is not served here; GET /v1/models lists the models`, { details: { field: 'model' } });
+        sendJson(exchange, 200, JSON.stringify({ id: model.id, object: 'model', created: startedAtSeconds, owned_by: model.owned_by }));
+      },
+    },
   ];
 }
 
@@ -44,8 +56,8 @@ async function chatCompletions(deps: RouteDeps, exchange: Exchange): Promise<voi
   const waitStart = performance.now();
   try {
     const answer = await deps.services.chat(request, context);
-    exchange.gateway = { provider: answer.provider, cache: answer.cache, upstreamMs: answer.upstreamMs };
-    sendJson(exchange, 200, renderChatCompletion(answer.result, nowSeconds()));
+    exchange.gateway = { provider: answer.provider, cache: answer.cache, upstreamMs: answer.upstreamMs, simulated: answer.simulated };
+    sendJson(exchange, 200, renderChatCompletion(answer.result, nowSeconds(), answer.simulated));
   } catch (error) {
     recordFailure(exchange, error, performance.now() - waitStart);
     throw error;
@@ -70,15 +82,17 @@ async function streamChat(
   let reportedUpstreamMs = 0;
   let provider: string;
   let cache: string;
+  let simulated: boolean;
   try {
     const answer = await deps.services.chatStream(request, context);
     provider = answer.provider;
     cache = answer.cache;
+    simulated = answer.simulated;
     reportedUpstreamMs = answer.upstreamMs ?? 0;
     iterator = answer.stream[Symbol.asyncIterator]();
     const firstWait = performance.now();
     next = await iterator.next();
-    exchange.gateway = { provider, cache, upstreamMs: reportedUpstreamMs + (performance.now() - firstWait) };
+    exchange.gateway = { provider, cache, upstreamMs: reportedUpstreamMs + (performance.now() - firstWait), simulated };
   } catch (error) {
     recordFailure(exchange, error, performance.now() - waitStart);
     throw error;
@@ -90,6 +104,7 @@ async function streamChat(
     model: request.model,
     created: nowSeconds(),
     includeUsage: body.stream_options?.include_usage === true,
+    simulated,
   });
   startSse(exchange);
   const stopHeartbeat = startHeartbeat(response, deps.sseHeartbeatMs);
@@ -130,7 +145,7 @@ async function embeddings(deps: RouteDeps, exchange: Exchange): Promise<void> {
   const waitStart = performance.now();
   try {
     const answer = await deps.services.embed(toEmbeddingRequest(body), requestContext(exchange));
-    exchange.gateway = { provider: answer.provider, cache: answer.cache, upstreamMs: answer.upstreamMs };
+    exchange.gateway = { provider: answer.provider, cache: answer.cache, upstreamMs: answer.upstreamMs, simulated: answer.simulated };
     sendJson(exchange, 200, renderEmbeddings(answer.result, body.encoding_format ?? 'float'));
   } catch (error) {
     recordFailure(exchange, error, performance.now() - waitStart);
