@@ -1,0 +1,67 @@
+import type { BudgetGuardOptions } from '../pipeline/budget/budget-guard.js';
+import { parseBudgetActions } from '../pipeline/budget/budget-policy.js';
+import type { ModelSelectionOptions } from '../pipeline/routing/model-selection.js';
+import type { RouterOptions } from '../pipeline/routing/router.js';
+import type { SelectionOptions } from '../pipeline/routing/selection-options.js';
+import type { FortitudeConfig } from './config/schema.js';
+
+/**
+ * The one place where the validated config (snake_case, the seed's units: `performance_window`
+ * in seconds, `max_size_mb`, …) becomes each component's own options (camelCase, the unit in the
+ * name: `windowMs`, `maxSizeBytes`). The builders call these; `test/config/config-to-components`
+ * checks every duration and size they produce from the seed file and from the defaults.
+ */
+
+const SECOND_MS = 1_000;
+const MB_BYTES = 1024 * 1024;
+
+export const secondsToMs = (seconds: number): number => seconds * SECOND_MS;
+export const mbToBytes = (megabytes: number): number => Math.floor(megabytes * MB_BYTES);
+
+/** `selection_strategy` → the router's `selection`. */
+export function selectionOptions(section: FortitudeConfig['selection_strategy']): SelectionOptions {
+  return {
+    type: section.type,
+    criteria: section.criteria,
+    windowMs: secondsToMs(section.performance_window),
+    minSamples: section.min_samples,
+    adaptiveSelection: section.adaptive_selection,
+    qualityThreshold: section.quality_threshold,
+    latencyThresholdMs: section.latency_threshold,
+    order: section.order,
+  };
+}
+
+/** Everything the router reads from the config (providers and prices come from the builder). */
+export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'selection' | 'costQuality' | 'models'> {
+  const models: Record<string, ModelSelectionOptions | undefined> = {};
+  for (const [name, costs] of Object.entries(config.cost_management.providers)) {
+    const selection = costs.model_selection;
+    models[name] = selection && { defaultModel: selection.default, costOptimizedModel: selection.cost_optimized, qualityThreshold: selection.quality_threshold };
+  }
+  const routing = config.cost_management.routing;
+  return {
+    selection: selectionOptions(config.selection_strategy),
+    costQuality: { costWeight: routing.cost_weight, qualityWeight: routing.quality_weight },
+    models,
+  };
+}
+
+const ALERT_THRESHOLD_KEY = /^(daily|monthly)_(\d{1,3})_percent$/;
+
+/** `cost_management.global` and `budget_controls` → the budget guard's limits and actions. */
+export function budgetGuardOptions(costs: FortitudeConfig['cost_management']): Pick<BudgetGuardOptions, 'dailyBudgetUsd' | 'monthlyBudgetUsd' | 'thresholds' | 'alertFractions' | 'hardLimits'> {
+  const alertFractions: { day: number[]; month: number[] } = { day: [], month: [] };
+  // `alert_thresholds: { daily_80_percent: true, monthly_90_percent: true }` → day: [0.8], month: [0.9].
+  for (const [key, enabled] of Object.entries(costs.global.alert_thresholds as Record<string, boolean>)) {
+    const match = ALERT_THRESHOLD_KEY.exec(key);
+    if (match && enabled) alertFractions[match[1] === 'daily' ? 'day' : 'month'].push(Number(match[2]) / 100);
+  }
+  return {
+    dailyBudgetUsd: costs.global.daily_budget_usd,
+    monthlyBudgetUsd: costs.global.monthly_budget_usd,
+    thresholds: parseBudgetActions(costs.budget_controls.actions),
+    alertFractions,
+    hardLimits: costs.budget_controls.hard_limits,
+  };
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { buildRouting } from '../../src/app/build-routing.js';
+import { loadConfig } from '../../src/app/config/load-config.js';
+import type { FortitudeConfig } from '../../src/app/config/schema.js';
+import { createDatabase } from '../../src/infrastructure/storage/create-database.js';
+import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
+
+/**
+ * The path from a config file to the components: `examples/fortitude.seed.yaml` and the
+ * built-in defaults go through the real loader and the real builders of `src/app/`, and every
+ * duration and size that reaches a component is checked in the component's own unit. Tests that
+ * build a component by hand cannot catch a seconds/milliseconds mix-up; this one can.
+ */
+
+const SEED_FILE = resolve(import.meta.dirname, '../../examples/fortitude.seed.yaml');
+const emptyDirectory = mkdtempSync(join(tmpdir(), 'fortitude-units-'));
+const logger = pino({ level: 'silent' });
+
+const configs: Record<'seed' | 'defaults', FortitudeConfig> = {
+  seed: loadConfig({ path: SEED_FILE, env: {} }).config,
+  // No ./fortitude.yaml in an empty directory: the schema's defaults (the seed's values).
+  defaults: loadConfig({ env: {}, cwd: emptyDirectory }).config,
+};
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+afterAll(() => {
+  rmSync(emptyDirectory, { recursive: true, force: true });
+});
+
+const HOUR_MS = 3_600_000;
+
+describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
+  const config = configs[name];
+
+  it('the router remembers a call for performance_window (3600 s = 1 h), not 3.6 s', async () => {
+    expect(config.selection_strategy.performance_window).toBe(3600);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 0, 1) });
+    const storage = await createDatabase({ sqlitePath: ':memory:' });
+    await storage.migrate();
+    const routing = buildRouting(config, {
+      providerNames: ['openai', 'claude'],
+      providerModels: { openai: 'gpt-4', claude: 'claude-3-sonnet-20240229' },
+      storage,
+      budgetStore: new MemoryBudgetStore(),
+      logger,
+    });
+    try {
+      const samples = async () => {
+        const status = await routing.router.learningStatus();
+        return status.estimates.find((estimate) => estimate.provider === 'openai' && estimate.researchType === 'technical')?.samples ?? 0;
+      };
+      routing.router.record({ provider: 'openai', researchType: 'technical', latencyMs: 800, ok: true, costUsd: 0.01 });
+      expect(await samples()).toBe(1);
+      vi.advanceTimersByTime(10_000);
+      expect(await samples()).toBe(1);
+      vi.advanceTimersByTime(HOUR_MS - 60_000);
+      expect(await samples()).toBe(1);
+      vi.advanceTimersByTime(2 * HOUR_MS);
+      expect(await samples()).toBe(0);
+    } finally {
+      await routing.close();
+      await storage.close();
+    }
+  });
+});
