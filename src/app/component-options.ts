@@ -1,3 +1,5 @@
+import type { AlertEngineOptions } from '../operations/sla/alert-engine.js';
+import type { SlaTargets } from '../operations/sla/alert-rules.js';
 import type { BudgetGuardOptions } from '../pipeline/budget/budget-guard.js';
 import { parseBudgetActions } from '../pipeline/budget/budget-policy.js';
 import type { ModelSelectionOptions } from '../pipeline/routing/model-selection.js';
@@ -63,5 +65,27 @@ export function budgetGuardOptions(costs: FortitudeConfig['cost_management']): P
     thresholds: parseBudgetActions(costs.budget_controls.actions),
     alertFractions,
     hardLimits: costs.budget_controls.hard_limits,
+  };
+}
+
+/** `sla_targets` (already in ms and fractions) → the SLA rules' and reports' targets. */
+export function slaTargets(section: FortitudeConfig['sla_targets']): SlaTargets {
+  return {
+    apiResponseTimeMs: section.api_response_time,
+    providerResponseTimeMs: section.provider_response_time,
+    qualityEvaluationTimeMs: section.quality_evaluation_time,
+    systemAvailability: section.system_availability,
+    errorRate: section.error_rate,
+  };
+}
+
+/** `sla_targets` and `monitoring` → the alert engine's rules, webhooks and cadence. */
+export function alertEngineOptions(config: FortitudeConfig): Pick<AlertEngineOptions, 'targets' | 'rules' | 'webhooks' | 'evaluationIntervalMs'> {
+  const monitoring = config.monitoring;
+  return {
+    targets: slaTargets(config.sla_targets),
+    rules: monitoring.alerts.map((rule) => ({ name: rule.name, condition: rule.condition, durationMs: secondsToMs(rule.duration), severity: rule.severity })),
+    webhooks: monitoring.webhooks.map((webhook) => ({ url: webhook.url, timeoutMs: webhook.timeout_ms, maxRetries: webhook.max_retries })),
+    evaluationIntervalMs: secondsToMs(monitoring.evaluation_interval),
   };
 }

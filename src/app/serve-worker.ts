@@ -7,6 +7,7 @@ import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
 import { createAlertEngine } from '../operations/sla/alert-engine.js';
+import { alertEngineOptions, slaTargets } from './component-options.js';
 import { createApplication } from './composition.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { createObservabilityServices } from '../interface/dashboard/observability-services.js';
@@ -28,11 +29,10 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   const app = await createApplication(config, { logger, metrics, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) });
   // SLA alerts over the (cluster-wide) window; every worker evaluates so any can answer
   // GET /api/alerts, but only one (or the single process) posts webhooks.
+  const alertOptions = alertEngineOptions(config);
   const alerts = createAlertEngine({
-    targets: config.sla_targets,
-    rules: config.monitoring.alerts,
-    webhooks: cluster.isWorker && cluster.worker?.id !== 1 ? [] : config.monitoring.webhooks,
-    evaluationIntervalMs: config.monitoring.evaluation_interval * 1000,
+    ...alertOptions,
+    webhooks: cluster.isWorker && cluster.worker?.id !== 1 ? [] : alertOptions.webhooks,
     logger: log,
     readMetrics: (request) => reader.snapshot(request),
     metrics,
@@ -60,7 +60,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
       metrics: () => reader.render(),
       observability: createObservabilityServices({
         readSnapshot: (request) => reader.snapshot(request),
-        targets: config.sla_targets,
+        targets: slaTargets(config.sla_targets),
         budget: () => app.routing.budget.state(),
         alerts,
         storage: app.storage,

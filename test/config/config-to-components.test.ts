@@ -4,9 +4,11 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { buildRouting } from '../../src/app/build-routing.js';
+import { alertEngineOptions } from '../../src/app/component-options.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
 import type { FortitudeConfig } from '../../src/app/config/schema.js';
 import { createDatabase } from '../../src/infrastructure/storage/create-database.js';
+import { createAlertEngine } from '../../src/operations/sla/alert-engine.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
 
 /**
@@ -35,6 +37,8 @@ afterAll(() => {
 });
 
 const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const silentAlertLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
   const config = configs[name];
@@ -67,6 +71,31 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
     } finally {
       await routing.close();
       await storage.close();
+    }
+  });
+
+  it('alert rules hold for their duration (5m, 2m, 10m) and are evaluated every 10 s', () => {
+    const options = alertEngineOptions(config);
+    expect(options.evaluationIntervalMs).toBe(10_000);
+    const engine = createAlertEngine({
+      ...options,
+      logger: silentAlertLogger,
+      readMetrics: () => {
+        throw new Error('not evaluated in this test');
+      },
+    });
+    try {
+      const rules = engine.listAlerts().alerts;
+      expect(rules.filter((rule) => rule.source === 'rule').map((rule) => [rule.name, rule.durationMs])).toEqual([
+        ['SLA Violation - API Response Time', 5 * MINUTE_MS],
+        ['SLA Violation - Error Rate', 2 * MINUTE_MS],
+        ['Performance Degradation', 10 * MINUTE_MS],
+      ]);
+      // The SLA's own targets (ms) reach the implied rules as thresholds in ms.
+      expect(rules.find((rule) => rule.condition === 'p99(api_response_time) > 500ms')?.threshold).toBe(500);
+      expect(rules.find((rule) => rule.condition === 'p95(provider_response_time) > 3000ms')?.threshold).toBe(3000);
+    } finally {
+      engine.close();
     }
   });
 });
