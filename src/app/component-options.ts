@@ -1,3 +1,6 @@
+import type { CliConfig } from '../interface/cli/cli-context.js';
+import type { ApiTest } from '../operations/load-test/load-plan.js';
+import type { PerformanceTargets } from '../operations/load-test/load-test-report.js';
 import type { AlertEngineOptions } from '../operations/sla/alert-engine.js';
 import type { SlaTargets } from '../operations/sla/alert-rules.js';
 import type { BudgetGuardOptions } from '../pipeline/budget/budget-guard.js';
@@ -5,6 +8,7 @@ import { parseBudgetActions } from '../pipeline/budget/budget-policy.js';
 import type { ModelSelectionOptions } from '../pipeline/routing/model-selection.js';
 import type { RouterOptions } from '../pipeline/routing/router.js';
 import type { SelectionOptions } from '../pipeline/routing/selection-options.js';
+import type { LoadedConfig } from './config/load-config.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**
@@ -87,5 +91,40 @@ export function alertEngineOptions(config: FortitudeConfig): Pick<AlertEngineOpt
     rules: monitoring.alerts.map((rule) => ({ name: rule.name, condition: rule.condition, durationMs: secondsToMs(rule.duration), severity: rule.severity })),
     webhooks: monitoring.webhooks.map((webhook) => ({ url: webhook.url, timeoutMs: webhook.timeout_ms, maxRetries: webhook.max_retries })),
     evaluationIntervalMs: secondsToMs(monitoring.evaluation_interval),
+  };
+}
+
+/** `load_tests.api_tests` (durations in seconds) → the load planner's tests. */
+export function apiTests(section: FortitudeConfig['load_tests']): ApiTest[] {
+  return section.api_tests.map((test) => ({
+    name: test.name,
+    durationMs: secondsToMs(test.duration),
+    users: test.users,
+    rampUpMs: secondsToMs(test.ramp_up),
+    scenarios: test.scenarios?.map((scenario) => ({ name: scenario.name, weight: scenario.weight, requestsPerSecond: scenario.requests_per_second })),
+    targetRps: test.target_rps,
+  }));
+}
+
+/** `performance_targets` (already in ms and fractions) → the load report's targets. */
+export function performanceTargets(section: FortitudeConfig['performance_targets']): PerformanceTargets {
+  return {
+    apiResponseTimeP95Ms: section.api_response_time_p95,
+    apiResponseTimeP99Ms: section.api_response_time_p99,
+    errorRate: section.error_rate,
+    throughput: section.throughput,
+  };
+}
+
+/** What the CLI commands read of a loaded config. */
+export function cliConfig({ config, file }: LoadedConfig): CliConfig {
+  return {
+    file,
+    effective: config,
+    providers: Object.values(config.providers).map((provider) => ({ name: provider.name, hasApiKey: Boolean(provider.api_key) })),
+    selectionStrategy: config.selection_strategy.type,
+    alertRules: config.monitoring.alerts.length,
+    apiTests: apiTests(config.load_tests),
+    performanceTargets: performanceTargets(config.performance_targets),
   };
 }

@@ -4,10 +4,11 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { buildRouting } from '../../src/app/build-routing.js';
-import { alertEngineOptions } from '../../src/app/component-options.js';
+import { alertEngineOptions, cliConfig } from '../../src/app/component-options.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
 import type { FortitudeConfig } from '../../src/app/config/schema.js';
 import { createDatabase } from '../../src/infrastructure/storage/create-database.js';
+import { planLoadTest } from '../../src/operations/load-test/load-plan.js';
 import { createAlertEngine } from '../../src/operations/sla/alert-engine.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
 
@@ -22,11 +23,12 @@ const SEED_FILE = resolve(import.meta.dirname, '../../examples/fortitude.seed.ya
 const emptyDirectory = mkdtempSync(join(tmpdir(), 'fortitude-units-'));
 const logger = pino({ level: 'silent' });
 
-const configs: Record<'seed' | 'defaults', FortitudeConfig> = {
-  seed: loadConfig({ path: SEED_FILE, env: {} }).config,
+const loaded = {
+  seed: loadConfig({ path: SEED_FILE, env: {} }),
   // No ./fortitude.yaml in an empty directory: the schema's defaults (the seed's values).
-  defaults: loadConfig({ env: {}, cwd: emptyDirectory }).config,
+  defaults: loadConfig({ env: {}, cwd: emptyDirectory }),
 };
+const configs: Record<'seed' | 'defaults', FortitudeConfig> = { seed: loaded.seed.config, defaults: loaded.defaults.config };
 
 afterEach(() => {
   vi.useRealTimers();
@@ -97,5 +99,14 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
     } finally {
       engine.close();
     }
+  });
+
+  it('load tests reach the planner in ms (baseline 10 min with a 2 min ramp-up) and the targets in ms', () => {
+    const cli = cliConfig(loaded[name]);
+    const plan = planLoadTest(cli.apiTests, 'baseline_performance');
+    expect([plan.durationMs, plan.rampUpMs]).toEqual([10 * MINUTE_MS, 2 * MINUTE_MS]);
+    const spike = planLoadTest(cli.apiTests, 'spike_test');
+    expect([spike.durationMs, spike.rampUpMs]).toEqual([2 * MINUTE_MS, 30_000]);
+    expect(cli.performanceTargets).toMatchObject({ apiResponseTimeP95Ms: 200, apiResponseTimeP99Ms: 500, errorRate: { op: '<', value: 0.001 } });
   });
 });
