@@ -1,3 +1,8 @@
+import { join } from 'node:path';
+import type { StrategiesOptions } from '../infrastructure/cache/cache-strategies.js';
+import type { DiskCacheOptions } from '../infrastructure/cache/disk/disk-store.js';
+import type { MemoryCacheOptions } from '../infrastructure/cache/memory/memory-store.js';
+import type { RedisCacheOptions } from '../infrastructure/cache/redis/redis-store.js';
 import type { CliConfig } from '../interface/cli/cli-context.js';
 import type { ApiTest } from '../operations/load-test/load-plan.js';
 import type { PerformanceTargets } from '../operations/load-test/load-test-report.js';
@@ -126,5 +131,52 @@ export function cliConfig({ config, file }: LoadedConfig): CliConfig {
     alertRules: config.monitoring.alerts.length,
     apiTests: apiTests(config.load_tests),
     performanceTargets: performanceTargets(config.performance_targets),
+  };
+}
+
+/** `caching.levels.memory` → the L1 store. */
+export function memoryStoreOptions(level: FortitudeConfig['caching']['levels']['memory']): MemoryCacheOptions {
+  return { maxSizeBytes: mbToBytes(level.max_size_mb), ttlSeconds: level.ttl_seconds, evictionPolicy: level.eviction_policy };
+}
+
+/** `caching.levels.redis` and `redis` → the L2 store (only built when `redis.url` is set). */
+export function redisStoreOptions(config: FortitudeConfig): RedisCacheOptions {
+  const level = config.caching.levels.redis;
+  const urls = (config.redis.url ?? '').split(',').map((url) => url.trim());
+  return {
+    ttlSeconds: level.ttl_seconds,
+    maxSizeBytes: mbToBytes(level.max_size_mb),
+    compression: level.compression,
+    compressionThresholdBytes: level.compression_threshold_bytes,
+    commandTimeoutMs: level.command_timeout_ms,
+    keyPrefix: `${config.redis.key_prefix}cache:`,
+    ...(level.cluster_mode ? { clusterMode: true, clusterNodes: urls } : { url: urls[0] }),
+  };
+}
+
+/** `caching.levels.disk` → the L3 store, under `data_dir/cache` unless `path` is set. */
+export function diskStoreOptions(config: FortitudeConfig): DiskCacheOptions {
+  const level = config.caching.levels.disk;
+  return {
+    directory: level.path ?? join(config.data_dir, 'cache'),
+    maxSizeBytes: mbToBytes(level.max_size_mb),
+    ttlSeconds: level.ttl_seconds,
+    cleanupIntervalMs: secondsToMs(level.cleanup_interval),
+  };
+}
+
+/** `caching.strategies` → one `StrategyOptions` per kind of cached value. */
+export function cacheStrategiesOptions(strategies: FortitudeConfig['caching']['strategies']): StrategiesOptions {
+  const { query_results: queryResults, quality_evaluations: qualityEvaluations, provider_responses: providerResponses, embeddings } = strategies;
+  const common = (strategy: { enabled: boolean; cache_levels: readonly ('memory' | 'redis' | 'disk')[]; ttl_seconds: number }) => ({
+    enabled: strategy.enabled,
+    levels: strategy.cache_levels,
+    ttlSeconds: strategy.ttl_seconds,
+  });
+  return {
+    query_results: { ...common(queryResults), keyStrategy: queryResults.cache_key_strategy },
+    quality_evaluations: common(qualityEvaluations),
+    provider_responses: { ...common(providerResponses), deduplication: providerResponses.deduplication },
+    embeddings: common(embeddings),
   };
 }

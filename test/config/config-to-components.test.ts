@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { buildCache } from '../../src/app/build-cache.js';
 import { buildRouting } from '../../src/app/build-routing.js';
-import { alertEngineOptions, cliConfig } from '../../src/app/component-options.js';
+import { alertEngineOptions, cliConfig, diskStoreOptions, redisStoreOptions } from '../../src/app/component-options.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
 import type { FortitudeConfig } from '../../src/app/config/schema.js';
 import { createDatabase } from '../../src/infrastructure/storage/create-database.js';
@@ -40,6 +41,7 @@ afterAll(() => {
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
+const MB = 1024 * 1024;
 const silentAlertLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
@@ -108,5 +110,38 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
     const spike = planLoadTest(cli.apiTests, 'spike_test');
     expect([spike.durationMs, spike.rampUpMs]).toEqual([2 * MINUTE_MS, 30_000]);
     expect(cli.performanceTargets).toMatchObject({ apiResponseTimeP95Ms: 200, apiResponseTimeP99Ms: 500, errorRate: { op: '<', value: 0.001 } });
+  });
+
+  it('cache levels get their sizes in bytes and cap TTLs at their ttl_seconds; strategies keep entries for their ttl_seconds', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fortitude-units-cache-'));
+    const caches = buildCache({ ...config, data_dir: dataDir }, { logger });
+    try {
+      const levels = Object.fromEntries((await caches.cache.stats()).levels.map((level) => [level.level, level]));
+      expect(Object.keys(levels)).toEqual(['memory', 'disk']); // no redis.url: no L2
+      expect(levels.memory?.maxBytes).toBe(512 * MB);
+      expect(levels.disk?.maxBytes).toBe(8192 * MB);
+      // A day asked of each level: L1 keeps it 5 min, L3 a day (ttl_seconds 300 and 86400).
+      const [memory, disk] = caches.cache.levels;
+      for (const [store, capMs] of [[memory!, 5 * MINUTE_MS], [disk!, 24 * HOUR_MS]] as const) {
+        const before = Date.now();
+        expect(await store.set(`units:${store.level}`, 'value', 48 * HOUR_MS)).toBe(true);
+        const entry = await store.getEntry(`units:${store.level}`);
+        expect(entry!.expiresAt - before).toBeGreaterThan(capMs - MINUTE_MS);
+        expect(entry!.expiresAt - before).toBeLessThanOrEqual(capMs + MINUTE_MS);
+      }
+      const strategies = caches.strategies;
+      expect([strategies.query_results.ttlMs, strategies.quality_evaluations.ttlMs, strategies.provider_responses.ttlMs, strategies.embeddings.ttlMs]).toEqual([
+        30 * MINUTE_MS,
+        2 * HOUR_MS,
+        HOUR_MS,
+        24 * HOUR_MS,
+      ]);
+      expect(diskStoreOptions(config).cleanupIntervalMs).toBe(HOUR_MS);
+      // L2 is built only with redis.url; its options are checked without connecting.
+      expect(redisStoreOptions(config)).toMatchObject({ ttlSeconds: 3600, maxSizeBytes: 2048 * MB, commandTimeoutMs: 50 });
+    } finally {
+      await caches.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
