@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { serve } from './app/serve.js';
-import { cliConfig } from './app/component-options.js';
+import { cliConfig, loggerOptions } from './app/component-options.js';
 import { loadConfig } from './app/config/load-config.js';
 import { createLogger } from './infrastructure/logging/logger.js';
 import { isFortitudeError } from './core/errors.js';
@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
     async openServices() {
       const { config } = load();
       // CLI commands log to stderr so their stdout stays parseable.
-      const logger = createLogger({ ...config.logging, async_logging: false }, process.stderr);
+      const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       // Imported on use: `serve`'s cluster primary never builds the application.
       const { createApplication } = await import('./app/composition.js');
       const app = await createApplication(config, { logger });
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     },
     async serve(options) {
       const { config } = load();
-      const logger = createLogger(config.logging);
+      const logger = createLogger(loggerOptions(config.logging));
       await serve(config, options, logger);
       // The server keeps the process alive; signals end it (see app/serve.ts).
       await new Promise<never>(() => undefined);

@@ -3,7 +3,13 @@ import type { StrategiesOptions } from '../infrastructure/cache/cache-strategies
 import type { DiskCacheOptions } from '../infrastructure/cache/disk/disk-store.js';
 import type { MemoryCacheOptions } from '../infrastructure/cache/memory/memory-store.js';
 import type { RedisCacheOptions } from '../infrastructure/cache/redis/redis-store.js';
+import type { LoggingOptions } from '../infrastructure/logging/logger.js';
+import type { MetricsOptions } from '../infrastructure/metrics/metrics-options.js';
+import type { HttpServerOptions } from '../interface/http/http-server.js';
+import type { PerformanceOptimizerOptions } from '../operations/optimizer/performance-optimizer.js';
 import type { CliConfig } from '../interface/cli/cli-context.js';
+import type { BreakerPolicy } from '../providers/circuit-breaker/breaker-state.js';
+import type { ProviderStackOptions } from '../providers/provider-stack.js';
 import type { ApiTest } from '../operations/load-test/load-plan.js';
 import type { PerformanceTargets } from '../operations/load-test/load-test-report.js';
 import type { AlertEngineOptions } from '../operations/sla/alert-engine.js';
@@ -15,6 +21,7 @@ import type { RouterOptions } from '../pipeline/routing/router.js';
 import type { SelectionOptions } from '../pipeline/routing/selection-options.js';
 import type { LoadedConfig } from './config/load-config.js';
 import type { FortitudeConfig } from './config/schema.js';
+import type { ResolvedProvider } from './config/sections/providers.js';
 
 /**
  * The one place where the validated config (snake_case, the seed's units: `performance_window`
@@ -178,5 +185,119 @@ export function cacheStrategiesOptions(strategies: FortitudeConfig['caching']['s
     quality_evaluations: common(qualityEvaluations),
     provider_responses: { ...common(providerResponses), deduplication: providerResponses.deduplication },
     embeddings: common(embeddings),
+  };
+}
+
+/** `logging` → the logger (the rate-limit filter's `window` in seconds becomes `windowMs`). */
+export function loggerOptions(section: FortitudeConfig['logging']): LoggingOptions {
+  return {
+    levels: section.levels,
+    timestampFormat: section.timestamp_format,
+    sampling: { enabled: section.sampling.enabled, rate: section.sampling.rate, levels: section.sampling.apply_to_levels },
+    filters: section.filters.map((filter) =>
+      filter.type === 'regex' ? { type: 'regex', pattern: filter.pattern } : { type: 'rate_limit', limit: filter.limit, windowMs: secondsToMs(filter.window) },
+    ),
+    asyncLogging: section.async_logging,
+    bufferSizeBytes: section.buffer_size,
+    flushIntervalMs: section.flush_interval_ms,
+  };
+}
+
+/** A provider's `circuit_breaker` block (seconds, a fraction) → the breaker's policy. */
+export function breakerPolicy(section: ResolvedProvider['circuit_breaker']): Partial<BreakerPolicy> {
+  return {
+    failureThreshold: section.consecutive_failures,
+    errorRateThreshold: section.failure_ratio,
+    minimumRequests: section.minimum_requests,
+    windowMs: secondsToMs(section.window),
+    openDurationMs: secondsToMs(section.open_duration),
+  };
+}
+
+/** A provider's block (timeouts in seconds, the seed's pool and rate-limit keys) → its stack: transport, rate limiter, retry, breaker. */
+export function providerStackOptions(provider: ResolvedProvider, extra: { simulated?: boolean; baseUrl?: string; apiKey?: string } = {}): ProviderStackOptions {
+  const pool = provider.connection_pool;
+  const limits = provider.rate_limit;
+  const optimization = provider.request_optimization;
+  const options: ProviderStackOptions = {
+    name: provider.name,
+    kind: provider.kind,
+    simulated: extra.simulated ?? false,
+    totalTimeoutMs: secondsToMs(provider.timeout_seconds),
+    readTimeoutMs: secondsToMs(provider.read_timeout),
+    connection: {
+      maxConnections: pool.max_connections,
+      maxIdleConnections: pool.max_idle_connections,
+      idleTimeoutMs: secondsToMs(pool.idle_timeout),
+      keepAlive: pool.keep_alive,
+      connectTimeoutMs: secondsToMs(provider.connect_timeout),
+    },
+    compressRequests: optimization.enable_compression,
+    rateLimit: {
+      requestsPerMinute: limits.requests_per_minute,
+      tokensPerMinute: limits.tokens_per_minute,
+      maxConcurrent: limits.max_concurrent,
+      burstAllowance: limits.burst_allowance,
+      maxQueueWaitMs: limits.max_queue_wait_ms,
+    },
+    retry: {
+      maxRetries: optimization.max_retries,
+      retryDelayMs: optimization.retry_delay_ms,
+      exponentialBackoff: optimization.exponential_backoff,
+    },
+    breaker: breakerPolicy(provider.circuit_breaker),
+  };
+  const baseUrl = extra.baseUrl ?? provider.base_url;
+  if (baseUrl !== undefined) options.baseUrl = baseUrl;
+  const apiKey = extra.apiKey ?? provider.api_key;
+  if (apiKey !== undefined) options.apiKey = apiKey;
+  return options;
+}
+
+/** `metrics` and `selection_strategy.performance_window` → the metrics recorders and their rolling window. */
+export function metricsOptions(config: FortitudeConfig): MetricsOptions {
+  const collection = config.metrics.collection;
+  return {
+    collection: { enabled: collection.enabled, highResolution: collection.high_resolution, samplingRate: collection.sampling_rate },
+    components: config.metrics.components,
+    highCardinalityLimit: config.metrics.high_cardinality_limit,
+    window: { windowMs: secondsToMs(config.selection_strategy.performance_window) },
+  };
+}
+
+/** The providers' call statistics span the same window as the router's. */
+export function providerStatsOptions(config: FortitudeConfig): { windowMs: number } {
+  return { windowMs: secondsToMs(config.selection_strategy.performance_window) };
+}
+
+/** `server` → the HTTP server's limits, timeouts, CORS and auth (host and port come from the command line first). */
+export function httpServerOptions(config: FortitudeConfig): Pick<HttpServerOptions, 'bodyLimitBytes' | 'requestTimeoutMs' | 'shutdownTimeoutMs' | 'cors' | 'auth'> {
+  const server = config.server;
+  return {
+    bodyLimitBytes: server.body_limit_kb * 1024,
+    requestTimeoutMs: secondsToMs(server.request_timeout),
+    shutdownTimeoutMs: secondsToMs(server.shutdown_timeout),
+    cors: { origins: server.cors.origins },
+    auth: { mode: server.auth.mode, defaultRateLimitPerMinute: server.auth.default_rate_limit_per_minute },
+  };
+}
+
+/** `optimizer` → the performance optimizer's cadence and thresholds. */
+export function optimizerOptions(section: FortitudeConfig['optimizer']): Pick<PerformanceOptimizerOptions, 'intervalMs' | 'applyThreshold' | 'autoApply'> {
+  return { intervalMs: secondsToMs(section.interval), applyThreshold: section.apply_threshold, autoApply: section.auto_apply };
+}
+
+/** How long a research answer is served from a cache tier (the library, the semantic index): `query_results.ttl_seconds`. */
+export function researchAnswerTtlMs(config: FortitudeConfig): number {
+  return secondsToMs(config.caching.strategies.query_results.ttl_seconds);
+}
+
+/** `caching.warming` → the cache warmer's limits and cadence. */
+export function warmerOptions(section: FortitudeConfig['caching']['warming']): { frequencyThreshold: number; maxQueriesPerRun: number; maxCostUsdPerRun: number; intervalMs: number } {
+  return {
+    frequencyThreshold: section.frequency_threshold,
+    maxQueriesPerRun: section.max_queries_per_run,
+    maxCostUsdPerRun: section.max_cost_usd_per_run,
+    intervalMs: secondsToMs(section.interval),
   };
 }

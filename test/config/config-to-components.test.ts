@@ -5,7 +5,20 @@ import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { buildCache } from '../../src/app/build-cache.js';
 import { buildRouting } from '../../src/app/build-routing.js';
-import { alertEngineOptions, cliConfig, diskStoreOptions, redisStoreOptions } from '../../src/app/component-options.js';
+import {
+  alertEngineOptions,
+  cliConfig,
+  diskStoreOptions,
+  httpServerOptions,
+  loggerOptions,
+  metricsOptions,
+  optimizerOptions,
+  providerStackOptions,
+  providerStatsOptions,
+  redisStoreOptions,
+  researchAnswerTtlMs,
+  warmerOptions,
+} from '../../src/app/component-options.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
 import type { FortitudeConfig } from '../../src/app/config/schema.js';
 import { createDatabase } from '../../src/infrastructure/storage/create-database.js';
@@ -143,5 +156,32 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
       await caches.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('each provider stack gets its timeouts, pool idle time, retry delay and breaker window in ms', () => {
+    const openai = providerStackOptions(config.providers.openai!);
+    expect(openai).toMatchObject({
+      totalTimeoutMs: 30_000,
+      readTimeoutMs: 25_000,
+      connection: { connectTimeoutMs: 5_000, idleTimeoutMs: 90_000, maxConnections: 100 },
+      rateLimit: { requestsPerMinute: 150, tokensPerMinute: 120_000, maxConcurrent: 15, burstAllowance: 50 },
+      retry: { maxRetries: 3, retryDelayMs: 1_000 },
+      breaker: { windowMs: MINUTE_MS, openDurationMs: 30_000 },
+    });
+    expect(providerStackOptions(config.providers.gemini!).totalTimeoutMs).toBe(25_000);
+    expect(providerStackOptions(config.providers.claude!).rateLimit).toMatchObject({ requestsPerMinute: 120, maxConcurrent: 12 });
+  });
+
+  it('metrics, provider statistics, server, optimizer, logger, cache tiers and the warmer get ms and bytes', () => {
+    expect(metricsOptions(config).window?.windowMs).toBe(HOUR_MS);
+    expect(providerStatsOptions(config).windowMs).toBe(HOUR_MS);
+    expect(httpServerOptions(config)).toMatchObject({ bodyLimitBytes: MB, requestTimeoutMs: 120_000, shutdownTimeoutMs: 10_000 });
+    expect(optimizerOptions(config.optimizer).intervalMs).toBe(5 * MINUTE_MS);
+    const logging = loggerOptions(config.logging);
+    expect([logging.flushIntervalMs, logging.bufferSizeBytes]).toEqual([1_000, 65_536]);
+    expect(logging.filters).toContainEqual({ type: 'rate_limit', limit: 100, windowMs: MINUTE_MS });
+    // The library and the semantic index serve an answer as long as query_results does (1800 s).
+    expect(researchAnswerTtlMs(config)).toBe(30 * MINUTE_MS);
+    expect(warmerOptions(config.caching.warming).intervalMs).toBe(5 * MINUTE_MS);
   });
 });
