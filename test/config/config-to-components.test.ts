@@ -85,6 +85,8 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
       expect(await samples()).toBe(1);
       vi.advanceTimersByTime(2 * HOUR_MS);
       expect(await samples()).toBe(0);
+      // The budget guard built beside it: the seed's limits in USD, hard limits on.
+      expect(routing.budget.state()).toMatchObject({ day: { limitUsd: 100 }, month: { limitUsd: 2500 }, hardLimits: true });
     } finally {
       await routing.close();
       await storage.close();
