@@ -14,6 +14,8 @@ import { MemoryCacheStore } from '../src/infrastructure/cache/memory/memory-stor
 import { MultiLevelCache } from '../src/infrastructure/cache/multi-level-cache.js';
 import { RedisCacheStore } from '../src/infrastructure/cache/redis/redis-store.js';
 
+const MB = 1024 * 1024;
+
 const L1_ENTRIES = 20_000;
 const L1_OPS = 200_000;
 const L2_OPS = 5_000;
@@ -119,10 +121,10 @@ function payload(bytes: number, seed: number): string {
 }
 
 async function benchL1(): Promise<Row[]> {
-  const memory = new MemoryCacheStore({ max_size_mb: 256, ttl_seconds: 3600 });
+  const memory = new MemoryCacheStore({ maxSizeBytes: 256 * MB, ttlSeconds: 3600 });
   const map = new Map<string, string>();
   const cache = new MultiLevelCache({ levels: [memory] });
-  const { query_results } = createCacheStrategies({ query_results: { cache_levels: ['memory'], ttl_seconds: 3600 } }, cache);
+  const { query_results } = createCacheStrategies({ query_results: { levels: ['memory'], ttlSeconds: 3600 } }, cache);
   const keys = shuffledKeys(L1_ENTRIES, 'qr:v1:shared:');
   for (const [index, key] of keys.entries()) {
     const value = payload(1024, index);
@@ -149,7 +151,7 @@ async function benchL2(): Promise<Row[]> {
     ['1 kB raw', 1024, false],
     ['8 kB gzip', 8192, 'gzip'],
   ] as const) {
-    const store = new RedisCacheStore({ url: 'redis://127.0.0.1:6379', ttl_seconds: 3600, key_prefix: prefix, compression, compression_threshold_bytes: 1024, command_timeout_ms: 1000 });
+    const store = new RedisCacheStore({ url: 'redis://127.0.0.1:6379', ttlSeconds: 3600, keyPrefix: prefix, compression, compressionThresholdBytes: 1024, commandTimeoutMs: 1000 });
     if (!(await store.waitUntilReady())) throw new Error('redis at 127.0.0.1:6379 is not reachable');
     const keys = shuffledKeys(1000, `${label.replace(/\s/g, '')}:`);
     for (const [index, key] of keys.entries()) await store.set(key, payload(bytes, index), 3_600_000);

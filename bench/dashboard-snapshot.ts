@@ -11,11 +11,11 @@ import { buildDashboardSnapshot } from '../src/interface/dashboard/dashboard-sna
 import type { SlaTargets } from '../src/operations/sla/alert-rules.js';
 
 const TARGETS: SlaTargets = {
-  api_response_time: { p50: 100, p95: 200, p99: 500 },
-  provider_response_time: { p50: 1000, p95: 3000, p99: 5000 },
-  quality_evaluation_time: { p50: 50, p95: 100, p99: 200 },
-  system_availability: 0.999,
-  error_rate: { op: '<', value: 0.001, unit: '%' },
+  apiResponseTimeMs: { p50: 100, p95: 200, p99: 500 },
+  providerResponseTimeMs: { p50: 1000, p95: 3000, p99: 5000 },
+  qualityEvaluationTimeMs: { p50: 50, p95: 100, p99: 200 },
+  systemAvailability: 0.999,
+  errorRate: { op: '<', value: 0.001, unit: '%' },
 };
 
 const HOUR = 3_600_000;

@@ -9,7 +9,7 @@
  *   node --import tsx bench/routing-regret.ts
  */
 import Table from 'cli-table3';
-import type { SelectionStrategyConfig } from '../src/pipeline/routing/selection-config.js';
+import type { SelectionOptions } from '../src/pipeline/routing/selection-options.js';
 import { createRouter } from '../src/pipeline/routing/router.js';
 import { createSeededRandom, type Random } from '../src/core/seeded-random.js';
 import { sampleBeta, sampleNormal } from '../src/pipeline/routing/random.js';
@@ -46,14 +46,14 @@ const SCENARIOS: Record<string, Record<string, ProviderTruth>> = {
 const PROVIDERS = Object.keys(BEFORE);
 const CRITERIA = { latency: 0.4, quality: 0.3, cost: 0.2, availability: 0.1 };
 
-const selection: SelectionStrategyConfig = {
+const selection: SelectionOptions = {
   type: 'performance_optimized',
   criteria: CRITERIA,
-  performance_window: 3_600_000,
-  min_samples: 10,
-  adaptive_selection: true,
-  quality_threshold: 0.8,
-  latency_threshold: 2_000,
+  windowMs: 3_600_000,
+  minSamples: 10,
+  adaptiveSelection: true,
+  qualityThreshold: 0.8,
+  latencyThresholdMs: 2_000,
   order: ['fast', 'premium', 'frugal'],
 };
 
@@ -88,7 +88,7 @@ interface RunResult {
   wallMs: number;
 }
 
-function run(strategy: SelectionStrategyConfig['type'], seed: number, AFTER: Record<string, ProviderTruth>): RunResult {
+function run(strategy: SelectionOptions['type'], seed: number, AFTER: Record<string, ProviderTruth>): RunResult {
   let clock = 1_700_000_000_000;
   const world = createSeededRandom(seed * 7919);
   const router = createRouter(

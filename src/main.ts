@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { serve } from './app/serve.js';
+import { cliConfig, loggerOptions } from './app/component-options.js';
 import { loadConfig } from './app/config/load-config.js';
 import { createLogger } from './infrastructure/logging/logger.js';
 import { isFortitudeError } from './core/errors.js';
@@ -11,30 +12,31 @@ import { createProgram } from './interface/cli/program.js';
 
 /** Entry point: parse the command line, run the command, map errors to exit codes. */
 async function main(argv: string[]): Promise<number> {
+  const load = () => loadConfig({ path: program.opts<{ config?: string }>().config, env: process.env });
   const context: CliContext = {
     globalOptions: () => program.opts<{ config?: string; verbose?: boolean }>(),
     env: process.env,
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
     isTty: Boolean(process.stderr.isTTY),
-    loadConfig: () => loadConfig({ path: program.opts<{ config?: string }>().config, env: process.env }),
+    loadConfig: () => cliConfig(load()),
     async openServices() {
-      const { config } = context.loadConfig();
+      const { config } = load();
       // CLI commands log to stderr so their stdout stays parseable.
-      const logger = createLogger({ ...config.logging, async_logging: false }, process.stderr);
+      const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       // Imported on use: `serve`'s cluster primary never builds the application.
       const { createApplication } = await import('./app/composition.js');
       const app = await createApplication(config, { logger });
       return { ...app.fortitude, close: async () => { await app.close(); logger.close(); } };
     },
     async openStoredData() {
-      const { config } = context.loadConfig();
+      const { config } = load();
       const { openStoredData } = await import('./app/composition.js');
       return openStoredData(config);
     },
     async serve(options) {
-      const { config } = context.loadConfig();
-      const logger = createLogger(config.logging);
+      const { config } = load();
+      const logger = createLogger(loggerOptions(config.logging));
       await serve(config, options, logger);
       // The server keeps the process alive; signals end it (see app/serve.ts).
       await new Promise<never>(() => undefined);

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../infrastructure/cache/cache-store.js';
@@ -11,6 +10,7 @@ import { MultiLevelCache, type CacheEventHook } from '../infrastructure/cache/mu
 import { createRedisCacheStore, type RedisCacheStore } from '../infrastructure/cache/redis/redis-store.js';
 import type { ResearchResult } from '../core/research.js';
 import type { ResearchCache, ResearchCacheContext } from '../pipeline/ports.js';
+import { cacheStrategiesOptions, diskStoreOptions, memoryStoreOptions, redisStoreOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 export interface CacheSystem {
@@ -32,41 +32,19 @@ export interface CacheSystem {
 export function buildCache(config: FortitudeConfig, deps: { logger: Logger; onEvent?: CacheEventHook }): CacheSystem {
   const levels = config.caching.levels;
   const stores: CacheStore[] = [];
-  const memory = levels.memory.enabled ? createMemoryCacheStore({ max_size_mb: levels.memory.max_size_mb, ttl_seconds: levels.memory.ttl_seconds }) : undefined;
+  const memory = levels.memory.enabled ? createMemoryCacheStore(memoryStoreOptions(levels.memory)) : undefined;
   if (memory) stores.push(memory);
   let redis: RedisCacheStore | undefined;
   if (levels.redis.enabled && config.redis.url) {
-    const urls = config.redis.url.split(',').map((url) => url.trim());
-    redis = createRedisCacheStore(
-      {
-        ttl_seconds: levels.redis.ttl_seconds,
-        max_size_mb: levels.redis.max_size_mb,
-        compression: levels.redis.compression,
-        compression_threshold_bytes: levels.redis.compression_threshold_bytes,
-        command_timeout_ms: levels.redis.command_timeout_ms,
-        key_prefix: `${config.redis.key_prefix}cache:`,
-        ...(levels.redis.cluster_mode ? { cluster_mode: true, cluster_nodes: urls } : { url: urls[0] }),
-      },
-      { logger: deps.logger },
-    );
+    redis = createRedisCacheStore(redisStoreOptions(config), { logger: deps.logger });
     stores.push(redis);
   }
   if (levels.disk.enabled) {
-    stores.push(
-      createDiskCacheStore(
-        {
-          directory: levels.disk.path ?? join(config.data_dir, 'cache'),
-          max_size_mb: levels.disk.max_size_mb,
-          ttl_seconds: levels.disk.ttl_seconds,
-          cleanup_interval: levels.disk.cleanup_interval,
-        },
-        { logger: deps.logger },
-      ),
-    );
+    stores.push(createDiskCacheStore(diskStoreOptions(config), { logger: deps.logger }));
   }
   const cache = new MultiLevelCache({ levels: stores, logger: deps.logger, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) });
   const strategies = createCacheStrategies<{ query_results: ResearchResult; quality_evaluations: unknown; provider_responses: unknown; embeddings: number[] }>(
-    config.caching.strategies,
+    cacheStrategiesOptions(config.caching.strategies),
     cache,
   );
   const pressure = memory

@@ -2,7 +2,6 @@ import type { ChatRequest } from '../core/chat.js';
 import type { FortitudeConfig } from './config/schema.js';
 import type { ResolvedProvider } from './config/sections/providers.js';
 import { createProviderStack, providerStatus, type ManagedProvider, type ProviderStatus } from '../providers/provider-stack.js';
-import { stackOptionsFromConfig } from '../providers/provider-config.js';
 import type { CallOptions, Provider } from '../providers/provider.js';
 import { HttpTransport } from '../providers/http-transport.js';
 import { createProviderStats, type ProviderStats } from '../providers/stats/provider-stats.js';
@@ -10,7 +9,7 @@ import { startSimulator, type RunningSimulator } from '../providers/simulator/si
 import { createProviderChain, type ProviderChain } from '../providers/fallback/provider-chain.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
-import { breakerPolicyFromConfig } from '../providers/circuit-breaker/breaker-config.js';
+import { providerStackOptions, providerStatsOptions } from './component-options.js';
 
 export interface ProviderSet {
   /** Configured, enabled providers in config order. */
@@ -60,14 +59,14 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
   }
 
   const transport = new HttpTransport();
-  const stats = createProviderStats({ windowMs: config.selection_strategy.performance_window * 1000 });
+  const stats = createProviderStats(providerStatsOptions(config));
   const providers = new Map<string, ManagedProvider>();
   const configs = new Map<string, ResolvedProvider>();
   for (const provider of enabled) {
     const simulated = isSimulated(provider);
-    const options = stackOptionsFromConfig(simulated ? { ...provider, api_key: SIMULATOR_KEY } : provider, {
+    const options = providerStackOptions(provider, {
+      ...(simulated ? { apiKey: SIMULATOR_KEY } : {}),
       ...(simulated && simulator ? { simulated: true, baseUrl: simulator.baseUrlFor(provider.name) } : {}),
-      breaker: breakerPolicyFromConfig(provider.circuit_breaker),
     });
     providers.set(
       provider.name,

@@ -15,6 +15,7 @@ import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js
 import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
 import { RedisBreakerStore } from '../infrastructure/shared/redis-breaker-store.js';
+import { budgetGuardOptions, routerOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**
@@ -86,7 +87,7 @@ export function buildRouting(
   });
   const providerPrices = Object.fromEntries(deps.providerNames.map((name) => [name, prices.priceOf(deps.providerModels[name] ?? '', name)]));
   const budget = createBudgetGuard(
-    { costManagement: config.cost_management, providerPrices },
+    { ...budgetGuardOptions(config.cost_management), providerPrices },
     {
       store: deps.budgetStore,
       onAlert: (alert) =>
@@ -97,9 +98,7 @@ export function buildRouting(
   const router = createRouter(
     {
       providers: deps.providerNames,
-      selection: config.selection_strategy,
-      costQuality: config.cost_management.routing,
-      models: Object.fromEntries(Object.entries(config.cost_management.providers).map(([name, costs]) => [name, costs.model_selection])),
+      ...routerOptions(config),
       expectedCostUsd: Object.fromEntries(
         deps.providerNames.map((name) => [
           name,

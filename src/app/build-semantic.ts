@@ -11,6 +11,7 @@ import type { SemanticValue } from '../pipeline/research-cache.js';
 import { RedisSemanticEntryStore } from '../infrastructure/shared/redis-semantic-entry-store.js';
 import type { SharedState } from './build-routing.js';
 import type { ProviderSet } from './build-providers.js';
+import { researchAnswerTtlMs } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 export interface SemanticLayer {
@@ -38,7 +39,7 @@ export async function buildSemanticLayer(
   const cache = await createSemanticCache<SemanticValue>(
     {
       similarityThreshold: settings.similarity_threshold,
-      ttlMs: config.caching.strategies.query_results.ttl_seconds * 1000,
+      ttlMs: researchAnswerTtlMs(config),
       // The entry log is shared by a host's workers; each keeps its own index files.
       indexDirectory: deps.workerId ? join(directory, `worker-${deps.workerId}`) : directory,
       index: {

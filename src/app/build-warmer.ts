@@ -7,6 +7,7 @@ import { classify } from '../pipeline/classify/classify.js';
 import { QUERY_PATTERN_TYPE } from '../pipeline/routing/query-patterns.js';
 import type { SemanticLayer } from './build-semantic.js';
 import type { SemanticValue } from '../pipeline/research-cache.js';
+import { warmerOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**
@@ -38,7 +39,7 @@ export function buildCacheWarmer(
   return createCacheWarmer<SemanticValue>({
     getPopularQueries: async (limit) => (await deps.storage.patterns.top({ patternType: QUERY_PATTERN_TYPE, limit })).map(toWarmQuery).filter(defined),
     getRecentPatterns: async () =>
-      (await deps.storage.patterns.recent({ minFrequency: warming.frequency_threshold, since: Date.now() - warming.interval * 1000 * 12 }))
+      (await deps.storage.patterns.recent({ minFrequency: warming.frequency_threshold, since: Date.now() - warmerOptions(warming).intervalMs * 12 }))
         .map(toWarmQuery)
         .filter(defined),
     getCommonTerms: async (limit) => {
@@ -54,10 +55,7 @@ export function buildCacheWarmer(
     },
     cache: deps.semantic.cache,
     embedder: deps.semantic.embedder,
-    frequencyThreshold: warming.frequency_threshold,
-    maxQueriesPerRun: warming.max_queries_per_run,
-    maxCostPerRun: warming.max_cost_usd_per_run,
-    intervalMs: warming.interval * 1000,
+    ...warmerOptions(warming),
     onError: (error, query) => deps.logger.warn({ err: error, query: query.query }, 'cache warming: query failed'),
   });
 }

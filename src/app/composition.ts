@@ -29,6 +29,7 @@ import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
 import { buildCache, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
+import { researchAnswerTtlMs } from './component-options.js';
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { buildSemanticLayer } from './build-semantic.js';
 import { buildCacheWarmer } from './build-warmer.js';
@@ -163,7 +164,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       cache: createResearchCache({
         exact: caches.research,
         library,
-        libraryMaxAgeMs: config.caching.strategies.query_results.ttl_seconds * 1000,
+        libraryMaxAgeMs: researchAnswerTtlMs(config),
         semantic: semantic?.cache,
         onSemanticStoreError: (error) => log.warn({ err: error }, 'semantic cache store failed'),
       }),

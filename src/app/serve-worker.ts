@@ -7,6 +7,7 @@ import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
 import { createAlertEngine } from '../operations/sla/alert-engine.js';
+import { alertEngineOptions, httpServerOptions, metricsOptions, optimizerOptions, slaTargets } from './component-options.js';
 import { createApplication } from './composition.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { createObservabilityServices } from '../interface/dashboard/observability-services.js';
@@ -18,21 +19,15 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   const log = logger.for('root');
   // Per-process state (the disk cache index, the semantic log) gets a directory per worker.
   const config: FortitudeConfig = cluster.isWorker ? withWorkerDirectories(baseConfig, cluster.worker?.id ?? 0) : baseConfig;
-  const metrics = createMetrics({
-    collection: config.metrics.collection,
-    components: config.metrics.components,
-    high_cardinality_limit: config.metrics.high_cardinality_limit,
-    window: { windowMs: config.selection_strategy.performance_window * 1000 },
-  });
+  const metrics = createMetrics(metricsOptions(config));
   const reader = setupClusterMetrics(metrics, { workers });
   const app = await createApplication(config, { logger, metrics, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) });
   // SLA alerts over the (cluster-wide) window; every worker evaluates so any can answer
   // GET /api/alerts, but only one (or the single process) posts webhooks.
+  const alertOptions = alertEngineOptions(config);
   const alerts = createAlertEngine({
-    targets: config.sla_targets,
-    rules: config.monitoring.alerts,
-    webhooks: cluster.isWorker && cluster.worker?.id !== 1 ? [] : config.monitoring.webhooks,
-    evaluationIntervalMs: config.monitoring.evaluation_interval * 1000,
+    ...alertOptions,
+    webhooks: cluster.isWorker && cluster.worker?.id !== 1 ? [] : alertOptions.webhooks,
     logger: log,
     readMetrics: (request) => reader.snapshot(request),
     metrics,
@@ -43,11 +38,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     {
       host,
       port: options.port ?? config.server.port,
-      bodyLimitBytes: config.server.body_limit_kb * 1024,
-      requestTimeoutMs: config.server.request_timeout * 1000,
-      shutdownTimeoutMs: config.server.shutdown_timeout * 1000,
-      cors: { origins: config.server.cors.origins },
-      auth: { mode: config.server.auth.mode, defaultRateLimitPerMinute: config.server.auth.default_rate_limit_per_minute },
+      ...httpServerOptions(config),
       ...(app.keyRateLimiter ? { rateLimiter: app.keyRateLimiter } : {}),
       onRequestStart: () => metrics.apiConcurrent.inc(),
       onRequestEnd: (request) => {
@@ -60,7 +51,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
       metrics: () => reader.render(),
       observability: createObservabilityServices({
         readSnapshot: (request) => reader.snapshot(request),
-        targets: config.sla_targets,
+        targets: slaTargets(config.sla_targets),
         budget: () => app.routing.budget.state(),
         alerts,
         storage: app.storage,
@@ -76,7 +67,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   const { url } = await server.listen();
   const optimizer = config.optimizer.enabled
     ? createPerformanceOptimizer(
-        { intervalMs: config.optimizer.interval * 1000, applyThreshold: config.optimizer.apply_threshold, autoApply: config.optimizer.auto_apply },
+        optimizerOptions(config.optimizer),
         {
           readWindow: (request) => readMetricsWindow(metrics, request),
           actions: { applyRouteChanges: (changes) => app.routing.steering.applyRouteChanges(changes) },

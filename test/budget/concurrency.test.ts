@@ -6,7 +6,7 @@ import type { BudgetStore } from '../../src/pipeline/budget/budget-store.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
 import { RedisBudgetStore } from '../../src/pipeline/budget/redis-budget-store.js';
 import { createBudgetGuard } from '../../src/pipeline/budget/budget-guard.js';
-import { DEFAULT_BUDGET_ACTIONS } from '../../src/pipeline/budget/budget-policy.js';
+import { DEFAULT_BUDGET_ACTIONS, parseBudgetActions } from '../../src/pipeline/budget/budget-policy.js';
 import { FortitudeError } from '../../src/core/errors.js';
 import type { BudgetLoadOptions, BudgetLoadResult } from './fixtures/budget-load.js';
 import { runBudgetLoad } from './fixtures/budget-load.js';
@@ -95,10 +95,11 @@ describe('a budget under 500 concurrent calls never overspends', () => {
     const price = { input_per_million: 10, output_per_million: 10 }; // 1 000 output tokens = 0.01 USD
     const guard = createBudgetGuard(
       {
-        costManagement: {
-          global: { daily_budget_usd: 1, monthly_budget_usd: 1_000, alert_thresholds: { daily_80_percent: true, monthly_90_percent: true } },
-          budget_controls: { hard_limits: true, actions: { ...DEFAULT_BUDGET_ACTIONS } },
-        },
+        dailyBudgetUsd: 1,
+        monthlyBudgetUsd: 1_000,
+        alertFractions: { day: [0.8], month: [0.9] },
+        hardLimits: true,
+        thresholds: parseBudgetActions(DEFAULT_BUDGET_ACTIONS),
         inputTokenMargin: 1,
       },
       { store },

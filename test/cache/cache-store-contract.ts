@@ -81,7 +81,7 @@ export function runCacheStoreContract(name: string, harness: ContractHarness): v
       expect(await store.get('contract:long')).toBe('v');
     });
 
-    it("caps a TTL at the level's ttl_seconds and stores nothing for a non-positive TTL", async () => {
+    it("caps a TTL at the level's ttlSeconds and stores nothing for a non-positive TTL", async () => {
       const store = await create(1);
       await store.set('contract:capped', 'v', 3_600_000);
       const entry = await store.getEntry('contract:capped');

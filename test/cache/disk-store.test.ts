@@ -8,6 +8,8 @@ import { entryPath } from '../../src/infrastructure/cache/disk/entry-file.js';
 import { runCacheStoreContract } from './cache-store-contract.js';
 import { createFakeClock } from './helpers/fake-clock.js';
 
+const MB = 1024 * 1024;
+
 const root = mkdtempSync(join(tmpdir(), 'fortitude-disk-cache-'));
 let counter = 0;
 const freshDirectory = (): string => join(root, `store-${counter++}`);
@@ -18,7 +20,7 @@ const clock = createFakeClock();
 
 runCacheStoreContract('disk', {
   create: async (levelTtlSeconds) =>
-    new DiskCacheStore({ directory: freshDirectory(), max_size_mb: 16, ttl_seconds: levelTtlSeconds, cleanup_interval: 0, clock }),
+    new DiskCacheStore({ directory: freshDirectory(), maxSizeBytes: 16 * MB, ttlSeconds: levelTtlSeconds, cleanupIntervalMs: 0, clock }),
   advance: async (ms) => clock.advance(ms),
   now: () => clock.now(),
   toleranceMs: 0,
@@ -30,7 +32,7 @@ function entryFiles(directory: string): string[] {
 
 describe('DiskCacheStore', () => {
   const open = (options: Partial<DiskCacheOptions> & { directory: string }): DiskCacheStore =>
-    new DiskCacheStore({ max_size_mb: 16, ttl_seconds: 3600, cleanup_interval: 0, ...options });
+    new DiskCacheStore({ maxSizeBytes: 16 * MB, ttlSeconds: 3600, cleanupIntervalMs: 0, ...options });
 
   it('survives a restart: entries, expiries and LRU order are rebuilt from the files', async () => {
     const directory = freshDirectory();
@@ -54,10 +56,10 @@ describe('DiskCacheStore', () => {
     await second.close();
   });
 
-  it('enforces max_size_mb by evicting the least recently used files', async () => {
+  it('enforces maxSizeBytes by evicting the least recently used files', async () => {
     const directory = freshDirectory();
     // 0.005 MB = 5,242 bytes; each entry is ~1,000 bytes plus a header.
-    const store = open({ directory, max_size_mb: 0.005 });
+    const store = open({ directory, maxSizeBytes: 5242 });
     const value = 'y'.repeat(1000);
     for (let index = 0; index < 4; index++) await store.set(`k${index}`, value, 60_000);
     expect(await store.get('k0')).toBe(value); // k0 becomes most recently used
@@ -73,12 +75,12 @@ describe('DiskCacheStore', () => {
     await store.close();
   });
 
-  it('evicts on start when the directory holds more than a smaller max_size_mb', async () => {
+  it('evicts on start when the directory holds more than a smaller maxSizeBytes', async () => {
     const directory = freshDirectory();
-    const big = open({ directory, max_size_mb: 1 });
+    const big = open({ directory, maxSizeBytes: MB });
     for (let index = 0; index < 10; index++) await big.set(`k${index}`, 'z'.repeat(1000), 60_000);
     await big.close();
-    const small = open({ directory, max_size_mb: 0.003 });
+    const small = open({ directory, maxSizeBytes: 3145 });
     await small.ready();
     await small.flush();
     const stats = await small.stats();
@@ -102,7 +104,7 @@ describe('DiskCacheStore', () => {
     await pause();
     await first.close();
     // Room for two ~1 kB entries: the least recently used (b) must go.
-    const second = open({ directory, max_size_mb: 0.0025 });
+    const second = open({ directory, maxSizeBytes: 2621 });
     await second.ready();
     expect(await second.has('b')).toBe(false);
     expect(await second.has('a')).toBe(true);
@@ -124,9 +126,9 @@ describe('DiskCacheStore', () => {
     await store.close();
   });
 
-  it('runs the sweeper on its cleanup_interval timer', async () => {
+  it('runs the sweeper on its cleanupIntervalMs timer', async () => {
     const directory = freshDirectory();
-    const store = open({ directory, cleanup_interval: 0.05 });
+    const store = open({ directory, cleanupIntervalMs: 50 });
     await store.set('short', 'v', 20);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await store.flush();

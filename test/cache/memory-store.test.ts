@@ -3,10 +3,12 @@ import { MemoryCacheStore } from '../../src/infrastructure/cache/memory/memory-s
 import { runCacheStoreContract } from './cache-store-contract.js';
 import { createFakeClock } from './helpers/fake-clock.js';
 
+const MB = 1024 * 1024;
+
 const clock = createFakeClock();
 
 runCacheStoreContract('memory', {
-  create: async (levelTtlSeconds) => new MemoryCacheStore({ max_size_mb: 8, ttl_seconds: levelTtlSeconds, clock, ttl_resolution_ms: 0 }),
+  create: async (levelTtlSeconds) => new MemoryCacheStore({ maxSizeBytes: 8 * MB, ttlSeconds: levelTtlSeconds, clock, ttlResolutionMs: 0 }),
   advance: async (ms) => clock.advance(ms),
   now: () => clock.now(),
   toleranceMs: 0,
@@ -17,7 +19,7 @@ describe('MemoryCacheStore', () => {
 
   it('bounds the cache by bytes and evicts the least recently used entry', async () => {
     // 0.01 MB = 10,485 bytes: ten 1 kB entries (plus keys and overhead) do not all fit.
-    const store = new MemoryCacheStore({ max_size_mb: 0.01, ttl_seconds: 60 });
+    const store = new MemoryCacheStore({ maxSizeBytes: 10485, ttlSeconds: 60 });
     for (let index = 0; index < 9; index++) await store.set(`k${index}`, value1k, 60_000);
     expect(store.getSync('k0')).toBe(value1k); // k0 is now the most recently used
     for (let index = 9; index < 12; index++) await store.set(`k${index}`, value1k, 60_000);
@@ -30,13 +32,13 @@ describe('MemoryCacheStore', () => {
   });
 
   it('refuses a single value larger than the whole level', async () => {
-    const store = new MemoryCacheStore({ max_size_mb: 0.001, ttl_seconds: 60 });
+    const store = new MemoryCacheStore({ maxSizeBytes: 1048, ttlSeconds: 60 });
     expect(await store.set('huge', 'x'.repeat(5000), 60_000)).toBe(false);
     expect(store.getSync('huge')).toBeUndefined();
   });
 
   it('shrinkTo(0.5) keeps at most half the bytes, dropping the oldest first', async () => {
-    const store = new MemoryCacheStore({ max_size_mb: 1, ttl_seconds: 60 });
+    const store = new MemoryCacheStore({ maxSizeBytes: MB, ttlSeconds: 60 });
     // Equal-sized entries (two-digit keys), so half the bytes is exactly ten entries.
     for (let index = 0; index < 20; index++) await store.set(`k${String(index).padStart(2, '0')}`, value1k, 60_000);
     const before = (await store.stats()).usedBytes!;
@@ -53,6 +55,6 @@ describe('MemoryCacheStore', () => {
   });
 
   it('rejects an eviction policy it does not implement', () => {
-    expect(() => new MemoryCacheStore({ max_size_mb: 1, ttl_seconds: 60, eviction_policy: 'lfu' as 'lru' })).toThrow(/only "lru"/);
+    expect(() => new MemoryCacheStore({ maxSizeBytes: MB, ttlSeconds: 60, evictionPolicy: 'lfu' as 'lru' })).toThrow(/only "lru"/);
   });
 });

@@ -7,23 +7,25 @@ import { BYPASS_DIRECTIVES, REFRESH_DIRECTIVES } from '../../src/infrastructure/
 import { queryCacheKey } from '../../src/infrastructure/cache/cache-key.js';
 import type { CacheLevelName } from '../../src/infrastructure/cache/cache-store.js';
 import { createCacheStrategies } from '../../src/infrastructure/cache/cache-strategies.js';
-import type { StrategiesConfig, StrategyValues } from '../../src/infrastructure/cache/cache-strategies.js';
+import type { StrategiesOptions, StrategyValues } from '../../src/infrastructure/cache/cache-strategies.js';
 import { DiskCacheStore } from '../../src/infrastructure/cache/disk/disk-store.js';
 import { MemoryCacheStore } from '../../src/infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache } from '../../src/infrastructure/cache/multi-level-cache.js';
 import type { CacheEventKind } from '../../src/infrastructure/cache/multi-level-cache.js';
 import { RedisCacheStore } from '../../src/infrastructure/cache/redis/redis-store.js';
 
+const MB = 1024 * 1024;
+
 const root = mkdtempSync(join(tmpdir(), 'fortitude-multi-level-'));
 const FILE_PREFIX = `test:fortitude-multi:${randomUUID()}:`;
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The seed's `caching.strategies`, with TTLs that suit a test. */
-const STRATEGIES: StrategiesConfig = {
-  query_results: { enabled: true, cache_levels: ['memory', 'redis'], ttl_seconds: 1800, cache_key_strategy: 'semantic_hash' },
-  quality_evaluations: { enabled: true, cache_levels: ['memory', 'redis', 'disk'], ttl_seconds: 7200 },
-  provider_responses: { enabled: true, cache_levels: ['redis', 'disk'], ttl_seconds: 3600, deduplication: true },
-  embeddings: { enabled: true, cache_levels: ['memory', 'redis'], ttl_seconds: 86400 },
+const STRATEGIES: StrategiesOptions = {
+  query_results: { enabled: true, levels: ['memory', 'redis'], ttlSeconds: 1800, keyStrategy: 'semantic_hash' },
+  quality_evaluations: { enabled: true, levels: ['memory', 'redis', 'disk'], ttlSeconds: 7200 },
+  provider_responses: { enabled: true, levels: ['redis', 'disk'], ttlSeconds: 3600, deduplication: true },
+  embeddings: { enabled: true, levels: ['memory', 'redis'], ttlSeconds: 86400 },
 };
 
 interface Harness {
@@ -37,9 +39,9 @@ interface Harness {
 const opened: Harness[] = [];
 
 async function openCache(memoryTtlSeconds = 300): Promise<Harness> {
-  const memory = new MemoryCacheStore({ max_size_mb: 4, ttl_seconds: memoryTtlSeconds });
-  const redis = new RedisCacheStore({ url: 'redis://127.0.0.1:6379', ttl_seconds: 3600, key_prefix: `${FILE_PREFIX}${randomUUID()}:`, command_timeout_ms: 1000 });
-  const disk = new DiskCacheStore({ directory: join(root, randomUUID()), max_size_mb: 16, ttl_seconds: 86400, cleanup_interval: 0 });
+  const memory = new MemoryCacheStore({ maxSizeBytes: 4 * MB, ttlSeconds: memoryTtlSeconds });
+  const redis = new RedisCacheStore({ url: 'redis://127.0.0.1:6379', ttlSeconds: 3600, keyPrefix: `${FILE_PREFIX}${randomUUID()}:`, commandTimeoutMs: 1000 });
+  const disk = new DiskCacheStore({ directory: join(root, randomUUID()), maxSizeBytes: 16 * MB, ttlSeconds: 86400, cleanupIntervalMs: 0 });
   expect(await redis.waitUntilReady()).toBe(true);
   const events: Harness['events'] = [];
   // Given out of order on purpose: the cache orders levels fastest first.
@@ -92,7 +94,7 @@ describe('MultiLevelCache', () => {
     expect(await cache.lookup('only-disk', { levels: ['memory', 'redis'] })).toBeUndefined();
   });
 
-  it('caps a promoted entry at the faster level’s own ttl_seconds, then finds it again below', async () => {
+  it('caps a promoted entry at the faster level’s own ttlSeconds, then finds it again below', async () => {
     const { cache, memory, redis } = await openCache(1);
     await redis.set('k', 'v', 60_000);
     await cache.lookup('k');
@@ -135,8 +137,8 @@ describe('MultiLevelCache', () => {
   });
 
   it('evicts L1 by bytes while slower levels keep serving', async () => {
-    const memory = new MemoryCacheStore({ max_size_mb: 0.01, ttl_seconds: 300 });
-    const disk = new DiskCacheStore({ directory: join(root, randomUUID()), max_size_mb: 1, ttl_seconds: 3600, cleanup_interval: 0 });
+    const memory = new MemoryCacheStore({ maxSizeBytes: 10485, ttlSeconds: 300 });
+    const disk = new DiskCacheStore({ directory: join(root, randomUUID()), maxSizeBytes: MB, ttlSeconds: 3600, cleanupIntervalMs: 0 });
     const cache = new MultiLevelCache({ levels: [memory, disk] });
     const value = 'v'.repeat(2000);
     for (let index = 0; index < 10; index++) await cache.set(`k${index}`, value, 60_000);

@@ -6,7 +6,7 @@ import { redisServerAvailable, startRedisCluster } from './helpers/redis-server.
 import type { RedisCluster } from './helpers/redis-server.js';
 
 /**
- * `cluster_mode: true` against a real three-master Redis Cluster started for this file
+ * `clusterMode: true` against a real three-master Redis Cluster started for this file
  * (redis-server --cluster-enabled on spare ports, slots assigned by redis-cli --cluster create).
  */
 const available = redisServerAvailable();
@@ -27,12 +27,12 @@ clusterDescribe('RedisCacheStore in cluster mode', () => {
 
   async function openStore(ttlSeconds = 3600): Promise<RedisCacheStore> {
     const store = new RedisCacheStore({
-      cluster_mode: true,
-      cluster_nodes: seeds(),
-      ttl_seconds: ttlSeconds,
-      key_prefix: 'cluster-test:',
+      clusterMode: true,
+      clusterNodes: seeds(),
+      ttlSeconds: ttlSeconds,
+      keyPrefix: 'cluster-test:',
       compression: true,
-      command_timeout_ms: 1000,
+      commandTimeoutMs: 1000,
     });
     if (!(await store.waitUntilReady(10_000))) throw new Error('cluster client never became ready');
     return store;

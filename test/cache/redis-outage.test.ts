@@ -11,6 +11,8 @@ import { RedisCacheStore } from '../../src/infrastructure/cache/redis/redis-stor
 import { freePort, rawCommand, redisServerAvailable, startRedisServer, waitFor } from './helpers/redis-server.js';
 import type { RedisProcess } from './helpers/redis-server.js';
 
+const MB = 1024 * 1024;
+
 /**
  * Degradation (issue 6, item 8): Redis down or slow must cost a miss at L2, never a failed
  * request; one log line says so and the level recovers by itself. These tests start their own
@@ -44,12 +46,12 @@ function captureLogger(): CacheLogger & { lines: LogLine[] } {
 }
 
 function openLevels(port: number, logger: CacheLogger) {
-  const memory = new MemoryCacheStore({ max_size_mb: 4, ttl_seconds: 300 });
+  const memory = new MemoryCacheStore({ maxSizeBytes: 4 * MB, ttlSeconds: 300 });
   const redis = new RedisCacheStore(
-    { url: `redis://127.0.0.1:${port}`, ttl_seconds: 3600, key_prefix: `outage:${randomUUID()}:`, command_timeout_ms: 50, probe_interval_ms: 100, connect_timeout_ms: 500 },
+    { url: `redis://127.0.0.1:${port}`, ttlSeconds: 3600, keyPrefix: `outage:${randomUUID()}:`, commandTimeoutMs: 50, probeIntervalMs: 100, connectTimeoutMs: 500 },
     { logger },
   );
-  const disk = new DiskCacheStore({ directory: join(root, randomUUID()), max_size_mb: 4, ttl_seconds: 3600, cleanup_interval: 0 });
+  const disk = new DiskCacheStore({ directory: join(root, randomUUID()), maxSizeBytes: 4 * MB, ttlSeconds: 3600, cleanupIntervalMs: 0 });
   const cache = new MultiLevelCache({ levels: [memory, redis, disk] });
   closers.push(() => cache.close());
   return { cache, memory, redis, disk };

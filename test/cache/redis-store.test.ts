@@ -13,11 +13,11 @@ const FILE_PREFIX = `test:fortitude-cache:${randomUUID()}:`;
 async function openStore(options: Partial<RedisCacheOptions> = {}): Promise<RedisCacheStore> {
   const store = new RedisCacheStore({
     url: REDIS_URL,
-    ttl_seconds: 3600,
-    key_prefix: `${FILE_PREFIX}${randomUUID()}:`,
+    ttlSeconds: 3600,
+    keyPrefix: `${FILE_PREFIX}${randomUUID()}:`,
     compression: true,
-    compression_threshold_bytes: 1024,
-    command_timeout_ms: 1000,
+    compressionThresholdBytes: 1024,
+    commandTimeoutMs: 1000,
     ...options,
   });
   if (!(await store.waitUntilReady(5000))) throw new Error('redis at 127.0.0.1:6379 is not reachable');
@@ -25,7 +25,7 @@ async function openStore(options: Partial<RedisCacheOptions> = {}): Promise<Redi
 }
 
 runCacheStoreContract('redis', {
-  create: (levelTtlSeconds) => openStore({ ttl_seconds: levelTtlSeconds }),
+  create: (levelTtlSeconds) => openStore({ ttlSeconds: levelTtlSeconds }),
   advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
   toleranceMs: 50,
@@ -66,8 +66,8 @@ describe('RedisCacheStore', () => {
 
   it('reads brotli values written by a differently configured replica', async () => {
     const prefix = `${FILE_PREFIX}${randomUUID()}:`;
-    const writer = await openStore({ key_prefix: prefix, compression: 'brotli' });
-    const reader = await openStore({ key_prefix: prefix, compression: false });
+    const writer = await openStore({ keyPrefix: prefix, compression: 'brotli' });
+    const reader = await openStore({ keyPrefix: prefix, compression: false });
     const large = 'brotli brotli brotli '.repeat(500);
     await writer.set('shared', large, 60_000);
     expect(await reader.get('shared')).toBe(large);
@@ -92,7 +92,7 @@ describe('RedisCacheStore', () => {
   });
 
   it('treats a value it cannot decode as a miss, not an error for the caller', async () => {
-    const store = await openStore({ key_prefix: `${FILE_PREFIX}foreign:` });
+    const store = await openStore({ keyPrefix: `${FILE_PREFIX}foreign:` });
     await raw.set(`${FILE_PREFIX}foreign:bad`, Buffer.from([0x7f, 1, 2, 3]));
     expect(await store.get('bad')).toBeUndefined();
     expect((await store.stats()).errors).toBe(1);

@@ -6,7 +6,7 @@ import { createMetrics } from '../../src/infrastructure/metrics/create-metrics.j
 import type { Metrics } from '../../src/infrastructure/metrics/metrics.js';
 import { createAlertEngine } from '../../src/operations/sla/alert-engine.js';
 import type { AlertEngine, AlertEngineOptions } from '../../src/operations/sla/alert-engine.js';
-import type { AlertRuleConfig } from '../../src/operations/sla/alert-rules.js';
+import type { AlertRuleOptions } from '../../src/operations/sla/alert-rules.js';
 
 interface Receiver {
   url: string;
@@ -52,10 +52,10 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const P95_RULE: AlertRuleConfig = {
+const P95_RULE: AlertRuleOptions = {
   name: 'SLA Violation - API Response Time',
   condition: { aggregate: 'p95', metric: 'api_response_time', bound: { op: '>', value: 200, unit: 'ms' }, text: 'p95(api_response_time) > 200ms' },
-  duration: 300,
+  durationMs: 300_000,
   severity: 'critical',
 };
 
@@ -102,7 +102,7 @@ describe('alert engine', () => {
   it('walks inactive → pending → firing → resolved, honouring the duration, with values and times', async () => {
     const receiver = await startReceiver();
     cleanups.push(() => receiver.close());
-    const { engine, lines, run, clock, metrics } = setup({ webhooks: [{ url: receiver.url, timeout_ms: 2000, max_retries: 0 }] });
+    const { engine, lines, run, clock, metrics } = setup({ webhooks: [{ url: receiver.url, timeoutMs: 2000, maxRetries: 0 }] });
 
     expect(await run(60, 50)).toEqual([]); // fast traffic: nothing
     const start = clock.time;
@@ -153,7 +153,7 @@ describe('alert engine', () => {
   });
 
   it('treats a span without data as not holding', async () => {
-    const { engine, clock } = setup({ rules: [{ ...P95_RULE, duration: 0 }] });
+    const { engine, clock } = setup({ rules: [{ ...P95_RULE, durationMs: 0 }] });
     clock.time += 10_000;
     expect(await engine.evaluate()).toEqual([]);
     expect(engine.listAlerts().alerts[0]).toMatchObject({ state: 'inactive', value: null });
@@ -163,11 +163,11 @@ describe('alert engine', () => {
     const { engine, metrics, clock } = setup({
       rules: [],
       targets: {
-        api_response_time: { p50: 100, p95: 200, p99: 500 },
-        provider_response_time: { p50: 1000, p95: 3000, p99: 5000 },
-        quality_evaluation_time: { p50: 50, p95: 100, p99: 200 },
-        system_availability: 0.999,
-        error_rate: { op: '<', value: 0.001, unit: '%' },
+        apiResponseTimeMs: { p50: 100, p95: 200, p99: 500 },
+        providerResponseTimeMs: { p50: 1000, p95: 3000, p99: 5000 },
+        qualityEvaluationTimeMs: { p50: 50, p95: 100, p99: 200 },
+        systemAvailability: 0.999,
+        errorRate: { op: '<', value: 0.001, unit: '%' },
       },
       sla: { durationMs: 0, severity: 'critical' },
     });
@@ -185,7 +185,7 @@ describe('alert engine', () => {
       if (index === 0) response.writeHead(500).end('try later');
     });
     cleanups.push(() => receiver.close());
-    const { engine, run } = setup({ rules: [{ ...P95_RULE, duration: 0 }], webhooks: [{ url: receiver.url, timeout_ms: 2000, max_retries: 3 }] });
+    const { engine, run } = setup({ rules: [{ ...P95_RULE, durationMs: 0 }], webhooks: [{ url: receiver.url, timeoutMs: 2000, maxRetries: 3 }] });
     await run(10, 500);
     await engine.idle();
     expect(receiver.bodies).toHaveLength(2);
@@ -198,7 +198,7 @@ describe('alert engine', () => {
       response.writeHead(400).end();
     });
     cleanups.push(() => receiver.close());
-    const { engine, run, lines } = setup({ rules: [{ ...P95_RULE, duration: 0 }], webhooks: [{ url: receiver.url, timeout_ms: 2000, max_retries: 3 }] });
+    const { engine, run, lines } = setup({ rules: [{ ...P95_RULE, durationMs: 0 }], webhooks: [{ url: receiver.url, timeoutMs: 2000, maxRetries: 3 }] });
     await run(10, 500);
     await engine.idle();
     expect(receiver.bodies).toHaveLength(1);
@@ -214,10 +214,10 @@ describe('alert engine', () => {
       () => healthy.close(),
     );
     const { engine, run } = setup({
-      rules: [{ ...P95_RULE, duration: 0 }],
+      rules: [{ ...P95_RULE, durationMs: 0 }],
       webhooks: [
-        { url: hanging.url, timeout_ms: 1500, max_retries: 1 },
-        { url: healthy.url, timeout_ms: 5000, max_retries: 0 },
+        { url: hanging.url, timeoutMs: 1500, maxRetries: 1 },
+        { url: healthy.url, timeoutMs: 5000, maxRetries: 0 },
       ],
     });
     const transitions = await run(10, 500);
@@ -238,7 +238,7 @@ describe('alert engine', () => {
   it('close() abandons deliveries in flight', async () => {
     const hanging = await startReceiver(() => false);
     cleanups.push(() => hanging.close());
-    const { engine, run } = setup({ rules: [{ ...P95_RULE, duration: 0 }], webhooks: [{ url: hanging.url, timeout_ms: 60_000, max_retries: 5 }] });
+    const { engine, run } = setup({ rules: [{ ...P95_RULE, durationMs: 0 }], webhooks: [{ url: hanging.url, timeoutMs: 60_000, maxRetries: 5 }] });
     await run(10, 500);
     await until(() => hanging.open.size === 1, 'the request to arrive');
     await engine.close();
@@ -246,7 +246,7 @@ describe('alert engine', () => {
   });
 
   it('evaluates on its own interval once started', async () => {
-    const { engine, metrics } = setup({ clock: undefined, evaluationIntervalMs: 20, rules: [{ ...P95_RULE, duration: 0 }] });
+    const { engine, metrics } = setup({ clock: undefined, evaluationIntervalMs: 20, rules: [{ ...P95_RULE, durationMs: 0 }] });
     metrics.observeApiRequest({ route: '/a', method: 'GET', status: 200, durationMs: 900 });
     engine.start();
     await until(() => engine.listAlerts().alerts[0]!.state === 'firing', 'the interval to evaluate');

@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { cliConfig } from '../../src/app/component-options.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
 import { isFortitudeError } from '../../src/core/errors.js';
 import type { CliContext } from '../../src/interface/cli/cli-context.js';
@@ -24,7 +25,7 @@ export async function cli(args: string[]): Promise<CliRun> {
     out: (text) => out.push(text),
     err: (text) => err.push(text),
     isTty: false,
-    loadConfig: () => loadConfig({ env: {} }),
+    loadConfig: () => cliConfig(loadConfig({ env: {} })),
     openServices: () => Promise.reject(new Error('not used by these commands')),
     openStoredData: () => Promise.reject(new Error('not used by these commands')),
     serve: () => Promise.reject(new Error('not used by these commands')),

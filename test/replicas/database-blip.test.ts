@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApplication, type Application } from '../../src/app/composition.js';
 import { parseConfigText } from '../../src/app/config/load-config.js';
+import { loggerOptions } from '../../src/app/component-options.js';
 import { createLogger } from '../../src/infrastructure/logging/logger.js';
 import { createScratchDatabase, type ScratchDatabase } from './replica-harness.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
     },
   });
   const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-  app = await createApplication(config, { logger: createLogger(config.logging, sink) });
+  app = await createApplication(config, { logger: createLogger(loggerOptions(config.logging), sink) });
 }, 30_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { ConfigError } from './config-error.js';
 import { loadConfig, parseConfigText } from './load-config.js';
 import { runtimeEnvironment, runtimeNodeFlags } from './sections/runtime.js';
 import { maskSecrets } from '../../infrastructure/logging/mask-secrets.js';
-import { breakerPolicyFromConfig } from '../../providers/circuit-breaker/breaker-config.js';
+import { breakerPolicy } from '../component-options.js';
 import { DEFAULT_BREAKER_POLICY } from '../../providers/circuit-breaker/breaker-state.js';
 
 const seedBlocks = readFileSync(new URL('../../../examples/fortitude.seed.yaml', import.meta.url), 'utf8');
@@ -104,7 +104,7 @@ describe('configuration', () => {
     const { halfOpenMaxProbes: _probes, ...configurable } = DEFAULT_BREAKER_POLICY;
     for (const provider of Object.values(parseConfigText('').providers)) {
       expect(provider.circuit_breaker).toEqual({ consecutive_failures: 5, failure_ratio: 0.5, minimum_requests: 20, window: 60, open_duration: 30 });
-      expect(breakerPolicyFromConfig(provider.circuit_breaker)).toEqual(configurable);
+      expect(breakerPolicy(provider.circuit_breaker)).toEqual(configurable);
     }
   });
 
@@ -113,7 +113,7 @@ describe('configuration', () => {
       ['providers:', '  openai:', '    circuit_breaker: { consecutive_failures: 2, failure_ratio: 25%, minimum_requests: 4, window: 2m, open_duration: 1500ms }', '  claude: {}'].join('\n'),
     );
     expect(config.providers.openai!.circuit_breaker).toEqual({ consecutive_failures: 2, failure_ratio: 0.25, minimum_requests: 4, window: 120, open_duration: 1.5 });
-    expect(breakerPolicyFromConfig(config.providers.openai!.circuit_breaker)).toEqual({
+    expect(breakerPolicy(config.providers.openai!.circuit_breaker)).toEqual({
       failureThreshold: 2,
       errorRateThreshold: 0.25,
       minimumRequests: 4,

@@ -3,7 +3,7 @@
  * composed by `MultiLevelCache` and checked by one contract suite (`test/cache/`).
  *
  * Values are strings (serialised payloads, usually JSON); keys are strings built by
- * `cache-key.ts`. Every level caps the TTL it is given at its own `ttl_seconds`.
+ * `cache-key.ts`. Every level caps the TTL it is given at its own `ttlSeconds`.
  */
 
 export const CACHE_LEVELS = ['memory', 'redis', 'disk'] as const;
@@ -32,7 +32,7 @@ export interface CacheStoreStats {
   entries?: number;
   /** Bytes used (L1/L3: sum of entry sizes; L2: Redis `used_memory`). */
   usedBytes?: number;
-  /** Configured bound in bytes (`max_size_mb`), when the level enforces or reports one. */
+  /** Configured bound in bytes (`maxSizeBytes`), when the level enforces or reports one. */
   maxBytes?: number;
   /** Level-specific figures (e.g. `compressedWrites`, `maxmemoryPolicy`, `shrinks`). */
   extra?: Record<string, number | string | boolean>;
@@ -48,7 +48,7 @@ export interface CacheStore {
   /** Like `get`, with the expiry, so a hit can be promoted to faster levels with what remains. */
   getEntry(key: string): Promise<CacheEntry | undefined>;
   /**
-   * Stores `value` for `ttlMs` milliseconds (capped at the level's `ttl_seconds`); a
+   * Stores `value` for `ttlMs` milliseconds (capped at the level's `ttlSeconds`); a
    * non-positive TTL stores nothing. Remote levels skip the write on outage instead of rejecting.
    * Resolves true when the value was stored, false when the write was skipped.
    */
@@ -89,7 +89,7 @@ export const systemClock: CacheClock = { now: () => Date.now() };
 
 export const BYTES_PER_MB = 1024 * 1024;
 
-/** Effective TTL at one level: the caller's TTL capped at the level's `ttl_seconds` (0 = no cap). */
+/** Effective TTL at one level: the caller's TTL capped at the level's `ttlSeconds` (0 = no cap). */
 export function capTtlMs(ttlMs: number, levelTtlSeconds: number | undefined): number {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) return 0;
   const cap = levelTtlSeconds !== undefined && levelTtlSeconds > 0 ? levelTtlSeconds * 1000 : Infinity;

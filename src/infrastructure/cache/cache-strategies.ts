@@ -20,19 +20,19 @@ export const STRATEGY_PREFIXES: Record<StrategyName, string> = {
   embeddings: 'emb',
 };
 
-/** One entry of `caching.strategies` from the seed. */
+/** One kind of cached value (an entry of the seed's `caching.strategies`). */
 export interface StrategyOptions {
   enabled?: boolean;
-  cache_levels: CacheLevelName[];
-  ttl_seconds: number;
-  cache_key_strategy?: CacheKeyStrategy;
+  /** The levels this kind is stored in, fastest first. */
+  levels: readonly CacheLevelName[];
+  /** How long an entry lives, seconds (each level may cap it); 0 disables the strategy. */
+  ttlSeconds: number;
+  keyStrategy?: CacheKeyStrategy;
   /** Concurrent identical computations share one upstream call. */
   deduplication?: boolean;
-  /** Read by the cache warmer, not here. */
-  precompute_common?: boolean;
 }
 
-export type StrategiesConfig = Partial<Record<StrategyName, StrategyOptions>>;
+export type StrategiesOptions = Partial<Record<StrategyName, StrategyOptions>>;
 
 /** Where an answer came from: a level, a fresh computation, or another caller's computation. */
 export type CacheSource = CacheLevelName | 'computed' | 'shared';
@@ -90,7 +90,7 @@ export function isCacheableValue(value: unknown): boolean {
   return !(typeof value === 'object' && value !== null && (value as { partial?: unknown }).partial === true);
 }
 
-const DISABLED: StrategyOptions = { enabled: false, cache_levels: [], ttl_seconds: 0 };
+const DISABLED: StrategyOptions = { enabled: false, levels: [], ttlSeconds: 0 };
 
 /**
  * Decoded values of the hottest L1 entries, so a repeated hit costs a map look-up instead of a
@@ -111,9 +111,9 @@ function deepFreeze<T>(value: T): T {
 
 export function createCacheStrategy<T>(name: StrategyName, options: StrategyOptions, cache: MultiLevelCache, codec: ValueCodec<T>): CacheStrategy<T> {
   const prefix = STRATEGY_PREFIXES[name];
-  const levels = cache.select(options.cache_levels).map((store) => store.level);
-  const enabled = options.enabled !== false && levels.length > 0 && options.ttl_seconds > 0;
-  const ttlMs = options.ttl_seconds * 1000;
+  const levels = cache.select(options.levels).map((store) => store.level);
+  const enabled = options.enabled !== false && levels.length > 0 && options.ttlSeconds > 0;
+  const ttlMs = options.ttlSeconds * 1000;
   const selection = { levels, strategy: name };
   const flights = createSingleFlight<CacheOutcome<T>>();
 
@@ -177,7 +177,7 @@ export function createCacheStrategy<T>(name: StrategyName, options: StrategyOpti
     enabled,
     levels,
     ttlMs,
-    keyStrategy: options.cache_key_strategy ?? 'exact',
+    keyStrategy: options.keyStrategy ?? 'exact',
     deduplication: options.deduplication === true,
     namespace: (tenant) => keyNamespace(prefix, tenant),
     peek,
@@ -209,17 +209,17 @@ export function createCacheStrategy<T>(name: StrategyName, options: StrategyOpti
 }
 
 /**
- * One typed strategy object per `caching.strategies` entry; a missing entry is a disabled
- * strategy (every call computes). Embeddings use the float32 codec unless overridden.
+ * One typed strategy object per name; a missing entry is a disabled strategy (every call
+ * computes). Embeddings use the float32 codec unless overridden.
  */
 export function createCacheStrategies<V extends StrategyValues = StrategyValues>(
-  config: StrategiesConfig,
+  options: StrategiesOptions,
   cache: MultiLevelCache,
   codecs: Partial<{ [K in StrategyName]: ValueCodec<V[K]> }> = {},
 ): CacheStrategies<V> {
   const codecFor = <K extends StrategyName>(name: K): ValueCodec<V[K]> =>
     codecs[name] ?? ((name === 'embeddings' ? float32VectorCodec : jsonCodec) as unknown as ValueCodec<V[K]>);
-  const build = <K extends StrategyName>(name: K): CacheStrategy<V[K]> => createCacheStrategy(name, config[name] ?? DISABLED, cache, codecFor(name));
+  const build = <K extends StrategyName>(name: K): CacheStrategy<V[K]> => createCacheStrategy(name, options[name] ?? DISABLED, cache, codecFor(name));
   return {
     query_results: build('query_results'),
     quality_evaluations: build('quality_evaluations'),

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCacheStore } from './memory/memory-store.js';
 import { MemoryPressureMonitor } from './memory-pressure.js';
 
+const MB = 1024 * 1024;
+
 describe('MemoryPressureMonitor', () => {
   it('halves L1 when usage crosses the threshold, then waits out the cooldown', async () => {
-    const store = new MemoryCacheStore({ max_size_mb: 1, ttl_seconds: 60 });
+    const store = new MemoryCacheStore({ maxSizeBytes: MB, ttlSeconds: 60 });
     for (let index = 0; index < 40; index++) await store.set(`k${String(index).padStart(2, '0')}`, 'x'.repeat(1000), 60_000);
     const before = (await store.stats()).usedBytes!;
     let usage = 500;

@@ -16,7 +16,7 @@ export interface MultiLevelCacheOptions {
 }
 
 export interface LevelSelection {
-  /** Levels to read or write, e.g. a strategy's `cache_levels`; default every level. */
+  /** Levels to read or write, e.g. a strategy's `levels`; default every level. */
   levels?: readonly CacheLevelName[];
   /** Label for per-strategy counters and events; default `default`. */
   strategy?: string;

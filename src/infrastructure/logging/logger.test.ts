@@ -15,15 +15,15 @@ function capture() {
 
 const baseOptions: LoggingOptions = {
   levels: { root: 'info', providers: 'warn', quality: 'info', learning: 'warn', monitoring: 'error' },
-  timestamp_format: 'rfc3339',
-  sampling: { enabled: true, rate: 0.1, apply_to_levels: ['debug', 'trace'] },
+  timestampFormat: 'rfc3339',
+  sampling: { enabled: true, rate: 0.1, levels: ['debug', 'trace'] },
   filters: [
     { type: 'regex', pattern: 'health_check' },
-    { type: 'rate_limit', limit: 3, window: 60 },
+    { type: 'rate_limit', limit: 3, windowMs: 60_000 },
   ],
-  async_logging: false,
-  buffer_size: 65536,
-  flush_interval_ms: 1000,
+  asyncLogging: false,
+  bufferSizeBytes: 65536,
+  flushIntervalMs: 1000,
 };
 
 describe('logger', () => {

@@ -5,12 +5,16 @@ export type LogComponent = 'root' | 'providers' | 'quality' | 'learning' | 'moni
 
 export interface LoggingOptions {
   levels: Record<LogComponent, LevelWithSilent>;
-  timestamp_format: 'rfc3339' | 'epoch';
-  sampling: { enabled: boolean; rate: number; apply_to_levels: ('debug' | 'trace')[] };
-  filters: ({ type: 'regex'; pattern: string } | { type: 'rate_limit'; limit: number; window: number })[];
-  async_logging: boolean;
-  buffer_size: number;
-  flush_interval_ms: number;
+  timestampFormat: 'rfc3339' | 'epoch';
+  /** Keep every 1/rate-th line of the listed levels. */
+  sampling: { enabled: boolean; rate: number; levels: readonly ('debug' | 'trace')[] };
+  /** Drop lines matching a pattern; drop a message repeated more than `limit` times within `windowMs`. */
+  filters: readonly ({ type: 'regex'; pattern: string } | { type: 'rate_limit'; limit: number; windowMs: number })[];
+  /** Buffer stdout writes (flushed every `flushIntervalMs`) instead of writing each line at once. */
+  asyncLogging: boolean;
+  /** Bytes buffered before a write (pino caps it at 8 KiB). */
+  bufferSizeBytes: number;
+  flushIntervalMs: number;
 }
 
 export interface FortitudeLogger {
@@ -30,7 +34,7 @@ const LEVEL_NUMBER: Record<string, number> = { trace: 10, debug: 20, info: 30, w
 export function createLogger(options: LoggingOptions, destination?: DestinationStream | NodeJS.WritableStream): FortitudeLogger {
   const dropPatterns = options.filters.flatMap((filter) => (filter.type === 'regex' ? [new RegExp(filter.pattern)] : []));
   const rateLimits = options.filters.flatMap((filter) => (filter.type === 'rate_limit' ? [filter] : []));
-  const sampledLevels = new Set<number>(options.sampling.enabled ? options.sampling.apply_to_levels.map((level) => LEVEL_NUMBER[level]!) : []);
+  const sampledLevels = new Set<number>(options.sampling.enabled ? options.sampling.levels.map((level) => LEVEL_NUMBER[level]!) : []);
   const sampleEvery = options.sampling.rate > 0 ? Math.max(1, Math.round(1 / options.sampling.rate)) : Infinity;
   let sampleCounter = 0;
   const windows = new Map<string, { start: number; count: number }>();
@@ -42,7 +46,7 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
     }
     if (dropPatterns.some((pattern) => pattern.test(message))) return true;
     for (const limit of rateLimits) {
-      const windowMs = limit.window * 1000;
+      const windowMs = limit.windowMs;
       const now = Date.now();
       const state = windows.get(message);
       if (!state || now - state.start >= windowMs) {
@@ -55,20 +59,20 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
 
   const stream =
     destination ??
-    (options.async_logging
+    (options.asyncLogging
       ? // pino caps the buffer below its maxWrite (16 KiB).
-        pino.destination({ dest: 1, sync: false, minLength: Math.min(options.buffer_size, 8192) })
+        pino.destination({ dest: 1, sync: false, minLength: Math.min(options.bufferSizeBytes, 8192) })
       : pino.destination({ dest: 1, sync: true }));
   const flushTimer =
-    options.async_logging && !destination
-      ? setInterval(() => (stream as ReturnType<typeof pino.destination>).flush?.(), options.flush_interval_ms).unref()
+    options.asyncLogging && !destination
+      ? setInterval(() => (stream as ReturnType<typeof pino.destination>).flush?.(), options.flushIntervalMs).unref()
       : undefined;
 
   const root = pino(
     {
       level: 'trace',
       base: undefined,
-      timestamp: options.timestamp_format === 'rfc3339' ? pino.stdTimeFunctions.isoTime : pino.stdTimeFunctions.epochTime,
+      timestamp: options.timestampFormat === 'rfc3339' ? pino.stdTimeFunctions.isoTime : pino.stdTimeFunctions.epochTime,
       formatters: {
         level: (label) => ({ level: label }),
         log: (object) => redactValue(object) as Record<string, unknown>,

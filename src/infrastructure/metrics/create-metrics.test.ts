@@ -140,7 +140,7 @@ describe('createMetrics: /metrics', () => {
   it('samples histogram observations but keeps counters exact', async () => {
     let draw = 0;
     // Alternating draws: 0.1 (kept at rate 0.5), 0.9 (dropped).
-    const metrics = make({ collection: { sampling_rate: 0.5 } }, { random: () => (draw++ % 2 === 0 ? 0.1 : 0.9) });
+    const metrics = make({ collection: { samplingRate: 0.5 } }, { random: () => (draw++ % 2 === 0 ? 0.1 : 0.9) });
     for (let index = 0; index < 100; index += 1) metrics.observeApiRequest({ route: '/a', method: 'GET', status: 200, durationMs: 5 });
     const { body } = await metrics.render();
     expect(value(body, 'fortitude_api_requests_total')).toBe(100);
@@ -151,8 +151,8 @@ describe('createMetrics: /metrics', () => {
     expect(snapshot.api.latency.p50).toBeCloseTo(5, 0);
   });
 
-  it('folds label values beyond high_cardinality_limit into other and counts the folds', async () => {
-    const metrics = make({ high_cardinality_limit: 3 });
+  it('folds label values beyond highCardinalityLimit into other and counts the folds', async () => {
+    const metrics = make({ highCardinalityLimit: 3 });
     for (const model of ['m1', 'm2', 'm3', 'm4-typo', 'm5-typo', 'm1']) {
       metrics.observeProviderCall({ provider: 'openai', model, outcome: 'success', durationMs: 10 });
     }

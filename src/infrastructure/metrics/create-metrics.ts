@@ -42,7 +42,7 @@ interface ApiSeries {
 export function createMetrics(options: MetricsOptions = {}, deps: MetricsDeps = {}): Metrics {
   const enabled = options.collection?.enabled !== false;
   const prefix = options.prefix ?? 'fortitude_';
-  const samplingRate = options.collection?.sampling_rate ?? 1;
+  const samplingRate = options.collection?.samplingRate ?? 1;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const bucketMs = options.window?.bucketMs ?? 10_000;
@@ -62,14 +62,14 @@ export function createMetrics(options: MetricsOptions = {}, deps: MetricsDeps = 
   };
 
   const prom = enabled
-    ? registerPrometheusMetrics(registry, prefix, options.components, options.collection?.high_resolution !== false, {
+    ? registerPrometheusMetrics(registry, prefix, options.components, options.collection?.highResolution !== false, {
         gauges: () => gauges,
         providerTotals,
         cacheTotals,
         beforeRead: () => flushApi(),
       })
     : undefined;
-  const guard = createLabelGuard(options.high_cardinality_limit ?? 100, (label) => inc(prom?.labelOverflow, [label]));
+  const guard = createLabelGuard(options.highCardinalityLimit ?? 100, (label) => inc(prom?.labelOverflow, [label]));
   const fold = guard.fold;
   if (enabled) registerSystemMetrics(registry, prefix, options.components, guard);
 

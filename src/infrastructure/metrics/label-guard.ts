@@ -1,5 +1,5 @@
 /**
- * The `high_cardinality_limit` guard. Per label name, the first `limit` distinct values pass
+ * The `highCardinalityLimit` guard. Per label name, the first `limit` distinct values pass
  * through; every later value becomes `other`, so a typo'd model name or a raw URL path cannot
  * explode the series count. Each folded value calls `onOverflow(labelName)` (counted in
  * `fortitude_metrics_label_overflow_total`).

@@ -1,7 +1,7 @@
 /**
- * Options for `createMetrics`, shaped like the validated `metrics` config section (the seed's
- * performance-monitoring.yaml) so the composition root can pass `config.metrics` as is. Every
- * field is optional here (missing flags mean "on") so tests and tools can pass only what matters.
+ * Options for `createMetrics` (the composition root maps the seed's `metrics` section onto
+ * them). Every field is optional (missing flags mean "on") so tests and tools can pass only what
+ * matters. The component flags keep the seed's group and series names, which they switch.
  */
 
 type Flags<K extends string> = Partial<Record<K, boolean>>;
@@ -19,9 +19,9 @@ export interface MetricsOptions {
     /** false: every recorder is a no-op, `/metrics` is empty and snapshots hold no data. */
     enabled?: boolean;
     /** More histogram buckets (finer `/metrics` percentiles); default true. */
-    high_resolution?: boolean;
+    highResolution?: boolean;
     /** Fraction of histogram/latency observations kept (0–1); counters are always exact. */
-    sampling_rate?: number;
+    samplingRate?: number;
   };
   /**
    * Which `/metrics` series exist. A false flag removes that series from `/metrics`; the
@@ -29,7 +29,7 @@ export interface MetricsOptions {
    */
   components?: MetricsComponents;
   /** Distinct values per label name before further values fold into `other`; default 100. */
-  high_cardinality_limit?: number;
+  highCardinalityLimit?: number;
   /** Metric name prefix; default `fortitude_`. */
   prefix?: string;
   /** Rolling window for SLA percentiles and the dashboard. */

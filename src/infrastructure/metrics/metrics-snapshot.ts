@@ -5,12 +5,12 @@
  *
  * Percentiles come from log-scale sketches: within ±1 % of the true nearest-rank percentile of
  * the samples in the span (see `log-sketch.ts`). Spans are accurate to one bucket (`bucketMs`).
- * With `sampling_rate` < 1, percentiles come from the sampled observations while every count is
+ * With `samplingRate` < 1, percentiles come from the sampled observations while every count is
  * exact.
  */
 
 export interface LatencySummary {
-  /** Observations behind the percentiles (sampled when `sampling_rate` < 1). */
+  /** Observations behind the percentiles (sampled when `samplingRate` < 1). */
   count: number;
   avg: number | null;
   p50: number | null;

@@ -5,7 +5,7 @@ import type { RollingWindowState } from './rolling-window.js';
 /**
  * The metrics port: what the rest of Fortitude calls to record, and what `/metrics`, the SLA
  * engine and the dashboard read. Recorders never throw and cost well under a microsecond or two
- * on the request path; label values pass through the `high_cardinality_limit` guard.
+ * on the request path; label values pass through the `highCardinalityLimit` guard.
  */
 
 export interface ApiRequestObservation {

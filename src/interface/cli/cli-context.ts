@@ -1,5 +1,24 @@
-import type { LoadedConfig } from '../../app/config/load-config.js';
+import type { ApiTest } from '../../operations/load-test/load-plan.js';
+import type { PerformanceTargets } from '../../operations/load-test/load-test-report.js';
 import type { Fortitude, StoredData } from '../../pipeline/fortitude.js';
+
+/** What CLI commands read of the configuration, as plain values (mapped by the composition root). */
+export interface CliConfig {
+  /** Absolute path of the file read; undefined when running on the built-in defaults. */
+  file: string | undefined;
+  /** The effective configuration as plain data with defaults filled in; secrets are not masked. */
+  effective: Readonly<Record<string, unknown>>;
+  /** Configured providers in order, and whether each has an API key (else it is simulated). */
+  providers: readonly { name: string; hasApiKey: boolean }[];
+  /** `selection_strategy.type`. */
+  selectionStrategy: string;
+  /** How many `monitoring.alerts` rules are configured. */
+  alertRules: number;
+  /** `load_tests.api_tests`, for `fortitude benchmark`. */
+  apiTests: readonly ApiTest[];
+  /** `performance_targets`, for `fortitude benchmark`. */
+  performanceTargets: PerformanceTargets;
+}
 
 /** What CLI commands get from `main.ts`: global options, the environment, and output sinks. */
 export interface CliContext {
@@ -11,7 +30,7 @@ export interface CliContext {
   err(text: string): void;
   isTty: boolean;
   /** Loads and validates configuration (throws ConfigError); from the composition root. */
-  loadConfig(): LoadedConfig;
+  loadConfig(): CliConfig;
   /** Builds the whole application (storage, caches, providers) for one command; close it after. */
   openServices(): Promise<Fortitude>;
   /** Opens only the database (API keys, the stored library): nothing else is started. */

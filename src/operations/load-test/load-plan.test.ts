@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalTime, planLoadTest, usersAt, type ApiTestConfig } from './load-plan.js';
+import { arrivalTime, planLoadTest, usersAt, type ApiTest } from './load-plan.js';
 import { createRequestMix } from './request-mix.js';
 
-// The schema's parsed form of the seed's load_tests.api_tests (durations in seconds).
-const TESTS: ApiTestConfig[] = [
-  { name: 'baseline_performance', duration: 600, users: 100, ramp_up: 120, scenarios: [
-      { name: 'simple_queries', weight: 60, requests_per_second: 50 },
-      { name: 'complex_queries', weight: 30, requests_per_second: 20 },
-      { name: 'quality_intensive', weight: 10, requests_per_second: 5 },
+// The seed's load_tests.api_tests as the component takes them (durations in ms).
+const TESTS: ApiTest[] = [
+  { name: 'baseline_performance', durationMs: 600_000, users: 100, rampUpMs: 120_000, scenarios: [
+      { name: 'simple_queries', weight: 60, requestsPerSecond: 50 },
+      { name: 'complex_queries', weight: 30, requestsPerSecond: 20 },
+      { name: 'quality_intensive', weight: 10, requestsPerSecond: 5 },
     ],
   },
-  { name: 'stress_test', duration: 300, users: 500, ramp_up: 60, target_rps: 1000 },
-  { name: 'spike_test', duration: 120, users: 1000, ramp_up: 30, target_rps: 2000 },
+  { name: 'stress_test', durationMs: 300_000, users: 500, rampUpMs: 60_000, targetRps: 1000 },
+  { name: 'spike_test', durationMs: 120_000, users: 1000, rampUpMs: 30_000, targetRps: 2000 },
 ];
 
 describe('planLoadTest', () => {

@@ -6,14 +6,17 @@ import { FortitudeError } from '../../core/errors.js';
  * multiplies users and rates; a `duration` override keeps the ramp-up's share of the run.
  */
 
-/** One validated `load_tests.api_tests` entry (durations in seconds). */
-export interface ApiTestConfig {
+/** One load test (a `load_tests.api_tests` entry). */
+export interface ApiTest {
   name: string;
-  duration: number;
+  durationMs: number;
+  /** Concurrent users at full load. */
   users: number;
-  ramp_up: number;
-  scenarios?: { name: string; weight: number; requests_per_second?: number | undefined }[] | undefined;
-  target_rps?: number | undefined;
+  /** Time to reach full load, ms (part of `durationMs`). */
+  rampUpMs: number;
+  /** Research request kinds by weight (`simple_queries`, `complex_queries`, `quality_intensive`). */
+  scenarios?: { name: string; weight: number; requestsPerSecond?: number | undefined }[] | undefined;
+  targetRps?: number | undefined;
 }
 
 export type RequestKind = 'research_simple' | 'research_complex' | 'research_quality' | 'provider_status' | 'health';
@@ -30,7 +33,7 @@ export interface LoadPlan {
   /** Share of each request kind, summing to 1. */
   mix: Record<RequestKind, number>;
   /** The configured entry, before scaling. */
-  configured: ApiTestConfig;
+  configured: ApiTest;
 }
 
 export interface PlanOptions {
@@ -52,16 +55,16 @@ const RESEARCH_KIND: Record<string, RequestKind> = { simple_queries: 'research_s
 /** Bounds of a run from this machine over loopback. */
 export const LIMITS = { maxDurationMs: 15 * 60_000, maxUsers: 2_000, maxRps: 5_000 } as const;
 
-export function planLoadTest(tests: readonly ApiTestConfig[], scenario: string, options: PlanOptions = {}): LoadPlan {
+export function planLoadTest(tests: readonly ApiTest[], scenario: string, options: PlanOptions = {}): LoadPlan {
   const configured = tests.find((test) => test.name === scenario);
   if (!configured) throw new FortitudeError('bad_request', `--scenario: "${scenario}" is not in load_tests.api_tests; configured: ${tests.map((test) => test.name).join(', ')}`);
   const scale = options.scale ?? 1;
   if (!(scale > 0 && scale <= 10)) throw new FortitudeError('bad_request', `--scale: expected a factor above 0 and at most 10 (got ${scale})`);
   const configuredRps =
-    configured.target_rps ?? (configured.scenarios?.some((entry) => entry.requests_per_second) ? configured.scenarios.reduce((total, entry) => total + (entry.requests_per_second ?? 0), 0) : configured.users);
-  const durationMs = options.durationMs ?? configured.duration * 1000;
+    configured.targetRps ?? (configured.scenarios?.some((entry) => entry.requestsPerSecond) ? configured.scenarios.reduce((total, entry) => total + (entry.requestsPerSecond ?? 0), 0) : configured.users);
+  const durationMs = options.durationMs ?? configured.durationMs;
   if (!(durationMs >= 1000 && durationMs <= LIMITS.maxDurationMs)) throw new FortitudeError('bad_request', `--duration: expected 1 s to ${LIMITS.maxDurationMs / 60_000} min (got ${durationMs / 1000} s)`);
-  const rampShare = configured.duration > 0 ? Math.min(1, configured.ramp_up / configured.duration) : 0;
+  const rampShare = configured.durationMs > 0 ? Math.min(1, configured.rampUpMs / configured.durationMs) : 0;
   const users = Math.max(1, Math.round(configured.users * scale));
   const targetRps = Math.max(0.5, configuredRps * scale);
   if (users > LIMITS.maxUsers || targetRps > LIMITS.maxRps) {
@@ -79,7 +82,7 @@ export function planLoadTest(tests: readonly ApiTestConfig[], scenario: string, 
     scenario,
     scale,
     durationMs,
-    rampUpMs: options.durationMs !== undefined ? Math.round(durationMs * rampShare) : configured.ramp_up * 1000,
+    rampUpMs: options.durationMs !== undefined ? Math.round(durationMs * rampShare) : configured.rampUpMs,
     users,
     targetRps,
     mix,

@@ -6,10 +6,13 @@ import type { KindResult, LoadResult } from './open-loop-runner.js';
 
 /** Markdown and HTML reports of a load test: the plan, percentiles per request kind, targets, a per-second timeline. */
 
+/** What a load test must show (the `performance_targets` section). */
 export interface PerformanceTargets {
-  api_response_time_p95: number;
-  api_response_time_p99: number;
-  error_rate: { op: '<' | '<=' | '>' | '>='; value: number; unit: string };
+  apiResponseTimeP95Ms: number;
+  apiResponseTimeP99Ms: number;
+  /** A fraction bound, e.g. `< 0.1%` is `{ op: '<', value: 0.001 }`. */
+  errorRate: { op: '<' | '<=' | '>' | '>='; value: number; unit: string };
+  /** Requests per second at full scale. */
   throughput: { op: '<' | '<=' | '>' | '>='; value: number; unit: string };
 }
 
@@ -53,13 +56,13 @@ export function checkTargets(plan: LoadPlan, result: LoadResult, targets: Perfor
     status: observed === null ? 'n/a' : observed <= target ? 'pass' : 'fail',
   });
   return [
-    latency('p95 response time', overall.p95, targets.api_response_time_p95),
-    latency('p99 response time', overall.p99, targets.api_response_time_p99),
+    latency('p95 response time', overall.p95, targets.apiResponseTimeP95Ms),
+    latency('p99 response time', overall.p99, targets.apiResponseTimeP99Ms),
     {
       name: 'error rate',
-      target: `${targets.error_rate.op} ${pct(targets.error_rate.value)}`,
+      target: `${targets.errorRate.op} ${pct(targets.errorRate.value)}`,
       observed: `${pct(errorRate)} (${overall.errors} of ${overall.requests})`,
-      status: overall.requests === 0 ? 'n/a' : holds(targets.error_rate.op, errorRate, targets.error_rate.value) ? 'pass' : 'fail',
+      status: overall.requests === 0 ? 'n/a' : holds(targets.errorRate.op, errorRate, targets.errorRate.value) ? 'pass' : 'fail',
     },
     {
       name: 'throughput',
@@ -88,7 +91,7 @@ function planLines(report: LoadReport): string[] {
   const { plan } = report;
   const configured = plan.configured;
   return [
-    `- configured (load_tests.api_tests): ${configured.users} users, ramp-up ${configured.ramp_up} s, duration ${configured.duration} s, ${configured.target_rps !== undefined ? `target ${configured.target_rps} rps` : `scenarios ${(configured.scenarios ?? []).map((entry) => `${entry.name} ${entry.weight}%${entry.requests_per_second ? ` @ ${entry.requests_per_second} rps` : ''}`).join(', ')}`}`,
+    `- configured (load_tests.api_tests): ${configured.users} users, ramp-up ${configured.rampUpMs / 1000} s, duration ${configured.durationMs / 1000} s, ${configured.targetRps !== undefined ? `target ${configured.targetRps} rps` : `scenarios ${(configured.scenarios ?? []).map((entry) => `${entry.name} ${entry.weight}%${entry.requestsPerSecond ? ` @ ${entry.requestsPerSecond} rps` : ''}`).join(', ')}`}`,
     `- run: scale ${plan.scale} → ${plan.users} users, ${plan.targetRps.toFixed(1)} rps at full load, ramp-up ${(plan.rampUpMs / 1000).toFixed(1)} s, duration ${(plan.durationMs / 1000).toFixed(1)} s`,
     `- mix: ${Object.entries(plan.mix)
       .filter(([, share]) => share > 0)

@@ -36,7 +36,7 @@ const PLAN: LoadPlan = {
   users: 8,
   targetRps: 40,
   mix: { research_simple: 0.42, research_complex: 0.21, research_quality: 0.07, provider_status: 0.2, health: 0.1 },
-  configured: { name: 'unit', duration: 1.5, users: 8, ramp_up: 0.5, target_rps: 40 },
+  configured: { name: 'unit', durationMs: 1_500, users: 8, rampUpMs: 500, targetRps: 40 },
 };
 
 describe('runLoad (open loop against a local server)', () => {
@@ -64,7 +64,7 @@ describe('runLoad (open loop against a local server)', () => {
       url,
       plan: PLAN,
       result,
-      targets: { api_response_time_p95: 200, api_response_time_p99: 500, error_rate: { op: '<', value: 0.001, unit: '%' }, throughput: { op: '>', value: 1000, unit: 'rps' } },
+      targets: { apiResponseTimeP95Ms: 200, apiResponseTimeP99Ms: 500, errorRate: { op: '<', value: 0.001, unit: '%' }, throughput: { op: '>', value: 1000, unit: 'rps' } },
     });
     expect(report.targets.find((check) => check.name === 'error rate')!.status).toBe('fail');
     expect(report.targets.find((check) => check.name === 'throughput')).toMatchObject({ status: 'n/a', note: 'this scenario offers only 40.0 rps' });

@@ -8,11 +8,11 @@ function steering() {
     selection: {
       type: 'fixed_order',
       criteria: { latency: 0.4, quality: 0.3, cost: 0.2, availability: 0.1 },
-      performance_window: 3_600_000,
-      min_samples: 10,
-      adaptive_selection: false,
-      quality_threshold: 0.8,
-      latency_threshold: 2_000,
+      windowMs: 3_600_000,
+      minSamples: 10,
+      adaptiveSelection: false,
+      qualityThreshold: 0.8,
+      latencyThresholdMs: 2_000,
     },
   });
   return createRouteSteering(router);

@@ -95,9 +95,9 @@ export interface PerformanceAnalysis {
 }
 
 const LATENCY_CHECKS = [
-  ['api', 'api_response_time', (snapshot: MetricsSnapshot) => snapshot.api.latency],
-  ['providers', 'provider_response_time', (snapshot: MetricsSnapshot) => snapshot.providerLatency],
-  ['quality', 'quality_evaluation_time', (snapshot: MetricsSnapshot) => snapshot.quality.evaluationTime],
+  ['api', 'api_response_time', 'apiResponseTimeMs', (snapshot: MetricsSnapshot) => snapshot.api.latency],
+  ['providers', 'provider_response_time', 'providerResponseTimeMs', (snapshot: MetricsSnapshot) => snapshot.providerLatency],
+  ['quality', 'quality_evaluation_time', 'qualityEvaluationTimeMs', (snapshot: MetricsSnapshot) => snapshot.quality.evaluationTime],
 ] as const;
 
 const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
@@ -106,11 +106,11 @@ const pct = (value: number | null) => (value === null ? '—' : `${(value * 100)
 
 function slaChecks(snapshot: MetricsSnapshot, targets: SlaTargets): SlaCheck[] {
   const checks: SlaCheck[] = [];
-  for (const [component, metric, read] of LATENCY_CHECKS) {
+  for (const [component, metric, key, read] of LATENCY_CHECKS) {
     const latency = read(snapshot);
     for (const percentile of ['p50', 'p95', 'p99'] as const) {
       const observed = latency[percentile];
-      const target = targets[metric][percentile];
+      const target = targets[key][percentile];
       checks.push({
         component,
         metric: `${percentile}(${metric})`,
@@ -127,15 +127,15 @@ function slaChecks(snapshot: MetricsSnapshot, targets: SlaTargets): SlaCheck[] {
   checks.push({
     component: 'api',
     metric: 'availability',
-    target: `>= ${pct(targets.system_availability)}`,
-    targetValue: targets.system_availability,
+    target: `>= ${pct(targets.systemAvailability)}`,
+    targetValue: targets.systemAvailability,
     observed: availability,
     unit: 'ratio',
-    status: availability === null ? 'no_data' : availability >= targets.system_availability ? 'ok' : 'breach',
+    status: availability === null ? 'no_data' : availability >= targets.systemAvailability ? 'ok' : 'breach',
     samples: snapshot.api.requests,
   });
   const errorRate = snapshot.api.errorRate;
-  const bound = targets.error_rate;
+  const bound = targets.errorRate;
   const satisfied = errorRate === null ? null : compare(bound.op, errorRate, bound.value);
   checks.push({
     component: 'api',
@@ -203,7 +203,7 @@ function findBottlenecks(input: AnalysisInput, checks: SlaCheck[], rows: Provide
     found.push({
       component: 'api',
       severity: 'high',
-      finding: `error rate ${pct(snapshot.api.errorRate)} (${snapshot.api.errors} server errors in ${snapshot.api.requests} requests) misses ${targets.error_rate.op} ${pct(targets.error_rate.value)}`,
+      finding: `error rate ${pct(snapshot.api.errorRate)} (${snapshot.api.errors} server errors in ${snapshot.api.requests} requests) misses ${targets.errorRate.op} ${pct(targets.errorRate.value)}`,
       recommendation: 'Check provider failures and open circuits below; `fortitude profile providers --trace-requests` shows each failing attempt',
     });
   }

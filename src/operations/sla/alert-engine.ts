@@ -1,7 +1,7 @@
 import type { AlertNotificationOutcome } from '../../infrastructure/metrics/metrics.js';
 import type { MetricsSnapshot } from '../../infrastructure/metrics/metrics-snapshot.js';
 import { buildAlertRules, compare, observedValue } from './alert-rules.js';
-import type { AlertRule, AlertRuleConfig, AlertSeverity, SlaTargets } from './alert-rules.js';
+import type { AlertRule, AlertRuleOptions, AlertSeverity, SlaTargets } from './alert-rules.js';
 import { initialStatus, stepAlert } from './alert-state.js';
 import type { AlertStateName, AlertStatus } from './alert-state.js';
 import { createWebhookNotifier } from './webhook-notifier.js';
@@ -21,10 +21,10 @@ export interface AlertLogger {
 }
 
 export interface AlertEngineOptions {
-  /** The validated `sla_targets`; omit for configured rules only. */
+  /** Service-level targets, each an implied rule; omit for configured rules only. */
   targets?: SlaTargets;
-  /** The validated `monitoring.alerts`. */
-  rules: AlertRuleConfig[];
+  /** The configured rules (`monitoring.alerts`). */
+  rules: readonly AlertRuleOptions[];
   webhooks?: WebhookTarget[];
   /** Default 10 s (`monitoring.evaluation_interval`). */
   evaluationIntervalMs?: number;

@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../infrastructure/metrics/create-metrics.js';
 import { buildAlertRules, compare, observedValue, slaConditions } from './alert-rules.js';
-import type { AlertRuleConfig, SlaTargets } from './alert-rules.js';
+import type { AlertRuleOptions, SlaTargets } from './alert-rules.js';
 
 const TARGETS: SlaTargets = {
-  api_response_time: { p50: 100, p95: 200, p99: 500 },
-  provider_response_time: { p50: 1000, p95: 3000, p99: 5000 },
-  quality_evaluation_time: { p50: 50, p95: 100, p99: 200 },
-  system_availability: 0.999,
-  error_rate: { op: '<', value: 0.001, unit: '%' },
+  apiResponseTimeMs: { p50: 100, p95: 200, p99: 500 },
+  providerResponseTimeMs: { p50: 1000, p95: 3000, p99: 5000 },
+  qualityEvaluationTimeMs: { p50: 50, p95: 100, p99: 200 },
+  systemAvailability: 0.999,
+  errorRate: { op: '<', value: 0.001, unit: '%' },
 };
 
-const SEED_RULES: AlertRuleConfig[] = [
+const SEED_RULES: AlertRuleOptions[] = [
   {
     name: 'SLA Violation - API Response Time',
     condition: { aggregate: 'p95', metric: 'api_response_time', bound: { op: '>', value: 200, unit: 'ms' }, text: 'p95(api_response_time) > 200ms' },
-    duration: 300,
+    durationMs: 300_000,
     severity: 'critical',
   },
   {
     name: 'SLA Violation - Error Rate',
     condition: { aggregate: 'value', metric: 'error_rate', bound: { op: '>', value: 0.001, unit: '%' }, text: 'error_rate > 0.1%' },
-    duration: 120,
+    durationMs: 120_000,
     severity: 'critical',
   },
 ];
@@ -44,7 +44,7 @@ describe('alert rules', () => {
   });
 
   it('keeps configured rules and adds the SLA rules they do not already cover, with unique ids', () => {
-    const rules = buildAlertRules([...SEED_RULES, { ...SEED_RULES[0]!, duration: 600 }], TARGETS, { durationMs: 60_000 });
+    const rules = buildAlertRules([...SEED_RULES, { ...SEED_RULES[0]!, durationMs: 600_000 }], TARGETS, { durationMs: 60_000 });
     expect(rules.filter((rule) => rule.source === 'rule').map((rule) => [rule.id, rule.durationMs])).toEqual([
       ['sla-violation-api-response-time', 300_000],
       ['sla-violation-error-rate', 120_000],

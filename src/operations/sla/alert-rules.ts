@@ -1,6 +1,6 @@
-import type { AlertCondition } from '../../app/config/sections/monitoring.js';
 import { isSatisfied, type Bound } from '../../core/bound.js';
 import type { LatencySummary, MetricsSnapshot } from '../../infrastructure/metrics/metrics-snapshot.js';
+import type { AlertCondition } from './alert-condition.js';
 
 /**
  * Alert rules: the configured `monitoring.alerts` plus the rules implied by `sla_targets`, all
@@ -9,23 +9,39 @@ import type { LatencySummary, MetricsSnapshot } from '../../infrastructure/metri
 
 export type AlertSeverity = 'critical' | 'warning' | 'info';
 
-/** One `monitoring.alerts` entry as validated by the config schema (`duration` in seconds). */
-export interface AlertRuleConfig {
+/** One configured rule (a `monitoring.alerts` entry). */
+export interface AlertRuleOptions {
   name: string;
   condition: AlertCondition;
-  duration: number;
+  /** How long the condition must hold before the alert fires, ms. */
+  durationMs: number;
   severity: AlertSeverity;
 }
 
-/** The validated `sla_targets` section (latencies in ms, availability a fraction). */
-export interface SlaTargets {
-  api_response_time: { p50: number; p95: number; p99: number };
-  provider_response_time: { p50: number; p95: number; p99: number };
-  quality_evaluation_time: { p50: number; p95: number; p99: number };
-  system_availability: number;
-  /** What the error rate must satisfy, e.g. `< 0.1%`. */
-  error_rate: Bound;
+/** Latency targets per percentile, ms. */
+export interface LatencyTargetsMs {
+  p50: number;
+  p95: number;
+  p99: number;
 }
+
+/** The service-level targets (the `sla_targets` section). */
+export interface SlaTargets {
+  apiResponseTimeMs: LatencyTargetsMs;
+  providerResponseTimeMs: LatencyTargetsMs;
+  qualityEvaluationTimeMs: LatencyTargetsMs;
+  /** A fraction, e.g. 0.999. */
+  systemAvailability: number;
+  /** What the error rate (a fraction) must satisfy, e.g. `< 0.1%`. */
+  errorRate: Bound;
+}
+
+/** Each latency metric an SLA covers, with its targets. */
+export const LATENCY_TARGETS = [
+  ['api_response_time', 'apiResponseTimeMs'],
+  ['provider_response_time', 'providerResponseTimeMs'],
+  ['quality_evaluation_time', 'qualityEvaluationTimeMs'],
+] as const satisfies readonly (readonly [AlertCondition['metric'], keyof SlaTargets])[];
 
 export interface AlertRule {
   /** Stable slug of the name. */
@@ -45,7 +61,6 @@ export interface SlaRuleOptions {
   severity?: AlertSeverity;
 }
 
-const LATENCY_TARGETS = ['api_response_time', 'provider_response_time', 'quality_evaluation_time'] as const;
 const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 const INVERSE: Record<Bound['op'], Bound['op']> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<' };
 
@@ -62,11 +77,11 @@ function condition(aggregate: AlertCondition['aggregate'], metric: AlertConditio
  */
 export function slaConditions(targets: SlaTargets): AlertCondition[] {
   const conditions: AlertCondition[] = [];
-  for (const metric of LATENCY_TARGETS) {
-    for (const percentile of PERCENTILES) conditions.push(condition(percentile, metric, { op: '>', value: targets[metric][percentile], unit: 'ms' }));
+  for (const [metric, key] of LATENCY_TARGETS) {
+    for (const percentile of PERCENTILES) conditions.push(condition(percentile, metric, { op: '>', value: targets[key][percentile], unit: 'ms' }));
   }
-  conditions.push(condition('value', 'availability', { op: '<', value: targets.system_availability, unit: '%' }));
-  const errorBound = targets.error_rate;
+  conditions.push(condition('value', 'availability', { op: '<', value: targets.systemAvailability, unit: '%' }));
+  const errorBound = targets.errorRate;
   conditions.push(condition('value', 'error_rate', { op: INVERSE[errorBound.op], value: errorBound.value, unit: errorBound.unit || '%' }));
   return conditions;
 }
@@ -79,13 +94,13 @@ function slug(text: string): string {
  * Configured rules first, then SLA rules whose aggregate and metric no configured rule already
  * watches (the seed's `p95(api_response_time) > 200ms` rule stands for the p95 API target).
  */
-export function buildAlertRules(configured: AlertRuleConfig[], targets: SlaTargets | undefined, options: SlaRuleOptions = {}): AlertRule[] {
+export function buildAlertRules(configured: readonly AlertRuleOptions[], targets: SlaTargets | undefined, options: SlaRuleOptions = {}): AlertRule[] {
   const rules: AlertRule[] = configured.map((rule) => ({
     id: '',
     name: rule.name,
     source: 'rule',
     condition: rule.condition,
-    durationMs: rule.duration * 1000,
+    durationMs: rule.durationMs,
     severity: rule.severity,
   }));
   const watched = new Set(configured.map((rule) => `${rule.condition.aggregate}(${rule.condition.metric})`));

@@ -9,10 +9,10 @@ import { Agent, request } from 'undici';
 
 export interface WebhookTarget {
   url: string;
-  /** Per attempt. */
-  timeout_ms: number;
+  /** Per attempt, ms. */
+  timeoutMs: number;
   /** Attempts after the first. */
-  max_retries: number;
+  maxRetries: number;
 }
 
 export type DeliveryOutcome = 'delivered' | 'retried' | 'failed' | 'dropped';
@@ -89,7 +89,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
   };
 
   const attempt = async (target: WebhookTarget, body: string): Promise<void> => {
-    const signal = AbortSignal.any([AbortSignal.timeout(target.timeout_ms), closing.signal]);
+    const signal = AbortSignal.any([AbortSignal.timeout(target.timeoutMs), closing.signal]);
     const response = await request(target.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'fortitude-alerts' },
@@ -112,7 +112,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
         if (closing.signal.aborted) return;
         // Network errors and timeouts are worth another try; so are the statuses that say "later".
         const retryable = !(error instanceof StatusError) || isRetryableStatus(error.statusCode);
-        if (!retryable || retry >= target.max_retries) {
+        if (!retryable || retry >= target.maxRetries) {
           count('failed');
           options.logger.warn({ url: target.url, attempts: retry + 1, error: error instanceof Error ? error.message : String(error) }, 'alert webhook delivery failed');
           return;

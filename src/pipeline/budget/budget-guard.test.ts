@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FortitudeError } from '../../core/errors.js';
 import type { BudgetAlert } from './budget-guard.js';
 import { createBudgetGuard } from './budget-guard.js';
-import { DEFAULT_BUDGET_ACTIONS } from './budget-policy.js';
+import { DEFAULT_BUDGET_ACTIONS, parseBudgetActions } from './budget-policy.js';
 import { MemoryBudgetStore } from './memory-budget-store.js';
 
 const NOW = Date.UTC(2025, 4, 10, 12);
@@ -15,10 +15,11 @@ function setup(options: { hardLimits?: boolean; random?: () => number; daily?: n
   const store = new MemoryBudgetStore();
   const guard = createBudgetGuard(
     {
-      costManagement: {
-        global: { daily_budget_usd: options.daily ?? 1, monthly_budget_usd: 100, alert_thresholds: { daily_80_percent: true, monthly_90_percent: true } },
-        budget_controls: { hard_limits: options.hardLimits ?? true, actions: { ...DEFAULT_BUDGET_ACTIONS } },
-      },
+      dailyBudgetUsd: options.daily ?? 1,
+      monthlyBudgetUsd: 100,
+      alertFractions: { day: [0.8], month: [0.9] },
+      hardLimits: options.hardLimits ?? true,
+      thresholds: parseBudgetActions(DEFAULT_BUDGET_ACTIONS),
       providerPrices: { cheap: PRICE, mid: { input_per_million: 3, output_per_million: 15 }, pricey: EXPENSIVE },
       inputTokenMargin: 1,
     },

@@ -3,13 +3,20 @@ import { FortitudeError } from '../../core/errors.js';
 import type { BudgetPeriod, BudgetStore, PeriodTotals } from './budget-store.js';
 import { nanosToUsd, usdToNanos, usdToNanosCeil } from './budget-store.js';
 import type { ActiveActions, BudgetAction, BudgetThreshold } from './budget-policy.js';
-import { activeActions, blendedPrice, calendarPeriods, expensiveProviders, parseBudgetActions, worstCaseCostUsd } from './budget-policy.js';
-import type { CostManagementConfig } from './cost-config.js';
+import { activeActions, blendedPrice, calendarPeriods, expensiveProviders, worstCaseCostUsd } from './budget-policy.js';
 import type { ModelPrice } from './prices.js';
 
 export interface BudgetGuardOptions {
-  /** The `cost_management` section (only `global` and `budget_controls` are read). */
-  costManagement: Pick<CostManagementConfig, 'global' | 'budget_controls'>;
+  /** Spend limit of a UTC calendar day, USD. */
+  dailyBudgetUsd: number;
+  /** Spend limit of a UTC calendar month, USD. */
+  monthlyBudgetUsd: number;
+  /** Actions by the fraction of a limit reached, e.g. `{ fraction: 0.9, action: 'throttle' }` (see `parseBudgetActions`). */
+  thresholds: readonly BudgetThreshold[];
+  /** Extra alert-only fractions per period (the seed's `daily_80_percent: true` is `day: [0.8]`). */
+  alertFractions?: { day?: readonly number[]; month?: readonly number[] };
+  /** true: a reservation that would pass a limit is refused, and the stop action refuses calls; false: alerts only. */
+  hardLimits: boolean;
   /** Each provider's default-model price; providers above the median are paused at the pause action. */
   providerPrices?: Readonly<Record<string, ModelPrice | undefined>>;
   throttle?: {
@@ -106,11 +113,13 @@ const NO_PAUSE: ReadonlySet<string> = new Set();
 
 /** Enforces `cost_management` budgets through a `BudgetStore` ledger: reserve before, reconcile after. */
 export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuardDeps): BudgetGuard {
-  const { global, budget_controls: controls } = options.costManagement;
-  const hardLimits = controls.hard_limits;
-  const thresholds = parseBudgetActions(controls.actions);
-  const alertOnly = alertThresholds(global.alert_thresholds as Record<string, boolean>);
-  const limits = { day: usdToNanos(global.daily_budget_usd), month: usdToNanos(global.monthly_budget_usd) };
+  const hardLimits = options.hardLimits;
+  const thresholds = [...options.thresholds].sort((a, b) => a.fraction - b.fraction);
+  const alertOnly = {
+    day: (options.alertFractions?.day ?? []).map((fraction): BudgetThreshold => ({ fraction, action: 'alert' })),
+    month: (options.alertFractions?.month ?? []).map((fraction): BudgetThreshold => ({ fraction, action: 'alert' })),
+  };
+  const limits = { day: usdToNanos(options.dailyBudgetUsd), month: usdToNanos(options.monthlyBudgetUsd) };
   const expensive = expensiveProviders(
     Object.fromEntries(Object.entries(options.providerPrices ?? {}).map(([provider, price]) => [provider, blendedPrice(price)])),
   );
@@ -264,13 +273,3 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   };
 }
 
-/** `alert_thresholds: { daily_80_percent: true, monthly_90_percent: true }` → extra alert thresholds per period. */
-function alertThresholds(flags: Readonly<Record<string, boolean>>): { day: BudgetThreshold[]; month: BudgetThreshold[] } {
-  const result: { day: BudgetThreshold[]; month: BudgetThreshold[] } = { day: [], month: [] };
-  for (const [key, enabled] of Object.entries(flags)) {
-    const match = /^(daily|monthly)_(\d{1,3})_percent$/.exec(key);
-    if (!match || !enabled) continue;
-    result[match[1] === 'daily' ? 'day' : 'month'].push({ fraction: Number(match[2]) / 100, action: 'alert' });
-  }
-  return result;
-}

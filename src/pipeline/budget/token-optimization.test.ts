@@ -20,7 +20,7 @@ describe('token optimisation', () => {
     expect(estimateTokens(cut)).toBeLessThan(130);
   });
 
-  it('fits max_input_tokens by trimming the longest messages and caps max_output_tokens', () => {
+  it('fits maxInputTokens by trimming the longest messages and caps maxOutputTokens', () => {
     const request: ChatRequest = {
       model: 'gpt-4',
       maxTokens: 4_000,
@@ -29,7 +29,7 @@ describe('token optimisation', () => {
         { role: 'user', content: `${words(1_500, 'context')} QUESTION: how do I drain connections?` },
       ],
     };
-    const result = optimizeTokens(request, { max_input_tokens: 2_000, max_output_tokens: 1_000, compress_context: true });
+    const result = optimizeTokens(request, { maxInputTokens: 2_000, maxOutputTokens: 1_000, compressContext: true });
     expect(result.inputTokensBefore).toBeGreaterThan(2_000);
     expect(result.inputTokensAfter).toBeLessThanOrEqual(2_000);
     expect(result.truncatedMessages).toBe(1);
@@ -41,9 +41,9 @@ describe('token optimisation', () => {
 
   it('leaves a request within limits alone', () => {
     const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'short question' }], maxTokens: 200 };
-    const result = optimizeTokens(request, { max_input_tokens: 2_000, max_output_tokens: 1_000 });
+    const result = optimizeTokens(request, { maxInputTokens: 2_000, maxOutputTokens: 1_000 });
     expect(result.truncatedMessages).toBe(0);
     expect(result.request).toEqual(request);
-    expect(optimizeTokens({ model: 'm', messages: [] }, { max_output_tokens: 64 }).request.maxTokens).toBe(64);
+    expect(optimizeTokens({ model: 'm', messages: [] }, { maxOutputTokens: 64 }).request.maxTokens).toBe(64);
   });
 });

@@ -1,12 +1,21 @@
 import type { ChatMessage, ChatRequest } from '../../core/chat.js';
 import { estimateTokens, MESSAGE_OVERHEAD_TOKENS } from '../../wire/token-estimate.js';
-import type { TokenOptimizationConfig } from './cost-config.js';
+
+/** A provider's token limits (the seed's `token_optimization`). */
+export interface TokenOptimizationOptions {
+  /** Prompt tokens at most; the middle of the longest messages is cut to fit. */
+  maxInputTokens?: number | undefined;
+  /** Caps the request's `maxTokens`. */
+  maxOutputTokens?: number | undefined;
+  /** Collapse whitespace outside code fences. */
+  compressContext?: boolean | undefined;
+}
 
 export interface OptimizedRequest {
   request: ChatRequest;
   inputTokensBefore: number;
   inputTokensAfter: number;
-  /** Messages whose middle was cut to fit `max_input_tokens`. */
+  /** Messages whose middle was cut to fit `maxInputTokens`. */
   truncatedMessages: number;
   compressed: boolean;
 }
@@ -16,24 +25,24 @@ const MIN_KEEP_TOKENS = 32;
 const OMISSION = (tokens: number) => `\n[… ${tokens} tokens omitted …]\n`;
 
 /**
- * Applies a provider's `token_optimization`: `compress_context` collapses whitespace (code
- * fences keep their indentation), `max_input_tokens` cuts the middle out of the longest messages
- * until the prompt fits (the start and end of a message carry the framing and the question),
- * `max_output_tokens` caps `maxTokens`. The original request is not modified.
+ * Applies a provider's token limits: `compressContext` collapses whitespace (code fences keep
+ * their indentation), `maxInputTokens` cuts the middle out of the longest messages until the
+ * prompt fits (the start and end of a message carry the framing and the question),
+ * `maxOutputTokens` caps `maxTokens`. The original request is not modified.
  */
 export function optimizeTokens(
   request: ChatRequest,
-  options: Partial<TokenOptimizationConfig>,
+  options: TokenOptimizationOptions,
   estimate: (text: string) => number = estimateTokens,
 ): OptimizedRequest {
   const count = (messages: readonly ChatMessage[]) => messages.reduce((sum, message) => sum + estimate(message.content) + MESSAGE_OVERHEAD_TOKENS, 0);
   let messages = request.messages.map((message) => ({ ...message }));
   const inputTokensBefore = count(messages);
-  const compressed = options.compress_context === true;
+  const compressed = options.compressContext === true;
   if (compressed) messages = messages.map((message) => ({ ...message, content: compressWhitespace(message.content) }));
 
   let truncatedMessages = 0;
-  const limit = options.max_input_tokens;
+  const limit = options.maxInputTokens;
   if (limit !== undefined) {
     const cut = new Set<number>();
     for (let round = 0; round < messages.length * 2; round++) {
@@ -53,7 +62,7 @@ export function optimizeTokens(
     truncatedMessages = cut.size;
   }
 
-  const cap = options.max_output_tokens;
+  const cap = options.maxOutputTokens;
   const maxTokens = cap === undefined ? request.maxTokens : Math.min(request.maxTokens ?? cap, cap);
   const optimized: ChatRequest = { ...request, messages };
   if (maxTokens !== undefined) optimized.maxTokens = maxTokens;

@@ -26,7 +26,7 @@ export interface WindowStats {
 }
 
 export interface PerformanceWindowOptions {
-  /** `performance_window` in ms. */
+  /** Span of the window, ms (the router's `selection.windowMs`). */
   windowMs: number;
   /** Bucket width (default window / 120, at least 1 s). */
   bucketMs?: number;

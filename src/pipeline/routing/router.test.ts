@@ -3,16 +3,16 @@ import type { LearningInput, LearningRecord } from '../../infrastructure/storage
 import { createSeededRandom } from '../../core/seeded-random.js';
 import type { RouterOptions } from './router.js';
 import { createRouter } from './router.js';
-import type { SelectionStrategyConfig } from './selection-config.js';
+import type { SelectionOptions } from './selection-options.js';
 
-const selection = (overrides: Partial<SelectionStrategyConfig> = {}): SelectionStrategyConfig => ({
+const selection = (overrides: Partial<SelectionOptions> = {}): SelectionOptions => ({
   type: 'performance_optimized',
   criteria: { latency: 0.4, quality: 0.3, cost: 0.2, availability: 0.1 },
-  performance_window: 3_600_000,
-  min_samples: 10,
-  adaptive_selection: false,
-  quality_threshold: 0.8,
-  latency_threshold: 2_000,
+  windowMs: 3_600_000,
+  minSamples: 10,
+  adaptiveSelection: false,
+  qualityThreshold: 0.8,
+  latencyThresholdMs: 2_000,
   ...overrides,
 });
 
@@ -102,7 +102,7 @@ describe('router', () => {
   });
 
   it('learns quality from user feedback (rating 1–5)', async () => {
-    const { router, feed } = setup({ strategy: 'cost_quality_balanced', costQuality: { cost_weight: 0.3, quality_weight: 0.7 } });
+    const { router, feed } = setup({ strategy: 'cost_quality_balanced', costQuality: { costWeight: 0.3, qualityWeight: 0.7 } });
     feed('openai', 15, { latencyMs: 500, quality: 0.9, costUsd: 0.002 });
     feed('claude', 15, { latencyMs: 500, quality: 0.9, costUsd: 0.002 });
     feed('gemini', 15, { latencyMs: 500, quality: 0.9, costUsd: 0.002 });
@@ -119,7 +119,7 @@ describe('router', () => {
   });
 
   it('switches a provider to its cost_optimized model once measured quality holds, and back when it drops', async () => {
-    const { router, feed, learning } = setup({ models: { openai: { default: 'gpt-4', cost_optimized: 'gpt-3.5-turbo', quality_threshold: 0.8 } } });
+    const { router, feed, learning } = setup({ models: { openai: { defaultModel: 'gpt-4', costOptimizedModel: 'gpt-3.5-turbo', qualityThreshold: 0.8 } } });
     expect(router.plan({ researchType: 'learning' }).models.openai).toBe('gpt-4');
     feed('openai', 12, { latencyMs: 600, quality: 0.88, model: 'gpt-3.5-turbo', researchType: 'learning' });
     const plan = router.plan({ researchType: 'learning' });
@@ -134,7 +134,7 @@ describe('router', () => {
   });
 
   it('with adaptive_selection a newly added provider is tried although others are well known', () => {
-    const { router, feed } = setup({ selection: selection({ adaptive_selection: true }), providers: ['openai', 'claude', 'newcomer'] });
+    const { router, feed } = setup({ selection: selection({ adaptiveSelection: true }), providers: ['openai', 'claude', 'newcomer'] });
     feed('openai', 200, { latencyMs: 700, quality: 0.9 });
     feed('claude', 200, { latencyMs: 900, quality: 0.9 });
     let tried = 0;

@@ -1,28 +1,27 @@
 import type { ResearchType } from '../../core/research.js';
-import type { ModelSelectionConfig } from '../budget/cost-config.js';
 import type { Adaptation, LearningSink } from './adaptations.js';
 import { createAdaptationLog } from './adaptations.js';
-import type { ModelChoice } from './model-selection.js';
+import type { ModelChoice, ModelSelectionOptions } from './model-selection.js';
 import { chooseModel } from './model-selection.js';
 import { createPerformanceWindow } from './performance-window.js';
 import type { QualityEstimatesOptions, QualitySource } from './quality-estimates.js';
 import { createQualityEstimates, ratingToScore } from './quality-estimates.js';
 import type { Random } from '../../core/seeded-random.js';
-import type { SelectionStrategyConfig, SelectionStrategyType } from './selection-config.js';
+import type { SelectionOptions, SelectionStrategyType } from './selection-options.js';
 import type { ProviderView, RouteDecision, RouteReason } from './strategies.js';
 import { availabilityMean, costQualityBalanced, fixedOrder, performanceOptimized, roundRobin } from './strategies.js';
 
 export interface RouterOptions {
   /** Enabled providers by configured name, in config order. */
   providers: readonly string[];
-  /** The `selection_strategy` section. */
-  selection: SelectionStrategyConfig;
+  /** How to choose (the `selection_strategy` section, in the router's units). */
+  selection: SelectionOptions;
   /** Overrides `selection.type`. */
   strategy?: SelectionStrategyType;
-  /** `cost_management.routing` weights for `cost_quality_balanced` (default 0.3 / 0.7). */
-  costQuality?: { cost_weight: number; quality_weight: number };
-  /** `cost_management.providers.<name>.model_selection` per provider. */
-  models?: Readonly<Record<string, ModelSelectionConfig | undefined>>;
+  /** Weights for `cost_quality_balanced`, summing to 1 (default 0.3 / 0.7). */
+  costQuality?: { costWeight: number; qualityWeight: number };
+  /** Model selection per provider (cheaper model while its quality holds). */
+  models?: Readonly<Record<string, ModelSelectionOptions | undefined>>;
   /** Expected USD per call per provider before any call is seen (price × typical tokens). */
   expectedCostUsd?: Readonly<Record<string, number>>;
   quality?: QualityEstimatesOptions;
@@ -119,16 +118,13 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
   const strategy = options.strategy ?? selection.type;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  const minSamples = selection.min_samples;
-  const window = createPerformanceWindow(
-    { windowMs: selection.performance_window, ...options.changeDetection },
-    { now },
-  );
+  const minSamples = selection.minSamples;
+  const window = createPerformanceWindow({ windowMs: selection.windowMs, ...options.changeDetection }, { now });
   const quality = createQualityEstimates(options.quality);
   const log = createAdaptationLog({}, { learning: deps.learning, onError: deps.onError });
   const rankMargin = options.rankChangeMargin ?? 0.02;
-  const costQuality = { costWeight: options.costQuality?.cost_weight ?? 0.3, qualityWeight: options.costQuality?.quality_weight ?? 0.7 };
-  const thresholds = { qualityThreshold: selection.quality_threshold, latencyThresholdMs: selection.latency_threshold, minSamples };
+  const costQuality = options.costQuality ?? { costWeight: 0.3, qualityWeight: 0.7 };
+  const thresholds = { qualityThreshold: selection.qualityThreshold, latencyThresholdMs: selection.latencyThresholdMs, minSamples };
   const leaders = new Map<string, { provider: string; score: number }>();
   const rankCheckIntervalMs = options.rankCheckIntervalMs ?? 1_000;
   const lastRankCheck = new Map<string, number>();
@@ -149,7 +145,7 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
       const typed = window.stats(`t:${provider}${SEP}${researchType}`);
       return typed.samples >= minSamples ? typed : window.stats(`p:${provider}`);
     });
-    const latencyPrior = median(stats.filter((entry) => entry.samples > 0).map((entry) => entry.latencyMeanMs)) ?? (selection.latency_threshold > 0 ? selection.latency_threshold / 2 : DEFAULT_LATENCY_PRIOR_MS);
+    const latencyPrior = median(stats.filter((entry) => entry.samples > 0).map((entry) => entry.latencyMeanMs)) ?? (selection.latencyThresholdMs > 0 ? selection.latencyThresholdMs / 2 : DEFAULT_LATENCY_PRIOR_MS);
     const knownCosts = providers.map((provider, index) => (stats[index]!.successes > 0 ? stats[index]!.costMeanUsd : options.expectedCostUsd?.[provider]));
     const costPrior = median(knownCosts.filter((cost): cost is number => cost !== undefined)) ?? 0;
     return providers.map((provider, index) => {
@@ -227,11 +223,11 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
         models[provider] = pinned;
         continue;
       }
-      const config = options.models?.[provider];
-      if (!config) continue;
-      const cheap = config.cost_optimized;
+      const modelSelection = options.models?.[provider];
+      if (!modelSelection) continue;
+      const cheap = modelSelection.costOptimizedModel;
       const evidence = cheap === undefined ? undefined : quality.estimate(provider, researchType, cheap);
-      const choice = chooseModel(config, evidence, { minSamples, explore: selection.adaptive_selection, random });
+      const choice = chooseModel(modelSelection, evidence, { minSamples, explore: selection.adaptiveSelection, random });
       choices[provider] = choice;
       if (choice.model !== undefined) models[provider] = choice.model;
       if (choice.reason === 'exploring_cost_optimized') continue;
@@ -256,7 +252,7 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
     plan({ researchType, preferred }) {
       const paused = deps.budget?.pausedProviders() ?? new Set<string>();
       const candidates = options.providers.filter((provider) => !paused.has(provider));
-      const decision = decide(candidates, researchType, selection.adaptive_selection);
+      const decision = decide(candidates, researchType, selection.adaptiveSelection);
       const reasons: RouteReason[] = [...decision.reasons];
       for (const provider of options.providers) if (paused.has(provider)) reasons.push({ provider, code: 'budget_paused' });
       let order = decision.order;

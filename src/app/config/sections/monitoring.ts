@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type Bound, fraction, milliseconds, parseBound, seconds, bound } from '../units.js';
+import { ALERT_METRICS, type AlertCondition, type AlertMetric } from '../../../operations/sla/alert-condition.js';
+import { fraction, milliseconds, parseBound, seconds, bound } from '../units.js';
 
 const percentiles = (p50: number, p95: number, p99: number) =>
   z
@@ -19,27 +20,6 @@ export const slaTargetsSchema = z
     error_rate: bound().prefault('< 0.1%'),
   })
   .prefault({});
-
-export const ALERT_METRICS = [
-  'api_response_time',
-  'provider_response_time',
-  'quality_evaluation_time',
-  'error_rate',
-  'availability',
-  'cache_hit_ratio',
-  'cost_per_request',
-  'budget_utilization',
-  'event_loop_lag',
-] as const;
-export type AlertMetric = (typeof ALERT_METRICS)[number];
-export const AGGREGATES = ['p50', 'p95', 'p99', 'avg', 'max', 'rate'] as const;
-
-export interface AlertCondition {
-  aggregate: (typeof AGGREGATES)[number] | 'value';
-  metric: AlertMetric;
-  bound: Bound;
-  text: string;
-}
 
 const CONDITION_PATTERN = /^\s*(?:(p50|p95|p99|avg|max|rate)\(\s*([a-z_]+)\s*\)|([a-z_]+))\s*(.+)$/;
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { SELECTION_STRATEGIES } from '../../../pipeline/routing/selection-options.js';
 import { milliseconds, seconds } from '../units.js';
-
-export const SELECTION_STRATEGIES = ['performance_optimized', 'cost_quality_balanced', 'round_robin', 'fixed_order'] as const;
 
 const WEIGHT_TOLERANCE = 1e-6;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FortitudeError } from '../../../core/errors.js';
-import { BYTES_PER_MB, capTtlMs, systemClock } from '../cache-store.js';
+import { capTtlMs, systemClock } from '../cache-store.js';
 import type { CacheClock, CacheEntry, CacheLogger, CacheStore, CacheStoreStats } from '../cache-store.js';
 import { DiskIndex } from './disk-index.js';
 import type { IndexedEntry } from './disk-index.js';
@@ -10,17 +10,18 @@ import { decodeHeader, encodeEntry, ENTRY_SUFFIX, entryPath, HEADER_READ_BYTES, 
 import { KeyLock } from './key-lock.js';
 
 /**
- * `caching.levels.disk` from the seed. One process owns a directory: the index lives in this
- * process's memory (rebuilt from the files on start), so replicas need their own directories.
+ * The L3 level (the seed's `caching.levels.disk`). One process owns a directory: the index lives
+ * in this process's memory (rebuilt from the files on start), so replicas need their own directories.
  */
 export interface DiskCacheOptions {
   /** Where entries live, e.g. `./.fortitude/cache`. Created if missing. */
   directory: string;
   /** Bound on the bytes of all entry files; least recently used entries are evicted past it. */
-  max_size_mb: number;
-  ttl_seconds: number;
-  /** Seconds between sweeps that delete expired files; 0 disables the sweeper. */
-  cleanup_interval: number;
+  maxSizeBytes: number;
+  /** Longest TTL this level keeps an entry, seconds (0 = no cap). */
+  ttlSeconds: number;
+  /** Time between sweeps that delete expired files, ms; 0 disables the sweeper. */
+  cleanupIntervalMs: number;
   clock?: CacheClock;
 }
 
@@ -51,18 +52,18 @@ export class DiskCacheStore implements CacheStore {
   #counters = { hits: 0, misses: 0, sets: 0, deletes: 0, evictions: 0, errors: 0, expired: 0, rebuiltEntries: 0 };
 
   constructor(options: DiskCacheOptions, deps: DiskCacheDeps = {}) {
-    if (!(options.max_size_mb > 0)) {
-      throw new FortitudeError('config_invalid', 'caching.levels.disk.max_size_mb must be positive');
+    if (!(options.maxSizeBytes >= 1)) {
+      throw new FortitudeError('config_invalid', `disk cache maxSizeBytes (caching.levels.disk.max_size_mb) must be positive (got ${options.maxSizeBytes})`);
     }
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#logger = deps.logger;
-    this.#maxBytes = Math.floor(options.max_size_mb * BYTES_PER_MB);
+    this.#maxBytes = Math.floor(options.maxSizeBytes);
     this.#ready = this.#rebuild();
     // A failed rebuild leaves an empty index; the level still works for new entries.
     this.#ready.catch((error: unknown) => this.#fail(error, 'rebuild'));
-    if (options.cleanup_interval > 0) {
-      this.#sweeper = setInterval(() => void this.sweep(), options.cleanup_interval * 1000);
+    if (options.cleanupIntervalMs > 0) {
+      this.#sweeper = setInterval(() => void this.sweep(), options.cleanupIntervalMs);
       this.#sweeper.unref();
     }
   }
@@ -109,7 +110,7 @@ export class DiskCacheStore implements CacheStore {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<boolean> {
-    const ttl = capTtlMs(ttlMs, this.#options.ttl_seconds);
+    const ttl = capTtlMs(ttlMs, this.#options.ttlSeconds);
     if (ttl <= 0 || key.length > MAX_KEY_LENGTH) return false;
     await this.ready();
     if (this.#closed) return false;

@@ -1,22 +1,22 @@
 import { LRUCache } from 'lru-cache';
 import { FortitudeError } from '../../../core/errors.js';
-import { BYTES_PER_MB, capTtlMs, systemClock } from '../cache-store.js';
+import { capTtlMs, systemClock } from '../cache-store.js';
 import type { CacheClock, CacheEntry, CacheStoreStats, SyncCacheStore } from '../cache-store.js';
 
-/** `caching.levels.memory` from the seed. */
+/** The L1 level (the seed's `caching.levels.memory`). */
 export interface MemoryCacheOptions {
   /** Bound on the bytes held (keys + values + a fixed per-entry overhead). */
-  max_size_mb: number;
-  /** Longest TTL this level keeps an entry, whatever the strategy asks. */
-  ttl_seconds: number;
+  maxSizeBytes: number;
+  /** Longest TTL this level keeps an entry, whatever the strategy asks, seconds (0 = no cap). */
+  ttlSeconds: number;
   /** Only `lru` is implemented (lru-cache). */
-  eviction_policy?: 'lru';
+  evictionPolicy?: 'lru';
   clock?: CacheClock;
   /**
    * How long lru-cache may reuse one clock reading, ms. 1 (its default) keeps hits cheap;
    * tests with a fake clock pass 0.
    */
-  ttl_resolution_ms?: number;
+  ttlResolutionMs?: number;
 }
 
 /** Approximate bookkeeping cost of one lru-cache entry beyond its key and value bytes. */
@@ -36,22 +36,22 @@ export class MemoryCacheStore implements SyncCacheStore {
   #shrinks = 0;
 
   constructor(options: MemoryCacheOptions) {
-    if (options.eviction_policy !== undefined && options.eviction_policy !== 'lru') {
-      throw new FortitudeError('config_invalid', `caching.levels.memory.eviction_policy: only "lru" is supported (got "${String(options.eviction_policy)}")`);
+    if (options.evictionPolicy !== undefined && options.evictionPolicy !== 'lru') {
+      throw new FortitudeError('config_invalid', `memory cache evictionPolicy (caching.levels.memory.eviction_policy): only "lru" is supported (got "${String(options.evictionPolicy)}")`);
     }
-    if (!(options.max_size_mb > 0)) {
-      throw new FortitudeError('config_invalid', 'caching.levels.memory.max_size_mb must be positive');
+    if (!(options.maxSizeBytes >= 1)) {
+      throw new FortitudeError('config_invalid', `memory cache maxSizeBytes (caching.levels.memory.max_size_mb) must be positive (got ${options.maxSizeBytes})`);
     }
     this.#clock = options.clock ?? systemClock;
-    this.#ttlSeconds = options.ttl_seconds;
-    this.#maxBytes = Math.floor(options.max_size_mb * BYTES_PER_MB);
+    this.#ttlSeconds = options.ttlSeconds;
+    this.#maxBytes = Math.floor(options.maxSizeBytes);
     this.#cache = new LRUCache<string, string>({
       maxSize: this.#maxBytes,
       sizeCalculation: (value, key) => Buffer.byteLength(value) + key.length + ENTRY_OVERHEAD_BYTES,
       ttlAutopurge: false,
       allowStale: false,
       updateAgeOnGet: false,
-      ttlResolution: options.ttl_resolution_ms ?? 1,
+      ttlResolution: options.ttlResolutionMs ?? 1,
       perf: options.clock ?? undefined,
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.#evictions++;

@@ -4,12 +4,13 @@ import { Cluster, Redis } from 'ioredis';
 export type RedisClient = Redis | Cluster;
 
 export interface RedisConnectionOptions {
-  /** Standalone: `redis://[user:password@]host:port[/db]`. Ignored in cluster mode when `cluster_nodes` is set. */
+  /** Standalone: `redis://[user:password@]host:port[/db]`. Ignored in cluster mode when `clusterNodes` is set. */
   url?: string;
-  /** `cluster_mode: true` connects with ioredis `Cluster` to these seed nodes (`host:port`). */
-  cluster_mode?: boolean;
-  cluster_nodes?: string[];
-  connect_timeout_ms?: number;
+  /** Connect with ioredis `Cluster` to the `clusterNodes` seed nodes (`host:port`). */
+  clusterMode?: boolean;
+  clusterNodes?: string[];
+  /** Default 2000. */
+  connectTimeoutMs?: number;
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -30,9 +31,9 @@ function parseNode(text: string): { host: string; port: number } {
  * store applies its own per-command timeout on top.
  */
 export function createRedisClient(options: RedisConnectionOptions): RedisClient {
-  const connectTimeout = options.connect_timeout_ms ?? 2000;
-  if (options.cluster_mode) {
-    const seeds = (options.cluster_nodes && options.cluster_nodes.length > 0 ? options.cluster_nodes : [options.url ?? DEFAULT_URL]).map(parseNode);
+  const connectTimeout = options.connectTimeoutMs ?? 2000;
+  if (options.clusterMode) {
+    const seeds = (options.clusterNodes && options.clusterNodes.length > 0 ? options.clusterNodes : [options.url ?? DEFAULT_URL]).map(parseNode);
     const first = new URL((options.url ?? DEFAULT_URL).includes('://') ? (options.url ?? DEFAULT_URL) : `redis://${options.url}`);
     return new Cluster(seeds, {
       enableOfflineQueue: false,

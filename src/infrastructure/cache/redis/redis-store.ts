@@ -1,6 +1,6 @@
 import { ReplyError } from 'ioredis';
 import { FortitudeError } from '../../../core/errors.js';
-import { BYTES_PER_MB, capTtlMs } from '../cache-store.js';
+import { capTtlMs } from '../cache-store.js';
 import type { CacheEntry, CacheLogger, CacheStore, CacheStoreStats } from '../cache-store.js';
 import { decodeValue, encodeValue } from './compression.js';
 import type { CompressionAlgorithm } from './compression.js';
@@ -9,23 +9,25 @@ import { createRedisClient, masterNodes } from './redis-client.js';
 import type { RedisClient, RedisConnectionOptions } from './redis-client.js';
 
 /**
- * `caching.levels.redis` from the seed, plus connection settings.
+ * The L2 level (the seed's `caching.levels.redis`), plus connection settings.
  *
- * `max_size_mb` is not enforced here: eviction is Redis's job (`maxmemory` with an
+ * `maxSizeBytes` is not enforced here: eviction is Redis's job (`maxmemory` with an
  * `allkeys-lru` policy, see `deploy/`); the store reports `used_memory`/`maxmemory` in stats.
  */
 export interface RedisCacheOptions extends RedisConnectionOptions {
-  ttl_seconds: number;
-  max_size_mb?: number;
+  /** Longest TTL this level keeps an entry, seconds (0 = no cap). */
+  ttlSeconds: number;
+  /** Reported bound when Redis's `maxmemory` is not set. */
+  maxSizeBytes?: number;
   compression?: boolean | CompressionAlgorithm;
   /** Values at least this many bytes are compressed (when `compression` is on). Default 1 KiB. */
-  compression_threshold_bytes?: number;
+  compressionThresholdBytes?: number;
   /** Prepended to every key, e.g. `fortitude:cache:`; SCAN-based `clear` stays inside it. */
-  key_prefix?: string;
+  keyPrefix?: string;
   /** A command slower than this is abandoned and counted as a miss, ms. Default 50. */
-  command_timeout_ms?: number;
+  commandTimeoutMs?: number;
   /** While degraded, how often one request probes Redis with PING, ms. Default 1000. */
-  probe_interval_ms?: number;
+  probeIntervalMs?: number;
 }
 
 export interface RedisCacheDeps {
@@ -77,13 +79,13 @@ export class RedisCacheStore implements CacheStore {
 
   constructor(options: RedisCacheOptions, deps: RedisCacheDeps = {}) {
     this.#options = options;
-    this.#prefix = options.key_prefix ?? 'fortitude:cache:';
-    this.#timeoutMs = options.command_timeout_ms ?? 50;
+    this.#prefix = options.keyPrefix ?? 'fortitude:cache:';
+    this.#timeoutMs = options.commandTimeoutMs ?? 50;
     this.#logger = deps.logger;
     this.client = createRedisClient(options);
     this.#gate = new HealthGate({
       name: 'redis',
-      probeIntervalMs: options.probe_interval_ms ?? 1000,
+      probeIntervalMs: options.probeIntervalMs ?? 1000,
       logger: deps.logger,
       probe: async () => (await withTimeout(this.client.ping(), this.#timeoutMs)) === 'PONG',
     });
@@ -147,7 +149,7 @@ export class RedisCacheStore implements CacheStore {
     const value = await this.#decodeHit((getReply?.[1] as Buffer | null | undefined) ?? undefined);
     if (value === undefined) return undefined;
     const pttl = Number(ttlReply?.[1]);
-    const remaining = pttl > 0 ? pttl : capTtlMs(Infinity, this.#options.ttl_seconds);
+    const remaining = pttl > 0 ? pttl : capTtlMs(Infinity, this.#options.ttlSeconds);
     return { value, expiresAt: Date.now() + remaining };
   }
 
@@ -169,11 +171,11 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<boolean> {
-    const ttl = capTtlMs(ttlMs, this.#options.ttl_seconds);
+    const ttl = capTtlMs(ttlMs, this.#options.ttlSeconds);
     if (ttl <= 0) return false;
     const { buffer, compressed } = await encodeValue(value, {
       compression: this.#options.compression ?? false,
-      thresholdBytes: this.#options.compression_threshold_bytes ?? 1024,
+      thresholdBytes: this.#options.compressionThresholdBytes ?? 1024,
     });
     const reply = await this.#run(() => this.client.set(this.#prefix + key, buffer, 'PX', ttl));
     if (reply !== 'OK') return false;
@@ -215,7 +217,7 @@ export class RedisCacheStore implements CacheStore {
 
   async stats(): Promise<CacheStoreStats> {
     const extra: Record<string, number | string | boolean> = {
-      mode: this.#options.cluster_mode ? 'cluster' : 'standalone',
+      mode: this.#options.clusterMode ? 'cluster' : 'standalone',
       timeouts: this.#timeouts,
       replyErrors: this.#replyErrors,
       skippedWhileUnhealthy: this.#skipped,
@@ -223,7 +225,7 @@ export class RedisCacheStore implements CacheStore {
       compressedWrites: this.#compressedWrites,
     };
     let usedBytes: number | undefined;
-    let maxBytes = this.#options.max_size_mb === undefined ? undefined : this.#options.max_size_mb * BYTES_PER_MB;
+    let maxBytes = this.#options.maxSizeBytes;
     if (this.#gate.healthy) {
       try {
         const infos = await Promise.all(masterNodes(this.client).map((node) => withTimeout(node.info('memory'), 1000)));

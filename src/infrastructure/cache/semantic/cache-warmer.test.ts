@@ -66,7 +66,7 @@ describe('CacheWarmer', () => {
     expect(byCount.executed).toHaveLength(2);
     expect(countReport.stoppedBy).toBe('max_queries');
 
-    const byCost = await setup({ getPopularQueries: async () => popular.map((text) => query(text, 0.4)), maxCostPerRun: 1 });
+    const byCost = await setup({ getPopularQueries: async () => popular.map((text) => query(text, 0.4)), maxCostUsdPerRun: 1 });
     const costReport = await byCost.warmer.runOnce();
     expect(byCost.executed).toHaveLength(2);
     expect(costReport).toMatchObject({ stoppedBy: 'max_cost', cost: 0.8 });

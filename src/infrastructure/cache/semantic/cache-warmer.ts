@@ -13,7 +13,7 @@ import type { SemanticContext } from './store/semantic-entry-store.js';
 export interface WarmQuery {
   query: string;
   context: SemanticContext;
-  /** Expected cost of answering it (USD), used to stay within `maxCostPerRun` before spending. */
+  /** Expected cost of answering it (USD), used to stay within `maxCostUsdPerRun` before spending. */
   estimatedCost?: number;
 }
 
@@ -40,7 +40,7 @@ export interface CacheWarmerOptions<V> {
   /** Queries executed per run (popular + patterns). Default 20. */
   maxQueriesPerRun?: number;
   /** Spend per run (USD). Default unlimited. */
-  maxCostPerRun?: number;
+  maxCostUsdPerRun?: number;
   /** Popular queries requested per run. Default 100 (seed). */
   popularLimit?: number;
   /** Common terms requested per run. Default 1,000 (seed). */
@@ -113,7 +113,7 @@ export class CacheWarmer<V> {
       embeddings: { considered: 0, alreadyCached: 0, computed: 0 }, executed: 0, cost: 0,
     };
     const maxQueries = options.maxQueriesPerRun ?? 20;
-    const maxCost = options.maxCostPerRun ?? Number.POSITIVE_INFINITY;
+    const maxCost = options.maxCostUsdPerRun ?? Number.POSITIVE_INFINITY;
 
     const warm = async (query: WarmQuery, step: WarmStepReport): Promise<boolean> => {
       step.considered++;

@@ -42,9 +42,9 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
     .option('--json', 'print the result as JSON')
     .action(async (options: BenchmarkOptions) => {
       if (!options.scenario) throw new FortitudeError('bad_request', '--scenario: required (baseline_performance, stress_test or spike_test; see load_tests.api_tests)');
-      const { config } = context.loadConfig();
+      const { apiTests, performanceTargets } = context.loadConfig();
       const scale = Number(options.scale);
-      const plan = planLoadTest(config.load_tests.api_tests, options.scenario, {
+      const plan = planLoadTest(apiTests, options.scenario, {
         scale,
         ...(options.duration ? { durationMs: parseDuration(options.duration, '--duration') } : {}),
       });
@@ -71,7 +71,7 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
         process.off('SIGINT', onSignal);
         await server?.close();
       }
-      const report = buildLoadReport({ url, plan, result, targets: config.performance_targets });
+      const report = buildLoadReport({ url, plan, result, targets: performanceTargets });
       const directory = resolve(options.outputDir);
       mkdirSync(directory, { recursive: true });
       const base = join(directory, `benchmark-${plan.scenario}`);

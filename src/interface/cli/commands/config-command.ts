@@ -11,11 +11,11 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
     .description('check fortitude.yaml; prints one line per problem with its YAML path and the fix (exit 2)')
     .action(() => {
       const loaded = context.loadConfig();
-      const providers = Object.values(loaded.config.providers);
-      const live = providers.filter((provider) => provider.api_key).map((provider) => provider.name);
+      const providers = loaded.providers;
+      const live = providers.filter((provider) => provider.hasApiKey).map((provider) => provider.name);
       context.out(
         `${loaded.file ?? 'built-in defaults'}: valid — ${providers.length} providers (${live.length > 0 ? `live: ${live.join(', ')}` : 'all simulated: no API key set'}), ` +
-          `selection ${loaded.config.selection_strategy.type}, ${loaded.config.monitoring.alerts.length} alert rules`,
+          `selection ${loaded.selectionStrategy}, ${loaded.alertRules} alert rules`,
       );
     });
 
@@ -25,7 +25,7 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
     .option('--json', 'print JSON instead of YAML')
     .action((options: { json?: boolean }) => {
       const loaded = context.loadConfig();
-      const masked = maskSecrets(loaded.config);
+      const masked = maskSecrets(loaded.effective);
       context.out(options.json ? JSON.stringify(masked, null, 2) : stringify(masked, { lineWidth: 120 }).trimEnd());
     });
 }
