@@ -1,5 +1,5 @@
 import type { BreakerPolicy } from './circuit-breaker/breaker-state.js';
-import type { ProviderKind } from './provider.js';
+import type { ProviderKind } from './provider-kinds.js';
 import type { ProviderStackOptions } from './provider-stack.js';
 
 /**

@@ -9,11 +9,11 @@ import { createHttpProvider } from './http-provider.js';
 import type { HttpProviderOptions } from './http-provider.js';
 import { HttpTransport } from './http-transport.js';
 import type { Provider } from './provider.js';
+import { providerDefinition } from './provider-kinds.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { RateLimitOptions, RateLimitSnapshot } from './rate-limit/rate-limiter.js';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.js';
 import { withRateLimit } from './rate-limit/with-rate-limit.js';
-import { providerKindEntry } from './registry.js';
 import type { RetryOptions } from './retry/retry-policy.js';
 import { withRetry } from './retry/with-retry.js';
 import type { ProviderStats, ProviderStatsSnapshot } from './stats/provider-stats.js';
@@ -91,8 +91,8 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
     withCircuitBreaker(breaker),
     withRetry({ ...DEFAULT_RETRY, ...options.retry }, { clock, random: deps.random }),
   ]);
-  const entry = providerKindEntry(options.kind);
-  const baseUrl = options.baseUrl ?? entry.defaultBaseUrl ?? '';
+  const definition = providerDefinition(options.kind);
+  const baseUrl = options.baseUrl ?? definition.defaultBaseUrl ?? '';
   const origin = new URL(baseUrl).origin;
 
   const managed: ManagedProvider = {
@@ -101,7 +101,7 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
     breaker,
     async status() {
       const [breakerSnapshot, rateLimit] = await Promise.all([breaker.snapshot(), limiter.snapshot()]);
-      const configured = !entry.requiresApiKey || Boolean(options.apiKey);
+      const configured = !definition.requiresApiKey || Boolean(options.apiKey);
       return {
         name: options.name,
         kind: options.kind,
