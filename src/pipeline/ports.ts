@@ -62,8 +62,8 @@ export interface ProviderCaller {
   ): Promise<{ provider: string; simulated: boolean; parts: AsyncIterable<StreamPart> }>;
   /** Feeds quality back to routing. */
   recordQuality(provider: string, researchType: ResearchType, score: number): void;
-  /** Cost of a finished call, from reported usage. */
-  costOf(model: string, usage: { inputTokens: number; outputTokens: number }): number;
+  /** Cost of a finished call, from reported usage; the provider prices a model no table lists at its kind's ceiling. */
+  costOf(model: string, usage: { inputTokens: number; outputTokens: number }, provider?: string): number;
 }
 
 /** The configured providers as the provider call and the gateway see them. */
