@@ -86,7 +86,7 @@ class SimulatorServer implements RunningSimulator {
   }
 
   baseUrlFor(name: string): string {
-    return `${this.url}/${name}${sdkBasePath(this.provider(name).format.kind)}`;
+    return `${this.url}/${name}${sdkBasePath(this.provider(name).kind)}`;
   }
 
   providerNames(): string[] {
@@ -94,7 +94,7 @@ class SimulatorServer implements RunningSimulator {
   }
 
   formatOf(name: string): SimulatorFormat {
-    return this.provider(name).format.kind;
+    return this.provider(name).kind;
   }
 
   profileOf(name: string): SimulatorProfile {
@@ -143,6 +143,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (!NAME.test(name)) throw new Error(`simulator: provider name "${name}" must be letters, digits, '-' or '_'`);
     providers.set(name, {
       name,
+      kind: spec.format,
       format: createSimFormat(spec.format),
       profile: mergeProfile(shared, spec.profile),
       random: createSeededRandom(hashString(name, seed)),
