@@ -119,7 +119,7 @@ export const providersSchema = z
         context.addIssue({
           code: 'custom',
           path: [name, 'base_url'],
-          message: `an ${kind} provider needs base_url (e.g. ${definition.baseUrlExample})`,
+          message: `a provider of kind ${kind} needs base_url (e.g. ${definition.baseUrlExample})`,
         });
       }
     }
