@@ -60,10 +60,17 @@ describe.each(PROVIDER_DEFINITIONS.map((definition) => ({ kind: definition.kind,
     }
   });
 
-  it('requires base_url exactly when it has no default endpoint', () => {
-    const parse = () => parseConfigText(`providers:\n  mine:\n    kind: ${kind}\n`, { env: {} });
-    if (definition.defaultBaseUrl === undefined) expect(parse).toThrow(/providers\.mine\.base_url/);
-    else expect(parse().providers.mine?.base_url).toBeUndefined();
+  it('requires base_url exactly when it has no default endpoint, whether the kind is written or implied', () => {
+    const blocks = [['mine', `  mine:\n    kind: ${kind}\n`], ...definition.impliedByNames.map((name) => [name, `  ${name}: {}\n`])] as const;
+    for (const [name, block] of blocks) {
+      const parse = () => parseConfigText(`providers:\n${block}`, { env: {} });
+      if (definition.defaultBaseUrl === undefined) {
+        expect(parse).toThrow(`providers.${name}.base_url`);
+        expect(parse).toThrow(definition.baseUrlExample);
+      } else {
+        expect(parse().providers[name]?.base_url).toBeUndefined();
+      }
+    }
   });
 
   it('is served by the simulator in its own format over HTTP', async () => {
