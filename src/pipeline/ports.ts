@@ -73,6 +73,8 @@ export interface ProviderCatalog {
   has(name: string): boolean;
   /** The model a provider runs unless a request names another. */
   modelOf(name: string): string | undefined;
+  /** The model a provider runs when `requested` is asked of it: `requested` if it serves it, else its default. */
+  modelFor(name: string, requested: string): string;
   /** The provider whose configured or listed models include `model` (first in config order). */
   providerFor(model: string): string | undefined;
   /** Every model the providers serve, with its provider (`GET /v1/models`). */
