@@ -1,8 +1,8 @@
-import type { ChatRequest } from '../core/chat.js';
 import type { FortitudeConfig } from './config/schema.js';
 import type { ResolvedProvider } from './config/sections/providers.js';
 import { createProviderStack, providerStatus, type ManagedProvider, type ProviderStatus } from '../providers/provider-stack.js';
-import type { CallOptions, Provider } from '../providers/provider.js';
+import { chooseModel, type ModelChoiceOptions } from '../providers/model-choice.js';
+import { providerDefinition } from '../providers/provider-kinds.js';
 import { HttpTransport } from '../providers/http-transport.js';
 import { createProviderStats, type ProviderStats } from '../providers/stats/provider-stats.js';
 import { startSimulator, type RunningSimulator } from '../providers/simulator/simulator.js';
@@ -21,6 +21,8 @@ export interface ProviderSet {
   /** Providers answered by the built-in simulator (no API key). */
   readonly simulated: string[];
   readonly simulator: RunningSimulator | undefined;
+  /** The model a configured provider runs when `requested` is asked of it (see `chooseModel`). */
+  modelFor(provider: string, requested: string): string;
   status(): Promise<ProviderStatus[]>;
   close(): Promise<void>;
 }
@@ -37,7 +39,7 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
   const enabled = Object.values(config.providers).filter((provider) => provider.enabled);
   const isSimulated = (provider: ResolvedProvider) =>
     config.simulator.mode === 'always' ||
-    (config.simulator.mode === 'auto' && !provider.api_key && provider.kind !== 'openai_compatible');
+    (config.simulator.mode === 'auto' && !provider.api_key && providerDefinition(provider.kind).requiresApiKey);
   const simulatedConfigs = enabled.filter(isSimulated);
 
   let simulator: RunningSimulator | undefined;
@@ -62,20 +64,26 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
   const stats = createProviderStats(providerStatsOptions(config));
   const providers = new Map<string, ManagedProvider>();
   const configs = new Map<string, ResolvedProvider>();
+  const modelChoices = new Map<string, ModelChoiceOptions>();
   for (const provider of enabled) {
     const simulated = isSimulated(provider);
     const options = providerStackOptions(provider, {
       ...(simulated ? { apiKey: SIMULATOR_KEY } : {}),
       ...(simulated && simulator ? { simulated: true, baseUrl: simulator.baseUrlFor(provider.name) } : {}),
     });
+    const modelChoice = modelChoiceFor(provider, config);
+    modelChoices.set(provider.name, modelChoice);
     providers.set(
       provider.name,
-      withDefaultModel(createProviderStack(options, {
-        transport,
-        stats,
-        ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
-        ...(deps.breakerStore ? { breakerStore: deps.breakerStore } : {}),
-      }), provider, config),
+      createProviderStack(
+        { ...options, modelChoice },
+        {
+          transport,
+          stats,
+          ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
+          ...(deps.breakerStore ? { breakerStore: deps.breakerStore } : {}),
+        },
+      ),
     );
     configs.set(provider.name, provider);
   }
@@ -88,6 +96,10 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
     stats,
     simulated: simulatedConfigs.map((provider) => provider.name),
     simulator,
+    modelFor: (name, requested) => {
+      const choice = modelChoices.get(name);
+      return choice ? chooseModel(choice, requested) : requested;
+    },
     status: () => providerStatus([...providers.values()]),
     async close() {
       await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
@@ -97,22 +109,12 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
   };
 }
 
-/**
- * Requests name a model only when the caller chose one this provider serves; otherwise (empty,
- * `auto`, or another provider's model during fallback) the provider's configured model is used.
- */
-function withDefaultModel(provider: ManagedProvider, config: ResolvedProvider, root: FortitudeConfig): ManagedProvider {
+/** The models a provider serves as asked: its `model`, `models`, and the cost manager's picks for it. */
+function modelChoiceFor(config: ResolvedProvider, root: FortitudeConfig): ModelChoiceOptions {
   const selection = root.cost_management.providers[config.name]?.model_selection;
-  const own = new Set([config.model, ...config.models, ...(selection?.default ? [selection.default] : []), ...(selection?.cost_optimized ? [selection.cost_optimized] : [])]);
-  const resolve = (request: ChatRequest): ChatRequest => (own.has(request.model) ? request : { ...request, model: config.model });
-  return Object.assign(Object.create(provider) as ManagedProvider, {
-    chat: (request: ChatRequest, options?: CallOptions) => provider.chat(resolve(request), options),
-    stream: (request: ChatRequest, options?: CallOptions) => provider.stream(resolve(request), options),
-    ...(provider.embed
-      ? {
-          embed: (request: Parameters<NonNullable<Provider['embed']>>[0], options?: CallOptions) =>
-            provider.embed!({ ...request, model: request.model && request.model !== 'auto' ? request.model : (config.embedding_model ?? request.model) }, options),
-        }
-      : {}),
-  });
+  return {
+    defaultModel: config.model,
+    servedModels: [...config.models, ...(selection?.default ? [selection.default] : []), ...(selection?.cost_optimized ? [selection.cost_optimized] : [])],
+    embeddingModel: config.embedding_model,
+  };
 }

@@ -84,6 +84,12 @@ export function buildRouting(
   const prices = createPriceResolver({
     global: config.cost_management.pricing,
     perProvider: Object.fromEntries(Object.values(config.providers).map((provider) => [provider.name, provider.pricing])),
+    providerKinds: Object.fromEntries(Object.values(config.providers).map((provider) => [provider.name, provider.kind])),
+    onUnlistedModel: ({ provider, model, kind, chargedAt }) =>
+      deps.logger.warn(
+        { provider, model, kind, chargedAt },
+        `model ${model} of provider ${provider} has no listed price: budgets charge it the highest ${kind} prices (${chargedAt.input_per_million}/${chargedAt.output_per_million} USD per million input/output tokens); set providers.${provider}.pricing to its real price`,
+      ),
   });
   const providerPrices = Object.fromEntries(deps.providerNames.map((name) => [name, prices.priceOf(deps.providerModels[name] ?? '', name)]));
   const budget = createBudgetGuard(

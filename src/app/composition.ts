@@ -251,6 +251,7 @@ function providerCatalog(set: ProviderSet): ProviderCatalog {
     names: set.names,
     has: (name) => set.providers.has(name),
     modelOf,
+    modelFor: (name, requested) => set.modelFor(name, requested),
     providerFor(model) {
       for (const [name, config] of set.configs) if (config.model === model || config.models.includes(model)) return name;
       return undefined;

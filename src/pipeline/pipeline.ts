@@ -249,7 +249,7 @@ function buildResult(input: {
     model: best.result.model,
     simulated: best.simulated,
     usage: best.result.usage,
-    costUsd: input.deps.providers.costOf(best.result.model, best.result.usage),
+    costUsd: input.deps.providers.costOf(best.result.model, best.result.usage, best.provider),
     quality: input.quality,
     cache: input.request.cache?.bypass ? { kind: 'bypass' } : { kind: 'miss' },
     timings: input.timings,

@@ -62,8 +62,8 @@ export interface ProviderCaller {
   ): Promise<{ provider: string; simulated: boolean; parts: AsyncIterable<StreamPart> }>;
   /** Feeds quality back to routing. */
   recordQuality(provider: string, researchType: ResearchType, score: number): void;
-  /** Cost of a finished call, from reported usage. */
-  costOf(model: string, usage: { inputTokens: number; outputTokens: number }): number;
+  /** Cost of a finished call, from reported usage; the provider prices a model no table lists at its kind's ceiling. */
+  costOf(model: string, usage: { inputTokens: number; outputTokens: number }, provider?: string): number;
 }
 
 /** The configured providers as the provider call and the gateway see them. */
@@ -73,6 +73,8 @@ export interface ProviderCatalog {
   has(name: string): boolean;
   /** The model a provider runs unless a request names another. */
   modelOf(name: string): string | undefined;
+  /** The model a provider runs when `requested` is asked of it: `requested` if it serves it, else its default. */
+  modelFor(name: string, requested: string): string;
   /** The provider whose configured or listed models include `model` (first in config order). */
   providerFor(model: string): string | undefined;
   /** Every model the providers serve, with its provider (`GET /v1/models`). */

@@ -51,10 +51,14 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
   const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext): Promise<BudgetReservation> => {
     // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
     // A candidate may be called at the router's chosen model or the requested one, not only its
-    // configured model: price every model it might run.
+    // configured model: price every model it might run (a model it does not serve runs as its default).
     const chosen = chosenModels.get(order);
     const candidates = order
-      .flatMap((name) => [modelOf(name), chosen?.[name], request.model].filter((model): model is string => Boolean(model)).map((model) => prices.priceOf(model, name)))
+      .flatMap((name) =>
+        [modelOf(name), chosen?.[name], request.model]
+          .filter((model): model is string => Boolean(model))
+          .map((model) => prices.priceOf(providers.modelFor(name, model), name)),
+      )
       .filter((price) => price !== undefined);
     const price = candidates.sort((a, b) => b.input_per_million + b.output_per_million - (a.input_per_million + a.output_per_million))[0];
     return budget.reserve({
@@ -171,6 +175,6 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
     },
 
     recordQuality: (provider, researchType, score) => router.recordQuality({ provider, researchType, score }),
-    costOf: (model, usage) => prices.costOf(model, usage),
+    costOf: (model, usage, provider) => prices.costOf(model, usage, provider),
   };
 }

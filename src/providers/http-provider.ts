@@ -6,17 +6,17 @@ import { systemClock } from './clock.js';
 import type { ConnectionOptions } from './connection-pool.js';
 import { HttpTransport } from './http-transport.js';
 import type { TransportRequest } from './http-transport.js';
-import type { CallOptions, CallTrace, Provider, ProviderKind } from './provider.js';
+import type { CallOptions, CallTrace, Provider } from './provider.js';
+import { providerDefinition, type ProviderKind } from './provider-kinds.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 import { redactSecrets } from './redact.js';
-import { providerKindEntry } from './registry.js';
 import type { ProviderStats } from './stats/provider-stats.js';
 
 export interface HttpProviderOptions {
   /** Configured name (`openai`, `claude`, `local-ollama`). */
   name: string;
   kind: ProviderKind;
-  /** Defaults to the registry's base URL for the kind. */
+  /** Defaults to the kind's `defaultBaseUrl`. */
   baseUrl?: string;
   /** Secret: sent in a header only. */
   apiKey?: string;
@@ -51,15 +51,15 @@ export interface HttpProviderDeps {
  * on the call's trace and in the statistics; resilience (rate limits, breaker, retries) wraps it.
  */
 export function createHttpProvider(options: HttpProviderOptions, deps: HttpProviderDeps = {}): Provider {
-  const entry = providerKindEntry(options.kind);
-  const baseUrl = options.baseUrl ?? entry.defaultBaseUrl;
+  const definition = providerDefinition(options.kind);
+  const baseUrl = options.baseUrl ?? definition.defaultBaseUrl;
   if (!baseUrl) {
     throw new FortitudeError('config_invalid', `provider ${options.name}: base_url is required for kind ${options.kind}`);
   }
   const ownsTransport = deps.transport === undefined;
   const transport = deps.transport ?? new HttpTransport();
   const clock = deps.clock ?? systemClock;
-  const { wire } = entry;
+  const { wire } = definition;
   const name = options.name;
   const target: WireTarget = options.apiKey === undefined ? { baseUrl } : { baseUrl, apiKey: options.apiKey };
   const secrets = [options.apiKey];
@@ -173,7 +173,7 @@ export function createHttpProvider(options: HttpProviderOptions, deps: HttpProvi
   const provider: Provider = {
     name,
     kind: options.kind,
-    capabilities: entry.capabilities,
+    capabilities: definition.capabilities,
     simulated: options.simulated ?? false,
     chat,
     stream,

@@ -8,12 +8,13 @@ import type { OriginStats } from './connection-pool.js';
 import { createHttpProvider } from './http-provider.js';
 import type { HttpProviderOptions } from './http-provider.js';
 import { HttpTransport } from './http-transport.js';
+import { withModelChoice, type ModelChoiceOptions } from './model-choice.js';
 import type { Provider } from './provider.js';
+import { providerDefinition } from './provider-kinds.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { RateLimitOptions, RateLimitSnapshot } from './rate-limit/rate-limiter.js';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.js';
 import { withRateLimit } from './rate-limit/with-rate-limit.js';
-import { providerKindEntry } from './registry.js';
 import type { RetryOptions } from './retry/retry-policy.js';
 import { withRetry } from './retry/with-retry.js';
 import type { ProviderStats, ProviderStatsSnapshot } from './stats/provider-stats.js';
@@ -27,6 +28,8 @@ export function composeProvider(base: Provider, decorators: readonly ProviderDec
 }
 
 export interface ProviderStackOptions extends HttpProviderOptions {
+  /** Which model answers a request (outermost layer); without it requests keep their model. */
+  modelChoice?: ModelChoiceOptions;
   rateLimit?: RateLimitOptions;
   retry?: Partial<RetryOptions>;
   breaker?: Partial<BreakerPolicy>;
@@ -70,9 +73,10 @@ export interface ManagedProvider extends Provider {
 const DEFAULT_RETRY: RetryOptions = { maxRetries: 3, retryDelayMs: 1_000, exponentialBackoff: true };
 
 /**
- * One configured provider, composed rate-limit → breaker → retry → transport: a call waits for
- * its turn, is refused while the breaker is open, and only then retried against the wire. The
- * rate limiter also hears every response's `retry-after` / `x-ratelimit-*` hints.
+ * One configured provider, composed model choice → rate-limit → breaker → retry → transport: a
+ * call gets the model this provider runs, waits for its turn, is refused while the breaker is
+ * open, and only then is retried against the wire. The rate limiter also hears every
+ * response's `retry-after` / `x-ratelimit-*` hints.
  */
 export function createProviderStack(options: ProviderStackOptions, deps: ProviderStackDeps = {}): ManagedProvider {
   const clock = deps.clock ?? systemClock;
@@ -87,12 +91,13 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
     onRateLimitInfo: (info, status) => limiter.observe(info, status),
   });
   const stacked = composeProvider(base, [
+    ...(options.modelChoice ? [withModelChoice(options.modelChoice)] : []),
     withRateLimit(limiter, { estimateTokens: deps.estimateTokens }),
     withCircuitBreaker(breaker),
     withRetry({ ...DEFAULT_RETRY, ...options.retry }, { clock, random: deps.random }),
   ]);
-  const entry = providerKindEntry(options.kind);
-  const baseUrl = options.baseUrl ?? entry.defaultBaseUrl ?? '';
+  const definition = providerDefinition(options.kind);
+  const baseUrl = options.baseUrl ?? definition.defaultBaseUrl ?? '';
   const origin = new URL(baseUrl).origin;
 
   const managed: ManagedProvider = {
@@ -101,7 +106,7 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
     breaker,
     async status() {
       const [breakerSnapshot, rateLimit] = await Promise.all([breaker.snapshot(), limiter.snapshot()]);
-      const configured = !entry.requiresApiKey || Boolean(options.apiKey);
+      const configured = !definition.requiresApiKey || Boolean(options.apiKey);
       return {
         name: options.name,
         kind: options.kind,

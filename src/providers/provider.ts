@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, StreamPart } from '../core/chat.js';
 import type { ProviderErrorClass } from '../core/errors.js';
+import type { ProviderKind } from './provider-kinds.js';
 
 /** What a provider can do; code outside `providers/` asks this, never the provider's name. */
 export interface ProviderCapabilities {
@@ -38,8 +39,6 @@ export interface CallOptions {
   /** Where the stack records attempts and the answering provider; optional. */
   trace?: CallTrace;
 }
-
-export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai_compatible';
 
 /**
  * The port every outbound LLM provider implements. Implementations throw `ProviderError`

@@ -61,7 +61,8 @@ export interface StreamDecoder {
 }
 
 export interface WireFormat {
-  readonly name: 'openai' | 'anthropic' | 'gemini' | 'openai_compatible';
+  /** The format's name, for messages (provider kinds name their wire format, not the reverse). */
+  readonly name: string;
   buildChatRequest(request: ChatRequest, target: WireTarget, options: { stream: boolean }): HttpRequestSpec;
   /** Throws a ProviderError when the body is not a usable response (e.g. no choices). */
   parseChatResponse(body: unknown, context?: WireContext): ChatResult;

@@ -88,7 +88,7 @@ describe('configuration', () => {
       '06-bad-duration.yaml': ['monitoring.alerts.0.duration', /100ms, 30s, 5m/],
       '07-bad-enum.yaml': ['selection_strategy.type', /performance_optimized/],
       '08-impossible-percentage.yaml': ['sla_targets.system_availability', /percentage/],
-      '09-provider-without-kind.yaml': ['providers.mistral.kind', /openai_compatible/],
+      '09-provider-without-kind.yaml': ['providers.acme-llm.kind', /openai_compatible/],
       '10-unknown-alert-metric.yaml': ['monitoring.alerts.0.condition', /unknown metric "latency"/],
       '11-misspelt-section.yaml': ['cachng', /did you mean "caching"/],
       '12-yaml-syntax.yaml': ['', /YAML syntax/],

@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { configSchema, type FortitudeConfig } from './schema.js';
 import { allowedKeysAt, closest } from './schema-shape.js';
-import { SEED_PROVIDERS, type ProviderKind } from './sections/providers.js';
+import { providerDefinition } from '../../providers/provider-kinds.js';
+import { SEED_PROVIDERS } from './sections/providers.js';
 import { deepMerge, parseYamlSource } from './yaml-source.js';
 
 export interface LoadConfigOptions {
@@ -21,13 +22,6 @@ export interface LoadedConfig {
   /** Absolute path of the file read, undefined when running on defaults. */
   file: string | undefined;
 }
-
-const API_KEY_ENV: Readonly<Record<ProviderKind, readonly string[]>> = {
-  openai: ['OPENAI_API_KEY'],
-  anthropic: ['ANTHROPIC_API_KEY'],
-  gemini: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
-  openai_compatible: [],
-};
 
 /** Reads, merges and validates configuration; throws `ConfigError` listing every problem. */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
@@ -67,7 +61,7 @@ export function parseConfigText(text: string, options: { env?: NodeJS.ProcessEnv
   const config = result.data;
   for (const provider of Object.values(config.providers)) {
     if (provider.api_key) continue;
-    const fromEnv = API_KEY_ENV[provider.kind].map((name) => env[name]).find((value) => value);
+    const fromEnv = providerDefinition(provider.kind).apiKeyEnv.map((name) => env[name]).find((value) => value);
     if (fromEnv) provider.api_key = fromEnv;
   }
   return deepFreeze(config);

@@ -1,6 +1,16 @@
 import type { Usage } from '../../core/chat.js';
+import type { ProviderKind } from '../../providers/provider-kinds.js';
 import type { ModelPrice, PriceTable } from './prices.js';
-import { BUILT_IN_PRICES, costOf, findPrice } from './prices.js';
+import { BUILT_IN_PRICES, KIND_CEILING_PRICES, costOf, findPrice } from './prices.js';
+
+/** A model of a known kind that no table prices, and what it is charged instead. */
+export interface UnlistedModel {
+  provider: string;
+  model: string;
+  kind: ProviderKind;
+  /** The kind's ceiling (`KIND_CEILING_PRICES`). */
+  chargedAt: ModelPrice;
+}
 
 export interface PriceResolverOptions {
   /** Default: the built-in table. */
@@ -9,28 +19,63 @@ export interface PriceResolverOptions {
   global?: Readonly<Record<string, ModelPrice>>;
   /** Each provider's own `pricing`: wins over both for that provider's models. */
   perProvider?: Readonly<Record<string, Readonly<Record<string, ModelPrice>>>>;
+  /**
+   * Each provider's kind. A model no table prices, served by a provider of a known kind, is
+   * charged at the kind's ceiling rather than nothing; without a kind it stays unpriced.
+   */
+  providerKinds?: Readonly<Record<string, ProviderKind>>;
+  /** Called once per provider and model charged at its kind's ceiling (the operator should add `pricing:`). */
+  onUnlistedModel?: (unlisted: UnlistedModel) => void;
+}
+
+/** Where a price came from: a table, or the ceiling of the provider's kind for an unlisted model. */
+export interface PriceQuote {
+  price: ModelPrice;
+  basis: 'listed' | 'kind_ceiling';
 }
 
 export interface PriceResolver {
   /** The price of a model as served by a provider (provider optional), undefined when unpriced. */
   priceOf(model: string, provider?: string): ModelPrice | undefined;
+  /** As `priceOf`, saying whether the price was listed or is the kind's ceiling. */
+  quote(model: string, provider?: string): PriceQuote | undefined;
   /** Exact cost in USD of reported usage (streams report the same usage in their finish part). */
   costOf(model: string, usage: Usage, provider?: string): number;
 }
 
-/** Layers the price tables: provider override → `cost_management.pricing` → built-in; prefix matching at each layer. */
+const MAX_REPORTED = 1_000;
+
+/**
+ * Layers the price tables: provider override → `cost_management.pricing` → built-in, prefix
+ * matching at each layer; then, for a provider of a known kind, the kind's ceiling.
+ */
 export function createPriceResolver(options: PriceResolverOptions = {}): PriceResolver {
   const base: PriceTable = { ...(options.builtIn ?? BUILT_IN_PRICES), ...(options.global ?? {}) };
   const tables = new Map<string, PriceTable>();
   for (const [provider, table] of Object.entries(options.perProvider ?? {})) tables.set(provider, table);
+  const reported = new Set<string>();
 
-  const priceOf = (model: string, provider?: string): ModelPrice | undefined => {
+  const quote = (model: string, provider?: string): PriceQuote | undefined => {
     const own = provider === undefined ? undefined : tables.get(provider);
-    return (own && findPrice(model, own)) ?? findPrice(model, base);
+    const listed = (own && findPrice(model, own)) ?? findPrice(model, base);
+    if (listed) return { price: listed, basis: 'listed' };
+    const kind = provider === undefined ? undefined : options.providerKinds?.[provider];
+    if (provider === undefined || kind === undefined) return undefined;
+    const chargedAt = KIND_CEILING_PRICES[kind];
+    const key = `${provider}\u0000${model}`;
+    // Reported once per provider and model; the cap bounds memory if a provider reports endless names.
+    if (reported.size < MAX_REPORTED && !reported.has(key)) {
+      reported.add(key);
+      options.onUnlistedModel?.({ provider, model, kind, chargedAt });
+    }
+    return { price: chargedAt, basis: 'kind_ceiling' };
   };
+
+  const priceOf = (model: string, provider?: string): ModelPrice | undefined => quote(model, provider)?.price;
 
   return {
     priceOf,
+    quote,
     costOf(model, usage, provider) {
       const price = priceOf(model, provider);
       return price ? costOf(model, usage, { [model]: price }) : 0;

@@ -5,7 +5,7 @@ import { estimatePromptTokens, estimateTokens } from '../../wire/token-estimate.
 import type { AnswerGenerator } from './answer/answer-generator.js';
 import { buildCompletion, promptOf } from './completion.js';
 import { embedText } from './embedding-vectors.js';
-import { isSimResponse, type ChatCall, type EmbedCall, type Operation, type SimFormat, type SimResponse } from './formats/sim-format.js';
+import { isSimResponse, type ChatCall, type EmbedCall, type Operation, type SimFormat, type SimResponse, type SimulatorFormat } from './formats/sim-format.js';
 import { drawScenario, isQualityMode, isScenario, SCENARIO_HEADER, type Scenario } from './scenario.js';
 import type { Random } from '../../core/seeded-random.js';
 import { sampleLatency, type SimulatorProfile } from './simulator-profile.js';
@@ -16,6 +16,8 @@ import type { TimerSet } from './timer-set.js';
 /** One simulated provider's live state. */
 export interface SimProvider {
   readonly name: string;
+  /** The provider kind it simulates; kinds that share a wire format share a `format`. */
+  readonly kind: SimulatorFormat;
   readonly format: SimFormat;
   profile: SimulatorProfile;
   readonly random: Random;

@@ -5,6 +5,7 @@ import { createSimFormat, sdkBasePath } from './formats/create-sim-format.js';
 import type { SimulatorFormat } from './formats/sim-format.js';
 import { createRequestHandler, type SimProvider } from './request-handler.js';
 import { createSeededRandom } from '../../core/seeded-random.js';
+import { PROVIDER_DEFINITIONS } from '../provider-kinds.js';
 import { hashString } from './seeded-random.js';
 import { DEFAULT_PROFILE, mergeProfile, type SimulatorProfile } from './simulator-profile.js';
 import { createStats, type SimulatorStats } from './simulator-stats.js';
@@ -31,7 +32,7 @@ export interface SimulatorOptions {
   profile?: Partial<SimulatorProfile>;
   /** Extra providers by path prefix, or new profiles for the built-in ones. */
   providers?: Record<string, SimulatedProviderOptions>;
-  /** The built-ins `openai`, `claude`, `gemini` and `compat` (default true). */
+  /** The built-ins, one per provider kind: `openai`, `claude`, `gemini`, `compat` (default true). */
   builtInProviders?: boolean;
   /** Clock for the per-minute rate-limit window, ms. */
   now?: () => number;
@@ -57,12 +58,10 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-export const BUILT_IN_PROVIDERS: Readonly<Record<string, SimulatorFormat>> = Object.freeze({
-  openai: 'openai',
-  claude: 'anthropic',
-  gemini: 'gemini',
-  compat: 'openai_compatible',
-});
+/** One built-in simulated provider per kind, named by its definition (`openai`, `claude`, `gemini`, `compat`). */
+export const BUILT_IN_PROVIDERS: Readonly<Record<string, SimulatorFormat>> = Object.freeze(
+  Object.fromEntries(PROVIDER_DEFINITIONS.map((definition) => [definition.simulator.builtInName, definition.kind])),
+);
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
@@ -87,7 +86,7 @@ class SimulatorServer implements RunningSimulator {
   }
 
   baseUrlFor(name: string): string {
-    return `${this.url}/${name}${sdkBasePath(this.provider(name).format.kind)}`;
+    return `${this.url}/${name}${sdkBasePath(this.provider(name).kind)}`;
   }
 
   providerNames(): string[] {
@@ -95,7 +94,7 @@ class SimulatorServer implements RunningSimulator {
   }
 
   formatOf(name: string): SimulatorFormat {
-    return this.provider(name).format.kind;
+    return this.provider(name).kind;
   }
 
   profileOf(name: string): SimulatorProfile {
@@ -130,7 +129,7 @@ class SimulatorServer implements RunningSimulator {
   }
 }
 
-/** Starts the loopback server that speaks all four wire formats. */
+/** Starts the loopback server that speaks every provider kind's wire format. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const seed = options.seed ?? 1;
   const shared = mergeProfile(DEFAULT_PROFILE, options.profile);
@@ -144,6 +143,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (!NAME.test(name)) throw new Error(`simulator: provider name "${name}" must be letters, digits, '-' or '_'`);
     providers.set(name, {
       name,
+      kind: spec.format,
       format: createSimFormat(spec.format),
       profile: mergeProfile(shared, spec.profile),
       random: createSeededRandom(hashString(name, seed)),

@@ -1,13 +1,12 @@
 import type { StreamPart } from '../../../src/core/chat.js';
-import type { ProviderKind } from '../../../src/providers/provider.js';
+import { PROVIDER_DEFINITIONS, type ProviderKind } from '../../../src/providers/provider-kinds.js';
 
-/** The simulator's built-in providers and the kind each speaks. */
-export const SIMULATED_KINDS: readonly { name: string; kind: ProviderKind; apiKey: string }[] = [
-  { name: 'openai', kind: 'openai', apiKey: 'sk-test-openai-SECRET-0123456789' },
-  { name: 'claude', kind: 'anthropic', apiKey: 'sk-ant-test-SECRET-0123456789' },
-  { name: 'gemini', kind: 'gemini', apiKey: 'AIzaTestSECRET0123456789abcdefghij' },
-  { name: 'compat', kind: 'openai_compatible', apiKey: 'local-SECRET-key-0123456789' },
-];
+/** The simulator's built-in providers, one per kind, each with a fake key the tests look for in errors. */
+export const SIMULATED_KINDS: readonly { name: string; kind: ProviderKind; apiKey: string }[] = PROVIDER_DEFINITIONS.map((definition) => ({
+  name: definition.simulator.builtInName,
+  kind: definition.kind,
+  apiKey: `test-${definition.kind}-SECRET-0123456789abcdef`,
+}));
 
 export const question = { model: 'sim-model', messages: [{ role: 'user' as const, content: 'How do I cancel a tokio task cleanly?' }], maxTokens: 64 };
 

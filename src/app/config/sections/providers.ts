@@ -1,29 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_MODEL, KIND_BY_NAME, PROVIDER_KINDS, providerDefinition, type ProviderKind } from '../../../providers/provider-kinds.js';
 import { fraction, seconds } from '../units.js';
-
-/** Wire formats Fortitude speaks. Adding one touches `wire/<format>/` and the provider registry. */
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openai_compatible'] as const;
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
-
-/** Provider names that imply their kind, so the seed's `openai:`, `claude:`, `gemini:` need no `kind`. */
-export const KIND_BY_NAME: Readonly<Record<string, ProviderKind>> = {
-  openai: 'openai',
-  claude: 'anthropic',
-  anthropic: 'anthropic',
-  gemini: 'gemini',
-  google: 'gemini',
-  ollama: 'openai_compatible',
-  vllm: 'openai_compatible',
-  lmstudio: 'openai_compatible',
-};
-
-/** Default model per kind; override with `model:`. */
-export const DEFAULT_MODEL: Readonly<Record<ProviderKind, string>> = {
-  openai: 'gpt-4o-mini',
-  anthropic: 'claude-3-5-haiku-20241022',
-  gemini: 'gemini-2.0-flash',
-  openai_compatible: 'llama3.1',
-};
 
 const connectionPool = z
   .strictObject({
@@ -82,7 +59,7 @@ export const modelPrice = z.strictObject({
 export const providerSchema = z.strictObject({
   kind: z.enum(PROVIDER_KINDS).optional(),
   enabled: z.boolean().default(true),
-  /** Secret. Usually from OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY or `${VAR}`. */
+  /** Secret. Usually from the kind's environment variable (OPENAI_API_KEY…, see `apiKeyEnv` in providers/<kind>/) or `${VAR}`. */
   api_key: z.string().min(1).optional(),
   base_url: z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:11434/v1' }).optional(),
   model: z.string().min(1).optional(),
@@ -128,18 +105,21 @@ export const providersSchema = z
   .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider names are lowercase letters, digits, - and _'), providerSchema)
   .superRefine((providers, context) => {
     for (const [name, provider] of Object.entries(providers)) {
-      if (!provider.kind && !KIND_BY_NAME[name]) {
+      const kind = provider.kind ?? KIND_BY_NAME[name];
+      if (!kind) {
         context.addIssue({
           code: 'custom',
           path: [name, 'kind'],
           message: `cannot tell the wire format of "${name}": add kind: one of ${PROVIDER_KINDS.join(', ')}`,
         });
+        continue;
       }
-      if (provider.kind === 'openai_compatible' && !provider.base_url) {
+      const definition = providerDefinition(kind);
+      if (definition.defaultBaseUrl === undefined && !provider.base_url) {
         context.addIssue({
           code: 'custom',
           path: [name, 'base_url'],
-          message: 'an openai_compatible provider needs base_url (e.g. http://127.0.0.1:11434/v1 for Ollama)',
+          message: `a provider of kind ${kind} needs base_url (e.g. ${definition.baseUrlExample})`,
         });
       }
     }
@@ -147,8 +127,9 @@ export const providersSchema = z
   .transform((providers) => {
     const resolved: Record<string, ResolvedProvider> = {};
     for (const [name, provider] of Object.entries(providers)) {
-      const kind = provider.kind ?? KIND_BY_NAME[name] ?? 'openai_compatible';
-      resolved[name] = { ...provider, name, kind, model: provider.model ?? DEFAULT_MODEL[kind] };
+      // superRefine reported a provider whose kind cannot be told; the parse fails with that issue.
+      const kind = provider.kind ?? KIND_BY_NAME[name];
+      if (kind) resolved[name] = { ...provider, name, kind, model: provider.model ?? DEFAULT_MODEL[kind] };
     }
     return resolved;
   })

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ProviderKind } from '../../provider-kinds.js';
 import type { StreamUsageStyle } from '../simulator-profile.js';
 
 /**
@@ -6,7 +7,8 @@ import type { StreamUsageStyle } from '../simulator-profile.js';
  * the real API. Renderers return finished strings so the hot path writes without re-parsing.
  */
 
-export type SimulatorFormat = 'openai' | 'openai_compatible' | 'anthropic' | 'gemini';
+/** The simulator speaks one format per provider kind (`providers/<kind>/`'s `simulator`). */
+export type SimulatorFormat = ProviderKind;
 
 export interface SimMessage {
   role: 'system' | 'user' | 'assistant';
