@@ -58,6 +58,7 @@ export function createPassthroughServices(upstreamUrl: string): { services: Http
       return { result: openaiWire.parseChatResponse(JSON.parse(text)), provider: 'openai', simulated: false, cache: 'miss', upstreamMs };
     },
     chatStream: notHere,
+    countTokens: notHere,
     embed: notHere,
     models: async () => [{ id: 'gpt-4o-mini', owned_by: 'openai' }],
     verifyApiKey: async () => undefined,

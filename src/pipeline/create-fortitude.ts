@@ -47,6 +47,7 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
     chatStream: gateway.chatStream,
     embed: gateway.embed,
     models: gateway.models,
+    countTokens: gateway.countTokens,
 
     providerStatus: health.providerStatus,
     readiness: health.readiness,

@@ -3,6 +3,7 @@ import { FortitudeError } from '../core/errors.js';
 import type { ResearchType } from '../core/research.js';
 import { chatRequestCacheKey } from '../infrastructure/cache/cache-key.js';
 import type { CacheStrategy } from '../infrastructure/cache/cache-strategies.js';
+import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { ProviderCaller, ProviderCatalog } from './ports.js';
 
 /**
@@ -68,6 +69,8 @@ export interface Gateway {
   embed(request: EmbeddingRequest, context: GatewayContext): Promise<GatewayEmbeddingAnswer>;
   /** Served models and aliases (`auto` included). */
   models(): Promise<GatewayModel[]>;
+  /** Prompt tokens of a request as Fortitude counts them for limits and budgets (cl100k). */
+  countTokens(request: ChatRequest): Promise<number>;
 }
 
 export interface GatewayDeps {
@@ -173,6 +176,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       }
       return { result, provider: provider.name, simulated: provider.simulated, cache: 'miss', upstreamMs: performance.now() - started };
+    },
+
+    async countTokens(request) {
+      resolve(request);
+      return estimateChatTokens(request);
     },
 
     async models() {

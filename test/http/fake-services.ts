@@ -205,6 +205,9 @@ export function createFakeServices(): FakeServices {
         { id: 'claude-3-haiku-20240307', owned_by: 'anthropic' },
       ];
     },
+    async countTokens(request) {
+      return request.messages.reduce((sum, message) => sum + message.content.split(/\s+/).length, 0);
+    },
     async verifyApiKey(raw) {
       return TEST_KEYS[raw];
     },

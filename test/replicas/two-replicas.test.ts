@@ -194,6 +194,8 @@ describe('two replicas on one PostgreSQL and one Redis, one killed mid-load', ()
 
 const BUDGET_USD = 0.3;
 const BUDGET_CONFIG = `
+providers:
+  openai: { models: [gpt-4] }
 cost_management:
   global: { daily_budget_usd: ${BUDGET_USD} }
   budget_controls:

@@ -2,7 +2,13 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { ApiKeyIdentity, RequestContext, Scope } from './http-services.js';
 
 /** Which error shape a route speaks: Fortitude's `/api` shape or OpenAI's `/v1` shape. */
-export type RouteFamily = 'api' | 'openai';
+export type RouteFamily = 'api' | 'openai' | 'anthropic';
+
+/** Which API's shapes (errors, gateway headers) a path speaks. */
+export function familyOf(path: string): RouteFamily {
+  if (!path.startsWith('/v1/')) return 'api';
+  return path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+}
 
 /** One request/response pair as it travels through the server; created per request. */
 export interface Exchange {
@@ -126,7 +132,7 @@ export function sendBody(exchange: Exchange, status: number, contentType: string
   const headers = exchange.headers;
   headers['content-type'] = contentType;
   headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  if (exchange.family === 'openai') addGatewayHeaders(exchange);
+  if (exchange.family !== 'api') addGatewayHeaders(exchange);
   exchange.response.writeHead(status, headers);
   exchange.response.end(body);
 }

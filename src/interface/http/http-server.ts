@@ -5,12 +5,13 @@ import { extractApiKey, hasScope, isAuthRequired, type AuthMode } from './auth.j
 import { handleClientError } from './client-error.js';
 import { createCors } from './cors.js';
 import { HttpError } from './error-status.js';
-import { abortExchange, type Exchange, type Route } from './exchange.js';
+import { abortExchange, familyOf, type Exchange, type Route } from './exchange.js';
 import type { HttpLogger } from './http-logger.js';
 import type { HttpServices, Scope } from './http-services.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { requestIdFrom } from './request-id.js';
 import { createRouter } from './router.js';
+import { anthropicRoutes } from './routes/anthropic-routes.js';
 import { gatewayRoutes } from './routes/gateway-routes.js';
 import { observabilityRoutes } from './routes/observability-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
@@ -77,7 +78,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     bodyLimitBytes: options.bodyLimitBytes,
     sseHeartbeatMs: options.sseHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
   };
-  const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...observabilityRoutes(deps)]);
+  const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...anthropicRoutes(deps), ...observabilityRoutes(deps)]);
   const cors = createCors({ origins: options.cors.origins });
   const limiter = options.rateLimiter ?? createRateLimiter(options.now);
   const authRequired = isAuthRequired(options.auth.mode, options.host);
@@ -218,7 +219,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
       startedAt,
       path,
       query: queryStart === -1 ? '' : url.slice(queryStart + 1),
-      family: path.startsWith('/v1/') ? 'openai' : 'api',
+      family: familyOf(path),
       params: NO_PARAMS,
       identity: undefined,
       headers,

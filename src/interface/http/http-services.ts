@@ -50,6 +50,7 @@ export type HttpServices = Pick<
   | 'chatStream'
   | 'embed'
   | 'models'
+  | 'countTokens'
   | 'verifyApiKey'
 > & {
   /** Prometheus text exposition. */

@@ -1,3 +1,4 @@
+import { anthropicErrorBody } from './anthropic/messages-response.js';
 import { describeError, OPENAI_ERROR_TYPE, type DescribedHttpError } from './error-status.js';
 import { sendJson, type Exchange, type RouteFamily } from './exchange.js';
 import type { HttpLogger } from './http-logger.js';
@@ -5,9 +6,11 @@ import type { HttpLogger } from './http-logger.js';
 /**
  * Renders an error in the route family's shape:
  * `/api`: `{ error: { code, message, field?, requestId } }`;
- * `/v1`: OpenAI's `{ error: { message, type, param, code } }`, which OpenAI SDKs parse.
+ * `/v1`: OpenAI's `{ error: { message, type, param, code } }`, which OpenAI SDKs parse;
+ * `/v1/messages`: Anthropic's `{ type: 'error', error: { type, message } }`.
  */
 export function renderError(family: RouteFamily, described: DescribedHttpError, requestId: string): string {
+  if (family === 'anthropic') return anthropicErrorBody(described.code, described.message, requestId);
   if (family === 'openai') {
     return JSON.stringify({
       error: {

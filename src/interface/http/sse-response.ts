@@ -8,7 +8,7 @@ export function startSse(exchange: Exchange): void {
   headers['cache-control'] = 'no-cache, no-store';
   // Tells nginx-style proxies not to buffer the stream.
   headers['x-accel-buffering'] = 'no';
-  if (exchange.family === 'openai') addGatewayHeaders(exchange);
+  if (exchange.family !== 'api') addGatewayHeaders(exchange);
   exchange.response.writeHead(200, headers);
 }
 

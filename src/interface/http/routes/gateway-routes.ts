@@ -154,7 +154,7 @@ async function embeddings(deps: RouteDeps, exchange: Exchange): Promise<void> {
 }
 
 /** On failure the whole wait in the services counts as upstream, so overhead is not inflated. */
-function recordFailure(exchange: Exchange, error: unknown, waitedMs: number): void {
+export function recordFailure(exchange: Exchange, error: unknown, waitedMs: number): void {
   exchange.gateway ??= {
     provider: error instanceof ProviderError ? error.provider : 'none',
     cache: 'miss',
