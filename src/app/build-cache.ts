@@ -7,7 +7,7 @@ import { createDiskCacheStore } from '../infrastructure/cache/disk/disk-store.js
 import { MemoryPressureMonitor } from '../infrastructure/cache/memory-pressure.js';
 import { createMemoryCacheStore, type MemoryCacheStore } from '../infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache, type CacheEventHook } from '../infrastructure/cache/multi-level-cache.js';
-import { createRedisCacheStore, type RedisCacheStore } from '../infrastructure/cache/redis/redis-store.js';
+import { createRedisCacheStore, type RedisCacheStore } from '../infrastructure/redis/redis-cache-store.js';
 import type { ResearchResult } from '../core/research.js';
 import type { ResearchCache, ResearchCacheContext } from '../pipeline/ports.js';
 import { cacheStrategiesOptions, diskStoreOptions, memoryStoreOptions, redisStoreOptions } from './component-options.js';

@@ -7,14 +7,14 @@ import { createBudgetGuard, type BudgetGuard } from '../pipeline/budget/budget-g
 import type { BudgetStore } from '../pipeline/budget/budget-store.js';
 import { MemoryBudgetStore } from '../pipeline/budget/memory-budget-store.js';
 import { createPriceResolver, type PriceResolver } from '../pipeline/budget/price-resolver.js';
-import { RedisBudgetStore } from '../pipeline/budget/redis-budget-store.js';
-import { RedisRateLimitStore } from '../pipeline/budget/redis-rate-limit-store.js';
+import { RedisBudgetStore } from '../infrastructure/redis/redis-budget-store.js';
+import { RedisRateLimitStore } from '../infrastructure/redis/redis-rate-limit-store.js';
 import { createRouter, type Router } from '../pipeline/routing/router.js';
 import { createRouteSteering, type RouteSteering } from '../operations/optimizer/route-steering.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
-import { RedisBreakerStore } from '../infrastructure/shared/redis-breaker-store.js';
+import { RedisBreakerStore } from '../infrastructure/redis/redis-breaker-store.js';
 import { budgetGuardOptions, routerOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 

@@ -8,7 +8,7 @@ import { createSemanticCache, type SemanticCache } from '../infrastructure/cache
 import { createFileEntryPersistence } from '../infrastructure/cache/semantic/store/file-entry-persistence.js';
 import { createMemorySemanticEntryStore } from '../infrastructure/cache/semantic/store/memory-entry-store.js';
 import type { SemanticValue } from '../pipeline/research-cache.js';
-import { RedisSemanticEntryStore } from '../infrastructure/shared/redis-semantic-entry-store.js';
+import { RedisSemanticEntryStore } from '../infrastructure/redis/redis-semantic-entry-store.js';
 import type { SharedState } from './build-routing.js';
 import type { ProviderSet } from './build-providers.js';
 import { researchAnswerTtlMs } from './component-options.js';

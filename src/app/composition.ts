@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import type { Metrics } from '../infrastructure/metrics/metrics.js';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
-import { createRedisKeyRateLimiter } from '../infrastructure/shared/redis-key-rate-limiter.js';
+import { createRedisKeyRateLimiter } from '../infrastructure/redis/redis-key-rate-limiter.js';
 import { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
 import { createDatabase } from '../infrastructure/storage/create-database.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';

@@ -1,7 +1,7 @@
 import { ReplyError } from 'ioredis';
-import { FortitudeError } from '../../../core/errors.js';
-import { capTtlMs } from '../cache-store.js';
-import type { CacheEntry, CacheLogger, CacheStore, CacheStoreStats } from '../cache-store.js';
+import { FortitudeError } from '../../core/errors.js';
+import { capTtlMs } from '../cache/cache-store.js';
+import type { CacheEntry, CacheLogger, CacheStore, CacheStoreStats } from '../cache/cache-store.js';
 import { decodeValue, encodeValue } from './compression.js';
 import type { CompressionAlgorithm } from './compression.js';
 import { HealthGate } from './health-gate.js';

@@ -1,4 +1,4 @@
-import type { CacheLogger } from '../cache-store.js';
+import type { CacheLogger } from '../cache/cache-store.js';
 
 export interface HealthGateOptions {
   /** Name in log lines, e.g. `redis`. */
