@@ -33,7 +33,12 @@ export async function buildSemanticLayer(
   const shared = redis
     ? new RedisSemanticEntryStore<SemanticValue>(
         { keyPrefix: deps.shared!.keyPrefix },
-        { client: redis, subscriber: redis.duplicate(), onError: (error) => deps.logger.warn({ err: error }, 'shared semantic cache: Redis error') },
+        {
+          client: redis.client,
+          subscriber: redis.duplicate(),
+          redis,
+          onError: (error) => deps.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'shared semantic cache: Redis error'),
+        },
       )
     : undefined;
   const cache = await createSemanticCache<SemanticValue>(
