@@ -36,10 +36,12 @@ function count(into: Tally, status: number, durationMs: number): void {
   if (status >= 500) into.status500++;
 }
 
-function median(values: number[]): number {
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 }
+
+const median = (values: number[]) => quantile(values, 0.5);
 
 let redis: RedisProcess | undefined;
 let server: SpawnedServer;
@@ -179,16 +181,30 @@ suite('Redis outage under load against fortitude serve (issue 14.3)', () => {
     // ioredis never prints raw "[ioredis] Unhandled error event" lines on stderr.
     expect(output).not.toContain('[ioredis]');
     const lines = output.split('\n');
-    // One line when Redis went away and one when it came back, whatever the request count.
-    expect(lines.filter((line) => line.includes('"msg":"redis degraded')), lines.filter((line) => /redis/i.test(line)).join('\n')).toHaveLength(1);
-    expect(lines.filter((line) => line.includes('"msg":"redis recovered'))).toHaveLength(1);
+    const redisLines = lines.filter((line) => /redis/i.test(line)).join('\n');
+    // One line when Redis went away and one when it came back, not one per request. (A machine
+    // so loaded that a command outlives its 500 ms timeout may add a down/up pair: still changes.)
+    const down = lines.filter((line) => line.includes('"msg":"redis degraded'));
+    const up = lines.filter((line) => line.includes('"msg":"redis recovered'));
+    expect(down.length, redisLines).toBeGreaterThanOrEqual(1);
+    expect(down.length, redisLines).toBeLessThanOrEqual(3);
+    expect(up.length, redisLines).toBe(down.length);
   });
 
   it('reports the counts', () => {
-    const rows = Object.entries(results).map(([phase, { research: r, gateway: g, readiness }]) =>
-      [phase, r.served + g.served, r.failed + g.failed, r.status500 + g.status500, `${readiness.served}/${readiness.served + readiness.failed}`, Math.round(median([...r.durations, ...g.durations]))].join(' | '),
-    );
-    console.log(['phase | served | failed | 500s | ready 200/probes | median ms', ...rows].join('\n'));
+    const rows = Object.entries(results).map(([phase, { research: r, gateway: g, readiness }]) => {
+      const durations = [...r.durations, ...g.durations];
+      return `| ${[
+        phase,
+        `${r.served} / ${r.failed}`,
+        `${g.served} / ${g.failed}`,
+        r.status500 + g.status500,
+        `${readiness.served} of ${readiness.served + readiness.failed}`,
+        Math.round(median(durations)),
+        Math.round(quantile(durations, 0.95)),
+      ].join(' | ')} |`;
+    });
+    console.log(['| phase | research served / failed | gateway served / failed | 500s | readiness 200 | median ms | p95 ms |', ...rows].join('\n'));
     expect(rows).toHaveLength(3);
   });
 });
