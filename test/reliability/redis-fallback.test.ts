@@ -92,6 +92,23 @@ suite('the shared connection and the stores behind it', () => {
     expect((await store.totals([DAY], Date.now()))[0]).toMatchObject({ spent: 250, reserved: 0 });
   }, 30_000);
 
+  it('budget: a reservation granted locally and settled after Redis returned is replayed too', async () => {
+    const server = await privateRedis();
+    const connection = await connectTo(server.port);
+    const hashTag = uniqueKeyPrefix('fallback-budget-late');
+    const store = new FallbackBudgetStore(new RedisBudgetStore(connection.client, { hashTag }), () => new MemoryBudgetStore(), connection);
+    await server.stop();
+    await waitFor(() => !connection.available, 5_000);
+    expect((await store.reserve({ id: 'late', amount: 100, periods: [DAY], enforce: true, expiresAt: Date.now() + 60_000, now: Date.now() })).granted).toBe(true);
+    await privateRedis(server.port);
+    await waitFor(() => connection.available, 10_000, 50);
+    // Still in flight when Redis came back: settled in the ledger that granted it, then replayed.
+    await store.reconcile('late', [DAY], 70, Date.now());
+    await waitFor(() => store.pendingSpend === 0, 5_000, 50);
+    const totals = await new RedisBudgetStore(connection.client, { hashTag }).totals([DAY], Date.now());
+    expect(totals[0]).toMatchObject({ spent: 70, reserved: 0 });
+  }, 30_000);
+
   it('semantic entries: a put during the outage is kept locally and written when Redis returns', async () => {
     const server = await privateRedis();
     const connection = await connectTo(server.port);

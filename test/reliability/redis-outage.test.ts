@@ -101,15 +101,20 @@ async function load(untilMs: number): Promise<{ research: Tally; gateway: Tally;
   return result;
 }
 
-async function sharedKeys(pattern: string): Promise<string[]> {
+async function onPrivateRedis<T>(run: (client: Redis) => Promise<T>): Promise<T> {
   const client = new Redis({ port, host: '127.0.0.1', password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await client.connect();
-    return await client.keys(pattern);
+    return await run(client);
   } finally {
     client.disconnect();
   }
 }
+
+const sharedKeys = (pattern: string) => onPrivateRedis((client) => client.keys(pattern));
+
+/** Connections other than the asking one: the server's. */
+const serverConnections = () => onPrivateRedis(async (client) => String(await client.client('LIST')).trim().split('\n').length - 1);
 
 suite('Redis outage under load against fortitude serve (issue 14.3)', () => {
   const results: Record<string, Awaited<ReturnType<typeof load>>> = {};
@@ -144,6 +149,8 @@ suite('Redis outage under load against fortitude serve (issue 14.3)', () => {
     expect((await research()).status).toBe(200);
     expect((await sharedKeys('fortitude:apikey:*')).length).toBeGreaterThan(0);
     expect(await metric('fortitude_redis_degraded')).toBe(0);
+    // One client per process for every store (and the L2 cache), plus the semantic cache's subscriber.
+    expect(await serverConnections()).toBe(2);
   }, 30_000);
 
   it('with Redis killed: 0 × 500, readiness 200 with the degraded detail, no second per request', async () => {

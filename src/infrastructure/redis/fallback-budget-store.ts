@@ -28,6 +28,8 @@ export class FallbackBudgetStore implements BudgetStore {
   readonly #pending: Array<{ periods: readonly BudgetPeriod[]; amount: number }> = [];
   readonly #unsubscribe: () => void;
   #flushing: Promise<void> | undefined;
+  /** Whether the local ledger has booked anything since it was made. */
+  #localUsed = false;
 
   /** `createLocal` makes an empty in-process ledger; a fresh one starts after each replayed outage. */
   constructor(shared: BudgetStore, createLocal: () => BudgetStore, redis: RedisAvailability) {
@@ -54,6 +56,7 @@ export class FallbackBudgetStore implements BudgetStore {
       }
     }
     this.#localIds.add(request.id);
+    this.#localUsed = true;
     const periods = request.periods.map((period) => (period.limit < 0 ? period : { ...period, limit: Math.max(0, period.limit - (this.#lastSeen.get(period.key) ?? 0)) }));
     const result = await this.#local.reserve({ ...request, periods });
     if (!result.granted) this.#localIds.delete(request.id);
@@ -98,30 +101,30 @@ export class FallbackBudgetStore implements BudgetStore {
 
   /** Adds locally settled spend to Redis; what fails stays queued for the next recovery. */
   flush(): Promise<void> {
-    this.#flushing ??= (async () => {
-      try {
-        while (this.#pending.length > 0 && this.#redis.available) {
-          const entry = this.#pending[0]!;
-          try {
-            await this.#shared.reconcile(`replay-${randomUUID()}`, entry.periods, entry.amount, Date.now());
-          } catch (error) {
-            this.#redis.failed(error);
-            return;
-          }
-          this.#pending.shift();
-        }
-        // Everything the outage's ledger settled is in Redis now: start the next outage empty,
-        // so its spend is not counted twice on top of what Redis reports.
-        if (this.#pending.length === 0 && this.#localIds.size === 0 && this.#redis.available) {
-          const previous = this.#local;
-          this.#local = this.#createLocal();
-          await previous.close();
-        }
-      } finally {
-        this.#flushing = undefined;
-      }
-    })();
+    // `finally` runs after the assignment even when nothing is pending (no await inside).
+    this.#flushing ??= this.#replay().finally(() => (this.#flushing = undefined));
     return this.#flushing;
+  }
+
+  async #replay(): Promise<void> {
+    while (this.#pending.length > 0 && this.#redis.available) {
+      const entry = this.#pending[0]!;
+      try {
+        await this.#shared.reconcile(`replay-${randomUUID()}`, entry.periods, entry.amount, Date.now());
+      } catch (error) {
+        this.#redis.failed(error);
+        return;
+      }
+      this.#pending.shift();
+    }
+    // Everything the outage's ledger settled is in Redis now: start the next outage empty, so
+    // its spend is not counted twice on top of what Redis reports.
+    if (this.#pending.length === 0 && this.#localIds.size === 0 && this.#redis.available && this.#localUsed) {
+      const previous = this.#local;
+      this.#local = this.#createLocal();
+      this.#localUsed = false;
+      await previous.close();
+    }
   }
 
   async close(): Promise<void> {
