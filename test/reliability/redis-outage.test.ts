@@ -14,7 +14,8 @@ import { freePort, redisServerAvailable, startRedisServer, waitFor, type RedisPr
 import { parsePrometheus, runFortitude, spawnServer, sumOf, type SpawnedServer } from '../observability/spawn-server.js';
 
 const PASSWORD = 'outage-secret-7f3a9c';
-const OUTAGE_MS = 6_000;
+// The issue measured 20 s (`REDIS_OUTAGE_MS=20000`); 6 s keeps the suite short.
+const OUTAGE_MS = Number(process.env.REDIS_OUTAGE_MS ?? 6_000);
 const suite = redisServerAvailable() ? describe : describe.skip;
 
 interface Tally {
@@ -168,7 +169,7 @@ suite('Redis outage under load against fortitude serve (issue 14.3)', () => {
     expect(await metric('fortitude_redis_degraded')).toBe(1);
     // The defect was +1 s on every authenticated request; a loose bound, not a benchmark.
     expect(median([...r.durations, ...g.durations])).toBeLessThan(500);
-  }, 60_000);
+  }, 60_000 + OUTAGE_MS);
 
   it('with Redis back: shared state is used again, the flag clears', async () => {
     redis = await startRedisServer(port, ['--requirepass', PASSWORD]);
