@@ -15,7 +15,7 @@ import { openRedisConnection, type RedisConnection } from '../../src/infrastruct
 import { RedisSemanticEntryStore } from '../../src/infrastructure/redis/redis-semantic-entry-store.js';
 import type { SemanticEntry } from '../../src/infrastructure/cache/semantic/store/semantic-entry-store.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
-import { freePort, redisServerAvailable, startRedisServer, waitFor, type RedisProcess } from '../cache/helpers/redis-server.js';
+import { freePort, rawCommand, redisServerAvailable, startRedisServer, waitFor, type RedisProcess } from '../cache/helpers/redis-server.js';
 import { runFortitude } from '../observability/spawn-server.js';
 import { uniqueKeyPrefix } from '../support/redis-helpers.js';
 
@@ -62,6 +62,19 @@ suite('the shared connection and the stores behind it', () => {
     expect(changes).toEqual([false, true]);
     expect(lines.filter((line) => line.startsWith('redis degraded'))).toHaveLength(1);
     expect(lines.filter((line) => line.startsWith('redis recovered'))).toHaveLength(1);
+  }, 30_000);
+
+  it('a hung Redis opens the circuit after one command timeout; the stores then answer locally until a probe succeeds', async () => {
+    const server = await privateRedis();
+    const connection = await connectTo(server.port);
+    const store = new FallbackBudgetStore(new RedisBudgetStore(connection.client, { hashTag: uniqueKeyPrefix('fallback-hung') }), () => new MemoryBudgetStore(), connection);
+    const reserve = (id: string) => store.reserve({ id, amount: 1, periods: [DAY], enforce: true, expiresAt: Date.now() + 60_000, now: Date.now() });
+    expect(await rawCommand(server.port, 'CLIENT PAUSE 1500')).toBe('+OK');
+    expect((await reserve('first')).granted).toBe(true); // waited for the 300 ms command timeout, then local
+    expect(connection.available).toBe(false);
+    for (let index = 0; index < 20; index++) expect((await reserve(`local-${index}`)).granted).toBe(true);
+    await waitFor(async () => (await connection.admit()) && connection.available, 10_000, 100);
+    expect((await reserve('shared-again')).granted).toBe(true);
   }, 30_000);
 
   it('budget: the local ledger enforces the headroom Redis last reported, and its spend is replayed on return', async () => {
