@@ -161,6 +161,15 @@ suite('the shared connection and the stores behind it', () => {
     expect((error as Error).message).toContain('cluster_mode: false');
   });
 
+  it('cluster_mode: false against a cluster node fails at start too', async () => {
+    const port = await freePort(true);
+    const node = await startRedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`]);
+    closers.push(() => node.stop());
+    const error = await openRedisConnection({ url: `redis://127.0.0.1:${port}` }).catch((caught: unknown) => caught);
+    expect((error as FortitudeError).code).toBe('config_invalid');
+    expect((error as Error).message).toContain('cluster_mode: true');
+  });
+
   it('fortitude research with the seed\'s cluster_mode against a standalone Redis exits with that message (it used to hang)', async () => {
     const server = await privateRedis();
     const cwd = mkdtempSync(join(tmpdir(), 'fortitude-cluster-mode-'));

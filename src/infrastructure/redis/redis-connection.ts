@@ -93,10 +93,13 @@ export class RedisConnection implements RedisAvailability {
     return subscriber;
   }
 
-  /** Resolves true once connected, false after `timeoutMs` (then the process starts degraded). */
+  /**
+   * Resolves true once connected; false as soon as connecting failed (refused, unknown host) or
+   * after `timeoutMs` — then the process starts degraded and the circuit closes on reconnect.
+   */
   async waitUntilReady(timeoutMs = this.#options.connectTimeoutMs ?? 2_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.gate.healthy && Date.now() < deadline && !this.#closed) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!this.gate.healthy && this.gate.outages === 0 && Date.now() < deadline && !this.#closed) await new Promise((resolve) => setTimeout(resolve, 10));
     if (!this.gate.healthy && this.gate.outages === 0) this.gate.markUnhealthy(new Error(`not connected within ${timeoutMs} ms`));
     return this.gate.healthy;
   }
@@ -150,25 +153,39 @@ export class RedisConnection implements RedisAvailability {
  * check is skipped and the process starts degraded.
  */
 export async function openRedisConnection(options: RedisConnectionOptions, deps: RedisConnectionDeps = {}): Promise<RedisConnection> {
-  await verifyMode(options);
+  const timeoutMs = options.connectTimeoutMs ?? 2_000;
+  // A cluster client against a standalone server never becomes ready: ask a plain connection
+  // first. A standalone client is asked once connected (no second connection to wait for).
+  if (options.clusterMode) verifyMode(options, await clusterInfo(splitUrls(options.url)[0]!, timeoutMs));
   const connection = new RedisConnection(options, deps);
-  await connection.waitUntilReady();
+  if ((await connection.waitUntilReady()) && !options.clusterMode) {
+    try {
+      verifyMode(options, await withTimeout((connection.client as Redis).info('cluster'), timeoutMs).catch(() => undefined));
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
   return connection;
 }
 
-async function verifyMode(options: RedisConnectionOptions): Promise<void> {
-  const seed = splitUrls(options.url)[0]!;
-  const probe = new Redis(seed, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: options.connectTimeoutMs ?? 2_000, retryStrategy: () => null });
+/** `INFO cluster` from one node over a throw-away connection; undefined when unreachable. */
+async function clusterInfo(url: string, timeoutMs: number): Promise<string | undefined> {
+  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null });
   probe.on('error', () => undefined);
-  let info: string;
   try {
     await probe.connect();
-    info = await withTimeout(probe.info('cluster'), options.connectTimeoutMs ?? 2_000);
+    return await withTimeout(probe.info('cluster'), timeoutMs);
   } catch {
-    return;
+    return undefined;
   } finally {
     probe.disconnect();
   }
+}
+
+function verifyMode(options: RedisConnectionOptions, info: string | undefined): void {
+  if (info === undefined) return;
+  const seed = splitUrls(options.url)[0]!;
   const clusterEnabled = /^cluster_enabled:1/m.test(info);
   const where = `the Redis at ${redactUrl(seed)}`;
   if (options.clusterMode && !clusterEnabled)

@@ -222,10 +222,11 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
    * and `watch` catches up once Redis is back, rather than refusing to start.
    */
   async list(): Promise<Array<SemanticEntry<V>>> {
+    if (!(await this.#usable())) return [];
     try {
       return await this.#listLive();
     } catch (error) {
-      this.#onError(error);
+      this.#failed(error);
       return [];
     }
   }
@@ -265,7 +266,8 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
       await this.resync();
     };
     // SUBSCRIBE before the connection's ready check would break that check: wait (bounded).
-    if (subscriber.status !== 'ready') await readyOrTimeout(subscriber, 2_000);
+    // (Not when Redis is known to be down: the process starts degraded and attaches on `ready`.)
+    if (subscriber.status !== 'ready' && this.#redis?.available !== false) await readyOrTimeout(subscriber, 2_000);
     // After a reconnect ioredis subscribes again by itself; what was published meanwhile is
     // fetched by the resync.
     // (With `redis`, a resync after an outage runs when the command connection is back too.)
