@@ -64,13 +64,18 @@ suite('the shared connection and the stores behind it', () => {
     expect(lines.filter((line) => line.startsWith('redis recovered'))).toHaveLength(1);
   }, 30_000);
 
-  it('a hung Redis opens the circuit after one command timeout; the stores then answer locally until a probe succeeds', async () => {
+  it('a hung Redis opens the circuit after three command timeouts; the stores then answer locally until a probe succeeds', async () => {
     const server = await privateRedis();
     const connection = await connectTo(server.port);
     const store = new FallbackBudgetStore(new RedisBudgetStore(connection.client, { hashTag: uniqueKeyPrefix('fallback-hung') }), () => new MemoryBudgetStore(), connection);
     const reserve = (id: string) => store.reserve({ id, amount: 1, periods: [DAY], enforce: true, expiresAt: Date.now() + 60_000, now: Date.now() });
-    expect(await rawCommand(server.port, 'CLIENT PAUSE 1500')).toBe('+OK');
-    expect((await reserve('first')).granted).toBe(true); // waited for the 300 ms command timeout, then local
+    expect(await rawCommand(server.port, 'CLIENT PAUSE 2000')).toBe('+OK');
+    // Each waits for the 300 ms command timeout and is then answered locally; the third opens the circuit.
+    for (const id of ['slow-1', 'slow-2']) {
+      expect((await reserve(id)).granted).toBe(true);
+      expect(connection.available).toBe(true);
+    }
+    expect((await reserve('slow-3')).granted).toBe(true);
     expect(connection.available).toBe(false);
     for (let index = 0; index < 20; index++) expect((await reserve(`local-${index}`)).granted).toBe(true);
     await waitFor(async () => (await connection.admit()) && connection.available, 10_000, 100);

@@ -191,7 +191,7 @@ suite('Redis outage under load against fortitude serve (issue 14.3)', () => {
     const lines = output.split('\n');
     const redisLines = lines.filter((line) => /redis/i.test(line)).join('\n');
     // One line when Redis went away and one when it came back, not one per request. (A machine
-    // so loaded that a command outlives its 500 ms timeout may add a down/up pair: still changes.)
+    // so loaded that commands outlive their 1 s timeout may add a down/up pair: still changes.)
     const down = lines.filter((line) => line.includes('"msg":"redis degraded'));
     const up = lines.filter((line) => line.includes('"msg":"redis recovered'));
     expect(down.length, redisLines).toBeGreaterThanOrEqual(1);

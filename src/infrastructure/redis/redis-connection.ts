@@ -21,8 +21,15 @@ export interface RedisConnectionOptions {
   clusterMode?: boolean;
   /** TCP connect timeout, ms (default 2 s). */
   connectTimeoutMs?: number;
-  /** A command unanswered after this long fails and opens the circuit, ms (default 500). */
+  /** A command unanswered after this long fails, ms (default 1 s). */
   commandTimeoutMs?: number;
+  /**
+   * Timed-out commands within `timeoutWindowMs` that open the circuit (default 3 in 5 s): one slow
+   * reply on a busy host is not an outage, a hung server is. Refused or closed connections open
+   * it at once.
+   */
+  timeoutsToOpen?: number;
+  timeoutWindowMs?: number;
   /** While degraded, how often one caller probes Redis with PING, ms (default 1 s). */
   probeIntervalMs?: number;
 }
@@ -50,13 +57,15 @@ export class RedisConnection implements RedisAvailability {
   readonly #logger: CacheLogger | undefined;
   readonly #listeners = new Set<(available: boolean) => void>();
   readonly #subscribers: RedisClient[] = [];
+  /** When recent commands timed out (ms), oldest first. */
+  readonly #timeouts: number[] = [];
   #closed = false;
 
   constructor(options: RedisConnectionOptions, deps: RedisConnectionDeps = {}) {
     this.#options = options;
     this.#logger = deps.logger;
     this.client = connect(options);
-    const commandTimeoutMs = options.commandTimeoutMs ?? 500;
+    const commandTimeoutMs = options.commandTimeoutMs ?? 1_000;
     this.gate = new HealthGate({
       name: 'redis',
       probeIntervalMs: options.probeIntervalMs ?? 1_000,
@@ -77,6 +86,13 @@ export class RedisConnection implements RedisAvailability {
   failed(error: unknown): void {
     // Redis answered (a script error, OOM under `noeviction`): it is up; the caller handles it.
     if (error instanceof ReplyError) return;
+    if (error instanceof Error && /timed out/i.test(error.message)) {
+      const now = Date.now();
+      this.#timeouts.push(now);
+      while (this.#timeouts.length > 0 && this.#timeouts[0]! <= now - (this.#options.timeoutWindowMs ?? 5_000)) this.#timeouts.shift();
+      if (this.#timeouts.length < (this.#options.timeoutsToOpen ?? 3)) return;
+      this.#timeouts.length = 0;
+    }
     this.gate.markUnhealthy(error);
   }
 
@@ -208,7 +224,7 @@ function connect(options: RedisConnectionOptions): RedisClient {
   const connectTimeout = options.connectTimeoutMs ?? 2_000;
   // Commands fail at once while disconnected (no offline queue, no retries) and after
   // `commandTimeout` on a hung server, so no request waits on Redis; the circuit does the rest.
-  const common = { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout, commandTimeout: options.commandTimeoutMs ?? 500 };
+  const common = { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout, commandTimeout: options.commandTimeoutMs ?? 1_000 };
   const urls = splitUrls(options.url);
   if (!options.clusterMode) return new Redis(urls[0]!, { ...common, retryStrategy: (attempt: number) => reconnectDelayMs(attempt) });
   const first = new URL(urls[0]!);
@@ -253,9 +269,11 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * Runs `shared` (a Redis command) when Redis is available, otherwise — or when it fails —
- * `local`, the in-process answer. A failure opens the circuit, so the next callers go straight to
- * `local` without waiting on Redis.
+ * Runs `shared` (a Redis command) when Redis is available, otherwise `local`, the in-process
+ * answer. A failure that opens the circuit (connection refused or closed, repeated timeouts) is
+ * answered by `local` too, and the next callers go straight to it; a failure that leaves the
+ * circuit closed (one slow reply, an error reply) is thrown, so a transient blip is the caller's
+ * ordinary error rather than a grant from state the rest of the fleet cannot see.
  */
 export async function preferRedis<T>(redis: RedisAvailability, shared: () => Promise<T>, local: () => T | Promise<T>): Promise<T> {
   if (redis.available || (await redis.admit())) {
@@ -263,6 +281,7 @@ export async function preferRedis<T>(redis: RedisAvailability, shared: () => Pro
       return await shared();
     } catch (error) {
       redis.failed(error);
+      if (redis.available) throw error;
     }
   }
   return local();
