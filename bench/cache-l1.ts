@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { createCacheStrategies } from '../src/infrastructure/cache/cache-strategies.js';
 import { MemoryCacheStore } from '../src/infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache } from '../src/infrastructure/cache/multi-level-cache.js';
-import { RedisCacheStore } from '../src/infrastructure/cache/redis/redis-store.js';
+import { RedisCacheStore } from '../src/infrastructure/redis/redis-cache-store.js';
 
 const MB = 1024 * 1024;
 

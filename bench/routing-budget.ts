@@ -10,7 +10,7 @@ import Table from 'cli-table3';
 import { Redis } from 'ioredis';
 import type { BudgetPeriod, BudgetStore } from '../src/pipeline/budget/budget-store.js';
 import { MemoryBudgetStore } from '../src/pipeline/budget/memory-budget-store.js';
-import { RedisBudgetStore } from '../src/pipeline/budget/redis-budget-store.js';
+import { RedisBudgetStore } from '../src/infrastructure/redis/redis-budget-store.js';
 
 const OPERATIONS = 10_000;
 const LIMIT = 5_000_000_000; // 5 USD in nano-USD

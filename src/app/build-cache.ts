@@ -7,7 +7,8 @@ import { createDiskCacheStore } from '../infrastructure/cache/disk/disk-store.js
 import { MemoryPressureMonitor } from '../infrastructure/cache/memory-pressure.js';
 import { createMemoryCacheStore, type MemoryCacheStore } from '../infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache, type CacheEventHook } from '../infrastructure/cache/multi-level-cache.js';
-import { createRedisCacheStore, type RedisCacheStore } from '../infrastructure/cache/redis/redis-store.js';
+import { createRedisCacheStore, type RedisCacheStore } from '../infrastructure/redis/redis-cache-store.js';
+import type { RedisConnection } from '../infrastructure/redis/redis-connection.js';
 import type { ResearchResult } from '../core/research.js';
 import type { ResearchCache, ResearchCacheContext } from '../pipeline/ports.js';
 import { cacheStrategiesOptions, diskStoreOptions, memoryStoreOptions, redisStoreOptions } from './component-options.js';
@@ -29,14 +30,15 @@ export interface CacheSystem {
  * `REDIS_URL` is set, L3 disk under `data_dir`. Research answers are looked up by exact key here;
  * the semantic layer wraps `research` when it is enabled.
  */
-export function buildCache(config: FortitudeConfig, deps: { logger: Logger; onEvent?: CacheEventHook }): CacheSystem {
+export function buildCache(config: FortitudeConfig, deps: { logger: Logger; onEvent?: CacheEventHook; redis?: RedisConnection | undefined }): CacheSystem {
   const levels = config.caching.levels;
   const stores: CacheStore[] = [];
   const memory = levels.memory.enabled ? createMemoryCacheStore(memoryStoreOptions(levels.memory)) : undefined;
   if (memory) stores.push(memory);
   let redis: RedisCacheStore | undefined;
-  if (levels.redis.enabled && config.redis.url) {
-    redis = createRedisCacheStore(redisStoreOptions(config), { logger: deps.logger });
+  if (levels.redis.enabled && deps.redis) {
+    // The process's one Redis connection: its circuit is this level's health.
+    redis = createRedisCacheStore(redisStoreOptions(config), { logger: deps.logger, connection: deps.redis });
     stores.push(redis);
   }
   if (levels.disk.enabled) {

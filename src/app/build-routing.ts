@@ -1,4 +1,3 @@
-import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChatRequest } from '../core/chat.js';
 import type { ResearchType } from '../core/research.js';
@@ -7,23 +6,29 @@ import { createBudgetGuard, type BudgetGuard } from '../pipeline/budget/budget-g
 import type { BudgetStore } from '../pipeline/budget/budget-store.js';
 import { MemoryBudgetStore } from '../pipeline/budget/memory-budget-store.js';
 import { createPriceResolver, type PriceResolver } from '../pipeline/budget/price-resolver.js';
-import { RedisBudgetStore } from '../pipeline/budget/redis-budget-store.js';
-import { RedisRateLimitStore } from '../pipeline/budget/redis-rate-limit-store.js';
+import { RedisBudgetStore } from '../infrastructure/redis/redis-budget-store.js';
+import { RedisRateLimitStore } from '../infrastructure/redis/redis-rate-limit-store.js';
+import { FallbackBudgetStore } from '../infrastructure/redis/fallback-budget-store.js';
+import { FallbackRateLimitStore } from '../infrastructure/redis/fallback-rate-limit-store.js';
+import { openRedisConnection, type RedisConnection } from '../infrastructure/redis/redis-connection.js';
+import { MemoryRateLimitStore } from '../providers/rate-limit/memory-rate-limit-store.js';
 import { createRouter, type Router } from '../pipeline/routing/router.js';
 import { createRouteSteering, type RouteSteering } from '../operations/optimizer/route-steering.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
-import { RedisBreakerStore } from '../infrastructure/shared/redis-breaker-store.js';
+import { RedisBreakerStore } from '../infrastructure/redis/redis-breaker-store.js';
 import { budgetGuardOptions, routerOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**
  * State shared by every replica when `REDIS_URL` is set: budgets, provider rate limits and
- * circuit breakers (the semantic cache's entries use `redis` and `keyPrefix` too).
+ * circuit breakers (the cache's L2 level and the semantic cache's entries use `redis` and
+ * `keyPrefix` too). One connection per process; each store falls back to in-process state while
+ * it is down (docs/operations.md, "Redis outage").
  */
 export interface SharedState {
-  readonly redis: Redis | Cluster | undefined;
+  readonly redis: RedisConnection | undefined;
   /** `redis.key_prefix` without its trailing colon. */
   readonly keyPrefix: string;
   readonly rateLimitStore: RateLimitStore | undefined;
@@ -32,35 +37,24 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-export function buildSharedState(config: FortitudeConfig, logger: Logger): SharedState {
+export async function buildSharedState(config: FortitudeConfig, logger: Logger): Promise<SharedState> {
   const prefix = config.redis.key_prefix.replace(/:$/, '');
   if (!config.redis.url) {
     return { redis: undefined, keyPrefix: prefix, rateLimitStore: undefined, budgetStore: new MemoryBudgetStore(), breakerStore: undefined, close: async () => undefined };
   }
-  const urls = config.redis.url.split(',').map((url) => url.trim());
-  // Unlike the cache client, commands queue briefly while connecting: a budget must be asked, not guessed.
-  const options = { commandTimeout: 1_000, maxRetriesPerRequest: 2, connectTimeout: 2_000 };
-  const redis = config.caching.levels.redis.cluster_mode
-    ? new Cluster(
-        urls.map((url) => {
-          const parsed = new URL(url.includes('://') ? url : `redis://${url}`);
-          return { host: parsed.hostname, port: Number(parsed.port || 6379) };
-        }),
-        { redisOptions: options },
-      )
-    : new Redis(urls[0]!, options);
-  redis.on('error', (error: Error) => logger.warn({ err: error }, 'shared-state Redis error'));
+  const redis = await openRedisConnection({ url: config.redis.url, clusterMode: config.caching.levels.redis.cluster_mode }, { logger });
+  const rateLimitStore = new FallbackRateLimitStore(new RedisRateLimitStore(redis.client, { keyPrefix: `{${prefix}:ratelimit}` }), new MemoryRateLimitStore(), redis);
+  const budgetStore = new FallbackBudgetStore(new RedisBudgetStore(redis.client, { hashTag: `${prefix}:budget` }), () => new MemoryBudgetStore(), redis);
   return {
     redis,
     keyPrefix: prefix,
-    rateLimitStore: new RedisRateLimitStore(redis, { keyPrefix: `{${prefix}:ratelimit}` }),
-    budgetStore: new RedisBudgetStore(redis, { hashTag: `${prefix}:budget` }),
-    breakerStore: new RedisBreakerStore(redis, {
-      keyPrefix: prefix,
-      onDegraded: (error) => logger.warn({ err: error }, 'circuit breaker answered from process memory: shared state unreachable'),
-    }),
+    rateLimitStore,
+    budgetStore,
+    breakerStore: new RedisBreakerStore(redis.client, { keyPrefix: prefix, redis }),
     async close() {
-      await redis.quit().catch(() => redis.disconnect());
+      await budgetStore.close();
+      await rateLimitStore.close();
+      await redis.close();
     },
   };
 }

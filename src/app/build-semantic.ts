@@ -8,7 +8,7 @@ import { createSemanticCache, type SemanticCache } from '../infrastructure/cache
 import { createFileEntryPersistence } from '../infrastructure/cache/semantic/store/file-entry-persistence.js';
 import { createMemorySemanticEntryStore } from '../infrastructure/cache/semantic/store/memory-entry-store.js';
 import type { SemanticValue } from '../pipeline/research-cache.js';
-import { RedisSemanticEntryStore } from '../infrastructure/shared/redis-semantic-entry-store.js';
+import { RedisSemanticEntryStore } from '../infrastructure/redis/redis-semantic-entry-store.js';
 import type { SharedState } from './build-routing.js';
 import type { ProviderSet } from './build-providers.js';
 import { researchAnswerTtlMs } from './component-options.js';
@@ -33,7 +33,12 @@ export async function buildSemanticLayer(
   const shared = redis
     ? new RedisSemanticEntryStore<SemanticValue>(
         { keyPrefix: deps.shared!.keyPrefix },
-        { client: redis, subscriber: redis.duplicate(), onError: (error) => deps.logger.warn({ err: error }, 'shared semantic cache: Redis error') },
+        {
+          client: redis.client,
+          subscriber: redis.duplicate(),
+          redis,
+          onError: (error) => deps.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'shared semantic cache: Redis error'),
+        },
       )
     : undefined;
   const cache = await createSemanticCache<SemanticValue>(

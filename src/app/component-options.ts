@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { StrategiesOptions } from '../infrastructure/cache/cache-strategies.js';
 import type { DiskCacheOptions } from '../infrastructure/cache/disk/disk-store.js';
 import type { MemoryCacheOptions } from '../infrastructure/cache/memory/memory-store.js';
-import type { RedisCacheOptions } from '../infrastructure/cache/redis/redis-store.js';
+import type { RedisCacheOptions } from '../infrastructure/redis/redis-cache-store.js';
 import type { LoggingOptions } from '../infrastructure/logging/logger.js';
 import type { MetricsOptions } from '../infrastructure/metrics/metrics-options.js';
 import type { CliConfig } from '../interface/cli/cli-context.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import type { Metrics } from '../infrastructure/metrics/metrics.js';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
-import { createRedisKeyRateLimiter } from '../infrastructure/shared/redis-key-rate-limiter.js';
+import { createRedisKeyRateLimiter } from '../infrastructure/redis/redis-key-rate-limiter.js';
 import { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
 import { createDatabase } from '../infrastructure/storage/create-database.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
@@ -121,7 +121,12 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       onError: (error, pending) => log.warn({ err: error, pending }, 'feedback quality rows not written yet; retrying'),
     });
     closers.push(() => feedbackMetrics.close());
-    const shared = buildSharedState(config, log);
+    const shared = await buildSharedState(config, log);
+    if (shared.redis) {
+      const redis = shared.redis;
+      metrics.redisDegraded(!redis.available);
+      redis.onChange((available) => metrics.redisDegraded(!available));
+    }
     closers.push(() => shared.close());
     const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore, breakerStore: shared.breakerStore });
     closers.push(() => providers.close());
@@ -135,6 +140,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
     closers.push(() => routing.close());
     const caches = buildCache(config, {
       logger: deps.logger.for('root'),
+      redis: shared.redis,
       onEvent: (level, strategy, kind) => {
         if (kind === 'hit' || kind === 'miss') metrics.observeCache({ level, strategy, result: kind });
       },
@@ -196,7 +202,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       library,
       keys: createApiKeys(storage.apiKeys, { defaultRateLimitPerMinute: config.server.auth.default_rate_limit_per_minute }),
       submitFeedback: createFeedback({ results: library, feedback: storage.feedback, qualityRows: feedbackMetrics, router: routing.router }),
-      health: createHealth({ providers: { status: () => providers.status(), modelOf: catalog.modelOf }, database: storage, redis: caches.redis }),
+      health: createHealth({ providers: { status: () => providers.status(), modelOf: catalog.modelOf }, database: storage, redis: shared.redis }),
       caches: { stats: async () => ({ ...(await caches.stats()), semantic: semantic?.cache.stats() }), clear: () => caches.clear() },
       patterns,
       warm: warmer ? () => warmer.runOnce() : undefined,
@@ -217,15 +223,10 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       metrics.setBudgetUtilization('daily', state.day.utilisation);
       metrics.setBudgetUtilization('monthly', state.month.utilisation);
       for (const provider of providers.providers.values()) void provider.breaker.snapshot().then((snapshot) => metrics.setCircuitState(provider.name, snapshot.state));
-      if (caches.redis) metrics.redisDegraded(!caches.redis.healthy);
     }, 5_000).unref();
     closers.push(async () => clearInterval(gauges));
     const keyRateLimiter = shared.redis
-      ? createRedisKeyRateLimiter(shared.redis, {
-          keyPrefix: shared.keyPrefix,
-          fallback: createRateLimiter(),
-          onDegraded: (error) => log.warn({ err: error }, 'API key rate limit decided in process: shared state unreachable'),
-        })
+      ? createRedisKeyRateLimiter(shared.redis.client, { keyPrefix: shared.keyPrefix, fallback: createRateLimiter(), redis: shared.redis })
       : undefined;
     return { config, storage, providers, caches, library, pipeline, recorder, routing, metrics, keyRateLimiter, fortitude, close: closeAll };
   } catch (error) {

@@ -5,8 +5,8 @@ import type { Fortitude, ReadinessCheck } from './fortitude.js';
 export interface HealthDeps {
   providers: { status(): Promise<ProviderStatus[]>; modelOf(name: string): string | undefined };
   database: { healthCheck(): Promise<HealthStatus> };
-  /** The shared cache level, when `REDIS_URL` is set. */
-  redis?: { readonly healthy: boolean } | undefined;
+  /** The shared Redis connection, when `REDIS_URL` is set: down is a degraded detail, never "not ready". */
+  redis?: { check(): ReadinessCheck } | undefined;
 }
 
 /** `providers status`, `/api/providers/status` and readiness. */
@@ -33,12 +33,11 @@ export function createHealth(deps: HealthDeps): Pick<Fortitude, 'providerStatus'
     async readiness() {
       const checks: Record<string, ReadinessCheck> = {};
       checks.database = await deps.database.healthCheck();
-      const redis = deps.redis;
-      if (redis) checks.redis = { ok: redis.healthy, latencyMs: 0, ...(redis.healthy ? {} : { error: 'Redis unreachable; serving from the other cache levels' }) };
+      if (deps.redis) checks.redis = deps.redis.check();
       const statuses = await deps.providers.status();
       const healthyProviders = statuses.filter((status) => status.healthy).length;
       checks.providers = { ok: healthyProviders > 0, latencyMs: 0, ...(healthyProviders > 0 ? {} : { error: 'no provider is healthy' }) };
-      // Only the database decides readiness: Redis down degrades to the other cache levels, and a
+      // Only the database decides readiness: Redis down degrades to in-process state, and a
       // provider outage hits every replica alike (taking them all out of the Service helps nobody).
       return { ok: checks.database.ok, checks };
     },

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetStore } from '../../src/pipeline/budget/budget-store.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
-import { RedisBudgetStore } from '../../src/pipeline/budget/redis-budget-store.js';
+import { RedisBudgetStore } from '../../src/infrastructure/redis/redis-budget-store.js';
 import { createBudgetGuard } from '../../src/pipeline/budget/budget-guard.js';
 import { DEFAULT_BUDGET_ACTIONS, parseBudgetActions } from '../../src/pipeline/budget/budget-policy.js';
 import { FortitudeError } from '../../src/core/errors.js';

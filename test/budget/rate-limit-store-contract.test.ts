@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisRateLimitStore } from '../../src/pipeline/budget/redis-rate-limit-store.js';
+import { RedisRateLimitStore } from '../../src/infrastructure/redis/redis-rate-limit-store.js';
 import { MemoryRateLimitStore } from '../../src/providers/rate-limit/memory-rate-limit-store.js';
 import type { BucketSpec, RateLimitStore } from '../../src/providers/rate-limit/rate-limit-store.js';
 import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';

@@ -12,7 +12,7 @@ import { DiskCacheStore } from '../../src/infrastructure/cache/disk/disk-store.j
 import { MemoryCacheStore } from '../../src/infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache } from '../../src/infrastructure/cache/multi-level-cache.js';
 import type { CacheEventKind } from '../../src/infrastructure/cache/multi-level-cache.js';
-import { RedisCacheStore } from '../../src/infrastructure/cache/redis/redis-store.js';
+import { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
 
 const MB = 1024 * 1024;
 

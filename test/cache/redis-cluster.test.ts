@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCacheStore } from '../../src/infrastructure/cache/redis/redis-store.js';
+import { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
 import { runCacheStoreContract } from './cache-store-contract.js';
 import { redisServerAvailable, startRedisCluster } from './helpers/redis-server.js';
 import type { RedisCluster } from './helpers/redis-server.js';

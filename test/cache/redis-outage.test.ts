@@ -7,7 +7,7 @@ import type { CacheLogger } from '../../src/infrastructure/cache/cache-store.js'
 import { DiskCacheStore } from '../../src/infrastructure/cache/disk/disk-store.js';
 import { MemoryCacheStore } from '../../src/infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache } from '../../src/infrastructure/cache/multi-level-cache.js';
-import { RedisCacheStore } from '../../src/infrastructure/cache/redis/redis-store.js';
+import { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
 import { freePort, rawCommand, redisServerAvailable, startRedisServer, waitFor } from './helpers/redis-server.js';
 import type { RedisProcess } from './helpers/redis-server.js';
 

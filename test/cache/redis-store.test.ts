@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPRESSION_MARKER } from '../../src/infrastructure/cache/redis/compression.js';
-import { RedisCacheStore } from '../../src/infrastructure/cache/redis/redis-store.js';
-import type { RedisCacheOptions } from '../../src/infrastructure/cache/redis/redis-store.js';
+import { COMPRESSION_MARKER } from '../../src/infrastructure/redis/compression.js';
+import { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
+import type { RedisCacheOptions } from '../../src/infrastructure/redis/redis-cache-store.js';
 import { runCacheStoreContract } from './cache-store-contract.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';

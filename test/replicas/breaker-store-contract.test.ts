@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBreakerStore } from '../../src/infrastructure/shared/redis-breaker-store.js';
+import { RedisBreakerStore } from '../../src/infrastructure/redis/redis-breaker-store.js';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../../src/providers/circuit-breaker/breaker-state.js';
 import type { BreakerStore } from '../../src/providers/circuit-breaker/breaker-store.js';
 import { CircuitBreaker } from '../../src/providers/circuit-breaker/circuit-breaker.js';

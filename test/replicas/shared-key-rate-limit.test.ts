@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisKeyRateLimiter } from '../../src/infrastructure/shared/redis-key-rate-limiter.js';
+import { createRedisKeyRateLimiter } from '../../src/infrastructure/redis/redis-key-rate-limiter.js';
 import { createRateLimiter } from '../../src/interface/http/rate-limiter.js';
 import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
 

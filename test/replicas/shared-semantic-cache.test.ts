@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalEmbedder } from '../../src/infrastructure/cache/semantic/local-embedder.js';
 import { createSemanticCache, type SemanticCache } from '../../src/infrastructure/cache/semantic/semantic-cache.js';
-import { RedisSemanticEntryStore } from '../../src/infrastructure/shared/redis-semantic-entry-store.js';
+import { RedisSemanticEntryStore } from '../../src/infrastructure/redis/redis-semantic-entry-store.js';
 import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 const tenant = { namespace: 'tenant-a', researchType: 'implementation', domain: 'database' };

@@ -81,7 +81,11 @@ export async function startRedisServer(port: number, extraArgs: string[] = []): 
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(async () => (await rawCommand(port, 'PING')) === '+PONG');
+  // With `--requirepass` the server is up once it refuses an unauthenticated PING.
+  await waitFor(async () => {
+    const reply = await rawCommand(port, 'PING');
+    return reply === '+PONG' || reply?.startsWith('-NOAUTH') === true;
+  });
   return {
     port,
     directory,

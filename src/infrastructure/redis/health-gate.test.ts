@@ -58,4 +58,20 @@ describe('HealthGate', () => {
     expect(gate.healthy).toBe(false);
     expect(await gate.admit()).toBe(false);
   });
+
+  it('tells onChange once per transition, not per failure', async () => {
+    const changes: boolean[] = [];
+    let up = false;
+    let now = 0;
+    const gate = new HealthGate({ name: 'redis', probeIntervalMs: 1000, now: () => now, probe: async () => up, onChange: (healthy) => changes.push(healthy) });
+    gate.markHealthy(); // start-up: not a recovery
+    for (let index = 0; index < 5; index++) gate.markUnhealthy(new Error('refused'));
+    now += 1000;
+    expect(await gate.admit()).toBe(false); // the probe fails: still down, no new change
+    up = true;
+    now += 1000;
+    expect(await gate.admit()).toBe(true);
+    gate.markHealthy();
+    expect(changes).toEqual([false, true]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { CacheLogger } from '../cache-store.js';
+import type { CacheLogger } from '../cache/cache-store.js';
 
 export interface HealthGateOptions {
   /** Name in log lines, e.g. `redis`. */
@@ -8,6 +8,8 @@ export interface HealthGateOptions {
   /** Resolves true when the backend answers (e.g. PING within the timeout). */
   probe: () => Promise<boolean>;
   logger?: CacheLogger | undefined;
+  /** Told once per transition: false when the backend goes down, true when it is back. */
+  onChange?: ((healthy: boolean, error?: unknown) => void) | undefined;
   now?: () => number;
 }
 
@@ -50,6 +52,7 @@ export class HealthGate {
     this.#everHealthy = true;
     if (this.#down) {
       this.#down = false;
+      this.#options.onChange?.(true);
       const log = this.#options.logger;
       (log?.info ?? log?.warn)?.call(log, { cacheLevel: this.#options.name }, `${this.#options.name} cache level recovered`);
     }
@@ -62,6 +65,7 @@ export class HealthGate {
     this.#down = true;
     this.#outages++;
     this.#lastProbeAt = this.#now();
+    this.#options.onChange?.(false, error);
     const message = error instanceof Error ? error.message : String(error);
     this.#options.logger?.warn(
       { cacheLevel: this.#options.name, error: message, wasHealthy: this.#everHealthy },

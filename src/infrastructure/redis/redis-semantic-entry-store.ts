@@ -7,6 +7,7 @@ import {
   type SemanticEntryStore,
   type SerialisedSemanticEntry,
 } from '../cache/semantic/store/semantic-entry-store.js';
+import type { RedisAvailability } from './redis-connection.js';
 
 /**
  * Semantic-cache entries in Redis, shared by every replica, with a pub/sub channel so an entry
@@ -22,6 +23,11 @@ import {
  *
  * Reads are served from a process-local mirror of the entries this replica has seen (its own,
  * listed, or received), so a semantic hit costs no Redis round-trip.
+ *
+ * While Redis is unreachable (`redis`, the shared connection's circuit, is open, or a command
+ * fails) the mirror is the store: puts and deletes apply locally and are queued; when Redis
+ * returns the queue is written (entries expired meanwhile are skipped) and `resync` fetches what
+ * other replicas stored in the meantime.
  */
 
 export interface RedisSemanticEntryStoreOptions {
@@ -42,6 +48,8 @@ export interface RedisSemanticEntryStoreDeps {
    */
   subscriber?: Redis | Cluster;
   onError?(error: unknown): void;
+  /** The shared connection's circuit: while it is open, the local mirror answers and writes queue. */
+  redis?: RedisAvailability;
 }
 
 /** Told about entries other replicas put or deleted. */
@@ -78,6 +86,10 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
   readonly #now: () => number;
   readonly #onError: (error: unknown) => void;
   readonly #mirror = new Map<string, SemanticEntry<V>>();
+  readonly #redis: RedisAvailability | undefined;
+  /** Writes made while Redis was unreachable: an entry to put, or an id to delete. */
+  readonly #pending = new Map<string, SemanticEntry<V> | 'delete'>();
+  readonly #unsubscribe: () => void;
   #listener: SemanticEntryListener<V> | undefined;
   #received = 0;
   #additions = 0;
@@ -89,6 +101,12 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
     this.#origin = options.origin ?? randomUUID();
     this.#now = options.now ?? Date.now;
     this.#onError = deps.onError ?? (() => undefined);
+    this.#redis = deps.redis;
+    // Back from an outage: write what was queued, then fetch what other replicas stored meanwhile.
+    this.#unsubscribe =
+      deps.redis?.onChange((available) => {
+        if (available) void this.flush().then(() => this.resync()).catch(this.#onError);
+      }) ?? (() => undefined);
     deps.client.defineCommand(COMMANDS.put, { numberOfKeys: 3, lua: PUT });
     deps.client.defineCommand(COMMANDS.delete, { numberOfKeys: 3, lua: DELETE });
   }
@@ -108,7 +126,14 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
   async get(id: string): Promise<SemanticEntry<V> | undefined> {
     const local = this.#mirror.get(id);
     if (local) return local;
-    const text = await this.#client.get(this.#entryKey(id));
+    if (!(await this.#usable())) return undefined;
+    let text: string | null;
+    try {
+      text = await this.#client.get(this.#entryKey(id));
+    } catch (error) {
+      this.#failed(error);
+      return undefined;
+    }
     if (text === null) return undefined;
     const entry = deserialiseEntry(JSON.parse(text) as SerialisedSemanticEntry<V>);
     this.#remember(entry);
@@ -116,17 +141,79 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
   }
 
   async put(entry: SemanticEntry<V>): Promise<void> {
-    const json = JSON.stringify(serialiseEntry(entry));
-    const now = this.#now();
-    const ttlMs = Math.max(1, Math.ceil(entry.expiresAt - now));
-    await this.#call(COMMANDS.put)(this.#entryKey(entry.id), this.#ids, this.#channel, entry.id, json, ttlMs, entry.expiresAt, now, `${this.#origin}\nput\n${json}`);
     this.#remember(entry);
+    this.#pending.delete(entry.id);
+    if (!(await this.#usable())) {
+      this.#pending.set(entry.id, entry);
+      return;
+    }
+    try {
+      await this.#write(entry);
+    } catch (error) {
+      if (!this.#redis) throw error;
+      this.#failed(error);
+      this.#pending.set(entry.id, entry);
+    }
   }
 
   async delete(id: string): Promise<boolean> {
     const hadLocal = this.#mirror.delete(id);
-    const removed = Number(await this.#call(COMMANDS.delete)(this.#entryKey(id), this.#ids, this.#channel, id, `${this.#origin}\ndel\n${id}`));
-    return removed > 0 || hadLocal;
+    this.#pending.delete(id);
+    if (!(await this.#usable())) {
+      this.#pending.set(id, 'delete');
+      return hadLocal;
+    }
+    try {
+      return (await this.#erase(id)) || hadLocal;
+    } catch (error) {
+      if (!this.#redis) throw error;
+      this.#failed(error);
+      this.#pending.set(id, 'delete');
+      return hadLocal;
+    }
+  }
+
+  /** Writes to Redis what was put or deleted while it was unreachable; what fails stays queued. */
+  async flush(): Promise<number> {
+    let written = 0;
+    for (const [id, change] of [...this.#pending]) {
+      if (this.#redis && !this.#redis.available) break;
+      try {
+        if (change === 'delete') await this.#erase(id);
+        else if (change.expiresAt > this.#now()) await this.#write(change);
+      } catch (error) {
+        this.#failed(error);
+        break;
+      }
+      this.#pending.delete(id);
+      written++;
+    }
+    return written;
+  }
+
+  /** Writes queued while Redis was unreachable. */
+  pendingWrites(): number {
+    return this.#pending.size;
+  }
+
+  async #write(entry: SemanticEntry<V>): Promise<void> {
+    const json = JSON.stringify(serialiseEntry(entry));
+    const now = this.#now();
+    const ttlMs = Math.max(1, Math.ceil(entry.expiresAt - now));
+    await this.#call(COMMANDS.put)(this.#entryKey(entry.id), this.#ids, this.#channel, entry.id, json, ttlMs, entry.expiresAt, now, `${this.#origin}\nput\n${json}`);
+  }
+
+  async #erase(id: string): Promise<boolean> {
+    return Number(await this.#call(COMMANDS.delete)(this.#entryKey(id), this.#ids, this.#channel, id, `${this.#origin}\ndel\n${id}`)) > 0;
+  }
+
+  async #usable(): Promise<boolean> {
+    return !this.#redis || this.#redis.available || (await this.#redis.admit());
+  }
+
+  #failed(error: unknown): void {
+    if (this.#redis) this.#redis.failed(error);
+    else this.#onError(error);
   }
 
   /**
@@ -135,10 +222,11 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
    * and `watch` catches up once Redis is back, rather than refusing to start.
    */
   async list(): Promise<Array<SemanticEntry<V>>> {
+    if (!(await this.#usable())) return [];
     try {
       return await this.#listLive();
     } catch (error) {
-      this.#onError(error);
+      this.#failed(error);
       return [];
     }
   }
@@ -178,10 +266,12 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
       await this.resync();
     };
     // SUBSCRIBE before the connection's ready check would break that check: wait (bounded).
-    if (subscriber.status !== 'ready') await readyOrTimeout(subscriber, 2_000);
+    // (Not when Redis is known to be down: the process starts degraded and attaches on `ready`.)
+    if (subscriber.status !== 'ready' && this.#redis?.available !== false) await readyOrTimeout(subscriber, 2_000);
     // After a reconnect ioredis subscribes again by itself; what was published meanwhile is
     // fetched by the resync.
-    subscriber.on('ready', () => void (attached ? this.resync() : attach()).catch(this.#onError));
+    // (With `redis`, a resync after an outage runs when the command connection is back too.)
+    subscriber.on('ready', () => void (attached ? (this.#redis?.available === false ? Promise.resolve() : this.resync()) : attach()).catch(this.#onError));
     if (subscriber.status === 'ready') await attach().catch(this.#onError);
   }
 
@@ -195,7 +285,8 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
     let removed = 0;
     for (const id of known) {
       const entry = this.#mirror.get(id);
-      if (!liveSet.has(id) && entry && entry.expiresAt > this.#now()) {
+      // An entry put here during an outage is not in Redis yet: it is queued, not deleted.
+      if (!liveSet.has(id) && !this.#pending.has(id) && entry && entry.expiresAt > this.#now()) {
         this.#mirror.delete(id);
         listener.onDelete(id);
         removed++;
@@ -203,7 +294,7 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
     }
     let added = 0;
     for (const id of live) {
-      if (known.has(id)) continue;
+      if (known.has(id) || this.#pending.has(id)) continue;
       const entry = await this.get(id);
       if (entry) {
         listener.onPut(entry);
@@ -219,6 +310,7 @@ export class RedisSemanticEntryStore<V> implements SemanticEntryStore<V> {
   }
 
   async close(): Promise<void> {
+    this.#unsubscribe();
     this.#listener = undefined;
     this.#mirror.clear();
     if (this.#subscriber) await this.#subscriber.quit().catch(() => this.#subscriber?.disconnect());

@@ -1,12 +1,15 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RateDecision, RateLimiter } from '../../interface/http/rate-limiter.js';
+import type { RedisAvailability } from './redis-connection.js';
 
 /**
  * The HTTP API's per-key limit (`server.auth`, requests per minute per API key) in Redis, so a
  * key limited to 60 rpm gets 60 rpm from the whole fleet, not 60 from each replica. Same token
  * bucket as the in-process limiter (capacity = the limit, refilled at limit/60 per second), one
  * Lua script per request (one round-trip), one hash per key that expires once full again.
- * When Redis fails, `fallback` (the in-process limiter) decides, so auth never hangs on Redis.
+ * When Redis fails, `fallback` (the in-process limiter) decides, so auth never hangs on Redis;
+ * with `redis` (the shared connection's circuit) a known outage costs no round-trip at all. When
+ * Redis returns its buckets decide again (nothing to replay: they refill on their own).
  */
 
 export interface RedisKeyRateLimiterOptions {
@@ -17,6 +20,8 @@ export interface RedisKeyRateLimiterOptions {
   /** Decides while Redis is unreachable (the in-process limiter). */
   fallback: RateLimiter;
   onDegraded?(error: unknown): void;
+  /** The shared connection's circuit: while it is open, `fallback` decides without asking Redis. */
+  redis?: RedisAvailability;
 }
 
 /** KEYS[1]: the key's hash. ARGV: now, limit per minute. Returns {allowed, tokens left (string)}. */
@@ -55,9 +60,12 @@ export function createRedisKeyRateLimiter(client: Redis | Cluster, options: Redi
   return {
     async take(key, limitPerMinute): Promise<RateDecision> {
       let reply: [number, string];
+      const redis = options.redis;
+      if (redis && !redis.available && !(await redis.admit())) return options.fallback.take(key, limitPerMinute);
       try {
         reply = await take(`${prefix}:apikey:{${key}}`, Math.floor(now()), limitPerMinute);
       } catch (error) {
+        redis?.failed(error);
         options.onDegraded?.(error);
         return options.fallback.take(key, limitPerMinute);
       }

@@ -1,12 +1,13 @@
 import { ReplyError } from 'ioredis';
-import { FortitudeError } from '../../../core/errors.js';
-import { capTtlMs } from '../cache-store.js';
-import type { CacheEntry, CacheLogger, CacheStore, CacheStoreStats } from '../cache-store.js';
+import { FortitudeError } from '../../core/errors.js';
+import { capTtlMs } from '../cache/cache-store.js';
+import type { CacheEntry, CacheLogger, CacheStore, CacheStoreStats } from '../cache/cache-store.js';
 import { decodeValue, encodeValue } from './compression.js';
 import type { CompressionAlgorithm } from './compression.js';
 import { HealthGate } from './health-gate.js';
 import { createRedisClient, masterNodes } from './redis-client.js';
 import type { RedisClient, RedisConnectionOptions } from './redis-client.js';
+import type { RedisConnection } from './redis-connection.js';
 
 /**
  * The L2 level (the seed's `caching.levels.redis`), plus connection settings.
@@ -32,6 +33,11 @@ export interface RedisCacheOptions extends RedisConnectionOptions {
 
 export interface RedisCacheDeps {
   logger?: CacheLogger;
+  /**
+   * The process's shared connection and its circuit (`fortitude serve`: one client for every
+   * Redis-backed store). Without it the store opens its own client from the options' `url`.
+   */
+  connection?: RedisConnection;
 }
 
 class CommandTimeoutError extends Error {
@@ -76,12 +82,19 @@ export class RedisCacheStore implements CacheStore {
   #skipped = 0;
   #compressedWrites = 0;
   #closed = false;
+  readonly #ownsClient: boolean;
 
   constructor(options: RedisCacheOptions, deps: RedisCacheDeps = {}) {
     this.#options = options;
     this.#prefix = options.keyPrefix ?? 'fortitude:cache:';
     this.#timeoutMs = options.commandTimeoutMs ?? 50;
     this.#logger = deps.logger;
+    this.#ownsClient = deps.connection === undefined;
+    if (deps.connection) {
+      this.client = deps.connection.client;
+      this.#gate = deps.connection.gate;
+      return;
+    }
     this.client = createRedisClient(options);
     this.#gate = new HealthGate({
       name: 'redis',
@@ -126,7 +139,12 @@ export class RedisCacheStore implements CacheStore {
         }
         return undefined;
       }
-      if (error instanceof CommandTimeoutError) this.#timeouts++;
+      if (error instanceof CommandTimeoutError) {
+        this.#timeouts++;
+        // On the shared connection a read slower than this level's budget is only a miss; the
+        // connection's own command timeout decides when Redis as a whole counts as down.
+        if (!this.#ownsClient) return undefined;
+      }
       this.#gate.markUnhealthy(error);
       return undefined;
     }
@@ -256,6 +274,7 @@ export class RedisCacheStore implements CacheStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (!this.#ownsClient) return;
     this.#gate.close();
     try {
       if (this.client.status === 'ready') await withTimeout(this.client.quit(), 500);

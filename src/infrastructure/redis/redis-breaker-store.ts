@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Admission, BreakerOutcome, BreakerPolicy, BreakerSnapshot, BreakerStateName } from '../../providers/circuit-breaker/breaker-state.js';
 import type { BreakerStore } from '../../providers/circuit-breaker/breaker-store.js';
 import { MemoryBreakerStore } from '../../providers/circuit-breaker/memory-breaker-store.js';
+import type { RedisAvailability } from './redis-connection.js';
 
 /**
  * Circuit-breaker state in Redis, so every replica sees one breaker per provider: when one
@@ -21,7 +22,10 @@ import { MemoryBreakerStore } from '../../providers/circuit-breaker/memory-break
  *
  * When Redis fails, the store answers from a process-local breaker instead of failing the call:
  * a breaker protects the provider, and refusing every call because Redis blinked would be the
- * outage it exists to prevent. `degradedCalls()` counts those answers.
+ * outage it exists to prevent. `degradedCalls()` counts those answers. With `redis` (the shared
+ * connection's circuit) a known outage costs no round-trip: the local breaker answers at once.
+ * When Redis returns its state is authoritative again; what the local breaker learnt is dropped
+ * (a provider still failing re-opens the shared breaker within its failure threshold).
  */
 
 export interface RedisBreakerStoreOptions {
@@ -40,6 +44,8 @@ export interface RedisBreakerStoreOptions {
   ownsClient?: boolean;
   /** Called when Redis fails and the local fallback answered. */
   onDegraded?(error: unknown): void;
+  /** The shared connection's circuit: while it is open the local breaker answers without asking Redis. */
+  redis?: RedisAvailability;
 }
 
 type RedisClient = Redis | Cluster;
@@ -190,6 +196,7 @@ export class RedisBreakerStore implements BreakerStore {
   async admit(key: string, policy: BreakerPolicy, now: number): Promise<Admission> {
     const closedAt = this.#closedAt.get(key);
     if (closedAt !== undefined && now - closedAt < (this.#options.admitFromMemoryMs ?? 1_000) && now >= closedAt) return { allowed: true, probe: false };
+    if (!(await this.#usable())) return this.#fallback.admitNow(key, policy, now);
     try {
       const [allowed, probe, retryAfterMs] = (await this.#run(key, 'admit', policy, now)) as [number, number, number];
       this.#remember(key, allowed === 1 && probe !== 1 ? 'closed' : 'open', now);
@@ -201,6 +208,7 @@ export class RedisBreakerStore implements BreakerStore {
   }
 
   async record(key: string, policy: BreakerPolicy, outcome: BreakerOutcome, probe: boolean, now: number): Promise<void> {
+    if (!(await this.#usable())) return this.#fallback.recordNow(key, policy, outcome, probe, now);
     try {
       this.#remember(key, String(await this.#run(key, 'record', policy, now, outcome, probe ? 1 : 0)), now);
     } catch (error) {
@@ -210,6 +218,7 @@ export class RedisBreakerStore implements BreakerStore {
   }
 
   async snapshot(key: string, policy: BreakerPolicy, now: number): Promise<BreakerSnapshot> {
+    if (!(await this.#usable())) return this.#fallback.snapshot(key, policy, now);
     try {
       const reply = (await this.#run(key, 'snapshot', policy, now)) as [string, number, number, number, number, number];
       return {
@@ -260,7 +269,15 @@ export class RedisBreakerStore implements BreakerStore {
     );
   }
 
+  async #usable(): Promise<boolean> {
+    const redis = this.#options.redis;
+    if (!redis || redis.available || (await redis.admit())) return true;
+    this.#degraded++;
+    return false;
+  }
+
   #degrade(error: unknown): void {
+    this.#options.redis?.failed(error);
     this.#degraded++;
     this.#options.onDegraded?.(error);
   }
