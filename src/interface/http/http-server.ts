@@ -13,6 +13,7 @@ import { requestIdFrom } from './request-id.js';
 import { createRouter } from './router.js';
 import { anthropicRoutes } from './routes/anthropic-routes.js';
 import { gatewayRoutes } from './routes/gateway-routes.js';
+import { responsesRoutes } from './routes/responses-routes.js';
 import { observabilityRoutes } from './routes/observability-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
 import { researchRoutes } from './routes/research-routes.js';
@@ -78,7 +79,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     bodyLimitBytes: options.bodyLimitBytes,
     sseHeartbeatMs: options.sseHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
   };
-  const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...anthropicRoutes(deps), ...observabilityRoutes(deps)]);
+  const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...anthropicRoutes(deps), ...responsesRoutes(deps), ...observabilityRoutes(deps)]);
   const cors = createCors({ origins: options.cors.origins });
   const limiter = options.rateLimiter ?? createRateLimiter(options.now);
   const authRequired = isAuthRequired(options.auth.mode, options.host);
