@@ -92,7 +92,7 @@ export function createAnthropicStreamDecoder(request: ChatRequest, provider: str
         case 'message_stop':
           finished = true;
           // Only the emulated JSON tool was called: to the caller that is a plain answer.
-          if (finishReason === 'tool_calls' && toolCalls === 0) finishReason = 'stop';
+          if (finishReason === 'tool_calls' && answeredWithJson && toolCalls === 0) finishReason = 'stop';
           return [{ type: 'finish', id, model: model || request.model, finishReason, usage }];
         case 'error': {
           const error = asRecord(payload?.error);

@@ -84,7 +84,7 @@ function parseChatResponse(body: unknown, provider: string): ChatResult {
   // Any text around the JSON answer is the model's preamble, not the requested JSON.
   if (jsonAnswer !== undefined) text = jsonAnswer;
   let finishReason: FinishReason = mapFinishReason(asString(root.stop_reason), ANTHROPIC_STOP_REASONS);
-  if (finishReason === 'tool_calls' && toolCalls.length === 0) finishReason = 'stop';
+  if (finishReason === 'tool_calls' && jsonAnswer !== undefined && toolCalls.length === 0) finishReason = 'stop';
   return {
     id: asString(root.id) ?? '',
     model: asString(root.model) ?? '',

@@ -56,8 +56,11 @@ function convert(schema: unknown, root: Schema, depth: number): Schema | undefin
     }
   }
   if (schema.const !== undefined) out.enum = [schema.const];
-  // Gemini enums are strings only.
-  if (Array.isArray(out.enum)) out.enum = out.enum.map(String);
+  // Gemini enums are strings only, and need their type.
+  if (Array.isArray(out.enum)) {
+    out.enum = out.enum.map(String);
+    out.type ??= 'string';
+  }
   if (typeof schema.format === 'string' && FORMATS.has(schema.format)) out.format = schema.format;
   if (isRecord(schema.properties)) {
     const properties: Schema = {};
