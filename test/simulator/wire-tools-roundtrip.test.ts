@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage, ChatRequest, ChatResult, StreamPart, ToolCall, ToolDefinition } from '../../src/core/chat.js';
 import { startSimulator, type RunningSimulator } from '../../src/providers/simulator/simulator.js';
