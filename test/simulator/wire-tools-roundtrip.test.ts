@@ -4,6 +4,8 @@ import type { ChatMessage, ChatRequest, ChatResult, StreamPart, ToolCall, ToolDe
 import { startSimulator, type RunningSimulator } from '../../src/providers/simulator/simulator.js';
 import { anthropicWire } from '../../src/wire/anthropic/anthropic-wire.js';
 import { geminiWire } from '../../src/wire/gemini/gemini-wire.js';
+import { openaiCompatibleWire } from '../../src/wire/openai/openai-compatible-wire.js';
+import { openaiWire } from '../../src/wire/openai/openai-wire.js';
 import { createSseParser } from '../../src/wire/sse.js';
 import type { WireFormat } from '../../src/wire/wire-format.js';
 
@@ -19,9 +21,9 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-// The OpenAI-style wires' tool translation is built separately; their simulator side is proven
-// with the official SDK (tools-openai-sdk.test.ts). Add them here when their wire speaks tools.
 const CASES: { provider: string; wire: WireFormat; model: string }[] = [
+  { provider: 'openai', wire: openaiWire, model: 'gpt-4o-mini' },
+  { provider: 'compat', wire: openaiCompatibleWire, model: 'llama3.2' },
   { provider: 'claude', wire: anthropicWire, model: 'claude-3-5-haiku-20241022' },
   { provider: 'gemini', wire: geminiWire, model: 'gemini-2.0-flash' },
 ];
