@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { estimatePromptTokens } from '../../wire/token-estimate.js';
 import { toAnswer } from './answer/answer-generator.js';
 import { buildCompletion, promptOf } from './completion.js';
-import type { ChatCall } from './formats/sim-format.js';
+import { NO_TOOLS, type ChatCall } from './formats/sim-format.js';
 
 const call = (extra: Partial<ChatCall> = {}): ChatCall => ({
   model: 'm',
@@ -17,6 +17,7 @@ const call = (extra: Partial<ChatCall> = {}): ChatCall => ({
   stream: false,
   includeUsage: false,
   usageStyle: 'separate_chunk',
+  ...NO_TOOLS,
   ...extra,
 });
 const ids = { id: 'x', created: 1 };

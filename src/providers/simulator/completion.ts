@@ -1,18 +1,36 @@
-import { estimatePromptTokens } from '../../wire/token-estimate.js';
+import { estimatePromptTokens, estimateTokens } from '../../wire/token-estimate.js';
 import { toAnswer, type Answer } from './answer/answer-generator.js';
-import type { ChatCall, Completion, FinishKind } from './formats/sim-format.js';
+import type { ChatCall, Completion, FinishKind, SimMessage, SimToolCall } from './formats/sim-format.js';
 
 /**
  * Applies a request's stop sequences and `max_tokens` to a generated answer, as a model would:
  * the earliest stop sequence ends the text (finish `stop_sequence`, the sequence itself left
- * out); past `max_tokens` the text is cut at a word (finish `length`).
+ * out); past `max_tokens` the text is cut at a word (finish `length`). An answer made of tool
+ * calls finishes `tool_calls` and is never cut.
  */
 export function buildCompletion(
   call: ChatCall,
   generated: Answer,
   ids: { id: string; created: number },
   contentFiltered: boolean,
+  toolCalls: readonly SimToolCall[] = [],
 ): Completion {
+  if (toolCalls.length > 0 && !contentFiltered) {
+    const empty = toAnswer('');
+    return {
+      id: ids.id,
+      model: call.model,
+      created: ids.created,
+      text: '',
+      textJson: empty.textJson,
+      pieces: empty.pieces,
+      finish: 'tool_calls',
+      toolCalls,
+      stopSequence: undefined,
+      inputTokens: promptTokens(call.messages),
+      outputTokens: toolCalls.reduce((sum, each) => sum + estimateTokens(`${each.name} ${each.arguments}`), 0),
+    };
+  }
   let answer = generated;
   let finish: FinishKind = generated.cut ? 'length' : 'stop';
   let stopSequence: string | undefined;
@@ -56,10 +74,18 @@ export function buildCompletion(
     textJson: answer.textJson,
     pieces: answer.pieces,
     finish,
+    toolCalls: [],
     stopSequence,
-    inputTokens: estimatePromptTokens(call.messages.map((message) => message.text)),
+    inputTokens: promptTokens(call.messages),
     outputTokens: answer.tokens,
   };
+}
+
+/** Prompt usage: each message's text, and the arguments of tool calls made earlier. */
+export function promptTokens(messages: readonly SimMessage[]): number {
+  return estimatePromptTokens(
+    messages.map((message) => (message.toolCalls === undefined ? message.text : `${message.text} ${message.toolCalls.map((each) => `${each.name} ${each.arguments}`).join(' ')}`)),
+  );
 }
 
 /** The question and its context, as the answer generator wants them. */

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Socket } from 'node:net';
-import { estimatePromptTokens, estimateTokens } from '../../wire/token-estimate.js';
+import { randomBytes } from 'node:crypto';
+import { estimateTokens } from '../../wire/token-estimate.js';
+import { replyTo } from './answer/agent-reply.js';
 import type { AnswerGenerator } from './answer/answer-generator.js';
-import { buildCompletion, promptOf } from './completion.js';
+import { buildCompletion, promptTokens } from './completion.js';
 import { embedText } from './embedding-vectors.js';
 import { isSimResponse, type ChatCall, type EmbedCall, type Operation, type SimFormat, type SimResponse, type SimulatorFormat } from './formats/sim-format.js';
 import { drawScenario, isQualityMode, isScenario, SCENARIO_HEADER, type Scenario } from './scenario.js';
@@ -48,8 +50,11 @@ interface Parsed {
 }
 
 export function createRequestHandler(deps: HandlerDeps): (request: IncomingMessage, response: ServerResponse) => void {
+  // Ids are unique across requests, simulator instances and processes (serve workers each run
+  // one): a random instance part, then a counter.
+  const instance = randomBytes(6).toString('hex');
   let sequence = 0;
-  const nextId = (prefix: string) => `${prefix}sim${(++sequence).toString(36).padStart(8, '0')}`;
+  const nextId = (prefix: string) => `${prefix}sim${instance}${(++sequence).toString(36).padStart(8, '0')}`;
 
   function send(provider: SimProvider, response: ServerResponse, reply: SimResponse): void {
     recordStatus(provider.stats, reply.status);
@@ -175,7 +180,7 @@ export function createRequestHandler(deps: HandlerDeps): (request: IncomingMessa
       case 'models':
         return deps.timers.after(latency, () => send(provider, response, format.models(operation)));
       case 'count_tokens': {
-        const tokens = estimatePromptTokens((call?.messages ?? []).map((message) => message.text));
+        const tokens = promptTokens(call?.messages ?? []);
         return send(provider, response, ok(format.countTokensJson(tokens)));
       }
       case 'embed': {
@@ -203,10 +208,10 @@ export function createRequestHandler(deps: HandlerDeps): (request: IncomingMessa
   ): void {
     const { format, profile, stats } = provider;
     const mode = isQualityMode(scenario) ? scenario : profile.quality;
-    const { prompt, context } = promptOf(call);
-    const answer = deps.answers.answer(prompt, context, mode);
+    const prefix = format.toolCallIdPrefix;
+    const reply = replyTo(call, deps.answers, mode, () => (prefix === undefined ? '' : nextId(prefix)));
     const ids = { id: nextId(format.idPrefix), created: Math.floor(Date.now() / 1000) };
-    const completion = buildCompletion(call, answer, ids, scenario === 'content_filter');
+    const completion = buildCompletion(call, reply.answer, ids, scenario === 'content_filter', reply.toolCalls);
     stats.chat++;
     stats.inputTokens += completion.inputTokens;
     stats.outputTokens += completion.outputTokens;

@@ -19,7 +19,7 @@ function groups(pieces: readonly string[], size: number): string[] {
 }
 
 /**
- * Writes a streamed answer: head events, text events paced at the profile's token rate, then
+ * Writes a streamed answer: head events, text (or tool-call) events paced at the profile's token rate, then
  * the tail — or, for broken streams, half the text and then nothing (`truncate`: the response
  * ends cleanly without the completion signal) or the format's error event (`error`).
  * Unpaced streams go out in one write. Headers must already be written.
@@ -32,7 +32,10 @@ export function writeStream(
   plan: StreamPlan,
   timers: TimerSet,
 ): void {
-  const texts = groups(completion.pieces(), renderer.groupSize);
+  // An answer made of tool calls streams the format's tool-call events in place of text.
+  const calls = completion.toolCalls.length > 0 ? renderer.toolCallEvents(call, completion) : undefined;
+  const texts = calls ?? groups(completion.pieces(), renderer.groupSize);
+  const event = (index: number) => (calls === undefined ? renderer.delta(call, completion, texts[index] as string) : (texts[index] as string));
   const count = plan.ending === 'complete' ? texts.length : Math.floor(texts.length / 2);
   const ending = () =>
     plan.ending === 'complete' ? renderer.tail(call, completion) : plan.ending === 'error' ? renderer.error(completion) : '';
@@ -40,7 +43,7 @@ export function writeStream(
 
   if (plan.timeToFirstTokenMs <= 0 && plan.tokensPerSecond <= 0) {
     let out = head;
-    for (let i = 0; i < count; i++) out += renderer.delta(call, completion, texts[i] as string);
+    for (let i = 0; i < count; i++) out += event(i);
     response.end(out + ending());
     return;
   }
@@ -55,7 +58,7 @@ export function writeStream(
     if (response.destroyed) return;
     const elapsed = performance.now() - started;
     let out = '';
-    while (next < count && due(next) <= elapsed) out += renderer.delta(call, completion, texts[next++] as string);
+    while (next < count && due(next) <= elapsed) out += event(next++);
     if (next >= count) {
       response.end(out + ending());
       return;

@@ -25,3 +25,11 @@ export function anthropicUsage(usage: Record<string, unknown> | undefined, previ
   };
 }
 
+
+/**
+ * Anthropic has no `response_format`. Structured output is emulated the way gateways do it
+ * (LiteLLM, the AI SDK): one extra tool whose `input_schema` is the wanted schema, forced with
+ * `tool_choice`; its `input` is the answer, returned as the text. The name is reserved: a
+ * request whose own tools use it is refused.
+ */
+export const JSON_RESPONSE_TOOL = 'json_response';

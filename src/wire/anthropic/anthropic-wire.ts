@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResult } from '../../core/chat.js';
+import type { ChatRequest, ChatResult, FinishReason, ToolCall } from '../../core/chat.js';
 import { errorClassForStatus } from '../../core/errors.js';
 import type { HttpRequestSpec, ParsedWireError, WireFormat, WireTarget } from '../wire-format.js';
 import {
@@ -7,11 +7,11 @@ import {
   asString,
   clipMessage,
   mapFinishReason,
-  splitSystemMessages,
   tryParseJson,
   wireError,
 } from '../wire-support.js';
-import { ANTHROPIC_STOP_REASONS, anthropicUsage } from './anthropic-json.js';
+import { ANTHROPIC_STOP_REASONS, JSON_RESPONSE_TOOL, anthropicUsage } from './anthropic-json.js';
+import { anthropicConversation, anthropicTools, refuseUnsupported } from './anthropic-request.js';
 import { createAnthropicStreamDecoder } from './anthropic-stream-decoder.js';
 
 /**
@@ -28,13 +28,17 @@ function buildChatRequest(request: ChatRequest, target: WireTarget, stream: bool
   if (target.apiKey === undefined || target.apiKey === '') {
     throw wireError('anthropic', 'auth', 'anthropic: no API key configured');
   }
-  const { system, turns } = splitSystemMessages(request.messages);
+  refuseUnsupported(request);
+  const { system, messages } = anthropicConversation(request);
   const body: Record<string, unknown> = {
     model: request.model,
     max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    messages: turns.map((turn) => ({ role: turn.role, content: turn.content })),
+    messages,
   };
   if (system !== undefined) body.system = system;
+  Object.assign(body, anthropicTools(request));
+  // `seed` has no Anthropic equivalent and is best-effort by definition: not sent (docs/gateway.md).
+  if (request.user !== undefined) body.metadata = { user_id: request.user };
   if (request.temperature !== undefined) body.temperature = request.temperature;
   // Recent Claude models reject temperature and top_p together; temperature wins.
   else if (request.topP !== undefined) body.top_p = request.topP;
@@ -64,15 +68,29 @@ function parseChatResponse(body: unknown, provider: string): ChatResult {
     throw wireError(provider, 'server', `${provider}: response has no content`);
   }
   let text = '';
+  let jsonAnswer: string | undefined;
+  const toolCalls: ToolCall[] = [];
   for (const block of content) {
     const record = asRecord(block);
     if (record?.type === 'text') text += asString(record.text) ?? '';
+    else if (record?.type === 'tool_use') {
+      const name = asString(record.name) ?? '';
+      const input = JSON.stringify(record.input ?? {});
+      // The emulated response_format: the tool's input is the answer.
+      if (name === JSON_RESPONSE_TOOL) jsonAnswer = input;
+      else toolCalls.push({ id: asString(record.id) ?? '', name, arguments: input });
+    }
   }
+  // Any text around the JSON answer is the model's preamble, not the requested JSON.
+  if (jsonAnswer !== undefined) text = jsonAnswer;
+  let finishReason: FinishReason = mapFinishReason(asString(root.stop_reason), ANTHROPIC_STOP_REASONS);
+  if (finishReason === 'tool_calls' && jsonAnswer !== undefined && toolCalls.length === 0) finishReason = 'stop';
   return {
     id: asString(root.id) ?? '',
     model: asString(root.model) ?? '',
     text,
-    finishReason: mapFinishReason(asString(root.stop_reason), ANTHROPIC_STOP_REASONS),
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    finishReason,
     usage: anthropicUsage(asRecord(root.usage)),
   };
 }

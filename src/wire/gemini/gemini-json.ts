@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '../../core/chat.js';
+import type { FinishReason, ToolCall, Usage } from '../../core/chat.js';
 import { asArray, asNumber, asRecord, asString } from '../wire-support.js';
 
 /** Pieces of the Gemini `GenerateContentResponse` shared by the parser and the stream decoder. */
@@ -26,6 +26,21 @@ export function candidateText(candidate: Record<string, unknown> | undefined): s
     if (record !== undefined && record.thought !== true) text += asString(record.text) ?? '';
   }
   return text;
+}
+
+/**
+ * The candidate's `functionCall` parts as tool calls. Gemini gives ids only sometimes; missing
+ * ones become `call_<n>`, n counting from `firstOrdinal` (a stream's earlier calls).
+ */
+export function candidateToolCalls(candidate: Record<string, unknown> | undefined, firstOrdinal: number): ToolCall[] {
+  const calls: ToolCall[] = [];
+  for (const part of asArray(asRecord(candidate?.content)?.parts) ?? []) {
+    const call = asRecord(asRecord(part)?.functionCall);
+    if (call === undefined) continue;
+    const ordinal = firstOrdinal + calls.length;
+    calls.push({ id: asString(call.id) ?? `call_${ordinal}`, name: asString(call.name) ?? '', arguments: JSON.stringify(call.args ?? {}) });
+  }
+  return calls;
 }
 
 /** Output tokens include thinking tokens (`thoughtsTokenCount`), which are billed as output. */

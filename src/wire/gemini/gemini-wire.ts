@@ -9,11 +9,11 @@ import {
   clipMessage,
   mapFinishReason,
   parseDurationMs,
-  splitSystemMessages,
   tryParseJson,
   wireError,
 } from '../wire-support.js';
-import { GEMINI_FINISH_REASONS, candidateText, geminiUsage, isPromptBlocked } from './gemini-json.js';
+import { GEMINI_FINISH_REASONS, candidateText, candidateToolCalls, geminiUsage, isPromptBlocked } from './gemini-json.js';
+import { geminiConversation, geminiGenerationConfig, geminiTools } from './gemini-request.js';
 import { createGeminiStreamDecoder } from './gemini-stream-decoder.js';
 
 /**
@@ -38,17 +38,10 @@ function headers(target: WireTarget, accept: string): Record<string, string> {
 }
 
 function buildChatRequest(request: ChatRequest, target: WireTarget, stream: boolean): HttpRequestSpec {
-  const { system, turns } = splitSystemMessages(request.messages);
-  const body: Record<string, unknown> = {
-    contents: turns.map((turn) => ({ role: turn.role === 'assistant' ? 'model' : 'user', parts: [{ text: turn.content }] })),
-  };
-  if (system !== undefined) body.systemInstruction = { parts: [{ text: system }] };
-  const config: Record<string, unknown> = {};
-  if (request.maxTokens !== undefined) config.maxOutputTokens = request.maxTokens;
-  if (request.temperature !== undefined) config.temperature = request.temperature;
-  if (request.topP !== undefined) config.topP = request.topP;
-  if (request.stop !== undefined && request.stop.length > 0) config.stopSequences = request.stop;
-  if (Object.keys(config).length > 0) body.generationConfig = config;
+  // Gemini has no end-user id field: `user` stays with Fortitude's own accounting.
+  const body: Record<string, unknown> = { ...geminiConversation(request), ...geminiTools(request) };
+  const config = geminiGenerationConfig(request);
+  if (config !== undefined) body.generationConfig = config;
   return {
     method: 'POST',
     path: `${geminiModelPath(request.model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
@@ -68,12 +61,17 @@ function parseChatResponse(body: unknown, provider: string): ChatResult {
     throw wireError(provider, 'server', `${provider}: response has no candidates`);
   }
   const text = candidateText(candidate);
+  const toolCalls = candidateToolCalls(candidate, 0);
+  let finishReason =
+    candidate === undefined ? 'content_filter' : mapFinishReason(asString(candidate.finishReason), GEMINI_FINISH_REASONS);
+  // Gemini reports STOP after function calls; callers expect the OpenAI-style tool_calls.
+  if (toolCalls.length > 0 && finishReason === 'stop') finishReason = 'tool_calls';
   return {
     id: asString(root.responseId) ?? '',
     model: asString(root.modelVersion) ?? '',
     text,
-    finishReason:
-      candidate === undefined ? 'content_filter' : mapFinishReason(asString(candidate.finishReason), GEMINI_FINISH_REASONS),
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    finishReason,
     usage: geminiUsage(asRecord(root.usageMetadata)) ?? { inputTokens: 0, outputTokens: estimateTokens(text) },
   };
 }
@@ -84,7 +82,13 @@ function buildEmbeddingRequest(request: EmbeddingRequest, target: WireTarget): H
     method: 'POST',
     path: `${geminiModelPath(request.model)}:batchEmbedContents`,
     headers: headers(target, 'application/json'),
-    body: JSON.stringify({ requests: request.input.map((text) => ({ model, content: { parts: [{ text }] } })) }),
+    body: JSON.stringify({
+      requests: request.input.map((text) => ({
+        model,
+        content: { parts: [{ text }] },
+        ...(request.dimensions === undefined ? {} : { outputDimensionality: request.dimensions }),
+      })),
+    }),
   };
 }
 

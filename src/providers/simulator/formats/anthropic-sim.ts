@@ -13,6 +13,7 @@ import {
   type SimMessage,
   type SimResponse,
 } from './sim-format.js';
+import { anthropicMessage, checkToolPairs, parseAnthropicTools, toolUseBlocksJson, toolUseEvents } from './anthropic-sim-tools.js';
 
 /**
  * Anthropic Messages API (https://docs.anthropic.com/en/api/messages), including the
@@ -25,6 +26,7 @@ const STOP_REASON: Readonly<Record<FinishKind, string>> = {
   stop_sequence: 'stop_sequence',
   length: 'max_tokens',
   content_filter: 'refusal',
+  tool_calls: 'tool_use',
 };
 
 const MODELS = ['claude-3-5-haiku-20241022', 'claude-sonnet-4-20250514', 'claude-opus-4-20250514'];
@@ -88,16 +90,22 @@ function parseMessages(value: unknown): SimMessage[] | SimResponse {
   if (!Array.isArray(value)) return bad('messages: Input should be a valid list');
   if (value.length === 0) return bad('messages: at least one message is required');
   const messages: SimMessage[] = [];
+  const pairs: { role: string; calls: string[]; results: string[] }[] = [];
   for (const [index, item] of value.entries()) {
     const record = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {};
     if (record.role !== 'user' && record.role !== 'assistant') {
       return bad(`messages.${index}.role: Input should be 'user' or 'assistant'`);
     }
-    const text = contentText(record.content);
-    if (text === undefined) return bad(`messages.${index}.content: Input should be a valid string or list of content blocks`);
-    messages.push({ role: record.role, text });
+    const parsed = anthropicMessage(record.role, record.content, index, bad);
+    if (!Array.isArray(parsed)) return parsed;
+    pairs.push({
+      role: record.role,
+      calls: parsed.flatMap((message) => message.toolCalls?.map((call) => call.id) ?? []),
+      results: parsed.flatMap((message) => (message.role === 'tool' ? [message.toolCallId ?? ''] : [])),
+    });
+    messages.push(...parsed);
   }
-  return messages;
+  return checkToolPairs(pairs, bad) ?? messages;
 }
 
 function parseChat(body: unknown, operation: Extract<Operation, { kind: 'chat' }>): ChatCall | SimResponse {
@@ -119,6 +127,8 @@ function parseChat(body: unknown, operation: Extract<Operation, { kind: 'chat' }
   if (stop !== undefined && !(Array.isArray(stop) && stop.every((item) => typeof item === 'string'))) {
     return bad('stop_sequences: Input should be a valid list of strings');
   }
+  const tools = parseAnthropicTools(record, bad);
+  if ('status' in tools) return tools;
   return {
     model: record.model,
     messages,
@@ -127,6 +137,7 @@ function parseChat(body: unknown, operation: Extract<Operation, { kind: 'chat' }
     stream: record.stream === true || operation.stream,
     includeUsage: true,
     usageStyle: 'separate_chunk',
+    ...tools,
   };
 }
 
@@ -142,6 +153,7 @@ export function createAnthropicSimFormat(): SimFormat {
   return {
     kind: 'anthropic',
     idPrefix: 'msg_',
+    toolCallIdPrefix: 'toolu_',
     requiresKey: true,
     // `x-api-key` is the documented header; recent official SDKs send `Authorization: Bearer`, which the API also takes.
     hasKey: (headers: IncomingHttpHeaders) =>
@@ -159,25 +171,30 @@ export function createAnthropicSimFormat(): SimFormat {
     parseChat,
     parseEmbed: () => anthropicError('unknown_route'),
     chatJson(_call, completion) {
-      const content = completion.text === '' ? '[]' : `[{"type":"text","text":${completion.textJson}}]`;
+      const content =
+        completion.toolCalls.length > 0 ? toolUseBlocksJson(completion) : completion.text === '' ? '[]' : `[{"type":"text","text":${completion.textJson}}]`;
       return `{"id":"${completion.id}","type":"message","role":"assistant","model":${JSON.stringify(completion.model)},"content":${content},"stop_reason":"${STOP_REASON[completion.finish]}","stop_sequence":${stopSequenceJson(completion)},"usage":${usageJson(completion.inputTokens, completion.outputTokens)}}`;
     },
     stream: {
       contentType: 'text/event-stream; charset=utf-8',
       groupSize: 1,
       head(_call, completion) {
+        // A tool-call answer opens its tool_use blocks in its own events.
+        const textBlock =
+          completion.toolCalls.length > 0 ? '' : 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n';
         return (
           `event: message_start\ndata: {"type":"message_start","message":{"id":"${completion.id}","type":"message","role":"assistant","model":${JSON.stringify(completion.model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${usageJson(completion.inputTokens, 1)}}}\n\n` +
-          'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' +
+          textBlock +
           'event: ping\ndata: {"type": "ping"}\n\n'
         );
       },
+      toolCallEvents: (_call, completion) => toolUseEvents(completion),
       delta(_call, _completion, text) {
         return `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`;
       },
       tail(_call, completion) {
         return (
-          'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n' +
+          (completion.toolCalls.length > 0 ? '' : 'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n') +
           `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"${STOP_REASON[completion.finish]}","stop_sequence":${stopSequenceJson(completion)}},"usage":{"output_tokens":${completion.outputTokens}}}\n\n` +
           'event: message_stop\ndata: {"type":"message_stop"}\n\n'
         );

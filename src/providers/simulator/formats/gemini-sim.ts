@@ -12,6 +12,7 @@ import {
   type SimResponse,
 } from './sim-format.js';
 import { geminiError } from './gemini-sim-errors.js';
+import { geminiContent, parseGeminiToolFields } from './gemini-sim-tools.js';
 
 /**
  * Gemini API (https://ai.google.dev/api): `models/{model}:generateContent`,
@@ -25,6 +26,8 @@ const FINISH: Readonly<Record<FinishKind, string>> = {
   stop_sequence: 'STOP',
   length: 'MAX_TOKENS',
   content_filter: 'SAFETY',
+  // Gemini reports STOP after function calls too.
+  tool_calls: 'STOP',
 };
 
 const MODELS = ['gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'text-embedding-004'];
@@ -56,13 +59,13 @@ function parseChat(body: unknown, operation: Extract<Operation, { kind: 'chat' }
     messages.push({ role: 'system', text });
   }
   for (const [index, content] of contents.entries()) {
-    const role = (content as Record<string, unknown> | null)?.role ?? 'user';
-    if (role !== 'user' && role !== 'model') return bad('Please use a valid role: user, model.');
-    const text = partsText(content, `contents[${index}]`);
-    if (typeof text !== 'string') return text;
-    messages.push({ role: role === 'model' ? 'assistant' : 'user', text });
+    const parsed = geminiContent(content, index, bad);
+    if (!Array.isArray(parsed)) return parsed;
+    messages.push(...parsed);
   }
   const config = (record.generationConfig ?? {}) as Record<string, unknown>;
+  const tools = parseGeminiToolFields(record, config, bad);
+  if ('status' in tools) return tools;
   const maxTokens = config.maxOutputTokens;
   if (maxTokens !== undefined && (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)) {
     return bad('* GenerateContentRequest.generation_config.max_output_tokens: must be a positive integer.\n');
@@ -79,6 +82,7 @@ function parseChat(body: unknown, operation: Extract<Operation, { kind: 'chat' }
     stream: operation.stream,
     includeUsage: true,
     usageStyle: 'separate_chunk',
+    ...tools,
   };
 }
 
@@ -110,7 +114,8 @@ function usageJson(completion: Completion, final: boolean): string {
 }
 
 function responseJson(completion: Completion, textJson: string | undefined, finish: boolean): string {
-  const parts = textJson === undefined ? '' : `"content":{"parts":[{"text":${textJson}}],"role":"model"},`;
+  const partsJson = completion.toolCalls.length > 0 ? functionCallParts(completion) : textJson === undefined ? undefined : `[{"text":${textJson}}]`;
+  const parts = partsJson === undefined ? '' : `"content":{"parts":${partsJson},"role":"model"},`;
   const reason = finish ? `,"finishReason":"${FINISH[completion.finish]}"` : '';
   const safety =
     finish && completion.finish === 'content_filter'
@@ -119,8 +124,14 @@ function responseJson(completion: Completion, textJson: string | undefined, fini
   return `{"candidates":[{${parts}"index":0${reason}${safety}}],"usageMetadata":${usageJson(completion, finish)},"modelVersion":${JSON.stringify(completion.model)},"responseId":"${completion.id}"}`;
 }
 
+function functionCallParts(completion: Completion): string {
+  return JSON.stringify(completion.toolCalls.map((call) => ({ functionCall: { name: call.name, args: JSON.parse(call.arguments) as unknown } })));
+}
+
 /** The whole answer's stream chunks as JSON strings (text groups, then the finish chunk). */
 function streamChunks(completion: Completion, groupSize: number): string[] {
+  // Function calls come whole, in the finishing chunk.
+  if (completion.toolCalls.length > 0) return [finalChunk(completion)];
   const chunks: string[] = [];
   const pieces = completion.pieces();
   for (let i = 0; i < pieces.length; i += groupSize) {
@@ -175,7 +186,8 @@ export function createGeminiSimFormat(): SimFormat {
       groupSize: GROUP_SIZE,
       head: () => '',
       delta: (_call, completion, text) => `data: ${responseJson(completion, JSON.stringify(text), false)}\r\n\r\n`,
-      tail: (_call, completion) => `data: ${finalChunk(completion)}\r\n\r\n`,
+      tail: (_call, completion) => (completion.toolCalls.length > 0 ? '' : `data: ${finalChunk(completion)}\r\n\r\n`),
+      toolCallEvents: (_call, completion) => [`data: ${finalChunk(completion)}\r\n\r\n`],
       error: () =>
         'data: {"error":{"code":500,"message":"An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting","status":"INTERNAL"}}\r\n\r\n',
     },

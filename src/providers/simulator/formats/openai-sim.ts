@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
-  contentText,
   headerValue,
   jsonResponse,
   type ChatCall,
@@ -11,10 +10,10 @@ import {
   type FinishKind,
   type Operation,
   type SimFormat,
-  type SimMessage,
   type SimResponse,
 } from './sim-format.js';
 import { openAiError } from './openai-sim-errors.js';
+import { badRequest, parseOpenAiMessages, parseOpenAiToolFields, toolCallDeltas, toolCallsJson } from './openai-sim-tools.js';
 
 /**
  * OpenAI Chat Completions, embeddings and models, byte-compatible with what the official SDK
@@ -28,45 +27,8 @@ const FINISH: Readonly<Record<FinishKind, string>> = {
   stop_sequence: 'stop',
   length: 'length',
   content_filter: 'content_filter',
+  tool_calls: 'tool_calls',
 };
-
-const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
-
-function badRequest(message: string, param?: string, code?: string): SimResponse {
-  return openAiError('bad_request', { message, ...(param === undefined ? {} : { param }), ...(code === undefined ? {} : { code }) });
-}
-
-function parseMessages(value: unknown): SimMessage[] | SimResponse {
-  if (value === undefined) return badRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
-  if (!Array.isArray(value)) {
-    return badRequest(`Invalid type for 'messages': expected an array of objects, but got ${typeof value} instead.`, 'messages', 'invalid_type');
-  }
-  if (value.length === 0) {
-    return badRequest(
-      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-      'messages',
-      'empty_array',
-    );
-  }
-  const messages: SimMessage[] = [];
-  for (const [index, item] of value.entries()) {
-    const record = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : undefined;
-    const role = record?.role;
-    if (typeof role !== 'string' || !ROLES.has(role)) {
-      return badRequest(
-        `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
-        `messages[${index}].role`,
-        'invalid_value',
-      );
-    }
-    const text = record?.content === null ? '' : contentText(record?.content);
-    if (text === undefined) {
-      return badRequest(`Invalid type for 'messages[${index}].content': expected one of a string or array of objects.`, `messages[${index}].content`, 'invalid_type');
-    }
-    messages.push({ role: role === 'system' || role === 'developer' ? 'system' : role === 'assistant' ? 'assistant' : 'user', text });
-  }
-  return messages;
-}
 
 function positiveInteger(body: Record<string, unknown>, name: string): number | undefined | SimResponse {
   const value = body[name];
@@ -102,8 +64,10 @@ export function createOpenAiSimFormat(kind: 'openai' | 'openai_compatible'): Sim
     }
     const record = body as Record<string, unknown>;
     if (typeof record.model !== 'string' || record.model === '') return badRequest('you must provide a model parameter');
-    const messages = parseMessages(record.messages);
+    const messages = parseOpenAiMessages(record.messages);
     if (!Array.isArray(messages)) return messages;
+    const toolFields = parseOpenAiToolFields(record, messages);
+    if ('status' in toolFields) return toolFields;
     const maxCompletion = positiveInteger(record, 'max_completion_tokens');
     if (typeof maxCompletion === 'object') return maxCompletion;
     const maxTokens = positiveInteger(record, 'max_tokens');
@@ -123,6 +87,7 @@ export function createOpenAiSimFormat(kind: 'openai' | 'openai_compatible'): Sim
       stream: stream || operation.stream,
       includeUsage: streamOptions?.include_usage === true,
       usageStyle: compatible ? 'with_finish' : 'separate_chunk',
+      ...toolFields,
     };
   }
 
@@ -167,6 +132,7 @@ export function createOpenAiSimFormat(kind: 'openai' | 'openai_compatible'): Sim
   return {
     kind,
     idPrefix: 'chatcmpl-',
+    toolCallIdPrefix: 'call_',
     requiresKey: !compatible,
     hasKey(headers: IncomingHttpHeaders): boolean {
       const value = headerValue(headers, 'authorization');
@@ -184,10 +150,12 @@ export function createOpenAiSimFormat(kind: 'openai' | 'openai_compatible'): Sim
     parseChat,
     parseEmbed,
     chatJson(call: ChatCall, completion: Completion): string {
-      const content = completion.finish === 'content_filter' && completion.text === '' ? 'null' : completion.textJson;
+      const calls = completion.toolCalls.length > 0;
+      const content = (completion.finish === 'content_filter' && completion.text === '') || calls ? 'null' : completion.textJson;
+      const toolCalls = calls ? `,"tool_calls":${toolCallsJson(completion)}` : '';
       const message = compatible
-        ? `{"role":"assistant","content":${content}}`
-        : `{"role":"assistant","content":${content},"refusal":null,"annotations":[]}`;
+        ? `{"role":"assistant","content":${content}${toolCalls}}`
+        : `{"role":"assistant","content":${content}${toolCalls},"refusal":null,"annotations":[]}`;
       const tail = compatible ? '' : ',"service_tier":"default"';
       return `{"id":"${completion.id}","object":"chat.completion","created":${completion.created},"model":${JSON.stringify(completion.model)},"system_fingerprint":${fingerprint},"choices":[{"index":0,"message":${message},"logprobs":null,"finish_reason":"${FINISH[completion.finish]}"}],"usage":${usageJson(completion)}${tail}}`;
     },
@@ -195,7 +163,15 @@ export function createOpenAiSimFormat(kind: 'openai' | 'openai_compatible'): Sim
       contentType: 'text/event-stream; charset=utf-8',
       groupSize: 1,
       head(call, completion) {
-        return `data: ${chunkPrefix(completion)}"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]${usageNull(call)}}\n\n`;
+        const content = completion.toolCalls.length > 0 ? 'null' : '""';
+        return `data: ${chunkPrefix(completion)}"choices":[{"index":0,"delta":{"role":"assistant","content":${content}},"logprobs":null,"finish_reason":null}]${usageNull(call)}}\n\n`;
+      },
+      toolCallEvents(call, completion) {
+        return toolCallDeltas(
+          completion,
+          compatible,
+          (delta) => `data: ${chunkPrefix(completion)}"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}]${usageNull(call)}}\n\n`,
+        );
       },
       delta(call, completion, text) {
         return `data: ${chunkPrefix(completion)}"choices":[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]${usageNull(call)}}\n\n`;

@@ -11,9 +11,43 @@ import type { StreamUsageStyle } from '../simulator-profile.js';
 export type SimulatorFormat = ProviderKind;
 
 export interface SimMessage {
-  role: 'system' | 'user' | 'assistant';
+  /** `tool`: a tool result (Anthropic `tool_result` blocks and Gemini `functionResponse` parts become their own messages). */
+  role: 'system' | 'user' | 'assistant' | 'tool';
   text: string;
+  /** assistant: the tool calls it made. */
+  toolCalls?: SimToolCall[];
+  /** tool: the call it answers (OpenAI, Anthropic). */
+  toolCallId?: string;
+  /** tool: the function's name, where the format says it (Gemini). */
+  name?: string;
+  /** user: how many images and files came with the text. */
+  attachments?: number;
 }
+
+/** A tool call the model makes or made; `arguments` is JSON text. Gemini calls have no id (''). */
+export interface SimToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface SimTool {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments (Gemini's subset is JSON Schema too, types in any case). */
+  parameters: Record<string, unknown>;
+}
+
+export type SimToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type SimResponseFormat = { type: 'json_object' } | { type: 'json_schema'; schema: Record<string, unknown> };
+
+/** What a plain chat call without tools or formats carries; each format's parser spreads it. */
+export const NO_TOOLS: Pick<ChatCall, 'tools' | 'toolChoice' | 'parallelToolCalls'> = Object.freeze({
+  tools: [],
+  toolChoice: 'auto',
+  parallelToolCalls: true,
+});
 
 export interface ChatCall {
   model: string;
@@ -26,6 +60,11 @@ export interface ChatCall {
   includeUsage: boolean;
   /** OpenAI-style formats: where a stream puts usage (the profile may override the format's default). */
   usageStyle: StreamUsageStyle;
+  tools: SimTool[];
+  toolChoice: SimToolChoice;
+  /** False: at most one tool call per answer. */
+  parallelToolCalls: boolean;
+  responseFormat?: SimResponseFormat;
 }
 
 export interface EmbedCall {
@@ -36,7 +75,7 @@ export interface EmbedCall {
   encoding: 'float' | 'base64';
 }
 
-export type FinishKind = 'stop' | 'length' | 'stop_sequence' | 'content_filter';
+export type FinishKind = 'stop' | 'length' | 'stop_sequence' | 'content_filter' | 'tool_calls';
 
 /** One generated answer, after `max_tokens` and stop sequences were applied. */
 export interface Completion {
@@ -50,6 +89,8 @@ export interface Completion {
   /** Stream deltas, computed on first call; joined they are `text`. */
   pieces(): readonly string[];
   finish: FinishKind;
+  /** The answer is these calls (finish `tool_calls`, text empty). */
+  toolCalls: readonly SimToolCall[];
   stopSequence: string | undefined;
   inputTokens: number;
   outputTokens: number;
@@ -100,6 +141,8 @@ export interface StreamRenderer {
   head(call: ChatCall, completion: Completion): string;
   delta(call: ChatCall, completion: Completion, text: string): string;
   tail(call: ChatCall, completion: Completion): string;
+  /** For an answer made of tool calls: the events that carry them, in place of the text events. */
+  toolCallEvents(call: ChatCall, completion: Completion): string[];
   /** The format's in-stream error event. */
   error(completion: Completion): string;
 }
@@ -125,6 +168,8 @@ export interface SimFormat {
   error(kind: ErrorKind, detail?: ErrorDetail): SimResponse;
   /** Prefix for generated response ids (`chatcmpl-`, `msg_`, …). */
   readonly idPrefix: string;
+  /** Prefix for generated tool call ids (`call_`, `toolu_`); undefined when the API gives calls no id (Gemini). */
+  readonly toolCallIdPrefix?: string;
 }
 
 export function isSimResponse(value: unknown): value is SimResponse {
