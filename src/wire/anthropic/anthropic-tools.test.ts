@@ -192,10 +192,11 @@ describe('anthropicWire request: structured output and unsupported parameters', 
     }
   });
 
-  it('ignores seed (best-effort) and sends user as metadata.user_id', () => {
-    const sent = body({ ...base, seed: 42, user: 'user-7' });
+  it('ignores seed (best-effort) and sends the client end-user id as metadata.user_id, never the caller identity', () => {
+    const sent = body({ ...base, seed: 42, endUser: 'user-7', user: 'fortitude-key-name' });
     expect(sent.seed).toBeUndefined();
     expect(sent.metadata).toEqual({ user_id: 'user-7' });
+    expect(JSON.stringify(body({ ...base, user: 'fortitude-key-name' }))).not.toContain('fortitude-key-name');
   });
 });
 

@@ -38,7 +38,7 @@ function buildChatRequest(request: ChatRequest, target: WireTarget, stream: bool
   if (system !== undefined) body.system = system;
   Object.assign(body, anthropicTools(request));
   // `seed` has no Anthropic equivalent and is best-effort by definition: not sent (docs/gateway.md).
-  if (request.user !== undefined) body.metadata = { user_id: request.user };
+  if (request.endUser !== undefined) body.metadata = { user_id: request.endUser };
   if (request.temperature !== undefined) body.temperature = request.temperature;
   // Recent Claude models reject temperature and top_p together; temperature wins.
   else if (request.topP !== undefined) body.top_p = request.topP;
