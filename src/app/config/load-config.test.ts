@@ -172,6 +172,26 @@ describe('configuration', () => {
     expect(config.providers.openai!.rate_limit.burst_allowance).toBe(50);
   });
 
+  it('takes an override of a string-typed key as the string written (issue 14.6: `x:` is not YAML)', () => {
+    const config = parseConfigText('', {
+      env: {
+        FORTITUDE_REDIS__KEY_PREFIX: 'x:',
+        FORTITUDE_RESEARCH__REFERENCE_LIBRARY_DIR: '[lib]',
+        FORTITUDE_DATA_DIR: '123',
+        // Numbers and booleans are still read as YAML scalars.
+        FORTITUDE_PORT: '9091',
+        FORTITUDE_SERVER__RUNTIME__SINGLE_THREADED_GC: 'false',
+      },
+    });
+    expect(config.redis.key_prefix).toBe('x:');
+    expect(config.research.reference_library_dir).toBe('[lib]');
+    expect(config.data_dir).toBe('123');
+    expect(config.server.port).toBe(9091);
+    expect(config.server.runtime.single_threaded_gc).toBe(false);
+    // A value quoted as YAML (the old workaround) is unquoted, not kept with its quotes.
+    expect(parseConfigText('', { env: { FORTITUDE_REDIS__KEY_PREFIX: "'y:'" } }).redis.key_prefix).toBe('y:');
+  });
+
   it('reports a missing ${VAR} and a bad FORTITUDE_ override by path', () => {
     const problems = problemsOf('providers:\n  openai:\n    api_key: ${NOT_SET_ANYWHERE}\n');
     expect(problems[0]).toMatchObject({ path: 'providers.openai.api_key', line: 3 });

@@ -4,7 +4,7 @@ import { parse as parseYamlScalar } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { configSchema, type FortitudeConfig } from './schema.js';
-import { allowedKeysAt, closest } from './schema-shape.js';
+import { allowedKeysAt, closest, valueTypeAt } from './schema-shape.js';
 import { providerDefinition } from '../../providers/provider-kinds.js';
 import { SEED_PROVIDERS } from './sections/providers.js';
 import { deepMerge, parseYamlSource } from './yaml-source.js';
@@ -130,7 +130,10 @@ const SHORTCUTS: Readonly<Record<string, string>> = {
 
 /**
  * Environment overrides: the shortcuts above, and `FORTITUDE_<SECTION>__<KEY>…` for any path
- * (`FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB=64`). Values are read as YAML scalars.
+ * (`FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB=64`). A key the schema types as a string takes
+ * the value as written (`FORTITUDE_REDIS__KEY_PREFIX=x:` is the prefix `x:`, not a YAML map),
+ * unless it is wholly quoted YAML-style (`'x:'`), which is unquoted; other values are read as
+ * YAML scalars (numbers, booleans, durations, lists).
  */
 function overridesFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Record<string, unknown> {
   const overrides: Record<string, unknown> = {};
@@ -139,7 +142,7 @@ function overridesFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Re
     let target = overrides;
     for (const key of keys.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
     try {
-      target[keys.at(-1)!] = dotted === 'database.url' || dotted === 'redis.url' ? raw : parseYamlScalar(raw);
+      target[keys.at(-1)!] = valueTypeAt(configSchema, keys) === 'string' ? stringValue(raw) : parseYamlScalar(raw);
     } catch {
       problems.push({ path: dotted, message: `cannot read the environment value for ${dotted}` });
     }
@@ -153,6 +156,14 @@ function overridesFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Re
     assign(name.slice('FORTITUDE_'.length).toLowerCase().split('__').join('.'), value);
   }
   return overrides;
+}
+
+/** A string key's environment value: as written, or unquoted when quoted as a YAML string. */
+function stringValue(raw: string): string {
+  const quoted = raw.length >= 2 && (raw[0] === "'" || raw[0] === '"') && raw.at(-1) === raw[0];
+  if (!quoted) return raw;
+  const parsed: unknown = parseYamlScalar(raw);
+  return typeof parsed === 'string' ? parsed : raw;
 }
 
 function deepFreeze<T>(value: T): T {

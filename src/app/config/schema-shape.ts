@@ -19,6 +19,22 @@ export function allowedKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): 
   return def.type === 'object' ? Object.keys(def.shape as object) : undefined;
 }
 
+/**
+ * The zod type (`string`, `number`, `union`, …) of the value a schema expects at a path, once
+ * defaults, optionals and transforms are unwrapped; undefined when the path leads nowhere.
+ */
+export function valueTypeAt(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+  let current: z.ZodType | undefined = unwrap(schema);
+  for (const segment of path) {
+    if (!current) return undefined;
+    const def = defOf(current);
+    if (def.type === 'object') current = unwrap((def.shape as Record<string, z.ZodType>)[String(segment)]);
+    else if (def.type === 'record') current = unwrap(def.valueType as z.ZodType);
+    else return undefined;
+  }
+  return current ? defOf(current).type : undefined;
+}
+
 interface LooseDef {
   type: string;
   [key: string]: unknown;
