@@ -10,6 +10,9 @@ import type { CliContext } from './interface/cli/cli-context.js';
 import { EXIT_CODE } from './interface/cli/exit-codes.js';
 import { createProgram } from './interface/cli/program.js';
 
+/** Set by `serve`: a server that failed to start must exit, not linger on open handles. */
+let exitOnFailure = false;
+
 /** Entry point: parse the command line, run the command, map errors to exit codes. */
 async function main(argv: string[]): Promise<number> {
   const load = () => loadConfig({ path: program.opts<{ config?: string }>().config, env: process.env });
@@ -35,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return openStoredData(config);
     },
     async serve(options) {
+      // A server that failed to start exits with its code, whatever handles its half-built parts left open.
+      exitOnFailure = true;
       const { config } = load();
       const logger = createLogger(loggerOptions(config.logging));
       await serve(config, options, logger);
@@ -65,3 +70,4 @@ async function main(argv: string[]): Promise<number> {
 
 const code = await main(process.argv);
 process.exitCode = code;
+if (code !== 0 && exitOnFailure) process.exit(code);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Migrator, sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import { FortitudeError } from '../../core/errors.js';
 import type { StorageContext } from './codec.js';
 import type { DatabaseSchema } from './database-schema.js';
 import { createMigrationProvider } from './migrations/migration-provider.js';
@@ -38,6 +39,8 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
             ...(dependencies.onPoolError === undefined ? {} : { onPoolError: dependencies.onPoolError }),
           });
   } catch (error) {
+    // Coded errors (a PostgreSQL connection failure described with its fix) pass as they are.
+    if (error instanceof FortitudeError) throw error;
     throw storageError(`cannot open ${dialect} storage: ${error instanceof Error ? error.message : String(error)}`, error);
   }
 

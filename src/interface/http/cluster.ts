@@ -53,6 +53,12 @@ function superviseWorkers(count: number, options: ClusterOptions): void {
   const restarts: number[] = [];
   let stopping = false;
 
+  // Until one worker listens, a worker's exit is a start-up failure (a bad DATABASE_URL, a taken
+  // port): restarting would fail the same way, so the primary stops with the worker's exit code.
+  // The worker has already said why on stderr.
+  let started = false;
+  cluster.once('listening', () => (started = true));
+
   const fork = () => cluster.fork(options.workerEnv);
   for (let index = 0; index < count; index++) fork();
 
@@ -60,6 +66,11 @@ function superviseWorkers(count: number, options: ClusterOptions): void {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
+    }
+    if (!started) {
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGKILL');
+      process.exit(code || 1);
     }
     const now = Date.now();
     while (restarts.length > 0 && now - restarts[0]! > 60_000) restarts.shift();

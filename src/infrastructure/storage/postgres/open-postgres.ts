@@ -3,6 +3,7 @@ import type { DatabaseConnection } from 'kysely';
 import pg from 'pg';
 import { FortitudeError } from '../../../core/errors.js';
 import type { DatabaseSchema } from '../database-schema.js';
+import { describeConnectionFailure } from './connection-failure.js';
 
 export interface PostgresOptions {
   databaseUrl: string;
@@ -17,6 +18,8 @@ export interface PostgresOptions {
   onPoolError?: (error: Error) => void;
 }
 
+/** Bound on opening one connection (pg waits forever by default). */
+const CONNECT_TIMEOUT_MS = 10_000; // 10 s
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 export async function openPostgres(options: PostgresOptions): Promise<Kysely<DatabaseSchema>> {
@@ -24,7 +27,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
   if (schema !== undefined && !IDENTIFIER.test(schema)) {
     throw new FortitudeError('config_invalid', `PostgreSQL schema name "${schema}" is not a plain identifier`);
   }
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+  // Without a bound, a connection attempt to a host that drops packets waits for the OS (minutes):
+  // start-up would hang and, during an outage, requests would wait instead of failing with a 503.
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // Without a listener, an idle client's error (e.g. server restart) would crash the process.
   pool.on('error', options.onPoolError ?? (() => undefined));
   // pg-pool listens only on idle clients: a checked-out client whose connection breaks mid-query
@@ -38,13 +43,13 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
   const db = new Kysely<DatabaseSchema>({
     dialect: new PostgresDialect({ pool, ...(quoted === undefined ? {} : { onCreateConnection: setSearchPath }) }),
   });
-  if (quoted !== undefined) {
-    try {
-      await db.executeQuery(CompiledQuery.raw(`CREATE SCHEMA IF NOT EXISTS ${quoted}`));
-    } catch (error) {
-      await db.destroy();
-      throw error;
-    }
+  // One round trip now, so a wrong DATABASE_URL (no such database, refused, bad credentials) is
+  // reported at start-up in words naming the fix, not at the first request.
+  try {
+    await db.executeQuery(CompiledQuery.raw(quoted === undefined ? 'SELECT 1' : `CREATE SCHEMA IF NOT EXISTS ${quoted}`));
+  } catch (error) {
+    await db.destroy();
+    throw new FortitudeError('storage_error', describeConnectionFailure(error, options.databaseUrl), { cause: error, retryable: true });
   }
   return db;
 }
