@@ -1,5 +1,6 @@
 import { FortitudeError } from '../core/errors.js';
-import type { ResearchResult } from '../core/research.js';
+import { rejectNul } from '../core/text-input.js';
+import type { ResearchRequest, ResearchResult } from '../core/research.js';
 import type { ApiKeys } from './access/api-keys.js';
 import type { Fortitude, OperatorReports } from './fortitude.js';
 import type { Gateway } from './gateway.js';
@@ -28,6 +29,7 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
   const { pipeline, gateway, library, keys, health } = parts;
   return {
     async research(request, context = {}) {
+      checkResearchText(request);
       // `context` is passed as it is: an HTTP caller's `signal` is a lazy getter, read only when a
       // provider is actually called (a cache hit never creates an AbortSignal). Not copied into a
       // new object literal either (see ARCHITECTURE.md, "nothing long-lived may point at a request").
@@ -35,7 +37,10 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
       parts.patterns?.observe(result);
       return result;
     },
-    researchStream: (request, context = {}) => streamResearch(request, pipeline, context.signal ? { signal: context.signal } : {}),
+    researchStream(request, context = {}) {
+      checkResearchText(request);
+      return streamResearch(request, pipeline, context.signal ? { signal: context.signal } : {});
+    },
     classify: (query, type) => pipeline.understanding.classify(query, type ? { type } : undefined),
 
     getResult: (idOrSlug) => library.get(idOrSlug),
@@ -67,4 +72,10 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
     operator: parts.operator,
     close: parts.close,
   };
+}
+
+/** The request's text reaches storage (the library lookup, the stored row): no NUL in it. */
+function checkResearchText(request: ResearchRequest): void {
+  rejectNul('query', request.query);
+  rejectNul('provider', request.provider);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { rejectNul } from '../../core/text-input.js';
 import { hashApiKey, type ApiKeyRecord, type ApiKeysRepository } from '../../infrastructure/storage/repositories/api-keys.js';
 import type { ApiKeyIdentity, ApiKeyView, Fortitude, Scope } from '../fortitude.js';
 
@@ -28,6 +29,7 @@ export function createApiKeys(repository: ApiKeysRepository, options: ApiKeyOpti
 
   return {
     async createApiKey(input) {
+      rejectNul('name', input.name);
       const key = `ftd_${randomBytes(24).toString('base64url')}`;
       const record = await repository.create({
         name: input.name,
@@ -39,6 +41,7 @@ export function createApiKeys(repository: ApiKeysRepository, options: ApiKeyOpti
     },
     listApiKeys: async () => (await repository.list()).map(view),
     async revokeApiKey(nameOrId) {
+      rejectNul('name', nameOrId);
       const record = (await repository.list()).find((key) => (key.name === nameOrId || key.id === nameOrId) && key.revokedAt === null);
       return record ? repository.revoke(record.id) : false;
     },

@@ -1,4 +1,5 @@
 import { FortitudeError } from '../../core/errors.js';
+import { rejectNul } from '../../core/text-input.js';
 import type { ResearchResult } from '../../core/research.js';
 import type { FeedbackRepository } from '../../infrastructure/storage/repositories/feedback.js';
 import type { QualityMetricInput } from '../../infrastructure/storage/repositories/quality-metrics.js';
@@ -23,6 +24,8 @@ export function createFeedback(deps: FeedbackDeps): Fortitude['submitFeedback'] 
   return async (input) => {
     if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5)
       throw new FortitudeError('bad_request', `rating: expected a whole number from 1 to 5 (got ${input.rating})`, { details: { field: 'rating' } });
+    rejectNul('result_id', input.resultId);
+    rejectNul('comment', input.comment);
     const result = await deps.results.get(input.resultId).catch(asStorageError('feedback not recorded: the database is unreachable'));
     if (!result) throw new FortitudeError('not_found', `no research result "${input.resultId}"`, { details: { field: 'result_id' } });
     const saved = await deps.feedback

@@ -6,6 +6,7 @@ import type { ResearchResultRecord } from '../../infrastructure/storage/reposito
 import type { LibraryItem } from '../fortitude.js';
 import type { ResearchCacheContext, ResearchLibrary } from '../ports.js';
 import { normaliseQuery } from '../../infrastructure/cache/cache-key.js';
+import { rejectNul } from '../../core/text-input.js';
 
 export interface ReferenceLibrary extends ResearchLibrary {
   /** Newest stored answer to this exact (normalised) question in this context, if younger than `maxAgeMs`. */
@@ -89,6 +90,7 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
     },
 
     async get(idOrSlug) {
+      rejectNul('id', idOrSlug);
       const key = idOrSlug.trim();
       let record = (await storage.researchResults.getById(key)) ?? (await storage.researchResults.getBySlug(key));
       if (!record && /^[0-9a-f-]{4,35}$/i.test(key)) {
@@ -108,6 +110,7 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
     },
 
     async search(options) {
+      rejectNul('q', options.q);
       const hits = await storage.researchResults.search(options.q, {
         ...(options.type ? { type: options.type } : {}),
         limit: options.limit + 1,
