@@ -10,7 +10,7 @@ import type { ProviderRequestInput } from '../infrastructure/storage/repositorie
 import type { QualityMetricInput } from '../infrastructure/storage/repositories/quality-metrics.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
 import { createRateLimiter, type RateLimiter } from '../interface/http/rate-limiter.js';
-import { createApiKeys } from '../pipeline/access/api-keys.js';
+import { createApiKeys, type ApiKeyOptions } from '../pipeline/access/api-keys.js';
 import { createMemoisedClassifier } from '../pipeline/classify/classify.js';
 import { createFortitude } from '../pipeline/create-fortitude.js';
 import type { Fortitude, StoredData } from '../pipeline/fortitude.js';
@@ -86,7 +86,7 @@ async function openStorage(config: FortitudeConfig): Promise<Storage> {
 export async function openStoredData(config: FortitudeConfig): Promise<StoredData> {
   const storage = await openStorage(config);
   const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
-  const keys = createApiKeys(storage.apiKeys, { defaultRateLimitPerMinute: config.server.auth.default_rate_limit_per_minute });
+  const keys = createApiKeys(storage.apiKeys, apiKeyOptions(config));
   return {
     getResult: (idOrSlug) => library.get(idOrSlug),
     listResults: (options) => library.list(options),
@@ -200,7 +200,8 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       pipeline,
       gateway: createGateway({ providers: catalog, caller, responses: caches.strategies.provider_responses, modelAliases: config.gateway.model_aliases }),
       library,
-      keys: createApiKeys(storage.apiKeys, { defaultRateLimitPerMinute: config.server.auth.default_rate_limit_per_minute }),
+      libraryVisibility: config.research.library_visibility,
+      keys: createApiKeys(storage.apiKeys, apiKeyOptions(config)),
       submitFeedback: createFeedback({ results: library, feedback: storage.feedback, qualityRows: feedbackMetrics, router: routing.router }),
       health: createHealth({ providers: { status: () => providers.status(), modelOf: catalog.modelOf }, database: storage, redis: shared.redis }),
       caches: { stats: async () => ({ ...(await caches.stats()), semantic: semantic?.cache.stats() }), clear: () => caches.clear() },
@@ -233,6 +234,11 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
     await closeAll();
     throw error;
   }
+}
+
+function apiKeyOptions(config: FortitudeConfig): ApiKeyOptions {
+  const auth = config.server.auth;
+  return { defaultRateLimitPerMinute: auth.default_rate_limit_per_minute, verifiedTtlMs: auth.key_cache * 1000, outageGraceMs: auth.key_outage_grace * 1000 };
 }
 
 /** The configured providers as the provider call and the gateway see them. */

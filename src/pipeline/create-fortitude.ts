@@ -2,17 +2,22 @@ import { FortitudeError } from '../core/errors.js';
 import { rejectNul } from '../core/text-input.js';
 import type { ResearchRequest, ResearchResult } from '../core/research.js';
 import type { ApiKeys } from './access/api-keys.js';
-import type { Fortitude, OperatorReports } from './fortitude.js';
+import type { Caller, FeedbackInput, Fortitude, OperatorReports } from './fortitude.js';
 import type { Gateway } from './gateway.js';
 import type { ReferenceLibrary } from './library/reference-library.js';
 import { runResearch, streamResearch, type PipelineDeps } from './pipeline.js';
+
+export type LibraryVisibility = 'per_key' | 'shared';
 
 export interface FortitudeParts {
   pipeline: PipelineDeps;
   gateway: Gateway;
   library: Pick<ReferenceLibrary, 'get' | 'list' | 'search'>;
+  /** `per_key`: a caller without the admin scope sees only its own stored results; `shared`: all. */
+  libraryVisibility: LibraryVisibility;
   keys: ApiKeys;
-  submitFeedback: Fortitude['submitFeedback'];
+  /** Rates a result `owner` may see (every result when `owner` is undefined). */
+  submitFeedback(input: FeedbackInput, owner: string | undefined): Promise<{ id: string }>;
   health: Pick<Fortitude, 'providerStatus' | 'readiness'>;
   caches: { stats(): Promise<unknown>; clear(): Promise<unknown> };
   /** Counts every research answer's query pattern (for the cache warmer and reports). */
@@ -27,6 +32,9 @@ export interface FortitudeParts {
 /** The facade over the built parts: each method is one of theirs, or the research pipeline. */
 export function createFortitude(parts: FortitudeParts): Fortitude {
   const { pipeline, gateway, library, keys, health } = parts;
+  /** The key whose results the caller is limited to; undefined: every result. */
+  const ownerOf = (caller: Caller | undefined): string | undefined =>
+    parts.libraryVisibility === 'shared' || caller === undefined || caller.scopes.includes('admin') ? undefined : caller.name;
   return {
     async research(request, context = {}) {
       checkResearchText(request);
@@ -43,10 +51,10 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
     },
     classify: (query, type) => pipeline.understanding.classify(query, type ? { type } : undefined),
 
-    getResult: (idOrSlug) => library.get(idOrSlug),
-    listResults: (options) => library.list(options),
-    searchResults: (options) => library.search(options),
-    submitFeedback: parts.submitFeedback,
+    getResult: (idOrSlug, caller) => library.get(idOrSlug, ownerOf(caller)),
+    listResults: ({ caller, ...options }) => library.list({ ...options, owner: ownerOf(caller) }),
+    searchResults: ({ caller, ...options }) => library.search({ ...options, owner: ownerOf(caller) }),
+    submitFeedback: (input) => parts.submitFeedback(input, ownerOf(input.caller)),
 
     chat: gateway.chat,
     chatStream: gateway.chatStream,

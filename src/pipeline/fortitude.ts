@@ -18,13 +18,17 @@ export interface Fortitude extends Gateway {
   classify(query: string, type?: ResearchType): Classification;
 
   // — the reference library —
-  /** By id, unambiguous id prefix or slug; undefined when there is none. */
-  getResult(idOrSlug: string): Promise<ResearchResult | undefined>;
+  // A stored result belongs to the API key that asked for it. With `research.library_visibility:
+  // per_key` (the default) a `caller` without the admin scope sees only its own results: another
+  // key's result is "not found", exactly as if it did not exist. No caller (auth off, the CLI) and
+  // admin keys see every result; `shared` shows every result to every research key.
+  /** By id, unambiguous id prefix or slug; undefined when there is none (or the caller may not see it). */
+  getResult(idOrSlug: string, caller?: Caller): Promise<ResearchResult | undefined>;
   /** Newest first. */
-  listResults(options: { type?: ResearchType; limit: number; offset: number }): Promise<LibraryPage>;
+  listResults(options: { type?: ResearchType; limit: number; offset: number; caller?: Caller | undefined }): Promise<LibraryPage>;
   /** Full text over question and answer, best first. */
-  searchResults(options: { q: string; type?: ResearchType; limit: number; offset: number }): Promise<LibraryPage>;
-  /** A rating (1–5) of a stored result; throws `not_found` when it does not exist. */
+  searchResults(options: { q: string; type?: ResearchType; limit: number; offset: number; caller?: Caller | undefined }): Promise<LibraryPage>;
+  /** A rating (1–5) of a stored result; throws `not_found` when it does not exist or the caller may not see it. */
   submitFeedback(input: FeedbackInput): Promise<{ id: string }>;
 
   // — live state —
@@ -91,6 +95,8 @@ export interface FeedbackInput {
   comment?: string;
   /** API key name, when known. */
   user?: string;
+  /** Who rates: only results they may see can be rated (see the library above). */
+  caller?: Caller | undefined;
 }
 
 export interface ReadinessCheck {
@@ -105,6 +111,9 @@ export interface Readiness {
 }
 
 export type Scope = 'research' | 'gateway' | 'admin';
+
+/** Who is asking, when the interface knows (a verified API key): decides which stored results exist for them. */
+export type Caller = Pick<ApiKeyIdentity, 'name' | 'scopes'>;
 
 /** What a verified API key may do. `admin` implies every other scope. */
 export interface ApiKeyIdentity {

@@ -127,7 +127,7 @@ describe('/api routes', () => {
     const response = await post('/api/feedback', { result_id: created.id, rating: 4, comment: 'useful' });
     expect(response.status).toBe(201);
     expect(await response.json()).toMatchObject({ resultId: created.id, rating: 4 });
-    expect(app.services.feedback.at(-1)).toEqual({ resultId: created.id, rating: 4, comment: 'useful', user: 'researcher' });
+    expect(app.services.feedback.at(-1)).toEqual({ resultId: created.id, rating: 4, comment: 'useful', user: 'researcher', caller: expect.objectContaining({ name: 'researcher' }) });
     const missing = await post('/api/feedback', { result_id: 'nope', rating: 2 });
     expect(missing.status).toBe(404);
   });

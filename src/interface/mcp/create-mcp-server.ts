@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 import { registerLibraryResources } from './mcp-resources.js';
-import { SILENT_MCP_LOGGER, type McpLogger, type McpServices } from './mcp-services.js';
+import { callerOf, SILENT_MCP_LOGGER, type McpLogger, type McpServices } from './mcp-services.js';
 import { MCP_TOOLS, type McpTool } from './mcp-tools.js';
 import { toolErrorFromThrown } from './tool-result.js';
 
@@ -64,6 +64,7 @@ export function createMcpServer(services: McpServices, options: McpServerOptions
       return await tool.call(request.params.arguments, {
         services,
         user: extra.authInfo?.clientId ?? options.defaultUser,
+        caller: callerOf(extra.authInfo),
         signal: extra.signal,
         onStage,
       });

@@ -2,7 +2,12 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { ErrorCode, McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { isFortitudeError } from '../../core/errors.js';
-import type { McpLogger, McpServices } from './mcp-services.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { callerOf, type McpLogger, type McpServices } from './mcp-services.js';
+
+/** What the SDK passes every resource callback; `authInfo` is the verified key over HTTP. */
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 import { LIBRARY_INDEX_URI, renderLibraryPageMarkdown, renderResultMarkdown, resultUri } from './render-markdown.js';
 
 /**
@@ -28,16 +33,16 @@ export function registerLibraryResources(server: McpServer, services: McpService
       description: `The ${LISTED_RESULTS} newest stored research results, with ids and links; search older ones with the search_library tool.`,
       mimeType: MARKDOWN,
     },
-    guarded(logger, async (uri: URL): Promise<ReadResourceResult> => {
-      const page = await services.listResults({ limit: LISTED_RESULTS, offset: 0 });
+    guarded(logger, async (uri: URL, extra: Extra): Promise<ReadResourceResult> => {
+      const page = await services.listResults({ limit: LISTED_RESULTS, offset: 0, caller: callerOf(extra.authInfo) });
       const text = `# Fortitude reference library\n\n${renderLibraryPageMarkdown(page, { offset: 0 })}`;
       return { contents: [{ uri: uri.href, mimeType: MARKDOWN, text }] };
     }),
   );
 
   const template = new ResourceTemplate(`${LIBRARY_INDEX_URI}/{id}`, {
-    list: guarded(logger, async () => {
-      const page = await services.listResults({ limit: LISTED_RESULTS, offset: 0 });
+    list: guarded(logger, async (extra: Extra) => {
+      const page = await services.listResults({ limit: LISTED_RESULTS, offset: 0, caller: callerOf(extra.authInfo) });
       return {
         resources: page.items.map((item) => ({
           uri: resultUri(item.id),
@@ -58,9 +63,9 @@ export function registerLibraryResources(server: McpServer, services: McpService
       description: 'One stored research result (by id or slug) as Markdown: the question, the answer, and its provider, quality and cost.',
       mimeType: MARKDOWN,
     },
-    guarded(logger, async (uri: URL, variables: Variables): Promise<ReadResourceResult> => {
+    guarded(logger, async (uri: URL, variables: Variables, extra: Extra): Promise<ReadResourceResult> => {
       const id = decodeVariable(variables.id);
-      const result = id === undefined ? undefined : await services.getResult(id);
+      const result = id === undefined ? undefined : await services.getResult(id, callerOf(extra.authInfo));
       if (result === undefined) {
         throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri.href} (no stored result has that id or slug)`, { uri: uri.href });
       }

@@ -1,4 +1,5 @@
-import type { Fortitude } from '../../pipeline/fortitude.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Caller, Fortitude, Scope } from '../../pipeline/fortitude.js';
 
 /**
  * The part of the Fortitude facade the MCP interface uses; tests use an in-memory double.
@@ -16,6 +17,16 @@ export interface McpCaller {
   /** Key or user name; recorded with research and feedback. */
   user: string;
   scopes?: readonly string[];
+}
+
+/**
+ * The caller the library answers for: the verified key over HTTP; none under stdio (the local
+ * user, like the CLI, sees the whole library).
+ */
+export function callerOf(authInfo: AuthInfo | undefined): Caller | undefined {
+  if (authInfo === undefined) return undefined;
+  const scopes = authInfo.scopes.filter((scope): scope is Scope => scope === 'research' || scope === 'gateway' || scope === 'admin');
+  return { name: authInfo.clientId, scopes };
 }
 
 /** The slice of a pino logger the MCP interface uses. Must write to stderr under stdio. */

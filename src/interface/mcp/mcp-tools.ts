@@ -1,6 +1,7 @@
 import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { RESEARCH_TYPES, type ResearchRequest } from '../../core/research.js';
+import type { Caller } from '../../pipeline/fortitude.js';
 import type { McpServices } from './mcp-services.js';
 import {
   renderClassificationMarkdown,
@@ -18,6 +19,8 @@ export interface ToolContext {
   services: McpServices;
   /** Caller identity (HTTP API key name), recorded with research and feedback. */
   user: string | undefined;
+  /** The verified key over HTTP (decides which stored results exist for it); undefined under stdio. */
+  caller: Caller | undefined;
   signal: AbortSignal;
   /** Reports a pipeline stage as MCP progress, when the client asked for progress. */
   onStage: ((stage: string) => void) | undefined;
@@ -118,7 +121,7 @@ const searchLibrary = defineTool({
   }),
   annotations: { title: 'Search the reference library', readOnlyHint: true, openWorldHint: false },
   async run(input, context) {
-    const filter = { limit: input.limit, offset: input.offset, ...(input.type === undefined ? {} : { type: input.type }) };
+    const filter = { limit: input.limit, offset: input.offset, caller: context.caller, ...(input.type === undefined ? {} : { type: input.type }) };
     const page =
       input.query === undefined ? await context.services.listResults(filter) : await context.services.searchResults({ ...filter, q: input.query });
     const text = renderLibraryPageMarkdown(page, { offset: input.offset, ...(input.query === undefined ? {} : { query: input.query }) });
@@ -135,7 +138,7 @@ const getResult = defineTool({
   }),
   annotations: { title: 'Get a stored result', readOnlyHint: true, openWorldHint: false },
   async run(input, context) {
-    const result = await context.services.getResult(input.id);
+    const result = await context.services.getResult(input.id, context.caller);
     if (result === undefined) {
       return toolError({ code: 'not_found', message: `No stored result has the id or slug "${input.id}".`, retryable: false, fields: ['id'] });
     }
@@ -159,6 +162,7 @@ const feedback = defineTool({
       rating: input.rating,
       ...(input.comment === undefined || input.comment === '' ? {} : { comment: input.comment }),
       ...(context.user === undefined ? {} : { user: context.user }),
+      caller: context.caller,
     });
     const text = `Feedback \`${submitted.id}\` recorded: ${input.rating}/5 for result \`${input.result_id}\` (${resultUri(input.result_id)}).\n`;
     return textResult(text, { id: submitted.id, resultId: input.result_id, rating: input.rating });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { FortitudeError } from '../../core/errors.js';
 import { rejectNul } from '../../core/text-input.js';
 import { hashApiKey, type ApiKeyRecord, type ApiKeysRepository } from '../../infrastructure/storage/repositories/api-keys.js';
 import type { ApiKeyIdentity, ApiKeyView, Fortitude, Scope } from '../fortitude.js';
@@ -7,15 +8,40 @@ import type { ApiKeyIdentity, ApiKeyView, Fortitude, Scope } from '../fortitude.
 export interface ApiKeyOptions {
   /** Requests per minute of a key created without its own limit. */
   defaultRateLimitPerMinute: number;
-  /** How long a verified key is remembered, so auth answers from memory; revocation applies within it. */
+  /** How long a verified key is answered from memory; revocation applies within it. Default 30 s. */
   verifiedTtlMs?: number;
+  /**
+   * While the database cannot be asked, a key verified (or refused) within this long is answered
+   * as it was; any other key gets a retryable `storage_error` (503), never `unauthorized`.
+   * Default 15 min.
+   */
+  outageGraceMs?: number;
+  /** Epoch ms; default `Date.now`. */
+  now?: () => number;
 }
 
 export type ApiKeys = Pick<Fortitude, 'createApiKey' | 'listApiKeys' | 'revokeApiKey' | 'verifyApiKey'>;
 
-/** API keys: created once and shown once, stored hashed, verified from memory when recently seen. */
+interface Verified {
+  identity: ApiKeyIdentity | false;
+  /** When the database last confirmed it, epoch ms. */
+  at: number;
+}
+
+/** How long a client should wait before retrying a key the database could not confirm. */
+const RETRY_AFTER_MS = 5_000;
+
+/**
+ * API keys: created once and shown once, stored hashed, verified from memory when recently seen.
+ * A database outage does not log anyone out: keys seen within `outageGraceMs` keep their answer
+ * until the database is back.
+ */
 export function createApiKeys(repository: ApiKeysRepository, options: ApiKeyOptions): ApiKeys {
-  const verified = new LRUCache<string, ApiKeyIdentity | false>({ max: 10_000, ttl: options.verifiedTtlMs ?? 30_000 });
+  const now = options.now ?? Date.now;
+  const freshMs = options.verifiedTtlMs ?? 30_000;
+  const graceMs = Math.max(freshMs, options.outageGraceMs ?? 15 * 60_000);
+  // The LRU bounds memory; ages are checked against `now` here (the LRU's own clock is coarse).
+  const verified = new LRUCache<string, Verified>({ max: 10_000 });
   const view = (record: ApiKeyRecord): ApiKeyView => ({
     id: record.id,
     name: record.name,
@@ -46,15 +72,27 @@ export function createApiKeys(repository: ApiKeysRepository, options: ApiKeyOpti
       return record ? repository.revoke(record.id) : false;
     },
     async verifyApiKey(raw) {
-      const cached = verified.get(raw);
-      if (cached !== undefined) return cached || undefined;
-      const record = await repository.findByHash(hashApiKey(raw));
+      const seen = verified.get(raw);
+      const age = seen === undefined ? Infinity : now() - seen.at;
+      if (seen !== undefined && age < freshMs) return seen.identity || undefined;
+      const cached = age < graceMs ? seen : undefined;
+      let record: ApiKeyRecord | undefined;
+      try {
+        record = await repository.findByHash(hashApiKey(raw));
+      } catch (error) {
+        if (cached !== undefined) return cached.identity || undefined;
+        throw new FortitudeError('storage_error', 'cannot verify this API key: the database is unreachable; retry later', {
+          cause: error,
+          retryable: true,
+          details: { retryAfterMs: RETRY_AFTER_MS },
+        });
+      }
       let identity: ApiKeyIdentity | undefined;
       if (record && record.revokedAt === null) {
         void repository.touch(record.id).catch(() => undefined);
         identity = { name: record.name, scopes: record.scopes.filter(isScope), rateLimitPerMinute: record.rateLimitPerMinute ?? options.defaultRateLimitPerMinute };
       }
-      verified.set(raw, identity ?? false);
+      verified.set(raw, { identity: identity ?? false, at: now() });
       return identity;
     },
   };

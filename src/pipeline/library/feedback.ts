@@ -3,12 +3,13 @@ import { rejectNul } from '../../core/text-input.js';
 import type { ResearchResult } from '../../core/research.js';
 import type { FeedbackRepository } from '../../infrastructure/storage/repositories/feedback.js';
 import type { QualityMetricInput } from '../../infrastructure/storage/repositories/quality-metrics.js';
-import { storageError } from '../../infrastructure/storage/storage-errors.js';
-import type { Fortitude } from '../fortitude.js';
+import { asStorageError } from '../../infrastructure/storage/storage-errors.js';
+import type { FeedbackInput } from '../fortitude.js';
 import type { Router } from '../routing/router.js';
 
 export interface FeedbackDeps {
-  results: { get(idOrSlug: string): Promise<ResearchResult | undefined> };
+  /** Resolves the rated result among those `owner` may see (all when undefined). */
+  results: { get(idOrSlug: string, owner?: string): Promise<ResearchResult | undefined> };
   feedback: Pick<FeedbackRepository, 'insert'>;
   /** The rating's derived quality row feeds analysis, not the caller: written off the request path. */
   qualityRows: { add(record: QualityMetricInput): void };
@@ -20,17 +21,17 @@ export interface FeedbackDeps {
  * learns it was recorded, or gets a clean, retryable `storage_error` (503) during a database
  * outage — never a 500. Routing learns from it at once.
  */
-export function createFeedback(deps: FeedbackDeps): Fortitude['submitFeedback'] {
-  return async (input) => {
+export function createFeedback(deps: FeedbackDeps): (input: FeedbackInput, owner: string | undefined) => Promise<{ id: string }> {
+  return async (input, owner) => {
     if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5)
       throw new FortitudeError('bad_request', `rating: expected a whole number from 1 to 5 (got ${input.rating})`, { details: { field: 'rating' } });
     rejectNul('result_id', input.resultId);
     rejectNul('comment', input.comment);
-    const result = await deps.results.get(input.resultId).catch(asStorageError('feedback not recorded: the database is unreachable'));
+    const result = await deps.results.get(input.resultId, owner).catch(asStorageError('feedback not recorded: the database is unreachable; retry later'));
     if (!result) throw new FortitudeError('not_found', `no research result "${input.resultId}"`, { details: { field: 'result_id' } });
     const saved = await deps.feedback
       .insert({ resultId: result.id, rating: input.rating, textFeedback: input.comment ?? null, userId: input.user ?? null })
-      .catch(asStorageError('feedback not recorded: the database is unreachable'));
+      .catch(asStorageError('feedback not recorded: the database is unreachable; retry later'));
     deps.qualityRows.add({
       resultId: result.id,
       provider: result.provider,
@@ -42,12 +43,5 @@ export function createFeedback(deps: FeedbackDeps): Fortitude['submitFeedback'] 
     });
     deps.router.recordFeedback({ provider: result.provider, researchType: result.classification.researchType.value, model: result.model, rating: input.rating });
     return { id: saved.id };
-  };
-}
-
-/** Driver errors become `storage_error` (HTTP 503; retryable when transient); coded errors pass. */
-function asStorageError(message: string) {
-  return (error: unknown): never => {
-    throw error instanceof FortitudeError ? error : storageError(`${message}; retry later`, error);
   };
 }

@@ -7,14 +7,23 @@ import type { LibraryItem } from '../fortitude.js';
 import type { ResearchCacheContext, ResearchLibrary } from '../ports.js';
 import { normaliseQuery } from '../../infrastructure/cache/cache-key.js';
 import { rejectNul } from '../../core/text-input.js';
+import { asStorageError } from '../../infrastructure/storage/storage-errors.js';
 
+/**
+ * Methods that read stored results take an optional `owner` (an API key name): given, only that
+ * key's results exist for the caller (another key's id is `undefined`, as if never stored);
+ * absent, every result. The facade decides who is restricted (`research.library_visibility`).
+ * Database failures are `storage_error` (HTTP 503), naming the library.
+ */
 export interface ReferenceLibrary extends ResearchLibrary {
   /** Newest stored answer to this exact (normalised) question in this context, if younger than `maxAgeMs`. */
   findRecent(query: string, context: ResearchCacheContext, maxAgeMs: number): Promise<ResearchResult | undefined>;
-  get(idOrSlug: string): Promise<ResearchResult | undefined>;
-  list(options: { type?: ResearchType; limit: number; offset: number }): Promise<{ items: LibraryItem[]; total: number }>;
-  search(options: { q: string; type?: ResearchType; limit: number; offset: number }): Promise<{ items: LibraryItem[]; total: number }>;
+  get(idOrSlug: string, owner?: string): Promise<ResearchResult | undefined>;
+  list(options: { type?: ResearchType; limit: number; offset: number; owner?: string | undefined }): Promise<{ items: LibraryItem[]; total: number }>;
+  search(options: { q: string; type?: ResearchType; limit: number; offset: number; owner?: string | undefined }): Promise<{ items: LibraryItem[]; total: number }>;
 }
+
+const UNREACHABLE = 'the reference library is unavailable: the database is unreachable; retry later';
 
 interface StoredMetadata {
   simulated?: boolean;
@@ -35,7 +44,7 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
         ...(result.attempts ? { attempts: result.attempts } : {}),
         ...(result.crossValidation ? { crossValidation: result.crossValidation } : {}),
       };
-      await storage.researchResults.insert({
+      const insertResult = storage.researchResults.insert({
         id: result.id,
         createdAt: Date.parse(result.createdAt),
         query: result.query,
@@ -55,6 +64,8 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
         slug: result.slug,
         metadata: metadata as Record<string, unknown>,
       });
+      const notStored = asStorageError(`research result not stored: ${UNREACHABLE}`);
+      await insertResult.catch(notStored);
       await storage.qualityMetrics.insert({
         resultId: result.id,
         provider: result.provider,
@@ -63,7 +74,7 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
         compositeScore: result.quality.composite,
         dimensionScores: result.quality.dimensions,
         source: 'evaluator',
-      });
+      }).catch(notStored);
       if (result.crossValidation) {
         await storage.qualityMetrics.insert({
           resultId: result.id,
@@ -73,50 +84,63 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
           compositeScore: result.crossValidation.agreement,
           dimensionScores: { agreement: result.crossValidation.agreement },
           source: 'cross_validation',
-        });
+        }).catch(notStored);
       }
       if (options.exportDir) await exportMarkdown(options.exportDir, result);
     },
 
     async findRecent(query, context, maxAgeMs) {
-      const record = await storage.researchResults.findLatest(normaliseQuery(query), {
-        researchType: context.researchType,
-        audience: context.audience,
-        domain: context.domain,
-        userId: context.namespace === 'default' ? null : context.namespace,
-        since: Date.now() - maxAgeMs,
-      });
+      const record = await storage.researchResults
+        .findLatest(normaliseQuery(query), {
+          researchType: context.researchType,
+          audience: context.audience,
+          domain: context.domain,
+          userId: context.namespace === 'default' ? null : context.namespace,
+          since: Date.now() - maxAgeMs,
+        })
+        .catch(asStorageError(UNREACHABLE));
       return record ? toResult(record) : undefined;
     },
 
-    async get(idOrSlug) {
+    async get(idOrSlug, owner) {
       rejectNul('id', idOrSlug);
       const key = idOrSlug.trim();
-      let record = (await storage.researchResults.getById(key)) ?? (await storage.researchResults.getBySlug(key));
-      if (!record && /^[0-9a-f-]{4,35}$/i.test(key)) {
-        // An id prefix, as `fortitude list` shows: resolve only when it is unambiguous.
-        const candidates = (await storage.researchResults.list({ limit: 500 })).filter((item) => item.id.startsWith(key.toLowerCase()));
-        if (candidates.length === 1) record = candidates[0];
-      }
+      const visible = (record: ResearchResultRecord | undefined) => (record && (owner === undefined || record.userId === owner) ? record : undefined);
+      const find = async () => {
+        let record = visible(await storage.researchResults.getById(key)) ?? visible(await storage.researchResults.getBySlug(key));
+        if (!record && /^[0-9a-f-]{4,35}$/i.test(key)) {
+          // An id prefix, as `fortitude list` shows: resolve only when it is unambiguous.
+          const candidates = (await storage.researchResults.list({ limit: 500, ...(owner === undefined ? {} : { userId: owner }) })).filter((item) =>
+            item.id.startsWith(key.toLowerCase()),
+          );
+          if (candidates.length === 1) record = candidates[0];
+        }
+        return record;
+      };
+      const record = await find().catch(asStorageError(UNREACHABLE));
       return record ? toResult(record) : undefined;
     },
 
     async list(options) {
+      const filter = { ...(options.type ? { type: options.type } : {}), ...(options.owner === undefined ? {} : { userId: options.owner }) };
       const [records, total] = await Promise.all([
-        storage.researchResults.list({ ...(options.type ? { type: options.type } : {}), limit: options.limit, offset: options.offset }),
-        storage.researchResults.count(options.type ? { type: options.type } : {}),
-      ]);
+        storage.researchResults.list({ ...filter, limit: options.limit, offset: options.offset }),
+        storage.researchResults.count(filter),
+      ]).catch(asStorageError(UNREACHABLE));
       return { items: records.map(toItem), total };
     },
 
     async search(options) {
       rejectNul('q', options.q);
-      const hits = await storage.researchResults.search(options.q, {
-        ...(options.type ? { type: options.type } : {}),
-        limit: options.limit + 1,
-        offset: options.offset,
-        match: 'any',
-      });
+      const hits = await storage.researchResults
+        .search(options.q, {
+          ...(options.type ? { type: options.type } : {}),
+          ...(options.owner === undefined ? {} : { userId: options.owner }),
+          limit: options.limit + 1,
+          offset: options.offset,
+          match: 'any',
+        })
+        .catch(asStorageError(UNREACHABLE));
       const items = hits.slice(0, options.limit).map((hit) => ({ ...toItem(hit), score: hit.score }));
       return { items, total: options.offset + hits.length };
     },

@@ -23,6 +23,13 @@ export const serverSchema = z
         /** `auto`: required when bound beyond loopback. */
         mode: z.enum(['auto', 'required', 'disabled']).default('auto'),
         default_rate_limit_per_minute: z.number().int().positive().default(60),
+        /** A verified key is answered from memory this long (revocation applies within it). */
+        key_cache: seconds().default(30),
+        /**
+         * During a database outage, a key verified within this long keeps working (revocations made
+         * just before the outage apply when it ends); a key not verified in it gets 503, not 401.
+         */
+        key_outage_grace: seconds().default(900),
       })
       .prefault({}),
     /**
@@ -114,6 +121,11 @@ export const researchSchema = z
     quality_threshold: z.number().min(0).max(1).default(0.8),
     max_quality_retries: z.number().int().min(0).max(5).default(1),
     reference_library_dir: z.string().default('reference_library'),
+    /**
+     * Who sees a stored result: `per_key` — the API key that asked for it (and admin keys);
+     * `shared` — every research key. Without auth (loopback, CLI) everything is visible.
+     */
+    library_visibility: z.enum(['per_key', 'shared']).default('per_key'),
   })
   .prefault({});
 

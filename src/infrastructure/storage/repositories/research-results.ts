@@ -89,6 +89,8 @@ export interface ResearchListOptions {
 
 export interface ResearchSearchOptions {
   type?: ResearchType;
+  /** Only results stored for this user (API key name). */
+  userId?: string;
   limit?: number;
   offset?: number;
   /** `all` (default): every word must occur; `any`: at least one. */
@@ -237,17 +239,18 @@ export function createResearchResultsRepository(db: Kysely<DatabaseSchema>, cont
       const mode = options.match ?? 'all';
       const columns = sql.join(COLUMNS.map((column) => sql.ref(`r.${column}`)));
       const typeFilter = options.type === undefined ? sql`` : sql`AND r.research_type = ${options.type}`;
+      const userFilter = options.userId === undefined ? sql`` : sql`AND r.user_id = ${options.userId}`;
       const page = sql`LIMIT ${options.limit ?? 20} OFFSET ${options.offset ?? 0}`;
       const query =
         context.dialect === 'sqlite'
           ? // bm25() is lower-is-better; weights: query column 2, answer 1 (PostgreSQL: A 1.0, B 0.4).
             sql<Row & { score: number }>`SELECT ${columns}, -bm25(research_results_fts, 2.0, 1.0) AS score
               FROM research_results_fts JOIN research_results r ON r.seq = research_results_fts.rowid
-              WHERE research_results_fts MATCH ${fts5Query(terms, mode)} ${typeFilter}
+              WHERE research_results_fts MATCH ${fts5Query(terms, mode)} ${typeFilter} ${userFilter}
               ORDER BY score DESC, r.created_at DESC, r.id DESC ${page}`
           : sql<Row & { score: number }>`SELECT ${columns}, ts_rank(r.search_vector, q) AS score
               FROM research_results r, to_tsquery('english', ${tsQuery(terms, mode)}) q
-              WHERE r.search_vector @@ q ${typeFilter}
+              WHERE r.search_vector @@ q ${typeFilter} ${userFilter}
               ORDER BY score DESC, r.created_at DESC, r.id DESC ${page}`;
       const { rows } = await query.execute(db);
       return rows.map((row) => ({ ...decode(row), score: Number(row.score) }));

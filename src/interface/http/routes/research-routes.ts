@@ -72,16 +72,18 @@ function renderEvent(event: ResearchStreamEvent): string {
 
 async function searchLibrary(deps: RouteDeps, exchange: Exchange): Promise<void> {
   const query = validateInput(searchQuerySchema, queryObject(exchange.query), 'query');
-  const filter = { limit: query.limit, offset: query.offset, ...(query.type ? { type: query.type } : {}) };
+  // The caller (the API key) decides which stored results exist for this request.
+  const caller = exchange.identity;
+  const filter = { limit: query.limit, offset: query.offset, caller, ...(query.type ? { type: query.type } : {}) };
   const page = query.q ? await deps.services.searchResults({ q: query.q, ...filter }) : await deps.services.listResults(filter);
   // The API lists whole results (the CLI and MCP list summaries).
-  const items = (await Promise.all(page.items.map((item) => deps.services.getResult(item.id)))).filter((result) => result !== undefined);
+  const items = (await Promise.all(page.items.map((item) => deps.services.getResult(item.id, caller)))).filter((result) => result !== undefined);
   sendJson(exchange, 200, JSON.stringify({ items, total: page.total, limit: query.limit, offset: query.offset }));
 }
 
 async function getResult(deps: RouteDeps, exchange: Exchange): Promise<void> {
   const id = validateInput(resultIdSchema, decodeParam(exchange.params.id ?? ''), 'id');
-  const result = await deps.services.getResult(id);
+  const result = await deps.services.getResult(id, exchange.identity);
   if (result === undefined) throw new FortitudeError('not_found', `no research result with id ${JSON.stringify(id)}`);
   sendJson(exchange, 200, JSON.stringify(result));
 }
@@ -93,6 +95,7 @@ async function postFeedback(deps: RouteDeps, exchange: Exchange): Promise<void> 
     rating: body.rating,
     ...(body.comment === undefined ? {} : { comment: body.comment }),
     user: exchange.identity?.name ?? 'anonymous',
+    caller: exchange.identity,
   });
   sendJson(exchange, 201, JSON.stringify({ id: saved.id, resultId: body.result_id, rating: body.rating }));
 }
