@@ -6,7 +6,12 @@
  * not exist; the library cache tier never answers one key with another's result. An admin key
  * sees everything, and `research.library_visibility: shared` shares on purpose.
  */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractApiKey } from '../../src/interface/http/auth.js';
+import { runMcpHttp } from '../../src/interface/mcp/mcp-http.js';
 import { createScratchDatabase, type ScratchDatabase } from '../replicas/replica-harness.js';
 import { call, startAppOverHttp, type AppOverHttp, type Json } from './app-over-http.js';
 
@@ -94,5 +99,66 @@ describe('research.library_visibility: shared', () => {
     expect((await call(server.url, bob, 'GET', `/api/research/${stored.id}`)).status).toBe(200);
     expect((await call(server.url, bob, 'GET', '/api/research')).body.items.map((item: Json) => item.id)).toEqual([stored.id]);
     expect((await call(server.url, bob, 'POST', '/api/feedback', { result_id: stored.id, rating: 4 })).status).toBe(201);
+  });
+});
+
+describe('the library per API key over MCP (streamable HTTP, keys verified)', () => {
+  let server: AppOverHttp;
+  let mcp: Awaited<ReturnType<typeof runMcpHttp>>;
+  afterAll(async () => {
+    await mcp?.close();
+    await server?.close();
+  });
+
+  const connect = async (key: string) => {
+    const client = new Client({ name: 'tenancy-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+    return client;
+  };
+
+  it('search_library, get_result, feedback and the library resources answer for the caller only', async () => {
+    server = await startAppOverHttp();
+    const fortitude = server.app.fortitude;
+    mcp = await runMcpHttp(fortitude, {
+      name: 'fortitude',
+      version: '0.0.0-test',
+      host: '127.0.0.1',
+      port: 0,
+      jsonResponse: true,
+      authenticate: async (request) => {
+        const raw = extractApiKey(request.headers);
+        const identity = raw === undefined ? undefined : await fortitude.verifyApiKey(raw);
+        return identity && { user: identity.name, scopes: identity.scopes };
+      },
+    });
+    const alice = await server.key('alice', ['research']);
+    const bob = await server.key('bob', ['research']);
+    const stored = (await call(server.url, alice, 'POST', '/api/research', { query: ALICE_QUESTION })).body;
+
+    const asBob = await connect(bob);
+    const asAlice = await connect(alice);
+    try {
+      const bobSearch = (await asBob.callTool({ name: 'search_library', arguments: {} })) as CallToolResult;
+      expect((bobSearch.structuredContent as { total: number }).total).toBe(0);
+      const aliceSearch = (await asAlice.callTool({ name: 'search_library', arguments: {} })) as CallToolResult;
+      expect((aliceSearch.structuredContent as { total: number }).total).toBe(1);
+
+      const bobGet = (await asBob.callTool({ name: 'get_result', arguments: { id: stored.id } })) as CallToolResult;
+      expect(bobGet.isError).toBe(true);
+      const bobRating = (await asBob.callTool({ name: 'feedback', arguments: { result_id: stored.id, rating: 1 } })) as CallToolResult;
+      expect(bobRating.isError).toBe(true);
+      expect(((await asAlice.callTool({ name: 'get_result', arguments: { id: stored.id } })) as CallToolResult).isError).toBeFalsy();
+
+      const results = async (client: Client) =>
+        (await client.listResources()).resources.map((resource) => resource.uri).filter((uri) => uri.startsWith('fortitude://library/'));
+      expect(await results(asBob)).toEqual([]);
+      expect(await results(asAlice)).toEqual([`fortitude://library/${stored.id}`]);
+      await expect(asBob.readResource({ uri: `fortitude://library/${stored.id}` })).rejects.toThrow(/not found/i);
+      const index = (await asBob.readResource({ uri: 'fortitude://library' })) as ReadResourceResult;
+      expect(JSON.stringify(index.contents)).not.toContain(stored.id);
+    } finally {
+      await asBob.close();
+      await asAlice.close();
+    }
   });
 });
