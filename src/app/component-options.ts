@@ -11,6 +11,7 @@ import type { ApiTest } from '../operations/load-test/load-plan.js';
 import type { PerformanceTargets } from '../operations/load-test/load-test-report.js';
 import type { PerformanceOptimizerOptions } from '../operations/optimizer/performance-optimizer.js';
 import type { AlertEngineOptions } from '../operations/sla/alert-engine.js';
+import type { ApiKeyOptions } from '../pipeline/access/api-keys.js';
 import type { SlaTargets } from '../operations/sla/alert-rules.js';
 import type { BudgetGuardOptions } from '../pipeline/budget/budget-guard.js';
 import { parseBudgetActions } from '../pipeline/budget/budget-policy.js';
@@ -283,6 +284,15 @@ export function httpServerOptions(config: FortitudeConfig): Pick<HttpServerOptio
 }
 
 /** `optimizer` → the performance optimizer's cadence and thresholds. */
+/** Verified keys answered from memory for `key_cache` seconds; kept through a database outage for `key_outage_grace`. */
+export function apiKeyOptions(auth: FortitudeConfig['server']['auth']): ApiKeyOptions {
+  return {
+    defaultRateLimitPerMinute: auth.default_rate_limit_per_minute,
+    verifiedTtlMs: secondsToMs(auth.key_cache),
+    outageGraceMs: secondsToMs(auth.key_outage_grace),
+  };
+}
+
 export function optimizerOptions(section: FortitudeConfig['optimizer']): Pick<PerformanceOptimizerOptions, 'intervalMs' | 'applyThreshold' | 'autoApply'> {
   return { intervalMs: secondsToMs(section.interval), applyThreshold: section.apply_threshold, autoApply: section.auto_apply };
 }

@@ -10,7 +10,7 @@ import type { ProviderRequestInput } from '../infrastructure/storage/repositorie
 import type { QualityMetricInput } from '../infrastructure/storage/repositories/quality-metrics.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
 import { createRateLimiter, type RateLimiter } from '../interface/http/rate-limiter.js';
-import { createApiKeys, type ApiKeyOptions } from '../pipeline/access/api-keys.js';
+import { createApiKeys } from '../pipeline/access/api-keys.js';
 import { createMemoisedClassifier } from '../pipeline/classify/classify.js';
 import { createFortitude } from '../pipeline/create-fortitude.js';
 import type { Fortitude, StoredData } from '../pipeline/fortitude.js';
@@ -29,7 +29,7 @@ import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
 import { buildCache, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
-import { researchAnswerTtlMs } from './component-options.js';
+import { apiKeyOptions, researchAnswerTtlMs } from './component-options.js';
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { buildSemanticLayer } from './build-semantic.js';
 import { buildCacheWarmer } from './build-warmer.js';
@@ -86,7 +86,7 @@ async function openStorage(config: FortitudeConfig): Promise<Storage> {
 export async function openStoredData(config: FortitudeConfig): Promise<StoredData> {
   const storage = await openStorage(config);
   const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
-  const keys = createApiKeys(storage.apiKeys, apiKeyOptions(config));
+  const keys = createApiKeys(storage.apiKeys, apiKeyOptions(config.server.auth));
   return {
     getResult: (idOrSlug) => library.get(idOrSlug),
     listResults: (options) => library.list(options),
@@ -201,7 +201,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       gateway: createGateway({ providers: catalog, caller, responses: caches.strategies.provider_responses, modelAliases: config.gateway.model_aliases }),
       library,
       libraryVisibility: config.research.library_visibility,
-      keys: createApiKeys(storage.apiKeys, apiKeyOptions(config)),
+      keys: createApiKeys(storage.apiKeys, apiKeyOptions(config.server.auth)),
       submitFeedback: createFeedback({ results: library, feedback: storage.feedback, qualityRows: feedbackMetrics, router: routing.router }),
       health: createHealth({ providers: { status: () => providers.status(), modelOf: catalog.modelOf }, database: storage, redis: shared.redis }),
       caches: { stats: async () => ({ ...(await caches.stats()), semantic: semantic?.cache.stats() }), clear: () => caches.clear() },
@@ -234,11 +234,6 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
     await closeAll();
     throw error;
   }
-}
-
-function apiKeyOptions(config: FortitudeConfig): ApiKeyOptions {
-  const auth = config.server.auth;
-  return { defaultRateLimitPerMinute: auth.default_rate_limit_per_minute, verifiedTtlMs: auth.key_cache * 1000, outageGraceMs: auth.key_outage_grace * 1000 };
 }
 
 /** The configured providers as the provider call and the gateway see them. */

@@ -7,6 +7,7 @@ import { buildCache } from '../../src/app/build-cache.js';
 import { buildRouting } from '../../src/app/build-routing.js';
 import {
   alertEngineOptions,
+  apiKeyOptions,
   cliConfig,
   diskStoreOptions,
   httpServerOptions,
@@ -179,6 +180,7 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
     expect(providerStatsOptions(config).windowMs).toBe(HOUR_MS);
     expect(httpServerOptions(config)).toMatchObject({ bodyLimitBytes: MB, requestTimeoutMs: 120_000, shutdownTimeoutMs: 10_000 });
     expect(optimizerOptions(config.optimizer).intervalMs).toBe(5 * MINUTE_MS);
+    expect(apiKeyOptions(config.server.auth)).toMatchObject({ verifiedTtlMs: 30_000, outageGraceMs: 15 * MINUTE_MS });
     const logging = loggerOptions(config.logging);
     expect([logging.flushIntervalMs, logging.bufferSizeBytes]).toEqual([1_000, 65_536]);
     expect(logging.filters).toContainEqual({ type: 'rate_limit', limit: 100, windowMs: MINUTE_MS });

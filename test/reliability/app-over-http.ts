@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { loggerOptions } from '../../src/app/component-options.js';
 import { createApplication, type Application } from '../../src/app/composition.js';
 import { parseConfigText } from '../../src/app/config/load-config.js';
 import { createLogger } from '../../src/infrastructure/logging/logger.js';
@@ -33,7 +34,7 @@ export async function startAppOverHttp(options: { databaseUrl?: string; yaml?: s
     },
   });
   const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-  const app = await createApplication(config, { logger: createLogger(config.logging, sink) });
+  const app = await createApplication(config, { logger: createLogger(loggerOptions(config.logging), sink) });
   const server = createHttpServer(
     {
       host: '127.0.0.1',
