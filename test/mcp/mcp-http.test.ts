@@ -186,13 +186,15 @@ describe('authentication, limits and mounting', () => {
     await client.close();
   });
 
-  it('authenticate may refuse with forbidden or rate_limited', async () => {
+  it('authenticate may refuse with forbidden, rate_limited or storage_error', async () => {
     const server = await runMcpHttp(createFakeMcpServices(), {
       ...INFO,
       host: '127.0.0.1',
       port: 0,
       authenticate: (request) => {
         if (request.headers['x-api-key'] === 'gateway-only') throw new FortitudeError('forbidden', 'This key lacks the research scope.');
+        if (request.headers['x-api-key'] === 'during-outage')
+          throw new FortitudeError('storage_error', 'cannot verify this API key: the database is unreachable; retry later', { retryable: true, details: { retryAfterMs: 5_000 } });
         throw new FortitudeError('rate_limited', 'Rate limit of 60 requests per minute reached.', { details: { retryAfterMs: 2_500 } });
       },
     });
@@ -203,6 +205,10 @@ describe('authentication, limits and mounting', () => {
       const limited = await rawRequest(server.url, { method: 'POST', headers: MCP_HEADERS, body: INITIALIZE });
       expect(limited.status).toBe(429);
       expect(limited.headers['retry-after']).toBe('3');
+      // The key store unreachable (a database outage): retry later, not "internal error".
+      const outage = await rawRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, 'x-api-key': 'during-outage' }, body: INITIALIZE });
+      expect(outage.status).toBe(503);
+      expect(outage.headers['retry-after']).toBe('5');
     } finally {
       await server.close();
     }

@@ -22,7 +22,8 @@ export interface McpHttpOptions extends McpServerOptions {
   allowedHosts?: readonly string[];
   /**
    * Who is calling; undefined answers 401. May throw FortitudeError `unauthorized` (401),
-   * `forbidden` (403) or `rate_limited` (429, with `details.retryAfterMs` → Retry-After).
+   * `forbidden` (403), `rate_limited` (429, with `details.retryAfterMs` → Retry-After) or
+   * `storage_error` (503: the key store is unreachable, as during a database outage).
    * Absent: no authentication.
    */
   authenticate?: (request: IncomingMessage) => McpCaller | undefined | Promise<McpCaller | undefined>;
@@ -85,7 +86,7 @@ export function createMcpHttpHandler(services: McpServices, options: McpHttpOpti
   };
 }
 
-const AUTH_REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = { unauthorized: 401, forbidden: 403, rate_limited: 429 };
+const AUTH_REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = { unauthorized: 401, forbidden: 403, rate_limited: 429, storage_error: 503 };
 
 /** Runs `authenticate`; answers its FortitudeError refusals itself and then returns null. */
 async function authenticateOrRefuse(
