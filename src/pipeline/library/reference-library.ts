@@ -74,7 +74,7 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
         compositeScore: result.quality.composite,
         dimensionScores: result.quality.dimensions,
         source: 'evaluator',
-      }).catch(notStored);
+      }).catch(asStorageError(UNREACHABLE));
       if (result.crossValidation) {
         await storage.qualityMetrics.insert({
           resultId: result.id,
@@ -84,7 +84,7 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
           compositeScore: result.crossValidation.agreement,
           dimensionScores: { agreement: result.crossValidation.agreement },
           source: 'cross_validation',
-        }).catch(notStored);
+        }).catch(asStorageError(UNREACHABLE));
       }
       if (options.exportDir) await exportMarkdown(options.exportDir, result);
     },
