@@ -20,12 +20,20 @@ import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js
 import { RedisBreakerStore } from '../infrastructure/redis/redis-breaker-store.js';
 import { budgetGuardOptions, routerOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
+import { join, resolve } from 'node:path';
+import { openMachineState } from '../infrastructure/machine-state/machine-state-db.js';
+import { SqliteBudgetStore } from '../infrastructure/machine-state/sqlite-budget-store.js';
+import { SqliteRateLimitStore } from '../infrastructure/machine-state/sqlite-rate-limit-store.js';
+import { SqliteRoutingJournal } from '../infrastructure/machine-state/routing-journal.js';
+import type { LearnedStateExchange } from '../pipeline/routing/learned-state.js';
 
 /**
  * State shared by every replica when `REDIS_URL` is set: budgets, provider rate limits and
  * circuit breakers (the cache's L2 level and the semantic cache's entries use `redis` and
  * `keyPrefix` too). One connection per process; each store falls back to in-process state while
- * it is down (docs/operations.md, "Redis outage").
+ * it is down (docs/operations.md, "Redis outage"). Without Redis, budgets, rate limits and
+ * learned routing are shared by every process of this machine (workers, restarts, CLI calls)
+ * through `<data_dir>/shared-state.db`.
  */
 export interface SharedState {
   readonly redis: RedisConnection | undefined;
@@ -34,13 +42,30 @@ export interface SharedState {
   readonly rateLimitStore: RateLimitStore | undefined;
   readonly budgetStore: BudgetStore;
   readonly breakerStore: BreakerStore | undefined;
+  /** Learned routing shared by the machine's processes and kept across restarts (embedded mode). */
+  readonly learnedState?: LearnedStateExchange;
   close(): Promise<void>;
 }
 
 export async function buildSharedState(config: FortitudeConfig, logger: Logger): Promise<SharedState> {
   const prefix = config.redis.key_prefix.replace(/:$/, '');
   if (!config.redis.url) {
-    return { redis: undefined, keyPrefix: prefix, rateLimitStore: undefined, budgetStore: new MemoryBudgetStore(), breakerStore: undefined, close: async () => undefined };
+    const database = openMachineState({ path: join(resolve(config.data_dir), 'shared-state.db') });
+    const learnedState = new SqliteRoutingJournal(database, { retainCallsMs: config.selection_strategy.performance_window }, {
+      onError: (error) => logger.warn({ err: error }, 'learned routing not shared yet; retrying'),
+    });
+    return {
+      redis: undefined,
+      keyPrefix: prefix,
+      rateLimitStore: new SqliteRateLimitStore(database),
+      budgetStore: new SqliteBudgetStore(database),
+      breakerStore: undefined,
+      learnedState,
+      async close() {
+        await learnedState.close();
+        database.close();
+      },
+    };
   }
   const redis = await openRedisConnection({ url: config.redis.url, clusterMode: config.caching.levels.redis.cluster_mode }, { logger });
   const rateLimitStore = new FallbackRateLimitStore(new RedisRateLimitStore(redis.client, { keyPrefix: `{${prefix}:ratelimit}` }), new MemoryRateLimitStore(), redis);
@@ -73,7 +98,14 @@ export interface Routing {
 
 export function buildRouting(
   config: FortitudeConfig,
-  deps: { providerNames: string[]; providerModels: Record<string, string>; storage: Storage; budgetStore: BudgetStore; logger: Logger },
+  deps: {
+    providerNames: string[];
+    providerModels: Record<string, string>;
+    storage: Storage;
+    budgetStore: BudgetStore;
+    learnedState?: LearnedStateExchange | undefined;
+    logger: Logger;
+  },
 ): Routing {
   const prices = createPriceResolver({
     global: config.cost_management.pricing,
@@ -109,6 +141,7 @@ export function buildRouting(
     {
       budget,
       learning: deps.storage.learning,
+      ...(deps.learnedState ? { learnedState: deps.learnedState } : {}),
       onError: (error) => deps.logger.warn({ err: error }, 'learning record not written'),
     },
   );

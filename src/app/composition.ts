@@ -135,6 +135,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       providerModels: Object.fromEntries([...providers.configs].map(([name, provider]) => [name, provider.model])),
       storage,
       budgetStore: shared.budgetStore,
+      learnedState: shared.learnedState,
       logger: log,
     });
     closers.push(() => routing.close());

@@ -1,6 +1,7 @@
 import type { ResearchType } from '../../core/research.js';
 import type { Adaptation, LearningSink } from './adaptations.js';
 import { createAdaptationLog } from './adaptations.js';
+import type { LearnedObservation, LearnedStateExchange } from './learned-state.js';
 import type { ModelChoice, ModelSelectionOptions } from './model-selection.js';
 import { chooseModel } from './model-selection.js';
 import { createPerformanceWindow } from './performance-window.js';
@@ -42,6 +43,11 @@ export interface RouterDeps {
   budget?: { pausedProviders(): ReadonlySet<string> };
   /** Where adaptations are recorded (`storage.learning`). */
   learning?: LearningSink;
+  /**
+   * Shares what this router observes with the other processes of the machine and restores it on
+   * start (`learned-state.ts`); without it, learning is per process and lost on exit.
+   */
+  learnedState?: LearnedStateExchange;
   onError?: (error: unknown) => void;
 }
 
@@ -248,6 +254,42 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
     return { models, choices };
   };
 
+  const observeCall = (observation: Extract<LearnedObservation, { kind: 'call' }>): boolean => {
+    let changed = false;
+    for (const series of [`p:${observation.provider}`, `t:${observation.provider}${SEP}${observation.researchType}`]) {
+      if (window.record(series, observation).changed) {
+        changed = true;
+        if (!absorbing) {
+          log.add({
+            learningType: 'performance_change',
+            subject: series.startsWith('p:') ? observation.provider : `${observation.provider}:${observation.researchType}`,
+            before: null,
+            after: { ...window.stats(series), restartedAt: observation.at },
+            confidence: 0.99,
+            at: observation.at,
+          });
+        }
+      }
+    }
+    return changed;
+  };
+  const observeQuality = (observation: Extract<LearnedObservation, { kind: 'quality' }>): void => {
+    quality.observe(observation);
+    if (!absorbing) deps.learnedState?.publish(observation);
+  };
+  // Another process's observations (and, first, the stored ones) update the estimates without
+  // being logged as this process's adaptations or published back.
+  let absorbing = false;
+  deps.learnedState?.subscribe((observation) => {
+    absorbing = true;
+    try {
+      if (observation.kind === 'call') observeCall(observation);
+      else observeQuality(observation);
+    } finally {
+      absorbing = false;
+    }
+  });
+
   return {
     plan({ researchType, preferred }) {
       const paused = deps.budget?.pausedProviders() ?? new Set<string>();
@@ -269,34 +311,22 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
     },
 
     record(outcome) {
-      const observation = { at: now(), ok: outcome.ok, latencyMs: outcome.latencyMs, costUsd: outcome.costUsd };
-      let changed = false;
-      for (const series of [`p:${outcome.provider}`, `t:${outcome.provider}${SEP}${outcome.researchType}`]) {
-        if (window.record(series, observation).changed) {
-          changed = true;
-          log.add({
-            learningType: 'performance_change',
-            subject: series.startsWith('p:') ? outcome.provider : `${outcome.provider}:${outcome.researchType}`,
-            before: null,
-            after: { ...window.stats(series), restartedAt: observation.at },
-            confidence: 0.99,
-            at: observation.at,
-          });
-        }
-      }
+      const call = { kind: 'call', provider: outcome.provider, researchType: outcome.researchType, at: now(), ok: outcome.ok, latencyMs: outcome.latencyMs, costUsd: outcome.costUsd } as const;
+      const changed = observeCall(call);
+      deps.learnedState?.publish(call);
       if (outcome.quality !== undefined) {
-        quality.observe({ provider: outcome.provider, researchType: outcome.researchType, model: outcome.model, score: outcome.quality, source: 'evaluator' });
+        observeQuality({ kind: 'quality', provider: outcome.provider, researchType: outcome.researchType, model: outcome.model, score: outcome.quality, source: 'evaluator' });
       }
       checkLeader(outcome.researchType, changed);
     },
 
     recordQuality(input) {
-      quality.observe({ provider: input.provider, researchType: input.researchType, model: input.model, score: input.score, source: input.source ?? 'evaluator' });
+      observeQuality({ kind: 'quality', provider: input.provider, researchType: input.researchType, model: input.model, score: input.score, source: input.source ?? 'evaluator' });
       checkLeader(input.researchType);
     },
 
     recordFeedback(input) {
-      quality.observe({ provider: input.provider, researchType: input.researchType, model: input.model, score: ratingToScore(input.rating), source: 'feedback' });
+      observeQuality({ kind: 'quality', provider: input.provider, researchType: input.researchType, model: input.model, score: ratingToScore(input.rating), source: 'feedback' });
       checkLeader(input.researchType);
     },
 

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { LearnedObservation, LearnedStateExchange } from '../../pipeline/routing/learned-state.js';
+import type { MachineStateDatabase } from './machine-state-db.js';
+
+export interface RoutingJournalOptions {
+  /** Calls older than this are no longer replayed or kept: the router's `performance_window`, ms. */
+  retainCallsMs: number;
+  /** Newest quality observations kept (default 20 000; the estimates' memory is ~50 per provider × type). */
+  retainQualityRows?: number;
+  /** Newest call observations kept whatever their age (default 100 000), bounding a restart's replay. */
+  retainCallRows?: number;
+  /** How often local observations are written and the others' read (default 1 s). */
+  flushIntervalMs?: number;
+}
+
+interface Row {
+  seq: number;
+  origin: string;
+  body: string;
+}
+
+const PRUNE_EVERY_FLUSHES = 60;
+
+/**
+ * Learned routing shared by the processes of one machine through the machine-state file: each
+ * process appends what its router observed (batched, once a second, off the request path) and
+ * applies what the others appended since its last read. On start the router replays the calls
+ * still inside the performance window and the newest quality scores, so a restart keeps what
+ * was learned. Another process's observations arrive up to one flush interval late.
+ */
+export class SqliteRoutingJournal implements LearnedStateExchange {
+  readonly #database: MachineStateDatabase;
+  readonly #options: Required<RoutingJournalOptions>;
+  readonly #origin = randomUUID();
+  readonly #now: () => number;
+  #pending: LearnedObservation[] = [];
+  #cursor = 0;
+  #apply: ((observation: LearnedObservation) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #flushes = 0;
+  #closed = false;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(database: MachineStateDatabase, options: RoutingJournalOptions, deps: { now?: () => number; onError?: (error: unknown) => void } = {}) {
+    this.#database = database;
+    this.#options = { retainQualityRows: 20_000, retainCallRows: 100_000, flushIntervalMs: 1_000, ...options };
+    this.#now = deps.now ?? Date.now;
+    this.#onError = deps.onError ?? (() => undefined);
+  }
+
+  publish(observation: LearnedObservation): void {
+    if (this.#closed) return;
+    this.#pending.push(observation);
+    // A database that stays locked must not grow memory without bound: the oldest go first.
+    if (this.#pending.length > 10_000) this.#pending.splice(0, this.#pending.length - 10_000);
+  }
+
+  subscribe(apply: (observation: LearnedObservation) => void): void {
+    this.#apply = apply;
+    try {
+      const since = this.#now() - this.#options.retainCallsMs;
+      // One read transaction: the replay and the cursor see the same snapshot, so a row another
+      // process appends meanwhile is read by the first flush, not skipped.
+      const { rows, cursor } = this.#database.transaction(() => ({
+        rows: this.#database.prepare<[number], Row>("SELECT seq, origin, body FROM routing_observations WHERE kind = 'quality' OR at >= ? ORDER BY seq").all(since),
+        cursor: this.#database.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM routing_observations').get()?.seq ?? 0,
+      }))();
+      this.#cursor = cursor;
+      for (const row of rows) apply(JSON.parse(row.body) as LearnedObservation);
+    } catch (error) {
+      this.#onError(error);
+    }
+    this.#timer = setInterval(() => this.flush(), this.#options.flushIntervalMs).unref();
+  }
+
+  /** Writes the pending observations and applies the other processes' new ones. */
+  flush(): void {
+    if (!this.#database.open) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    let rows: Row[];
+    try {
+      rows = this.#database.transaction(() => {
+        const insert = this.#database.prepare<[string, string, number, string]>('INSERT INTO routing_observations (origin, kind, at, body) VALUES (?, ?, ?, ?)');
+        const at = this.#now();
+        for (const observation of batch) insert.run(this.#origin, observation.kind, observation.kind === 'call' ? observation.at : at, JSON.stringify(observation));
+        return this.#database.prepare<[number], Row>('SELECT seq, origin, body FROM routing_observations WHERE seq > ? ORDER BY seq').all(this.#cursor);
+      }).immediate();
+    } catch (error) {
+      // Locked or unwritable: keep the batch for the next flush.
+      this.#pending = [...batch, ...this.#pending];
+      this.#onError(error);
+      return;
+    }
+    for (const row of rows) {
+      this.#cursor = Math.max(this.#cursor, row.seq);
+      if (row.origin !== this.#origin) this.#apply?.(JSON.parse(row.body) as LearnedObservation);
+    }
+    if (++this.#flushes % PRUNE_EVERY_FLUSHES === 0) this.#prune();
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.flush();
+    return Promise.resolve();
+  }
+
+  #prune(): void {
+    try {
+      const { retainCallsMs, retainCallRows, retainQualityRows } = this.#options;
+      this.#database.transaction(() => {
+        this.#database.prepare("DELETE FROM routing_observations WHERE kind = 'call' AND at < ?").run(this.#now() - retainCallsMs);
+        for (const [kind, keep] of [['call', retainCallRows], ['quality', retainQualityRows]] as const) {
+          this.#database
+            .prepare('DELETE FROM routing_observations WHERE kind = ? AND seq <= (SELECT seq FROM routing_observations WHERE kind = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)')
+            .run(kind, kind, keep);
+        }
+      }).immediate();
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import type { Statement } from 'better-sqlite3';
+import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../../pipeline/budget/budget-store.js';
+import type { MachineStateDatabase } from './machine-state-db.js';
+
+interface PeriodRow {
+  spent: number;
+  reserved: number;
+  expires_at: number;
+}
+
+interface ReservationRow {
+  amount: number;
+  period_keys: string;
+}
+
+const SWEEP_INTERVAL_MS = 1_000;
+
+/**
+ * The budget ledger in the machine-state SQLite file: every worker, a restarted server and each
+ * CLI call book against the same periods. Each method is one `BEGIN IMMEDIATE` transaction, so
+ * a limit check and its booking are atomic across processes, as the Redis store's Lua scripts
+ * are across replicas. Same semantics as the memory store (see `budget-store.ts`).
+ */
+export class SqliteBudgetStore implements BudgetStore {
+  readonly #database: MachineStateDatabase;
+  readonly #ownsDatabase: boolean;
+  readonly #statements: {
+    period: Statement<[string], PeriodRow>;
+    upsertPeriod: Statement<[string, number, number, number]>;
+    addReserved: Statement<[number, string]>;
+    addSpent: Statement<[number, string]>;
+    reservation: Statement<[string], ReservationRow>;
+    insertReservation: Statement<[string, number, string, number]>;
+    deleteReservation: Statement<[string]>;
+    expiredReservations: Statement<[number], { id: string }>;
+    deleteExpiredPeriods: Statement<[number]>;
+  };
+  readonly #reserve: (request: ReserveRequest) => ReserveResult;
+  readonly #settle: (id: string, periods: readonly BudgetPeriod[], actual: number, now: number) => SettleResult;
+  #nextSweepAt = 0;
+
+  constructor(database: MachineStateDatabase, options: { ownsDatabase?: boolean } = {}) {
+    this.#database = database;
+    this.#ownsDatabase = options.ownsDatabase ?? false;
+    this.#statements = {
+      period: database.prepare('SELECT spent, reserved, expires_at FROM budget_periods WHERE key = ?'),
+      upsertPeriod: database.prepare(
+        'INSERT INTO budget_periods (key, spent, reserved, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET spent = excluded.spent, reserved = excluded.reserved, expires_at = excluded.expires_at',
+      ),
+      addReserved: database.prepare('UPDATE budget_periods SET reserved = reserved + ? WHERE key = ?'),
+      addSpent: database.prepare('UPDATE budget_periods SET spent = spent + ? WHERE key = ?'),
+      reservation: database.prepare('SELECT amount, period_keys FROM budget_reservations WHERE id = ?'),
+      insertReservation: database.prepare('INSERT OR REPLACE INTO budget_reservations (id, amount, period_keys, expires_at) VALUES (?, ?, ?, ?)'),
+      deleteReservation: database.prepare('DELETE FROM budget_reservations WHERE id = ?'),
+      expiredReservations: database.prepare('SELECT id FROM budget_reservations WHERE expires_at <= ? LIMIT 100'),
+      deleteExpiredPeriods: database.prepare('DELETE FROM budget_periods WHERE expires_at <= ?'),
+    };
+    this.#reserve = database.transaction((request: ReserveRequest) => this.#reserveNow(request)).immediate;
+    this.#settle = database.transaction((id: string, periods: readonly BudgetPeriod[], actual: number, now: number) => this.#settleNow(id, periods, actual, now)).immediate;
+  }
+
+  reserve(request: ReserveRequest): Promise<ReserveResult> {
+    return attempt(() => this.#reserve(request));
+  }
+
+  reconcile(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult> {
+    return attempt(() => this.#settle(id, periods, actual, now));
+  }
+
+  release(id: string, periods: readonly BudgetPeriod[], now: number): Promise<SettleResult> {
+    return this.reconcile(id, periods, 0, now);
+  }
+
+  totals(periods: readonly BudgetPeriod[], now: number): Promise<PeriodTotals[]> {
+    return attempt(() =>
+      periods.map((period) => {
+        const row = this.#statements.period.get(period.key);
+        const live = row !== undefined && row.expires_at > now;
+        return { key: period.key, spent: live ? row.spent : 0, reserved: live ? row.reserved : 0 };
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    if (this.#ownsDatabase && this.#database.open) this.#database.close();
+    return Promise.resolve();
+  }
+
+  #reserveNow(request: ReserveRequest): ReserveResult {
+    this.#sweep(request.now);
+    const rows = request.periods.map((period) => this.#live(period, request.now));
+    let refusedIndex = -1;
+    if (request.enforce) {
+      refusedIndex = request.periods.findIndex(
+        (period, index) => period.limit >= 0 && rows[index]!.spent + rows[index]!.reserved + request.amount > period.limit,
+      );
+    }
+    if (refusedIndex === -1) {
+      request.periods.forEach((period, index) => {
+        rows[index]!.reserved += request.amount;
+        this.#statements.addReserved.run(request.amount, period.key);
+      });
+      this.#statements.insertReservation.run(request.id, request.amount, request.periods.map((period) => period.key).join('\n'), request.expiresAt);
+    }
+    const totals = request.periods.map((period, index) => ({ key: period.key, spent: rows[index]!.spent, reserved: rows[index]!.reserved }));
+    return refusedIndex === -1 ? { granted: true, totals } : { granted: false, totals, refusedBy: request.periods[refusedIndex]!.key };
+  }
+
+  #settleNow(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): SettleResult {
+    const found = this.#drop(id);
+    if (actual > 0) {
+      for (const period of periods) {
+        this.#live(period, now);
+        this.#statements.addSpent.run(actual, period.key);
+      }
+    }
+    const totals = periods.map((period) => {
+      const row = this.#statements.period.get(period.key);
+      return { key: period.key, spent: row?.spent ?? 0, reserved: row?.reserved ?? 0 };
+    });
+    return { found, totals };
+  }
+
+  /** The period's counters, created (or restarted, once expired) and their expiry extended. */
+  #live(period: BudgetPeriod, now: number): PeriodRow {
+    const row = this.#statements.period.get(period.key);
+    if (row === undefined || row.expires_at <= now) {
+      this.#statements.upsertPeriod.run(period.key, 0, 0, period.expiresAt);
+      return { spent: 0, reserved: 0, expires_at: period.expiresAt };
+    }
+    if (period.expiresAt > row.expires_at) {
+      this.#statements.upsertPeriod.run(period.key, row.spent, row.reserved, period.expiresAt);
+      row.expires_at = period.expiresAt;
+    }
+    return row;
+  }
+
+  #drop(id: string): boolean {
+    const reservation = this.#statements.reservation.get(id);
+    if (reservation === undefined) return false;
+    this.#statements.deleteReservation.run(id);
+    for (const key of reservation.period_keys.split('\n')) this.#statements.addReserved.run(-reservation.amount, key);
+    return true;
+  }
+
+  /**
+   * Releases reservations whose caller never settled them (a crashed worker or CLI) and drops
+   * expired periods; at most once a second per process, so a reserve stays a few statements.
+   */
+  #sweep(now: number): void {
+    if (now < this.#nextSweepAt) return;
+    this.#nextSweepAt = now + SWEEP_INTERVAL_MS;
+    for (const { id } of this.#statements.expiredReservations.all(now)) this.#drop(id);
+    this.#statements.deleteExpiredPeriods.run(now);
+  }
+}
+
+/** Runs a synchronous store step as a promise, so a driver error (SQLITE_BUSY…) rejects instead of throwing. */
+export function attempt<T>(step: () => T): Promise<T> {
+  try {
+    return Promise.resolve(step());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}

@@ -1,0 +1,38 @@
+import type { QualitySource } from './quality-estimates.js';
+
+/** One thing the router learned from: a finished call, or a quality score of an answer. */
+export type LearnedObservation =
+  | {
+      kind: 'call';
+      provider: string;
+      researchType: string;
+      /** Epoch ms the call finished. */
+      at: number;
+      ok: boolean;
+      latencyMs: number;
+      costUsd: number;
+    }
+  | {
+      kind: 'quality';
+      provider: string;
+      researchType: string;
+      model?: string | undefined;
+      /** 0–1. */
+      score: number;
+      source: QualitySource;
+    };
+
+/**
+ * Where learned routing state outlives one process: every worker of a machine, a restarted
+ * server and the CLI see the same estimates. The router publishes what it observes and absorbs
+ * what the others observed; the exchange never hands a process back its own observations.
+ */
+export interface LearnedStateExchange {
+  /** Queues one local observation for the other processes and for the next start. */
+  publish(observation: LearnedObservation): void;
+  /**
+   * Called once by the router: `apply` receives every stored observation still relevant (oldest
+   * first) before `subscribe` returns, then other processes' observations as they arrive.
+   */
+  subscribe(apply: (observation: LearnedObservation) => void): void;
+}
