@@ -51,7 +51,7 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger):
   const prefix = config.redis.key_prefix.replace(/:$/, '');
   if (!config.redis.url) {
     const database = openMachineState({ path: join(resolve(config.data_dir), 'shared-state.db') });
-    const learnedState = new SqliteRoutingJournal(database, { retainCallsMs: config.selection_strategy.performance_window }, {
+    const learnedState = new SqliteRoutingJournal(database, { retainCallsMs: config.selection_strategy.performance_window * 1000 }, {
       onError: (error) => logger.warn({ err: error }, 'learned routing not shared yet; retrying'),
     });
     return {
@@ -145,6 +145,9 @@ export function buildRouting(
       onError: (error) => deps.logger.warn({ err: error }, 'learning record not written'),
     },
   );
+  // Read the period's totals now, not in 5 s: a restarted server or a CLI call starts from the
+  // day's spend (the dashboard and the budget actions see it at once).
+  void budget.refresh().catch(() => undefined);
   const refresh = setInterval(() => void budget.refresh().catch(() => undefined), 5_000).unref();
   const steering = createRouteSteering(router);
   return {

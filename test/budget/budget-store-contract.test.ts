@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMachineState } from '../../src/infrastructure/machine-state/machine-state-db.js';
+import { SqliteBudgetStore } from '../../src/infrastructure/machine-state/sqlite-budget-store.js';
 import type { BudgetPeriod, BudgetStore } from '../../src/pipeline/budget/budget-store.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
 import { RedisBudgetStore } from '../../src/infrastructure/redis/redis-budget-store.js';
@@ -20,6 +22,7 @@ afterAll(async () => {
 });
 
 const implementations: [string, () => BudgetStore][] = [
+  ['sqlite', () => new SqliteBudgetStore(openMachineState({ path: ':memory:' }), { ownsDatabase: true })],
   ['memory', () => new MemoryBudgetStore()],
   [
     'redis',

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMachineState } from '../../src/infrastructure/machine-state/machine-state-db.js';
+import { SqliteBudgetStore } from '../../src/infrastructure/machine-state/sqlite-budget-store.js';
 import type { BudgetStore } from '../../src/pipeline/budget/budget-store.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
 import { RedisBudgetStore } from '../../src/infrastructure/redis/redis-budget-store.js';
@@ -51,6 +53,7 @@ function expectWithinBudget(result: BudgetLoadResult, spent: number) {
 describe('a budget under 500 concurrent calls never overspends', () => {
   const stores: [string, () => BudgetStore][] = [
     ['memory', () => new MemoryBudgetStore()],
+    ['sqlite', () => new SqliteBudgetStore(openMachineState({ path: ':memory:' }), { ownsDatabase: true })],
     [
       'redis',
       () => {

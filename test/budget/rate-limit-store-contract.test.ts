@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMachineState } from '../../src/infrastructure/machine-state/machine-state-db.js';
+import { SqliteRateLimitStore } from '../../src/infrastructure/machine-state/sqlite-rate-limit-store.js';
 import { RedisRateLimitStore } from '../../src/infrastructure/redis/redis-rate-limit-store.js';
 import { MemoryRateLimitStore } from '../../src/providers/rate-limit/memory-rate-limit-store.js';
 import type { BucketSpec, RateLimitStore } from '../../src/providers/rate-limit/rate-limit-store.js';
@@ -21,6 +23,7 @@ afterAll(async () => {
 });
 
 const implementations: [string, () => RateLimitStore][] = [
+  ['sqlite', () => new SqliteRateLimitStore(openMachineState({ path: ':memory:' }), { ownsDatabase: true })],
   ['memory', () => new MemoryRateLimitStore()],
   [
     'redis',

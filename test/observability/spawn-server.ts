@@ -30,12 +30,14 @@ export function runFortitude(cwd: string, args: string[], env: Record<string, st
 }
 
 /**
- * `fortitude serve` as a real process on a free loopback port, one worker, in its own directory
- * (its SQLite file and exported library stay there). Resolves when it logs its URL.
+ * `fortitude serve` as a real process on a free loopback port, one worker unless `workers` says
+ * otherwise, in its own directory (its SQLite files and exported library stay there). Resolves
+ * when it logs its URL (with several workers: once every worker listens).
  */
-export async function spawnServer(options: { cwd?: string; env?: Record<string, string> } = {}): Promise<SpawnedServer> {
+export async function spawnServer(options: { cwd?: string; env?: Record<string, string>; workers?: number } = {}): Promise<SpawnedServer> {
+  const workers = options.workers ?? 1;
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'fortitude-observability-'));
-  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], {
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', String(workers)], {
     cwd,
     env: childEnv(cwd, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +48,8 @@ export async function spawnServer(options: { cwd?: string; env?: Record<string, 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${output}`)), 60_000);
     const check = () => {
-      const match = /Fortitude listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      const matches = [...output.matchAll(/Fortitude listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
+      const match = matches.length >= workers ? matches[0] : undefined;
       if (match) {
         clearTimeout(timer);
         child.stdout!.off('data', check);

@@ -1,0 +1,211 @@
+/**
+ * Issue 14.2: without Redis, budgets, provider rate limits and learned routing are the whole
+ * machine's, not each process's — against `fortitude serve --workers N` as real processes,
+ * restarts and CLI calls, with simulated providers. Spend is read from the `provider_requests`
+ * rows the servers recorded (not from the ledger under test).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { runFortitude, spawnServer } from '../observability/spawn-server.js';
+
+/** A uniform price high enough that a 200-token chat costs ~0.002 USD (and its worst case barely more). */
+const PRICE = '{ input_per_million: 10, output_per_million: 10 }';
+
+function configDir(options: { dailyBudgetUsd: number; openaiRateLimit?: string }): string {
+  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-embedded-'));
+  const lines = [
+    'cost_management:',
+    '  global:',
+    `    daily_budget_usd: ${options.dailyBudgetUsd}`,
+    '  pricing:',
+    `    gpt-4o-mini: ${PRICE}`,
+    `    claude-3-5-haiku-20241022: ${PRICE}`,
+    `    gemini-2.0-flash: ${PRICE}`,
+  ];
+  if (options.openaiRateLimit) lines.push('providers:', '  openai:', `    rate_limit: ${options.openaiRateLimit}`, '  claude: {}', '  gemini: {}');
+  writeFileSync(join(cwd, 'fortitude.yaml'), `${lines.join('\n')}\n`);
+  return cwd;
+}
+
+interface Tally {
+  ok: number;
+  refused: number;
+  other: Record<number, number>;
+}
+
+/** `count` distinct chat calls (never cached: temperature > 0), `concurrency` at a time. */
+async function chats(url: string, count: number, options: { concurrency?: number; tag?: string } = {}): Promise<Tally> {
+  const tally: Tally = { ok: 0, refused: 0, other: {} };
+  let next = 0;
+  const one = async () => {
+    for (let index = next++; index < count; index = next++) {
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          max_tokens: 200,
+          temperature: 0.7,
+          messages: [{ role: 'user', content: `explain tokio worker threads, ${options.tag ?? 'call'} ${index}` }],
+        }),
+      });
+      await response.arrayBuffer();
+      if (response.status === 200) tally.ok += 1;
+      // 402: the reservation would pass the limit; 429: the budget's throttle action (at 90 %).
+      else if (response.status === 402 || response.status === 429) tally.refused += 1;
+      else tally.other[response.status] = (tally.other[response.status] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, one));
+  return tally;
+}
+
+function recorded(cwd: string): { spentUsd: number; calls: Record<string, number>; okCalls: Record<string, number> } {
+  const database = new Database(join(cwd, '.fortitude', 'fortitude.db'), { readonly: true });
+  try {
+    const spent = database.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM provider_requests').get() as { usd: number };
+    const rows = database.prepare('SELECT provider, status, COUNT(*) AS n FROM provider_requests GROUP BY provider, status').all() as { provider: string; status: string; n: number }[];
+    const calls: Record<string, number> = {};
+    const okCalls: Record<string, number> = {};
+    for (const row of rows) {
+      calls[row.provider] = (calls[row.provider] ?? 0) + row.n;
+      if (row.status === 'ok') okCalls[row.provider] = (okCalls[row.provider] ?? 0) + row.n;
+    }
+    return { spentUsd: spent.usd, calls, okCalls };
+  } finally {
+    database.close();
+  }
+}
+
+const BUDGET_USD = 0.05;
+
+describe('a hard daily budget holds for the whole machine (no Redis)', () => {
+  it.each([1, 2, 4])('%i worker(s): spend ≤ budget, and the budget was reached', async (workers) => {
+    const cwd = configDir({ dailyBudgetUsd: BUDGET_USD });
+    const server = await spawnServer({ cwd, workers });
+    let tally: Tally;
+    try {
+      tally = await chats(server.url, 100);
+    } finally {
+      await server.close();
+    }
+    const { spentUsd } = recorded(cwd);
+    console.log(`budget ${BUDGET_USD} USD, ${workers} worker(s): ${tally.ok} answered, ${tally.refused} refused, spent ${spentUsd.toFixed(6)} USD`);
+    expect(tally.other).toEqual({});
+    expect(tally.refused).toBeGreaterThan(0);
+    expect(spentUsd).toBeLessThanOrEqual(BUDGET_USD);
+    expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.8);
+  }, 120_000);
+
+  it('across a restart: the day keeps its spend', async () => {
+    const cwd = configDir({ dailyBudgetUsd: BUDGET_USD });
+    let server = await spawnServer({ cwd, workers: 2 });
+    const first = await chats(server.url, 60, { tag: 'before restart' }).finally(() => server.close());
+    const before = recorded(cwd).spentUsd;
+    server = await spawnServer({ cwd, workers: 2 });
+    let second: Tally;
+    let dashboardSpentUsd: number;
+    try {
+      const snapshot = (await (await fetch(`${server.url}/api/dashboard/snapshot`)).json()) as { budget: { daily: { spentUsd: number } | null } };
+      dashboardSpentUsd = snapshot.budget.daily?.spentUsd ?? 0;
+      second = await chats(server.url, 40, { tag: 'after restart' });
+    } finally {
+      await server.close();
+    }
+    const after = recorded(cwd).spentUsd;
+    console.log(`restart: ${first.ok} answered before (${before.toFixed(6)} USD), ${second.ok} after; total ${after.toFixed(6)} USD of ${BUDGET_USD}`);
+    expect(first.refused).toBeGreaterThan(0);
+    // The restarted server knows the day's spend before its first call.
+    expect(dashboardSpentUsd).toBeCloseTo(before, 6);
+    expect(after).toBeLessThanOrEqual(BUDGET_USD);
+    expect(second.refused).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a CLI `research` call and the server share one ledger', async () => {
+    // A research call reserves ~0.2 USD at its worst case and spends ~0.006: a 0.21 USD budget
+    // admits a CLI call on a fresh ledger, but not once the server has spent the day's budget.
+    const budget = 0.21;
+    const cwd = configDir({ dailyBudgetUsd: budget });
+    const cli = await runFortitude(cwd, ['research', 'How do I size the tokio blocking thread pool?']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const cliSpent = recorded(cwd).spentUsd;
+    expect(cliSpent).toBeGreaterThan(0);
+    const server = await spawnServer({ cwd, workers: 2 });
+    let tally: Tally;
+    let dashboardSpentUsd: number;
+    try {
+      const snapshot = (await (await fetch(`${server.url}/api/dashboard/snapshot`)).json()) as { budget: { daily: { spentUsd: number } | null } };
+      dashboardSpentUsd = snapshot.budget.daily?.spentUsd ?? 0;
+      tally = await chats(server.url, 200, { tag: 'server' });
+    } finally {
+      await server.close();
+    }
+    expect(dashboardSpentUsd).toBeCloseTo(cliSpent, 6);
+    expect(tally.refused).toBeGreaterThan(0);
+    const late = await runFortitude(cwd, ['research', 'How do I cancel a tokio task cleanly?']);
+    const { spentUsd } = recorded(cwd);
+    console.log(`CLI + server: CLI spent ${cliSpent.toFixed(6)} USD, server answered ${tally.ok}; later CLI call exit ${late.code}; total ${spentUsd.toFixed(6)} USD of ${budget}`);
+    expect(late.code).toBe(5);
+    expect(late.stderr).toMatch(/budget/);
+    expect(spentUsd).toBeLessThanOrEqual(budget);
+  }, 180_000);
+});
+
+describe('a provider rate limit holds for the whole machine (no Redis)', () => {
+  it('rpm 6 (a bucket of 6) with 4 workers lets exactly 6 calls reach the provider', async () => {
+    const cwd = configDir({
+      dailyBudgetUsd: 100,
+      openaiRateLimit: '{ requests_per_minute: 6, burst_allowance: 5, tokens_per_minute: 1000000, max_concurrent: 50, max_queue_wait_ms: 0 }',
+    });
+    const server = await spawnServer({ cwd, workers: 4 });
+    const started = Date.now();
+    let tally: Tally;
+    try {
+      tally = await chats(server.url, 40, { concurrency: 8 });
+    } finally {
+      await server.close();
+    }
+    // The bucket refills one call per 10 s: a burst over in less than that admits exactly 6.
+    const seconds = (Date.now() - started) / 1000;
+    const { okCalls } = recorded(cwd);
+    console.log(`rpm 6 × 4 workers: ${okCalls.openai ?? 0} calls reached openai in ${seconds.toFixed(1)} s; the others fell back (${JSON.stringify(okCalls)})`);
+    expect(seconds).toBeLessThan(10);
+    expect(okCalls.openai).toBe(6);
+    expect(tally.ok + tally.refused).toBe(40);
+  }, 120_000);
+});
+
+describe('learned routing is the whole machine’s and survives a restart (no Redis)', () => {
+  it('a fresh process reports every worker’s calls', async () => {
+    const cwd = configDir({ dailyBudgetUsd: 100 });
+    const server = await spawnServer({ cwd, workers: 2 });
+    try {
+      for (let index = 0; index < 24; index++) {
+        const response = await fetch(`${server.url}/api/research`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: `How do I configure tokio worker threads for workload ${index}?` }),
+        });
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+      }
+    } finally {
+      await server.close();
+    }
+    const { calls } = recorded(cwd);
+    // `learning status` runs in a new process: it knows only what was kept.
+    const status = await runFortitude(cwd, ['learning', 'status', '--format', 'json']);
+    expect(status.code, status.stderr).toBe(0);
+    const learned = JSON.parse(status.stdout) as { estimates: { provider: string; researchType: string; samples: number; qualitySamples: number }[] };
+    const samples: Record<string, number> = {};
+    for (const estimate of learned.estimates.filter((entry) => entry.researchType === 'implementation')) samples[estimate.provider] = estimate.samples;
+    console.log(`learned after restart: ${JSON.stringify(samples)}; recorded calls ${JSON.stringify(calls)}`);
+    expect(Object.values(calls).reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(24);
+    // Every call either worker made (all one research type) is in the estimates.
+    for (const [provider, count] of Object.entries(calls)) expect(samples[provider]).toBe(count);
+    expect(learned.estimates.some((entry) => entry.qualitySamples > 0)).toBe(true);
+  }, 120_000);
+});
