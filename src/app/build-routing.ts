@@ -25,6 +25,7 @@ import { openMachineState } from '../infrastructure/machine-state/machine-state-
 import { SqliteBudgetStore } from '../infrastructure/machine-state/sqlite-budget-store.js';
 import { SqliteRateLimitStore } from '../infrastructure/machine-state/sqlite-rate-limit-store.js';
 import { SqliteRoutingJournal } from '../infrastructure/machine-state/routing-journal.js';
+import { TransactionBatcher } from '../infrastructure/machine-state/transaction-batcher.js';
 import type { LearnedStateExchange } from '../pipeline/routing/learned-state.js';
 
 /**
@@ -51,14 +52,16 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger):
   const prefix = config.redis.key_prefix.replace(/:$/, '');
   if (!config.redis.url) {
     const database = openMachineState({ path: join(resolve(config.data_dir), 'shared-state.db') });
+    const batcher = new TransactionBatcher(database);
     const learnedState = new SqliteRoutingJournal(database, { retainCallsMs: config.selection_strategy.performance_window * 1000 }, {
       onError: (error) => logger.warn({ err: error }, 'learned routing not shared yet; retrying'),
     });
     return {
       redis: undefined,
       keyPrefix: prefix,
-      rateLimitStore: new SqliteRateLimitStore(database),
-      budgetStore: new SqliteBudgetStore(database),
+      // One batcher: a turn's budget and rate-limit steps share one transaction.
+      rateLimitStore: new SqliteRateLimitStore(database, { batcher }),
+      budgetStore: new SqliteBudgetStore(database, { batcher }),
       breakerStore: undefined,
       learnedState,
       async close() {

@@ -168,12 +168,13 @@ describe('a provider rate limit holds for the whole machine (no Redis)', () => {
     } finally {
       await server.close();
     }
-    // The bucket refills one call per 10 s: a burst over in less than that admits exactly 6.
+    // The bucket of 6 refills one call per 10 s: a burst over in less than that admits exactly
+    // 6 (on a slow machine, one more per 10 s the burst took; four per-process buckets: 24).
     const seconds = (Date.now() - started) / 1000;
     const { okCalls } = recorded(cwd);
     console.log(`rpm 6 × 4 workers: ${okCalls.openai ?? 0} calls reached openai in ${seconds.toFixed(1)} s; the others fell back (${JSON.stringify(okCalls)})`);
-    expect(seconds).toBeLessThan(10);
-    expect(okCalls.openai).toBe(6);
+    expect(okCalls.openai).toBeGreaterThanOrEqual(6);
+    expect(okCalls.openai).toBeLessThanOrEqual(6 + Math.floor(seconds / 10));
     expect(tally.ok + tally.refused).toBe(40);
   }, 120_000);
 });

@@ -25,6 +25,9 @@ export interface MachineStateOptions {
   busyTimeoutMs?: number;
 }
 
+// Reservations hold only calls in flight (tens of rows): the once-a-second sweep scans them,
+// and no expiry index makes every reservation write one b-tree more. A limiter's buckets are one
+// row (JSON levels), so an acquire is one read and one write.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS budget_periods (
   key TEXT PRIMARY KEY,
@@ -38,17 +41,10 @@ CREATE TABLE IF NOT EXISTS budget_reservations (
   period_keys TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_budget_reservations_expiry ON budget_reservations (expires_at);
-CREATE TABLE IF NOT EXISTS rate_buckets (
-  limiter TEXT NOT NULL,
-  bucket TEXT NOT NULL,
-  tokens REAL NOT NULL,
-  updated_at REAL NOT NULL,
-  PRIMARY KEY (limiter, bucket)
-);
-CREATE TABLE IF NOT EXISTS rate_blocks (
+CREATE TABLE IF NOT EXISTS rate_limiters (
   limiter TEXT PRIMARY KEY,
-  blocked_until INTEGER NOT NULL
+  levels TEXT NOT NULL,
+  blocked_until INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS routing_observations (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,

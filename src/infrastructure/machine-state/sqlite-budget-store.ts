@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../../pipeline/budget/budget-store.js';
 import type { MachineStateDatabase } from './machine-state-db.js';
+import { TransactionBatcher } from './transaction-batcher.js';
 
 interface PeriodRow {
   spent: number;
@@ -28,19 +29,19 @@ export class SqliteBudgetStore implements BudgetStore {
     period: Statement<[string], PeriodRow>;
     upsertPeriod: Statement<[string, number, number, number]>;
     addReserved: Statement<[number, string]>;
-    addSpent: Statement<[number, string]>;
-    reservation: Statement<[string], ReservationRow>;
+    settle: Statement<[number, number, string, number], { spent: number; reserved: number }>;
     insertReservation: Statement<[string, number, string, number]>;
-    deleteReservation: Statement<[string]>;
+    takeReservation: Statement<[string], ReservationRow>;
     expiredReservations: Statement<[number], { id: string }>;
     deleteExpiredPeriods: Statement<[number]>;
   };
-  readonly #reserve: (request: ReserveRequest) => ReserveResult;
-  readonly #settle: (id: string, periods: readonly BudgetPeriod[], actual: number, now: number) => SettleResult;
+  readonly #batcher: TransactionBatcher;
   #nextSweepAt = 0;
 
-  constructor(database: MachineStateDatabase, options: { ownsDatabase?: boolean } = {}) {
+  /** `batcher`: share one with the other stores on the same file, so their steps share transactions too. */
+  constructor(database: MachineStateDatabase, options: { ownsDatabase?: boolean; batcher?: TransactionBatcher } = {}) {
     this.#database = database;
+    this.#batcher = options.batcher ?? new TransactionBatcher(database);
     this.#ownsDatabase = options.ownsDatabase ?? false;
     this.#statements = {
       period: database.prepare('SELECT spent, reserved, expires_at FROM budget_periods WHERE key = ?'),
@@ -48,23 +49,20 @@ export class SqliteBudgetStore implements BudgetStore {
         'INSERT INTO budget_periods (key, spent, reserved, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET spent = excluded.spent, reserved = excluded.reserved, expires_at = excluded.expires_at',
       ),
       addReserved: database.prepare('UPDATE budget_periods SET reserved = reserved + ? WHERE key = ?'),
-      addSpent: database.prepare('UPDATE budget_periods SET spent = spent + ? WHERE key = ?'),
-      reservation: database.prepare('SELECT amount, period_keys FROM budget_reservations WHERE id = ?'),
+      settle: database.prepare('UPDATE budget_periods SET reserved = reserved - ?, spent = spent + ? WHERE key = ? AND expires_at > ? RETURNING spent, reserved'),
       insertReservation: database.prepare('INSERT OR REPLACE INTO budget_reservations (id, amount, period_keys, expires_at) VALUES (?, ?, ?, ?)'),
-      deleteReservation: database.prepare('DELETE FROM budget_reservations WHERE id = ?'),
+      takeReservation: database.prepare('DELETE FROM budget_reservations WHERE id = ? RETURNING amount, period_keys'),
       expiredReservations: database.prepare('SELECT id FROM budget_reservations WHERE expires_at <= ? LIMIT 100'),
       deleteExpiredPeriods: database.prepare('DELETE FROM budget_periods WHERE expires_at <= ?'),
     };
-    this.#reserve = database.transaction((request: ReserveRequest) => this.#reserveNow(request)).immediate;
-    this.#settle = database.transaction((id: string, periods: readonly BudgetPeriod[], actual: number, now: number) => this.#settleNow(id, periods, actual, now)).immediate;
   }
 
   reserve(request: ReserveRequest): Promise<ReserveResult> {
-    return attempt(() => this.#reserve(request));
+    return this.#batcher.run(() => this.#reserveNow(request));
   }
 
   reconcile(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult> {
-    return attempt(() => this.#settle(id, periods, actual, now));
+    return this.#batcher.run(() => this.#settleNow(id, periods, actual, now));
   }
 
   release(id: string, periods: readonly BudgetPeriod[], now: number): Promise<SettleResult> {
@@ -106,19 +104,21 @@ export class SqliteBudgetStore implements BudgetStore {
     return refusedIndex === -1 ? { granted: true, totals } : { granted: false, totals, refusedBy: request.periods[refusedIndex]!.key };
   }
 
+  /** Releases the reservation and books `actual`, one statement per period (the common case). */
   #settleNow(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): SettleResult {
-    const found = this.#drop(id);
-    if (actual > 0) {
-      for (const period of periods) {
-        this.#live(period, now);
-        this.#statements.addSpent.run(actual, period.key);
-      }
-    }
+    const reservation = this.#statements.takeReservation.get(id);
+    const booked = reservation === undefined ? [] : reservation.period_keys.split('\n');
+    // A reservation booked in a period the caller no longer names (never, from the guard) is still released.
+    for (const key of booked) if (!periods.some((period) => period.key === key)) this.#statements.addReserved.run(-reservation!.amount, key);
     const totals = periods.map((period) => {
-      const row = this.#statements.period.get(period.key);
-      return { key: period.key, spent: row?.spent ?? 0, reserved: row?.reserved ?? 0 };
+      const release = booked.includes(period.key) ? reservation!.amount : 0;
+      const row = this.#statements.settle.get(release, actual, period.key, now);
+      if (row !== undefined) return { key: period.key, spent: row.spent, reserved: row.reserved };
+      // No live counters (a new or expired period): they start from this call's spend.
+      this.#statements.upsertPeriod.run(period.key, actual, 0, period.expiresAt);
+      return { key: period.key, spent: actual, reserved: 0 };
     });
-    return { found, totals };
+    return { found: reservation !== undefined, totals };
   }
 
   /** The period's counters, created (or restarted, once expired) and their expiry extended. */
@@ -135,12 +135,9 @@ export class SqliteBudgetStore implements BudgetStore {
     return row;
   }
 
-  #drop(id: string): boolean {
-    const reservation = this.#statements.reservation.get(id);
-    if (reservation === undefined) return false;
-    this.#statements.deleteReservation.run(id);
-    for (const key of reservation.period_keys.split('\n')) this.#statements.addReserved.run(-reservation.amount, key);
-    return true;
+  #drop(id: string): void {
+    const reservation = this.#statements.takeReservation.get(id);
+    if (reservation !== undefined) for (const key of reservation.period_keys.split('\n')) this.#statements.addReserved.run(-reservation.amount, key);
   }
 
   /**

@@ -2,72 +2,65 @@ import type { Statement } from 'better-sqlite3';
 import type { AcquireResult, BucketLevels, BucketSpec, RateLimitStore } from '../../providers/rate-limit/rate-limit-store.js';
 import type { MachineStateDatabase } from './machine-state-db.js';
 import { attempt } from './sqlite-budget-store.js';
+import { TransactionBatcher } from './transaction-batcher.js';
 
-interface Level {
-  tokens: number;
-  updatedAt: number;
+/** Per bucket: [tokens, epoch ms of the last refill]. */
+type Levels = Record<string, [number, number]>;
+
+interface LimiterRow {
+  levels: Levels;
+  blockedUntil: number;
 }
 
 /**
  * Token buckets in the machine-state SQLite file, so every worker and CLI call of one machine
  * draws on one provider budget (an rpm of 6 stays 6 with four workers). Each method is one
- * `BEGIN IMMEDIATE` transaction: refill, check and take are atomic across processes. Same
- * semantics as the memory store; a bucket seen for the first time starts full, and a process
- * whose clock runs behind never moves a bucket backwards.
+ * `BEGIN IMMEDIATE` transaction over the limiter's row: refill, check and take are atomic
+ * across processes. Same semantics as the memory store; a bucket seen for the first time starts
+ * full, and a process whose clock runs behind never moves a bucket backwards.
  */
 export class SqliteRateLimitStore implements RateLimitStore {
   readonly #database: MachineStateDatabase;
   readonly #ownsDatabase: boolean;
-  readonly #select: Statement<[string, string], { tokens: number; updated_at: number }>;
-  readonly #save: Statement<[string, string, number, number]>;
-  readonly #blocked: Statement<[string], { blocked_until: number }>;
+  readonly #select: Statement<[string], { levels: string; blocked_until: number }>;
+  readonly #saveLevels: Statement<[string, string]>;
   readonly #block: Statement<[string, number]>;
-  readonly #acquire: (key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number) => AcquireResult;
-  readonly #change: (key: string, bucket: BucketSpec, value: number, now: number, mode: 'adjust' | 'clamp') => void;
+  readonly #batcher: TransactionBatcher;
 
-  constructor(database: MachineStateDatabase, options: { ownsDatabase?: boolean } = {}) {
+  /** `batcher`: share one with the other stores on the same file, so their steps share transactions too. */
+  constructor(database: MachineStateDatabase, options: { ownsDatabase?: boolean; batcher?: TransactionBatcher } = {}) {
     this.#database = database;
+    this.#batcher = options.batcher ?? new TransactionBatcher(database);
     this.#ownsDatabase = options.ownsDatabase ?? false;
-    this.#select = database.prepare('SELECT tokens, updated_at FROM rate_buckets WHERE limiter = ? AND bucket = ?');
-    this.#save = database.prepare(
-      'INSERT INTO rate_buckets (limiter, bucket, tokens, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (limiter, bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at',
-    );
-    this.#blocked = database.prepare('SELECT blocked_until FROM rate_blocks WHERE limiter = ?');
+    this.#select = database.prepare('SELECT levels, blocked_until FROM rate_limiters WHERE limiter = ?');
+    this.#saveLevels = database.prepare('INSERT INTO rate_limiters (limiter, levels) VALUES (?, ?) ON CONFLICT (limiter) DO UPDATE SET levels = excluded.levels');
     this.#block = database.prepare(
-      'INSERT INTO rate_blocks (limiter, blocked_until) VALUES (?, ?) ON CONFLICT (limiter) DO UPDATE SET blocked_until = MAX(blocked_until, excluded.blocked_until)',
+      "INSERT INTO rate_limiters (limiter, levels, blocked_until) VALUES (?, '{}', ?) ON CONFLICT (limiter) DO UPDATE SET blocked_until = MAX(blocked_until, excluded.blocked_until)",
     );
-    this.#acquire = database.transaction((key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number) =>
-      this.#acquireNow(key, buckets, costs, now),
-    ).immediate;
-    this.#change = database.transaction((key: string, bucket: BucketSpec, value: number, now: number, mode: 'adjust' | 'clamp') => {
-      const level = this.#level(key, bucket, now);
-      const tokens = mode === 'adjust' ? Math.min(bucket.capacity, level.tokens + value) : Math.min(level.tokens, value);
-      this.#save.run(key, bucket.name, tokens, level.updatedAt);
-    }).immediate;
   }
 
   acquire(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): Promise<AcquireResult> {
-    return attempt(() => this.#acquire(key, buckets, costs, now));
+    return this.#batcher.run(() => this.#acquireNow(key, buckets, costs, now));
   }
 
   adjust(key: string, bucket: BucketSpec, delta: number, now: number): Promise<void> {
-    return attempt(() => this.#change(key, bucket, delta, now, 'adjust'));
+    return this.#batcher.run(() => this.#change(key, bucket, delta, now, 'adjust'));
   }
 
   clamp(key: string, bucket: BucketSpec, tokens: number, now: number): Promise<void> {
-    return attempt(() => this.#change(key, bucket, tokens, now, 'clamp'));
+    return this.#batcher.run(() => this.#change(key, bucket, tokens, now, 'clamp'));
   }
 
   blockUntil(key: string, untilMs: number): Promise<void> {
-    return attempt(() => void this.#block.run(key, Math.ceil(untilMs)));
+    return this.#batcher.run(() => void this.#block.run(key, Math.ceil(untilMs)));
   }
 
   peek(key: string, buckets: readonly BucketSpec[], now: number): Promise<BucketLevels> {
     return attempt(() => {
+      const row = this.#row(key);
       const remaining: Record<string, number> = {};
-      for (const bucket of buckets) remaining[bucket.name] = this.#level(key, bucket, now).tokens;
-      const blockedUntil = this.#blocked.get(key)?.blocked_until ?? 0;
-      return { remaining, blockedUntil: blockedUntil > now ? blockedUntil : 0 };
+      for (const bucket of buckets) remaining[bucket.name] = level(row.levels, bucket, now)[0];
+      return { remaining, blockedUntil: row.blockedUntil > now ? row.blockedUntil : 0 };
     });
   }
 
@@ -77,24 +70,41 @@ export class SqliteRateLimitStore implements RateLimitStore {
   }
 
   #acquireNow(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): AcquireResult {
-    const blockedUntil = this.#blocked.get(key)?.blocked_until ?? 0;
-    let waitMs = blockedUntil > now ? blockedUntil - now : 0;
+    const row = this.#row(key);
+    let waitMs = row.blockedUntil > now ? row.blockedUntil - now : 0;
     const levels = buckets.map((bucket) => {
-      const level = this.#level(key, bucket, now);
-      const needed = Math.min(costs[bucket.name] ?? 0, bucket.capacity) - level.tokens;
+      const current = level(row.levels, bucket, now);
+      const needed = Math.min(costs[bucket.name] ?? 0, bucket.capacity) - current[0];
       if (needed > 0) waitMs = Math.max(waitMs, bucket.refillPerMs > 0 ? Math.ceil(needed / bucket.refillPerMs) : Number.POSITIVE_INFINITY);
-      return level;
+      return current;
     });
     if (waitMs > 0) return { granted: false, waitMs };
-    buckets.forEach((bucket, index) => this.#save.run(key, bucket.name, levels[index]!.tokens - (costs[bucket.name] ?? 0), levels[index]!.updatedAt));
+    buckets.forEach((bucket, index) => {
+      const [tokens, at] = levels[index]!;
+      row.levels[bucket.name] = [tokens - (costs[bucket.name] ?? 0), at];
+    });
+    this.#saveLevels.run(key, JSON.stringify(row.levels));
     return { granted: true, waitMs: 0 };
   }
 
-  /** The bucket refilled to `now` (not saved); full when never seen. */
-  #level(key: string, bucket: BucketSpec, now: number): Level {
-    const row = this.#select.get(key, bucket.name);
-    if (row === undefined) return { tokens: bucket.capacity, updatedAt: now };
-    if (now <= row.updated_at) return { tokens: row.tokens, updatedAt: row.updated_at };
-    return { tokens: Math.min(bucket.capacity, row.tokens + (now - row.updated_at) * bucket.refillPerMs), updatedAt: now };
+  #change(key: string, bucket: BucketSpec, value: number, now: number, mode: 'adjust' | 'clamp'): void {
+    const row = this.#row(key);
+    const [tokens, at] = level(row.levels, bucket, now);
+    row.levels[bucket.name] = [mode === 'adjust' ? Math.min(bucket.capacity, tokens + value) : Math.min(tokens, value), at];
+    this.#saveLevels.run(key, JSON.stringify(row.levels));
   }
+
+  #row(key: string): LimiterRow {
+    const row = this.#select.get(key);
+    return row === undefined ? { levels: {}, blockedUntil: 0 } : { levels: JSON.parse(row.levels) as Levels, blockedUntil: row.blocked_until };
+  }
+}
+
+/** The bucket refilled to `now` (not saved); full when never seen. */
+function level(levels: Levels, bucket: BucketSpec, now: number): [number, number] {
+  const stored = levels[bucket.name];
+  if (stored === undefined) return [bucket.capacity, now];
+  const [tokens, at] = stored;
+  if (now <= at) return [tokens, at];
+  return [Math.min(bucket.capacity, tokens + (now - at) * bucket.refillPerMs), now];
 }
