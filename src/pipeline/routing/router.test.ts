@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LearningInput, LearningRecord } from '../../infrastructure/storage/repositories/learning.js';
 import { createSeededRandom } from '../../core/seeded-random.js';
+import type { LearnedObservation } from './learned-state.js';
 import type { RouterOptions } from './router.js';
 import { createRouter } from './router.js';
 import type { SelectionOptions } from './selection-options.js';
@@ -185,5 +186,40 @@ describe('learning status rendering', () => {
     expect(table).toContain('routing_rank');
     expect(renderLearningStatus(status, 'csv').split('\n')[0]).toBe('research type,rank,provider,score,calls,availability,latency ms,USD / call,quality,quality scores');
     expect(JSON.parse(renderLearningStatus(status, 'json'))).toMatchObject({ strategy: 'performance_optimized' });
+  });
+});
+
+describe('router with a learned-state exchange', () => {
+  it('publishes what it observes and learns from what others observed, without logging their adaptations as its own', async () => {
+    const now = 1_700_000_000_000;
+    const published: LearnedObservation[] = [];
+    let deliver: ((observation: LearnedObservation) => void) | undefined;
+    const learning = memoryLearning();
+    const router = createRouter(
+      { providers: ['openai', 'claude'], selection: selection({ min_samples: 1 }) },
+      {
+        now: () => now,
+        random: createSeededRandom(3),
+        learning,
+        learnedState: { publish: (observation) => published.push(observation), subscribe: (apply) => (deliver = apply) },
+      },
+    );
+    router.record({ provider: 'openai', researchType: 'implementation', latencyMs: 900, ok: true, quality: 0.8, costUsd: 0.001 });
+    router.recordFeedback({ provider: 'openai', researchType: 'implementation', rating: 5 });
+    expect(published).toEqual([
+      { kind: 'call', provider: 'openai', researchType: 'implementation', at: now, ok: true, latencyMs: 900, costUsd: 0.001 },
+      { kind: 'quality', provider: 'openai', researchType: 'implementation', model: undefined, score: 0.8, source: 'evaluator' },
+      { kind: 'quality', provider: 'openai', researchType: 'implementation', model: undefined, score: 1, source: 'feedback' },
+    ]);
+    const rowsBefore = learning.rows.length;
+    for (let index = 0; index < 30; index++) {
+      deliver!({ kind: 'call', provider: 'claude', researchType: 'implementation', at: now - index, ok: true, latencyMs: 100, costUsd: 0.001 });
+      deliver!({ kind: 'quality', provider: 'claude', researchType: 'implementation', score: 0.95, source: 'evaluator' });
+    }
+    expect(published).toHaveLength(3); // nothing absorbed is published back
+    expect(learning.rows.length).toBe(rowsBefore);
+    const claude = (await router.learningStatus()).estimates.find((estimate) => estimate.provider === 'claude');
+    expect(claude).toMatchObject({ samples: 30, qualitySamples: 30 });
+    expect(router.plan({ researchType: 'implementation' }).order[0]).toBe('claude');
   });
 });

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LearnedObservation } from '../../pipeline/routing/learned-state.js';
+import type { BudgetPeriod } from '../../pipeline/budget/budget-store.js';
+import { openMachineState, type MachineStateDatabase } from './machine-state-db.js';
+import { SqliteRoutingJournal } from './routing-journal.js';
+import { SqliteBudgetStore } from './sqlite-budget-store.js';
+import { SqliteRateLimitStore } from './sqlite-rate-limit-store.js';
+
+// Two connections to one file stand for two processes: SQLite's locking is the same either way.
+let directory: string;
+let open: MachineStateDatabase[];
+const connect = () => {
+  const database = openMachineState({ path: join(directory, 'shared-state.db') });
+  open.push(database);
+  return database;
+};
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), 'fortitude-machine-state-'));
+  open = [];
+});
+afterEach(() => {
+  for (const database of open) if (database.open) database.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+const NOW = Date.UTC(2026, 0, 5, 12);
+const day: BudgetPeriod = { key: 'day:2026-01-05', limit: 1_000, expiresAt: NOW + 86_400_000 };
+
+describe('the budget ledger across connections', () => {
+  it('never books past the limit however the two race, and both see one total', async () => {
+    const stores = [new SqliteBudgetStore(connect()), new SqliteBudgetStore(connect())];
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => stores[index % 2]!.reserve({ id: `r${index}`, amount: 100, periods: [day], enforce: true, expiresAt: NOW + 60_000, now: NOW })),
+    );
+    expect(results.filter((result) => result.granted)).toHaveLength(10);
+    const [first] = await stores[0]!.totals([day], NOW);
+    const [second] = await stores[1]!.totals([day], NOW);
+    expect(first).toEqual({ key: day.key, spent: 0, reserved: 1_000 });
+    expect(second).toEqual(first);
+  });
+
+  it('survives a reopen (a restart keeps the day) and releases a crashed caller’s reservation once it expires', async () => {
+    const before = new SqliteBudgetStore(connect());
+    await before.reserve({ id: 'settled', amount: 300, periods: [day], enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    await before.reconcile('settled', [day], 250, NOW);
+    await before.reserve({ id: 'crashed', amount: 700, periods: [day], enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    open[0]!.close();
+
+    const after = new SqliteBudgetStore(connect());
+    expect(await after.totals([day], NOW)).toEqual([{ key: day.key, spent: 250, reserved: 700 }]);
+    expect((await after.reserve({ id: 'x', amount: 100, periods: [day], enforce: true, expiresAt: NOW + 60_000, now: NOW })).granted).toBe(false);
+    const later = NOW + 61_000;
+    const granted = await after.reserve({ id: 'y', amount: 700, periods: [day], enforce: true, expiresAt: later + 60_000, now: later });
+    expect(granted).toMatchObject({ granted: true, totals: [{ spent: 250, reserved: 700 }] });
+  });
+});
+
+describe('rate-limit buckets across connections', () => {
+  it('one bucket of 6 admits 6 in total, whichever connection asks', async () => {
+    const stores = [new SqliteRateLimitStore(connect()), new SqliteRateLimitStore(connect()), new SqliteRateLimitStore(connect())];
+    const bucket = { name: 'requests', capacity: 6, refillPerMs: 6 / 60_000 };
+    const results = await Promise.all(Array.from({ length: 24 }, (_, index) => stores[index % 3]!.acquire('openai', [bucket], { requests: 1 }, NOW)));
+    expect(results.filter((result) => result.granted)).toHaveLength(6);
+    expect(results.find((result) => !result.granted)?.waitMs).toBe(10_000);
+  });
+});
+
+describe('the learned-routing journal', () => {
+  const call = (provider: string, at: number): LearnedObservation => ({ kind: 'call', provider, researchType: 'implementation', at, ok: true, latencyMs: 100, costUsd: 0.001 });
+  const quality: LearnedObservation = { kind: 'quality', provider: 'claude', researchType: 'implementation', score: 0.9, source: 'feedback' };
+
+  it('hands each process the others’ observations, never its own back', () => {
+    const first = new SqliteRoutingJournal(connect(), { retainCallsMs: 3_600_000, flushIntervalMs: 3_600_000 }, { now: () => NOW });
+    const second = new SqliteRoutingJournal(connect(), { retainCallsMs: 3_600_000, flushIntervalMs: 3_600_000 }, { now: () => NOW });
+    const seenByFirst: LearnedObservation[] = [];
+    const seenBySecond: LearnedObservation[] = [];
+    first.subscribe((observation) => seenByFirst.push(observation));
+    second.subscribe((observation) => seenBySecond.push(observation));
+    first.publish(call('openai', NOW));
+    first.publish(quality);
+    first.flush();
+    second.publish(call('gemini', NOW));
+    second.flush();
+    first.flush();
+    expect(seenBySecond).toEqual([call('openai', NOW), quality]);
+    expect(seenByFirst).toEqual([call('gemini', NOW)]);
+  });
+
+  it('replays on start what is still relevant: calls inside the window, quality scores', async () => {
+    const writer = new SqliteRoutingJournal(connect(), { retainCallsMs: 60_000, flushIntervalMs: 3_600_000 }, { now: () => NOW });
+    writer.subscribe(() => undefined);
+    writer.publish(call('openai', NOW - 120_000));
+    writer.publish(call('openai', NOW - 30_000));
+    writer.publish(quality);
+    await writer.close();
+    const restarted = new SqliteRoutingJournal(connect(), { retainCallsMs: 60_000, flushIntervalMs: 3_600_000 }, { now: () => NOW });
+    const replayed: LearnedObservation[] = [];
+    restarted.subscribe((observation) => replayed.push(observation));
+    expect(replayed).toEqual([call('openai', NOW - 30_000), quality]);
+    await restarted.close();
+  });
+});
