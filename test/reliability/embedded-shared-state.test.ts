@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runFortitude, spawnServer } from '../observability/spawn-server.js';
+import { connectRedis, deleteKeys, REDIS_URL, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 /** A uniform price high enough that a 200-token chat costs ~0.002 USD (and its worst case barely more). */
 const PRICE = '{ input_per_million: 10, output_per_million: 10 }';
 
-function configDir(options: { dailyBudgetUsd: number; openaiRateLimit?: string }): string {
+function configDir(options: { dailyBudgetUsd: number; openaiRateLimit?: string; redisKeyPrefix?: string }): string {
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-embedded-'));
   const lines = [
     'cost_management:',
@@ -25,6 +26,7 @@ function configDir(options: { dailyBudgetUsd: number; openaiRateLimit?: string }
     `    claude-3-5-haiku-20241022: ${PRICE}`,
     `    gemini-2.0-flash: ${PRICE}`,
   ];
+  if (options.redisKeyPrefix) lines.push('redis:', `  url: ${REDIS_URL}`, `  key_prefix: "${options.redisKeyPrefix}:"`);
   if (options.openaiRateLimit) lines.push('providers:', '  openai:', `    rate_limit: ${options.openaiRateLimit}`, '  claude: {}', '  gemini: {}');
   writeFileSync(join(cwd, 'fortitude.yaml'), `${lines.join('\n')}\n`);
   return cwd;
@@ -82,8 +84,8 @@ function recorded(cwd: string): { spentUsd: number; calls: Record<string, number
 
 const BUDGET_USD = 0.05;
 
-describe('a hard daily budget holds for the whole machine (no Redis)', () => {
-  it.each([1, 2, 4])('%i worker(s): spend ≤ budget, and the budget was reached', async (workers) => {
+describe('a hard daily budget holds for the whole machine', () => {
+  it.each([1, 2, 4])('%i worker(s), no Redis: spend ≤ budget, and the budget was reached', async (workers) => {
     const cwd = configDir({ dailyBudgetUsd: BUDGET_USD });
     const server = await spawnServer({ cwd, workers });
     let tally: Tally;
@@ -100,7 +102,28 @@ describe('a hard daily budget holds for the whole machine (no Redis)', () => {
     expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.8);
   }, 120_000);
 
-  it('across a restart: the day keeps its spend', async () => {
+  it('the same figures with Redis (4 workers, the Redis ledger)', async () => {
+    const prefix = uniqueKeyPrefix('embedded-parity');
+    const cwd = configDir({ dailyBudgetUsd: BUDGET_USD, redisKeyPrefix: prefix });
+    const server = await spawnServer({ cwd, workers: 4 });
+    let tally: Tally;
+    try {
+      tally = await chats(server.url, 100);
+    } finally {
+      await server.close();
+      const redis = connectRedis();
+      await deleteKeys(redis, `${prefix}*`);
+      await deleteKeys(redis, `{${prefix}*`);
+      await redis.quit();
+    }
+    const { spentUsd } = recorded(cwd);
+    console.log(`budget ${BUDGET_USD} USD, 4 workers with Redis: ${tally.ok} answered, ${tally.refused} refused, spent ${spentUsd.toFixed(6)} USD`);
+    expect(tally.other).toEqual({});
+    expect(spentUsd).toBeLessThanOrEqual(BUDGET_USD);
+    expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.8);
+  }, 120_000);
+
+  it('across a restart, no Redis: the day keeps its spend', async () => {
     const cwd = configDir({ dailyBudgetUsd: BUDGET_USD });
     let server = await spawnServer({ cwd, workers: 2 });
     const first = await chats(server.url, 60, { tag: 'before restart' }).finally(() => server.close());
@@ -124,7 +147,7 @@ describe('a hard daily budget holds for the whole machine (no Redis)', () => {
     expect(second.refused).toBeGreaterThan(0);
   }, 120_000);
 
-  it('a CLI `research` call and the server share one ledger', async () => {
+  it('a CLI `research` call and the server share one ledger, no Redis', async () => {
     // A research call reserves ~0.2 USD at its worst case and spends ~0.006: a 0.21 USD budget
     // admits a CLI call on a fresh ledger, but not once the server has spent the day's budget.
     const budget = 0.21;
