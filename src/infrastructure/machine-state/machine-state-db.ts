@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { storageError } from '../storage/storage-errors.js';
 
 /**
  * The state every process of one machine shares when no Redis is configured: the budget
@@ -58,12 +59,19 @@ CREATE INDEX IF NOT EXISTS idx_routing_observations_kind_at ON routing_observati
 
 /** Opens (creating if needed) the machine-state file with WAL and a cross-process busy timeout. */
 export function openMachineState(options: MachineStateOptions): MachineStateDatabase {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const database = new Database(options.path);
-  database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
-  database.pragma('journal_mode = WAL');
-  // A commit survives a killed process (what a restart needs); only power loss may drop the last ones.
-  database.pragma('synchronous = NORMAL');
-  database.exec(SCHEMA);
-  return database;
+  let database: MachineStateDatabase | undefined;
+  try {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    database = new Database(options.path);
+    database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
+    database.pragma('journal_mode = WAL');
+    // A commit survives a killed process (what a restart needs); only power loss may drop the last ones.
+    database.pragma('synchronous = NORMAL');
+    database.exec(SCHEMA);
+    return database;
+  } catch (error) {
+    database?.close();
+    const why = error instanceof Error ? error.message : String(error);
+    throw storageError(`data_dir: cannot open the shared budget and rate-limit state ${options.path} (${why}); make data_dir writable, or set REDIS_URL to keep that state in Redis`, error);
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -102,5 +102,12 @@ describe('the learned-routing journal', () => {
     restarted.subscribe((observation) => replayed.push(observation));
     expect(replayed).toEqual([call('openai', NOW - 30_000), quality]);
     await restarted.close();
+  });
+});
+
+describe('opening the file', () => {
+  it('names data_dir and the fix when the file cannot be opened', () => {
+    writeFileSync(join(directory, 'a-file'), ''); // where the data directory should be
+    expect(() => openMachineState({ path: join(directory, 'a-file', 'shared-state.db') })).toThrow(/data_dir: cannot open .*make data_dir writable, or set REDIS_URL/);
   });
 });
