@@ -28,25 +28,26 @@ export interface MachineStateOptions {
 
 // Reservations hold only calls in flight (tens of rows): the once-a-second sweep scans them,
 // and no expiry index makes every reservation write one b-tree more. A limiter's buckets are one
-// row (JSON levels), so an acquire is one read and one write.
+// row (JSON levels), so an acquire is one read and one write. Keyed tables are WITHOUT ROWID:
+// one b-tree per write instead of the table and its key index.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS budget_periods (
   key TEXT PRIMARY KEY,
   spent INTEGER NOT NULL DEFAULT 0,
   reserved INTEGER NOT NULL DEFAULT 0,
   expires_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS budget_reservations (
   id TEXT PRIMARY KEY,
   amount INTEGER NOT NULL,
   period_keys TEXT NOT NULL,
   expires_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rate_limiters (
   limiter TEXT PRIMARY KEY,
   levels TEXT NOT NULL,
   blocked_until INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS routing_observations (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   origin TEXT NOT NULL,
