@@ -122,3 +122,31 @@ describe('budget guard', () => {
     expect(guard.state().actions.alert).toBe(true);
   });
 });
+
+describe('budget guard sharing a ledger with other processes', () => {
+  it('re-reads a stale view before refusing: another process’s released reservation does not stop this one', async () => {
+    let now = NOW;
+    const store = new MemoryBudgetStore(); // one ledger, as two workers share shared-state.db
+    const guard = (random: () => number) =>
+      createBudgetGuard(
+        {
+          costManagement: {
+            global: { daily_budget_usd: 1, monthly_budget_usd: 100, alert_thresholds: { daily_80_percent: false, monthly_90_percent: false } },
+            budget_controls: { hard_limits: true, actions: { ...DEFAULT_BUDGET_ACTIONS } },
+          },
+          inputTokenMargin: 1,
+        },
+        { store, now: () => now, random },
+      );
+    const here = guard(() => 0.99); // throttling would refuse every non-urgent call
+    const other = guard(() => 0);
+    const call = (usd: number) => ({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: Math.round(usd * 1e6) });
+    const big = await other.reserve({ ...call(0.95), urgent: true });
+    const small = await here.reserve({ ...call(0.05), urgent: true });
+    await small.reconcile(0.01);
+    expect(here.state().actions.throttle).toBe(true); // it last saw the other's 0.95 in flight
+    await big.release(); // the other's call failed: nothing spent
+    now += 1_000;
+    expect(await codeOf(here.reserve(call(0.01)))).toBe('ok');
+  });
+});

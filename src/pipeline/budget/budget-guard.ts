@@ -29,6 +29,12 @@ export interface BudgetGuardOptions {
   reservationTtlMs?: number;
   /** Multiplier on the input-token estimate in the worst case (default 1.1: estimates run low). */
   inputTokenMargin?: number;
+  /**
+   * An action that would refuse a call (throttle, pause, emergency stop) is first re-checked
+   * against the store when the last view of the totals is older than this (default 250 ms):
+   * other processes sharing the ledger settle their calls without telling this one.
+   */
+  refuseOnViewAtMostMs?: number;
 }
 
 export interface BudgetAlert {
@@ -130,6 +136,8 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   const throttleDelayMs = options.throttle?.delayMs ?? 0;
   const reservationTtlMs = options.reservationTtlMs ?? 600_000;
   const inputMargin = options.inputTokenMargin ?? 1.1;
+  const refuseOnViewAtMostMs = options.refuseOnViewAtMostMs ?? 250;
+  let viewedAt = Number.NEGATIVE_INFINITY;
 
   const totals = new Map<string, PeriodTotals>();
   const alerted = new Set<string>();
@@ -165,6 +173,7 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   };
 
   const remember = (updated: readonly PeriodTotals[]): void => {
+    viewedAt = now();
     for (const entry of updated) totals.set(entry.key, entry);
     if (totals.size > 8) for (const key of [...totals.keys()].slice(0, totals.size - 8)) totals.delete(key);
     fireAlerts();
@@ -199,9 +208,20 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   const refuse = (message: string, details: Record<string, unknown>): FortitudeError =>
     new FortitudeError('budget_exceeded', message, { retryable: false, details });
 
+  const refresh = async (): Promise<BudgetState> => {
+    const at = now();
+    const periods = periodsAt(at);
+    remember(await deps.store.totals([periods.day, periods.month], at));
+    return state();
+  };
+
   return {
     async reserve(input) {
-      const current = state();
+      let current = state();
+      const refusing = (view: BudgetState) =>
+        (hardLimits && view.actions.emergencyStop) || (view.actions.pauseExpensive && expensive.has(input.provider)) || (view.actions.throttle && !input.urgent);
+      // Only a refusal pays for a fresh read; an admitted call is checked by the store's reserve anyway.
+      if (refusing(current) && now() - viewedAt > refuseOnViewAtMostMs) current = await refresh();
       if (hardLimits && current.actions.emergencyStop) {
         throw refuse('budget exhausted: emergency stop', { action: 'emergency_stop', dayUtilisation: current.day.utilisation, monthUtilisation: current.month.utilisation });
       }
@@ -264,12 +284,7 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       return current.actions.pauseExpensive ? expensive : NO_PAUSE;
     },
 
-    async refresh() {
-      const at = now();
-      const periods = periodsAt(at);
-      remember(await deps.store.totals([periods.day, periods.month], at));
-      return state();
-    },
+    refresh,
   };
 }
 
