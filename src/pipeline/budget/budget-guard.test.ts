@@ -150,3 +150,33 @@ describe('budget guard sharing a ledger with other processes', () => {
     expect(await codeOf(here.reserve(call(0.01)))).toBe('ok');
   });
 });
+
+describe('budget guard when the store cannot answer the re-read', () => {
+  it('refuses from the older view instead of failing', async () => {
+    let now = NOW;
+    const inner = new MemoryBudgetStore();
+    let broken = false;
+    const store = {
+      reserve: (request: Parameters<MemoryBudgetStore['reserve']>[0]) => inner.reserve(request),
+      reconcile: (...args: Parameters<MemoryBudgetStore['reconcile']>) => inner.reconcile(...args),
+      release: (...args: Parameters<MemoryBudgetStore['release']>) => inner.release(...args),
+      totals: (...args: Parameters<MemoryBudgetStore['totals']>) => (broken ? Promise.reject(new Error('store unreachable')) : inner.totals(...args)),
+      close: () => inner.close(),
+    };
+    const guard = createBudgetGuard(
+      {
+        costManagement: {
+          global: { daily_budget_usd: 1, monthly_budget_usd: 100, alert_thresholds: { daily_80_percent: false, monthly_90_percent: false } },
+          budget_controls: { hard_limits: true, actions: { ...DEFAULT_BUDGET_ACTIONS } },
+        },
+        inputTokenMargin: 1,
+      },
+      { store, now: () => now, random: () => 0.99 },
+    );
+    const held = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 950_000, urgent: true });
+    broken = true;
+    now += 1_000;
+    expect(await codeOf(guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 10_000 }))).toBe('rate_limited:throttle');
+    await held.release();
+  });
+});

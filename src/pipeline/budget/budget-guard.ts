@@ -221,7 +221,8 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       const refusing = (view: BudgetState) =>
         (hardLimits && view.actions.emergencyStop) || (view.actions.pauseExpensive && expensive.has(input.provider)) || (view.actions.throttle && !input.urgent);
       // Only a refusal pays for a fresh read; an admitted call is checked by the store's reserve anyway.
-      if (refusing(current) && now() - viewedAt > refuseOnViewAtMostMs) current = await refresh();
+      // A store that cannot answer leaves the refusal as it was (the older view still holds).
+      if (refusing(current) && now() - viewedAt > refuseOnViewAtMostMs) current = await refresh().catch(() => current);
       if (hardLimits && current.actions.emergencyStop) {
         throw refuse('budget exhausted: emergency stop', { action: 'emergency_stop', dayUtilisation: current.day.utilisation, monthUtilisation: current.month.utilisation });
       }
