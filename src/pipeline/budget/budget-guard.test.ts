@@ -129,13 +129,7 @@ describe('budget guard sharing a ledger with other processes', () => {
     const store = new MemoryBudgetStore(); // one ledger, as two workers share shared-state.db
     const guard = (random: () => number) =>
       createBudgetGuard(
-        {
-          costManagement: {
-            global: { daily_budget_usd: 1, monthly_budget_usd: 100, alert_thresholds: { daily_80_percent: false, monthly_90_percent: false } },
-            budget_controls: { hard_limits: true, actions: { ...DEFAULT_BUDGET_ACTIONS } },
-          },
-          inputTokenMargin: 1,
-        },
+        { dailyBudgetUsd: 1, monthlyBudgetUsd: 100, hardLimits: true, thresholds: parseBudgetActions(DEFAULT_BUDGET_ACTIONS), inputTokenMargin: 1 },
         { store, now: () => now, random },
       );
     const here = guard(() => 0.99); // throttling would refuse every non-urgent call
@@ -164,13 +158,7 @@ describe('budget guard when the store cannot answer the re-read', () => {
       close: () => inner.close(),
     };
     const guard = createBudgetGuard(
-      {
-        costManagement: {
-          global: { daily_budget_usd: 1, monthly_budget_usd: 100, alert_thresholds: { daily_80_percent: false, monthly_90_percent: false } },
-          budget_controls: { hard_limits: true, actions: { ...DEFAULT_BUDGET_ACTIONS } },
-        },
-        inputTokenMargin: 1,
-      },
+      { dailyBudgetUsd: 1, monthlyBudgetUsd: 100, hardLimits: true, thresholds: parseBudgetActions(DEFAULT_BUDGET_ACTIONS), inputTokenMargin: 1 },
       { store, now: () => now, random: () => 0.99 },
     );
     const held = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 950_000, urgent: true });

@@ -196,7 +196,7 @@ describe('router with a learned-state exchange', () => {
     let deliver: ((observation: LearnedObservation) => void) | undefined;
     const learning = memoryLearning();
     const router = createRouter(
-      { providers: ['openai', 'claude'], selection: selection({ min_samples: 1 }) },
+      { providers: ['openai', 'claude'], selection: selection({ minSamples: 1 }) },
       {
         now: () => now,
         random: createSeededRandom(3),
