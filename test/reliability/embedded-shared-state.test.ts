@@ -99,7 +99,11 @@ describe('a hard daily budget holds for the whole machine', () => {
     expect(tally.other).toEqual({});
     expect(tally.refused).toBeGreaterThan(0);
     expect(spentUsd).toBeLessThanOrEqual(BUDGET_USD);
-    expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.8);
+    // The budget was really reached. Not closer than this: the throttle / stop actions count the
+    // reservations in flight (8 × 0.0022 USD = 35 % of this small budget), so how much of it the
+    // 100 calls use before they run out depends on timing (1 and 4 workers: 0.0481 USD typically;
+    // 2 workers under load average 25: once 0.0398).
+    expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.6);
   }, 120_000);
 
   it('the same figures with Redis (4 workers, the Redis ledger)', async () => {
@@ -120,7 +124,7 @@ describe('a hard daily budget holds for the whole machine', () => {
     console.log(`budget ${BUDGET_USD} USD, 4 workers with Redis: ${tally.ok} answered, ${tally.refused} refused, spent ${spentUsd.toFixed(6)} USD`);
     expect(tally.other).toEqual({});
     expect(spentUsd).toBeLessThanOrEqual(BUDGET_USD);
-    expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.8);
+    expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.6);
   }, 120_000);
 
   it('across a restart, no Redis: the day keeps its spend', async () => {
