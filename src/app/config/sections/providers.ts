@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MODEL, KIND_BY_NAME, PROVIDER_KINDS, providerDefinition, type ProviderKind } from '../../../providers/provider-kinds.js';
-import { fraction, seconds } from '../units.js';
+import { fraction, milliseconds, seconds } from '../units.js';
 
 const connectionPool = z
   .strictObject({
@@ -69,6 +69,20 @@ export const providerSchema = z.strictObject({
   timeout_seconds: seconds().default(30),
   connect_timeout: seconds().default(5),
   read_timeout: seconds().default(25),
+  /**
+   * Longest one request led by this provider waits for an answer, every try, retry and fallback
+   * together (seconds or a duration such as 10s). Default: `timeout_seconds`.
+   */
+  deadline_seconds: positiveSeconds().optional(),
+  /**
+   * When the next provider starts beside a try that has not answered: `auto` (this provider's
+   * p99 of recent successes, at least 250 ms; 500 ms until it has answered 10 times) or a
+   * duration (`800ms`, `2s`; a plain number is milliseconds).
+   */
+  hedge_after: z
+    .union([z.literal('auto'), milliseconds()])
+    .refine((value) => value === 'auto' || value > 0, { message: 'must be auto or a positive duration such as 800ms or 2s' })
+    .default('auto'),
   connection_pool: connectionPool,
   rate_limit: rateLimit,
   request_optimization: requestOptimization,
