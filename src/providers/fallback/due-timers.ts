@@ -1,5 +1,18 @@
 import type { Clock } from '../clock.js';
 
+/**
+ * The system clock with timers that do not keep the process alive: a list's timer may stay armed
+ * after its last entry left, and must not hold a finished CLI command open until it fires.
+ */
+export const unrefClock: Clock = {
+  now: () => Date.now(),
+  setTimer(delayMs, callback) {
+    const timer = setTimeout(callback, Math.max(0, delayMs));
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
 /** Whoever is told when an entry is due (a method, so no closure per entry). */
 export interface DueOwner {
   onDue(kind: number): void;
@@ -50,9 +63,8 @@ class DueList {
     if (entry.next) entry.next.prev = entry.prev;
     else this.#tail = entry.prev;
     entry.prev = entry.next = entry.list = undefined;
-    // An empty list holds no timer (nothing keeps a CLI process alive); otherwise the armed
-    // timer is left alone and re-arms for whatever is first when it fires.
-    if (!this.#head) this.close();
+    // The armed timer is left alone (re-arming per call is what this avoids): when it fires it
+    // re-arms for whatever is first then, or stays idle when the list is empty.
   }
 
   #arm(at: number): void {

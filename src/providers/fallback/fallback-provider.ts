@@ -4,7 +4,7 @@ import type { GuardedStream } from '../../core/guarded-stream.js';
 import type { CancelSignal } from '../cancel-signal.js';
 import type { CallOptions, CallTrace, Provider, ProviderCapabilities } from '../provider.js';
 import { Race } from './race.js';
-import type { RaceAttempt, RaceWin } from './race.js';
+import type { RaceAttempt, RaceOptions, RaceWin } from './race.js';
 
 export { shouldFallBack } from './race.js';
 
@@ -40,6 +40,7 @@ export async function openStream(
   members: readonly Provider[],
   request: ChatRequest,
   callOptions: CallOptions | undefined,
+  timers: Pick<RaceOptions<OpenedStream>, 'timers' | 'clock'> = {},
 ): Promise<{ win: RaceWin<OpenedStream>; race: Race<OpenedStream> }> {
   const race = new Race<OpenedStream>(
     name,
@@ -49,7 +50,7 @@ export async function openStream(
       const iterator = provider.stream(request, { signal: attempt, trace: attempt })[Symbol.asyncIterator]();
       return { iterator, first: await iterator.next() };
     },
-    { signal: callOptions?.signal, trace: callOptions?.trace, linger: true, discard: (opened) => void opened.iterator.return?.() },
+    { ...timers, signal: callOptions?.signal, trace: callOptions?.trace, linger: true, discard: (opened) => void opened.iterator.return?.() },
   );
   return { win: await race.run(), race };
 }

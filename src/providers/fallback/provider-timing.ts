@@ -9,22 +9,21 @@ export interface ProviderTimingOptions {
 
 /** Successful latencies kept per provider (a ring; the oldest is overwritten). */
 const WINDOW = 128;
-/** Below this many successes the p99 means little: hedge after `COLD_HEDGE_MS`. */
+/** Below this many successes the p99 means little: hedge after the floor. */
 const MIN_SAMPLES = 10;
-/** Before the provider has answered `MIN_SAMPLES` times: no history, but a hung provider must not cost seconds. */
-export const COLD_HEDGE_MS = 500;
 /**
  * Never hedge sooner: a provider answering in 5 ms would otherwise be doubled on every GC pause
- * or scheduling hiccup. Still well under a second for the hung-provider case.
+ * or scheduling hiccup. Also the delay before a provider has history: a hung provider must not
+ * cost seconds even on a fresh worker.
  */
 export const HEDGE_FLOOR_MS = 250;
 /** The percentile is recomputed after this many new samples, not per call. */
-const RECOMPUTE_EVERY = 16;
+const RECOMPUTE_EVERY = 64;
 
 /**
  * A provider's deadline and hedge delay. With `hedge_after: auto`, the next provider starts when a
- * try has run longer than this provider's p99 of its last 128 successful calls (never below 250 ms;
- * 500 ms until it has answered 10 times). A failed or hedged try adds no sample, so a hung
+ * try has run longer than this provider's p99 of its last 128 successful calls (never below 250 ms,
+ * and 250 ms until it has answered 10 times). A failed or hedged try adds no sample, so a hung
  * provider's timeouts cannot push its own hedge delay up.
  */
 export function createProviderTiming(options: ProviderTimingOptions): ProviderTiming {
@@ -33,7 +32,7 @@ export function createProviderTiming(options: ProviderTimingOptions): ProviderTi
   const sorted = new Float64Array(WINDOW);
   let count = 0;
   let sinceRecompute = 0;
-  let current = COLD_HEDGE_MS;
+  let current = HEDGE_FLOOR_MS;
 
   const recompute = () => {
     const size = Math.min(count, WINDOW);

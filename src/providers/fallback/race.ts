@@ -5,7 +5,7 @@ import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import type { AttemptRecord, CallTrace, Provider } from '../provider.js';
 import { isRetryableFailure } from '../retry/retry-policy.js';
-import { DueEntry, DueTimers } from './due-timers.js';
+import { DueEntry, DueTimers, unrefClock } from './due-timers.js';
 
 /**
  * Whether the next provider should be tried: the provider is unavailable (breaker open,
@@ -79,7 +79,7 @@ class RaceTry extends TryCancel implements CallTrace {
 
 const HEDGE = 0;
 const DEADLINE = 1;
-const sharedTimers = new DueTimers(systemClock);
+const sharedTimers = new DueTimers(unrefClock);
 
 /**
  * The one fallback loop, for chat, embeddings and opening streams: `call` on each member in turn
