@@ -66,7 +66,7 @@ export type RaceAttempt = CancelSignal & CallTrace;
 
 /** A running try: its member, the signal that cancels it, and its own trace. */
 class RaceTry extends TryCancel implements CallTrace {
-  readonly attempts: AttemptRecord[] = [];
+  attempts: AttemptRecord[] = [];
   provider?: string;
 
   constructor(
@@ -205,7 +205,11 @@ export class Race<T> {
     this.#settle();
     this.#record(running.attempts);
     const trace = this.#options.trace;
-    if (trace) trace.provider = provider.name;
+    if (trace) {
+      trace.provider = provider.name;
+      // What the winner records from now on (a stream's own attempt, at its end) goes to the caller.
+      running.attempts = trace.attempts;
+    }
     if (this.#tries.length > 1) {
       this.#recordCancelled(running);
       this.#cancelLosers(running);
