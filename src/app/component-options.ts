@@ -226,6 +226,8 @@ export function providerStackOptions(provider: ResolvedProvider, extra: { simula
     simulated: extra.simulated ?? false,
     totalTimeoutMs: secondsToMs(provider.timeout_seconds),
     readTimeoutMs: secondsToMs(provider.read_timeout),
+    deadlineMs: secondsToMs(provider.deadline_seconds ?? provider.timeout_seconds),
+    hedgeAfterMs: provider.hedge_after,
     connection: {
       maxConnections: pool.max_connections,
       maxIdleConnections: pool.max_idle_connections,

@@ -158,6 +158,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       estimateTokens: routing.estimateTokens,
       recorder,
       onCall: (call) => metrics.observeProviderCall(call),
+      onRateLimited: (provider) => metrics.rateLimited(provider),
     });
     const semantic = await buildSemanticLayer(config, { providers, logger: log, shared, ...(deps.workerId ? { workerId: deps.workerId } : {}) });
     if (semantic) closers.push(() => semantic.close());

@@ -4,6 +4,7 @@ import { guardStream } from '../core/guarded-stream.js';
 import type { ResearchType } from '../core/research.js';
 import type { ProviderCallObservation } from '../infrastructure/metrics/metrics.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
+import { createCallTrace } from '../providers/provider.js';
 import type { AttemptRecord } from '../providers/provider.js';
 import type { BudgetGuard, BudgetReservation } from './budget/budget-guard.js';
 import type { PriceResolver } from './budget/price-resolver.js';
@@ -26,11 +27,14 @@ export interface ProviderCallDeps {
   recorder?: { add(record: ProviderRequestInput): void } | undefined;
   /** Every finished try (metrics). */
   onCall?: (call: ProviderCallObservation) => void;
+  /** A try refused by a rate limit: Fortitude's own limiter or the provider's 429 (metrics). */
+  onRateLimited?: (provider: string) => void;
 }
 
 export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
   const { providers, recorder, router, budget, prices } = deps;
   const onCall = deps.onCall ?? (() => undefined);
+  const onRateLimited = deps.onRateLimited ?? (() => undefined);
   /** Models the router chose per provider, by the order array it returned. */
   const chosenModels = new WeakMap<readonly string[], Record<string, string>>();
 
@@ -76,6 +80,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       const model = modelOf(attempt.provider);
       router.record({ provider: attempt.provider, model, researchType: context.researchType ?? 'general', latencyMs: attempt.latencyMs, ok: false, costUsd: 0 });
       onCall({ provider: attempt.provider, model, outcome: attempt.outcome, durationMs: attempt.latencyMs });
+      if (attempt.outcome === 'rate_limit') onRateLimited(attempt.provider);
       recorder?.add({
         provider: attempt.provider,
         model,
@@ -86,6 +91,12 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
         userId: context.user ?? null,
       });
     }
+  };
+
+  /** Records the failed tries of a call that got no answer; returns `error` to rethrow. */
+  const recordFailure = (failed: readonly AttemptRecord[], context: CallContext, error: unknown): unknown => {
+    recordAttempts(failed, context);
+    return error;
   };
 
   const recordSuccess = (provider: string, model: string, latencyMs: number, usage: { inputTokens: number; outputTokens: number }, context: CallContext, fallbackFrom?: string) => {
@@ -118,8 +129,9 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
     async call(order, request, context) {
       const started = performance.now();
       const reservation = await reserve(order, request, context);
+      const trace = createCallTrace();
       try {
-        const answer = await providers.chain.call(order, withModel(order, request), context.signal ? { signal: context.signal } : {});
+        const answer = await providers.chain.call(order, withModel(order, request), { signal: context.signal, trace });
         recordAttempts(answer.attempts, context);
         const cost = recordSuccess(answer.provider, answer.result.model, performance.now() - started, answer.result.usage, context, answer.attempts[0]?.provider);
         await reservation.reconcile(cost);
@@ -131,6 +143,9 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
         };
       } catch (error) {
         await reservation.release();
+        // Every failed try is a sample (router, metrics, request rows), as when a later one answers.
+        const failed = trace.attempts.filter((attempt) => attempt.outcome !== 'ok');
+        if (failed.length > 0) throw recordFailure(failed, context, error);
         const first = order[0] ?? 'none';
         router.record({ provider: first, model: modelOf(first), researchType: context.researchType ?? 'general', latencyMs: performance.now() - started, ok: false, costUsd: 0 });
         recorder?.add({
@@ -150,11 +165,16 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       const reservation = await reserve(order, request, context);
       const started = performance.now();
       let opened;
+      const trace = createCallTrace();
       try {
-        opened = await providers.chain.stream(order, withModel(order, request), context.signal ? { signal: context.signal } : {});
+        opened = await providers.chain.stream(order, withModel(order, request), { signal: context.signal, trace });
       } catch (error) {
         await reservation.release();
-        throw error;
+        throw recordFailure(
+          trace.attempts.filter((attempt) => attempt.outcome !== 'ok'),
+          context,
+          error,
+        );
       }
       recordAttempts(opened.attempts, context);
       const { provider } = opened;

@@ -1,3 +1,5 @@
+import type { CancelSignal } from './cancel-signal.js';
+
 /**
  * Time as the resilience layers see it. Rate limiters, breakers, retries and statistics take a
  * `Clock` so tests can drive time by hand instead of sleeping.
@@ -18,7 +20,7 @@ export const systemClock: Clock = {
 };
 
 /** Resolves after `delayMs` on `clock`; rejects with the signal's reason when aborted first. */
-export function sleep(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
+export function sleep(clock: Clock, delayMs: number, signal?: CancelSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
   if (delayMs <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {

@@ -14,6 +14,7 @@ import type { HeaderBag, RateLimitInfo } from './rate-limit-headers.js';
 import { redactSecrets } from './redact.js';
 import { relabel, transportError, transportFailureReason } from './transport-errors.js';
 import type { FailureContext } from './transport-errors.js';
+import type { CancelSignal } from './cancel-signal.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -40,7 +41,7 @@ export interface TransportRequest {
   compressRequest?: boolean;
   /** Translates a non-2xx body into an error class and message (the format's `parseError`). */
   parseError(status: number, body: string): ParsedWireError;
-  signal?: AbortSignal;
+  signal?: CancelSignal | undefined;
   /** Called with every response's rate-limit hints (success or failure) so limiters adapt. */
   onRateLimitInfo?(info: RateLimitInfo, status: number): void;
 }
@@ -94,7 +95,7 @@ class AbortHandle {
 }
 
 /** The caller's signal fired; rethrown untouched so that no layer retries or counts it. */
-function callerAbortReason(signal: AbortSignal | undefined): unknown {
+function callerAbortReason(signal: CancelSignal | undefined): unknown {
   return signal?.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }
 

@@ -5,6 +5,7 @@ import { CircuitBreaker, withCircuitBreaker } from './circuit-breaker/circuit-br
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { OriginStats } from './connection-pool.js';
+import { createProviderTiming } from './fallback/provider-timing.js';
 import { createHttpProvider } from './http-provider.js';
 import type { HttpProviderOptions } from './http-provider.js';
 import { HttpTransport } from './http-transport.js';
@@ -33,6 +34,10 @@ export interface ProviderStackOptions extends HttpProviderOptions {
   rateLimit?: RateLimitOptions;
   retry?: Partial<RetryOptions>;
   breaker?: Partial<BreakerPolicy>;
+  /** `deadline_seconds` in ms: one request's tries, retries and fallbacks together (default `totalTimeoutMs`). */
+  deadlineMs?: number;
+  /** `hedge_after` in ms, or `auto` (default): when the next provider starts beside a slow try. */
+  hedgeAfterMs?: number | 'auto';
 }
 
 export interface ProviderStackDeps {
@@ -104,6 +109,7 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
     ...stacked,
     limiter,
     breaker,
+    timing: createProviderTiming({ deadlineMs: options.deadlineMs ?? options.totalTimeoutMs ?? 30_000, hedgeAfterMs: options.hedgeAfterMs }),
     async status() {
       const [breakerSnapshot, rateLimit] = await Promise.all([breaker.snapshot(), limiter.snapshot()]);
       const configured = !definition.requiresApiKey || Boolean(options.apiKey);

@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, StreamPart } from '../core/chat.js';
 import type { ProviderErrorClass } from '../core/errors.js';
+import type { CancelSignal } from './cancel-signal.js';
 import type { ProviderKind } from './provider-kinds.js';
 
 /** What a provider can do; code outside `providers/` asks this, never the provider's name. */
@@ -35,9 +36,22 @@ export function createCallTrace(): CallTrace {
 
 export interface CallOptions {
   /** Aborts the call (client went away, shutdown). */
-  signal?: AbortSignal;
+  signal?: CancelSignal | undefined;
   /** Where the stack records attempts and the answering provider; optional. */
   trace?: CallTrace;
+}
+
+/**
+ * How long to wait for a provider, set by the provider stack (`provider-stack.ts`) and read by
+ * the fallback race (`fallback/race.ts`).
+ */
+export interface ProviderTiming {
+  /** Longest a request led by this provider waits for an answer: every try, retry and fallback (ms). */
+  readonly deadlineMs: number;
+  /** How long a try may run before the next provider is started beside it (ms). */
+  hedgeAfterMs(): number;
+  /** A successful call's latency (streams: to the first part), in ms; feeds `hedgeAfterMs`. */
+  observe(latencyMs: number): void;
 }
 
 /**
@@ -56,5 +70,7 @@ export interface Provider {
   /** Text parts then one finish part; throws `stream_broken` if the stream breaks mid-answer. */
   stream(request: ChatRequest, options?: CallOptions): AsyncIterable<StreamPart>;
   embed?(request: EmbeddingRequest, options?: CallOptions): Promise<EmbeddingResult>;
+  /** Deadline and hedging; absent: no deadline beyond the transport's, no hedging. */
+  readonly timing?: ProviderTiming | undefined;
   close(): Promise<void>;
 }

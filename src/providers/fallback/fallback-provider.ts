@@ -1,62 +1,58 @@
 import type { ChatRequest, StreamPart } from '../../core/chat.js';
-import { ProviderError } from '../../core/errors.js';
 import { guardStream } from '../../core/guarded-stream.js';
-import type { CallOptions, Provider, ProviderCapabilities } from '../provider.js';
-import { isRetryableFailure } from '../retry/retry-policy.js';
+import type { GuardedStream } from '../../core/guarded-stream.js';
+import type { CancelSignal } from '../cancel-signal.js';
+import type { CallOptions, CallTrace, Provider, ProviderCapabilities } from '../provider.js';
+import { Race } from './race.js';
+import type { RaceAttempt, RaceOptions, RaceWin } from './race.js';
 
-/**
- * Whether the next provider should be tried: the provider is unavailable (breaker open,
- * refused, local rate limit) or failed in a way a retry could fix. A client mistake (400, 401,
- * 404) would fail the same way elsewhere, so it goes straight up.
- */
-export function shouldFallBack(error: unknown): boolean {
-  if (!(error instanceof ProviderError)) return false;
-  if (error.errorClass === 'circuit_open' || error.errorClass === 'connection' || error.errorClass === 'rate_limit') return true;
-  return isRetryableFailure(error);
-}
+export { shouldFallBack } from './race.js';
 
 export interface FallbackOptions {
   /** Name of the chain as a provider (default: the members' names joined by `>`). */
   name?: string;
 }
 
-function allFailed(name: string, failures: readonly ProviderError[], capability: string): ProviderError {
-  const last = failures[failures.length - 1];
-  if (!last) return new ProviderError(`${name}: no provider in the chain supports ${capability}`, { provider: name, errorClass: 'bad_request' });
-  const waits = failures.map((failure) => failure.retryAfterMs).filter((wait): wait is number => wait !== undefined);
-  return new ProviderError(`${name}: every provider failed: ${failures.map((failure) => failure.message).join('; ')}`, {
-    provider: last.provider,
-    errorClass: last.errorClass,
-    status: last.status,
-    retryAfterMs: waits.length === failures.length ? Math.min(...waits) : undefined,
-    code: 'provider_unavailable',
-    retryable: last.retryable,
-    cause: last,
-    details: { providers: failures.map((failure) => failure.provider) },
-  });
-}
-
-/**
- * The one fallback loop: `call` on each member in order until one answers; an availability
- * failure moves on, anything else (a client mistake, the caller's abort) goes straight up.
- */
+/** `call` on each member in order (with hedging and the deadline, see `Race`); resolves to the answer. */
 export async function inOrder<T>(
   name: string,
   members: readonly Provider[],
   capability: string,
-  call: (provider: Provider) => Promise<T>,
-  signal?: AbortSignal,
+  call: (provider: Provider, attempt: RaceAttempt) => Promise<T>,
+  options: { signal?: CancelSignal | undefined; trace?: CallTrace | undefined } = {},
 ): Promise<T> {
-  const failures: ProviderError[] = [];
-  for (const provider of members) {
-    try {
-      return await call(provider);
-    } catch (error) {
-      if (signal?.aborted || !shouldFallBack(error)) throw error;
-      failures.push(error as ProviderError);
-    }
-  }
-  throw allFailed(name, failures, capability);
+  return (await new Race(name, members, capability, call, options).run()).value;
+}
+
+/** A stream opened by a member: its iterator and the first part it produced. */
+export interface OpenedStream {
+  iterator: AsyncIterator<StreamPart>;
+  first: IteratorResult<StreamPart>;
+}
+
+/**
+ * Opens `request` as a stream on the first member that produces a part (the same race as `call`:
+ * hedged, bounded by the deadline). A stream opened by a loser is closed. `release()` on the
+ * returned race once the winner's stream has ended.
+ */
+export async function openStream(
+  name: string,
+  members: readonly Provider[],
+  request: ChatRequest,
+  callOptions: CallOptions | undefined,
+  timers: Pick<RaceOptions<OpenedStream>, 'timers' | 'clock'> = {},
+): Promise<{ win: RaceWin<OpenedStream>; race: Race<OpenedStream> }> {
+  const race = new Race<OpenedStream>(
+    name,
+    members,
+    'streaming',
+    async (provider, attempt) => {
+      const iterator = provider.stream(request, { signal: attempt, trace: attempt })[Symbol.asyncIterator]();
+      return { iterator, first: await iterator.next() };
+    },
+    { ...timers, signal: callOptions?.signal, trace: callOptions?.trace, linger: true, discard: (opened) => void opened.iterator.return?.() },
+  );
+  return { win: await race.run(), race };
 }
 
 /**
@@ -73,40 +69,35 @@ export function createFallbackProvider(providers: readonly Provider[], options: 
     embeddings: capable('embeddings').length > 0,
   };
 
-  async function* stream(request: ChatRequest, callOptions?: CallOptions): AsyncGenerator<StreamPart> {
-    const failures: ProviderError[] = [];
-    for (const provider of capable('streaming')) {
-      const iterator = provider.stream(request, callOptions)[Symbol.asyncIterator]();
-      let first: IteratorResult<StreamPart>;
-      try {
-        first = await iterator.next();
-      } catch (error) {
-        if (callOptions?.signal?.aborted || !shouldFallBack(error)) throw error;
-        failures.push(error as ProviderError);
-        continue;
-      }
-      if (first.done) return;
-      // From here on the caller sees this provider's answer: no more fallback. Delegating the
-      // first part too means closing this stream at any point closes the member's stream.
-      yield* guardStream(iterator, { first });
-      return;
-    }
-    throw allFailed(name, failures, 'streaming');
-  }
+  // Not a generator: one that was never started would not close the member's stream when closed.
+  const stream = (request: ChatRequest, callOptions?: CallOptions): AsyncIterable<StreamPart> => ({
+    [Symbol.asyncIterator]: () => openedLazily(request, callOptions),
+  });
+  const openedLazily = (request: ChatRequest, callOptions: CallOptions | undefined): AsyncIterator<StreamPart> => {
+    let opened: Promise<GuardedStream<StreamPart>> | undefined;
+    const open = () =>
+      (opened ??= openStream(name, capable('streaming'), request, callOptions).then(({ win, race }) =>
+        guardStream(win.value.iterator, { first: win.value.first, onEnd: () => race.release() }),
+      ));
+    return {
+      next: async () => (await open()).next(),
+      return: async (value?: unknown) => (opened ? (await opened.catch(() => undefined))?.return(value) : undefined) ?? { done: true, value: undefined },
+    };
+  };
 
   const fallback: Provider = {
     name,
     kind: providers[0]!.kind,
     capabilities,
     simulated: providers.every((provider) => provider.simulated),
-    chat: (request, callOptions) => inOrder(name, providers, 'chat', (provider) => provider.chat(request, callOptions), callOptions?.signal),
+    chat: (request, callOptions) => inOrder(name, providers, 'chat', (provider, attempt) => provider.chat(request, { signal: attempt, trace: attempt }), callOptions),
     stream,
     // The chain does not own its members (routing may build a chain per request); their owner closes them.
     close: () => Promise.resolve(),
   };
   if (capabilities.embeddings) {
     fallback.embed = (request, callOptions) =>
-      inOrder(name, capable('embeddings'), 'embeddings', (provider) => provider.embed!(request, callOptions), callOptions?.signal);
+      inOrder(name, capable('embeddings'), 'embeddings', (provider, attempt) => provider.embed!(request, { signal: attempt, trace: attempt }), callOptions);
   }
   return fallback;
 }

@@ -1,9 +1,12 @@
 import type { ChatRequest, ChatResult, StreamPart } from '../../core/chat.js';
 import { FortitudeError } from '../../core/errors.js';
 import { guardStream } from '../../core/guarded-stream.js';
+import type { CancelSignal } from '../cancel-signal.js';
 import { createCallTrace } from '../provider.js';
-import type { AttemptRecord, Provider } from '../provider.js';
-import { createFallbackProvider, inOrder } from './fallback-provider.js';
+import type { AttemptRecord, CallTrace, Provider } from '../provider.js';
+import { openStream } from './fallback-provider.js';
+import { Race } from './race.js';
+import type { RaceAttempt } from './race.js';
 
 export interface ChainAnswer {
   result: ChatResult;
@@ -22,14 +25,26 @@ export interface ChainStream {
   parts: AsyncIterable<StreamPart>;
 }
 
+export interface ChainCallOptions {
+  signal?: CancelSignal | undefined;
+  /**
+   * Where every try is recorded, failed ones included (default: a fresh trace). Pass one to
+   * read the attempts of a call that failed altogether.
+   */
+  trace?: CallTrace | undefined;
+}
+
 export interface ProviderChain {
-  /** Calls the providers named in `order`, falling back on availability failures. */
-  call(order: readonly string[], request: ChatRequest, options?: { signal?: AbortSignal }): Promise<ChainAnswer>;
+  /**
+   * Calls the providers named in `order`, falling back on availability failures and hedging a
+   * try slower than its provider's expected latency; the first provider's deadline bounds it all.
+   */
+  call(order: readonly string[], request: ChatRequest, options?: ChainCallOptions): Promise<ChainAnswer>;
   /**
    * Resolves once the first part has arrived, i.e. after any fallback, so the caller can send
    * headers naming the provider; later failures surface from `parts`.
    */
-  stream(order: readonly string[], request: ChatRequest, options?: { signal?: AbortSignal }): Promise<ChainStream>;
+  stream(order: readonly string[], request: ChatRequest, options?: ChainCallOptions): Promise<ChainStream>;
 }
 
 /** Ordered fallback over named providers, in the order routing chose for each request. */
@@ -46,22 +61,21 @@ export function createProviderChain(providers: ReadonlyMap<string, Provider>): P
   return {
     async call(order, request, options = {}) {
       const chosen = members(order);
-      const trace = createCallTrace();
-      const callOptions = { signal: options.signal, trace };
-      const result = await inOrder(order.join('>'), chosen, 'chat', (provider) => provider.chat(request, callOptions), options.signal);
-      const provider = trace.provider ?? chosen[0]!.name;
-      return { result, provider, simulated: providers.get(provider)?.simulated ?? false, attempts: failures(trace.attempts) };
+      const trace = options.trace ?? createCallTrace();
+      const call = (provider: Provider, attempt: RaceAttempt) => provider.chat(request, { signal: attempt, trace: attempt });
+      const win = await new Race(order.join('>'), chosen, 'chat', call, { signal: options.signal, trace }).run();
+      const provider = win.provider.name;
+      return { result: win.value, provider, simulated: win.provider.simulated, attempts: failures(trace.attempts) };
     },
 
     async stream(order, request, options = {}) {
       const chosen = members(order);
-      const trace = createCallTrace();
-      const iterator = createFallbackProvider(chosen).stream(request, { signal: options.signal, trace })[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      const provider = trace.provider ?? chosen[0]!.name;
-      // Not a generator: one that was never started would not close `iterator` when closed.
-      const parts = guardStream(iterator, { first });
-      return { provider, simulated: providers.get(provider)?.simulated ?? false, attempts: failures(trace.attempts), parts };
+      const trace = options.trace ?? createCallTrace();
+      const { win, race } = await openStream(order.join('>'), chosen, request, { signal: options.signal, trace });
+      const provider = win.provider.name;
+      // Not a generator: one that was never started would not close the member's stream when closed.
+      const parts = guardStream(win.value.iterator, { first: win.value.first, onEnd: () => race.release() });
+      return { provider, simulated: win.provider.simulated, attempts: failures(trace.attempts), parts };
     },
   };
 }

@@ -4,6 +4,7 @@ import { systemClock } from '../clock.js';
 import type { RateLimitInfo } from '../rate-limit-headers.js';
 import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
 import type { BucketSpec, RateLimitStore } from './rate-limit-store.js';
+import type { CancelSignal } from '../cancel-signal.js';
 
 /** The seed's `rate_limit` block, in Fortitude units. Absent or zero limits mean unlimited. */
 export interface RateLimitOptions {
@@ -102,7 +103,7 @@ export class RateLimiter {
    * Waits for a turn. Rejects with a `rate_limited` ProviderError when the wait would exceed
    * `maxQueueWaitMs` (as soon as that is certain), and with the signal's reason on abort.
    */
-  acquire(tokens: number, signal?: AbortSignal): Promise<RateLimitPermit> {
+  acquire(tokens: number, signal?: CancelSignal): Promise<RateLimitPermit> {
     if (this.#closed) return Promise.reject(this.#error('the rate limiter is closed', 0));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.#queue.length - this.#head >= this.#maxQueue) {

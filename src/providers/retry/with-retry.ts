@@ -5,6 +5,7 @@ import { sleep, systemClock } from '../clock.js';
 import type { CallOptions, Provider } from '../provider.js';
 import { isRetryableFailure, retryDelayMs } from './retry-policy.js';
 import type { RetryOptions } from './retry-policy.js';
+import type { CancelSignal } from '../cancel-signal.js';
 
 export interface RetryDeps {
   clock?: Clock;
@@ -22,7 +23,7 @@ export function withRetry(options: RetryOptions, deps: RetryDeps = {}) {
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
 
   /** The wait before the next try, or undefined when the error must go up now. */
-  const nextDelay = (error: unknown, retry: number, signal: AbortSignal | undefined): number | undefined => {
+  const nextDelay = (error: unknown, retry: number, signal: CancelSignal | undefined): number | undefined => {
     if (retry >= options.maxRetries || signal?.aborted || !isRetryableFailure(error)) return undefined;
     const retryAfterMs = error instanceof ProviderError ? error.retryAfterMs : undefined;
     if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs) return undefined;
@@ -30,7 +31,7 @@ export function withRetry(options: RetryOptions, deps: RetryDeps = {}) {
   };
 
   return (inner: Provider): Provider => {
-    async function run<T>(call: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    async function run<T>(call: () => Promise<T>, signal: CancelSignal | undefined): Promise<T> {
       for (let retry = 0; ; retry += 1) {
         try {
           return await call();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MODEL, KIND_BY_NAME, PROVIDER_KINDS, providerDefinition, type ProviderKind } from '../../../providers/provider-kinds.js';
-import { fraction, seconds } from '../units.js';
+import { fraction, parseDurationMs, seconds } from '../units.js';
 
 const connectionPool = z
   .strictObject({
@@ -69,6 +69,28 @@ export const providerSchema = z.strictObject({
   timeout_seconds: seconds().default(30),
   connect_timeout: seconds().default(5),
   read_timeout: seconds().default(25),
+  /**
+   * Longest one request led by this provider waits for an answer, every try, retry and fallback
+   * together (seconds or a duration such as 10s). Default: `timeout_seconds`.
+   */
+  deadline_seconds: positiveSeconds().optional(),
+  /**
+   * When the next provider starts beside a try that has not answered: `auto` (this provider's
+   * p99 of recent successes, at least 250 ms, and 250 ms until it has answered 10 times) or a
+   * duration (`800ms`, `2s`; a plain number is milliseconds).
+   */
+  hedge_after: z
+    .union([z.number(), z.string()])
+    .transform((value, context): number | 'auto' => {
+      if (value === 'auto') return value;
+      const ms = typeof value === 'number' ? value : parseDurationMs(value);
+      if (ms === undefined || !(ms > 0)) {
+        context.addIssue({ code: 'custom', message: `must be auto or a positive duration such as 800ms or 2s (got "${String(value)}")` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .default('auto'),
   connection_pool: connectionPool,
   rate_limit: rateLimit,
   request_optimization: requestOptimization,

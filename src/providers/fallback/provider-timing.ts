@@ -1,0 +1,58 @@
+import type { ProviderTiming } from '../provider.js';
+
+export interface ProviderTimingOptions {
+  /** `deadline_seconds` in ms: bounds one request's tries, retries and fallbacks together. */
+  deadlineMs: number;
+  /** `hedge_after` in ms, or `auto`: the p99 of recent successful calls. */
+  hedgeAfterMs?: number | 'auto' | undefined;
+}
+
+/** Successful latencies kept per provider (a ring; the oldest is overwritten). */
+const WINDOW = 128;
+/** Below this many successes the p99 means little: hedge after the floor. */
+const MIN_SAMPLES = 10;
+/**
+ * Never hedge sooner: a provider answering in 5 ms would otherwise be doubled on every GC pause
+ * or scheduling hiccup. Also the delay before a provider has history: a hung provider must not
+ * cost seconds even on a fresh worker.
+ */
+export const HEDGE_FLOOR_MS = 250;
+/** The percentile is recomputed after this many new samples, not per call. */
+const RECOMPUTE_EVERY = 64;
+
+/**
+ * A provider's deadline and hedge delay. With `hedge_after: auto`, the next provider starts when a
+ * try has run longer than this provider's p99 of its last 128 successful calls (never below 250 ms,
+ * and 250 ms until it has answered 10 times). A failed or hedged try adds no sample, so a hung
+ * provider's timeouts cannot push its own hedge delay up.
+ */
+export function createProviderTiming(options: ProviderTimingOptions): ProviderTiming {
+  const fixed = typeof options.hedgeAfterMs === 'number' ? options.hedgeAfterMs : undefined;
+  const samples = new Float64Array(WINDOW);
+  const sorted = new Float64Array(WINDOW);
+  let count = 0;
+  let sinceRecompute = 0;
+  let current = HEDGE_FLOOR_MS;
+
+  const recompute = () => {
+    const size = Math.min(count, WINDOW);
+    const view = sorted.subarray(0, size);
+    view.set(samples.subarray(0, size));
+    view.sort();
+    const p99 = view[Math.min(size - 1, Math.ceil(0.99 * size) - 1)]!;
+    current = Math.max(HEDGE_FLOOR_MS, p99);
+    sinceRecompute = 0;
+  };
+
+  return {
+    deadlineMs: options.deadlineMs,
+    hedgeAfterMs: () => fixed ?? current,
+    observe(latencyMs) {
+      if (fixed !== undefined) return;
+      samples[count % WINDOW] = latencyMs;
+      count += 1;
+      sinceRecompute += 1;
+      if (count >= MIN_SAMPLES && (count === MIN_SAMPLES || sinceRecompute >= RECOMPUTE_EVERY)) recompute();
+    },
+  };
+}
