@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openMachineState } from '../src/infrastructure/machine-state/machine-state-db.js';
 import { SqliteBudgetStore } from '../src/infrastructure/machine-state/sqlite-budget-store.js';
-import type { BudgetPeriod } from '../src/pipeline/budget/budget-store.js';
+import type { BudgetPeriod } from '../src/infrastructure/budget/budget-store.js';
 
 interface Report {
   pairs: number;

@@ -18,7 +18,7 @@ import { SqliteRoutingJournal } from '../src/infrastructure/machine-state/routin
 import { SqliteBudgetStore } from '../src/infrastructure/machine-state/sqlite-budget-store.js';
 import { SqliteRateLimitStore } from '../src/infrastructure/machine-state/sqlite-rate-limit-store.js';
 import { TransactionBatcher } from '../src/infrastructure/machine-state/transaction-batcher.js';
-import type { BudgetPeriod, BudgetStore } from '../src/pipeline/budget/budget-store.js';
+import type { BudgetPeriod, BudgetStore } from '../src/infrastructure/budget/budget-store.js';
 import { MemoryBudgetStore } from '../src/pipeline/budget/memory-budget-store.js';
 import { MemoryRateLimitStore } from '../src/providers/rate-limit/memory-rate-limit-store.js';
 import type { BucketSpec, RateLimitStore } from '../src/providers/rate-limit/rate-limit-store.js';

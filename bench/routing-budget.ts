@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Table from 'cli-table3';
 import { Redis } from 'ioredis';
-import type { BudgetPeriod, BudgetStore } from '../src/pipeline/budget/budget-store.js';
+import type { BudgetPeriod, BudgetStore } from '../src/infrastructure/budget/budget-store.js';
 import { MemoryBudgetStore } from '../src/pipeline/budget/memory-budget-store.js';
 import { RedisBudgetStore } from '../src/infrastructure/redis/redis-budget-store.js';
 

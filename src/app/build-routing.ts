@@ -3,7 +3,7 @@ import type { ChatRequest } from '../core/chat.js';
 import type { ResearchType } from '../core/research.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
 import { createBudgetGuard, type BudgetGuard } from '../pipeline/budget/budget-guard.js';
-import type { BudgetStore } from '../pipeline/budget/budget-store.js';
+import type { BudgetStore } from '../infrastructure/budget/budget-store.js';
 import { MemoryBudgetStore } from '../pipeline/budget/memory-budget-store.js';
 import { createPriceResolver, type PriceResolver } from '../pipeline/budget/price-resolver.js';
 import { RedisBudgetStore } from '../infrastructure/redis/redis-budget-store.js';
@@ -26,7 +26,7 @@ import { SqliteBudgetStore } from '../infrastructure/machine-state/sqlite-budget
 import { SqliteRateLimitStore } from '../infrastructure/machine-state/sqlite-rate-limit-store.js';
 import { SqliteRoutingJournal } from '../infrastructure/machine-state/routing-journal.js';
 import { TransactionBatcher } from '../infrastructure/machine-state/transaction-batcher.js';
-import type { LearnedStateExchange } from '../pipeline/routing/learned-state.js';
+import type { LearnedStateExchange } from '../infrastructure/routing/learned-state.js';
 
 /**
  * State shared by every replica when `REDIS_URL` is set: budgets, provider rate limits and

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMachineState } from '../../src/infrastructure/machine-state/machine-state-db.js';
 import { SqliteBudgetStore } from '../../src/infrastructure/machine-state/sqlite-budget-store.js';
-import type { BudgetStore } from '../../src/pipeline/budget/budget-store.js';
+import type { BudgetStore } from '../../src/infrastructure/budget/budget-store.js';
 import { MemoryBudgetStore } from '../../src/pipeline/budget/memory-budget-store.js';
 import { RedisBudgetStore } from '../../src/infrastructure/redis/redis-budget-store.js';
 import { createBudgetGuard } from '../../src/pipeline/budget/budget-guard.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LearnedObservation, LearnedStateExchange } from '../../pipeline/routing/learned-state.js';
+import type { LearnedObservation, LearnedStateExchange } from '../routing/learned-state.js';
 import type { MachineStateDatabase } from './machine-state-db.js';
 
 export interface RoutingJournalOptions {

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../../pipeline/budget/budget-store.js';
+import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../budget/budget-store.js';
 import type { MachineStateDatabase } from './machine-state-db.js';
 import { TransactionBatcher } from './transaction-batcher.js';
 

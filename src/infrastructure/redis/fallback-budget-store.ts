@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../../pipeline/budget/budget-store.js';
+import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../budget/budget-store.js';
 import type { RedisAvailability } from './redis-connection.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../../pipeline/budget/budget-store.js';
+import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../budget/budget-store.js';
 
 /**
  * The budget ledger in Redis, shared by every replica. Each operation is one Lua script, so it

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FortitudeError } from '../../core/errors.js';
-import type { BudgetPeriod, BudgetStore, PeriodTotals } from './budget-store.js';
-import { nanosToUsd, usdToNanos, usdToNanosCeil } from './budget-store.js';
+import type { BudgetPeriod, BudgetStore, PeriodTotals } from '../../infrastructure/budget/budget-store.js';
+import { nanosToUsd, usdToNanos, usdToNanosCeil } from '../../infrastructure/budget/budget-store.js';
 import type { ActiveActions, BudgetAction, BudgetThreshold } from './budget-policy.js';
 import { activeActions, blendedPrice, calendarPeriods, expensiveProviders, worstCaseCostUsd } from './budget-policy.js';
 import type { ModelPrice } from './prices.js';

@@ -1,4 +1,4 @@
-import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from './budget-store.js';
+import type { BudgetPeriod, BudgetStore, PeriodTotals, ReserveRequest, ReserveResult, SettleResult } from '../../infrastructure/budget/budget-store.js';
 
 interface Counters {
   spent: number;

@@ -9,7 +9,9 @@
  * posterior as tight as the evidence really is.
  */
 
-export type QualitySource = 'evaluator' | 'feedback' | 'cross_validation';
+import type { QualitySource } from '../../infrastructure/routing/learned-state.js';
+
+export type { QualitySource };
 
 export interface QualityObservation {
   provider: string;

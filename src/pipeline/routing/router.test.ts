@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LearningInput, LearningRecord } from '../../infrastructure/storage/repositories/learning.js';
 import { createSeededRandom } from '../../core/seeded-random.js';
-import type { LearnedObservation } from './learned-state.js';
+import type { LearnedObservation } from '../../infrastructure/routing/learned-state.js';
 import type { RouterOptions } from './router.js';
 import { createRouter } from './router.js';
 import type { SelectionOptions } from './selection-options.js';

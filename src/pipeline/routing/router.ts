@@ -1,7 +1,7 @@
 import type { ResearchType } from '../../core/research.js';
 import type { Adaptation, LearningSink } from './adaptations.js';
 import { createAdaptationLog } from './adaptations.js';
-import type { LearnedObservation, LearnedStateExchange } from './learned-state.js';
+import type { LearnedObservation, LearnedStateExchange } from '../../infrastructure/routing/learned-state.js';
 import type { ModelChoice, ModelSelectionOptions } from './model-selection.js';
 import { chooseModel } from './model-selection.js';
 import { createPerformanceWindow } from './performance-window.js';

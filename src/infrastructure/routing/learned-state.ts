@@ -1,4 +1,5 @@
-import type { QualitySource } from './quality-estimates.js';
+/** Where a quality score came from. */
+export type QualitySource = 'evaluator' | 'feedback' | 'cross_validation';
 
 /** One thing the router learned from: a finished call, or a quality score of an answer. */
 export type LearnedObservation =
