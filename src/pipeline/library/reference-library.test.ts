@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResearchResult } from '../core/research.js';
-import { createDatabase } from '../infrastructure/storage/create-database.js';
-import type { Storage } from '../infrastructure/storage/storage.js';
-import { createReferenceLibrary, type ReferenceLibrary } from './research-library.js';
+import type { ResearchResult } from '../../core/research.js';
+import { createDatabase } from '../../infrastructure/storage/create-database.js';
+import type { Storage } from '../../infrastructure/storage/storage.js';
+import { createReferenceLibrary, type ReferenceLibrary } from './reference-library.js';
 
 let directory: string;
 let storage: Storage;
