@@ -139,6 +139,8 @@ export function cliConfig({ config, file }: LoadedConfig): CliConfig {
     alertRules: config.monitoring.alerts.length,
     apiTests: apiTests(config.load_tests),
     performanceTargets: performanceTargets(config.performance_targets),
+    allowedHosts: config.server.allowed_hosts,
+    allowedOrigins: [...config.server.allowed_origins, ...config.server.cors.origins],
   };
 }
 
