@@ -139,6 +139,8 @@ export function cliConfig({ config, file }: LoadedConfig): CliConfig {
     alertRules: config.monitoring.alerts.length,
     apiTests: apiTests(config.load_tests),
     performanceTargets: performanceTargets(config.performance_targets),
+    allowedHosts: config.server.allowed_hosts,
+    allowedOrigins: [...config.server.allowed_origins, ...config.server.cors.origins],
   };
 }
 
@@ -274,14 +276,22 @@ export function providerStatsOptions(config: FortitudeConfig): { windowMs: numbe
 }
 
 /** `server` → the HTTP server's limits, timeouts, CORS and auth (host and port come from the command line first). */
-export function httpServerOptions(config: FortitudeConfig): Pick<HttpServerOptions, 'bodyLimitBytes' | 'requestTimeoutMs' | 'shutdownTimeoutMs' | 'cors' | 'auth'> {
+export function httpServerOptions(
+  config: FortitudeConfig,
+): Pick<HttpServerOptions, 'bodyLimitBytes' | 'requestTimeoutMs' | 'shutdownTimeoutMs' | 'cors' | 'allowedHosts' | 'allowedOrigins' | 'auth'> {
   const server = config.server;
   return {
     bodyLimitBytes: server.body_limit_kb * 1024,
     requestTimeoutMs: secondsToMs(server.request_timeout),
     shutdownTimeoutMs: secondsToMs(server.shutdown_timeout),
     cors: { origins: server.cors.origins },
-    auth: { mode: server.auth.mode, defaultRateLimitPerMinute: server.auth.default_rate_limit_per_minute },
+    allowedHosts: server.allowed_hosts,
+    allowedOrigins: server.allowed_origins,
+    auth: {
+      mode: server.auth.mode,
+      defaultRateLimitPerMinute: server.auth.default_rate_limit_per_minute,
+      maxFailedKeysPerMinute: server.auth.max_failed_keys_per_minute,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { join } from 'node:path';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
+import { secretValues } from '../infrastructure/logging/mask-secrets.js';
 import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.js';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import { createHttpServer } from '../interface/http/http-server.js';
@@ -59,6 +60,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
           storage: app.storage,
           providers: { stats: app.providers.stats, recorder: app.recorder, status: () => app.fortitude.providerStatus() },
           process: { pid: process.pid, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) },
+          heapSnapshots: config.server.heap_snapshots ? { redact: secretValues(config) } : false,
         }),
       }),
     },

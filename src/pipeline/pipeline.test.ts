@@ -146,6 +146,14 @@ describe('research pipeline', () => {
     await expect(runResearch({ query: '   ' }, deps)).rejects.toMatchObject({ code: 'bad_request', details: { field: 'query' } });
   });
 
+  it('rejects queries with no letter or digit, which would all share one cached answer', async () => {
+    const { deps } = harness({ a: 'score=0.9' });
+    for (const query of ['.', '..', '?!', ' ¿… ', '---']) {
+      await expect(runResearch({ query }, deps), query).rejects.toMatchObject({ code: 'bad_request', details: { field: 'query' } });
+    }
+    await expect(runResearch({ query: 'c++?' }, deps)).resolves.toMatchObject({ query: 'c++?' });
+  });
+
   it('streams stages, text and the stored result', async () => {
     const { deps, saved } = harness({ a: 'unused' });
     const events = [];

@@ -207,10 +207,14 @@ function chatRequestFor(deps: PipelineDeps, query: string, classification: Class
 }
 
 const MAX_QUERY_LENGTH = 8_000;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 function validateQuery(raw: string): string {
   const query = typeof raw === 'string' ? raw.trim() : '';
   if (!query) throw new FortitudeError('bad_request', 'query: must be a non-empty question', { details: { field: 'query' } });
+  // `.`, `..`, `?!` normalise to the same empty cache key and would share one answer.
+  if (!LETTER_OR_DIGIT.test(query))
+    throw new FortitudeError('bad_request', 'query: must contain a question (at least one letter or digit), not only punctuation', { details: { field: 'query' } });
   if (query.length > MAX_QUERY_LENGTH)
     throw new FortitudeError('bad_request', `query: at most ${MAX_QUERY_LENGTH} characters (got ${query.length})`, { details: { field: 'query' } });
   return query;

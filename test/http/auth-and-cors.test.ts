@@ -164,10 +164,10 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-max-age')).toBe('600');
   });
 
-  it('preflight for an unknown path → 404; from a foreign origin → no CORS headers', async () => {
+  it('preflight for an unknown path → 404; from a foreign origin → 403 without CORS headers', async () => {
     expect((await fetch(`${app.url}/nope`, { method: 'OPTIONS' })).status).toBe(404);
     const foreign = await fetch(`${app.url}/api/health`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
-    expect(foreign.status).toBe(204);
+    expect(foreign.status).toBe(403);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 

@@ -107,14 +107,34 @@ describe('runMcpHttp on loopback (stateless streamable HTTP)', () => {
     expect(other.body).toContain('the MCP endpoint is /mcp');
   });
 
-  it('a foreign Host or Origin is refused (DNS-rebinding protection on loopback)', async () => {
+  it('a foreign Host or Origin is refused, port included (DNS-rebinding protection on loopback)', async () => {
     const foreignHost = await rawRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, host: 'attacker.example:80' }, body: INITIALIZE });
     expect(foreignHost.status).toBe(403);
     expect(foreignHost.body).toContain('Host \\"attacker.example:80\\" is not allowed');
     const foreignOrigin = await rawRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, origin: 'https://attacker.example' }, body: INITIALIZE });
     expect(foreignOrigin.status).toBe(403);
-    const localhost = await rawRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, host: 'localhost:1234' }, body: INITIALIZE });
+    const port = new URL(server.url).port;
+    const localhost = await rawRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, host: `localhost:${port}` }, body: INITIALIZE });
     expect(localhost.status).toBe(200);
+    // Another service on this machine (another port) is another origin.
+    const otherPort = await rawRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, host: 'localhost:1234' }, body: INITIALIZE });
+    expect(otherPort.status).toBe(403);
+    expect(otherPort.body).toContain('server.allowed_hosts');
+    const otherOrigin = await rawRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, origin: 'http://localhost:1234' }, body: INITIALIZE });
+    expect(otherOrigin.status).toBe(403);
+    const ownOrigin = await rawRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, origin: `http://127.0.0.1:${port}` }, body: INITIALIZE });
+    expect(ownOrigin.status).toBe(200);
+  });
+
+  it('configured hosts and origins are accepted', async () => {
+    const configured = await runMcpHttp(createFakeMcpServices(), { ...INFO, host: '127.0.0.1', port: 0, allowedHosts: ['mcp.internal:9000'], allowedOrigins: ['http://localhost:5173'] });
+    try {
+      const headers = { ...MCP_HEADERS, host: 'mcp.internal:9000', origin: 'http://localhost:5173' };
+      expect((await rawRequest(configured.url, { method: 'POST', headers, body: INITIALIZE })).status).toBe(200);
+      expect((await rawRequest(configured.url, { method: 'POST', headers: MCP_HEADERS, body: INITIALIZE })).status).toBe(403);
+    } finally {
+      await configured.close();
+    }
   });
 
   it('a client that goes away mid-call aborts the pipeline', async () => {

@@ -13,6 +13,8 @@ import { runFortitude, sendResearch, spawnServer, type SpawnedServer } from './s
 
 let server: SpawnedServer;
 let out: string;
+/** Profiles need an admin key even on loopback (issue 14.4). */
+let adminKey: string;
 let traffic: { stop: () => Promise<void> } | undefined;
 
 /** Research requests that skip the cache (so they reach providers and storage) until stopped. */
@@ -44,7 +46,10 @@ const json = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
 describe('observability CLI against a running server', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'fortitude-profiles-'));
-    server = await spawnServer();
+    const cwd = mkdtempSync(join(tmpdir(), 'fortitude-observability-'));
+    const created = await runFortitude(cwd, ['keys', 'create', '--name', 'ops', '--scopes', 'admin', '--json']);
+    adminKey = (JSON.parse(created.stdout) as { key: string }).key;
+    server = await spawnServer({ cwd, env: { FORTITUDE_SERVER__HEAP_SNAPSHOTS: 'true' } });
     await sendResearch(server.url, ['What is a Rust lifetime?', 'What is a Rust lifetime?', 'Should I use PostgreSQL or MongoDB for an event store?']);
     traffic = startTraffic(server.url);
   }, 90_000);
@@ -54,7 +59,7 @@ describe('observability CLI against a running server', { timeout: 90_000 }, () =
   });
 
   it('profiles cpu, io, database and providers at once, each writing its file', async () => {
-    const url = ['--url', server.url];
+    const url = ['--url', server.url, '--api-key', adminKey];
     const [cpu, io, database, providers] = await Promise.all([
       cli(['profile', 'cpu', ...url, '--duration', '1.5', '--flame-graph', '--output', join(out, 'cpu-profile.svg')]),
       cli(['profile', 'io', ...url, '--duration', '1', '--include-disk', '--include-network', '--output', join(out, 'io-profile.json')]),
@@ -93,7 +98,7 @@ describe('observability CLI against a running server', { timeout: 90_000 }, () =
   });
 
   it('profiles memory with a heap dump', async () => {
-    const run = await cli(['profile', 'memory', '--url', server.url, '--duration', '1', '--heap-dump', '--output', join(out, 'memory-profile.json')]);
+    const run = await cli(['profile', 'memory', '--url', server.url, '--api-key', adminKey, '--duration', '1', '--heap-dump', '--output', join(out, 'memory-profile.json')]);
     expect(run.code, run.stderr).toBe(0);
     const profile = json<{ kind: string; before: { usage: { rssBytes: number } }; timeline: unknown[]; topAllocations: { selfBytes: number }[]; samplingProfile: { head: unknown }; heapSnapshot: { file: string; bytes: number } }>(join(out, 'memory-profile.json'));
     expect(profile.kind).toBe('memory');
@@ -176,13 +181,15 @@ describe('observability CLI against a running server', { timeout: 90_000 }, () =
   it('answers the HTTP API directly: alerts, a busy profiler, bad parameters', async () => {
     const alerts = (await (await fetch(`${server.url}/api/alerts`)).json()) as { alerts: { name: string; state: string }[] };
     expect(alerts.alerts.map((alert) => alert.name)).toContain('SLA Violation - API Response Time');
-    const first = fetch(`${server.url}/api/admin/profile/cpu?duration_ms=1500`, { method: 'POST' });
+    const admin = { authorization: `Bearer ${adminKey}` };
+    expect((await fetch(`${server.url}/api/admin/profile/cpu?duration_ms=1500`, { method: 'POST' })).status).toBe(401);
+    const first = fetch(`${server.url}/api/admin/profile/cpu?duration_ms=1500`, { method: 'POST', headers: admin });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const second = await fetch(`${server.url}/api/admin/profile/cpu?duration_ms=1500`, { method: 'POST' });
+    const second = await fetch(`${server.url}/api/admin/profile/cpu?duration_ms=1500`, { method: 'POST', headers: admin });
     expect(second.status).toBe(429);
     expect(((await second.json()) as { error: { message: string } }).error.message).toContain('already being recorded');
     expect((await first).status).toBe(200);
-    expect((await fetch(`${server.url}/api/admin/profile/io?duration_ms=5`, { method: 'POST' })).status).toBe(400);
+    expect((await fetch(`${server.url}/api/admin/profile/io?duration_ms=5`, { method: 'POST', headers: admin })).status).toBe(400);
     expect((await fetch(`${server.url}/api/performance/analysis?component=gpu`)).status).toBe(400);
     expect((await fetch(`${server.url}/api/dashboard/snapshot?span_s=abc`)).status).toBe(400);
   });

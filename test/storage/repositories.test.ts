@@ -155,6 +155,12 @@ describe.each(ENGINES)('storage repositories on %s', (engine) => {
       const typed = await storage.researchResults.search('zorbulator', { type: 'learning' });
       expect(typed.map((hit) => hit.id)).toEqual([inAnswer.id]);
       expect((await storage.researchResults.search('zorbulator', { limit: 1, offset: 1 })).map((hit) => hit.id)).toEqual([inAnswer.id]);
+      // The page's total, whatever the page.
+      expect(await storage.researchResults.countMatches('zorbulator')).toBe(2);
+      expect(await storage.researchResults.countMatches('zorbulator', { type: 'learning' })).toBe(1);
+      expect(await storage.researchResults.countMatches('zorbulator nothing', { match: 'any' })).toBe(3);
+      expect(await storage.researchResults.countMatches('zorbulator nothing')).toBe(0);
+      expect(await storage.researchResults.countMatches('the and of')).toBe(0);
     });
 
     it('matches all words by default or any word, with stemming, punctuation and stop words handled alike', async () => {

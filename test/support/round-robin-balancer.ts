@@ -138,6 +138,10 @@ export class RoundRobinBalancer {
       const target = new URL(request.url ?? '/', backend);
       const headers = forwardHeaders(request.headers, request.socket.remoteAddress);
       headers['content-length'] = String(body.length);
+      // As nginx's default (`proxy_set_header Host $proxy_host`): the backend sees its own name,
+      // which its Host allow-list accepts; the client's goes in X-Forwarded-Host.
+      if (request.headers.host !== undefined) headers['x-forwarded-host'] = request.headers.host;
+      headers.host = target.host;
       const upstream = httpRequest(target, { method: request.method, headers, agent: this.#agent, timeout: this.#options.upstreamTimeoutMs });
       let settled = false;
       const settle = (outcome: 'done' | 'refused') => {

@@ -246,3 +246,23 @@ describe('server.runtime', () => {
     expect(() => parseConfigText('server:\n  runtime:\n    heap_growth_percent: 12.5\n')).toThrow(/server\.runtime\.heap_growth_percent/);
   });
 });
+
+describe('server allow-lists', () => {
+  it('are empty by default (derived from the listen address), heap snapshots off, invalid keys limited', () => {
+    const { config } = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'fortitude-config-')) });
+    expect(config.server).toMatchObject({ allowed_hosts: [], allowed_origins: [], heap_snapshots: false, auth: { max_failed_keys_per_minute: 20 } });
+  });
+
+  it('read a YAML list or a comma-separated environment value', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'fortitude-config-'));
+    const { config } = loadConfig({ env: { FORTITUDE_SERVER__ALLOWED_HOSTS: 'fortitude.internal, localhost:8080', FORTITUDE_SERVER__ALLOWED_ORIGINS: '[http://localhost:5173]' }, cwd });
+    expect(config.server.allowed_hosts).toEqual(['fortitude.internal', 'localhost:8080']);
+    expect(config.server.allowed_origins).toEqual(['http://localhost:5173']);
+    expect(parseConfigText('server:\n  allowed_hosts: ["[::1]:8080", "*"]\n').server.allowed_hosts).toEqual(['[::1]:8080', '*']);
+  });
+
+  it('reject a scheme or path in a host and a path in an origin, naming the entry and the form', () => {
+    expect(() => parseConfigText('server:\n  allowed_hosts: ["http://fortitude.internal"]\n')).toThrow(/server\.allowed_hosts\.0.*host:port/s);
+    expect(() => parseConfigText('server:\n  allowed_origins: ["https://app.example.com/path"]\n')).toThrow(/server\.allowed_origins\.0.*scheme, host, port/s);
+  });
+});

@@ -22,3 +22,27 @@ export function maskKey(secret: string): string {
 function maskUrlPassword(text: string): string {
   return text.replace(/(\/\/[^:/@]*:)[^@/]*@/g, '$1****@');
 }
+
+/**
+ * The secret values in a config-shaped value (what `maskSecrets` hides: API keys, tokens,
+ * passwords, and the password of any URL), for scrubbing them where masking cannot reach, such
+ * as heap snapshots.
+ */
+export function secretValues(value: unknown, key = '', found: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (SECRET_KEYS.has(key.toLowerCase())) found.push(value);
+    for (const match of value.matchAll(/\/\/[^:/@\s]*:([^@/\s]+)@/g)) {
+      found.push(match[1]!);
+      try {
+        found.push(decodeURIComponent(match[1]!));
+      } catch {
+        // Not percent-encoded: the raw form is enough.
+      }
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) secretValues(item, '', found);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [childKey, child] of Object.entries(value)) secretValues(child, childKey, found);
+  }
+  return found;
+}

@@ -18,6 +18,9 @@ export interface CliConfig {
   apiTests: readonly ApiTest[];
   /** `performance_targets`, for `fortitude benchmark`. */
   performanceTargets: PerformanceTargets;
+  /** `server.allowed_hosts`, and `server.allowed_origins` with `server.cors.origins`, for `fortitude mcp --http`. */
+  allowedHosts: readonly string[];
+  allowedOrigins: readonly string[];
 }
 
 /** What CLI commands get from `main.ts`: global options, the environment, and output sinks. */

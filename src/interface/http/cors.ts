@@ -1,4 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import { FortitudeError } from '../../core/errors.js';
+import type { Route } from './exchange.js';
+import type { Middleware } from './middleware.js';
+import type { Router } from './router.js';
 
 export interface CorsOptions {
   /** Allowed origins (`https://app.example.com`); `*` allows any. Empty disables CORS. */
@@ -49,6 +53,33 @@ export function createCors(options: CorsOptions): Cors {
       headers['access-control-allow-headers'] =
         requestHeaders !== undefined && HEADER_LIST.test(requestHeaders) ? requestHeaders : DEFAULT_ALLOWED_HEADERS;
       headers['access-control-max-age'] = PREFLIGHT_MAX_AGE;
+    },
+  };
+}
+
+const MAX_PATH_IN_MESSAGE = 200;
+
+/**
+ * CORS headers on responses to allowed origins, and the answer to preflights (`OPTIONS`, 204 with
+ * the route's methods; 404 for a path no route has). After the Host/Origin check.
+ */
+export function corsMiddleware(cors: Cors, router: Router<Route>): Middleware {
+  return {
+    name: 'cors',
+    handle(exchange, next) {
+      const requestHeaders = exchange.request.headers;
+      if (exchange.request.method !== 'OPTIONS') {
+        if (requestHeaders.origin !== undefined) cors.apply(requestHeaders.origin, exchange.headers);
+        return next(exchange);
+      }
+      const allow = router.allowFor(exchange.path);
+      if (allow === undefined) throw new FortitudeError('not_found', `no route for OPTIONS ${exchange.path.slice(0, MAX_PATH_IN_MESSAGE)}`);
+      const headers = exchange.headers;
+      cors.preflight(requestHeaders.origin, requestHeaders['access-control-request-headers'], allow, headers);
+      headers.allow = allow;
+      headers['content-length'] = 0;
+      exchange.response.writeHead(204, headers);
+      exchange.response.end();
     },
   };
 }

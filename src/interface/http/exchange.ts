@@ -14,7 +14,8 @@ export function familyOf(path: string): RouteFamily {
 export interface Exchange {
   readonly request: IncomingMessage;
   readonly response: ServerResponse;
-  readonly requestId: string;
+  /** Set by the `request-id` middleware ('' before it ran). */
+  requestId: string;
   /** `performance.now()` when the request arrived. */
   readonly startedAt: number;
   readonly path: string;
@@ -32,8 +33,12 @@ export interface Exchange {
   aborted: boolean;
   /** Gateway bookkeeping for the `x-fortitude-*` headers. */
   gateway: { provider: string; cache: string; upstreamMs: number; simulated?: boolean } | undefined;
+  /** The matched route (set by the `route` middleware); its handler ends the chain. */
+  route: Route | undefined;
   /** Route template once matched (`/api/research/:id`), for metrics labels; undefined when unmatched. */
   routePath: string | undefined;
+  /** `performance.now()` past which a request not yet answering gets a 504 (`request-timeout` middleware); Infinity when unbounded. */
+  deadline: number;
   /** Owned by the server's in-flight registry. */
   inFlightSlot: number;
 }
@@ -44,6 +49,11 @@ export interface Route {
   path: string;
   /** Scope the API key needs; `public` routes never ask for a key. */
   scope: Scope | 'public';
+  /**
+   * Ask for a key with `scope` even where auth is otherwise off (loopback with `auth.mode: auto`,
+   * or `disabled`): profiles and heap snapshots, which stall the process or expose its memory.
+   */
+  keyAlwaysRequired?: boolean;
   family: RouteFamily;
   handle(exchange: Exchange): Promise<void> | void;
 }

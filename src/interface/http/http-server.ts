@@ -1,15 +1,13 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FortitudeError } from '../../core/errors.js';
-import { extractApiKey, hasScope, isAuthRequired, type AuthMode } from './auth.js';
+import type { AuthMode } from './auth.js';
 import { handleClientError } from './client-error.js';
-import { createCors } from './cors.js';
-import { HttpError } from './error-status.js';
 import { abortExchange, familyOf, type Exchange, type Route } from './exchange.js';
 import type { HttpLogger } from './http-logger.js';
-import type { HttpServices, Scope } from './http-services.js';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { requestIdFrom } from './request-id.js';
+import type { HttpServices } from './http-services.js';
+import { InFlightRegistry } from './in-flight.js';
+import { compose, type Middleware } from './middleware.js';
+import type { RateLimiter } from './rate-limiter.js';
 import { createRouter } from './router.js';
 import { anthropicRoutes } from './routes/anthropic-routes.js';
 import { gatewayRoutes } from './routes/gateway-routes.js';
@@ -18,8 +16,7 @@ import { observabilityRoutes } from './routes/observability-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
 import { researchRoutes } from './routes/research-routes.js';
 import { sendError } from './send-error.js';
-import { InFlightRegistry } from './in-flight.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { serverMiddleware } from './server-middleware.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -37,15 +34,29 @@ export interface HttpServerOptions {
   /** Idle keep-alive connections are kept this long (above typical load balancers' 60 s). */
   keepAliveTimeoutMs?: number;
   cors: { origins: readonly string[] };
-  auth: { mode: AuthMode; defaultRateLimitPerMinute: number };
+  /**
+   * `Host` values answered (`name:port`; `*` any); empty or absent: the listen address with its
+   * port, plus `localhost`/`127.0.0.1`/`[::1]` on loopback, any on a wildcard bind. Config
+   * `server.allowed_hosts`. Others get 403 (DNS rebinding).
+   */
+  allowedHosts?: readonly string[];
+  /** `Origin` values answered besides the server's own and `cors.origins`; config `server.allowed_origins`. */
+  allowedOrigins?: readonly string[];
+  /**
+   * `maxFailedKeysPerMinute`: invalid keys per client address before 429 (config
+   * `server.auth.max_failed_keys_per_minute`, default 20; 0 turns the throttle off).
+   */
+  auth: { mode: AuthMode; defaultRateLimitPerMinute: number; maxFailedKeysPerMinute?: number };
   /** Fraction of requests access-logged at debug (the logger's own sampling applies on top). */
   accessLogSampleRate?: number;
   /** SSE keep-alive comment interval; 0 disables. */
   sseHeartbeatMs?: number;
-  /** Clock for the built-in rate limiter (ms), injectable for tests. */
+  /** Clock for the built-in rate limiters (ms), injectable for tests. */
   now?: () => number;
   /** Replaces the built-in per-process token buckets (e.g. with a Redis-backed limiter). */
   rateLimiter?: RateLimiter;
+  /** Replaces the default middleware list (`server-middleware.ts`); tests and benchmarks. */
+  middleware?: (defaults: Middleware[]) => Middleware[];
   /** Observability hooks: a request arrived; a request ended (route template, never the raw path). */
   onRequestStart?(): void;
   onRequestEnd?(observation: { route: string; method: string; status: number; durationMs: number }): void;
@@ -61,7 +72,6 @@ export interface HttpServer {
 
 const DEFAULT_KEEP_ALIVE_MS = 65_000; // 65 s
 const DEFAULT_HEARTBEAT_MS = 15_000; // 15 s
-const SWEEP_INTERVAL_MS = 1_000;
 const MAX_PATH_IN_MESSAGE = 200;
 const EXCHANGE = Symbol('fortitude.exchange');
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
@@ -69,8 +79,10 @@ type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
 
 /**
  * Fortitude's HTTP server: plain `node:http` with a static route table (measured against a bare
- * undici proxy in bench/gateway), the `/api` routes, the OpenAI-compatible `/v1` gateway, auth
- * with scopes and per-key rate limits, CORS, security headers, request ids and graceful close.
+ * undici proxy in bench/gateway), the `/api` routes, the OpenAI-compatible `/v1` gateway, and an
+ * ordered middleware list around them (`server-middleware.ts`: request id, security headers,
+ * timeout, Host/Origin check, CORS, route match, auth, per-key limits). This file is the core:
+ * the exchange, the in-flight registry, error rendering, graceful close.
  */
 export function createHttpServer(options: HttpServerOptions, services: HttpServices, logger: HttpLogger): HttpServer {
   const deps = {
@@ -80,11 +92,14 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     sseHeartbeatMs: options.sseHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
   };
   const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...anthropicRoutes(deps), ...responsesRoutes(deps), ...observabilityRoutes(deps)]);
-  const cors = createCors({ origins: options.cors.origins });
-  const limiter = options.rateLimiter ?? createRateLimiter(options.now);
-  const authRequired = isAuthRequired(options.auth.mode, options.host);
   const sampleEvery = sampleInterval(options.accessLogSampleRate ?? 1);
   const inFlight = new InFlightRegistry<Exchange>();
+  const defaults = serverMiddleware(
+    { ...options, allowedHosts: options.allowedHosts ?? [], allowedOrigins: options.allowedOrigins ?? [] },
+    { router, services, logger, inFlight },
+  );
+  const middleware = options.middleware ? options.middleware(defaults) : defaults;
+  const chain = compose(middleware, handleRoute);
   let accessCounter = 0;
   let shuttingDown = false;
   let onIdle: (() => void) | undefined;
@@ -97,65 +112,6 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
   });
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_MS;
   server.on('clientError', handleClientError);
-
-  const authenticate = async (exchange: Exchange, scope: Scope): Promise<void> => {
-    const raw = extractApiKey(exchange.request.headers);
-    if (raw === undefined) {
-      throw new FortitudeError('unauthorized', 'missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>"');
-    }
-    const verified = services.verifyApiKey(raw);
-    const identity = verified instanceof Promise ? await verified : verified;
-    if (identity === undefined) throw new FortitudeError('unauthorized', 'invalid API key');
-    if (!hasScope(identity, scope)) throw new FortitudeError('forbidden', `this API key lacks the "${scope}" scope`);
-    const decided = limiter.take(identity.name, identity.rateLimitPerMinute ?? options.auth.defaultRateLimitPerMinute);
-    const decision = decided instanceof Promise ? await decided : decided;
-    const headers = exchange.headers;
-    headers['x-ratelimit-limit'] = decision.limit;
-    headers['x-ratelimit-remaining'] = decision.remaining;
-    headers['x-ratelimit-reset'] = decision.resetSeconds;
-    if (!decision.allowed) {
-      headers['retry-after'] = String(decision.retryAfterSeconds);
-      throw new FortitudeError(
-        'rate_limited',
-        `rate limit of ${decision.limit} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s`,
-        { retryable: true },
-      );
-    }
-    exchange.identity = identity;
-  };
-
-  /** The route for this request; undefined when answered here (preflight). Throws 404/405. */
-  const resolveRoute = (exchange: Exchange, method: string): Route | undefined => {
-    if (method === 'OPTIONS') {
-      preflight(exchange);
-      return undefined;
-    }
-    const lookup = router.lookup(method, exchange.path);
-    if (lookup.kind === 'not_found') {
-      throw new FortitudeError('not_found', `no route for ${method} ${exchange.path.slice(0, MAX_PATH_IN_MESSAGE)}`);
-    }
-    if (lookup.kind === 'method_not_allowed') {
-      throw new HttpError('method_not_allowed', `${method} is not allowed here; allowed: ${lookup.allow}`, {
-        headers: { allow: lookup.allow },
-      });
-    }
-    exchange.family = lookup.route.family;
-    exchange.params = lookup.params;
-    exchange.routePath = lookup.route.path;
-    return lookup.route;
-  };
-
-  const preflight = (exchange: Exchange): void => {
-    const allow = router.allowFor(exchange.path);
-    if (allow === undefined) throw new FortitudeError('not_found', `no route for OPTIONS ${exchange.path.slice(0, MAX_PATH_IN_MESSAGE)}`);
-    const headers = exchange.headers;
-    const requestHeaders = exchange.request.headers['access-control-request-headers'];
-    cors.preflight(exchange.request.headers.origin, requestHeaders, allow, headers);
-    headers.allow = allow;
-    headers['content-length'] = 0;
-    exchange.response.writeHead(204, headers);
-    exchange.response.end();
-  };
 
   // A `this`-based listener, so serving a request registers no per-request closure.
   function finish(this: ServerResponse): void {
@@ -188,10 +144,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
 
   const serve = async (exchange: Exchange): Promise<void> => {
     try {
-      const route = resolveRoute(exchange, exchange.request.method ?? 'GET');
-      if (route === undefined) return;
-      if (authRequired && route.scope !== 'public') await authenticate(exchange, route.scope);
-      await route.handle(exchange);
+      await chain(exchange);
     } catch (error) {
       try {
         sendError(exchange, error, logger);
@@ -208,15 +161,12 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     const queryStart = url.indexOf('?');
     let path = queryStart === -1 ? url : url.slice(0, queryStart);
     if (path.length > 1 && path.charCodeAt(path.length - 1) === 47 /* / */) path = path.slice(0, -1);
-    const requestId = requestIdFrom(request.headers['x-request-id']);
-    const headers: OutgoingHttpHeaders = { ...SECURITY_HEADERS, 'x-request-id': requestId };
+    const headers: OutgoingHttpHeaders = {};
     if (shuttingDown) headers.connection = 'close';
-    const origin = request.headers.origin;
-    if (origin !== undefined) cors.apply(origin, headers);
     const exchange: Exchange = {
       request,
       response,
-      requestId,
+      requestId: '',
       startedAt,
       path,
       query: queryStart === -1 ? '' : url.slice(queryStart + 1),
@@ -228,7 +178,9 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
       abortListeners: undefined,
       aborted: false,
       gateway: undefined,
+      route: undefined,
       routePath: undefined,
+      deadline: Infinity,
       inFlightSlot: -1,
     };
     options.onRequestStart?.();
@@ -238,17 +190,6 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     void serve(exchange);
   });
 
-  // Requests still waiting for their first response byte past the bound get a 504.
-  const sweeper = setInterval(() => {
-    const deadline = performance.now() - options.requestTimeoutMs;
-    for (const exchange of inFlight.snapshot()) {
-      if (exchange.startedAt > deadline || exchange.response.headersSent) continue;
-      abortExchange(exchange);
-      sendError(exchange, new FortitudeError('timeout', `no answer within ${options.requestTimeoutMs} ms`), logger);
-    }
-  }, SWEEP_INTERVAL_MS);
-  sweeper.unref();
-
   let closing: Promise<void> | undefined;
   return {
     listen: () =>
@@ -256,13 +197,15 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
         server.once('error', reject);
         server.listen(options.port, options.host, () => {
           server.off('error', reject);
-          resolve({ url: urlOf(server.address() as AddressInfo) });
+          const address = server.address() as AddressInfo;
+          for (const layer of middleware) layer.listening?.({ host: options.host, port: address.port });
+          resolve({ url: urlOf(address) });
         });
       }),
     close() {
       closing ??= (async () => {
         shuttingDown = true;
-        clearInterval(sweeper);
+        for (const layer of middleware) layer.close?.();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         for (const exchange of inFlight.snapshot()) if (!exchange.response.headersSent) exchange.headers.connection = 'close';
@@ -294,4 +237,9 @@ function urlOf(address: AddressInfo): string {
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
   const host = wildcard ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
+}
+
+/** The end of the middleware chain: the matched route's handler. */
+function handleRoute(exchange: Exchange): void | Promise<void> {
+  return exchange.route!.handle(exchange);
 }

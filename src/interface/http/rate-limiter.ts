@@ -1,3 +1,7 @@
+import { FortitudeError } from '../../core/errors.js';
+import type { Exchange } from './exchange.js';
+import type { Middleware, Next } from './middleware.js';
+
 /** The outcome of one request against a key's bucket, with what the `X-RateLimit-*` headers say. */
 export interface RateDecision {
   allowed: boolean;
@@ -69,4 +73,38 @@ function prune(buckets: Map<string, Bucket>, time: number): void {
   for (const [key, bucket] of buckets) {
     if (bucket.tokens + (time - bucket.updatedAt) * (bucket.limit / 60_000) >= bucket.limit) buckets.delete(key);
   }
+}
+
+/**
+ * Per-key limits: one token from the key's bucket per request, `X-RateLimit-*` on the answer,
+ * 429 with `Retry-After` when empty. After `auth`; requests without a key (auth off) pass.
+ */
+export function keyRateLimitMiddleware(limiter: RateLimiter, defaultPerMinute: number): Middleware {
+  const limitAsync = async (exchange: Exchange, decided: Promise<RateDecision>, next: Next): Promise<void> => {
+    applyDecision(exchange, await decided);
+    await next(exchange);
+  };
+  return {
+    name: 'key-rate-limit',
+    handle(exchange, next) {
+      const identity = exchange.identity;
+      if (identity === undefined) return next(exchange);
+      const decided = limiter.take(identity.name, identity.rateLimitPerMinute ?? defaultPerMinute);
+      if (decided instanceof Promise) return limitAsync(exchange, decided, next);
+      applyDecision(exchange, decided);
+      return next(exchange);
+    },
+  };
+}
+
+function applyDecision(exchange: Exchange, decision: RateDecision): void {
+  const headers = exchange.headers;
+  headers['x-ratelimit-limit'] = decision.limit;
+  headers['x-ratelimit-remaining'] = decision.remaining;
+  headers['x-ratelimit-reset'] = decision.resetSeconds;
+  if (decision.allowed) return;
+  headers['retry-after'] = String(decision.retryAfterSeconds);
+  throw new FortitudeError('rate_limited', `rate limit of ${decision.limit} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s`, {
+    retryable: true,
+  });
 }

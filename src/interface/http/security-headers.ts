@@ -1,3 +1,5 @@
+import type { Middleware } from './middleware.js';
+
 /**
  * Sent on every response. The API serves only JSON and event streams; `nosniff` keeps browsers
  * from rendering them as anything else. Responses to requests with `Authorization` are not
@@ -16,3 +18,12 @@ export const HTML_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors
 export const SECURITY_HEADER_LINES = Object.entries(SECURITY_HEADERS)
   .map(([name, value]) => `${name}: ${value}\r\n`)
   .join('');
+
+/** Adds `SECURITY_HEADERS` to every response of the request. */
+export const securityHeadersMiddleware: Middleware = {
+  name: 'security-headers',
+  handle(exchange, next) {
+    Object.assign(exchange.headers, SECURITY_HEADERS);
+    return next(exchange);
+  },
+};

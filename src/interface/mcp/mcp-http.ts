@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { FortitudeError, isFortitudeError, type ErrorCode } from '../../core/errors.js';
+import { createHostAllowList, defaultAllowedHosts, type HostAllowList } from '../http/host-allow-list.js';
 import { createMcpServer, type McpServerOptions } from './create-mcp-server.js';
 import { SILENT_MCP_LOGGER, type McpCaller, type McpServices } from './mcp-services.js';
 
@@ -16,10 +17,13 @@ import { SILENT_MCP_LOGGER, type McpCaller, type McpServices } from './mcp-servi
 
 export interface McpHttpOptions extends McpServerOptions {
   /**
-   * Hostnames (no port; IPv6 in brackets) accepted in `Host` and `Origin`, against DNS
-   * rebinding. Undefined accepts any: set it, or `authenticate`, when reachable beyond loopback.
+   * `Host` values accepted, port included (`name:port`, IPv6 in brackets; `*` any), against DNS
+   * rebinding; config `server.allowed_hosts`. Undefined accepts any Host (`runMcpHttp` derives
+   * them from its listen address).
    */
   allowedHosts?: readonly string[];
+  /** `Origin` values accepted besides the endpoint's own; config `server.allowed_origins`. */
+  allowedOrigins?: readonly string[];
   /**
    * Who is calling; undefined answers 401. May throw FortitudeError `unauthorized` (401),
    * `forbidden` (403), `rate_limited` (429, with `details.retryAfterMs` → Retry-After) or
@@ -37,11 +41,12 @@ export interface McpHttpOptions extends McpServerOptions {
 export type McpHttpHandler = (request: IncomingMessage, response: ServerResponse, parsedBody?: unknown) => Promise<void>;
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024; // 1 MiB
-export const LOOPBACK_HOSTNAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
 export function createMcpHttpHandler(services: McpServices, options: McpHttpOptions): McpHttpHandler {
   const logger = options.logger ?? SILENT_MCP_LOGGER;
   const maxRequestBodySize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const allowList: HostAllowList | undefined =
+    options.allowedHosts === undefined ? undefined : createHostAllowList({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins ?? [] });
 
   return async (request, response, parsedBody) => {
     try {
@@ -49,9 +54,9 @@ export function createMcpHttpHandler(services: McpServices, options: McpHttpOpti
         sendRpcError(response, 405, `Method ${request.method ?? ''} not allowed: this stateless MCP endpoint takes POST only.`, { allow: 'POST' });
         return;
       }
-      const hostProblem = options.allowedHosts === undefined ? undefined : checkHosts(request, options.allowedHosts);
-      if (hostProblem !== undefined) {
-        sendRpcError(response, 403, hostProblem);
+      const refusal = allowList?.check(request.headers.host, request.headers.origin);
+      if (refusal !== undefined) {
+        sendRpcError(response, 403, `Forbidden: ${refusal.message}`);
         return;
       }
       let authInfo: AuthInfo | undefined;
@@ -139,13 +144,12 @@ export async function runMcpHttp(services: McpServices, options: McpHttpServerOp
     );
   }
   const path = options.path ?? '/mcp';
-  const handler = createMcpHttpHandler(services, {
-    ...options,
-    ...(options.allowedHosts === undefined && loopback ? { allowedHosts: LOOPBACK_HOSTNAMES } : {}),
-  });
+  // Built once the port is known: the derived allow-list includes it.
+  const mounted: { handler?: McpHttpHandler } = {};
   const server = createServer((request, response) => {
     const pathname = (request.url ?? '/').split('?', 1)[0];
-    if (pathname !== path) {
+    const handler = mounted.handler;
+    if (pathname !== path || handler === undefined) {
       sendRpcError(response, 404, `Not found: the MCP endpoint is ${path}`);
       return;
     }
@@ -159,6 +163,10 @@ export async function runMcpHttp(services: McpServices, options: McpHttpServerOp
     });
   });
   const address = server.address() as AddressInfo;
+  mounted.handler = createMcpHttpHandler(services, {
+    ...options,
+    allowedHosts: options.allowedHosts !== undefined && options.allowedHosts.length > 0 ? options.allowedHosts : defaultAllowedHosts(options.host, address.port),
+  });
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const drain = trackConnections(server);
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5_000;
@@ -207,27 +215,6 @@ function trackConnections(server: HttpServer): () => void {
     draining = true;
     for (const [socket, count] of inFlight) if (count === 0) socket.end();
   };
-}
-
-function checkHosts(request: IncomingMessage, allowed: readonly string[]): string | undefined {
-  const host = request.headers.host;
-  if (host === undefined) return 'Forbidden: missing Host header';
-  const hostname = hostnameOf(`http://${host}`);
-  if (hostname === undefined || !allowed.includes(hostname)) return `Forbidden: Host "${host}" is not allowed`;
-  const origin = request.headers.origin;
-  if (origin !== undefined) {
-    const originHostname = hostnameOf(origin);
-    if (originHostname === undefined || !allowed.includes(originHostname)) return `Forbidden: Origin "${origin}" is not allowed`;
-  }
-  return undefined;
-}
-
-function hostnameOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return undefined;
-  }
 }
 
 function isLoopback(host: string): boolean {

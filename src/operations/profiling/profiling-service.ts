@@ -5,6 +5,7 @@ import { profileStorage, type DatabaseProfile, type ProfiledStorage } from './da
 import { recordIoProfile, type IoProfile } from './io-profiler.js';
 import { heapSnapshot, recordMemoryProfile, type MemoryProfile } from './memory-profiler.js';
 import { traceProviders, type ProviderProfile, type ProviderTraceDeps } from './provider-tracer.js';
+import { redactHeapSnapshot } from './redact-heap-snapshot.js';
 
 /**
  * On-demand profiles of the running server (`fortitude profile …` asks for them over HTTP):
@@ -54,11 +55,16 @@ export interface ProfilingDeps {
   storage: ProfiledStorage;
   providers: ProviderTraceDeps;
   process: ProcessIdentity;
+  /**
+   * Heap snapshots: off (refused with 403), or on with the secret values to redact from the file
+   * (key-shaped strings are redacted as well). Default off.
+   */
+  heapSnapshots?: false | { redact: readonly string[] };
 }
 
 export interface ProfilingService {
   run(kind: ProfileKind, request: ProfileRequest): Promise<ProfileResult>;
-  /** A full V8 heap snapshot stream (pauses the process while written). */
+  /** A full V8 heap snapshot stream, secrets redacted (pauses the process while written). Throws `forbidden` when off. */
   heapSnapshot(): Readable;
   /** Kinds running now. */
   running(): ProfileKind[];
@@ -108,11 +114,22 @@ export function createProfilingService(deps: ProfilingDeps): ProfilingService {
       }
     },
     heapSnapshot() {
+      const options = deps.heapSnapshots ?? false;
+      if (options === false) {
+        throw new FortitudeError(
+          'forbidden',
+          'heap snapshots are off on this server: one pauses it for seconds and holds all it has in memory. To allow them (secrets are redacted from the file), set server.heap_snapshots: true (env FORTITUDE_SERVER__HEAP_SNAPSHOTS=true)',
+        );
+      }
       if (busy.has('heap')) throw new FortitudeError('rate_limited', 'a heap snapshot is already being written; try again when it ends', { retryable: true });
       busy.add('heap');
-      const stream = heapSnapshot();
-      stream.once('close', () => busy.delete('heap'));
-      return stream;
+      const snapshot = heapSnapshot();
+      const redacted = redactHeapSnapshot(options.redact);
+      snapshot.once('close', () => busy.delete('heap'));
+      // Errors travel downstream, and a consumer that goes away stops the snapshot stream.
+      snapshot.once('error', (error) => redacted.destroy(error));
+      redacted.once('close', () => snapshot.destroy());
+      return snapshot.pipe(redacted);
     },
     running: () => [...busy].filter((kind): kind is ProfileKind => kind !== 'heap'),
   };

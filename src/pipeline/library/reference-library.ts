@@ -132,17 +132,21 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
 
     async search(options) {
       rejectNul('q', options.q);
+      const filter = {
+        ...(options.type ? { type: options.type } : {}),
+        ...(options.owner === undefined ? {} : { userId: options.owner }),
+        match: 'any' as const,
+      };
       const hits = await storage.researchResults
-        .search(options.q, {
-          ...(options.type ? { type: options.type } : {}),
-          ...(options.owner === undefined ? {} : { userId: options.owner }),
-          limit: options.limit + 1,
-          offset: options.offset,
-          match: 'any',
-        })
+        .search(options.q, { ...filter, limit: options.limit, offset: options.offset })
         .catch(asStorageError(UNREACHABLE));
-      const items = hits.slice(0, options.limit).map((hit) => ({ ...toItem(hit), score: hit.score }));
-      return { items, total: options.offset + hits.length };
+      const items = hits.map((hit) => ({ ...toItem(hit), score: hit.score }));
+      // A first page that is not full holds every match; otherwise (or past the end) count them.
+      const total =
+        options.offset === 0 && hits.length < options.limit
+          ? hits.length
+          : await storage.researchResults.countMatches(options.q, filter).catch(asStorageError(UNREACHABLE));
+      return { items, total };
     },
   };
 }
@@ -199,7 +203,8 @@ async function exportMarkdown(root: string, result: ResearchResult): Promise<voi
   const front = [
     '---',
     `id: ${result.id}`,
-    `query: ${JSON.stringify(result.query)}`,
+    // JSON escapes \n and \r but not U+2028/U+2029, which some YAML readers take as line breaks.
+    `query: ${JSON.stringify(result.query).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}`,
     `research_type: ${c.researchType.value}`,
     `audience: ${c.audience.value}`,
     `domain: ${c.domain.value}`,
@@ -213,7 +218,8 @@ async function exportMarkdown(root: string, result: ResearchResult): Promise<voi
     '---',
     '',
   ];
-  const body = [`# ${result.query}`, '', ...(result.simulated ? [`> ${SIMULATED_BANNER}`, ''] : []), result.answer.trim(), ''];
+  // The query is the caller's text: on one line, so it cannot start headings, quotes or front matter.
+  const body = [`# ${result.query.replace(/[\s\u2028\u2029]+/g, ' ').trim()}`, '', ...(result.simulated ? [`> ${SIMULATED_BANNER}`, ''] : []), result.answer.trim(), ''];
   const path = join(directory, `${result.slug}.md`);
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, [...front, ...body].join('\n'));

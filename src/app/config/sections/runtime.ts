@@ -3,6 +3,21 @@ import { seconds } from '../units.js';
 
 /** Fortitude's own sections (not in the seed): where it listens, where it keeps state. */
 
+const hostEntry = z
+  .string()
+  .regex(/^(\*|[^\s/]+)$/, { error: 'expected host:port as clients send it, e.g. fortitude.example.com:8080 or [::1]:8080 (no scheme or path), or *' });
+const originEntry = z
+  .string()
+  .regex(/^(\*|null|https?:\/\/[^\s/]+\/?)$/, { error: 'expected an origin such as https://app.example.com or http://localhost:5173 (scheme, host, port; no path), or *' });
+
+/** A YAML list, or one comma-separated string (as environment variables give it). */
+function list<T extends z.ZodType<string>>(entry: T) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : value),
+    z.array(entry),
+  );
+}
+
 export const serverSchema = z
   .strictObject({
     host: z.string().default('127.0.0.1'),
@@ -18,6 +33,19 @@ export const serverSchema = z
         origins: z.array(z.string()).default([]),
       })
       .prefault({}),
+    /**
+     * `Host` values the API and the MCP HTTP server answer, port included (`name:port`; `name`
+     * alone for 80/443 behind a proxy; `*` any); others get 403 (DNS rebinding). Empty: the
+     * listen address and port, plus localhost, 127.0.0.1 and [::1] on loopback; any on 0.0.0.0.
+     */
+    allowed_hosts: list(hostEntry).default([]),
+    /** Browser origins allowed to call the server besides its own and `cors.origins`; `*` any. */
+    allowed_origins: list(originEntry).default([]),
+    /**
+     * `POST /api/admin/profile/heap-snapshot`. Off: a snapshot pauses the process for seconds and
+     * holds everything in memory; when on, known secrets are redacted from the file.
+     */
+    heap_snapshots: z.boolean().default(false),
     auth: z
       .strictObject({
         /** `auto`: required when bound beyond loopback. */
@@ -30,6 +58,8 @@ export const serverSchema = z
          * just before the outage apply when it ends); a key not verified in it gets 503, not 401.
          */
         key_outage_grace: seconds().default(900),
+        /** Invalid API keys one client address may send per minute before 429; 0: no limit. */
+        max_failed_keys_per_minute: z.number().int().min(0).default(20),
       })
       .prefault({}),
     /**

@@ -106,6 +106,8 @@ export interface ResearchResultsRepository {
   list(options?: ResearchListOptions): Promise<ResearchResultRecord[]>;
   /** Full-text search over query (weighted higher) and answer; best match first, newest on ties. */
   search(text: string, options?: ResearchSearchOptions): Promise<ResearchSearchHit[]>;
+  /** How many results `search` finds in all (its `limit` and `offset` ignored): a page's `total`. */
+  countMatches(text: string, options?: Pick<ResearchSearchOptions, 'type' | 'userId' | 'match'>): Promise<number>;
   count(options?: Pick<ResearchListOptions, 'type' | 'userId'>): Promise<number>;
   /**
    * The newest result for exactly this normalised query and context, created at or after
@@ -254,6 +256,24 @@ export function createResearchResultsRepository(db: Kysely<DatabaseSchema>, cont
               ORDER BY score DESC, r.created_at DESC, r.id DESC ${page}`;
       const { rows } = await query.execute(db);
       return rows.map((row) => ({ ...decode(row), score: Number(row.score) }));
+    },
+
+    async countMatches(text, options = {}) {
+      const terms = searchTerms(text);
+      if (terms.length === 0) return 0;
+      const mode = options.match ?? 'all';
+      const typeFilter = options.type === undefined ? sql`` : sql`AND r.research_type = ${options.type}`;
+      const userFilter = options.userId === undefined ? sql`` : sql`AND r.user_id = ${options.userId}`;
+      const query =
+        context.dialect === 'sqlite'
+          ? sql<{ count: number | string }>`SELECT count(*) AS count
+              FROM research_results_fts JOIN research_results r ON r.seq = research_results_fts.rowid
+              WHERE research_results_fts MATCH ${fts5Query(terms, mode)} ${typeFilter} ${userFilter}`
+          : sql<{ count: number | string }>`SELECT count(*) AS count
+              FROM research_results r, to_tsquery('english', ${tsQuery(terms, mode)}) q
+              WHERE r.search_vector @@ q ${typeFilter} ${userFilter}`;
+      const { rows } = await query.execute(db);
+      return Number(rows[0]?.count ?? 0);
     },
 
     async findLatest(normalizedQuery, context) {

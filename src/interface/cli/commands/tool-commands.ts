@@ -47,7 +47,17 @@ export function registerToolCommands(program: Command, context: CliContext): voi
         if (options.http) {
           // Loaded here, not at the top: every command (and every `serve` worker) would carry the MCP SDK.
           const { runMcpHttp } = await import('../../mcp/mcp-http.js');
-          const server = await runMcpHttp(services, { host: options.host, port: whole(options.port, '--port', 0, 65535), name: 'fortitude', version: VERSION, logger });
+          const { allowedHosts, allowedOrigins } = context.loadConfig();
+          const server = await runMcpHttp(services, {
+            host: options.host,
+            port: whole(options.port, '--port', 0, 65535),
+            name: 'fortitude',
+            version: VERSION,
+            logger,
+            // Same allow-lists as the HTTP API; empty: this endpoint's own address and port.
+            allowedHosts,
+            allowedOrigins,
+          });
           context.err(`Fortitude MCP (streamable HTTP) on ${server.url}`);
           await waitForSignal();
           await server.close();

@@ -16,6 +16,9 @@ import type { RouteDeps } from './route-deps.js';
  * finished within a second, the 200 and its headers go out at once and a space is written every
  * 10 s (JSON ignores leading whitespace) until the result follows; a failure after that point is
  * sent as `{"error": {...}}`. A client that disconnects stops the profile early.
+ *
+ * Profiles and heap snapshots stall the process or expose its memory: they ask for an admin key
+ * even where the rest of the API needs none (loopback). Heap snapshots are off unless configured.
  */
 
 const DAY_S = 86_400;
@@ -62,10 +65,10 @@ export function observabilityRoutes(deps: RouteDeps): Route[] {
       family: 'api',
       handle: json((exchange, services) => services.report({ rangeMs: integerParam(exchange, 'range_s', DAY_S, 60, 90 * DAY_S) * 1000 })),
     },
-    { method: 'POST', path: '/api/admin/profile/heap-snapshot', scope: 'admin', family: 'api', handle: (exchange) => sendHeapSnapshot(exchange, observability()) },
+    { method: 'POST', path: '/api/admin/profile/heap-snapshot', scope: 'admin', keyAlwaysRequired: true, family: 'api', handle: (exchange) => sendHeapSnapshot(exchange, observability()) },
   );
   for (const kind of PROFILE_KINDS) {
-    routes.push({ method: 'POST', path: `/api/admin/profile/${kind}`, scope: 'admin', family: 'api', handle: (exchange) => runProfile(exchange, observability(), kind, deps.logger) });
+    routes.push({ method: 'POST', path: `/api/admin/profile/${kind}`, scope: 'admin', keyAlwaysRequired: true, family: 'api', handle: (exchange) => runProfile(exchange, observability(), kind, deps.logger) });
   }
   return routes;
 }
