@@ -14,7 +14,7 @@ const layer = (files, forbidden, why) => ({
   rules: {
     '@typescript-eslint/no-restricted-imports': [
       'error',
-      { patterns: [APP, ...forbidden.map((group) => ({ group: [group], message: why, allowTypeImports: true }))] },
+      { patterns: [APP, ...forbidden.map((group) => ({ group: [group], message: why, allowTypeImports: false }))] },
     ],
   },
 });
@@ -31,9 +31,12 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Exactly the "may import" column of ARCHITECTURE.md, type imports included.
   layer(['src/core/**'], ['**/interface/**', '**/pipeline/**', '**/providers/**', '**/infrastructure/**', '**/wire/**', '**/operations/**'], 'core/ imports nothing'),
-  layer(['src/wire/**'], ['**/interface/**', '**/pipeline/**', '**/providers/**', '**/infrastructure/**', '**/operations/**'], 'wire/ is pure translation over core/'),
-  layer(['src/providers/**', 'src/infrastructure/**'], ['**/interface/**', '**/pipeline/**', '**/operations/**'], 'providers/ and infrastructure/ sit below the pipeline'),
-  layer(['src/pipeline/**'], ['**/interface/**'], 'the pipeline does not know its callers'),
-  layer(['src/interface/**', 'src/operations/**'], [], 'take what you need from the CliContext / deps'),
+  layer(['src/wire/**'], ['**/interface/**', '**/pipeline/**', '**/providers/**', '**/infrastructure/**', '**/operations/**'], 'wire/ may import core/ only: it is pure translation'),
+  layer(['src/providers/**'], ['**/interface/**', '**/pipeline/**', '**/infrastructure/**', '**/operations/**'], 'providers/ may import wire/ and core/ only'),
+  layer(['src/infrastructure/**'], ['**/interface/**', '**/pipeline/**', '**/operations/**', '**/wire/**'], 'infrastructure/ may import providers/ (their store ports) and core/ only: put a port here, not above'),
+  layer(['src/pipeline/**'], ['**/interface/**', '**/operations/**'], 'the pipeline does not know its callers or background work'),
+  layer(['src/operations/**'], ['**/interface/**'], 'background work does not know the interfaces'),
+  layer(['src/interface/**'], [], 'take what you need from the CliContext / deps'),
 );

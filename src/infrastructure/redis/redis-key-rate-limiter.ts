@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RateDecision, RateLimiter } from '../../interface/http/rate-limiter.js';
+import type { RateDecision, RateLimiter } from '../key-rate-limit/key-rate-limiter.js';
 import type { RedisAvailability } from './redis-connection.js';
 
 /**
