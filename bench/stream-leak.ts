@@ -21,7 +21,7 @@ const main = new URL('../src/main.ts', import.meta.url).pathname;
 const tsx = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).pathname;
 const cwd = mkdtempSync(join(tmpdir(), 'fortitude-stream-leak-'));
 const huge = { REQUESTS_PER_MINUTE: '100000000', TOKENS_PER_MINUTE: '100000000000' };
-const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '2', FORTITUDE_LOGGING__LEVELS__ROOT: 'warn' };
+const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '2' };
 for (const provider of ['OPENAI', 'CLAUDE', 'GEMINI']) for (const [key, value] of Object.entries(huge)) env[`FORTITUDE_PROVIDERS__${provider}__RATE_LIMIT__${key}`] = value;
 
 const child = spawn(process.execPath, ['--import', tsx, main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
