@@ -9,7 +9,7 @@ import { startSimulator, type RunningSimulator } from '../providers/simulator/si
 import { createProviderChain, type ProviderChain } from '../providers/fallback/provider-chain.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
-import { providerStackOptions, providerStatsOptions } from './component-options.js';
+import { providerStackOptions, providerStatsOptions, tokenOptimizationOptions } from './component-options.js';
 
 export interface ProviderSet {
   /** Configured, enabled providers in config order. */
@@ -76,7 +76,7 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
     providers.set(
       provider.name,
       createProviderStack(
-        { ...options, modelChoice },
+        { ...options, modelChoice, ...tokenOptimizationOptions(config, provider.name) },
         {
           transport,
           stats,

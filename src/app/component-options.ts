@@ -18,6 +18,7 @@ import { parseBudgetActions } from '../pipeline/budget/budget-policy.js';
 import type { ModelSelectionOptions } from '../pipeline/routing/model-selection.js';
 import type { RouterOptions } from '../pipeline/routing/router.js';
 import type { SelectionOptions } from '../pipeline/routing/selection-options.js';
+import type { TokenOptimizationOptions } from '../providers/token-optimization.js';
 import type { BreakerPolicy } from '../providers/circuit-breaker/breaker-state.js';
 import type { ProviderStackOptions } from '../providers/provider-stack.js';
 import type { LoadedConfig } from './config/load-config.js';
@@ -257,6 +258,13 @@ export function providerStackOptions(provider: ResolvedProvider, extra: { simula
   const apiKey = extra.apiKey ?? provider.api_key;
   if (apiKey !== undefined) options.apiKey = apiKey;
   return options;
+}
+
+/** `cost_management.providers.<name>.token_optimization` → the provider's token layer (absent: no layer). */
+export function tokenOptimizationOptions(config: FortitudeConfig, provider: string): { tokenOptimization?: TokenOptimizationOptions } {
+  const section = config.cost_management.providers[provider]?.token_optimization;
+  if (!section) return {};
+  return { tokenOptimization: { maxInputTokens: section.max_input_tokens, maxOutputTokens: section.max_output_tokens, compressContext: section.compress_context } };
 }
 
 /** `metrics` and `selection_strategy.performance_window` → the metrics recorders and their rolling window. */

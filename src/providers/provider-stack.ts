@@ -10,6 +10,7 @@ import { createHttpProvider } from './http-provider.js';
 import type { HttpProviderOptions } from './http-provider.js';
 import { HttpTransport } from './http-transport.js';
 import { withModelChoice, type ModelChoiceOptions } from './model-choice.js';
+import { withTokenOptimization, type TokenOptimizationOptions } from './token-optimization.js';
 import type { Provider } from './provider.js';
 import { providerDefinition } from './provider-kinds.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
@@ -31,6 +32,8 @@ export function composeProvider(base: Provider, decorators: readonly ProviderDec
 export interface ProviderStackOptions extends HttpProviderOptions {
   /** Which model answers a request (outermost layer); without it requests keep their model. */
   modelChoice?: ModelChoiceOptions;
+  /** The seed's `cost_management.providers.<name>.token_optimization`. */
+  tokenOptimization?: TokenOptimizationOptions;
   rateLimit?: RateLimitOptions;
   retry?: Partial<RetryOptions>;
   breaker?: Partial<BreakerPolicy>;
@@ -97,6 +100,7 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
   });
   const stacked = composeProvider(base, [
     ...(options.modelChoice ? [withModelChoice(options.modelChoice)] : []),
+    ...(options.tokenOptimization ? [withTokenOptimization(options.tokenOptimization)] : []),
     withRateLimit(limiter, { estimateTokens: deps.estimateTokens }),
     withCircuitBreaker(breaker),
     withRetry({ ...DEFAULT_RETRY, ...options.retry }, { clock, random: deps.random }),

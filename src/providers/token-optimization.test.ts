@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../core/chat.js';
-import { estimateTokens } from '../../wire/token-estimate.js';
+import type { ChatRequest } from '../core/chat.js';
+import { estimateTokens } from '../wire/token-estimate.js';
 import { compressWhitespace, cutMiddle, optimizeTokens } from './token-optimization.js';
 
 const words = (count: number, prefix = 'word') => Array.from({ length: count }, (_, index) => `${prefix}${index}`).join(' ');

@@ -1,5 +1,6 @@
-import type { ChatMessage, ChatRequest } from '../../core/chat.js';
-import { estimateTokens, MESSAGE_OVERHEAD_TOKENS } from '../../wire/token-estimate.js';
+import type { ChatMessage, ChatRequest } from '../core/chat.js';
+import type { Provider } from './provider.js';
+import { estimateTokens, MESSAGE_OVERHEAD_TOKENS } from '../wire/token-estimate.js';
 
 /** A provider's token limits (the seed's `token_optimization`). */
 export interface TokenOptimizationOptions {
@@ -105,4 +106,33 @@ export function compressWhitespace(text: string): string {
     out.push(line);
   }
   return out.join('\n').trim();
+}
+
+/**
+ * Provider layer: the provider's `token_optimization` applied to every chat request before the
+ * stack below sees it (so rate limits and the wire count the optimised prompt). Requests that
+ * need no change pass through as they are.
+ */
+export function withTokenOptimization(options: TokenOptimizationOptions) {
+  const apply = (request: ChatRequest): ChatRequest => {
+    if (options.maxInputTokens === undefined && options.compressContext !== true) {
+      const cap = options.maxOutputTokens;
+      if (cap === undefined || (request.maxTokens !== undefined && request.maxTokens <= cap)) return request;
+      return { ...request, maxTokens: Math.min(request.maxTokens ?? cap, cap) };
+    }
+    return optimizeTokens(request, options).request;
+  };
+  return (inner: Provider): Provider => {
+    const provider: Provider = {
+      name: inner.name,
+      kind: inner.kind,
+      capabilities: inner.capabilities,
+      simulated: inner.simulated,
+      chat: (request, callOptions) => inner.chat(apply(request), callOptions),
+      stream: (request, callOptions) => inner.stream(apply(request), callOptions),
+      close: () => inner.close(),
+    };
+    if (inner.embed) provider.embed = inner.embed.bind(inner);
+    return provider;
+  };
 }
