@@ -24,7 +24,7 @@ const huge = { REQUESTS_PER_MINUTE: '100000000', TOKENS_PER_MINUTE: '10000000000
 const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '2' };
 for (const provider of ['OPENAI', 'CLAUDE', 'GEMINI']) for (const [key, value] of Object.entries(huge)) env[`FORTITUDE_PROVIDERS__${provider}__RATE_LIMIT__${key}`] = value;
 
-const child = spawn(process.execPath, ['--import', tsx, main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(process.execPath, ['--import', tsx, main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 let output = '';
 child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
 child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -102,6 +102,7 @@ for (const [mode, count] of counts) console.log(`| ${mode} | ${count.sent} | ${c
 const leaked = views.reduce((sum, view) => sum + view.rateLimit.inFlight, 0);
 console.log(`provider slots still held: ${leaked} (${views.map((view) => `${view.name} ${view.rateLimit.inFlight}`).join(', ')}); queued: ${views.reduce((sum, view) => sum + view.rateLimit.queued, 0)}`);
 console.log(`budget still reserved: $${snapshot.budget.daily?.reservedUsd ?? 'n/a'}; an ordinary call afterwards: HTTP ${after.status}`);
-child.kill('SIGTERM');
+// The whole process group: serve may have forked a worker.
+process.kill(-child.pid!, 'SIGTERM');
 await dispatcher.close();
 process.exit(leaked === 0 && after.status === 200 ? 0 : 1);

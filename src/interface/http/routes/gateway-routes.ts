@@ -1,6 +1,5 @@
-import { FortitudeError, ProviderError } from '../../../core/errors.js';
-import type { ChatRequest, StreamPart } from '../../../core/chat.js';
-import { describeError } from '../error-status.js';
+import { FortitudeError } from '../../../core/errors.js';
+import type { ChatRequest } from '../../../core/chat.js';
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';
 import type { RequestContext } from '../http-services.js';
 import { chatCompletionBodySchema, toChatRequest, type ChatCompletionBody } from '../openai/chat-request.js';
@@ -8,8 +7,8 @@ import { completionId, createChunkRenderer, renderChatCompletion } from '../open
 import { embeddingBodySchema, renderEmbeddings, toEmbeddingRequest } from '../openai/embeddings.js';
 import { readJsonBody } from '../read-body.js';
 import { renderError } from '../send-error.js';
-import { startHeartbeat, startSse, writeFrame } from '../sse-response.js';
 import { validateInput } from '../validate-input.js';
+import { recordFailure, sendGatewayStream } from './gateway-stream.js';
 import type { RouteDeps } from './route-deps.js';
 
 /** The OpenAI-compatible gateway: any OpenAI client can point its base URL at `/v1`. */
@@ -64,80 +63,29 @@ async function chatCompletions(deps: RouteDeps, exchange: Exchange): Promise<voi
   }
 }
 
-/**
- * The first part is awaited before the status line is written, so a failure before any byte
- * (after the services' fallback) is still an ordinary JSON error with its status. Later
- * failures are an in-band `data: {"error":…}` frame, which OpenAI SDKs raise as an APIError.
- */
-async function streamChat(
-  deps: RouteDeps,
-  exchange: Exchange,
-  body: ChatCompletionBody,
-  request: ChatRequest,
-  context: RequestContext,
-): Promise<void> {
-  const waitStart = performance.now();
-  let iterator: AsyncIterator<StreamPart>;
-  let next: IteratorResult<StreamPart>;
-  let reportedUpstreamMs = 0;
-  let provider: string;
-  let cache: string;
-  let simulated: boolean;
-  try {
-    const answer = await deps.services.chatStream(request, context);
-    provider = answer.provider;
-    cache = answer.cache;
-    simulated = answer.simulated;
-    reportedUpstreamMs = answer.upstreamMs ?? 0;
-    iterator = answer.stream[Symbol.asyncIterator]();
-    const firstWait = performance.now();
-    next = await iterator.next();
-    exchange.gateway = { provider, cache, upstreamMs: reportedUpstreamMs + (performance.now() - firstWait), simulated };
-  } catch (error) {
-    recordFailure(exchange, error, performance.now() - waitStart);
-    throw error;
-  }
-
-  const response = exchange.response;
-  const renderer = createChunkRenderer({
-    id: completionId(undefined),
-    model: request.model,
-    created: nowSeconds(),
-    includeUsage: body.stream_options?.include_usage === true,
-    simulated,
-  });
-  startSse(exchange);
-  const stopHeartbeat = startHeartbeat(response, deps.sseHeartbeatMs);
-  try {
-    if (await writeFrame(response, renderer.role())) {
-      while (next.done !== true) {
-        const part = next.value;
-        const frame = part.type === 'text' ? renderer.text(part.text) : part.type === 'tool_call' ? renderer.toolCall(part) : renderer.finish(part);
-        // A client that has gone stops the upstream (finally, below).
-        if (!(await writeFrame(response, frame))) break;
-        if (part.type === 'finish') {
-          // The finish frame ends with `[DONE]`: the client has everything. Reading the upstream
-          // to its end (it is at its own `[DONE]`) keeps its connection reusable.
-          response.end();
-          do next = await iterator.next();
-          while (next.done !== true);
-          return;
-        }
-        next = await iterator.next();
-      }
-      if (next.done === true) await writeFrame(response, 'data: [DONE]\n\n');
-    }
-  } catch (error) {
-    const described = describeError(error);
-    if (described.unexpected) deps.logger.error({ err: error, requestId: exchange.requestId }, 'chat stream failed');
-    await writeFrame(response, renderer.error(renderError('openai', described, exchange.requestId)));
-  } finally {
-    stopHeartbeat();
-    // Whatever ended the loop (finish, a client gone, a failure), the provider's stream is closed,
-    // which releases its concurrency slot and settles its budget reservation.
-    await iterator.return?.().catch(() => undefined);
-  }
-  if (!response.writableEnded) response.end();
+/** Failures after the first byte are an in-band `data: {"error":…}` frame, which OpenAI SDKs raise as an APIError. */
+function streamChat(deps: RouteDeps, exchange: Exchange, body: ChatCompletionBody, request: ChatRequest, context: RequestContext): Promise<void> {
+  return sendGatewayStream(
+    deps,
+    exchange,
+    () => deps.services.chatStream(request, context),
+    (opened) => {
+      const renderer = createChunkRenderer({
+        id: completionId(undefined),
+        model: request.model,
+        created: nowSeconds(),
+        includeUsage: body.stream_options?.include_usage === true,
+        simulated: opened.simulated,
+      });
+      return {
+        start: () => renderer.role(),
+        // The finish frame ends with `[DONE]`.
+        part: (part) => (part.type === 'text' ? renderer.text(part.text) : part.type === 'tool_call' ? renderer.toolCall(part) : renderer.finish(part)),
+        error: (described) => renderer.error(renderError('openai', described, exchange.requestId)),
+        endWithoutFinish: () => 'data: [DONE]\n\n',
+      };
+    },
+  );
 }
 
 async function embeddings(deps: RouteDeps, exchange: Exchange): Promise<void> {
@@ -151,13 +99,4 @@ async function embeddings(deps: RouteDeps, exchange: Exchange): Promise<void> {
     recordFailure(exchange, error, performance.now() - waitStart);
     throw error;
   }
-}
-
-/** On failure the whole wait in the services counts as upstream, so overhead is not inflated. */
-export function recordFailure(exchange: Exchange, error: unknown, waitedMs: number): void {
-  exchange.gateway ??= {
-    provider: error instanceof ProviderError ? error.provider : 'none',
-    cache: 'miss',
-    upstreamMs: waitedMs,
-  };
 }

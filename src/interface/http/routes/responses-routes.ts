@@ -1,12 +1,9 @@
-import type { StreamPart } from '../../../core/chat.js';
-import { describeError } from '../error-status.js';
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';
 import { readJsonBody } from '../read-body.js';
 import { responsesBodySchema, toChatRequest, type ResponsesBody } from '../responses/responses-request.js';
 import { createResponseStreamRenderer, renderResponse } from '../responses/responses-response.js';
-import { startHeartbeat, startSse, writeFrame } from '../sse-response.js';
 import { validateInput } from '../validate-input.js';
-import { recordFailure } from './gateway-routes.js';
+import { recordFailure, sendGatewayStream } from './gateway-stream.js';
 import type { RouteDeps } from './route-deps.js';
 
 /** OpenAI's Responses API (stateless) on the same gateway core as `/v1/chat/completions`. */
@@ -30,45 +27,14 @@ async function responses(deps: RouteDeps, exchange: Exchange): Promise<void> {
   }
 }
 
-async function streamResponses(deps: RouteDeps, exchange: Exchange, body: ResponsesBody, context: ReturnType<typeof requestContext>): Promise<void> {
-  const waitStart = performance.now();
-  let iterator: AsyncIterator<StreamPart>;
-  let next: IteratorResult<StreamPart>;
-  try {
-    const answer = await deps.services.chatStream(toChatRequest(body), context);
-    iterator = answer.stream[Symbol.asyncIterator]();
-    const firstWait = performance.now();
-    next = await iterator.next();
-    exchange.gateway = { provider: answer.provider, cache: answer.cache, upstreamMs: (answer.upstreamMs ?? 0) + (performance.now() - firstWait), simulated: answer.simulated };
-  } catch (error) {
-    recordFailure(exchange, error, performance.now() - waitStart);
-    throw error;
-  }
-  const response = exchange.response;
-  const renderer = createResponseStreamRenderer(body);
-  startSse(exchange);
-  const stopHeartbeat = startHeartbeat(response, deps.sseHeartbeatMs);
-  try {
-    if (await writeFrame(response, renderer.start())) {
-      while (next.done !== true) {
-        const part = next.value;
-        if (!(await writeFrame(response, renderer.part(part)))) break;
-        if (part.type === 'finish') {
-          response.end();
-          do next = await iterator.next();
-          while (next.done !== true);
-          return;
-        }
-        next = await iterator.next();
-      }
-    }
-  } catch (error) {
-    const described = describeError(error);
-    if (described.unexpected) deps.logger.error({ err: error, requestId: exchange.requestId }, 'responses stream failed');
-    await writeFrame(response, renderer.error(described.code, described.message));
-  } finally {
-    stopHeartbeat();
-    await iterator.return?.().catch(() => undefined);
-  }
-  if (!response.writableEnded) response.end();
+function streamResponses(deps: RouteDeps, exchange: Exchange, body: ResponsesBody, context: ReturnType<typeof requestContext>): Promise<void> {
+  return sendGatewayStream(
+    deps,
+    exchange,
+    () => deps.services.chatStream(toChatRequest(body), context),
+    () => {
+      const renderer = createResponseStreamRenderer(body);
+      return { start: renderer.start, part: renderer.part, error: (described) => renderer.error(described.code, described.message) };
+    },
+  );
 }
