@@ -1,5 +1,5 @@
 import type { ChatRequest, EmbeddingRequest } from '../core/chat.js';
-import type { Provider } from './provider.js';
+import { rewriteRequests } from './request-layer.js';
 
 export interface ModelChoiceOptions {
   /** The provider's configured `model`: used when a request names none, `auto`, or a model this provider does not serve. */
@@ -28,18 +28,5 @@ export function withModelChoice(options: ModelChoiceOptions) {
   const embedding = (request: EmbeddingRequest): EmbeddingRequest =>
     request.model && request.model !== 'auto' ? request : { ...request, model: options.embeddingModel ?? request.model };
 
-  return (inner: Provider): Provider => {
-    const provider: Provider = {
-      name: inner.name,
-      kind: inner.kind,
-      capabilities: inner.capabilities,
-      simulated: inner.simulated,
-      chat: (request, callOptions) => inner.chat(chat(request), callOptions),
-      stream: (request, callOptions) => inner.stream(chat(request), callOptions),
-      close: () => inner.close(),
-    };
-    const embed = inner.embed?.bind(inner);
-    if (embed) provider.embed = (request, callOptions) => embed(embedding(request), callOptions);
-    return provider;
-  };
+  return rewriteRequests({ chat, embed: embedding });
 }

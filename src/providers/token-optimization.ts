@@ -1,5 +1,5 @@
 import type { ChatMessage, ChatRequest } from '../core/chat.js';
-import type { Provider } from './provider.js';
+import { rewriteRequests } from './request-layer.js';
 import { estimateTokens, MESSAGE_OVERHEAD_TOKENS } from '../wire/token-estimate.js';
 
 /** A provider's token limits (the seed's `token_optimization`). */
@@ -122,17 +122,5 @@ export function withTokenOptimization(options: TokenOptimizationOptions) {
     }
     return optimizeTokens(request, options).request;
   };
-  return (inner: Provider): Provider => {
-    const provider: Provider = {
-      name: inner.name,
-      kind: inner.kind,
-      capabilities: inner.capabilities,
-      simulated: inner.simulated,
-      chat: (request, callOptions) => inner.chat(apply(request), callOptions),
-      stream: (request, callOptions) => inner.stream(apply(request), callOptions),
-      close: () => inner.close(),
-    };
-    if (inner.embed) provider.embed = inner.embed.bind(inner);
-    return provider;
-  };
+  return rewriteRequests({ chat: apply });
 }
