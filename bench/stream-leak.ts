@@ -7,38 +7,15 @@
  *
  * Run: `node --import tsx bench/stream-leak.ts [--streams 10000] [--concurrency 32]`
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { spawnServe } from './support/spawn-serve.js';
 
 const { values } = parseArgs({ options: { streams: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '32' } } });
 const total = Number(values.streams);
 const concurrency = Number(values.concurrency);
-const main = new URL('../src/main.ts', import.meta.url).pathname;
-const tsx = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).pathname;
-const cwd = mkdtempSync(join(tmpdir(), 'fortitude-stream-leak-'));
-const huge = { REQUESTS_PER_MINUTE: '100000000', TOKENS_PER_MINUTE: '100000000000' };
-const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '2' };
-for (const provider of ['OPENAI', 'CLAUDE', 'GEMINI']) for (const [key, value] of Object.entries(huge)) env[`FORTITUDE_PROVIDERS__${provider}__RATE_LIMIT__${key}`] = value;
-
-const child = spawn(process.execPath, ['--import', tsx, main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-let output = '';
-child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-const url = await new Promise<string>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`no start in 60 s:\n${output}`)), 60_000);
-  const poll = setInterval(() => {
-    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-    if (match) {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve(match[1]!);
-    }
-  }, 50);
-});
+const server = await spawnServe({ simulatorLatencyMs: 2, label: 'stream-leak' });
+const url = server.url;
 const dispatcher = new Agent({ connections: concurrency * 2 });
 
 type Mode = 'read to [DONE]' | 'abandoned after first chunk' | 'aborted before first byte' | 'research abandoned';
@@ -102,7 +79,6 @@ for (const [mode, count] of counts) console.log(`| ${mode} | ${count.sent} | ${c
 const leaked = views.reduce((sum, view) => sum + view.rateLimit.inFlight, 0);
 console.log(`provider slots still held: ${leaked} (${views.map((view) => `${view.name} ${view.rateLimit.inFlight}`).join(', ')}); queued: ${views.reduce((sum, view) => sum + view.rateLimit.queued, 0)}`);
 console.log(`budget still reserved: $${snapshot.budget.daily?.reservedUsd ?? 'n/a'}; an ordinary call afterwards: HTTP ${after.status}`);
-// The whole process group: serve may have forked a worker.
-process.kill(-child.pid!, 'SIGTERM');
+server.stop();
 await dispatcher.close();
 process.exit(leaked === 0 && after.status === 200 ? 0 : 1);

@@ -8,38 +8,15 @@
  *
  * Run: `node --import tsx bench/tool-roundtrip.ts [--requests 2000] [--rate 200]`
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { spawnServe } from './support/spawn-serve.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, rate: { type: 'string', default: '200' } } });
 const perKind = Number(values.requests);
 const rate = Number(values.rate);
-const cwd = mkdtempSync(join(tmpdir(), 'fortitude-tool-roundtrip-'));
-const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0' };
-for (const provider of ['OPENAI', 'CLAUDE', 'GEMINI']) {
-  env[`FORTITUDE_PROVIDERS__${provider}__RATE_LIMIT__REQUESTS_PER_MINUTE`] = '100000000';
-  env[`FORTITUDE_PROVIDERS__${provider}__RATE_LIMIT__TOKENS_PER_MINUTE`] = '100000000000';
-}
-const tsx = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).pathname;
-const main = new URL('../src/main.ts', import.meta.url).pathname;
-const child = spawn(process.execPath, ['--import', tsx, main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-let output = '';
-child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-const url = await new Promise<string>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`no start in 60 s:\n${output}`)), 60_000);
-  const poll = setInterval(() => {
-    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-    if (match) {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve(match[1]!);
-    }
-  }, 50);
-});
+const server = await spawnServe({ simulatorLatencyMs: 0, label: 'tool-roundtrip' });
+const url = server.url;
 const dispatcher = new Agent({ connections: 64 });
 
 const weather = { type: 'function', function: { name: 'get_weather', description: 'Get the current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
@@ -92,5 +69,5 @@ for (const [name, body] of Object.entries(bodies)) {
   if (Number.isNaN(baseline)) baseline = p99;
   console.log(`| ${name} | ${overhead.length} | ${errors} | ${quantile(overhead, 0.5).toFixed(3)} | ${p99.toFixed(3)} | ${(p99 - baseline >= 0 ? '+' : '') + (p99 - baseline).toFixed(3)} ms |`);
 }
-process.kill(-child.pid!, 'SIGTERM');
+server.stop();
 await dispatcher.close();
