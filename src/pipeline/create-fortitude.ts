@@ -41,7 +41,7 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
       // `context` is passed as it is: an HTTP caller's `signal` is a lazy getter, read only when a
       // provider is actually called (a cache hit never creates an AbortSignal). Not copied into a
       // new object literal either (see ARCHITECTURE.md, "nothing long-lived may point at a request").
-      const result = await runResearch(request, pipeline, context as Parameters<typeof runResearch>[2]);
+      const result = await runResearch(request, pipeline, context);
       parts.patterns?.observe(result);
       return result;
     },

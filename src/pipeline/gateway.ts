@@ -100,22 +100,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const aliases = deps.modelAliases ?? {};
 
   /**
-   * The provider to try first and the request as it goes upstream: a served model goes to the
-   * provider that serves it; `auto` (or an alias of it) lets the router choose, each provider at
-   * its own model; anything else is a 404 naming the way out.
+   * The model a request names, checked: a served model and the provider that serves it; `auto`
+   * (or an alias of it) leaves the choice to the router (`provider` undefined, model ''); anything
+   * else is a 404 naming the way out.
    */
-  const resolve = (request: ChatRequest): { request: ChatRequest; order: string[] } => {
-    const target = Object.hasOwn(aliases, request.model) ? aliases[request.model]! : request.model;
-    if (target === AUTO_MODEL) return { request: { ...request, model: '' }, order: caller.plan(GATEWAY_RESEARCH_TYPE) };
+  const modelOf = (requested: string): { model: string; provider: string | undefined } => {
+    const target = Object.hasOwn(aliases, requested) ? aliases[requested]! : requested;
+    if (target === AUTO_MODEL) return { model: '', provider: undefined };
     const provider = providers.providerFor(target);
     if (provider === undefined) {
       throw new FortitudeError(
         'model_not_found',
-        `model: "${request.model}" is not served by any configured provider; GET /v1/models lists the models (send "auto" to let Fortitude choose, or map the name in gateway.model_aliases)`,
+        `model: "${requested}" is not served by any configured provider; GET /v1/models lists the models (send "auto" to let Fortitude choose, or map the name in gateway.model_aliases)`,
         { details: { field: 'model' } },
       );
     }
-    return { request: target === request.model ? request : { ...request, model: target }, order: caller.plan(GATEWAY_RESEARCH_TYPE, provider) };
+    return { model: target, provider };
+  };
+
+  /** The request as it goes upstream and the providers to try, in order (the model's provider first). */
+  const resolve = (request: ChatRequest): { request: ChatRequest; order: string[] } => {
+    const { model, provider } = modelOf(request.model);
+    return { request: model === request.model ? request : { ...request, model }, order: caller.plan(GATEWAY_RESEARCH_TYPE, provider) };
   };
 
   return {
@@ -179,7 +185,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
 
     async countTokens(request) {
-      resolve(request);
+      modelOf(request.model); // an unknown model is a 404 here too, but no route is planned
       return estimateChatTokens(request);
     },
 
