@@ -38,6 +38,8 @@ interface Tally {
   /** Refusals by status: 402 (the reservation would pass the limit) and 429 (throttle action). */
   refusedBy?: Record<number, number>;
   other: Record<number, number>;
+  /** The start of each unexpected answer's body, so a failure says what went wrong. */
+  otherBodies?: string[];
 }
 
 /** `count` distinct chat calls (never cached: temperature > 0), `concurrency` at a time. */
@@ -56,14 +58,17 @@ async function chats(url: string, count: number, options: { concurrency?: number
           messages: [{ role: 'user', content: `explain tokio worker threads, ${options.tag ?? 'call'} ${index}` }],
         }),
       });
-      await response.arrayBuffer();
+      const body = await response.text();
       if (response.status === 200) tally.ok += 1;
       // 402: the reservation would pass the limit; 429: the budget's throttle action (at 90 %).
       else if (response.status === 402 || response.status === 429) {
         tally.refused += 1;
         tally.refusedBy = { ...tally.refusedBy, [response.status]: (tally.refusedBy?.[response.status] ?? 0) + 1 };
       }
-      else tally.other[response.status] = (tally.other[response.status] ?? 0) + 1;
+      else {
+        tally.other[response.status] = (tally.other[response.status] ?? 0) + 1;
+        (tally.otherBodies ??= []).push(body.slice(0, 300));
+      }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 8 }, one));
@@ -209,7 +214,7 @@ describe('a provider rate limit holds for the whole machine (no Redis)', () => {
     console.log(`rpm 6 × 4 workers: ${okCalls.openai ?? 0} calls reached openai in ${seconds.toFixed(1)} s; the others fell back (${JSON.stringify(okCalls)})`);
     expect(okCalls.openai).toBeGreaterThanOrEqual(6);
     expect(okCalls.openai).toBeLessThanOrEqual(6 + Math.floor(seconds / 10));
-    expect(tally.ok + tally.refused).toBe(40);
+    expect(tally.ok + tally.refused, JSON.stringify(tally)).toBe(40);
   }, 120_000);
 });
 
