@@ -12,3 +12,12 @@ export function rejectNul(field: string, value: string | undefined): void {
     details: { field },
   });
 }
+
+/**
+ * Text from outside that must be stored, not refused: a provider's answer. NUL characters become
+ * U+FFFD (the replacement character), so the answer can be stored on PostgreSQL and reads back
+ * as it was returned.
+ */
+export function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ChatRequest, StreamPart } from '../core/chat.js';
 import { FortitudeError } from '../core/errors.js';
+import { withoutNul } from '../core/text-input.js';
 import { servedFromCache, type Classification, type QualityBreakdown, type ResearchRequest, type ResearchResult, type ResearchStreamEvent, type StageTimings } from '../core/research.js';
 import type { PipelineTelemetry, ProviderAnswer, ProviderCaller, ResearchCache, ResearchCacheContext, ResearchLibrary, Understanding } from './ports.js';
 import { slugify, splitSections } from './stages/sections.js';
@@ -161,8 +162,9 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
   let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
   for await (const part of opened.parts) {
     if (part.type === 'text') {
-      text += part.text;
-      yield { type: 'text', text: part.text };
+      const piece = withoutNul(part.text);
+      text += piece;
+      yield { type: 'text', text: piece };
     } else if (part.type === 'finish') finish = part;
   }
   timings.providerMs = performance.now() - mark;
@@ -242,13 +244,14 @@ function buildResult(input: {
 }): ResearchResult {
   const { best } = input;
   const id = randomUUID();
+  const answer = withoutNul(best.result.text);
   return {
     id,
     createdAt: new Date().toISOString(),
     query: input.query,
     classification: input.classification,
-    answer: best.result.text,
-    sections: splitSections(best.result.text),
+    answer,
+    sections: splitSections(answer),
     provider: best.provider,
     model: best.result.model,
     simulated: best.simulated,
