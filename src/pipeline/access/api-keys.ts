@@ -36,6 +36,12 @@ const RETRY_AFTER_MS = 5_000;
  * A database outage does not log anyone out: keys seen within `outageGraceMs` keep their answer
  * until the database is back.
  */
+/**
+ * Names that stand for "no key": `default` is the cache and library namespace of calls without a
+ * key and `anonymous` their feedback author, so a key with either name would share their answers.
+ */
+const RESERVED_NAMES = new Set(['default', 'anonymous']);
+
 export function createApiKeys(repository: ApiKeysRepository, options: ApiKeyOptions): ApiKeys {
   const now = options.now ?? Date.now;
   const freshMs = options.verifiedTtlMs ?? 30_000;
@@ -56,6 +62,10 @@ export function createApiKeys(repository: ApiKeysRepository, options: ApiKeyOpti
   return {
     async createApiKey(input) {
       rejectNul('name', input.name);
+      if (RESERVED_NAMES.has(input.name.trim().toLowerCase()))
+        throw new FortitudeError('bad_request', `name: "${input.name}" is reserved for calls made without a key (their cache and library); choose another name`, {
+          details: { field: 'name' },
+        });
       const key = `ftd_${randomBytes(24).toString('base64url')}`;
       const record = await repository.create({
         name: input.name,
