@@ -37,6 +37,14 @@ async function main(argv: string[]): Promise<number> {
       const { openStoredData } = await import('./app/composition.js');
       return openStoredData(config);
     },
+    async openCacheEvaluation() {
+      const { config } = load();
+      const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
+      const { buildCacheEvaluation } = await import('./app/build-cache-eval.js');
+      const { createCacheUnderTest } = await import('./operations/cache-eval/cache-under-test.js');
+      const parts = await buildCacheEvaluation(config, { logger: logger.for('root') });
+      return { ...createCacheUnderTest(parts), close: async () => { await parts.close(); logger.close(); } };
+    },
     async serve(options) {
       // A server that failed to start exits with its code, whatever handles its half-built parts left open.
       exitOnFailure = true;

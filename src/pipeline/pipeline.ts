@@ -211,7 +211,8 @@ function chatRequestFor(deps: PipelineDeps, query: string, classification: Class
 const MAX_QUERY_LENGTH = 8_000;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
-function validateQuery(raw: string): string {
+/** The question checks every research request passes (also `fortitude cache eval`'s input). */
+export function validateQuery(raw: string): string {
   const query = typeof raw === 'string' ? raw.trim() : '';
   if (!query) throw new FortitudeError('bad_request', 'query: must be a non-empty question', { details: { field: 'query' } });
   // `.`, `..`, `?!` normalise to the same empty cache key and would share one answer.
@@ -222,7 +223,8 @@ function validateQuery(raw: string): string {
   return query;
 }
 
-function cacheContextOf(classification: Classification, request: ResearchRequest): ResearchCacheContext {
+/** The context a question is cached under: what `cache eval` must reproduce to measure the server path. */
+export function cacheContextOf(classification: Classification, request: Pick<ResearchRequest, 'user'>): ResearchCacheContext {
   return {
     researchType: classification.researchType.value,
     audience: classification.audience.value,

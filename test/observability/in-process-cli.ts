@@ -28,6 +28,7 @@ export async function cli(args: string[]): Promise<CliRun> {
     loadConfig: () => cliConfig(loadConfig({ env: {} })),
     openServices: () => Promise.reject(new Error('not used by these commands')),
     openStoredData: () => Promise.reject(new Error('not used by these commands')),
+    openCacheEvaluation: () => Promise.reject(new Error('not used by these commands')),
     serve: () => Promise.reject(new Error('not used by these commands')),
   };
   const program = createProgram(context);

@@ -1,5 +1,6 @@
 import type { ApiTest } from '../../operations/load-test/load-plan.js';
 import type { PerformanceTargets } from '../../operations/load-test/load-test-report.js';
+import type { CacheUnderTest } from '../../operations/cache-eval/cache-under-test.js';
 import type { Fortitude, StoredData } from '../../pipeline/fortitude.js';
 
 /** What CLI commands read of the configuration, as plain values (mapped by the composition root). */
@@ -38,6 +39,11 @@ export interface CliContext {
   openServices(): Promise<Fortitude>;
   /** Opens only the database (API keys, the stored library): nothing else is started. */
   openStoredData(): Promise<StoredData>;
+  /**
+   * Builds `serve`'s research cache tiers from the configuration in a fresh temporary directory
+   * (`cache eval`); closing deletes it. The user's data directory, database and Redis are not used.
+   */
+  openCacheEvaluation(): Promise<CacheUnderTest & { close(): Promise<void> }>;
   /** Runs `fortitude serve` until a signal stops it. */
   serve(options: { host?: string; port?: number; workers?: number }): Promise<void>;
 }

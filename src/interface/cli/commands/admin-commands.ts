@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
+import { registerCacheEvalCommand } from './cache-eval-command.js';
 
 const SCOPES = ['research', 'gateway', 'admin'] as const;
 
@@ -126,6 +127,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
         await services.close();
       }
     });
+  registerCacheEvalCommand(cache, context);
 }
 
 function renderProviderStatus(status: unknown[]): string {
