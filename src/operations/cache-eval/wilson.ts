@@ -17,5 +17,6 @@ export function wilsonInterval(count: number, total: number, z = Z95): Proportio
   const denominator = 1 + z2 / total;
   const centre = (rate + z2 / (2 * total)) / denominator;
   const half = (z * Math.sqrt((rate * (1 - rate)) / total + z2 / (4 * total * total))) / denominator;
-  return { count, total, rate, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At 0 and at total the bound is exactly 0 or 1 (rounding would leave 1e-17 or 0.9999…).
+  return { count, total, rate, low: count === 0 ? 0 : Math.max(0, centre - half), high: count === total ? 1 : Math.min(1, centre + half) };
 }
