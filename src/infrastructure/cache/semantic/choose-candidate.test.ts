@@ -32,4 +32,30 @@ describe('chooseCandidate', () => {
     expect(chooseCandidate([candidate('a', 0.9), candidate('b', 0.8)], () => [], { ...options, strictAmbiguity: true }).chosen?.id).toBe('a');
     expect(chooseCandidate(close, () => [], { ...options, ambiguityMargin: 0 }).chosen?.id).toBe('a');
   });
+
+  it('strict mode: candidates that cannot be served are not verified, and the outcome is the same as verifying them all', () => {
+    const strict = { ...options, strictAmbiguity: true };
+    const judged: string[] = [];
+    const allRivals = chooseCandidate([candidate('a', 0.9), candidate('b', 0.88), candidate('c', 0.8), candidate('d', 0.78)], (c) => {
+      judged.push(c.id);
+      return [];
+    }, strict);
+    expect(allRivals.chosen).toBeUndefined();
+    expect(judged).toEqual([]);
+    expect(allRivals.unservable.map((c) => c.id)).toEqual(['a', 'b', 'c', 'd']);
+
+    // Same decision as verifying everything, over many random candidate lists and verdicts.
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+    for (let round = 0; round < 2_000; round++) {
+      const list = Array.from({ length: 1 + Math.floor(random() * 5) }, (_, index) => candidate(`c${index}`, 0.65 + random() * 0.35)).sort((x, y) => y.similarity - x.similarity);
+      const verdicts = new Map(list.map((c) => [c.id, random() < 0.5 ? [] : ['entity: x']]));
+      const judge = (c: Candidate) => verdicts.get(c.id)!;
+      const pruned = chooseCandidate(list, judge, strict);
+      const full = chooseCandidate(list, judge, { ...strict, verifyAll: true });
+      expect(pruned.chosen?.id).toBe(full.chosen?.id);
+      expect(pruned.unservable.length + pruned.refused.length).toBeLessThanOrEqual(list.length);
+    }
+  });
 });
+

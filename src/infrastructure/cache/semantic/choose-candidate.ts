@@ -22,6 +22,11 @@ export interface ChoiceOptions {
   ambiguityMargin: number;
   /** Count refused candidates too when looking for a rival within the margin. */
   strictAmbiguity: boolean;
+  /**
+   * Ask the verifier about every candidate it could be asked about, even those whose answer
+   * cannot change the outcome (the behaviour before the miss path was pruned; measurement only).
+   */
+  verifyAll?: boolean;
 }
 
 export interface Choice {
@@ -31,6 +36,11 @@ export interface Choice {
   best?: Candidate;
   /** Candidates the verifier refused, best first. */
   refused: JudgedCandidate[];
+  /**
+   * Candidates never shown to the verifier because, in strict mode, each has another candidate
+   * within the margin and so could not be served whatever the verifier said.
+   */
+  unservable: Candidate[];
 }
 
 /**
@@ -39,9 +49,23 @@ export interface Choice {
  */
 export function chooseCandidate(candidates: readonly Candidate[], judge: (candidate: Candidate) => string[], options: ChoiceOptions): Choice {
   const eligible = candidates.filter((candidate) => candidate.similarity >= options.threshold);
+  const strict = options.strictAmbiguity && options.ambiguityMargin > 0;
+  const hasRival = (index: number) => {
+    const similarity = eligible[index]!.similarity;
+    for (let other = 0; other < eligible.length; other++) {
+      if (other !== index && Math.abs(eligible[other]!.similarity - similarity) <= options.ambiguityMargin) return true;
+    }
+    return false;
+  };
+  // In strict mode a candidate with a rival within the margin is never served: once no servable
+  // candidate is left, the lookup is a miss whatever the verifier says, so it is not asked. The
+  // verifier is most of a miss's cost (bench/semantic-lookup-100k.ts).
+  let last = eligible.length - 1;
+  if (strict && !options.verifyAll) while (last >= 0 && hasRival(last)) last--;
   const refused: JudgedCandidate[] = [];
   let best: Candidate | undefined;
-  for (const candidate of eligible) {
+  for (let index = 0; index <= last; index++) {
+    const candidate = eligible[index]!;
     const reasons = judge(candidate);
     if (reasons.length === 0) {
       best = candidate;
@@ -49,11 +73,11 @@ export function chooseCandidate(candidates: readonly Candidate[], judge: (candid
     }
     refused.push({ ...candidate, reasons });
   }
-  if (!best) return { refused };
-  if (options.ambiguityMargin <= 0) return { chosen: best, refused };
+  if (!best) return { refused, unservable: eligible.slice(last + 1) };
+  if (options.ambiguityMargin <= 0) return { chosen: best, refused, unservable: [] };
   const within = (candidate: Candidate) => candidate !== best && Math.abs(candidate.similarity - best.similarity) <= options.ambiguityMargin;
   const rival = options.strictAmbiguity
     ? eligible.find(within)
     : eligible.slice(eligible.indexOf(best) + 1).find((candidate) => within(candidate) && judge(candidate).length === 0);
-  return rival ? { rival, best, refused } : { chosen: best, refused };
+  return rival ? { rival, best, refused, unservable: [] } : { chosen: best, refused, unservable: [] };
 }

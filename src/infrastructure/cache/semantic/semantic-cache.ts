@@ -83,6 +83,8 @@ export interface LookupOptions {
   strictAmbiguity?: boolean;
   /** Skip promotion bookkeeping (measurement). */
   promote?: boolean;
+  /** Verify candidates that cannot be served anyway (measurement: the pre-pruning baseline). */
+  verifyAll?: boolean;
 }
 
 export interface SemanticCacheStats {
@@ -231,9 +233,11 @@ export class SemanticCache<V> {
       threshold,
       ambiguityMargin: options.ambiguityMargin ?? this.ambiguityMargin,
       strictAmbiguity: options.strictAmbiguity ?? this.strictAmbiguity,
+      verifyAll: options.verifyAll ?? false,
     });
     const rejected: RejectedCandidate[] = [];
     for (const candidate of choice.refused) this.reject(rejected, candidate, candidate.reasons);
+    for (const candidate of choice.unservable) this.reject(rejected, candidate, [AMBIGUOUS_UNVERIFIED]);
     if (choice.rival && choice.best) {
       this.reject(rejected, choice.best, [
         `ambiguous: "${choice.rival.question}" (${choice.rival.similarity.toFixed(3)}) is as close`,
@@ -401,6 +405,9 @@ export class SemanticCache<V> {
     return this.entryStore.get(id);
   }
 }
+
+/** Why a candidate the verifier was not asked about was refused (see `chooseCandidate`). */
+const AMBIGUOUS_UNVERIFIED = 'ambiguous: another cached question is within the ambiguity margin (not verified)';
 
 function exactKeyOf(partition: string, query: string): string {
   return `${partition}\n${normaliseQuery(query)}`;
