@@ -3,7 +3,7 @@
  * (JSONL or one question a line). Every problem names the file, the line and the field.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { FortitudeError, isFortitudeError } from '../../core/errors.js';
 import { validateQuery } from '../../pipeline/pipeline.js';
 
@@ -18,12 +18,17 @@ export interface LabelledPair {
 
 /** More lines than this is a mistake (or an attack), not an evaluation set. */
 export const MAX_LINES = 1_000_000;
+/** Read whole into memory: bounded so a wrong path (a disk image, a log) fails fast. */
+export const MAX_BYTES = 256 * 2 ** 20;
 
 async function readLines(path: string, flag: string): Promise<string[]> {
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_BYTES) throw new FortitudeError('bad_request', `${flag} ${path}: ${(size / 2 ** 20).toFixed(0)} MiB; at most ${MAX_BYTES / 2 ** 20} MiB are read — split the file`);
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (isFortitudeError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? error);
     throw new FortitudeError('bad_request', `${flag} ${path}: cannot read the file (${why}); pass an existing JSONL file`);
