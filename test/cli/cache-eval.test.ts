@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -36,7 +36,10 @@ type Report = Record<string, any>;
 describe('fortitude cache eval (spawned process)', { timeout: 240_000 }, () => {
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-cache-eval-test-'));
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  afterAll(() => redis.disconnect());
+  afterAll(() => {
+    redis.disconnect();
+    rmSync(cwd, { recursive: true, force: true });
+  });
 
   it('identical pairs are all served, clearly different questions never; nothing reaches the data dir, the database or Redis', async () => {
     const file = join(cwd, 'pairs.jsonl');
