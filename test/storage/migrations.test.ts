@@ -13,7 +13,7 @@ const SEED_INDEXES = [
   'idx_quality_metrics_provider_time',
   'idx_quality_metrics_composite_score',
 ];
-const MIGRATIONS = ['0001_tables', '0002_indexes', '0003_full_text'];
+const MIGRATIONS = ['0001_tables', '0002_indexes', '0003_full_text', '0004_stored_responses'];
 
 describe.each(ENGINES)('migrations on %s', (engine) => {
   let harness: EngineHarness;
@@ -118,7 +118,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
             cost_usd: 0,
           })
           .execute();
-        expect((await early.migrate()).applied).toEqual(['0003_full_text']);
+        expect((await early.migrate()).applied).toEqual(['0003_full_text', '0004_stored_responses']);
         expect((await early.researchResults.search('wibblefish')).map((hit) => hit.id)).toEqual(['old']);
       } finally {
         await early.close();

@@ -421,6 +421,33 @@ describe.each(ENGINES)('storage repositories on %s', (engine) => {
     });
   });
 
+  describe('stored responses', () => {
+    it('round-trips JSON, is readable and deletable only by its owner, and hides expired rows', async () => {
+      const response = { id: 'resp_a', object: 'response', output: [{ type: 'message', content: [{ type: 'output_text', text: 'héllo' }] }] };
+      const conversation = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'f', arguments: '{}' }] }];
+      await storage.storedResponses.insert({ id: 'resp_a', owner: 'key-a', createdAt: CLOCK, expiresAt: CLOCK + DAY, response, conversation });
+      await expect(storage.storedResponses.insert({ id: 'resp_a', owner: 'key-a', createdAt: CLOCK, expiresAt: CLOCK + DAY, response, conversation })).rejects.toMatchObject({ code: 'bad_request' });
+
+      expect(await storage.storedResponses.find('resp_a', 'key-a')).toEqual({ id: 'resp_a', createdAt: CLOCK, expiresAt: CLOCK + DAY, response, conversation });
+      expect(await storage.storedResponses.find('resp_a', 'key-b')).toBeUndefined();
+      expect(await storage.storedResponses.find('resp_a', '')).toBeUndefined();
+      expect(await storage.storedResponses.find('resp_a', 'key-a', CLOCK + DAY)).toBeUndefined();
+      expect(await storage.storedResponses.delete('resp_a', 'key-b')).toBe(false);
+      expect(await storage.storedResponses.delete('resp_a', 'key-a')).toBe(true);
+      expect(await storage.storedResponses.find('resp_a', 'key-a')).toBeUndefined();
+      expect(await storage.storedResponses.delete('resp_a', 'key-a')).toBe(false);
+    });
+
+    it('deletes expired rows only', async () => {
+      await storage.storedResponses.insert({ id: 'resp_old', owner: '', createdAt: CLOCK - 2 * DAY, expiresAt: CLOCK - DAY, response: {}, conversation: [] });
+      await storage.storedResponses.insert({ id: 'resp_new', owner: '', createdAt: CLOCK, expiresAt: CLOCK + DAY, response: {}, conversation: [] });
+      expect(await storage.storedResponses.deleteExpired()).toBe(1);
+      expect(await storage.storedResponses.find('resp_new', '')).toBeDefined();
+      const ids = (await storage.db.selectFrom('stored_responses').select('id').execute()).map((row) => row.id);
+      expect(ids).not.toContain('resp_old');
+    });
+  });
+
   describe('patterns', () => {
     it('counts exactly under 50 concurrent upserts and keeps the success rate', async () => {
       const records = await Promise.all(

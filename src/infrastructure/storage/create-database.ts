@@ -13,6 +13,7 @@ import { createPatternsRepository } from './repositories/patterns.js';
 import { createProviderRequestsRepository } from './repositories/provider-requests.js';
 import { createQualityMetricsRepository } from './repositories/quality-metrics.js';
 import { createResearchResultsRepository } from './repositories/research-results.js';
+import { createStoredResponsesRepository } from './repositories/stored-responses.js';
 import type { Storage, StorageDependencies, StorageOptions } from './storage.js';
 import { storageError } from './storage-errors.js';
 
@@ -59,6 +60,7 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
     apiKeys: createApiKeysRepository(db, context),
     patterns: createPatternsRepository(db, context),
     learning: createLearningRepository(db, context),
+    storedResponses: createStoredResponsesRepository(db, context),
 
     async migrate() {
       const migrator = new Migrator({

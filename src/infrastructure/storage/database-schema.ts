@@ -120,6 +120,16 @@ export interface ApiKeysTable {
   revoked_at: NullableTimestamp;
 }
 
+export interface StoredResponsesTable {
+  id: string;
+  /** API key name that created the response; '' when auth is off. */
+  owner: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  response: Json;
+  conversation: Json;
+}
+
 export interface DatabaseSchema {
   research_results: ResearchResultsTable;
   quality_metrics: QualityMetricsTable;
@@ -128,4 +138,5 @@ export interface DatabaseSchema {
   learning_data: LearningDataTable;
   provider_requests: ProviderRequestsTable;
   api_keys: ApiKeysTable;
+  stored_responses: StoredResponsesTable;
 }

@@ -8,6 +8,7 @@ import type { PatternsRepository } from './repositories/patterns.js';
 import type { ProviderRequestsRepository } from './repositories/provider-requests.js';
 import type { QualityMetricsRepository } from './repositories/quality-metrics.js';
 import type { ResearchResultsRepository } from './repositories/research-results.js';
+import type { StoredResponsesRepository } from './repositories/stored-responses.js';
 
 export interface StorageOptions {
   /** `postgres://…`: PostgreSQL. Absent: SQLite at `sqlitePath`. */
@@ -53,6 +54,8 @@ export interface Storage {
   readonly apiKeys: ApiKeysRepository;
   readonly patterns: PatternsRepository;
   readonly learning: LearningRepository;
+  /** Responses API objects kept for `previous_response_id`, per API key, until they expire. */
+  readonly storedResponses: StoredResponsesRepository;
   /**
    * Applies pending migrations (safe to call from several processes at once) and, on
    * PostgreSQL, ensures the upcoming feedback partitions. Returns the migrations it applied.

@@ -3,6 +3,7 @@ import type { Dialect } from '../codec.js';
 import { tablesMigration } from './0001-tables.js';
 import { indexesMigration } from './0002-indexes.js';
 import { fullTextMigration } from './0003-full-text.js';
+import { storedResponsesMigration } from './0004-stored-responses.js';
 
 /**
  * Versioned migrations, in code so they ship inside the package. Kysely applies them in name
@@ -13,6 +14,7 @@ export function createMigrationProvider(dialect: Dialect): MigrationProvider {
     '0001_tables': tablesMigration(dialect),
     '0002_indexes': indexesMigration(dialect),
     '0003_full_text': fullTextMigration(dialect),
+    '0004_stored_responses': storedResponsesMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
