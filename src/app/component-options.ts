@@ -12,6 +12,7 @@ import type { PerformanceTargets } from '../operations/load-test/load-test-repor
 import type { PerformanceOptimizerOptions } from '../operations/optimizer/performance-optimizer.js';
 import type { AlertEngineOptions } from '../operations/sla/alert-engine.js';
 import type { ApiKeyOptions } from '../pipeline/access/api-keys.js';
+import type { StoredResponsesOptions } from '../pipeline/stored-responses.js';
 import type { SlaTargets } from '../operations/sla/alert-rules.js';
 import type { BudgetGuardOptions } from '../pipeline/budget/budget-guard.js';
 import { parseBudgetActions } from '../pipeline/budget/budget-policy.js';
@@ -311,6 +312,10 @@ export function apiKeyOptions(auth: FortitudeConfig['server']['auth']): ApiKeyOp
     verifiedTtlMs: secondsToMs(auth.key_cache),
     outageGraceMs: secondsToMs(auth.key_outage_grace),
   };
+}
+
+export function storedResponsesOptions(section: FortitudeConfig['gateway']['stored_responses']): StoredResponsesOptions {
+  return { retentionMs: secondsToMs(section.retention_days * 86_400) };
 }
 
 export function optimizerOptions(section: FortitudeConfig['optimizer']): Pick<PerformanceOptimizerOptions, 'intervalMs' | 'applyThreshold' | 'autoApply'> {

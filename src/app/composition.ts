@@ -15,6 +15,7 @@ import { createMemoisedClassifier } from '../pipeline/classify/classify.js';
 import { createFortitude } from '../pipeline/create-fortitude.js';
 import type { Fortitude, StoredData } from '../pipeline/fortitude.js';
 import { createGateway } from '../pipeline/gateway.js';
+import { createStoredResponses } from '../pipeline/stored-responses.js';
 import { createHealth } from '../pipeline/health.js';
 import { createFeedback } from '../pipeline/library/feedback.js';
 import { createReferenceLibrary, type ReferenceLibrary } from '../pipeline/library/reference-library.js';
@@ -29,7 +30,7 @@ import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
 import { buildCache, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
-import { apiKeyOptions, researchAnswerTtlMs } from './component-options.js';
+import { apiKeyOptions, researchAnswerTtlMs, storedResponsesOptions } from './component-options.js';
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { buildSemanticLayer } from './build-semantic.js';
 import { buildCacheWarmer } from './build-warmer.js';
@@ -201,6 +202,9 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
     const fortitude = createFortitude({
       pipeline,
       gateway: createGateway({ providers: catalog, caller, responses: caches.strategies.provider_responses, modelAliases: config.gateway.model_aliases }),
+      storedResponses: createStoredResponses(storage.storedResponses, storedResponsesOptions(config.gateway.stored_responses), {
+        onPurgeError: (error) => log.warn({ err: error }, 'deleting expired stored responses failed'),
+      }),
       library,
       libraryVisibility: config.research.library_visibility,
       keys: createApiKeys(storage.apiKeys, apiKeyOptions(config.server.auth)),

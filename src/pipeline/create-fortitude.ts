@@ -6,12 +6,14 @@ import type { Caller, FeedbackInput, Fortitude, OperatorReports } from './fortit
 import type { Gateway } from './gateway.js';
 import type { ReferenceLibrary } from './library/reference-library.js';
 import { runResearch, streamResearch, type PipelineDeps } from './pipeline.js';
+import type { StoredResponses } from './stored-responses.js';
 
 export type LibraryVisibility = 'per_key' | 'shared';
 
 export interface FortitudeParts {
   pipeline: PipelineDeps;
   gateway: Gateway;
+  storedResponses: StoredResponses;
   library: Pick<ReferenceLibrary, 'get' | 'list' | 'search'>;
   /** `per_key`: a caller without the admin scope sees only its own stored results; `shared`: all. */
   libraryVisibility: LibraryVisibility;
@@ -61,6 +63,7 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
     embed: gateway.embed,
     models: gateway.models,
     countTokens: gateway.countTokens,
+    storedResponses: parts.storedResponses,
 
     providerStatus: health.providerStatus,
     readiness: health.readiness,

@@ -1,6 +1,7 @@
 import type { Classification, ResearchRequest, ResearchResult, ResearchStreamEvent, ResearchType } from '../core/research.js';
 import type { ReportFormat } from './budget/analysis/render.js';
 import type { Gateway } from './gateway.js';
+import type { StoredResponses } from './stored-responses.js';
 
 /**
  * What a running Fortitude offers its interfaces: one facade, built by the composition root
@@ -30,6 +31,9 @@ export interface Fortitude extends Gateway {
   searchResults(options: { q: string; type?: ResearchType; limit: number; offset: number; caller?: Caller | undefined }): Promise<LibraryPage>;
   /** A rating (1–5) of a stored result; throws `not_found` when it does not exist or the caller may not see it. */
   submitFeedback(input: FeedbackInput): Promise<{ id: string }>;
+
+  // — the Responses API's stored responses (per API key, durable, expiring) —
+  readonly storedResponses: StoredResponses;
 
   // — live state —
   /** JSON-serialisable status of every configured provider (health, breaker, latency, limits). */

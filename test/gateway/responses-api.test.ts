@@ -71,10 +71,10 @@ describe('openai SDK responses.create', () => {
     expect(Number.isInteger(parsed.downloads)).toBe(true);
   });
 
-  it('previous_response_id is refused with a clear 400', async () => {
+  it('an unknown previous_response_id is a 404 naming the parameter (stored responses: responses-stored.test.ts)', async () => {
     const error = await client.responses.create({ model: 'gpt-4o-mini', input: 'x', previous_response_id: 'resp_123' }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(String((error as Error).message)).toContain('previous_response_id');
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).param).toBe('previous_response_id');
   });
 });
 

@@ -44,7 +44,7 @@ export interface Exchange {
 }
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Exact path, or with `:name` segments (e.g. `/api/research/:id`). */
   path: string;
   /** Scope the API key needs; `public` routes never ask for a key. */

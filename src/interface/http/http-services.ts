@@ -53,6 +53,11 @@ export type HttpServices = Pick<
   | 'countTokens'
   | 'verifyApiKey'
 > & {
+  /**
+   * Responses kept for the Responses API (`previous_response_id`, `GET`/`DELETE /v1/responses/{id}`).
+   * Without it nothing is stored: answers say `store: false` and `previous_response_id` is a 400.
+   */
+  storedResponses?: Fortitude['storedResponses'];
   /** Prometheus text exposition. */
   metrics(): Promise<{ contentType: string; body: string }>;
   observability?: ObservabilityServices;

@@ -3,10 +3,10 @@ import type { ChatMessage, ChatRequest, ContentPart } from '../../../core/chat.j
 import { FortitudeError } from '../../../core/errors.js';
 
 /**
- * OpenAI's Responses API request (https://platform.openai.com/docs/api-reference/responses/create),
- * stateless: the whole conversation comes as `input` items (messages, `function_call`,
- * `function_call_output`), as the AI SDK and LangChain send it. `previous_response_id` needs
- * stored responses, which this gateway does not keep: it is refused with a 400 saying so.
+ * OpenAI's Responses API request (https://platform.openai.com/docs/api-reference/responses/create):
+ * the conversation comes as `input` items (messages, `function_call`, `function_call_output`), as
+ * the AI SDK and LangChain send it, after the stored conversation `previous_response_id` names
+ * (the route loads it; a previous response's instructions are not carried over, as at OpenAI).
  */
 const inputText = z.object({ type: z.enum(['input_text', 'output_text']), text: z.string() }).passthrough();
 const inputImage = z.object({
@@ -71,10 +71,7 @@ export const responsesBodySchema = z.object({
   store: z.boolean().nullish(),
   user: z.string().max(256).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
-  previous_response_id: z
-    .string()
-    .nullish()
-    .refine((value) => value == null, { error: 'stored responses are not kept by this gateway: send the whole conversation as input items' }),
+  previous_response_id: z.string().min(1).max(256).nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   reasoning: z.unknown().optional(),
   include: z.unknown().optional(),
@@ -84,11 +81,27 @@ export const responsesBodySchema = z.object({
 
 export type ResponsesBody = z.output<typeof responsesBodySchema>;
 
-export function toChatRequest(body: ResponsesBody): ChatRequest {
+/** The request's `input` as core messages (without `instructions`). */
+export function inputMessages(body: ResponsesBody): ChatMessage[] {
+  if (typeof body.input === 'string') return [{ role: 'user', content: body.input }];
   const messages: ChatMessage[] = [];
-  if (body.instructions) messages.push({ role: 'system', content: body.instructions });
-  if (typeof body.input === 'string') messages.push({ role: 'user', content: body.input });
-  else for (const item of body.input) appendItem(messages, item);
+  for (const item of body.input) appendItem(messages, item);
+  return messages;
+}
+
+/** A response's `output` items (assistant text and function calls) as core messages. */
+export function outputMessages(output: readonly unknown[]): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  for (const item of output) appendItem(messages, item as InputItem);
+  return messages;
+}
+
+/**
+ * `conversation`: the messages after the instructions — by default the request's own input; with
+ * `previous_response_id`, the stored conversation followed by it.
+ */
+export function toChatRequest(body: ResponsesBody, conversation: ChatMessage[] = inputMessages(body)): ChatRequest {
+  const messages: ChatMessage[] = body.instructions ? [{ role: 'system', content: body.instructions }, ...conversation] : conversation;
   const request: ChatRequest = { model: body.model, messages };
   if (body.max_output_tokens != null) request.maxTokens = body.max_output_tokens;
   if (body.temperature != null) request.temperature = body.temperature;
@@ -125,8 +138,8 @@ function appendItem(out: ChatMessage[], item: InputItem): void {
   if ('type' in item && item.type === 'function_call') {
     const call = { id: item.call_id, name: item.name, arguments: item.arguments };
     const last = out[out.length - 1];
-    // Parallel calls arrive as consecutive items: one assistant turn.
-    if (last?.role === 'assistant' && last.toolCalls) last.toolCalls.push(call);
+    // Parallel calls arrive as consecutive items, after the turn's text if it had any: one assistant turn.
+    if (last?.role === 'assistant' && !last.parts) (last.toolCalls ??= []).push(call);
     else out.push({ role: 'assistant', content: '', toolCalls: [call] });
     return;
   }

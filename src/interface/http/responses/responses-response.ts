@@ -8,6 +8,16 @@ import type { ResponsesBody } from './responses-request.js';
  * with `output_text`, then one `function_call` item per tool call.
  */
 
+/** How this response relates to stored ones. */
+export interface ResponseMeta {
+  /** It will be stored (readable by id, continuable). */
+  store: boolean;
+  previousResponseId: string | null;
+}
+
+/** A Responses API `response` object. */
+export type ResponseObject = ReturnType<typeof envelope>;
+
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 
 function usageJson(usage: Usage) {
@@ -24,22 +34,22 @@ type OutputItem =
   | { type: 'message'; id: string; status: string; role: 'assistant'; content: { type: 'output_text'; text: string; annotations: never[]; logprobs?: never[] }[] }
   | { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: string };
 
-function envelope(body: ResponsesBody, responseId: string, createdAt: number, status: string, output: OutputItem[], usage: Usage | null, model: string) {
+function envelope(body: ResponsesBody, meta: ResponseMeta, responseId: string, createdAt: number, status: string, output: OutputItem[], usage: Usage | null, model: string) {
   return {
     id: responseId,
     object: 'response',
     created_at: createdAt,
     status,
     error: null,
-    incomplete_details: null,
+    incomplete_details: null as { reason: string } | null,
     instructions: body.instructions ?? null,
     max_output_tokens: body.max_output_tokens ?? null,
     model,
     output,
     parallel_tool_calls: body.parallel_tool_calls ?? true,
-    previous_response_id: null,
+    previous_response_id: meta.previousResponseId,
     reasoning: { effort: null, summary: null },
-    store: false,
+    store: meta.store,
     temperature: body.temperature ?? 1,
     text: { format: body.text?.format ?? { type: 'text' } },
     tool_choice: body.tool_choice ?? 'auto',
@@ -52,20 +62,24 @@ function envelope(body: ResponsesBody, responseId: string, createdAt: number, st
   };
 }
 
-export function renderResponse(result: ChatResult, body: ResponsesBody): string {
+export function buildResponse(result: ChatResult, body: ResponsesBody, meta: ResponseMeta): ResponseObject {
   const output: OutputItem[] = [];
   if (result.text !== '' || !result.toolCalls?.length) {
     output.push({ type: 'message', id: id('msg'), status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: result.text, annotations: [] }] });
   }
   for (const call of result.toolCalls ?? []) output.push({ type: 'function_call', id: id('fc'), call_id: call.id, name: call.name, arguments: call.arguments, status: 'completed' });
   const status = result.finishReason === 'length' ? 'incomplete' : 'completed';
-  const response = envelope(body, id('resp'), Math.floor(Date.now() / 1000), status, output, result.usage, result.model || body.model);
-  if (status === 'incomplete') (response as { incomplete_details: unknown }).incomplete_details = { reason: 'max_output_tokens' };
-  return JSON.stringify(response);
+  const response = envelope(body, meta, id('resp'), Math.floor(Date.now() / 1000), status, output, result.usage, result.model || body.model);
+  if (status === 'incomplete') response.incomplete_details = { reason: 'max_output_tokens' };
+  return response;
 }
 
-/** Stream parts → Responses events, each with its `sequence_number`. */
-export function createResponseStreamRenderer(body: ResponsesBody) {
+/**
+ * Stream parts → Responses events, each with its `sequence_number`. `onComplete` (storing the
+ * response) runs before the final event is written, so a client that continues from it at once
+ * finds it.
+ */
+export function createResponseStreamRenderer(body: ResponsesBody, meta: ResponseMeta, onComplete?: (response: ResponseObject) => Promise<void>) {
   const responseId = id('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   let sequence = 0;
@@ -99,10 +113,10 @@ export function createResponseStreamRenderer(body: ResponsesBody) {
 
   return {
     start: () => {
-      const response = envelope(body, responseId, createdAt, 'in_progress', [], null, body.model);
+      const response = envelope(body, meta, responseId, createdAt, 'in_progress', [], null, body.model);
       return emit('response.created', { response }) + emit('response.in_progress', { response });
     },
-    part(part: StreamPart): string {
+    part(part: StreamPart): string | Promise<string> {
       if (part.type === 'text') {
         let out = '';
         if (!text) {
@@ -134,9 +148,10 @@ export function createResponseStreamRenderer(body: ResponsesBody) {
       }
       const out = closeText() + closeCalls();
       const status = part.finishReason === 'length' ? 'incomplete' : 'completed';
-      const response = envelope(body, responseId, createdAt, status, output, part.usage, part.model || body.model);
-      if (status === 'incomplete') (response as { incomplete_details: unknown }).incomplete_details = { reason: 'max_output_tokens' };
-      return out + emit(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
+      const response = envelope(body, meta, responseId, createdAt, status, output, part.usage, part.model || body.model);
+      if (status === 'incomplete') response.incomplete_details = { reason: 'max_output_tokens' };
+      const last = () => out + emit(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
+      return onComplete ? onComplete(response).then(last) : last();
     },
     error: (code: string, message: string) => emit('error', { code, message, param: null }),
   };

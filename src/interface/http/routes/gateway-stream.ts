@@ -9,7 +9,8 @@ import type { RouteDeps } from './route-deps.js';
 /** What each API renders: its opening frames, one frame per part, an in-band error. */
 export interface StreamRenderer {
   start(): string;
-  part(part: StreamPart): string;
+  /** A promise when the API must finish work before the frame (the Responses API stores the response first). */
+  part(part: StreamPart): string | Promise<string>;
   error(described: DescribedHttpError): string;
   /** Written when the upstream ended without a finish part (OpenAI's bare `[DONE]`). */
   endWithoutFinish?(): string;
@@ -50,7 +51,8 @@ export async function sendGatewayStream(
     if (await writeFrame(response, frames.start())) {
       while (next.done !== true) {
         const part = next.value;
-        if (!(await writeFrame(response, frames.part(part)))) break;
+        const frame = frames.part(part);
+        if (!(await writeFrame(response, typeof frame === 'string' ? frame : await frame))) break;
         if (part.type === 'finish') {
           // The client has everything. Reading the upstream to its end (it is at its own end
           // marker) keeps its connection reusable.
