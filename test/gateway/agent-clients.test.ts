@@ -5,6 +5,7 @@
  * loop completes in each; structured output parses and matches its schema.
  */
 import { createOpenAI } from '@ai-sdk/openai';
+import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai';
 import { Ajv } from 'ajv';
@@ -176,5 +177,54 @@ describe('LangChain', () => {
     const result = await structured.invoke('Is Postgres a good event store?');
     expect(typeof result.answer).toBe('string');
     expect(typeof result.confidence).toBe('number');
+  });
+});
+
+describe('LangChain with useResponsesApi (POST /v1/responses)', () => {
+  const model = () => new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'unused-on-loopback', configuration: { baseURL: `${server.url}/v1` }, maxRetries: 0, useResponsesApi: true });
+
+  it('answers in text, with usage', async () => {
+    const message = await model().invoke('What is a write-ahead log?');
+    expect(typeof message.content === 'string' ? message.content : message.text).not.toBe('');
+    expect(message.usage_metadata?.output_tokens).toBeGreaterThan(0);
+    // The request went to the Responses API: its response id is on the message.
+    expect(String(message.response_metadata.id ?? message.id)).toMatch(/^resp_/);
+  });
+
+  it('bindTools: a two-step tool loop completes', async () => {
+    const bound = model().bindTools([weatherTool]);
+    const question = new HumanMessage('Use get_weather: what is the weather in Oslo?');
+    const first = await bound.invoke([question]);
+    const call = first.tool_calls?.[0];
+    expect(call?.name).toBe('get_weather');
+    const second = await bound.invoke([question, first, new ToolMessage({ tool_call_id: call!.id!, content: '{"temperature_c": 4}' })]);
+    expect(second.tool_calls ?? []).toEqual([]);
+    expect(second.text).not.toBe('');
+  });
+
+  it('continues a stored response by previous_response_id', async () => {
+    const first = await model().invoke('Remember the word heron. What does a heron eat?');
+    const previous = String(first.response_metadata.id ?? first.id);
+    const next = await model().invoke([new HumanMessage('Which word did I ask you to remember?')], { previous_response_id: previous });
+    expect(next.text).not.toBe('');
+    expect(next.usage_metadata!.input_tokens).toBeGreaterThan(first.usage_metadata!.input_tokens);
+  });
+
+  it('streams text chunks', async () => {
+    let text = '';
+    for await (const chunk of await model().stream('Explain backpressure in one paragraph.')) text += chunk.text;
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('withStructuredOutput parses into the schema', async () => {
+    const structured = model().withStructuredOutput(z.object({ answer: z.string(), confidence: z.number() }));
+    const result = await structured.invoke('Is Postgres a good event store?');
+    expect(typeof result.answer).toBe('string');
+    expect(typeof result.confidence).toBe('number');
+  });
+
+  it('an assistant message from history is accepted as input', async () => {
+    const message = await model().invoke([new HumanMessage('Hi'), new AIMessage('Hello! How can I help?'), new HumanMessage('Explain DNS briefly.')]);
+    expect(message.text).not.toBe('');
   });
 });
