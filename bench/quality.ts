@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { encode } from 'gpt-tokenizer/encoding/cl100k_base';
 import { classify } from '../src/pipeline/classify/classify.js';
 import { evaluateQuality } from '../src/pipeline/quality/evaluate-quality.js';
-import { GOOD_ANSWERS } from '../src/pipeline/quality/fixtures/sample-answers.js';
+import { GOOD_ANSWERS } from '../test/support/sample-answers.js';
 import { agreementScore } from '../src/pipeline/quality/relevance.js';
 
 const TARGET_TOKENS = 2_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest, EmbeddingRequest } from '../core/chat.js';
-import { chatRequest, collect, scriptedProvider } from './fake-provider.test-support.js';
+import { chatRequest, collect, scriptedProvider } from '../../test/support/fake-provider.js';
 import { chooseModel, withModelChoice } from './model-choice.js';
 import type { Provider } from './provider.js';
 import { composeProvider } from './provider-stack.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_NOW, SEED_TARGETS, snapshotOf } from '../../operations/profiling/metrics-fixture.test-support.js';
+import { FIXTURE_NOW, SEED_TARGETS, snapshotOf } from '../../../test/support/metrics-fixture.js';
 import type { AlertList } from '../../operations/sla/alert-engine.js';
 import { buildDashboardSnapshot } from './dashboard-snapshot.js';
 import { withRecordedQuality } from './observability-services.js';

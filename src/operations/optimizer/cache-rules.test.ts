@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { proposeCacheSettings } from './cache-rules.js';
 import type { OptimizerSettings } from './optimization.js';
 import type { OptimizerWindow } from './optimizer-window.js';
-import { windowOf } from './window-fixture.test-support.js';
+import { windowOf } from '../../../test/support/optimizer-window-fixture.js';
 
 const AT = 1_700_000_000_000;
 const MB = 1024 * 1024;

@@ -4,7 +4,7 @@ import type { Optimization, OptimizerActions, OptimizerSettings } from './optimi
 import type { OptimizerWindow } from './optimizer-window.js';
 import type { PerformanceOptimizerOptions } from './performance-optimizer.js';
 import { createPerformanceOptimizer } from './performance-optimizer.js';
-import { provider, windowOf } from './window-fixture.test-support.js';
+import { provider, windowOf } from '../../../test/support/optimizer-window-fixture.js';
 
 const AT = 1_700_000_000_000;
 const MINUTE = 60_000;

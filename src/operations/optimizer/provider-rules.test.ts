@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderBaseline } from './provider-rules.js';
 import { detectDegradations, proposeProviderSelection, updateBaselines } from './provider-rules.js';
-import { provider, windowOf } from './window-fixture.test-support.js';
+import { provider, windowOf } from '../../../test/support/optimizer-window-fixture.js';
 
 const AT = 1_700_000_000_000;
 const none = { active: new Set<string>(), avoided: new Set<string>() };

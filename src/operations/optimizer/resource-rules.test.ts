@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { proposeDatabaseQueries, proposeResourceAllocation } from './resource-rules.js';
-import { provider, steady, windowOf } from './window-fixture.test-support.js';
+import { provider, steady, windowOf } from '../../../test/support/optimizer-window-fixture.js';
 
 const AT = 1_700_000_000_000;
 

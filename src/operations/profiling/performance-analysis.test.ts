@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findCostOpportunities } from './cost-opportunities.js';
-import { FIXTURE_NOW, SEED_TARGETS, snapshotOf } from './metrics-fixture.test-support.js';
+import { FIXTURE_NOW, SEED_TARGETS, snapshotOf } from '../../../test/support/metrics-fixture.js';
 import { analyzePerformance } from './performance-analysis.js';
 
 const repeat = (count: number, value: number) => Array.from({ length: count }, () => value);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RESEARCH_TYPES, type Classification, type ResearchType } from '../../core/research.js';
 import { classify } from '../classify/classify.js';
 import { DEFAULT_QUALITY_WEIGHTS, QUALITY_DIMENSIONS, evaluateQuality } from './evaluate-quality.js';
-import { GOOD_ANSWERS } from './fixtures/sample-answers.js';
+import { GOOD_ANSWERS } from '../../../test/support/sample-answers.js';
 
 const FENCE = '```';
 const THRESHOLD = 0.8;

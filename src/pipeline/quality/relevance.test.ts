@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GOOD_ANSWERS } from './fixtures/sample-answers.js';
+import { GOOD_ANSWERS } from '../../../test/support/sample-answers.js';
 import { agreementScore, keyTerms, termCoverage } from './relevance.js';
 
 describe('keyTerms', () => {

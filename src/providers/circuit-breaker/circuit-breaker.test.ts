@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../core/errors.js';
 import { createManualClock } from '../clock.js';
-import { chatRequest, collect, scriptedProvider } from '../fake-provider.test-support.js';
+import { chatRequest, collect, scriptedProvider } from '../../../test/support/fake-provider.js';
 import { createCallTrace } from '../provider.js';
 import { CircuitBreaker, breakerOutcome, withCircuitBreaker } from './circuit-breaker.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../core/errors.js';
-import { chatRequest, collect, scriptedProvider } from '../fake-provider.test-support.js';
+import { chatRequest, collect, scriptedProvider } from '../../../test/support/fake-provider.js';
 import { createCallTrace } from '../provider.js';
 import { createFallbackProvider } from './fallback-provider.js';
 

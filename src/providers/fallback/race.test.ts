@@ -4,7 +4,7 @@ import { ProviderError } from '../../core/errors.js';
 import type { CancelSignal } from '../cancel-signal.js';
 import { createManualClock } from '../clock.js';
 import type { ManualClock } from '../clock.js';
-import { chatRequest } from '../fake-provider.test-support.js';
+import { chatRequest } from '../../../test/support/fake-provider.js';
 import type { CallOptions, Provider, ProviderTiming } from '../provider.js';
 import { createCallTrace } from '../provider.js';
 import { withRetry } from '../retry/with-retry.js';

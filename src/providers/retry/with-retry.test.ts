@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../core/errors.js';
 import { createManualClock } from '../clock.js';
-import { chatRequest, collect, scriptedProvider } from '../fake-provider.test-support.js';
+import { chatRequest, collect, scriptedProvider } from '../../../test/support/fake-provider.js';
 import { withRetry } from './with-retry.js';
 
 const options = { maxRetries: 3, retryDelayMs: 100, exponentialBackoff: true };

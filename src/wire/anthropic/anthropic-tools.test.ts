@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest, StreamPart } from '../../core/chat.js';
 import { ProviderError } from '../../core/errors.js';
-import { decodeStream, readFixture, streamText } from '../stream-fixture.test-support.js';
+import { decodeStream, readFixture, streamText } from '../../../test/support/stream-fixture.js';
 import { anthropicWire } from './anthropic-wire.js';
 
 /** Tools, tool results, images, files and structured output in the Anthropic Messages format. */

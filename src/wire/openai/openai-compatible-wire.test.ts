@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../core/chat.js';
 import { ProviderError } from '../../core/errors.js';
 import { estimatePromptTokens, estimateTokens } from '../token-estimate.js';
-import { decodeStream, readFixture, streamText } from '../stream-fixture.test-support.js';
+import { decodeStream, readFixture, streamText } from '../../../test/support/stream-fixture.js';
 import { openaiCompatibleWire } from './openai-compatible-wire.js';
 
 const fixture = (name: string) => readFixture(import.meta.url, name);

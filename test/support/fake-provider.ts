@@ -1,7 +1,7 @@
-import type { ChatRequest, ChatResult, StreamPart } from '../core/chat.js';
-import { ProviderError } from '../core/errors.js';
-import type { ProviderErrorClass } from '../core/errors.js';
-import type { CallOptions, Provider } from './provider.js';
+import type { ChatRequest, ChatResult, StreamPart } from '../../src/core/chat.js';
+import { ProviderError } from '../../src/core/errors.js';
+import type { ProviderErrorClass } from '../../src/core/errors.js';
+import type { CallOptions, Provider } from '../../src/providers/provider.js';
 
 /** One scripted outcome: answer, fail before anything, or fail after `partsFirst` stream parts. */
 export type Step = 'ok' | { fail: ProviderErrorClass; status?: number; retryAfterMs?: number; reason?: string; partsFirst?: number };

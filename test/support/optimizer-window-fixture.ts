@@ -1,4 +1,4 @@
-import type { LatencyStats, OptimizerWindow, ProviderWindow } from './optimizer-window.js';
+import type { LatencyStats, OptimizerWindow, ProviderWindow } from '../../src/operations/optimizer/optimizer-window.js';
 
 /** A latency summary whose calls all took about `ms` (p99 / max a little above). */
 export function steady(count: number, ms: number): LatencyStats {

@@ -1,6 +1,6 @@
-import { createMetrics } from '../../infrastructure/metrics/create-metrics.js';
-import type { MetricsSnapshot } from '../../infrastructure/metrics/metrics-snapshot.js';
-import type { SlaTargets } from '../sla/alert-rules.js';
+import { createMetrics } from '../../src/infrastructure/metrics/create-metrics.js';
+import type { MetricsSnapshot } from '../../src/infrastructure/metrics/metrics-snapshot.js';
+import type { SlaTargets } from '../../src/operations/sla/alert-rules.js';
 
 /** The seed's sla_targets, as the config schema produces them. */
 export const SEED_TARGETS: SlaTargets = {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { ChatRequest, StreamPart } from '../core/chat.js';
-import { createSseParser } from './sse.js';
-import type { WireFormat } from './wire-format.js';
+import type { ChatRequest, StreamPart } from '../../src/core/chat.js';
+import { createSseParser } from '../../src/wire/sse.js';
+import type { WireFormat } from '../../src/wire/wire-format.js';
 
 /** Test helper: reads a fixture file next to the calling test (pass `import.meta.url`). */
 export function readFixture(base: string, name: string): string {
