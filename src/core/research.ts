@@ -62,6 +62,9 @@ export interface ResearchRequest {
   cache?: { bypass?: boolean; refresh?: boolean };
 }
 
+/** Where a quality score came from (the `quality_metrics.source` column's values). */
+export type QualitySource = 'evaluator' | 'feedback' | 'cross_validation';
+
 export type CacheOutcome = { kind: 'exact' | 'semantic'; similarity: number } | { kind: 'miss' | 'bypass' };
 
 /** Milliseconds spent in each stage of the pipeline for one request. */

@@ -1,5 +1,4 @@
-/** Where a quality score came from. */
-export type QualitySource = 'evaluator' | 'feedback' | 'cross_validation';
+import type { QualitySource } from '../../core/research.js';
 
 /** One thing the router learned from: a finished call, or a quality score of an answer. */
 export type LearnedObservation =

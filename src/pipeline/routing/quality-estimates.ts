@@ -9,9 +9,7 @@
  * posterior as tight as the evidence really is.
  */
 
-import type { QualitySource } from '../../infrastructure/routing/learned-state.js';
-
-export type { QualitySource };
+import type { QualitySource } from '../../core/research.js';
 
 export interface QualityObservation {
   provider: string;

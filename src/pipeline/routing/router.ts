@@ -5,7 +5,8 @@ import type { LearnedObservation, LearnedStateExchange } from '../../infrastruct
 import type { ModelChoice, ModelSelectionOptions } from './model-selection.js';
 import { chooseModel } from './model-selection.js';
 import { createPerformanceWindow } from './performance-window.js';
-import type { QualityEstimatesOptions, QualitySource } from './quality-estimates.js';
+import type { QualitySource } from '../../core/research.js';
+import type { QualityEstimatesOptions } from './quality-estimates.js';
 import { createQualityEstimates, ratingToScore } from './quality-estimates.js';
 import type { Random } from '../../core/seeded-random.js';
 import type { SelectionOptions, SelectionStrategyType } from './selection-options.js';

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { ResearchType } from '../../../core/research.js';
+import type { QualitySource, ResearchType } from '../../../core/research.js';
 import { decodeJson, decodeNumber, decodeTime, encodeJson, encodeTime } from '../codec.js';
 import type { StorageContext } from '../codec.js';
 import type { DatabaseSchema, QualityMetricsTable } from '../database-schema.js';
 import { rethrowConstraint } from '../storage-errors.js';
-
-export type QualitySource = 'evaluator' | 'feedback' | 'cross_validation';
 
 export interface QualityMetricInput {
   id?: string;
