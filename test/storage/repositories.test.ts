@@ -438,6 +438,13 @@ describe.each(ENGINES)('storage repositories on %s', (engine) => {
       expect(await storage.storedResponses.delete('resp_a', 'key-a')).toBe(false);
     });
 
+    it('stores text holding NUL (which jsonb refuses) with U+FFFD instead', async () => {
+      await storage.storedResponses.insert({ id: 'resp_nul', owner: '', createdAt: CLOCK, expiresAt: CLOCK + DAY, response: { text: 'a\u0000b' }, conversation: [{ role: 'user', content: 'x\u0000' }] });
+      const found = await storage.storedResponses.find('resp_nul', '');
+      expect(found?.response).toEqual({ text: 'a\uFFFDb' });
+      expect(found?.conversation).toEqual([{ role: 'user', content: 'x\uFFFD' }]);
+    });
+
     it('deletes expired rows only', async () => {
       await storage.storedResponses.insert({ id: 'resp_old', owner: '', createdAt: CLOCK - 2 * DAY, expiresAt: CLOCK - DAY, response: {}, conversation: [] });
       await storage.storedResponses.insert({ id: 'resp_new', owner: '', createdAt: CLOCK, expiresAt: CLOCK + DAY, response: {}, conversation: [] });

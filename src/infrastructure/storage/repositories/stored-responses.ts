@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { decodeJson, decodeTime, encodeJson, encodeTime } from '../codec.js';
+import { withoutNul } from '../../../core/text-input.js';
+import { decodeJson, decodeTime, encodeTime } from '../codec.js';
 import type { StorageContext } from '../codec.js';
 import type { DatabaseSchema } from '../database-schema.js';
 import { rethrowConstraint } from '../storage-errors.js';
@@ -37,6 +38,15 @@ export interface StoredResponsesRepository {
   deleteExpired(now?: number): Promise<number>;
 }
 
+/**
+ * JSON whose strings hold no NUL character: PostgreSQL's `jsonb` refuses `\u0000`, and a gateway
+ * conversation (client text, a provider's answer) may contain one. It is stored as U+FFFD on both
+ * engines, so a stored response reads back the same on either.
+ */
+function encodeStorableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? withoutNul(item) : item));
+}
+
 export function createStoredResponsesRepository(db: Kysely<DatabaseSchema>, context: StorageContext): StoredResponsesRepository {
   return {
     async insert(input) {
@@ -48,8 +58,8 @@ export function createStoredResponsesRepository(db: Kysely<DatabaseSchema>, cont
             owner: input.owner,
             created_at: encodeTime(input.createdAt),
             expires_at: encodeTime(input.expiresAt),
-            response: encodeJson(input.response),
-            conversation: encodeJson(input.conversation),
+            response: encodeStorableJson(input.response),
+            conversation: encodeStorableJson(input.conversation),
           })
           .execute();
       } catch (error) {
