@@ -52,7 +52,7 @@ describe.each(['sqlite', 'postgres'] as const)('stored responses on %s', { timeo
     server = await spawnServer({ cwd, env, workers: 2 });
     alice = clientFor(aliceKey);
     bob = clientFor(bobKey);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await server?.close();
