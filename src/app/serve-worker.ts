@@ -67,7 +67,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
         profiling: createProfilingService({
           storage: app.storage,
           providers: { stats: app.providers.stats, recorder: app.recorder, status: () => app.fortitude.providerStatus() },
-          process: { pid: process.pid, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) },
+          process: { pid: process.pid, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id, workers } : {}) },
           heapSnapshots: config.server.heap_snapshots ? { redact: secretValues(config) } : false,
         }),
       }),
