@@ -4,6 +4,8 @@ import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { secretValues } from '../infrastructure/logging/mask-secrets.js';
 import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.js';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
+import { createWorkerFanout } from '../infrastructure/cluster/worker-fanout.js';
+import { createLiveServer } from './live-server.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
@@ -23,6 +25,9 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   const metrics = createMetrics(metricsOptions(config));
   const reader = setupClusterMetrics(metrics, { workers });
   const app = await createApplication(config, { logger, metrics, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) });
+  // Status, cache, learning and settings answers cover every worker, not the one that was asked.
+  const fanout = createWorkerFanout();
+  const live = createLiveServer(app, fanout);
   // SLA alerts over the (cluster-wide) window; every worker evaluates so any can answer
   // GET /api/alerts, but only one (or the single process) posts webhooks.
   const alertOptions = alertEngineOptions(config);
@@ -49,6 +54,9 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     },
     {
       ...app.fortitude,
+      providerStatus: live.providerStatus,
+      cacheStats: live.cacheStats,
+      live: live.services,
       metrics: () => reader.render(),
       observability: createObservabilityServices({
         readSnapshot: (request) => reader.snapshot(request),
@@ -59,7 +67,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
         profiling: createProfilingService({
           storage: app.storage,
           providers: { stats: app.providers.stats, recorder: app.recorder, status: () => app.fortitude.providerStatus() },
-          process: { pid: process.pid, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) },
+          process: { pid: process.pid, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id, workers } : {}) },
           heapSnapshots: config.server.heap_snapshots ? { redact: secretValues(config) } : false,
         }),
       }),
@@ -72,7 +80,9 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
         optimizerOptions(config.optimizer),
         {
           readWindow: (request) => readMetricsWindow(metrics, request),
-          actions: { applyRouteChanges: (changes) => app.routing.steering.applyRouteChanges(changes) },
+          // This worker's own routing, cache TTLs and sizes, provider concurrency (each worker's
+          // optimizer judges its own window).
+          actions: { applyRouteChanges: (changes) => app.routing.steering.applyRouteChanges(changes), ...live.settings },
           learning: app.storage.learning,
           logger: log,
         },
@@ -97,6 +107,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     await alerts.close();
     await app.close();
     reader.close();
+    fanout.close();
     metrics.close();
     clearTimeout(hardStop);
     log.info({}, 'stopped');

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { setupClusterMetricsPrimary, type MetricsReader } from '../infrastructure/metrics/cluster-metrics.js';
+import { setupWorkerFanoutPrimary } from '../infrastructure/cluster/worker-fanout.js';
 import { runClustered } from '../interface/http/cluster.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { runtimeEnvironment, runtimeNodeFlags } from './config/sections/runtime.js';
@@ -28,10 +29,14 @@ export async function serve(baseConfig: FortitudeConfig, options: ServeOptions, 
     workerNodeFlags: runtimeNodeFlags(baseConfig.server.runtime, { workers: workers === 0 ? cores : workers, cores }),
     workerEnv: runtimeEnvironment(baseConfig.server.runtime),
     // The primary serves no requests; it answers each worker's /metrics and dashboard reads with
-    // every worker's numbers.
+    // every worker's numbers, and relays status/cache/learning/settings operations to every worker.
     onPrimary: () => {
       primaryMetrics = setupClusterMetricsPrimary();
-      process.once('exit', () => primaryMetrics?.close());
+      const fanout = setupWorkerFanoutPrimary();
+      process.once('exit', () => {
+        primaryMetrics?.close();
+        fanout.close();
+      });
     },
   });
 }

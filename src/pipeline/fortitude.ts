@@ -1,6 +1,7 @@
 import type { Classification, ResearchRequest, ResearchResult, ResearchStreamEvent, ResearchType } from '../core/research.js';
 import type { ReportFormat } from './budget/analysis/render.js';
 import type { Gateway } from './gateway.js';
+import type { RouteChange } from './routing/router.js';
 import type { StoredResponses } from './stored-responses.js';
 
 /**
@@ -145,7 +146,15 @@ export type { ReportFormat };
 export interface OperatorReports {
   costsAnalyze(options: { timeRange: string; breakdown: string; format: ReportFormat }): Promise<string>;
   costsOptimize(options: { timeRange: string; targetReduction: number; maintainQuality: number; format: ReportFormat }): Promise<string>;
-  costsApply(options: { timeRange: string; targetReduction: number; maintainQuality: number; autoApprove: boolean; format: ReportFormat }): Promise<string>;
+  /** With `autoApprove`, the changes go to `applyChanges` (a server: every worker) or else to this process's router. */
+  costsApply(options: {
+    timeRange: string;
+    targetReduction: number;
+    maintainQuality: number;
+    autoApprove: boolean;
+    format: ReportFormat;
+    applyChanges?: (changes: readonly RouteChange[]) => Promise<void>;
+  }): Promise<string>;
   costsTrends(options: { timeRange: string; alertThreshold: number; format: ReportFormat }): Promise<string>;
   costsReport(options: { timeRange: string; format: ReportFormat }): Promise<string>;
   analyzeProviders(options: { timeRange: string; format: ReportFormat }): Promise<string>;

@@ -36,7 +36,8 @@ export function createOperatorReports(settings: OperatorReportOptions, deps: { s
     async costsApply(options) {
       const plan = await recommendOptimizations(optimizationDeps, options);
       const applied = await applyOptimizations(plan.recommendations, { autoApprove: options.autoApprove }, { learning: storage.learning });
-      if (options.autoApprove) router.applyChanges(applied.changes);
+      // A server applies the changes to every worker (options.applyChanges); without one, this process's router.
+      if (options.autoApprove) await (options.applyChanges ? options.applyChanges(applied.changes) : router.applyChanges(applied.changes));
       return renderAppliedOptimizations(applied, options.format);
     },
     costsTrends: async (options) => renderCostTrends(await costTrends({ requests }, options), options.format),

@@ -236,8 +236,9 @@ describe('learned routing is the whole machine’s and survives a restart (no Re
       await server.close();
     }
     const { calls } = recorded(cwd);
-    // `learning status` runs in a new process: it knows only what was kept.
-    const status = await runFortitude(cwd, ['learning', 'status', '--format', 'json']);
+    // `learning status` runs in a new process with no server to ask: it knows only what was kept.
+    const status = await runFortitude(cwd, ['learning', 'status', '--format', 'json', '--url', server.url]);
+    expect(status.stderr).toContain(`no Fortitude server at ${server.url}`);
     expect(status.code, status.stderr).toBe(0);
     const learned = JSON.parse(status.stdout) as { estimates: { provider: string; researchType: string; samples: number; qualitySamples: number }[] };
     const samples: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { FortitudeError } from '../../core/errors.js';
 import { keyNamespace } from './cache-key.js';
 import type { CacheKeyStrategy } from './cache-key.js';
 import { NORMAL_DIRECTIVES } from './cache-directives.js';
@@ -56,7 +57,13 @@ export interface CacheStrategy<T> {
   readonly enabled: boolean;
   /** The configured levels that exist, fastest first. */
   readonly levels: readonly CacheLevelName[];
+  /** How long new entries live, ms (changes with `setTtlSeconds`). */
   readonly ttlMs: number;
+  /**
+   * Changes the TTL of entries written from now on (the optimizer's actuator); entries already
+   * stored keep theirs. Only an enabled strategy's TTL can change (0 would disable it: refused).
+   */
+  setTtlSeconds(seconds: number): void;
   readonly keyStrategy: CacheKeyStrategy;
   readonly deduplication: boolean;
   /** Key prefix of this strategy (and tenant): pass to `MultiLevelCache.clear`. */
@@ -113,7 +120,7 @@ export function createCacheStrategy<T>(name: StrategyName, options: StrategyOpti
   const prefix = STRATEGY_PREFIXES[name];
   const levels = cache.select(options.levels).map((store) => store.level);
   const enabled = options.enabled !== false && levels.length > 0 && options.ttlSeconds > 0;
-  const ttlMs = options.ttlSeconds * 1000;
+  let ttlMs = options.ttlSeconds * 1000;
   const selection = { levels, strategy: name };
   const flights = createSingleFlight<CacheOutcome<T>>();
 
@@ -176,7 +183,14 @@ export function createCacheStrategy<T>(name: StrategyName, options: StrategyOpti
     prefix,
     enabled,
     levels,
-    ttlMs,
+    get ttlMs() {
+      return ttlMs;
+    },
+    setTtlSeconds(seconds) {
+      if (!enabled) throw new FortitudeError('bad_request', `cache strategy ${name} is disabled: its TTL cannot change while running`);
+      if (!(Number.isFinite(seconds) && seconds >= 1)) throw new FortitudeError('bad_request', `cache strategy ${name}: TTL must be at least 1 second (got ${seconds})`);
+      ttlMs = Math.round(seconds) * 1000;
+    },
     keyStrategy: options.keyStrategy ?? 'exact',
     deduplication: options.deduplication === true,
     namespace: (tenant) => keyNamespace(prefix, tenant),

@@ -14,6 +14,7 @@ import { gatewayRoutes } from './routes/gateway-routes.js';
 import { responsesRoutes } from './routes/responses-routes.js';
 import { observabilityRoutes } from './routes/observability-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
+import { liveRoutes } from './routes/live-routes.js';
 import { researchRoutes } from './routes/research-routes.js';
 import { sendError } from './send-error.js';
 import { serverMiddleware } from './server-middleware.js';
@@ -91,7 +92,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     bodyLimitBytes: options.bodyLimitBytes,
     sseHeartbeatMs: options.sseHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
   };
-  const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...anthropicRoutes(deps), ...responsesRoutes(deps), ...observabilityRoutes(deps)]);
+  const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...anthropicRoutes(deps), ...responsesRoutes(deps), ...observabilityRoutes(deps), ...liveRoutes(deps)]);
   const sampleEvery = sampleInterval(options.accessLogSampleRate ?? 1);
   const inFlight = new InFlightRegistry<Exchange>();
   const defaults = serverMiddleware(

@@ -61,4 +61,27 @@ export type HttpServices = Pick<
   /** Prometheus text exposition. */
   metrics(): Promise<{ contentType: string; body: string }>;
   observability?: ObservabilityServices;
+  /** What only `serve` has: the server's live state across all its workers (`/api/admin/…`; 501 without). */
+  live?: LiveServerServices;
 };
+
+/** The options of `costs apply-optimizations`, as the admin API takes them. */
+export interface ApplyOptimizationsInput {
+  autoApprove: boolean;
+  targetReduction: number;
+  maintainQuality: number;
+  timeRange: string;
+  format: 'table' | 'csv' | 'json';
+}
+
+/** Operations on the running server, every worker included; each answer says which workers answered. */
+export interface LiveServerServices {
+  learningStatus(): Promise<unknown>;
+  /** Clears every cache level in every worker (the reference library is kept). */
+  clearCache(): Promise<unknown>;
+  warmCache(): Promise<unknown>;
+  /** Route changes, cache TTLs and sizes, concurrency limits in force, per worker when they differ. */
+  routing(): Promise<unknown>;
+  /** Records the recommendations; with `autoApprove` applies them to every worker's routing. */
+  applyOptimizations(input: ApplyOptimizationsInput): Promise<{ report: string; applied: unknown }>;
+}

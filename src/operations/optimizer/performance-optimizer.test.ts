@@ -4,6 +4,9 @@ import type { Optimization, OptimizerActions, OptimizerSettings } from './optimi
 import type { OptimizerWindow } from './optimizer-window.js';
 import type { PerformanceOptimizerOptions } from './performance-optimizer.js';
 import { createPerformanceOptimizer } from './performance-optimizer.js';
+import { createLiveSettings } from './live-settings.js';
+import { MemoryCacheStore } from '../../infrastructure/cache/memory/memory-store.js';
+import { RateLimiter } from '../../providers/rate-limit/rate-limiter.js';
 import { provider, windowOf } from '../../../test/support/optimizer-window-fixture.js';
 
 const AT = 1_700_000_000_000;
@@ -234,5 +237,22 @@ describe('performance optimizer', () => {
     await optimizer.close();
     await vi.advanceTimersByTimeAsync(3 * MINUTE);
     expect(reads).toBe(3);
+  });
+
+  it('applies cache TTL/size and provider concurrency proposals through the live settings (no longer no_actuator)', async () => {
+    let ttlMs = 1_800_000;
+    const strategy = { enabled: true, get ttlMs() { return ttlMs; }, setTtlSeconds: (seconds: number) => void (ttlMs = seconds * 1000) };
+    const memory = new MemoryCacheStore({ maxSizeBytes: 64 * 1024 * 1024, ttlSeconds: 0 });
+    const limiter = new RateLimiter('alpha', { maxConcurrent: 8 });
+    const live = createLiveSettings({ strategies: { query_results: strategy }, memory, limiters: { alpha: limiter } });
+    const { optimizer, step } = harness({}, { actions: { applyRouteChanges: undefined, ...live } });
+    const base = { confidence: 0.99, safe: true, expectedEffect: '', evidence: {} };
+    optimizer.submit({ ...base, type: 'cache_settings', key: 'cache_settings:ttl:query_results', description: 'ttl', target: { name: 'cache_hit_ratio', direction: 'increase' }, change: { strategy: 'query_results', ttlSeconds: 3600, memoryMaxSizeMb: 96 } });
+    optimizer.submit({ ...base, type: 'resource_allocation', key: 'resource_allocation:concurrency:alpha', description: 'limit', target: { name: 'provider_rate_limited_ratio', subject: 'alpha', direction: 'decrease' }, change: { scope: 'alpha', limit: 6 } });
+    const report = await step(healthy);
+    expect(report.decisions.filter((decision) => decision.outcome === 'applied').map((decision) => decision.optimization.type)).toEqual(['cache_settings', 'resource_allocation']);
+    expect(report.decisions.some((decision) => decision.reason === 'no_actuator')).toBe(false);
+    expect(live.current()).toEqual({ cache: { strategies: { query_results: { ttlSeconds: 3600 } }, memory: { maxSizeMb: 96, ttlSeconds: 0 } }, concurrency: { alpha: 6 } });
+    await limiter.close();
   });
 });

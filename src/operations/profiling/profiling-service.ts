@@ -11,7 +11,7 @@ import { redactHeapSnapshot } from './redact-heap-snapshot.js';
  * On-demand profiles of the running server (`fortitude profile …` asks for them over HTTP):
  * one of each kind at a time per process, durations bounded, each stopping early when the
  * caller goes away. Every result names the process it describes — with `--workers N` that is the
- * one worker that answered.
+ * one worker that answered, and how many workers there are (the CLI says the others were not profiled).
  */
 
 export type ProfileKind = 'cpu' | 'memory' | 'io' | 'database' | 'providers';
@@ -40,6 +40,8 @@ export interface ProcessIdentity {
   pid: number;
   /** Cluster worker id, when clustered. */
   workerId?: number;
+  /** How many workers the server runs (the others were not profiled). */
+  workers?: number;
 }
 
 export type ProfileResult = (CpuProfileResult | MemoryProfile | IoProfile | DatabaseProfile | ProviderProfile) & { process: ProcessIdentity };

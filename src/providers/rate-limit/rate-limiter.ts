@@ -65,7 +65,7 @@ export class RateLimiter {
   readonly #buckets: BucketSpec[];
   readonly #requests: BucketSpec | undefined;
   readonly #tokens: BucketSpec | undefined;
-  readonly #maxConcurrent: number;
+  #maxConcurrent: number;
   readonly #maxWaitMs: number;
   readonly #maxQueue: number;
   readonly #store: RateLimitStore;
@@ -92,6 +92,22 @@ export class RateLimiter {
     this.#maxConcurrent = options.maxConcurrent && options.maxConcurrent > 0 ? options.maxConcurrent : Number.POSITIVE_INFINITY;
     this.#maxWaitMs = options.maxQueueWaitMs ?? 5_000;
     this.#maxQueue = options.maxQueueLength ?? 10_000;
+  }
+
+  /** The concurrency limit in force (`max_concurrent`; undefined = none). */
+  get maxConcurrent(): number | undefined {
+    return Number.isFinite(this.#maxConcurrent) ? this.#maxConcurrent : undefined;
+  }
+
+  /**
+   * Changes the concurrency limit of the running limiter (the optimizer's actuator). Calls in
+   * flight keep their slots; a raised limit admits queued calls at once, a lowered one takes
+   * effect as calls finish.
+   */
+  setMaxConcurrent(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`max_concurrent: expected a whole number ≥ 1 (got ${limit})`);
+    this.#maxConcurrent = limit;
+    if (this.#head < this.#queue.length) void this.#pump();
   }
 
   /** Whether token estimates matter (a `tokens_per_minute` limit is set). */

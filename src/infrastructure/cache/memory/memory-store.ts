@@ -24,10 +24,11 @@ const ENTRY_OVERHEAD_BYTES = 64;
 
 export class MemoryCacheStore implements SyncCacheStore {
   readonly level = 'memory' as const;
-  readonly #cache: LRUCache<string, string>;
+  #cache: LRUCache<string, string>;
   readonly #clock: CacheClock;
   readonly #ttlSeconds: number;
-  readonly #maxBytes: number;
+  #maxBytes: number;
+  readonly #lruOptions: Pick<MemoryCacheOptions, 'clock' | 'ttlResolutionMs'>;
   #hits = 0;
   #misses = 0;
   #sets = 0;
@@ -45,8 +46,36 @@ export class MemoryCacheStore implements SyncCacheStore {
     this.#clock = options.clock ?? systemClock;
     this.#ttlSeconds = options.ttlSeconds;
     this.#maxBytes = Math.floor(options.maxSizeBytes);
-    this.#cache = new LRUCache<string, string>({
-      maxSize: this.#maxBytes,
+    this.#lruOptions = { ...(options.clock ? { clock: options.clock } : {}), ...(options.ttlResolutionMs !== undefined ? { ttlResolutionMs: options.ttlResolutionMs } : {}) };
+    this.#cache = this.#createLru(this.#maxBytes, this.#lruOptions);
+  }
+
+  /** The size bound in force, bytes. */
+  get maxSizeBytes(): number {
+    return this.#maxBytes;
+  }
+
+  /** The longest TTL this level keeps, seconds (0 = no cap). */
+  get ttlSeconds(): number {
+    return this.#ttlSeconds;
+  }
+
+  /**
+   * Changes the size bound of the running level (the optimizer's actuator). Entries are kept in
+   * their recency order; when the bound shrinks the least recently used go first (counted as
+   * evictions).
+   */
+  resize(maxSizeBytes: number): void {
+    if (!(maxSizeBytes >= 1)) throw new FortitudeError('bad_request', `memory cache size must be positive (got ${maxSizeBytes} bytes)`);
+    const next = this.#createLru(Math.floor(maxSizeBytes), this.#lruOptions);
+    next.load(this.#cache.dump()); // dump() lists least recently used first; load() keeps that order
+    this.#cache = next;
+    this.#maxBytes = Math.floor(maxSizeBytes);
+  }
+
+  #createLru(maxBytes: number, options: Pick<MemoryCacheOptions, 'clock' | 'ttlResolutionMs'>): LRUCache<string, string> {
+    return new LRUCache<string, string>({
+      maxSize: maxBytes,
       sizeCalculation: (value, key) => Buffer.byteLength(value) + key.length + ENTRY_OVERHEAD_BYTES,
       ttlAutopurge: false,
       allowStale: false,

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
 import { registerCacheEvalCommand } from './cache-eval-command.js';
+import { formatBytes, getJson, liveOnly, liveOrStored, postJson, serverOptionsOf, withServerOptions, type ServerCommandOptions } from './server-client.js';
 
 const SCOPES = ['research', 'gateway', 'admin'] as const;
 
-/** `keys`, `providers status`, `cache status|clear`: operator commands over the services. */
+/** `keys` (stored data), `providers status` and `cache status|warm|clear` (the running server). */
 export function registerAdminCommands(program: Command, context: CliContext): void {
   const keys = program.command('keys').description('API keys for the HTTP API (stored hashed; shown once)');
   keys
@@ -79,54 +80,58 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
     });
 
   const providers = program.command('providers').description('provider health, breakers, latency and limits');
-  providers
-    .command('status')
-    .description('show every configured provider: configured, healthy, breaker, latency p50/p95, error rate, rate-limit budget')
-    .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
+  withServerOptions(
+    providers
+      .command('status')
+      .description('every configured provider as the running server sees it (all workers): healthy, breaker, latency p50/p95, error rate, requests, rate-limit budget')
+      .option('--json', 'print JSON'),
+    context,
+  ).action(async (options: ServerCommandOptions & { json?: boolean }) => {
+    const server = serverOptionsOf(options);
+    const status = await liveOrStored(context, server, () => getJson<unknown[]>(server, '/api/providers/status'), 'configured providers and stored breaker/limit state only, no live counts', async () => {
       const services = await context.openServices();
       try {
-        const status = await services.providerStatus();
-        context.out(options.json ? JSON.stringify(status, null, 2) : renderProviderStatus(status));
+        return await services.providerStatus();
       } finally {
         await services.close();
       }
     });
+    context.out(options.json ? JSON.stringify(status, null, 2) : renderProviderStatus(status));
+  });
 
-  const cache = program.command('cache').description('inspect and manage the caches');
-  cache
-    .command('status')
-    .description('hit ratio per level and strategy, sizes, Redis health')
-    .action(async () => {
-      const services = await context.openServices();
-      try {
-        context.out(JSON.stringify(await services.cacheStats(), null, 2));
-      } finally {
-        await services.close();
-      }
-    });
-  cache
-    .command('warm')
-    .description('answer popular and recent query patterns ahead of time (bounded by caching.warming)')
-    .action(async () => {
-      const services = await context.openServices();
-      try {
-        context.out(JSON.stringify(await services.warmCache(), null, 2));
-      } finally {
-        await services.close();
-      }
-    });
-  cache
-    .command('clear')
-    .description('clear every cache level (the reference library is kept)')
-    .action(async () => {
-      const services = await context.openServices();
-      try {
-        context.out(JSON.stringify(await services.clearCache(), null, 2));
-      } finally {
-        await services.close();
-      }
-    });
+  const cache = program.command('cache').description('inspect and manage the running server\'s caches');
+  withServerOptions(cache.command('status').description('hit ratio per level and strategy, sizes, Redis health (all workers)').option('--json', 'print JSON'), context).action(
+    async (options: ServerCommandOptions & { json?: boolean }) => {
+      const server = serverOptionsOf(options);
+      const stats = await liveOrStored(context, server, () => getJson<unknown>(server, '/api/cache/stats'), 'the stored levels (disk, Redis) as this process opens them', async () => {
+        const services = await context.openServices();
+        try {
+          return await services.cacheStats();
+        } finally {
+          await services.close();
+        }
+      });
+      context.out(options.json ? JSON.stringify(stats, null, 2) : renderCacheStats(stats));
+    },
+  );
+  withServerOptions(
+    cache.command('warm').description("one warming run in the running server: popular and recent query patterns (bounded by caching.warming)").option('--json', 'print JSON'),
+    context,
+  ).action(async (options: ServerCommandOptions & { json?: boolean }) => {
+    const server = serverOptionsOf(options);
+    const result = await liveOnly(server, 'nothing warmed', () => postJson<unknown>(server, '/api/admin/cache/warm'));
+    context.out(options.json ? JSON.stringify(result, null, 2) : `warmed in ${server.url}: ${JSON.stringify(result)}`);
+  });
+  withServerOptions(
+    cache.command('clear').description("clear every cache level in every worker of the running server (the reference library is kept)").option('--json', 'print JSON'),
+    context,
+  ).action(async (options: ServerCommandOptions & { json?: boolean }) => {
+    const server = serverOptionsOf(options);
+    const result = await liveOnly(server, 'nothing cleared', () => postJson<{ cleared: { workerId: number | null; pid: number; error?: string; levels?: { level: string; ok: boolean }[] }[]; processes: { asked: number; answered: number } }>(server, '/api/admin/cache/clear'));
+    if (options.json) return context.out(JSON.stringify(result, null, 2));
+    const lines = result.cleared.map((entry) => `  ${entry.workerId === null ? 'server' : `worker ${entry.workerId}`} (pid ${entry.pid}): ${entry.error ?? (entry.levels ?? []).map((level) => `${level.level} ${level.ok ? 'cleared' : 'FAILED'}`).join(', ')}`);
+    context.out([`cleared ${server.url}: ${result.processes.answered} of ${result.processes.asked} workers`, ...lines].join('\n'));
+  });
   registerCacheEvalCommand(cache, context);
 }
 
@@ -157,4 +162,20 @@ function renderProviderStatus(status: unknown[]): string {
 
 function format(value: number | null | undefined): string {
   return typeof value === 'number' ? value.toFixed(1) : '—';
+}
+
+function renderCacheStats(stats: unknown): string {
+  const body = (stats ?? {}) as { levels?: Record<string, unknown>[]; strategies?: Record<string, Record<string, unknown>>; processes?: { asked: number; answered: number } };
+  const levels = new Table({ head: ['level', 'healthy', 'hits', 'misses', 'sets', 'evictions', 'entries', 'used'], style: { head: [], border: [] } });
+  for (const level of body.levels ?? []) {
+    levels.push([String(level.level), level.healthy === false ? 'no' : 'yes', String(level.hits ?? 0), String(level.misses ?? 0), String(level.sets ?? 0), String(level.evictions ?? 0), String(level.entries ?? '—'), typeof level.usedBytes === 'number' ? formatBytes(level.usedBytes) : '—']);
+  }
+  const strategies = new Table({ head: ['strategy', 'lookups', 'misses', 'hit ratio'], style: { head: [], border: [] } });
+  for (const [name, counters] of Object.entries(body.strategies ?? {})) {
+    strategies.push([name, String(counters.lookups ?? 0), String(counters.misses ?? 0), typeof counters.hitRatio === 'number' ? `${(counters.hitRatio * 100).toFixed(1)}%` : '—']);
+  }
+  const lines = [levels.toString()];
+  if ((strategies.length as number) > 0) lines.push(strategies.toString());
+  if (body.processes) lines.push(`workers answered: ${body.processes.answered} of ${body.processes.asked}`);
+  return lines.join('\n');
 }

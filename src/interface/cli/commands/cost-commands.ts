@@ -2,19 +2,23 @@ import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
 import type { OperatorReports, ReportFormat } from '../../../pipeline/fortitude.js';
+import { renderLearningStatus } from '../../../pipeline/routing/learning-render.js';
+import type { LearningStatus } from '../../../pipeline/routing/router.js';
+import { getJson, liveOnly, liveOrStored, postJson, serverOptionsOf, withServerOptions, type ServerCommandOptions } from './server-client.js';
 
 const FORMATS: readonly ReportFormat[] = ['table', 'csv', 'json'];
 
 /** The seed's `fortitude costs …`, `benchmark analyze-providers` and `learning status`. */
 export function registerCostCommands(program: Command, context: CliContext, benchmark: Command): void {
-  const run = async (work: (operator: OperatorReports) => Promise<string>) => {
+  const withOperator = async (work: (operator: OperatorReports) => Promise<string>) => {
     const services = await context.openServices();
     try {
-      context.out(await work(services.operator));
+      return await work(services.operator);
     } finally {
       await services.close();
     }
   };
+  const run = async (work: (operator: OperatorReports) => Promise<string>) => context.out(await withOperator(work));
 
   const costs = program.command('costs').description('cost analysis, optimisation and reports (from recorded provider requests)');
   costs
@@ -43,27 +47,43 @@ export function registerCostCommands(program: Command, context: CliContext, benc
         }),
       ),
     );
-  costs
-    .command('apply-optimizations')
-    .description('record the recommended changes; with --auto-approve true they are applied to routing')
-    .option('--auto-approve <bool>', 'true | false', 'false')
-    .option('--target-reduction <fraction>', 'wanted cost reduction, 0–1', '0.2')
-    .option('--maintain-quality <score>', 'least quality a cheaper route must have, 0–1', '0.85')
-    .option('--time-range <range>', 'history to learn from', '30d')
-    .option('--format <format>', 'table | csv | json', 'table')
-    .action((options: { autoApprove: string; targetReduction: string; maintainQuality: string; timeRange: string; format: string }) => {
-      if (options.autoApprove !== 'true' && options.autoApprove !== 'false')
-        throw new FortitudeError('bad_request', `--auto-approve: expected true or false (got "${options.autoApprove}")`);
-      return run((operator) =>
-        operator.costsApply({
-          autoApprove: options.autoApprove === 'true',
-          targetReduction: fraction(options.targetReduction, '--target-reduction'),
-          maintainQuality: fraction(options.maintainQuality, '--maintain-quality'),
-          timeRange: range(options.timeRange),
-          format: format(options.format),
-        }),
-      );
-    });
+  withServerOptions(
+    costs
+      .command('apply-optimizations')
+      .description('record the recommended changes; with --auto-approve true the running server applies them to every worker\'s routing')
+      .option('--auto-approve <bool>', 'true | false', 'false')
+      .option('--target-reduction <fraction>', 'wanted cost reduction, 0–1', '0.2')
+      .option('--maintain-quality <score>', 'least quality a cheaper route must have, 0–1', '0.85')
+      .option('--time-range <range>', 'history to learn from', '30d')
+      .option('--format <format>', 'table | csv | json', 'table'),
+    context,
+  ).action(async (options: ServerCommandOptions & { autoApprove: string; targetReduction: string; maintainQuality: string; timeRange: string; format: string }) => {
+    if (options.autoApprove !== 'true' && options.autoApprove !== 'false')
+      throw new FortitudeError('bad_request', `--auto-approve: expected true or false (got "${options.autoApprove}")`);
+    const input = {
+      autoApprove: options.autoApprove === 'true',
+      targetReduction: fraction(options.targetReduction, '--target-reduction'),
+      maintainQuality: fraction(options.maintainQuality, '--maintain-quality'),
+      timeRange: range(options.timeRange),
+      format: format(options.format),
+    };
+    const server = serverOptionsOf(options);
+    const live = () =>
+      postJson<{ report: string; applied: { processes?: { asked: number; answered: number } } | null }>(server, '/api/admin/optimizations/apply', {
+        auto_approve: input.autoApprove,
+        target_reduction: input.targetReduction,
+        maintain_quality: input.maintainQuality,
+        time_range: input.timeRange,
+        format: input.format,
+      });
+    // Applying changes only means something to a running server; recording them needs only storage.
+    const answer = input.autoApprove
+      ? await liveOnly(server, 'nothing applied (with --auto-approve false the recommendations are recorded without a server)', live)
+      : await liveOrStored(context, server, live, 'the recommendations recorded from stored data', async () => ({ report: await withOperator((operator) => operator.costsApply(input)), applied: null }));
+    context.out(answer.report);
+    const processes = answer.applied?.processes;
+    if (input.autoApprove && processes && input.format === 'table') context.out(`applied to ${server.url}: ${processes.answered} of ${processes.asked} workers`);
+  });
   costs
     .command('trends')
     .description('day-over-day spend with alerts above a growth ratio')
@@ -90,13 +110,18 @@ export function registerCostCommands(program: Command, context: CliContext, benc
     .option('--format <format>', 'table | csv | json', 'table')
     .action((options: { timeRange: string; format: string }) => run((operator) => operator.analyzeProviders({ timeRange: range(options.timeRange), format: format(options.format) })));
 
-  program
-    .command('learning')
-    .description('what routing has learned')
-    .command('status')
-    .description('per-provider quality estimates by research type, and recent adaptations')
-    .option('--format <format>', 'table | csv | json', 'table')
-    .action((options: { format: string }) => run((operator) => operator.learningStatus({ format: format(options.format) })));
+  const learning = program.command('learning').description('what routing has learned');
+  withServerOptions(
+    learning.command('status').description('per-provider quality estimates by research type, and recent adaptations (the running server\'s, all workers)').option('--format <format>', 'table | csv | json', 'table'),
+    context,
+  ).action(async (options: ServerCommandOptions & { format: string }) => {
+    const chosen = format(options.format);
+    const server = serverOptionsOf(options);
+    const status = await liveOrStored(context, server, () => getJson<LearningStatus>(server, '/api/admin/learning'), 'what is stored (the routing journal and learning_data)', () =>
+      withOperator((operator) => operator.learningStatus({ format: 'json' })).then((text) => JSON.parse(text) as LearningStatus),
+    );
+    context.out(renderLearningStatus(status, chosen));
+  });
 }
 
 function format(value: string): ReportFormat {

@@ -30,6 +30,7 @@ export function registerPerformanceCommands(program: Command, context: CliContex
       .option('--component <name>', `one of ${ANALYSIS_COMPONENTS.join(', ')}`)
       .option('--duration <seconds>', 'span to analyse, e.g. 3600 or 1h', '3600')
       .option('--json', 'print JSON'),
+    context,
   ).action(async (options: { component?: string; comprehensive?: boolean; duration: string; json?: boolean; url?: string; apiKey?: string }) => {
     if (options.component !== undefined && !(ANALYSIS_COMPONENTS as readonly string[]).includes(options.component)) {
       throw new FortitudeError('bad_request', `--component: expected one of ${ANALYSIS_COMPONENTS.join(', ')} (got "${options.component}")`);
@@ -51,6 +52,7 @@ export function registerPerformanceCommands(program: Command, context: CliContex
       .option('--interval <seconds>', 'seconds between redraws', '5')
       .option('--span <seconds>', 'window each frame summarises, e.g. 60 or 5m', '60')
       .option('--iterations <n>', 'stop after n frames (default: until Ctrl-C)'),
+    context,
   ).action(async (options: { interval: string; span: string; iterations?: string; url?: string; apiKey?: string }) => {
     const intervalMs = parseDuration(options.interval, '--interval');
     if (intervalMs < 200) throw new FortitudeError('bad_request', '--interval: at least 0.2 s');
@@ -67,6 +69,7 @@ export function registerPerformanceCommands(program: Command, context: CliContex
       .option('--time-range <range>', 'e.g. 1h, 24h, 7d', '24h')
       .option('--format <format>', REPORT_FORMATS.join(' | '), 'detailed')
       .option('--output <file>', 'write to a file instead of stdout'),
+    context,
   ).action(async (options: { timeRange: string; format: string; output?: string; url?: string; apiKey?: string }) => {
     if (!(REPORT_FORMATS as readonly string[]).includes(options.format)) throw new FortitudeError('bad_request', `--format: expected ${REPORT_FORMATS.join(', ')} (got "${options.format}")`);
     const rangeMs = parseDuration(options.timeRange, '--time-range', 'h');

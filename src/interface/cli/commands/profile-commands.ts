@@ -38,6 +38,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
         .description(description)
         .option('--duration <seconds>', 'how long to record, e.g. 30, 90s, 5m (at most 10 min)', defaultDuration)
         .option('--json', 'print the summary as JSON'),
+      context,
     );
 
   command('cpu', 'CPU profile (.cpuprofile for DevTools/speedscope) and, with --flame-graph, an SVG flame graph', '30')
@@ -50,7 +51,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       const flame = options.flameGraph === true || options.output?.endsWith('.svg') === true;
       const output = options.output ?? (flame ? 'cpu-profile.svg' : 'cpu-profile.cpuprofile');
       const result = await recording(context, 'CPU profile', durationMs, server, () =>
-        postJson<CpuProfileResult & { process: { pid: number; workerId?: number } }>(server, '/api/admin/profile/cpu', {
+        postJson<CpuProfileResult & { process: ProfiledProcess }>(server, '/api/admin/profile/cpu', {
           duration_ms: durationMs,
           sampling_interval_us: options.samplingInterval === undefined ? undefined : wholeNumber(options.samplingInterval, '--sampling-interval'),
         }),
@@ -67,7 +68,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       if (options.json) return context.out(JSON.stringify({ files: written, process: result.process, durationMs: result.durationMs, topFunctions: top }, null, 2));
       const table = plainTable(['self %', 'self ms', 'function', 'location']);
       for (const entry of top) table.push([`${(entry.selfShare * 100).toFixed(1)}%`, entry.selfMs.toFixed(1), entry.name, shorten(entry.location)]);
-      context.out([`wrote ${written.join(' and ')}`, `CPU profile of pid ${result.process.pid}, ${(result.durationMs / 1000).toFixed(1)} s; hottest functions (self time, idle excluded):`, top.length > 0 ? table.toString() : '  no samples: the server was idle'].join('\n'));
+      context.out([`wrote ${written.join(' and ')}`, `CPU profile of ${which(result.process)}, ${(result.durationMs / 1000).toFixed(1)} s; hottest functions (self time, idle excluded):`, top.length > 0 ? table.toString() : '  no samples: the server was idle'].join('\n'));
     });
 
   command('memory', 'heap statistics, memory timeline, GC and top allocation sites; --heap-dump adds a V8 heap snapshot', '30')
@@ -77,7 +78,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       const server = serverOptionsOf(options);
       const durationMs = duration(options);
       const result = await recording(context, 'memory profile', durationMs, server, () =>
-        postJson<MemoryProfile & { process: { pid: number } }>(server, '/api/admin/profile/memory', { duration_ms: durationMs, sampling_profile: options.heapDump === true }),
+        postJson<MemoryProfile & { process: ProfiledProcess }>(server, '/api/admin/profile/memory', { duration_ms: durationMs, sampling_profile: options.heapDump === true }),
       );
       const written = [options.output];
       let snapshotBytes: number | undefined;
@@ -98,7 +99,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       context.out(
         [
           `wrote ${written.join(' and ')}${snapshotBytes === undefined ? '' : ` (${bytes(snapshotBytes)})`}`,
-          `pid ${result.process.pid}, ${(result.durationMs / 1000).toFixed(1)} s: rss ${bytes(result.before.usage.rssBytes)} → ${bytes(result.after.usage.rssBytes)} · heap used ${bytes(result.before.usage.heapUsedBytes)} → ${bytes(result.after.usage.heapUsedBytes)} (limit ${bytes(result.after.heap.heap_size_limit)})`,
+          `${which(result.process)}, ${(result.durationMs / 1000).toFixed(1)} s: rss ${bytes(result.before.usage.rssBytes)} → ${bytes(result.after.usage.rssBytes)} · heap used ${bytes(result.before.usage.heapUsedBytes)} → ${bytes(result.after.usage.heapUsedBytes)} (limit ${bytes(result.after.heap.heap_size_limit)})`,
           `GC: ${result.gc.count} collections, ${result.gc.totalPauseMs.toFixed(1)} ms paused (${Object.entries(result.gc.byKind).map(([kind, entry]) => `${kind} ${entry.count}`).join(', ') || 'none'})`,
           'Top allocation sites (sampled, still live at the end):',
           result.topAllocations.length > 0 ? table.toString() : '  none sampled',
@@ -115,7 +116,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       const durationMs = duration(options);
       const neither = !options.includeDisk && !options.includeNetwork;
       const result = await recording(context, 'I/O profile', durationMs, server, () =>
-        postJson<IoProfile & { process: { pid: number } }>(server, '/api/admin/profile/io', {
+        postJson<IoProfile & { process: ProfiledProcess }>(server, '/api/admin/profile/io', {
           duration_ms: durationMs,
           include_disk: neither || options.includeDisk === true,
           include_network: neither || options.includeNetwork === true,
@@ -123,7 +124,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       );
       writeFileSync(options.output, JSON.stringify(result, null, 2));
       if (options.json) return context.out(JSON.stringify({ file: options.output, disk: result.disk, network: result.network }, null, 2));
-      const lines = [`wrote ${options.output}`, `pid ${result.process.pid}, ${(result.durationMs / 1000).toFixed(1)} s`];
+      const lines = [`wrote ${options.output}`, `${which(result.process)}, ${(result.durationMs / 1000).toFixed(1)} s`];
       if (result.disk) {
         const disk = result.disk;
         lines.push(
@@ -153,7 +154,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       const durationMs = duration(options);
       const minDurationMs = parseDuration(options.minDuration, '--min-duration', 'ms');
       const result = await recording(context, 'database profile', durationMs, server, () =>
-        postJson<DatabaseProfile & { process: { pid: number } }>(server, '/api/admin/profile/database', { duration_ms: durationMs, min_duration_ms: Math.round(minDurationMs) }),
+        postJson<DatabaseProfile & { process: ProfiledProcess }>(server, '/api/admin/profile/database', { duration_ms: durationMs, min_duration_ms: Math.round(minDurationMs) }),
       );
       writeFileSync(options.output, JSON.stringify(result, null, 2));
       if (options.json) return context.out(JSON.stringify({ file: options.output, totalQueries: result.totalQueries, operations: result.operations, slowCount: result.slowCount, slowQueries: options.slowQueries ? result.slowQueries : undefined }, null, 2));
@@ -161,7 +162,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       for (const entry of result.operations) table.push([entry.operation, entry.count, entry.errors, ms(entry.mean), ms(entry.p50), ms(entry.p95), ms(entry.max), ms(entry.totalMs)]);
       const lines = [
         `wrote ${options.output}`,
-        `${result.dialect} · pid ${result.process.pid} · ${result.totalQueries} queries in ${(result.durationMs / 1000).toFixed(1)} s · ${result.slowCount} at or above ${ms(result.minDurationMs)}`,
+        `${result.dialect} · ${which(result.process)} · ${result.totalQueries} queries in ${(result.durationMs / 1000).toFixed(1)} s · ${result.slowCount} at or above ${ms(result.minDurationMs)}`,
         result.operations.length > 0 ? table.toString() : 'no storage queries ran during the span',
       ];
       if (options.slowQueries) {
@@ -180,7 +181,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       const server = serverOptionsOf(options);
       const durationMs = duration(options);
       const result = await recording(context, 'provider trace', durationMs, server, () =>
-        postJson<ProviderProfile & { process: { pid: number } }>(server, '/api/admin/profile/providers', {
+        postJson<ProviderProfile & { process: ProfiledProcess }>(server, '/api/admin/profile/providers', {
           duration_ms: durationMs,
           include_network: options.includeNetwork === true,
           trace_requests: options.traceRequests === true,
@@ -204,7 +205,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
           Object.entries(entry.errorsByClass).map(([kind, count]) => `${kind} ${count}`).join(', ') || '—',
         ]);
       }
-      const lines = [`wrote ${options.output}`, `pid ${result.process.pid} · ${result.traceCount} requests reached providers in ${(result.durationMs / 1000).toFixed(1)} s`, result.summary.length > 0 ? table.toString() : 'no provider calls during the span'];
+      const lines = [`wrote ${options.output}`, `${which(result.process)} · ${result.traceCount} requests reached providers in ${(result.durationMs / 1000).toFixed(1)} s`, result.summary.length > 0 ? table.toString() : 'no provider calls during the span'];
       if (result.traces) {
         lines.push('Recent requests (attempts in order):');
         for (const trace of result.traces.slice(-20)) {
@@ -256,4 +257,17 @@ async function recording<T>(context: CliContext, what: string, durationMs: numbe
     clearInterval(ticker);
     indicator.stop();
   }
+}
+
+interface ProfiledProcess {
+  pid: number;
+  workerId?: number;
+  workers?: number;
+}
+
+/** Which process a profile describes: with several workers, one of them (a profile cannot merge across processes). */
+function which(process: ProfiledProcess): string {
+  if (process.workerId === undefined) return `pid ${process.pid}`;
+  const of = process.workers && process.workers > 1 ? ` of ${process.workers}; the others were not profiled — run again to reach another` : '';
+  return `pid ${process.pid} (worker ${process.workerId}${of})`;
 }

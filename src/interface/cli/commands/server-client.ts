@@ -6,9 +6,11 @@ import { Option, type Command } from 'commander';
 import { FortitudeError, type ErrorCode } from '../../../core/errors.js';
 
 /**
- * How `fortitude performance …` and `fortitude profile …` talk to a running server: plain
- * fetch, the admin key as a bearer token, the server's `{ error: { code, message } }` turned
- * back into a `FortitudeError` with the same code (and so the same exit code).
+ * How the commands that report or change a running server's state (`providers status`,
+ * `cache …`, `learning status`, `costs apply-optimizations`, `performance …`, `profile …`) talk
+ * to it: plain fetch, the admin key as a bearer token, the server's `{ error: { code, message } }`
+ * turned back into a `FortitudeError` with the same code (and so the same exit code). The server
+ * is `--url`, else `FORTITUDE_URL`, else the configured `server.host`/`server.port`.
  */
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8080';
@@ -34,11 +36,65 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'internal',
 ]);
 
-/** Adds `--url` and `--api-key` (also read from FORTITUDE_API_KEY) to a command. */
-export function withServerOptions(command: Command): Command {
+/**
+ * Adds `--url` (also FORTITUDE_URL; default the configured server address) and `--api-key`
+ * (also FORTITUDE_API_KEY) to a command.
+ */
+export function withServerOptions(command: Command, context?: { loadConfig(): { effective: Readonly<Record<string, unknown>> } }): Command {
   return command
-    .option('--url <url>', 'Fortitude server to talk to', DEFAULT_SERVER_URL)
-    .addOption(new Option('--api-key <key>', 'API key with the admin scope (when the server requires auth)').env('FORTITUDE_API_KEY'));
+    .addOption(new Option('--url <url>', `Fortitude server to talk to (default: the configured server.host:server.port, else ${DEFAULT_SERVER_URL})`).env('FORTITUDE_URL'))
+    .addOption(new Option('--api-key <key>', 'API key with the admin scope (when the server requires auth)').env('FORTITUDE_API_KEY'))
+    .hook('preAction', (self) => {
+      if (self.getOptionValue('url') === undefined && context) self.setOptionValue('url', configuredServerUrl(context));
+    });
+}
+
+/** `server.host`/`server.port` of the configuration as a URL a client can reach (a wildcard bind is reached on loopback). */
+export function configuredServerUrl(context: { loadConfig(): { effective: Readonly<Record<string, unknown>> } }): string {
+  let server: { host?: unknown; port?: unknown } | undefined;
+  try {
+    server = context.loadConfig().effective.server as typeof server;
+  } catch {
+    return DEFAULT_SERVER_URL; // an invalid configuration is reported by the commands that need it
+  }
+  const host = typeof server?.host === 'string' && !['0.0.0.0', '::', ''].includes(server.host) ? server.host : '127.0.0.1';
+  const port = typeof server?.port === 'number' ? server.port : 8080;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The options `withServerOptions` adds, as commander hands them to the action. */
+export interface ServerCommandOptions {
+  url?: string;
+  apiKey?: string;
+}
+
+/**
+ * A live answer from the server; when none is running there, says so in one line on stderr and
+ * returns what `stored` reads without it (`what` names what that is).
+ */
+export async function liveOrStored<T>(context: { err(text: string): void }, server: ServerOptions, live: () => Promise<T>, what: string, stored: () => Promise<T>): Promise<T> {
+  try {
+    return await live();
+  } catch (error) {
+    if (!isServerUnreachable(error)) throw error;
+    context.err(`no Fortitude server at ${server.url} — showing ${what} (start "fortitude serve", or pass --url / FORTITUDE_URL)`);
+    return stored();
+  }
+}
+
+/** A command that only makes sense against a running server: unreachable is a plain one-line failure. */
+export async function liveOnly<T>(server: ServerOptions, consequence: string, live: () => Promise<T>): Promise<T> {
+  try {
+    return await live();
+  } catch (error) {
+    if (!isServerUnreachable(error)) throw error;
+    throw new FortitudeError('provider_unavailable', `no Fortitude server at ${server.url} — ${consequence} (start "fortitude serve", or pass --url / FORTITUDE_URL)`);
+  }
+}
+
+/** The server could not be reached at all (nothing listening, DNS, refused): not an answer from it. */
+export function isServerUnreachable(error: unknown): boolean {
+  return error instanceof FortitudeError && error.details?.unreachable === true;
 }
 
 export function serverOptionsOf(options: { url?: string; apiKey?: string }): ServerOptions {
@@ -63,7 +119,10 @@ async function send(server: ServerOptions, method: 'GET' | 'POST', path: string,
   } catch (error) {
     if (signal?.aborted) throw new FortitudeError('timeout', 'stopped before the server answered', { cause: error });
     const reason = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new FortitudeError('internal', `cannot reach Fortitude at ${server.url} (${reason?.code ?? reason?.message ?? String(error)}): is "fortitude serve" running there? (--url)`, { cause: error });
+    throw new FortitudeError('internal', `cannot reach Fortitude at ${server.url} (${reason?.code ?? reason?.message ?? String(error)}): is "fortitude serve" running there? (--url or FORTITUDE_URL)`, {
+      cause: error,
+      details: { unreachable: true },
+    });
   }
   if (!response.ok) throw await errorOf(response, server);
   return response;

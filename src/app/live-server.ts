@@ -1,0 +1,94 @@
+import { FortitudeError } from '../core/errors.js';
+import type { FanoutResult, WorkerFanout } from '../infrastructure/cluster/worker-fanout.js';
+import type { LiveServerServices } from '../interface/http/http-services.js';
+import { createLiveSettings, type LiveSettings } from '../operations/optimizer/live-settings.js';
+import type { RouteChange } from '../pipeline/routing/router.js';
+import { mergeCacheStats, mergeLearningStatus, mergeProviderStatus, processesOf } from '../pipeline/server-view.js';
+import type { Application } from './composition.js';
+
+/**
+ * `fortitude serve`'s answers for the whole server: each worker registers the operations on its
+ * own state, and the HTTP handlers run them in every worker through the fan-out and merge the
+ * answers (pipeline/server-view.ts). The CLI reaches these over the admin API.
+ */
+export interface LiveServer {
+  readonly settings: LiveSettings;
+  readonly services: LiveServerServices;
+  providerStatus(): Promise<unknown[]>;
+  cacheStats(): Promise<unknown>;
+}
+
+export function createLiveServer(app: Application, fanout: WorkerFanout): LiveServer {
+  const strategies = app.caches.strategies;
+  const settings = createLiveSettings({
+    strategies: { query_results: strategies.query_results, quality_evaluations: strategies.quality_evaluations, provider_responses: strategies.provider_responses, embeddings: strategies.embeddings },
+    memory: app.caches.memory,
+    limiters: Object.fromEntries([...app.providers.providers].map(([name, provider]) => [name, provider.limiter])),
+  });
+  const routingView = () => ({ strategy: app.config.selection_strategy.type, routeChanges: app.routing.steering.active(), ...settings.current() });
+
+  fanout.handle('providers.status', () => app.fortitude.providerStatus());
+  fanout.handle('cache.stats', () => app.fortitude.cacheStats());
+  fanout.handle('cache.clear', () => app.fortitude.clearCache());
+  fanout.handle('learning.status', () => app.routing.router.learningStatus({ historyLimit: 20 }));
+  fanout.handle('routing.view', routingView);
+  fanout.handle('routing.apply', (changes) => {
+    app.routing.steering.applyRouteChanges(changes as RouteChange[]);
+    return routingView();
+  });
+
+  const everywhere = async <T>(name: string, args?: unknown): Promise<FanoutResult<T>> => {
+    const result = await fanout.all<T>(name, args);
+    if (result.answers.every((answer) => answer.error !== undefined)) {
+      throw new FortitudeError('internal', `no worker answered ${name}: ${result.answers[0]?.error ?? 'timed out'}`);
+    }
+    return result;
+  };
+
+  return {
+    settings,
+    providerStatus: async () => mergeProviderStatus(await everywhere<unknown[]>('providers.status')),
+    cacheStats: async () => {
+      const result = await everywhere('cache.stats');
+      return { ...mergeCacheStats(result), processes: processesOf(result) };
+    },
+    services: {
+      learningStatus: async () => mergeLearningStatus(await everywhere('learning.status')),
+      async clearCache() {
+        const result = await everywhere('cache.clear');
+        return { cleared: result.answers.map((answer) => ({ workerId: answer.workerId, pid: answer.pid, ...(answer.error ? { error: answer.error } : { levels: answer.value }) })), processes: processesOf(result) };
+      },
+      // One warming run (popular and recent patterns, bounded in count and cost) in the worker
+      // that received the request: its answers land in the shared levels (Redis, the library).
+      warmCache: () => app.fortitude.warmCache(),
+      async routing() {
+        const result = await everywhere<ReturnType<typeof routingView>>('routing.view');
+        return viewOf(result);
+      },
+      async applyOptimizations(input) {
+        let applied: unknown = null;
+        const report = await app.fortitude.operator.costsApply({
+          ...input,
+          applyChanges: async (changes) => {
+            const result = await everywhere<ReturnType<typeof routingView>>('routing.apply', changes);
+            applied = viewOf(result);
+            const failed = result.answers.filter((answer) => answer.error !== undefined).length + (result.expected - result.answers.length);
+            if (failed > 0) throw new FortitudeError('internal', `the changes reached ${result.expected - failed} of ${result.expected} workers; run apply-optimizations again`);
+          },
+        });
+        return { report, applied };
+      },
+    },
+  };
+}
+
+/** The workers' views: one when they agree, each worker's otherwise. */
+function viewOf<T>(result: FanoutResult<T>): Record<string, unknown> {
+  const values = result.answers.filter((answer) => answer.error === undefined).map((answer) => answer.value);
+  const consistent = values.every((value) => JSON.stringify(value) === JSON.stringify(values[0]));
+  return {
+    consistent,
+    ...(consistent ? (values[0] as Record<string, unknown>) : { perWorker: result.answers }),
+    processes: processesOf(result),
+  };
+}
