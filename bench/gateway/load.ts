@@ -135,3 +135,84 @@ export async function saturate(target: LoadTarget, connections: number, duration
     p99: result.latency.p99,
   };
 }
+
+export interface StreamRun {
+  sent: number;
+  ok: number;
+  errors: number;
+  /** Time to the first body byte of each answer, from its intended send time, ms. */
+  firstByte: Float64Array;
+  /** Time to the end of each answer, ms. */
+  complete: Float64Array;
+}
+
+/** Open loop for streamed answers (`"stream": true`): time to first body byte and to the end. */
+export async function openLoopStream(target: LoadTarget, rate: number, durationMs: number): Promise<StreamRun> {
+  const pool = new Pool(target.url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
+  const count = Math.round((rate * durationMs) / 1000);
+  const interval = 1000 / rate;
+  const firstByte = new Float64Array(count);
+  const complete = new Float64Array(count);
+  let sent = 0;
+  let done = 0;
+  let ok = 0;
+  let errors = 0;
+  const start = performance.now() + 5;
+  const send = (index: number, intended: number): void => {
+    pool
+      .request({ method: 'POST', path: target.path, headers: HEADERS, body: target.body })
+      .then(
+        (response) =>
+          new Promise<void>((resolve) => {
+            let first = true;
+            let text = '';
+            response.body.on('data', (part: Buffer) => {
+              if (first) {
+                firstByte[index] = performance.now() - intended;
+                first = false;
+              }
+              text += part.toString();
+            });
+            response.body.on('end', () => {
+              if (response.statusCode === 200 && text.includes('[DONE]')) ok++;
+              else errors++;
+              resolve();
+            });
+            response.body.on('error', () => {
+              errors++;
+              resolve();
+            });
+          }),
+      )
+      .catch(() => {
+        errors++;
+      })
+      .finally(() => {
+        complete[index] = performance.now() - intended;
+        done++;
+      });
+  };
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < count && start + sent * interval <= now) {
+        send(sent, start + sent * interval);
+        sent++;
+      }
+      if (sent < count) {
+        const wait = start + sent * interval - performance.now();
+        if (wait > 2) setTimeout(tick, wait - 1);
+        else setImmediate(tick);
+        return;
+      }
+      const waitForAll = (): void => {
+        if (done === count) resolve();
+        else setTimeout(waitForAll, 2);
+      };
+      waitForAll();
+    };
+    setTimeout(tick, 5);
+  });
+  await pool.close();
+  return { sent: count, ok, errors, firstByte, complete };
+}
