@@ -32,12 +32,20 @@ const HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-
  * runs the same schedule unrecorded on the same connection pool, so the measured part does not
  * include opening connections or the server's first-request costs.
  */
-export async function openLoop(target: LoadTarget, rate: number, durationMs: number, options: { warmupMs?: number; pool?: Pool } = {}): Promise<OpenLoopRun> {
+export async function openLoop(
+  target: LoadTarget,
+  rate: number,
+  durationMs: number,
+  /** `drainMs`: after the last send, wait at most this long for answers; the rest count as errors (timed out), at their age then. */
+  options: { warmupMs?: number; pool?: Pool; drainMs?: number } = {},
+): Promise<OpenLoopRun> {
   const pool = options.pool ?? new Pool(target.url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
   if (options.warmupMs) await openLoop(target, rate, options.warmupMs, { pool });
   const count = Math.round((rate * durationMs) / 1000);
   const interval = 1000 / rate;
   const latencies = new Float64Array(count);
+  const finished = new Uint8Array(count);
+  let timedOut = false;
   const overheads: number[] = [];
   let sent = 0;
   let done = 0;
@@ -49,16 +57,19 @@ export async function openLoop(target: LoadTarget, rate: number, durationMs: num
       .request(target.method === 'GET' ? { method: 'GET', path: target.path } : { method: 'POST', path: target.path, headers: HEADERS, body: target.body })
       .then(async (response) => {
         await response.body.text();
+        if (timedOut) return;
         const overhead = response.headers['x-fortitude-overhead-ms'];
         if (typeof overhead === 'string') overheads.push(Number(overhead));
         if (response.statusCode === 200) ok++;
         else errors++;
       })
       .catch(() => {
-        errors++;
+        if (!timedOut) errors++;
       })
       .finally(() => {
+        if (timedOut) return;
         latencies[index] = performance.now() - intended;
+        finished[index] = 1;
         done++;
       });
   };
@@ -76,15 +87,27 @@ export async function openLoop(target: LoadTarget, rate: number, durationMs: num
         else setImmediate(tick);
         return;
       }
+      const drainUntil = performance.now() + (options.drainMs ?? Number.POSITIVE_INFINITY);
       const waitForAll = (): void => {
         if (done === count) resolve();
-        else setTimeout(waitForAll, 2);
+        else if (performance.now() >= drainUntil) {
+          timedOut = true;
+          resolve();
+        } else setTimeout(waitForAll, 2);
       };
       waitForAll();
     };
     setTimeout(tick, 5);
   });
   const elapsedMs = performance.now() - start;
+  if (timedOut) {
+    // Unanswered requests count as errors at their age now; their late answers are ignored.
+    const now = performance.now();
+    for (let index = 0; index < count; index++) if (!finished[index]) latencies[index] = now - (start + index * interval);
+    errors += count - done;
+    await pool.destroy();
+    return { sent: count, ok, errors, latencies, overheads, elapsedMs };
+  }
   if (!options.pool) await pool.close();
   return { sent: count, ok, errors, latencies, overheads, elapsedMs };
 }

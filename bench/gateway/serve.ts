@@ -13,7 +13,7 @@
  * measurement is short slices with the arms rotated, so machine noise lands on all of them.
  * CPU µs/request and RSS are summed over each server's process tree from /proc.
  *
- *   npm run build && node --import tsx bench/gateway/serve.ts [--quick] [--slices N] [--workers N]
+ *   npm run build && node --import tsx bench/gateway/serve.ts [--quick] [--slices N] [--workers N] [--young-mb N] [--only-0ms]
  *
  * About 2 minutes (`--quick` about 1). Writes bench/out/gateway-serve-results.{md,json}.
  */
@@ -35,10 +35,12 @@ const SLICES = Number(option('--slices') ?? (quick ? 1 : 2));
 const SLICE_MS = quick ? 700 : 1_000;
 const WORKERS = option('--workers') ?? '1';
 const RATES = [500, 1000, 2000];
-const LATENCIES = [0, 50];
+const LATENCIES = process.argv.includes('--only-0ms') ? [0] : [0, 50];
 const SATURATION_CONNECTIONS = 50;
 const SATURATION_SECONDS = 1.5;
 const STREAM_RATE = 200;
+/** An overloaded arm's backlog is cut off this long after a slice's last send (counted as errors), so the run stays bounded. */
+const DRAIN_MS = 3_000;
 
 const BODY = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -87,12 +89,16 @@ const runtime = {
 const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [upstream.url], serverCore, buildDir);
 const passthrough = await spawnChild('pass-through', 'fortitude-child.ts', [upstream.url], serverCore, buildDir, runtime);
 const serve = await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS]);
+/** `--young-mb N`: a second serve arm with `server.runtime.young_generation_mb: N`, same run (V8 heap setting per workload). */
+const youngMb = option('--young-mb');
+const serveYoung = youngMb === undefined ? undefined : await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], { FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: youngMb });
 const PATH = '/v1/chat/completions';
 const arms: Arm[] = [
   { name: 'direct', child: upstream, target: { url: upstream.url, path: PATH, body: BODY }, stream: true },
   { name: 'bare proxy', child: proxy, target: { url: proxy.url, path: PATH, body: BODY }, stream: true },
   { name: 'pass-through', child: passthrough, target: { url: passthrough.url, path: PATH, body: BODY }, stream: false },
   { name: 'serve', child: serve, target: { url: serve.url, path: PATH, body: BODY }, stream: true },
+  ...(serveYoung === undefined ? [] : [{ name: `serve young ${youngMb} MB`, child: serveYoung, target: { url: serveYoung.url, path: PATH, body: BODY }, stream: true }]),
 ];
 const rows: Row[] = [];
 
@@ -105,7 +111,7 @@ try {
     for (const rate of RATES) {
       const phase = `${rate}/s, ${latency} ms upstream`;
       await rotate(phase, arms, async (arm) => {
-        const run = await openLoop(arm.target, rate, SLICE_MS);
+        const run = await openLoop(arm.target, rate, SLICE_MS, { drainMs: DRAIN_MS });
         return { ok: run.ok, errors: run.errors, latencies: run.latencies };
       });
     }
@@ -133,7 +139,7 @@ try {
   writeFileSync(`${outDir}gateway-serve-results.md`, `${heading}\n\n${table}\n`);
   process.stdout.write(`${heading}\n\n${table}\n`);
 } finally {
-  await Promise.all([serve.stop(), passthrough.stop(), proxy.stop()]);
+  await Promise.all([serve.stop(), serveYoung?.stop(), passthrough.stop(), proxy.stop()]);
   await upstream.stop();
 }
 
@@ -247,7 +253,7 @@ async function checkAnswers(): Promise<void> {
     if (response.status !== 200 || body.object !== 'chat.completion' || typeof body.choices?.[0]?.message?.content !== 'string') {
       throw new Error(`${arm.name}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
     }
-    if (arm.name === 'serve' && response.headers.get('x-fortitude-provider') !== 'fake') throw new Error('serve: did not answer through the fake provider');
+    if (arm.name.startsWith('serve') && response.headers.get('x-fortitude-provider') !== 'fake') throw new Error('serve: did not answer through the fake provider');
     if (!arm.stream) continue;
     const streamed = await fetch(arm.target.url + arm.target.path, {
       method: 'POST',
