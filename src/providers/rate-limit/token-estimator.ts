@@ -79,16 +79,7 @@ function countText(text: string): number {
  * `TOKENIZE_MAX_CHARS` once the encoder is loaded, the fast word-based estimate otherwise.
  */
 export function estimateChatTokens(request: ChatRequest): number {
-  // One call is estimated twice (the budget reservation, then the provider's rate limiter) on
-  // copies of the request that share its messages array: count once per array. A count taken
-  // before the encoder loaded (the heuristic) is not reused once it has.
-  const remembered = counted.get(request.messages);
-  if (remembered !== undefined && remembered.exact === (tokenizer !== undefined)) return remembered.tokens;
   let tokens = REPLY_PRIMING;
   for (const message of request.messages) tokens += PER_MESSAGE + countText(message.content);
-  counted.set(request.messages, { tokens, exact: tokenizer !== undefined });
   return tokens;
 }
-
-/** Prompt-token counts by messages array (messages are not edited once a request is built). */
-const counted = new WeakMap<readonly unknown[], { tokens: number; exact: boolean }>();
