@@ -4,7 +4,8 @@
  * /proc/<pid>/stat so the measuring client's work is never counted.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,4 +143,110 @@ export function compileChildren(outDir: string): void {
   );
   // Type errors elsewhere in a work-in-progress tree do not stop tsc from emitting.
   if (result.status !== 0 && result.status !== 2) throw new Error(`tsc failed: ${result.stderr || result.stdout}`);
+}
+
+/** `root` and every process below it, from the parent pids in /proc. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(parent) ?? [];
+    list.push(Number(entry));
+    children.set(parent, list);
+  }
+  const tree = [root];
+  for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index]!) ?? []));
+  return tree;
+}
+
+/** CPU time and RSS summed over a process and all its descendants (primary + workers). */
+export function readTreeStat(root: number): { cpuMicros: number; rssBytes: number } {
+  let cpuMicros = 0;
+  let rssBytes = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const stat = readStat(pid);
+      cpuMicros += stat.cpuMicros;
+      rssBytes += stat.rssBytes;
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return { cpuMicros, rssBytes };
+}
+
+/**
+ * The real `fortitude serve --workers 1` from the built package (`dist/main.js`, `npm run
+ * build`), in a scratch directory with one `openai_compatible` provider pointed at `upstreamUrl`
+ * (rate limits high enough never to bind, everything else default), the whole process tree
+ * pinned to `core`. CPU and RSS are summed over the tree (primary + worker).
+ */
+export async function spawnRealServe(upstreamUrl: string, core: number | undefined, extraArgs: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<BenchChild> {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const main = join(here, '..', '..', 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-gateway-bench-'));
+  writeFileSync(
+    join(cwd, 'fortitude.yaml'),
+    [
+      'providers:',
+      '  fake:',
+      '    kind: openai_compatible',
+      `    base_url: ${upstreamUrl}/v1`,
+      '    api_key: sk-bench-upstream',
+      '    model: gpt-4o-mini',
+      '    rate_limit: { requests_per_minute: 100000000, tokens_per_minute: 100000000000, max_concurrent: 100000 }',
+      '',
+    ].join('\n'),
+  );
+  const nodeArgs = [main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1', ...extraArgs];
+  const options = { cwd, stdio: ['ignore', 'pipe', 'pipe'] as ('pipe' | 'ignore')[], env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, detached: true };
+  const pinned = HAS_TASKSET && core !== undefined;
+  const child: ChildProcess = pinned ? spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs], options) : spawn(process.execPath, nodeArgs, options);
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`fortitude serve did not start in 60 s:\n${output}`)), 60_000);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`fortitude serve exited early (${code}):\n${output}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match === null) return;
+      clearTimeout(timer);
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      child.stderr!.removeAllListeners('data');
+      child.stderr!.resume();
+      const pid = child.pid!;
+      resolve({
+        name: 'fortitude serve',
+        url: match[1]!,
+        pid,
+        cpuMicros: () => readTreeStat(pid).cpuMicros,
+        rssBytes: () => readTreeStat(pid).rssBytes,
+        stop: () =>
+          new Promise<void>((done) => {
+            child.removeAllListeners('exit');
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            process.kill(-pid, 'SIGTERM');
+            setTimeout(() => {
+              try {
+                process.kill(-pid, 'SIGKILL');
+              } catch {
+                // already gone
+              }
+            }, 5_000).unref();
+          }),
+      });
+    });
+  });
 }

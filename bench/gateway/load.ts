@@ -32,12 +32,20 @@ const HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-
  * runs the same schedule unrecorded on the same connection pool, so the measured part does not
  * include opening connections or the server's first-request costs.
  */
-export async function openLoop(target: LoadTarget, rate: number, durationMs: number, options: { warmupMs?: number; pool?: Pool } = {}): Promise<OpenLoopRun> {
+export async function openLoop(
+  target: LoadTarget,
+  rate: number,
+  durationMs: number,
+  /** `drainMs`: after the last send, wait at most this long for answers; the rest count as errors (timed out), at their age then. */
+  options: { warmupMs?: number; pool?: Pool; drainMs?: number } = {},
+): Promise<OpenLoopRun> {
   const pool = options.pool ?? new Pool(target.url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
   if (options.warmupMs) await openLoop(target, rate, options.warmupMs, { pool });
   const count = Math.round((rate * durationMs) / 1000);
   const interval = 1000 / rate;
   const latencies = new Float64Array(count);
+  const finished = new Uint8Array(count);
+  let timedOut = false;
   const overheads: number[] = [];
   let sent = 0;
   let done = 0;
@@ -49,16 +57,19 @@ export async function openLoop(target: LoadTarget, rate: number, durationMs: num
       .request(target.method === 'GET' ? { method: 'GET', path: target.path } : { method: 'POST', path: target.path, headers: HEADERS, body: target.body })
       .then(async (response) => {
         await response.body.text();
+        if (timedOut) return;
         const overhead = response.headers['x-fortitude-overhead-ms'];
         if (typeof overhead === 'string') overheads.push(Number(overhead));
         if (response.statusCode === 200) ok++;
         else errors++;
       })
       .catch(() => {
-        errors++;
+        if (!timedOut) errors++;
       })
       .finally(() => {
+        if (timedOut) return;
         latencies[index] = performance.now() - intended;
+        finished[index] = 1;
         done++;
       });
   };
@@ -76,15 +87,27 @@ export async function openLoop(target: LoadTarget, rate: number, durationMs: num
         else setImmediate(tick);
         return;
       }
+      const drainUntil = performance.now() + (options.drainMs ?? Number.POSITIVE_INFINITY);
       const waitForAll = (): void => {
         if (done === count) resolve();
-        else setTimeout(waitForAll, 2);
+        else if (performance.now() >= drainUntil) {
+          timedOut = true;
+          resolve();
+        } else setTimeout(waitForAll, 2);
       };
       waitForAll();
     };
     setTimeout(tick, 5);
   });
   const elapsedMs = performance.now() - start;
+  if (timedOut) {
+    // Unanswered requests count as errors at their age now; their late answers are ignored.
+    const now = performance.now();
+    for (let index = 0; index < count; index++) if (!finished[index]) latencies[index] = now - (start + index * interval);
+    errors += count - done;
+    await pool.destroy();
+    return { sent: count, ok, errors, latencies, overheads, elapsedMs };
+  }
   if (!options.pool) await pool.close();
   return { sent: count, ok, errors, latencies, overheads, elapsedMs };
 }
@@ -134,4 +157,85 @@ export async function saturate(target: LoadTarget, connections: number, duration
     p50: result.latency.p50,
     p99: result.latency.p99,
   };
+}
+
+export interface StreamRun {
+  sent: number;
+  ok: number;
+  errors: number;
+  /** Time to the first body byte of each answer, from its intended send time, ms. */
+  firstByte: Float64Array;
+  /** Time to the end of each answer, ms. */
+  complete: Float64Array;
+}
+
+/** Open loop for streamed answers (`"stream": true`): time to first body byte and to the end. */
+export async function openLoopStream(target: LoadTarget, rate: number, durationMs: number): Promise<StreamRun> {
+  const pool = new Pool(target.url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
+  const count = Math.round((rate * durationMs) / 1000);
+  const interval = 1000 / rate;
+  const firstByte = new Float64Array(count);
+  const complete = new Float64Array(count);
+  let sent = 0;
+  let done = 0;
+  let ok = 0;
+  let errors = 0;
+  const start = performance.now() + 5;
+  const send = (index: number, intended: number): void => {
+    pool
+      .request({ method: 'POST', path: target.path, headers: HEADERS, body: target.body })
+      .then(
+        (response) =>
+          new Promise<void>((resolve) => {
+            let first = true;
+            let text = '';
+            response.body.on('data', (part: Buffer) => {
+              if (first) {
+                firstByte[index] = performance.now() - intended;
+                first = false;
+              }
+              text += part.toString();
+            });
+            response.body.on('end', () => {
+              if (response.statusCode === 200 && text.includes('[DONE]')) ok++;
+              else errors++;
+              resolve();
+            });
+            response.body.on('error', () => {
+              errors++;
+              resolve();
+            });
+          }),
+      )
+      .catch(() => {
+        errors++;
+      })
+      .finally(() => {
+        complete[index] = performance.now() - intended;
+        done++;
+      });
+  };
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < count && start + sent * interval <= now) {
+        send(sent, start + sent * interval);
+        sent++;
+      }
+      if (sent < count) {
+        const wait = start + sent * interval - performance.now();
+        if (wait > 2) setTimeout(tick, wait - 1);
+        else setImmediate(tick);
+        return;
+      }
+      const waitForAll = (): void => {
+        if (done === count) resolve();
+        else setTimeout(waitForAll, 2);
+      };
+      waitForAll();
+    };
+    setTimeout(tick, 5);
+  });
+  await pool.close();
+  return { sent: count, ok, errors, firstByte, complete };
 }

@@ -25,7 +25,7 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) =>
         (upstreamResponse) => {
           const length = upstreamResponse.headers['content-length'] as string | undefined;
           response.writeHead(upstreamResponse.statusCode, {
-            'content-type': 'application/json',
+            'content-type': (upstreamResponse.headers['content-type'] as string | undefined) ?? 'application/json',
             ...(length === undefined ? {} : { 'content-length': length }),
           });
           upstreamResponse.body.pipe(response);

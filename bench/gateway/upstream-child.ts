@@ -1,7 +1,11 @@
 /**
- * The upstream for the gateway benchmark. `sim` (default): Fortitude's wire-exact simulator at
- * 0 ms latency; `fixed`: a minimal node:http server returning one pre-serialised
- * chat.completion (cheapest possible upstream). OpenAI path: `/openai/v1/chat/completions`.
+ * The upstream for the gateway benchmark. `sim` (default for bench/gateway/run.ts): Fortitude's
+ * wire-exact simulator at 0 ms latency, OpenAI path `/openai/v1/chat/completions`; `fixed`: a
+ * minimal node:http server answering any path with one pre-serialised chat.completion (cheapest
+ * possible upstream), or with an SSE stream of chunks when the body asks for `"stream":true`.
+ *
+ * `fixed` answers after a delay the benchmark sets between phases with
+ * `POST /__bench/latency?ms=50` (0 at start), so one upstream process serves every phase.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,12 +32,56 @@ const FIXED = Buffer.from(
   }),
 );
 
+const WORDS = ['A', ' mutex', ' is', ' owned', ' by', ' one', ' thread;', ' a', ' semaphore', ' counts', ' permits.'];
+function chunk(delta: Record<string, unknown>, finish: string | null, usage?: Record<string, number>): string {
+  return `data: ${JSON.stringify({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(usage === undefined ? {} : { usage }),
+  })}\n\n`;
+}
+/** The SSE answer: a role chunk, one chunk per word, the finish chunk with usage, [DONE]. */
+const STREAM_CHUNKS = [
+  chunk({ role: 'assistant', content: '' }, null),
+  ...WORDS.map((word) => chunk({ content: word }, null)),
+  chunk({}, 'stop', { prompt_tokens: 24, completion_tokens: 11, total_tokens: 35 }),
+  'data: [DONE]\n\n',
+];
+
 if (kind === 'fixed') {
+  let latencyMs = 0;
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
-    request.resume();
+    if (request.url?.startsWith('/__bench/latency')) {
+      latencyMs = Number(new URL(request.url, 'http://x').searchParams.get('ms') ?? 0);
+      request.resume();
+      response.end('ok');
+      return;
+    }
+    const parts: Buffer[] = [];
+    request.on('data', (part: Buffer) => parts.push(part));
     request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': FIXED.length });
-      response.end(FIXED);
+      const stream = Buffer.concat(parts).includes('"stream":true');
+      const answer = (): void => {
+        if (!stream) {
+          response.writeHead(200, { 'content-type': 'application/json', 'content-length': FIXED.length });
+          response.end(FIXED);
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        let index = 0;
+        const next = (): void => {
+          if (response.destroyed) return;
+          response.write(STREAM_CHUNKS[index++]!);
+          if (index < STREAM_CHUNKS.length) setImmediate(next);
+          else response.end();
+        };
+        next();
+      };
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
     });
   });
   server.keepAliveTimeout = 65_000;

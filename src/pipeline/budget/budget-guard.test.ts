@@ -168,3 +168,24 @@ describe('budget guard when the store cannot answer the re-read', () => {
     await held.release();
   });
 });
+
+describe('budget guard: calendar periods as the clock moves', () => {
+  it('books into the next UTC day and month once the clock passes midnight (the periods are reused only within a day)', async () => {
+    let now = Date.UTC(2025, 4, 31, 23, 59, 59, 900);
+    const store = new MemoryBudgetStore();
+    const guard = createBudgetGuard(
+      { dailyBudgetUsd: 1, monthlyBudgetUsd: 100, hardLimits: true, thresholds: parseBudgetActions(DEFAULT_BUDGET_ACTIONS), inputTokenMargin: 1 },
+      { store, now: () => now, random: () => 0 },
+    );
+    const first = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 600_000, urgent: true });
+    await first.reconcile(0.6);
+    expect(guard.state().day).toMatchObject({ key: 'day:2025-05-31', spentUsd: 0.6 });
+    now += 200; // 2025-06-01T00:00:00.100Z
+    expect(guard.state().day).toMatchObject({ key: 'day:2025-06-01', spentUsd: 0 });
+    expect(guard.state().month.key).toBe('month:2025-06');
+    // A fresh day: 0.6 USD more fits under the 1 USD daily limit again.
+    const second = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 600_000, urgent: true });
+    await second.reconcile(0.6);
+    expect((await guard.refresh()).day).toMatchObject({ key: 'day:2025-06-01', spentUsd: 0.6 });
+  });
+});

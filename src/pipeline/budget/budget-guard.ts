@@ -142,13 +142,23 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   const totals = new Map<string, PeriodTotals>();
   const alerted = new Set<string>();
 
+  // The periods of the current UTC day, computed once per day rather than per call (every
+  // reserve, reconcile and state() asks): reused while `at` stays inside the cached day.
+  let cachedPeriods: { day: BudgetPeriod; month: BudgetPeriod } | undefined;
+  let cachedFrom = Number.POSITIVE_INFINITY;
+  let cachedUntil = Number.NEGATIVE_INFINITY;
   const periodsAt = (at: number): { day: BudgetPeriod; month: BudgetPeriod } => {
+    if (cachedPeriods !== undefined && at >= cachedFrom && at < cachedUntil) return cachedPeriods;
     const calendar = calendarPeriods(at);
-    return {
+    const periods = {
       // Counters outlive their period a while so reports can read yesterday's spend.
       day: { key: calendar.day.key, limit: limits.day, expiresAt: calendar.day.end + 7 * 86_400_000 },
       month: { key: calendar.month.key, limit: limits.month, expiresAt: calendar.month.end + 31 * 86_400_000 },
     };
+    cachedPeriods = periods;
+    cachedFrom = calendar.day.start;
+    cachedUntil = calendar.day.end;
+    return periods;
   };
 
   const periodState = (period: BudgetPeriod): PeriodState => {

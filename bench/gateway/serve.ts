@@ -1,0 +1,266 @@
+/**
+ * The gateway as users run it (issue 17): the real `fortitude serve --workers 1` (built package,
+ * dist/main.js; one `openai_compatible` provider pointed at a fake upstream, rate limits high
+ * enough never to bind, everything else default) against, in the same run:
+ *   - `direct`       the fake upstream itself,
+ *   - `bare proxy`   a node:http server forwarding through an undici Pool (the baseline),
+ *   - `pass-through` Fortitude's HTTP layer with pass-through services (bench/gateway/run.ts's arm:
+ *                    no routing, limits, budget, metrics or records — not what users run),
+ *   - `serve`        the real `fortitude serve`.
+ * Every server (and serve's whole process tree) is pinned to core 1, the load generator and the
+ * upstream to core 0. Phases: open loop at 500/1000/2000 per second with a 0 ms and a 50 ms
+ * upstream, closed-loop saturation (autocannon) at 0 ms, streaming time to first byte. Each
+ * measurement is short slices with the arms rotated, so machine noise lands on all of them.
+ * CPU µs/request and RSS are summed over each server's process tree from /proc.
+ *
+ *   npm run build && node --import tsx bench/gateway/serve.ts [--quick] [--slices N] [--workers N] [--young-mb N] [--only-0ms]
+ *
+ * About 2 minutes (`--quick` about 1). Writes bench/out/gateway-serve-results.{md,json}.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfigText } from '../../src/app/config/load-config.js';
+import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/sections/runtime.js';
+import { compileChildren, HAS_TASKSET, pinSelf, spawnChild, spawnRealServe, type BenchChild } from './child-process.js';
+import { openLoop, openLoopStream, percentile, saturate, type LoadTarget } from './load.js';
+
+const quick = process.argv.includes('--quick');
+const option = (name: string): string | undefined => {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+};
+const SLICES = Number(option('--slices') ?? (quick ? 1 : 2));
+const SLICE_MS = quick ? 700 : 1_000;
+const WORKERS = option('--workers') ?? '1';
+const RATES = [500, 1000, 2000];
+const LATENCIES = process.argv.includes('--only-0ms') ? [0] : [0, 50];
+const SATURATION_CONNECTIONS = 50;
+const SATURATION_SECONDS = 1.5;
+const STREAM_RATE = 200;
+/** An overloaded arm's backlog is cut off this long after a slice's last send (counted as errors), so the run stays bounded. */
+const DRAIN_MS = 3_000;
+
+const BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'You are a concise research assistant.' },
+    { role: 'user', content: 'What is the difference between a mutex and a semaphore?' },
+  ],
+  max_tokens: 64,
+});
+const STREAM_BODY = BODY.replace('"max_tokens":64', '"max_tokens":64,"stream":true');
+
+interface Arm {
+  name: string;
+  child: BenchChild;
+  target: LoadTarget;
+  stream: boolean;
+}
+
+interface Row {
+  phase: string;
+  arm: string;
+  ok: number;
+  errors: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  rps: number;
+  cpuMicrosPerRequest: number;
+  peakRssMb: number;
+}
+
+const cores = availableParallelism();
+const multiCore = cores >= 2;
+const pinned = multiCore && pinSelf(0);
+const serverCore = multiCore ? 1 : undefined;
+const loadBefore = loadavg()[0]!;
+const outDir = fileURLToPath(new URL('../out/', import.meta.url));
+const buildDir = join(outDir, 'gateway-build');
+compileChildren(buildDir);
+const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], multiCore ? 0 : undefined, buildDir);
+const serverRuntime = parseConfigText('').server.runtime;
+const runtime = {
+  nodeFlags: runtimeNodeFlags(serverRuntime, { workers: 1, cores: serverCore === undefined || !HAS_TASKSET ? cores : 1 }),
+  env: runtimeEnvironment(serverRuntime),
+};
+const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [upstream.url], serverCore, buildDir);
+const passthrough = await spawnChild('pass-through', 'fortitude-child.ts', [upstream.url], serverCore, buildDir, runtime);
+const serve = await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS]);
+/** `--young-mb N`: a second serve arm with `server.runtime.young_generation_mb: N`, same run (V8 heap setting per workload). */
+const youngMb = option('--young-mb');
+const serveYoung = youngMb === undefined ? undefined : await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], { FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: youngMb });
+const PATH = '/v1/chat/completions';
+const arms: Arm[] = [
+  { name: 'direct', child: upstream, target: { url: upstream.url, path: PATH, body: BODY }, stream: true },
+  { name: 'bare proxy', child: proxy, target: { url: proxy.url, path: PATH, body: BODY }, stream: true },
+  { name: 'pass-through', child: passthrough, target: { url: passthrough.url, path: PATH, body: BODY }, stream: false },
+  { name: 'serve', child: serve, target: { url: serve.url, path: PATH, body: BODY }, stream: true },
+  ...(serveYoung === undefined ? [] : [{ name: `serve young ${youngMb} MB`, child: serveYoung, target: { url: serveYoung.url, path: PATH, body: BODY }, stream: true }]),
+];
+const rows: Row[] = [];
+
+try {
+  await checkAnswers();
+  for (const arm of arms) await openLoop(arm.target, 500, quick ? 700 : 1_500);
+
+  for (const latency of LATENCIES) {
+    await setUpstreamLatency(latency);
+    for (const rate of RATES) {
+      const phase = `${rate}/s, ${latency} ms upstream`;
+      await rotate(phase, arms, async (arm) => {
+        const run = await openLoop(arm.target, rate, SLICE_MS, { drainMs: DRAIN_MS });
+        return { ok: run.ok, errors: run.errors, latencies: run.latencies };
+      });
+    }
+  }
+
+  await setUpstreamLatency(0);
+  await rotate('saturation (50 connections), 0 ms upstream', arms, async (arm) => {
+    const run = await saturate(arm.target, SATURATION_CONNECTIONS, SATURATION_SECONDS);
+    return { ok: run.ok, errors: run.errors, latencies: Float64Array.from([run.p50]), p99: run.p99, seconds: run.durationSeconds };
+  });
+
+  const streamArms = arms.filter((arm) => arm.stream).map((arm) => ({ ...arm, target: { ...arm.target, body: STREAM_BODY } }));
+  await rotate(`stream TTFB at ${STREAM_RATE}/s, 0 ms upstream`, streamArms, async (arm) => {
+    const run = await openLoopStream(arm.target, STREAM_RATE, SLICE_MS);
+    return { ok: run.ok, errors: run.errors, latencies: run.firstByte };
+  });
+
+  const table = render();
+  const heading = [
+    `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${pinned && HAS_TASKSET ? 'yes' : 'no'}; ${SLICES} slice(s) of ${SLICE_MS} ms per arm and phase; serve --workers ${WORKERS}`,
+    `Command: node --import tsx bench/gateway/serve.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  ].join('\n');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(`${outDir}gateway-serve-results.json`, `${JSON.stringify({ heading, rows }, null, 2)}\n`);
+  writeFileSync(`${outDir}gateway-serve-results.md`, `${heading}\n\n${table}\n`);
+  process.stdout.write(`${heading}\n\n${table}\n`);
+} finally {
+  await Promise.all([serve.stop(), serveYoung?.stop(), passthrough.stop(), proxy.stop()]);
+  await upstream.stop();
+}
+
+interface SliceResult {
+  ok: number;
+  errors: number;
+  latencies: Float64Array;
+  /** Saturation: autocannon's p99 and duration. */
+  p99?: number;
+  seconds?: number;
+}
+
+async function rotate(phase: string, phaseArms: Arm[], slice: (arm: Arm) => Promise<SliceResult>): Promise<void> {
+  const tallies = new Map(phaseArms.map((arm) => [arm, { ok: 0, errors: 0, cpu: 0, wall: 0, rss: 0, latencies: [] as Float64Array[], p99: 0 }]));
+  for (let round = 0; round < SLICES; round++) {
+    for (let index = 0; index < phaseArms.length; index++) {
+      const arm = phaseArms[(round + index) % phaseArms.length]!;
+      const tally = tallies.get(arm)!;
+      const sampler = setInterval(() => (tally.rss = Math.max(tally.rss, arm.child.rssBytes())), 200);
+      const cpuBefore = arm.child.cpuMicros();
+      const started = performance.now();
+      const result = await slice(arm);
+      tally.wall += result.seconds !== undefined ? result.seconds * 1e6 : (performance.now() - started) * 1000;
+      tally.cpu += arm.child.cpuMicros() - cpuBefore;
+      clearInterval(sampler);
+      tally.rss = Math.max(tally.rss, arm.child.rssBytes());
+      tally.ok += result.ok;
+      tally.errors += result.errors;
+      tally.latencies.push(result.latencies);
+      if (result.p99 !== undefined) tally.p99 += result.p99 * result.ok;
+    }
+  }
+  for (const arm of phaseArms) {
+    const tally = tallies.get(arm)!;
+    const sorted = concatSorted(tally.latencies);
+    const saturation = phase.startsWith('saturation');
+    const row: Row = {
+      phase,
+      arm: arm.name,
+      ok: tally.ok,
+      errors: tally.errors,
+      p50: saturation ? mean(sorted) : percentile(sorted, 0.5),
+      p90: saturation ? Number.NaN : percentile(sorted, 0.9),
+      p99: saturation ? tally.p99 / Math.max(1, tally.ok) : percentile(sorted, 0.99),
+      rps: (tally.ok + tally.errors) / (tally.wall / 1e6),
+      cpuMicrosPerRequest: tally.cpu / Math.max(1, tally.ok + tally.errors),
+      peakRssMb: tally.rss / 1e6,
+    };
+    rows.push(row);
+    process.stderr.write(
+      `${phase.padEnd(40)} ${arm.name.padEnd(12)} p50 ${row.p50.toFixed(2)}  p90 ${row.p90.toFixed(2)}  p99 ${row.p99.toFixed(2)} ms  ${row.rps.toFixed(0)} rps  ${row.cpuMicrosPerRequest.toFixed(0)} µs/req  RSS ${row.peakRssMb.toFixed(0)} MB  errors ${row.errors}\n`,
+    );
+  }
+}
+
+function mean(values: Float64Array): number {
+  return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+}
+
+function concatSorted(parts: Float64Array[]): Float64Array {
+  const all = new Float64Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all.sort();
+}
+
+function render(): string {
+  const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+  const lines = [
+    '| phase | arm | ok | errors | p50 ms | p90 ms | p99 ms | rps | CPU µs/req (tree) | peak RSS MB (tree) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.phase} | ${row.arm} | ${row.ok} | ${row.errors} | ${fixed(row.p50)} | ${fixed(row.p90)} | ${fixed(row.p99)} | ${fixed(row.rps, 0)} | ${fixed(row.cpuMicrosPerRequest, 0)} | ${fixed(row.peakRssMb, 0)} |`,
+    ),
+    '',
+    'Added over `direct` (same phase, same run) and ratios to the bare proxy:',
+    '',
+    '| phase | arm | added p50 ms | added p90 ms | added p99 ms | CPU/req ÷ proxy | rps ÷ proxy |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const phase of [...new Set(rows.map((row) => row.phase))]) {
+    const direct = rows.find((row) => row.phase === phase && row.arm === 'direct')!;
+    const proxyRow = rows.find((row) => row.phase === phase && row.arm === 'bare proxy')!;
+    for (const row of rows.filter((candidate) => candidate.phase === phase && candidate.arm !== 'direct')) {
+      lines.push(
+        `| ${phase} | ${row.arm} | ${fixed(row.p50 - direct.p50, 3)} | ${fixed(row.p90 - direct.p90, 3)} | ${fixed(row.p99 - direct.p99, 3)} | ${fixed(row.cpuMicrosPerRequest / proxyRow.cpuMicrosPerRequest)}× | ${fixed(row.rps / proxyRow.rps)}× |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+async function setUpstreamLatency(ms: number): Promise<void> {
+  const response = await fetch(`${upstream.url}/__bench/latency?ms=${ms}`, { method: 'POST' });
+  await response.text();
+}
+
+/** Every arm must return a real chat.completion (and every streaming arm a stream) before anything is timed. */
+async function checkAnswers(): Promise<void> {
+  for (const arm of arms) {
+    const response = await fetch(arm.target.url + arm.target.path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+      body: BODY,
+    });
+    const body = (await response.json()) as { object?: string; choices?: { message?: { content?: string } }[] };
+    if (response.status !== 200 || body.object !== 'chat.completion' || typeof body.choices?.[0]?.message?.content !== 'string') {
+      throw new Error(`${arm.name}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+    }
+    if (arm.name.startsWith('serve') && response.headers.get('x-fortitude-provider') !== 'fake') throw new Error('serve: did not answer through the fake provider');
+    if (!arm.stream) continue;
+    const streamed = await fetch(arm.target.url + arm.target.path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+      body: STREAM_BODY,
+    });
+    const text = await streamed.text();
+    if (streamed.status !== 200 || !text.includes('semaphore') || !text.includes('[DONE]')) throw new Error(`${arm.name}: unexpected stream ${streamed.status} ${text.slice(0, 300)}`);
+  }
+}
