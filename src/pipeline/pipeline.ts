@@ -230,6 +230,8 @@ export function cacheContextOf(classification: Classification, request: Pick<Res
     audience: classification.audience.value,
     domain: classification.domain.value,
     namespace: request.user ?? 'default',
+    ...(request.type ? { explicitResearchType: request.type } : {}),
+    ...(request.provider ? { provider: request.provider } : {}),
   };
 }
 
