@@ -35,8 +35,8 @@ const PARAPHRASE = 'How can I install Redis on Ubuntu 22.04?';
 describe('semantic partition (issue 19 item 4)', () => {
   it('keeps only what changes the answer: tenant, explicit research type, pinned provider', () => {
     expect(semanticContextOf(classified)).toEqual({ namespace: 'default' });
-    expect(semanticContextOf({ ...classified, explicitResearchType: 'comparative', provider: 'anthropic' })).toEqual({
-      namespace: 'default', researchType: 'comparative', parameters: { provider: 'anthropic' },
+    expect(semanticContextOf({ ...classified, explicitResearchType: 'decision', provider: 'anthropic' })).toEqual({
+      namespace: 'default', researchType: 'decision', parameters: { provider: 'anthropic' },
     });
   });
 
@@ -54,7 +54,7 @@ describe('semantic partition (issue 19 item 4)', () => {
     const same = { ...classified, explicitResearchType: 'implementation' as const, provider: 'openai' };
     expect((await cache.lookup(PARAPHRASE, same))?.kind).toBe('semantic');
     expect(await cache.lookup(PARAPHRASE, { ...same, namespace: 'team-b' })).toBeUndefined();
-    expect(await cache.lookup(PARAPHRASE, { ...same, explicitResearchType: 'comparative' })).toBeUndefined();
+    expect(await cache.lookup(PARAPHRASE, { ...same, explicitResearchType: 'decision' })).toBeUndefined();
     expect(await cache.lookup(PARAPHRASE, { ...same, provider: 'anthropic' })).toBeUndefined();
     expect(await cache.lookup(PARAPHRASE, { ...same, explicitResearchType: undefined })).toBeUndefined();
   });
