@@ -5,7 +5,7 @@
  * classification since issue 19). Two measures:
  *  - `shared`: every q1 of the set cached together, each q2 looked up — a non-duplicate served
  *    anything is a false hit, a duplicate served another q1 is a wrong hit (the harder measure);
- *  - `pairwise`: q1 alone in the cache, q2 looked up — the verifier and threshold on the pair only.
+ *  - `pairwise`: q1 alone cached, q2 looked up — the exact key, threshold and verifier on the pair only.
  * Shared by bench/semantic-pairs.ts (the report and the threshold curve) and the split test.
  */
 
@@ -13,10 +13,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Embedder } from '../../src/infrastructure/cache/semantic/embedder.js';
-import { createSemanticCache } from '../../src/infrastructure/cache/semantic/semantic-cache.js';
+import { createSemanticCache, DEFAULT_SIMILARITY_THRESHOLD } from '../../src/infrastructure/cache/semantic/semantic-cache.js';
 import { createMemorySemanticEntryStore } from '../../src/infrastructure/cache/semantic/store/memory-entry-store.js';
 import { normaliseQuery } from '../../src/infrastructure/cache/semantic/text/text-analysis.js';
-import type { VerificationOptions } from '../../src/infrastructure/cache/semantic/verification/verify-match.js';
+import { extractFeatures } from '../../src/infrastructure/cache/semantic/verification/question-features.js';
+import { verifyMatch, type VerificationOptions } from '../../src/infrastructure/cache/semantic/verification/verify-match.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONTEXT = { namespace: 'pairs' };
@@ -71,17 +72,21 @@ export async function evaluatePairs(pairs: EvalPair[], embedder: Embedder, optio
   };
   const outcomes: PairOutcome[] = [];
   if (options.mode === 'pairwise') {
-    const cache = await newCache();
-    try {
-      for (const pair of pairs) {
-        // One pair per partition: q1 is the only candidate q2 can be served.
-        const context = { namespace: `pair-${outcomes.length}` };
-        await cache.store(pair.q1, context, pair.q1, { ttlMs: DAY_MS });
-        const result = await cache.lookup(pair.q2, context, lookupOptions);
-        outcomes.push(judge(pair, result.entry?.value, result.similarity));
+    // q1 alone cached, q2 looked up: the cache's lookup with one candidate is the exact key, then
+    // cosine ≥ threshold, then the verifier. Done with the same functions directly, because one
+    // cache storing and deleting an entry per pair grows the native index by GBs.
+    const threshold = options.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
+    const verification = options.verification ?? {};
+    for (const pair of pairs) {
+      if (normaliseQuery(pair.q1) === normaliseQuery(pair.q2)) {
+        outcomes.push(judge(pair, pair.q1, 1));
+        continue;
       }
-    } finally {
-      await cache.close();
+      const [left, right] = await embedder.embed([pair.q1, pair.q2]);
+      let similarity = 0;
+      for (let index = 0; index < left!.length; index++) similarity += left![index]! * right![index]!;
+      const accepted = similarity >= threshold && (verification === false || verifyMatch(extractFeatures(pair.q2), extractFeatures(pair.q1), similarity, verification).accepted);
+      outcomes.push(judge(pair, accepted ? pair.q1 : undefined, similarity));
     }
     return outcomes;
   }
