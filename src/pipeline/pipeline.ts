@@ -224,7 +224,7 @@ export function validateQuery(raw: string): string {
 }
 
 /** The context a question is cached under: what `cache eval` must reproduce to measure the server path. */
-export function cacheContextOf(classification: Classification, request: Pick<ResearchRequest, 'user'>): ResearchCacheContext {
+export function cacheContextOf(classification: Classification, request: Pick<ResearchRequest, 'user' | 'type' | 'provider'>): ResearchCacheContext {
   return {
     researchType: classification.researchType.value,
     audience: classification.audience.value,
