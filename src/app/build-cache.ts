@@ -58,10 +58,14 @@ export function buildCache(config: FortitudeConfig, deps: { logger: Logger; onEv
   // (the ones a cache serves) find their key here.
   const keys = new LRUCache<string, string>({ max: 4096 });
   const keyFor = (query: string, context: ResearchCacheContext): string => {
-    const memoKey = `${context.namespace}\u0000${context.researchType}\u0000${context.audience}\u0000${context.domain}\u0000${query}`;
+    const memoKey = `${context.namespace}\u0000${context.researchType}\u0000${context.audience}\u0000${context.domain}\u0000${context.provider ?? ''}\u0000${query}`;
     let key = keys.get(memoKey);
     if (key === undefined) {
-      key = queryCacheKey(queryResults.prefix, { query, ...context, tenant: context.namespace }, queryResults.keyStrategy);
+      key = queryCacheKey(
+        queryResults.prefix,
+        { query, ...context, tenant: context.namespace, parameters: context.provider === undefined ? undefined : { provider: context.provider } },
+        queryResults.keyStrategy,
+      );
       keys.set(memoKey, key);
     }
     return key;

@@ -3,10 +3,9 @@ import type { ResearchRequest, ResearchResult } from '../core/research.js';
 import { createCacheWarmer } from '../infrastructure/cache/semantic/cache-warmer.js';
 import type { PatternRecord } from '../infrastructure/storage/repositories/patterns.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
-import { classify } from '../pipeline/classify/classify.js';
 import { QUERY_PATTERN_TYPE } from '../pipeline/routing/query-patterns.js';
 import type { SemanticLayer } from './build-semantic.js';
-import type { SemanticValue } from '../pipeline/research-cache.js';
+import { semanticContextOf, type SemanticValue } from '../pipeline/research-cache.js';
 import { warmerOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 
@@ -23,17 +22,8 @@ export function buildCacheWarmer(
   const toWarmQuery = (pattern: PatternRecord) => {
     const example = typeof pattern.metadata?.example === 'string' ? pattern.metadata.example : undefined;
     if (!example) return undefined;
-    const classification = classify(example);
-    return {
-      query: example,
-      frequency: pattern.frequency,
-      context: {
-        namespace: 'default',
-        researchType: classification.researchType.value,
-        audience: classification.audience.value,
-        domain: classification.domain.value,
-      },
-    };
+    // The partition a served request would look in (no explicit type, no pinned provider).
+    return { query: example, frequency: pattern.frequency, context: semanticContextOf({ namespace: 'default' }) };
   };
   const defined = <T>(value: T | undefined): value is T => value !== undefined;
   return createCacheWarmer<SemanticValue>({

@@ -224,12 +224,14 @@ export function validateQuery(raw: string): string {
 }
 
 /** The context a question is cached under: what `cache eval` must reproduce to measure the server path. */
-export function cacheContextOf(classification: Classification, request: Pick<ResearchRequest, 'user'>): ResearchCacheContext {
+export function cacheContextOf(classification: Classification, request: Pick<ResearchRequest, 'user' | 'type' | 'provider'>): ResearchCacheContext {
   return {
     researchType: classification.researchType.value,
     audience: classification.audience.value,
     domain: classification.domain.value,
     namespace: request.user ?? 'default',
+    ...(request.type ? { explicitResearchType: request.type } : {}),
+    ...(request.provider ? { provider: request.provider } : {}),
   };
 }
 

@@ -18,11 +18,16 @@ export interface Understanding {
 
 /** Cache context: a hit must match all of these exactly (namespaces never cross). */
 export interface ResearchCacheContext {
+  /** The classifier's guesses (or the caller's type): part of the exact key, never of the semantic partition. */
   researchType: ResearchType;
   audience: string;
   domain: string;
   /** Tenant / API key namespace. */
   namespace: string;
+  /** The research type the caller asked for (`type`), which changes the right answer. */
+  explicitResearchType?: ResearchType | undefined;
+  /** The provider the caller pinned (`provider`): its answer only. */
+  provider?: string | undefined;
 }
 
 export interface ResearchCache {

@@ -1,5 +1,6 @@
 import type { ResearchResult } from '../core/research.js';
 import type { SemanticCache } from '../infrastructure/cache/semantic/semantic-cache.js';
+import type { SemanticContext } from '../infrastructure/cache/semantic/store/semantic-entry-store.js';
 import type { ResearchCache, ResearchCacheContext } from './ports.js';
 
 /** What the semantic index keeps per question: the stored result's id (the library holds the answer). */
@@ -24,6 +25,20 @@ export interface ResearchCacheTiers {
 }
 
 /**
+ * The semantic partition of a research context: only what changes the right answer — the tenant,
+ * the research type the caller asked for, the provider the caller pinned. The classifier's own
+ * guesses (audience, domain, a guessed research type) stay out: two paraphrases get the same
+ * guesses only about 60 % of the time, so partitioning by them splits true paraphrases apart.
+ */
+export function semanticContextOf(context: Pick<ResearchCacheContext, 'namespace' | 'explicitResearchType' | 'provider'>): SemanticContext {
+  return {
+    namespace: context.namespace,
+    ...(context.explicitResearchType ? { researchType: context.explicitResearchType } : {}),
+    ...(context.provider ? { parameters: { provider: context.provider } } : {}),
+  };
+}
+
+/**
  * The research answer cache, in the order a lookup tries it:
  * 1. exact — the same normalised question in the same context, from the cache levels;
  * 2. library — the same question stored within the TTL (promoted into the exact tier);
@@ -37,23 +52,25 @@ export function createResearchCache(tiers: ResearchCacheTiers): ResearchCache {
       const hit = await exact.lookup(query, context);
       if (hit) return hit;
 
-      const stored = await library.findRecent(query, context, tiers.libraryMaxAgeMs);
+      const found = await library.findRecent(query, context, tiers.libraryMaxAgeMs);
+      // The library does not index by provider: a pinned provider is served only its own answers.
+      const stored = found && (context.provider === undefined || found.provider === context.provider) ? found : undefined;
       if (stored) {
         await exact.store(query, context, stored).catch(() => undefined);
         return { kind: 'exact', similarity: 1, result: stored };
       }
 
       if (!semantic) return undefined;
-      const found = await semantic.lookup(query, context);
-      if (found.kind === 'miss') return undefined;
-      const result = await library.get(found.entry.value.resultId);
-      return result ? { kind: found.kind, similarity: found.similarity, result } : undefined;
+      const match = await semantic.lookup(query, semanticContextOf(context));
+      if (match.kind === 'miss') return undefined;
+      const result = await library.get(match.entry.value.resultId);
+      return result ? { kind: match.kind, similarity: match.similarity, result } : undefined;
     },
 
     async store(query, context, result) {
       await exact.store(query, context, result);
       if (!semantic) return;
-      await semantic.store(query, context, { resultId: result.id }).catch((error: unknown) => tiers.onSemanticStoreError?.(error));
+      await semantic.store(query, semanticContextOf(context), { resultId: result.id }).catch((error: unknown) => tiers.onSemanticStoreError?.(error));
     },
   };
 }

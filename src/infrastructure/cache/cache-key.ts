@@ -40,35 +40,14 @@ export function normaliseQuery(text: string): string {
 }
 
 /**
- * Words whose removal cannot change which answer is right. Deliberately short: negations
- * (not, no, without, never), question words (how, why, when), modals (should, can), direction
- * words (to, from, vs, than) and quantities stay, because dropping them merges different
- * questions.
+ * The text `semantic_hash` keys hash: the same as `exact` — case, Unicode form (NFKC),
+ * whitespace and edge punctuation only. Any other rewrite merges different questions: dropping
+ * pronouns made "What has changed you?" an exact hit for "What has changed?". Meaning-preserving
+ * rewrites ("please", word order, synonyms) are the semantic tier's job, where the verifier
+ * checks them. The strategy name stays (it is the seed's) and still keeps its entries apart.
  */
-export const SEMANTIC_HASH_STOPWORDS: ReadonlySet<string> = new Set([
-  'a', 'an', 'the', 'please', 'kindly', 'hey', 'hi', 'hello', 'thanks', 'thank', 'you', 'your',
-  'me', 'i', 'my', 'we', 'us', 'our', 'is', 'are', 'am', 'be', 'just', 'really', 'basically',
-  'actually', 'also', 'ok', 'okay', 'tell', 'explain', 'help', 'understand',
-]);
-
-export interface SemanticHashOptions {
-  /**
-   * Sort the terms so word order does not matter. Off by default: order carries meaning
-   * ("convert celsius to fahrenheit" vs "convert fahrenheit to celsius").
-   */
-  sortTerms?: boolean;
-}
-
-/** The text `semantic_hash` keys hash: normalised, inner punctuation dropped, stopwords removed. */
-export function semanticHashText(text: string, options: SemanticHashOptions = {}): string {
-  const terms = normaliseQuery(text)
-    // Keep characters that carry meaning inside terms: c++, c#, node.js, v1.2, 3.5, -1, 50%.
-    .replace(/[^\p{L}\p{N}\s+#.%\-_/]/gu, ' ')
-    .split(/\s+/)
-    .map((term) => term.replace(/^[.\-_/]+|[.\-_/]+$/g, ''))
-    .filter((term) => term !== '' && !SEMANTIC_HASH_STOPWORDS.has(term));
-  if (options.sortTerms) terms.sort();
-  return terms.join(' ');
+export function semanticHashText(text: string): string {
+  return normaliseQuery(text);
 }
 
 /** Stable JSON: object keys sorted, `undefined` dropped, so equal parameters hash equally. */
@@ -101,10 +80,12 @@ export function buildCacheKey(prefix: string, tenant: string | undefined, parts:
 }
 
 /** Key for a research query, by its normalised text (`exact`) or its `semantic_hash` text. */
-export function queryCacheKey(prefix: string, context: QueryKeyContext, strategy: CacheKeyStrategy = 'exact', options: SemanticHashOptions = {}): string {
-  const text = strategy === 'semantic_hash' ? semanticHashText(context.query, options) : normaliseQuery(context.query);
+export function queryCacheKey(prefix: string, context: QueryKeyContext, strategy: CacheKeyStrategy = 'exact'): string {
+  const text = strategy === 'semantic_hash' ? semanticHashText(context.query) : normaliseQuery(context.query);
   return buildCacheKey(prefix, context.tenant, {
     keyStrategy: strategy,
+    // 2: `semantic_hash` no longer drops stopwords; entries keyed the old way must stop matching.
+    normalisation: 2,
     text,
     researchType: context.researchType,
     audience: context.audience,

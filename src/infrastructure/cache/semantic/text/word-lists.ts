@@ -24,6 +24,32 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
 export const SPECIFIC_INTERROGATIVES: ReadonlySet<string> = new Set(['why', 'when', 'where', 'who']);
 
 /**
+ * Modal verbs by what they ask (issue 19: "Can I …?" and "Should I …?" have different answers).
+ * Words of one group paraphrase each other ("can"/"could", "will"/"would").
+ */
+export const MODAL_GROUPS: ReadonlyMap<string, string> = new Map([
+  ['can', 'ability'], ['could', 'ability'], ['able', 'ability'],
+  ['should', 'advice'], ['ought', 'advice'],
+  ['must', 'obligation'], ['shall', 'obligation'],
+  ['will', 'future'], ['would', 'future'], ["won't", 'future'],
+  // "May I …" asks what "Can I …" asks.
+  ['may', 'ability'], ['might', 'ability'],
+]);
+
+/**
+ * Personal pronouns by referent. First and second person are one group ("How do I …" and "How do
+ * you …" ask the same), and only their object and possessive forms count: "What has changed
+ * *you*?" is not "What has changed?". Third persons are kept apart ("his" vs "her").
+ */
+export const PRONOUN_GROUPS: ReadonlyMap<string, string> = new Map([
+  ['me', 'speaker'], ['my', 'speaker'], ['mine', 'speaker'], ['myself', 'speaker'], ['your', 'speaker'], ['yours', 'speaker'],
+  ['yourself', 'speaker'], ['us', 'speaker'], ['our', 'speaker'], ['ours', 'speaker'], ['ourselves', 'speaker'],
+  ['he', 'he'], ['him', 'he'], ['his', 'he'], ['himself', 'he'],
+  ['she', 'she'], ['her', 'she'], ['hers', 'she'], ['herself', 'she'],
+  ['they', 'they'], ['them', 'they'], ['their', 'they'], ['theirs', 'they'], ['themselves', 'they'],
+]);
+
+/**
  * Negation cues (after contraction expansion). "fail to", "unable to" are negative-polarity
  * phrasings that paraphrase a plain "not".
  */

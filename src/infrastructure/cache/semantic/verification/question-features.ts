@@ -8,7 +8,7 @@
 import { porterStem } from '../text/porter-stemmer.js';
 import { analyseText, type Token } from '../text/text-analysis.js';
 import { canonicalTechName, entityKey, GENERIC_TECH_NOUNS, isTechName } from '../text/tech-names.js';
-import { NEGATION_CUES, SPECIFIC_INTERROGATIVES, WEAK_WRITTEN_NUMBERS } from '../text/word-lists.js';
+import { MODAL_GROUPS, NEGATION_CUES, PRONOUN_GROUPS, SPECIFIC_INTERROGATIVES, WEAK_WRITTEN_NUMBERS } from '../text/word-lists.js';
 
 export type EntityStrength = 'strong' | 'medium' | 'weak';
 
@@ -51,6 +51,12 @@ export interface QuestionFeatures {
   /** Content terms that occur outside any negation scope. */
   readonly plainTerms: ReadonlySet<string>;
   readonly interrogatives: ReadonlySet<string>;
+  /** Who acts in a question opening "how/why/what … do|can|should …": `speaker` (I, you, we, one) or the agent's term. */
+  readonly agent?: string | undefined;
+  /** Modal groups (`MODAL_GROUPS`) the text uses. */
+  readonly modals: ReadonlySet<string>;
+  /** Pronoun referents (`PRONOUN_GROUPS`), plus `speaker` for an object "you" ("What has changed you?"). */
+  readonly pronouns: ReadonlySet<string>;
   /** Ends with "?" or opens like a question ("how", "can I", "is there" …). */
   readonly isQuestion: boolean;
 }
@@ -82,6 +88,8 @@ export function extractFeatures(text: string): QuestionFeatures {
   const plainTerms = new Set<string>();
   let negationPending = 0;
   const interrogatives = new Set<string>();
+  const modals = new Set<string>();
+  const pronouns = new Set<string>();
 
   tokens.forEach((token, index) => {
     const previous = index > 0 ? tokens[index - 1] : undefined;
@@ -102,6 +110,12 @@ export function extractFeatures(text: string): QuestionFeatures {
         plainTerms.add(token.term);
       }
     }
+    const modal = MODAL_GROUPS.get(token.lower);
+    if (modal !== undefined) modals.add(modal);
+    const referent = PRONOUN_GROUPS.get(token.lower);
+    if (referent !== undefined) pronouns.add(referent);
+    // "you" after a content word is an object ("changed you"), after "do"/"can"/"how" a generic subject.
+    if (token.lower === 'you' && previous && !previous.stopword && previous.weight > 0) pronouns.add('speaker');
     // Only a sentence-initial "why/when/where/who" asks something ("… useful when …" does not).
     if (token.sentenceStart && SPECIFIC_INTERROGATIVES.has(token.lower)) interrogatives.add(token.lower);
     const rawKey = entityKey(token.lower);
@@ -145,7 +159,7 @@ export function extractFeatures(text: string): QuestionFeatures {
   for (const entity of entities) entityCounts.set(entity.key, (entityCounts.get(entity.key) ?? 0) + 1);
   return {
     text, tokens, negations, numbers, entities, nameKeys, terms, termSurfaces, stemCounts, entityCounts, negatedTerms,
-    plainTerms, interrogatives, isQuestion: looksLikeQuestion(text, tokens),
+    plainTerms, interrogatives, modals, pronouns, agent: agentOf(tokens), isQuestion: looksLikeQuestion(text, tokens),
   };
 }
 
@@ -156,6 +170,21 @@ const QUESTION_OPENERS = new Set([
 
 function looksLikeQuestion(text: string, tokens: readonly Token[]): boolean {
   return text.trim().endsWith('?') || QUESTION_OPENERS.has(tokens[0]?.lower ?? '');
+}
+
+const AGENT_AUXILIARIES = new Set(['do', 'does', 'did', 'can', 'could', 'should', 'would', 'will', 'must', 'might', 'may']);
+const SPEAKERS = new Set(['i', 'you', 'we', 'one']);
+const WH_WORDS = new Set(['how', 'why', 'what', 'when', 'where', 'which']);
+
+/** The agent after the auxiliary of a wh-question ("How do [I] …", "Why do [politicians] …"). */
+function agentOf(tokens: readonly Token[]): string | undefined {
+  if (!WH_WORDS.has(tokens[0]?.lower ?? '')) return undefined;
+  const auxiliary = tokens.findIndex((token, index) => index > 0 && index <= 2 && AGENT_AUXILIARIES.has(token.lower));
+  if (auxiliary < 0) return undefined;
+  const next = tokens[auxiliary + 1];
+  if (!next) return undefined;
+  if (SPEAKERS.has(next.lower)) return 'speaker';
+  return !next.stopword && next.weight >= 1 && next.kind === 'word' ? next.term : undefined;
 }
 
 const ACTION_WEIGHT = 2;

@@ -65,4 +65,34 @@ describe('verifyMatch', () => {
   it('collects every failing check', () => {
     expect(checks('Why is Go not faster than Java 17?', 'Why is Rust faster than Java 21?').length).toBeGreaterThanOrEqual(3);
   });
+
+  describe('issue 19: the words an embedder drops', () => {
+    it('keeps question words, modals and pronouns', () => {
+      expect(checks('How was Napoleon?', 'Who was Napoleon?')).toContain('interrogative');
+      expect(checks('Can I deploy on Fridays?', 'Should I deploy on Fridays?')).toContain('modal');
+      expect(checks('Should I buy a house?', 'Is it good to buy a house?')).toContain('modal');
+      expect(checks('What has changed you?', 'What has changed?')).toContain('pronoun');
+      expect(checks('Why is his code slow?', 'Why is her code slow?')).toContain('pronoun');
+    });
+
+    it('keeps roles: who acts, the subject in a frame, the direction', () => {
+      expect(checks('How do I scam a politician?', 'How do politicians scam?')).toContain('agent');
+      expect(checks("Which is the best university in India for a master's in nutrition?", "Which is the best university in India for a master's in criminology?")).toContain('key-terms');
+      expect(checks('Can I switch from B.Tech civil engineering to M.Tech computer science?', 'Can I switch from B.Tech computer science to M.Tech civil engineering?')).toContain('order');
+    });
+
+    it('refuses an added or dropped constraint, even a common word in a long statement', () => {
+      expect(checks('How do I get motivated again to code?', 'How do I get motivated again?')).toContain('key-terms');
+      expect(checks('How do I get motivated again?', 'How do I get motivated again to code?')).toContain('key-terms');
+      expect(checks('The metadata file has a column which links audio files to the metadata.', 'The metadata file has a column which links audio files.')).toContain('repeat');
+    });
+
+    it('tells first from second, and still accepts what only reorders or rewords', () => {
+      expect(checks('You need to create the DataFrame first.', 'You need to create the DataFrame second.')).toContain('number');
+      expect(verify('How do you install Redis?', 'How do I install Redis?').accepted).toBe(true);
+      expect(verify('How can I install Redis on Ubuntu 22.04?', 'How do I install Redis on Ubuntu 22.04?').accepted).toBe(true);
+      expect(verify("Why doesn't my build work?", 'Why does my build not work?').accepted).toBe(true);
+      expect(verify('You can load the dataset with load_dataset.', 'The dataset can be loaded with load_dataset.').accepted).toBe(true);
+    });
+  });
 });

@@ -30,6 +30,8 @@ export interface VerificationOptions {
    */
   additionMaxWeight?: number;
   questionAdditionMaxWeight?: number;
+  /** When both sides are questions, an unmatched term at least this heavy on one side only is an added constraint. Default 0.3. */
+  questionAdditionMinWeight?: number;
 }
 
 export interface VerificationDecision {
@@ -83,6 +85,13 @@ export function verifyMatch(
   checkOrder(query, candidate, reasons);
   checkAntonyms(query, candidate, reasons);
   checkInterrogatives(query, candidate, reasons);
+  checkAgent(query, candidate, reasons);
+  // Modals and pronouns decide what a question asks; in statements they shift freely between
+  // paraphrases ("you can load …" / "… can be loaded", "they all inherit" / "all of which derive").
+  if (query.isQuestion || candidate.isQuestion) {
+    checkModals(query.modals, candidate.modals, reasons);
+    checkGroups('pronoun', query.pronouns, candidate.pronouns, reasons);
+  }
   checkKeyTerms(query, candidate, reasons, options);
   return { accepted: reasons.length === 0, similarity, reasons };
 }
@@ -96,6 +105,9 @@ function checkNegation(query: QuestionFeatures, candidate: QuestionFeatures, rea
     return;
   }
   // Both negate something: a term negated on one side but only affirmed on the other flips the meaning.
+  // The same words with one negation each is word order ("doesn't my build work" / "does my build not work").
+  const sameTerms = query.terms.size === candidate.terms.size && [...query.terms.keys()].every((term) => candidate.terms.has(term));
+  if (sameTerms && query.negations.length === candidate.negations.length) return;
   const flipped = (negated: QuestionFeatures, affirmed: QuestionFeatures) =>
     [...negated.negatedTerms].find(
       (term) => !negated.plainTerms.has(term) && affirmed.plainTerms.has(term) && !affirmed.negatedTerms.has(term),
@@ -117,7 +129,15 @@ function checkNumbers(query: QuestionFeatures, candidate: QuestionFeatures, reas
   const candidateValues = new Set(candidate.numbers.map((mention) => mention.value));
   const onlyQuery = query.numbers.filter((mention) => !mention.weak && !candidateValues.has(mention.value));
   const onlyCandidate = candidate.numbers.filter((mention) => !mention.weak && !queryValues.has(mention.value));
-  if (onlyQuery.length === 0 && onlyCandidate.length === 0) return;
+  if (onlyQuery.length === 0 && onlyCandidate.length === 0) {
+    // "one" or "first" alone is often no quantity, but "first" on one side and "second" on the other is.
+    const weakQuery = query.numbers.filter((mention) => mention.weak && !candidateValues.has(mention.value));
+    const weakCandidate = candidate.numbers.filter((mention) => mention.weak && !queryValues.has(mention.value));
+    if (weakQuery.length > 0 && weakCandidate.length > 0) {
+      reasons.push(`number: ${weakQuery.map(numberLabel).join(', ')} in query vs ${weakCandidate.map(numberLabel).join(', ')} cached`);
+    }
+    return;
+  }
   const version = [...onlyQuery, ...onlyCandidate].some((mention) => mention.versionOf !== undefined);
   const describe = (mentions: NumberMention[]) => (mentions.length === 0 ? 'none' : mentions.map(numberLabel).join(', '));
   reasons.push(`${version ? 'version' : 'number'}: ${describe(onlyQuery)} in query vs ${describe(onlyCandidate)} cached`);
@@ -213,12 +233,73 @@ function checkAntonyms(query: QuestionFeatures, candidate: QuestionFeatures, rea
 }
 
 function checkInterrogatives(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  // A statement's opening "When …" is a clause, not a question.
+  if (!query.isQuestion && !candidate.isQuestion) return;
   const differ =
     query.interrogatives.size !== candidate.interrogatives.size ||
     [...query.interrogatives].some((word) => !candidate.interrogatives.has(word));
   if (!differ) return;
   const list = (set: ReadonlySet<string>) => (set.size === 0 ? 'none' : [...set].join('/'));
   reasons.push(`interrogative: ${list(query.interrogatives)} in query vs ${list(candidate.interrogatives)} cached`);
+}
+
+/**
+ * "Can I …" and "How do I …" ask the same; "Can I …" and "Should I …" do not. Different modals on
+ * the two sides differ, and so does advice or obligation (should, must) on one side only.
+ */
+function checkModals(inQuery: ReadonlySet<string>, inCandidate: ReadonlySet<string>, reasons: string[]): void {
+  if (inQuery.size > 0 && inCandidate.size > 0) return checkGroups('modal', inQuery, inCandidate, reasons);
+  const weighty = [...inQuery, ...inCandidate].filter((group) => group === 'advice' || group === 'obligation');
+  if (weighty.length > 0) checkGroups('modal', inQuery, inCandidate, reasons);
+}
+
+function contentCounts(features: QuestionFeatures): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const token of features.tokens) {
+    if (token.stopword || token.weight < 1 || token.kind === 'number') continue;
+    counts.set(token.term, (counts.get(token.term) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Both sides use the same content words but one says one of them more often: the extra mention
+ * is an added constraint ("… audio files *in the TAR file*" when "TAR" came earlier) or, with an
+ * extra of another word on the other side, a swapped subject ("the *text* files" for "the audio
+ * files" in a text that names both).
+ */
+function checkRepeats(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  const queryCounts = contentCounts(query);
+  const candidateCounts = contentCounts(candidate);
+  const extra = (side: Map<string, number>, other: Map<string, number>) =>
+    [...side].filter(([term, count]) => count > (other.get(term) ?? 0) && (other.get(term) ?? 0) > 0).map(([term]) => term);
+  const inQuery = extra(queryCounts, candidateCounts);
+  const inCandidate = extra(candidateCounts, queryCounts);
+  if (inQuery.length === 0 && inCandidate.length === 0) return;
+  const surface = (features: QuestionFeatures, terms: string[]) => terms.map((term) => features.termSurfaces.get(term) ?? term).join('", "');
+  reasons.push(`repeat: "${surface(query, inQuery)}" more often in query, "${surface(candidate, inCandidate)}" more often cached`);
+}
+
+/**
+ * Who acts: "How do *I* scam a politician?" asks something else than "How do *politicians* scam?".
+ * Only a speaker ("I", "you", "we", "one") against a named agent counts; two named agents are
+ * left to the key-term checks.
+ */
+function checkAgent(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  if (query.agent === undefined || candidate.agent === undefined) return;
+  const speakerQuery = query.agent === 'speaker';
+  const speakerCandidate = candidate.agent === 'speaker';
+  if (speakerQuery === speakerCandidate) return;
+  reasons.push(`agent: "${query.agent}" in query vs "${candidate.agent}" cached`);
+}
+
+/** Modals and pronouns: the same groups on both sides, or a different question. */
+function checkGroups(check: string, inQuery: ReadonlySet<string>, inCandidate: ReadonlySet<string>, reasons: string[]): void {
+  const onlyQuery = [...inQuery].filter((group) => !inCandidate.has(group));
+  const onlyCandidate = [...inCandidate].filter((group) => !inQuery.has(group));
+  if (onlyQuery.length === 0 && onlyCandidate.length === 0) return;
+  const list = (groups: string[]) => (groups.length === 0 ? 'none' : groups.join('/'));
+  reasons.push(`${check}: ${list(onlyQuery)} in query vs ${list(onlyCandidate)} cached`);
 }
 
 function commonPrefixLength(left: string, right: string): number {
@@ -286,16 +367,28 @@ function checkKeyTerms(
     return;
   }
   const additionMaxWeight =
-    query.isQuestion && candidate.isQuestion ? (options.questionAdditionMaxWeight ?? 24) : (options.additionMaxWeight ?? 10);
-  const added = (side: Unmatched, other: Unmatched) => side.heaviest >= 1 && other.heaviest < 1 && side.total < additionMaxWeight;
+    query.isQuestion && candidate.isQuestion ? (options.questionAdditionMaxWeight ?? Infinity) : (options.additionMaxWeight ?? Infinity);
+  // In a question even a common word added on one side is a constraint ("get motivated again *to code*").
+  const addedWeight = query.isQuestion && candidate.isQuestion ? (options.questionAdditionMinWeight ?? 0.3) : 1;
+  const added = (side: Unmatched, other: Unmatched) => side.heaviest >= addedWeight && other.heaviest < 1 && side.words.length > 0 && other.words.length === 0 && side.total < additionMaxWeight;
   if (added(inQuery, inCandidate) || added(inCandidate, inQuery)) {
     const [side, words] = added(inQuery, inCandidate) ? ['query', inQuery.words] : ['cached question', inCandidate.words];
     reasons.push(`key-terms: "${words.join('", "')}" only in ${side}`);
+    return;
+  }
+  // One word swapped for another and nothing else changed: a subject swapped inside the same frame
+  // ("a master's in nutrition" / "in criminology"), however light the word or long the text.
+  if (inQuery.words.length === 1 && inCandidate.words.length === 1) {
+    reasons.push(`key-terms: "${inQuery.words[0]}" in query replaced by "${inCandidate.words[0]}"`);
     return;
   }
   const substitutionShare = options.substitutionShare ?? 0.12;
   const substituted = (unmatched: Unmatched) => unmatched.heaviest >= substitution && unmatched.share > substitutionShare;
   if (substituted(inQuery) && substituted(inCandidate)) {
     reasons.push(`key-terms: "${inQuery.words.join('", "')}" in query replaced by "${inCandidate.words.join('", "')}"`);
+    return;
   }
+  // The same words on both sides: only then can a repeated word be an added constraint (a reworded
+  // paraphrase repeats words differently and has unmatched words besides).
+  if (inQuery.words.length === 0 && inCandidate.words.length === 0) checkRepeats(query, candidate, reasons);
 }
