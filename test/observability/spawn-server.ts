@@ -46,7 +46,11 @@ export async function spawnServer(options: { cwd?: string; env?: Record<string, 
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => {
+      // Not left running (with its workers) when the test gives up on it.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within 60 s:\n${output}`));
+    }, 60_000);
     const check = () => {
       const matches = [...output.matchAll(/Fortitude listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
       const match = matches.length >= workers ? matches[0] : undefined;
