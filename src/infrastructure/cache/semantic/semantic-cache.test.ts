@@ -146,8 +146,9 @@ describe('SemanticCache', () => {
     const directory = temporaryDirectory();
     const entriesPath = join(directory, 'entries.jsonl');
     const indexDirectory = join(directory, 'index');
+    // graphFrom 0: these tiny partitions get a graph (by default only partitions of 256+ do).
     const first = await createSemanticCache<string>(
-      { sweepIntervalMs: 0, indexDirectory },
+      { sweepIntervalMs: 0, indexDirectory, index: { graphFrom: 0 } },
       { embedder: createLocalEmbedder(), store: createMemorySemanticEntryStore({ persistence: createFileEntryPersistence(entriesPath) }) },
     );
     await first.store('How do I install Redis on Ubuntu 22.04?', tenant, 'redis');
@@ -157,7 +158,7 @@ describe('SemanticCache', () => {
     expect(readdirSync(indexDirectory).filter((name) => name.endsWith('.hnsw'))).toHaveLength(2);
 
     const second = await createSemanticCache<string>(
-      { sweepIntervalMs: 0, indexDirectory },
+      { sweepIntervalMs: 0, indexDirectory, index: { graphFrom: 0 } },
       { embedder: createLocalEmbedder(), store: createMemorySemanticEntryStore({ persistence: createFileEntryPersistence(entriesPath) }) },
     );
     caches.push(second);

@@ -79,7 +79,7 @@ describe('VectorIndex', () => {
     const directory = mkdtempSync(join(tmpdir(), 'vector-index-'));
     directories.push(directory);
     const vectors = randomVectors(60, 16);
-    const index = new VectorIndex({ dimensions: 16 });
+    const index = new VectorIndex({ dimensions: 16, graphFrom: 0 });
     const byLabel = new Map(vectors.map((vector, label) => [label, vector] as const));
     for (const [label, vector] of byLabel) index.add(label, vector);
     const path = join(directory, 'partition.hnsw');
@@ -96,6 +96,36 @@ describe('VectorIndex', () => {
     expect(await VectorIndex.readIndex(path, fewer, { dimensions: 16 })).toBeUndefined();
     expect(await VectorIndex.readIndex(path, byLabel, { dimensions: 16, m: 8 })).toBeUndefined();
     expect(await VectorIndex.readIndex(join(directory, 'missing.hnsw'), byLabel, { dimensions: 16 })).toBeUndefined();
+  });
+
+  it('a small partition has no graph until it reaches graphFrom, and answers the same before and after', async () => {
+    const vectors = randomVectors(40, 16);
+    const index = new VectorIndex({ dimensions: 16, graphFrom: 30 });
+    for (const [label, vector] of vectors.slice(0, 29).entries()) index.add(label, vector);
+    expect(index.hasGraph).toBe(false);
+    expect(index.memory().graphBytes).toBe(0);
+    index.add(29, vectors[29]!);
+    expect(index.hasGraph).toBe(true);
+    expect(index.memory().graphBytes).toBeGreaterThan(0);
+    const neverGraphed = new VectorIndex({ dimensions: 16, graphFrom: 1_000 });
+    for (const [label, vector] of vectors.slice(0, 30).entries()) neverGraphed.add(label, vector);
+    expect(neverGraphed.hasGraph).toBe(false);
+    expect(index.search(vectors[5]!, 3)).toEqual(neverGraphed.search(vectors[5]!, 3));
+    for (const [label, vector] of vectors.slice(30).entries()) index.add(30 + label, vector);
+    expect(index.searchGraph(vectors[35]!, 1)[0]?.label).toBe(35);
+    // Removed before the graph existed: never found by it.
+    const early = new VectorIndex({ dimensions: 16, graphFrom: 5 });
+    for (const [label, vector] of vectors.slice(0, 4).entries()) early.add(label, vector);
+    early.remove(2);
+    early.add(4, vectors[4]!);
+    expect(early.searchGraph(vectors[2]!, 4).map((match) => match.label)).not.toContain(2);
+    // Written without a graph: no graph file, and the loader rebuilds.
+    const directory = mkdtempSync(join(tmpdir(), 'vector-index-'));
+    directories.push(directory);
+    const small = new VectorIndex({ dimensions: 16 });
+    small.add(1, vectors[1]!);
+    await small.writeIndex(join(directory, 'small.hnsw'));
+    expect(await VectorIndex.readIndex(join(directory, 'small.hnsw'), new Map([[1, vectors[1]!]]), { dimensions: 16 })).toBeUndefined();
   });
 
   it('refuses vectors of the wrong length', () => {

@@ -1,8 +1,11 @@
 /**
  * An in-process vector index for one cache partition, with the seed's `qdrant-performance.yaml`
  * keys where they apply:
- *  - `hnsw_config.m` / `ef_construct`: the HNSW graph (hnswlib-node, cosine space), maintained on
- *    every add so that crossing the threshold never blocks on a bulk build;
+ *  - `hnsw_config.m` / `ef_construct`: the HNSW graph (hnswlib-node, cosine space), built once a
+ *    partition holds `graphFrom` vectors (by default 256, far below the threshold) and then
+ *    maintained on every add, so crossing the threshold never blocks on a bulk build. A small
+ *    partition has no graph: each hnswlib index costs ~2.6 MB however few vectors it holds (its
+ *    65,536 label locks), so a thousand small tenants would hold gigabytes for nothing;
  *  - `full_scan_threshold`: below this many vectors a search is an exact scan instead of a graph
  *    walk (Qdrant counts this in KB of vectors; here it is a vector count, see RESULTS-semantic.md);
  *  - `quantization.scalar` int8 / `quantile`: int8 codes of every vector drive the exact scan,
@@ -10,7 +13,7 @@
  * Labels are caller-chosen integers. Vectors must be L2-normalised.
  */
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
 import { quantiseInto } from './scalar-quantization.js';
 
@@ -32,6 +35,8 @@ export interface VectorIndexOptions {
   initialCapacity?: number;
   /** Seed of the graph's level generator, for reproducible builds. Default 100. */
   randomSeed?: number;
+  /** Vectors a partition holds before its HNSW graph is built. Default 256 (never above `fullScanThreshold`). */
+  graphFrom?: number;
 }
 
 export interface VectorMatch {
@@ -66,7 +71,10 @@ export class VectorIndex {
   readonly efConstruction: number;
   readonly fullScanThreshold: number;
   readonly quantile: number;
-  private readonly graph: Hnsw;
+  private graph: Hnsw | undefined;
+  private readonly graphFrom: number;
+  private readonly efSearch: number;
+  private readonly randomSeed: number;
   private capacity: number;
   private readonly vectors = new Map<number, Float32Array>();
   private codes: Int8Array;
@@ -82,13 +90,13 @@ export class VectorIndex {
     this.fullScanThreshold = options.fullScanThreshold ?? 10_000;
     this.quantile = options.quantile ?? 0.99;
     this.capacity = loadedGraph?.capacity ?? Math.max(16, options.initialCapacity ?? 1024);
+    this.graphFrom = Math.max(0, Math.min(options.graphFrom ?? 256, this.fullScanThreshold));
+    this.efSearch = options.efSearch ?? 32;
+    this.randomSeed = options.randomSeed ?? 100;
     if (loadedGraph) {
       this.graph = loadedGraph.graph;
-    } else {
-      this.graph = new HierarchicalNSW('cosine', this.dimensions);
-      this.graph.initIndex(this.capacity, this.m, this.efConstruction, options.randomSeed ?? 100, true);
+      this.graph.setEf(this.efSearch);
     }
-    this.graph.setEf(options.efSearch ?? 32);
     this.codes = new Int8Array(this.capacity * this.dimensions);
     this.scales = new Float32Array(this.capacity);
   }
@@ -104,8 +112,14 @@ export class VectorIndex {
     if (vector.length !== this.dimensions) throw new RangeError(`expected ${this.dimensions} dimensions, got ${vector.length}`);
     if (this.vectors.has(label)) this.remove(label);
     if (this.labelOfSlot.length >= this.capacity) this.grow();
-    this.graph.addPoint(Array.from(vector), label, true);
+    this.graph?.addPoint(Array.from(vector), label, true);
     this.addCodes(label, vector);
+    if (!this.graph && this.vectors.size >= this.graphFrom) this.buildGraph();
+  }
+
+  /** True once the HNSW graph exists (the partition reached `graphFrom` vectors, or was loaded with one). */
+  get hasGraph(): boolean {
+    return this.graph !== undefined;
   }
 
   /** Marks `label` deleted (its graph slot is reused by a later add). */
@@ -113,7 +127,7 @@ export class VectorIndex {
     this.assertOpen();
     const slot = this.slotOf.get(label);
     if (slot === undefined) return false;
-    this.graph.markDelete(label);
+    this.graph?.markDelete(label);
     this.vectors.delete(label);
     // Keep the int8 matrix dense: move the last slot into the hole.
     const last = this.labelOfSlot.length - 1;
@@ -142,7 +156,7 @@ export class VectorIndex {
   searchGraph(query: Float32Array, k: number): VectorMatch[] {
     this.assertOpen();
     if (this.size === 0 || k <= 0) return [];
-    const result = this.graph.searchKnn(Array.from(query), Math.min(k, this.size));
+    const result = this.buildGraph().searchKnn(Array.from(query), Math.min(k, this.size));
     return result.neighbors.map((label, index) => ({ label, similarity: 1 - result.distances[index]! }));
   }
 
@@ -189,14 +203,18 @@ export class VectorIndex {
     return {
       float32Bytes: this.vectors.size * this.dimensions * 4,
       int8Bytes: slots * (this.dimensions + 4),
-      graphBytes: this.capacity * (this.dimensions * 4 + this.m * 2 * 4 + 16),
+      graphBytes: this.graph ? this.capacity * (this.dimensions * 4 + this.m * 2 * 4 + 16) : 0,
     };
   }
 
-  /** Writes the graph to `path` and its label list to `path.json`. */
+  /**
+   * Writes the graph to `path` and its label list to `path.json`. A partition without a graph
+   * writes no graph file (and removes an older one): it is rebuilt from its entries on load.
+   */
   async writeIndex(path: string): Promise<void> {
     this.assertOpen();
-    await this.graph.writeIndex(path);
+    if (this.graph) await this.graph.writeIndex(path);
+    else await rm(path, { force: true });
     const sidecar: Sidecar = {
       format: 1, dimensions: this.dimensions, m: this.m, efConstruction: this.efConstruction, capacity: this.capacity,
       labels: [...this.vectors.keys()],
@@ -251,8 +269,21 @@ export class VectorIndex {
 
   private grow(): void {
     this.capacity *= 2;
-    this.graph.resizeIndex(this.capacity);
+    this.graph?.resizeIndex(this.capacity);
     this.growCodes(this.capacity);
+  }
+
+  /** The graph, built from every live vector if it does not exist yet. */
+  private buildGraph(): Hnsw {
+    if (this.graph) return this.graph;
+    while (this.capacity < this.vectors.size + 1) this.capacity *= 2;
+    this.growCodes(this.capacity);
+    const graph = new HierarchicalNSW('cosine', this.dimensions);
+    graph.initIndex(this.capacity, this.m, this.efConstruction, this.randomSeed, true);
+    graph.setEf(this.efSearch);
+    for (const label of this.labelOfSlot) graph.addPoint(Array.from(this.vectors.get(label)!), label, true);
+    this.graph = graph;
+    return graph;
   }
 
   private growCodes(slots: number): void {
