@@ -37,7 +37,11 @@ export function renderError(family: RouteFamily, described: DescribedHttpError, 
  */
 export function sendError(exchange: Exchange, error: unknown, logger: HttpLogger): void {
   const described = describeError(error);
-  if (described.unexpected) {
+  if (exchange.aborted) {
+    // The client went away (closed the connection, timed out): its request's work was aborted on
+    // purpose. Not a server error; counted as status 499 in fortitude_api_requests_total.
+    if (logger.isLevelEnabled('debug')) logger.debug({ requestId: exchange.requestId, path: exchange.path }, 'client closed the request before the answer');
+  } else if (described.unexpected) {
     logger.error({ err: error, requestId: exchange.requestId, path: exchange.path }, 'request failed');
   }
   const response = exchange.response;
