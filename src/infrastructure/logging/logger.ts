@@ -72,7 +72,7 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
   const rawStream =
     destination ??
     (options.file
-      ? createRotatingFile(options.file.path, options.file.rotation, { sync: !options.asyncLogging, minLength })
+      ? createRotatingFile(options.file.path, options.file.rotation, options.asyncLogging ? { sync: false, minLength } : { sync: true })
       : options.asyncLogging
         ? pino.destination({ dest: 1, sync: false, minLength })
         : pino.destination({ dest: 1, sync: true }));
