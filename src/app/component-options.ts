@@ -205,6 +205,17 @@ export function loggerOptions(section: FortitudeConfig['logging']): LoggingOptio
     asyncLogging: section.async_logging,
     bufferSizeBytes: section.buffer_size,
     flushIntervalMs: section.flush_interval_ms,
+    format: section.format,
+    ...(section.file
+      ? {
+          file: {
+            path: section.file,
+            rotation: { maxSizeBytes: Math.round(section.rotation.max_size_mb * 1024 * 1024), maxFiles: section.rotation.max_files, compress: section.rotation.compress },
+          },
+        }
+      : {}),
+    includeCaller: section.include_caller,
+    includeStacktrace: section.include_stacktrace,
   };
 }
 

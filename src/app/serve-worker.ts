@@ -90,17 +90,25 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     : undefined;
   optimizer?.start();
   const simulated = app.providers.simulated;
-  log.info(
-    { url, providers: app.providers.names, simulated, storage: app.storage.dialect, redis: Boolean(config.redis.url) },
-    `Fortitude listening on ${url}${simulated.length > 0 ? ` — SIMULATED providers (no API key): ${simulated.join(', ')}` : ''}`,
-  );
+  // What all workers share (providers, storage) is logged once, by the first worker; the others
+  // say only that they are up.
+  const firstWorker = !cluster.isWorker || cluster.worker?.id === 1;
+  if (firstWorker) {
+    log.info(
+      { url, providers: app.providers.names, simulated, storage: app.storage.dialect, redis: Boolean(config.redis.url), ...(workers > 1 ? { workers } : {}) },
+      `Fortitude listening on ${url}${simulated.length > 0 ? ` — SIMULATED providers (no API key): ${simulated.join(', ')}` : ''}`,
+    );
+  } else {
+    log.info({ pid: process.pid }, `worker ${cluster.worker?.id ?? 0} listening on ${url}`);
+  }
   logger.flush();
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: draining in-flight requests');
+    if (firstWorker) log.info({ signal }, 'shutting down: draining in-flight requests');
+    else log.debug({ signal }, 'shutting down: draining in-flight requests');
     const hardStop = setTimeout(() => process.exit(1), (config.server.shutdown_timeout + 5) * 1000).unref();
     await server.close();
     optimizer?.close();
@@ -110,7 +118,8 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     fanout.close();
     metrics.close();
     clearTimeout(hardStop);
-    log.info({}, 'stopped');
+    if (firstWorker) log.info({}, 'stopped');
+    else log.debug({}, 'stopped');
     logger.close();
     process.exit(0);
   };

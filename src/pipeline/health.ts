@@ -27,6 +27,9 @@ export function createHealth(deps: HealthDeps): Pick<Fortitude, 'providerStatus'
         requests: status.stats?.requests ?? 0,
         rateLimit: status.rateLimit,
         origin: status.origin,
+        // The undici pool for this origin (sockets open / idle, requests running / waiting); all
+        // zero until the first call opens the pool.
+        connections: status.connections ?? { origin: status.origin, connected: 0, idle: 0, running: 0, pending: 0 },
       }));
     },
 

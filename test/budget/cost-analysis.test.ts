@@ -73,6 +73,16 @@ describe('costs analyze', () => {
     const table = renderCostAnalysis(analysis, 'table');
     expect(table).toContain('openai');
     expect(renderCostAnalysis(analysis, 'csv').split('\n')[0]).toBe('breakdown,key,requests,errors,input tokens,output tokens,cost USD,share,USD / request');
+    // "average per day" divides by the days with requests, not the 30 days of the range.
+    const ranged = await analyzeCosts(deps(), { timeRange: '30d' });
+    const activeDays = ranged.daily.filter((day) => day.requests > 0).length;
+    expect(activeDays).toBeGreaterThan(1);
+    expect(activeDays).toBeLessThan(10);
+    expect(ranged.totals.daysWithData).toBe(activeDays);
+    expect(ranged.totals.averageDailyCostUsd).toBeCloseTo(ranged.totals.costUsd / activeDays, 9);
+    expect(renderCostAnalysis(ranged)).toContain(`USD a day over the ${activeDays} day(s) with recorded requests`);
+    const empty = await analyzeCosts({ requests: storage.providerRequests, now: () => NOW + 400 * DAY }, { timeRange: '1d' });
+    expect(empty.totals).toMatchObject({ daysWithData: 0, averageDailyCostUsd: 0 });
     await expect(analyzeCosts(deps(), { breakdown: 'provider,planet' })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(analyzeCosts(deps(), { timeRange: 'soon' })).rejects.toMatchObject({ code: 'bad_request' });
   });

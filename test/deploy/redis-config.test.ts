@@ -95,7 +95,8 @@ async function start(configText: string): Promise<Started> {
 describe.skipIf(!hasRedisServer)('Redis configuration files load into redis-server', () => {
   it('deploy/redis/redis.conf (the seed’s redis-performance.conf)', async () => {
     const started = await start(readFileSync(join(DEPLOY_DIR, 'redis', 'redis.conf'), 'utf8'));
-    expect(started.adapted.filter((line) => line !== 'activedefrag yes')).toEqual([]);
+    // Starts as shipped, on every build (Debian's 7.0 refuses `activedefrag yes`).
+    expect(started.adapted).toEqual([]);
     expect(started.config).toMatchObject({
       maxmemory: String(8 * 1024 ** 3),
       'maxmemory-policy': 'allkeys-lru',

@@ -12,7 +12,8 @@ describe('fortitude benchmark (spawned, default in-process-started server)', { t
   it('runs the seed’s baseline scenario at a tiny scale and writes its reports', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'fortitude-benchmark-test-'));
     const run = await runFortitude(cwd, ['benchmark', '--scenario', 'baseline_performance', '--scale', '0.1', '--duration', '3', '--output-dir', 'reports']);
-    expect(run.code, run.stderr).toBe(0);
+    // A missed performance target (a busy machine) exits 9; the run itself succeeded.
+    expect(run.code, run.stderr).toBe(/^FAIL /m.test(run.stdout) ? 9 : 0);
     expect(run.stderr).toMatch(/load test "baseline_performance" against http:\/\/127\.0\.0\.1:\d+: 10 users, 7\.5 rps, 3 s \(ramp-up 0\.6 s\)/);
     expect(run.stdout).toContain('reports:');
     const markdown = readFileSync(join(cwd, 'reports', 'benchmark-baseline_performance.md'), 'utf8');

@@ -31,8 +31,9 @@ export async function cli(args: string[]): Promise<CliRun> {
     openCacheEvaluation: () => Promise.reject(new Error('not used by these commands')),
     serve: () => Promise.reject(new Error('not used by these commands')),
   };
-  const program = createProgram(context);
   let code = 0;
+  context.setExitCode = (exitCode) => (code = exitCode);
+  const program = createProgram(context);
   try {
     await program.parseAsync(['node', 'fortitude', ...args]);
   } catch (error) {

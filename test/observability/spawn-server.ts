@@ -52,7 +52,7 @@ export async function spawnServer(options: { cwd?: string; env?: Record<string, 
       reject(new Error(`server did not start within 60 s:\n${output}`));
     }, 60_000);
     const check = () => {
-      const matches = [...output.matchAll(/Fortitude listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
+      const matches = [...output.matchAll(/(?:Fortitude|worker \d+) listening on (http:\/\/127\.0\.0\.1:\d+)/g)];
       const match = matches.length >= workers ? matches[0] : undefined;
       if (match) {
         clearTimeout(timer);

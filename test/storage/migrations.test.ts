@@ -55,6 +55,14 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     }
   });
 
+  it.skipIf(engine !== 'postgres')('analyses every table after migrating (planner statistics exist from the start)', async () => {
+    // reltuples is -1 for a table never analysed (PostgreSQL 14+), >= 0 after ANALYZE.
+    const tables = await sql<{ name: string; reltuples: number }>`SELECT c.relname AS name, c.reltuples::float8 AS reltuples FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'`.execute(storage.db);
+    expect(tables.rows.length).toBeGreaterThan(5);
+    expect(tables.rows.filter((table) => table.reltuples < 0)).toEqual([]);
+  });
+
   it('keeps data across a second migrate', async () => {
     const stored = await storage.researchResults.insert({ query: 'q', researchType: 'learning', answer: 'a', provider: 'p', model: 'm' });
     await storage.migrate();

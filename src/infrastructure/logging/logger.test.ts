@@ -72,4 +72,54 @@ describe('logger', () => {
     expect(text).not.toContain('secretsecretsecret');
     expect(text).toContain('[REDACTED]');
   });
+
+  it('include_stacktrace: an error keeps its (scrubbed) stack only when asked', () => {
+    const off = capture();
+    createLogger(baseOptions, off.stream).for('root').error({ err: new Error('boom sk-ant-api03-secretsecretsecret') }, 'failed');
+    expect(off.lines[0]!.err).toEqual({ type: 'Error', message: 'boom [REDACTED]' });
+    const on = capture();
+    createLogger({ ...baseOptions, includeStacktrace: true }, on.stream).for('root').error({ err: new Error('boom sk-ant-api03-secretsecretsecret') }, 'failed');
+    const stack = String((on.lines[0]!.err as { stack?: string }).stack);
+    expect(stack).toContain('logger.test.ts');
+    expect(stack).not.toContain('secretsecretsecret');
+  });
+
+  it('include_caller: each line names the file and line that logged it', () => {
+    const off = capture();
+    createLogger(baseOptions, off.stream).for('root').info('plain');
+    expect(off.lines[0]).not.toHaveProperty('caller');
+    const on = capture();
+    createLogger({ ...baseOptions, includeCaller: true }, on.stream).for('quality').info('located');
+    expect(String(on.lines[0]!.caller)).toMatch(/logging\/logger\.test\.ts:\d+$/);
+  });
+
+  it('format pretty: one human-readable line per entry, no JSON', () => {
+    const text: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, callback) {
+        text.push(String(chunk));
+        callback();
+      },
+    });
+    createLogger({ ...baseOptions, format: 'pretty' }, stream).for('quality').warn({ requestId: 'r1', ms: 12 }, 'slow answer');
+    expect(text.join('')).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} WARN {2}\[quality\] slow answer requestId=r1 ms=12\n$/);
+  });
+
+  it('format unset: pretty on a terminal, JSON otherwise', () => {
+    const written: string[] = [];
+    const terminal = Object.assign(
+      new Writable({
+        write(chunk, _encoding, callback) {
+          written.push(String(chunk));
+          callback();
+        },
+      }),
+      { isTTY: true },
+    );
+    createLogger({ ...baseOptions, format: undefined }, terminal).for('root').info('hello');
+    expect(written.join('')).toMatch(/ INFO {2}hello\n$/);
+    const pipe = capture();
+    createLogger({ ...baseOptions, format: undefined }, pipe.stream).for('root').info('hello');
+    expect(pipe.lines[0]).toMatchObject({ msg: 'hello', level: 'info' });
+  });
 });

@@ -1,5 +1,7 @@
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { prettyDestination } from './pretty-format.js';
 import { redactText, redactValue } from './redact.js';
+import { createRotatingFile, type RotationOptions } from './rotating-file.js';
 
 export type LogComponent = 'root' | 'providers' | 'quality' | 'learning' | 'monitoring';
 
@@ -15,6 +17,14 @@ export interface LoggingOptions {
   /** Bytes buffered before a write (pino caps it at 8 KiB). */
   bufferSizeBytes: number;
   flushIntervalMs: number;
+  /** `pretty`: one human-readable line per entry; `json`: one JSON object per line; unset: pretty on a terminal, JSON otherwise. */
+  format?: 'json' | 'pretty' | undefined;
+  /** Write to this file (rotated by size) instead of stdout. */
+  file?: { path: string; rotation: RotationOptions } | undefined;
+  /** Add `caller: "file:line"` (the code that logged) to each line; costs a stack capture per line. */
+  includeCaller?: boolean;
+  /** Add a logged error's stack (scrubbed of secrets); otherwise errors log as `{ type, message }`. */
+  includeStacktrace?: boolean;
 }
 
 export interface FortitudeLogger {
@@ -57,16 +67,23 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
     return false;
   };
 
-  const stream =
+  // pino caps the buffer below its maxWrite (16 KiB).
+  const minLength = Math.min(options.bufferSizeBytes, 8192);
+  const rawStream =
     destination ??
-    (options.asyncLogging
-      ? // pino caps the buffer below its maxWrite (16 KiB).
-        pino.destination({ dest: 1, sync: false, minLength: Math.min(options.bufferSizeBytes, 8192) })
-      : pino.destination({ dest: 1, sync: true }));
+    (options.file
+      ? createRotatingFile(options.file.path, options.file.rotation, options.asyncLogging ? { sync: false, minLength } : { sync: true })
+      : options.asyncLogging
+        ? pino.destination({ dest: 1, sync: false, minLength })
+        : pino.destination({ dest: 1, sync: true }));
+  const onTerminal = !options.file && Boolean(((destination ?? process.stdout) as { isTTY?: boolean }).isTTY);
+  const pretty = options.format === 'pretty' || (options.format === undefined && onTerminal);
+  const stream = pretty ? prettyDestination(rawStream as { write(chunk: string): unknown; flushSync?(): void }) : rawStream;
   const flushTimer =
     options.asyncLogging && !destination
-      ? setInterval(() => (stream as ReturnType<typeof pino.destination>).flush?.(), options.flushIntervalMs).unref()
+      ? setInterval(() => (rawStream as { flush?: () => void }).flush?.(), options.flushIntervalMs).unref()
       : undefined;
+  const includeStack = options.includeStacktrace ?? false;
 
   const root = pino(
     {
@@ -75,8 +92,12 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
       timestamp: options.timestampFormat === 'rfc3339' ? pino.stdTimeFunctions.isoTime : pino.stdTimeFunctions.epochTime,
       formatters: {
         level: (label) => ({ level: label }),
-        log: (object) => redactValue(object) as Record<string, unknown>,
+        log: (object) => redactValue(object, 0, includeStack) as Record<string, unknown>,
       },
+      // Errors are already reduced to `{ type, message, stack? }` (redacted) by `formatters.log`;
+      // pino's own err serializer would turn that object into `{ type: 'Object', stack: '' }`.
+      serializers: { err: (value: unknown) => value },
+      ...(options.includeCaller ? { mixin: () => ({ caller: callerOf() }) } : {}),
       hooks: {
         logMethod(args, method, level) {
           const messageIndex = typeof args[0] === 'string' ? 0 : 1;
@@ -101,7 +122,11 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
       return child;
     },
     flush() {
-      (stream as { flushSync?: () => void }).flushSync?.();
+      try {
+        (stream as { flushSync?: () => void }).flushSync?.();
+      } catch {
+        // A destination not yet open has nothing to flush.
+      }
     },
     close() {
       if (flushTimer) clearInterval(flushTimer);
@@ -110,6 +135,21 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
       } catch {
         // A destination not yet open has nothing to flush.
       }
+      if (options.file && !destination) (rawStream as unknown as { close(): void }).close();
     },
   };
+}
+
+/** `file:line` of the first stack frame outside pino and this folder: the code that logged. */
+function callerOf(): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 30; // pino's own frames come first
+  const stack = new Error().stack?.split('\n') ?? [];
+  Error.stackTraceLimit = limit;
+  for (const frame of stack.slice(1)) {
+    if (frame.includes('/node_modules/') || /\/infrastructure\/logging\/(?:logger|redact|pretty-format|rotating-file)\.[jt]s:/.test(frame) || frame.includes('node:')) continue;
+    const match = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?$/.exec(frame.trim());
+    if (match) return `${match[1]!.replace(/^file:\/\//, '').replace(/^.*\/(src|dist)\//, '$1/')}:${match[2]}`;
+  }
+  return undefined;
 }

@@ -25,13 +25,18 @@ export function redactText(text: string): string {
 
 const SECRET_FIELD = /^(api_?key|apikey|authorization|x-api-key|x-goog-api-key|password|token|secret|key_hash)$/i;
 
-/** Deep copy with secret fields replaced and secret-looking strings scrubbed. */
-export function redactValue(value: unknown, depth = 0): unknown {
+/**
+ * Deep copy with secret fields replaced and secret-looking strings scrubbed. Errors become
+ * `{ type, message }`, plus their (scrubbed) `stack` when `includeStack` (`logging.include_stacktrace`).
+ */
+export function redactValue(value: unknown, depth = 0, includeStack = false): unknown {
   if (typeof value === 'string') return redactText(value);
   if (depth > 6 || typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
-  if (value instanceof Error) return { type: value.name, message: redactText(value.message) };
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1, includeStack));
+  if (value instanceof Error) {
+    return { type: value.name, message: redactText(value.message), ...(includeStack && value.stack ? { stack: redactText(value.stack) } : {}) };
+  }
   const result: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) result[key] = SECRET_FIELD.test(key) ? REDACTED : redactValue(child, depth + 1);
+  for (const [key, child] of Object.entries(value)) result[key] = SECRET_FIELD.test(key) ? REDACTED : redactValue(child, depth + 1, includeStack);
   return result;
 }

@@ -175,6 +175,7 @@ export function createMetrics(options: MetricsOptions = {}, deps: MetricsDeps = 
     enabled,
 
     observeApiRequest({ route, method, status, durationMs }) {
+      if (status === 499) inc(prom?.clientAborts, []);
       const slot = window.current();
       if (slot !== batchSlot) useSlot(slot);
       if (apiBatch.push(route, method, status, durationMs)) flushApi();

@@ -42,6 +42,7 @@ export interface PrometheusMetrics {
   providerCostPerRequest?: FastHistogram;
   providerRequests?: FastCounter;
   providerRateLimited?: FastCounter;
+  clientAborts?: FastCounter;
   qualityDuration?: FastHistogram;
   qualityScore?: FastHistogram;
   cacheRequests?: FastCounter;
@@ -118,6 +119,7 @@ export function registerPrometheusMetrics(
       ? histogram('api_request_duration_seconds', 'API request duration, seconds', ['route', 'method', 'status_class'], buckets(API_BUCKETS_FINE, API_BUCKETS_COARSE))
       : undefined,
     apiRequests: on('api_server', 'request_rate') ? counter('api_requests_total', 'API requests served', ['route', 'method', 'status_class']) : undefined,
+    clientAborts: on('api_server', 'error_rate') ? counter('api_client_aborts_total', 'Requests the client abandoned before the answer (status 499; logged at debug, not as errors)', []) : undefined,
     apiErrors: on('api_server', 'error_rate') ? counter('api_errors_total', 'API responses with status >= 400', ['route', 'status_class']) : undefined,
 
     providerDuration: on('providers', 'response_time')

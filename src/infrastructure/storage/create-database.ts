@@ -81,6 +81,14 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
       await ensurePartitions().catch((partitionError: unknown) => {
         throw storageError(`creating user_feedback partitions failed: ${String(partitionError)}`, partitionError);
       });
+      if (dialect === 'postgres' && results.length > 0) {
+        // New tables and indexes have no planner statistics until autovacuum gets to them (it
+        // waits for enough changed rows): analyse this schema's tables now so the first queries
+        // after a migration are planned on real numbers. Only when a migration ran.
+        await analyzeSchema(db as Kysely<unknown>).catch((analyzeError: unknown) => {
+          throw storageError(`ANALYZE after migration failed: ${String(analyzeError)}`, analyzeError);
+        });
+      }
       return { applied: results.map((result) => result.migrationName) };
     },
 
@@ -102,4 +110,10 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
       return closed;
     },
   };
+}
+
+/** `ANALYZE` every table of the current schema (partitions included). */
+async function analyzeSchema(db: Kysely<unknown>): Promise<void> {
+  const tables = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()`.execute(db);
+  for (const table of tables.rows) await sql`ANALYZE ${sql.id(table.name)}`.execute(db);
 }

@@ -33,6 +33,8 @@ export interface CliContext {
   /** Progress and diagnostics go to stderr. */
   err(text: string): void;
   isTty: boolean;
+  /** A command that finished but must report failure (benchmark targets missed); default `process.exitCode`. */
+  setExitCode?(code: number): void;
   /** Loads and validates configuration (throws ConfigError); from the composition root. */
   loadConfig(): CliConfig;
   /** Builds the whole application (storage, caches, providers) for one command; close it after. */

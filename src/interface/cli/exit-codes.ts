@@ -17,3 +17,6 @@ export const EXIT_CODE = {
   storage_error: 8,
   internal: 1,
 } as const satisfies Record<ErrorCode, number>;
+
+/** `fortitude benchmark` ran to the end but printed FAIL for a `performance_targets` entry. */
+export const BENCHMARK_FAILED_EXIT_CODE = 9;

@@ -119,7 +119,11 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     const exchange = (this as ExchangeResponse)[EXCHANGE]!;
     inFlight.delete(exchange);
     const response = exchange.response;
-    if (!response.writableFinished) abortExchange(exchange);
+    if (!response.writableFinished) {
+      abortExchange(exchange);
+      // Status 499 below feeds fortitude_api_client_aborts_total.
+      if (logger.isLevelEnabled('debug')) logger.debug({ requestId: exchange.requestId, path: exchange.path.slice(0, MAX_PATH_IN_MESSAGE) }, 'client closed the request before the answer');
+    }
     options.onRequestEnd?.({
       route: exchange.routePath ?? 'unmatched',
       method: exchange.request.method ?? 'GET',

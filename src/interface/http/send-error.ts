@@ -37,7 +37,9 @@ export function renderError(family: RouteFamily, described: DescribedHttpError, 
  */
 export function sendError(exchange: Exchange, error: unknown, logger: HttpLogger): void {
   const described = describeError(error);
-  if (described.unexpected) {
+  // A client that went away (closed the connection, timed out) had its request's work aborted on
+  // purpose: not a server error. http-server.ts logs it at debug and counts it (status 499).
+  if (described.unexpected && !exchange.aborted) {
     logger.error({ err: error, requestId: exchange.requestId, path: exchange.path }, 'request failed');
   }
   const response = exchange.response;

@@ -15,6 +15,15 @@ describe('analyzePerformance', () => {
     expect(analysis.components).toEqual(['api', 'providers', 'quality', 'learning', 'cache', 'system']);
   });
 
+  it('states the request rate over the analysed span, not over the server uptime inside it', () => {
+    const snapshot = snapshotOf({ api: repeat(120, 40) });
+    // As the window summary reports it for a server up for 2 s of the span.
+    const fresh = { ...snapshot, api: { ...snapshot.api, requestRate: 60 } };
+    const analysis = analyzePerformance({ snapshot: fresh, targets: SEED_TARGETS, requestedMs: snapshot.spanMs });
+    expect(analysis.coveredMs).toBe(snapshot.spanMs);
+    expect(analysis.traffic.requestRate).toBeCloseTo(120 / (snapshot.spanMs / 1000), 9);
+  });
+
   it('blames upstream when provider time makes up the API p95 breach, and names the slow provider', () => {
     const snapshot = snapshotOf({
       api: repeat(100, 400),

@@ -313,7 +313,9 @@ export function analyzePerformance(input: AnalysisInput): PerformanceAnalysis {
     requestedMs: input.requestedMs,
     coveredMs: snapshot.spanMs,
     notes,
-    traffic: { requests: snapshot.api.requests, requestRate: snapshot.api.requestRate, providerCalls: Object.values(snapshot.providers).reduce((total, provider) => total + provider.calls, 0) },
+    // Over the span the analysis states ("last N s"), not the server's uptime within it: a server
+    // up 20 s of a 300 s span served its requests at requests / 300 s over that span.
+    traffic: { requests: snapshot.api.requests, requestRate: snapshot.api.requests / Math.max(1, snapshot.spanMs / 1000), providerCalls: Object.values(snapshot.providers).reduce((total, provider) => total + provider.calls, 0) },
     sla: checks.filter((check) => wanted(check.component)),
     bottlenecks,
     recommendations: [...new Set(bottlenecks.map((bottleneck) => bottleneck.recommendation))],

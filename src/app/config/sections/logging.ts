@@ -44,7 +44,8 @@ export const loggingSchema = z
         monitoring: level.default('error'),
       })
       .prefault({}),
-    format: z.enum(['json', 'pretty']).default('json'),
+    /** Unset: pretty on a terminal, JSON otherwise. */
+    format: z.enum(['json', 'pretty']).optional(),
     timestamp_format: z.enum(['rfc3339', 'epoch']).default('rfc3339'),
     include_caller: z.boolean().default(false),
     include_stacktrace: z.boolean().default(false),
@@ -66,7 +67,7 @@ export const loggingSchema = z
       { type: 'regex', pattern: 'health_check', action: 'drop' },
       { type: 'rate_limit', limit: 100, window: '1m', action: 'drop' },
     ]),
-    /** Log file; stdout when unset. */
+    /** Log file (rotated per `rotation`, shared by all workers); stdout when unset. */
     file: z.string().optional(),
   })
   .prefault({});

@@ -10,6 +10,7 @@ import { buildLoadReport, renderLoadReportHtml, renderLoadReportMarkdown } from 
 import { runLoad } from '../../../operations/load-test/open-loop-runner.js';
 import { isLoopbackHost } from '../../http/auth.js';
 import type { CliContext } from '../cli-context.js';
+import { BENCHMARK_FAILED_EXIT_CODE } from '../exit-codes.js';
 import { formatMs as ms, parseDuration } from './server-client.js';
 
 /**
@@ -78,6 +79,12 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
       writeFileSync(`${base}.md`, renderLoadReportMarkdown(report));
       writeFileSync(`${base}.html`, renderLoadReportHtml(report));
       writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
+      // A missed target fails the command (CI scripts run it with `set -e`).
+      const failed = report.targets.filter((check) => check.status === 'fail');
+      if (failed.length > 0) {
+        if (context.setExitCode) context.setExitCode(BENCHMARK_FAILED_EXIT_CODE);
+        else process.exitCode = BENCHMARK_FAILED_EXIT_CODE;
+      }
       if (options.json) return context.out(JSON.stringify(report, null, 2));
       const table = new Table({ head: ['request', 'n', 'errors', 'rps', 'p50', 'p95', 'p99', 'max'], style: { head: [], border: [] } });
       for (const entry of [result.overall, ...result.byKind]) table.push([entry.kind, entry.requests, entry.errors, entry.throughput.toFixed(1), ms(entry.p50), ms(entry.p95), ms(entry.p99), ms(entry.max)]);
@@ -86,6 +93,7 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
           table.toString(),
           ...report.targets.map((check) => `${check.status.toUpperCase().padEnd(4)} ${check.name}: ${check.observed} (goal ${check.target})${check.note ? ` — ${check.note}` : ''}`),
           `reports: ${base}.md, ${base}.html, ${base}.json`,
+          ...(failed.length > 0 ? [`benchmark failed: ${failed.length} performance target(s) missed (exit ${BENCHMARK_FAILED_EXIT_CODE})`] : []),
         ].join('\n'),
       );
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
+import { readProviderResults, renderProviderResults } from './provider-results.js';
 import type { OperatorReports, ReportFormat } from '../../../pipeline/fortitude.js';
 import { renderLearningStatus } from '../../../pipeline/routing/learning-render.js';
 import type { LearningStatus } from '../../../pipeline/routing/router.js';
@@ -106,9 +107,15 @@ export function registerCostCommands(program: Command, context: CliContext, benc
     .command('analyze-providers')
     .description('rank providers by measured latency, availability, cost and quality')
     .option('--time-range <range>', 'e.g. 7d', '7d')
-    .option('--results-dir <dir>', 'accepted for the seed script; results come from recorded requests')
+    .option('--results-dir <dir>', "a folder of the seed script's provider-<name>-results.txt (curl -w timings); without it, recorded requests")
     .option('--format <format>', 'table | csv | json', 'table')
-    .action((options: { timeRange: string; format: string }) => run((operator) => operator.analyzeProviders({ timeRange: range(options.timeRange), format: format(options.format) })));
+    .action((options: { timeRange: string; format: string; resultsDir?: string }) => {
+      if (options.resultsDir !== undefined) {
+        const resultsDir = options.resultsDir;
+        return context.out(renderProviderResults(readProviderResults(resultsDir), format(options.format), resultsDir));
+      }
+      return run((operator) => operator.analyzeProviders({ timeRange: range(options.timeRange), format: format(options.format) }));
+    });
 
   const learning = program.command('learning').description('what routing has learned');
   withServerOptions(

@@ -24,7 +24,8 @@ export interface BreakdownRow extends UsageTotals {
 export interface CostAnalysis {
   window: { from: number; to: number };
   timeRange: string;
-  totals: UsageTotals & { costPerRequestUsd: number; averageDailyCostUsd: number };
+  /** `averageDailyCostUsd` = cost ÷ `daysWithData` (UTC days with at least one recorded request), not ÷ the range's length. */
+  totals: UsageTotals & { costPerRequestUsd: number; averageDailyCostUsd: number; daysWithData: number };
   breakdowns: { name: string; rows: BreakdownRow[] }[];
   daily: DailyUsage[];
 }
@@ -50,7 +51,8 @@ export async function analyzeCosts(
   const [total] = await deps.requests.costSummary({ ...window, groupBy: [] });
   const totals = total ?? { requests: 0, errors: 0, cachedRequests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
   const daily = await deps.requests.dailyUsage(window);
-  const days = Math.max(1, (window.to - window.from) / 86_400_000);
+  // A 30-day range over a week-old install averages over the 7 days with requests, not 30.
+  const daysWithData = daily.filter((day) => day.requests > 0).length;
   const breakdowns = await Promise.all(
     names.map(async (name) => {
       const dimension = BREAKDOWNS[name]!;
@@ -66,7 +68,7 @@ export async function analyzeCosts(
       };
     }),
   );
-  return { window, timeRange, totals: { ...totals, costPerRequestUsd: perRequest(totals), averageDailyCostUsd: totals.costUsd / days }, breakdowns, daily };
+  return { window, timeRange, totals: { ...totals, costPerRequestUsd: perRequest(totals), averageDailyCostUsd: daysWithData > 0 ? totals.costUsd / daysWithData : 0, daysWithData }, breakdowns, daily };
 }
 
 function totalsOf(row: CostSummaryRow): UsageTotals {

@@ -41,7 +41,7 @@ export function renderCostAnalysis(analysis: CostAnalysis, format: ReportFormat 
     }
   }
   if (format === 'csv') return renderCsv(head, rows);
-  return `Costs over the last ${analysis.timeRange} (average ${usd(analysis.totals.averageDailyCostUsd)} USD a day)\n${renderTable(head, rows)}\n`;
+  return `Costs over the last ${analysis.timeRange} (average ${usd(analysis.totals.averageDailyCostUsd)} USD a day over the ${analysis.totals.daysWithData} day(s) with recorded requests)\n${renderTable(head, rows)}\n`;
 }
 
 export function renderOptimizationPlan(plan: OptimizationPlan, format: ReportFormat = 'table'): string {
