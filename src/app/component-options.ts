@@ -53,7 +53,7 @@ export function selectionOptions(section: FortitudeConfig['selection_strategy'])
 }
 
 /** Everything the router reads from the config (providers and prices come from the builder). */
-export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'selection' | 'costQuality' | 'models'> {
+export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'selection' | 'costQuality' | 'models' | 'simpleQueryProviders'> {
   const models: Record<string, ModelSelectionOptions | undefined> = {};
   for (const [name, costs] of Object.entries(config.cost_management.providers)) {
     const selection = costs.model_selection;
@@ -64,6 +64,10 @@ export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'sel
     selection: selectionOptions(config.selection_strategy),
     costQuality: { costWeight: routing.cost_weight, qualityWeight: routing.quality_weight },
     models,
+    // Only configured providers: a cost section may name one that is not (or not enabled).
+    simpleQueryProviders: Object.entries(config.cost_management.providers)
+      .filter(([name, costs]) => costs.usage_optimization?.prefer_for_simple_queries === true && config.providers[name]?.enabled === true)
+      .map(([name]) => name),
   };
 }
 

@@ -128,7 +128,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       redis.onChange((available) => metrics.redisDegraded(!available));
     }
     closers.push(() => shared.close());
-    const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore, breakerStore: shared.breakerStore });
+    const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore, breakerStore: shared.breakerStore, budgetStore: shared.budgetStore });
     closers.push(() => providers.close());
     const routing = buildRouting(config, {
       providerNames: providers.names,

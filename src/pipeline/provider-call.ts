@@ -38,13 +38,13 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
   /** Models the router chose per provider, by the order array it returned. */
   const chosenModels = new WeakMap<readonly string[], Record<string, string>>();
 
-  const planFor = (researchType: ResearchType, preferred: string | undefined): string[] => {
+  const planFor = (researchType: ResearchType, preferred: string | undefined, options: { simple?: boolean } = {}): string[] => {
     if (preferred && !providers.has(preferred)) {
       throw new FortitudeError('bad_request', `provider: "${preferred}" is not configured; configured: ${providers.names.join(', ')}`, {
         details: { field: 'provider' },
       });
     }
-    const plan = router.plan({ researchType, preferred });
+    const plan = router.plan({ researchType, preferred, simple: options.simple });
     const order = preferred ? [preferred, ...plan.order.filter((name) => name !== preferred)] : plan.order;
     chosenModels.set(order, plan.models);
     return order;
