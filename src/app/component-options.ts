@@ -53,7 +53,7 @@ export function selectionOptions(section: FortitudeConfig['selection_strategy'])
 }
 
 /** Everything the router reads from the config (providers and prices come from the builder). */
-export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'selection' | 'costQuality' | 'models' | 'simpleQueryProviders'> {
+export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'selection' | 'strategy' | 'costQuality' | 'models' | 'simpleQueryProviders'> {
   const models: Record<string, ModelSelectionOptions | undefined> = {};
   for (const [name, costs] of Object.entries(config.cost_management.providers)) {
     const selection = costs.model_selection;
@@ -62,6 +62,8 @@ export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'sel
   const routing = config.cost_management.routing;
   return {
     selection: selectionOptions(config.selection_strategy),
+    // `cost_management.routing.strategy`, when set, is the strategy (see the costs section).
+    ...(routing.strategy !== undefined ? { strategy: routing.strategy } : {}),
     costQuality: { costWeight: routing.cost_weight, qualityWeight: routing.quality_weight },
     models,
     // Only configured providers: a cost section may name one that is not (or not enabled).

@@ -55,7 +55,11 @@ export const costManagementSchema = z
     }),
     routing: z
       .strictObject({
-        strategy: z.enum(['cost_quality_balanced', 'performance_optimized']).default('cost_quality_balanced'),
+        /**
+         * The router's strategy when set: wins over `selection_strategy.type` (the guide's
+         * cost-aware routing). `cost_weight`/`quality_weight` weigh `cost_quality_balanced`.
+         */
+        strategy: z.enum(['cost_quality_balanced', 'performance_optimized']).optional(),
         cost_weight: z.number().min(0).max(1).default(0.3),
         quality_weight: z.number().min(0).max(1).default(0.7),
         auto_optimization: z
