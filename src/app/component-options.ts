@@ -337,3 +337,12 @@ export function warmerOptions(section: FortitudeConfig['caching']['warming']): {
     intervalMs: secondsToMs(section.interval),
   };
 }
+
+/** `cost_management.providers.<name>.cost_tracking` → what each provider's request rows keep (absent: everything). */
+export function costTrackingOptions(config: FortitudeConfig): Record<string, { perUser: boolean; perQueryType: boolean }> {
+  const tracking: Record<string, { perUser: boolean; perQueryType: boolean }> = {};
+  for (const [name, costs] of Object.entries(config.cost_management.providers)) {
+    if (costs.cost_tracking) tracking[name] = { perUser: costs.cost_tracking.track_per_user, perQueryType: costs.cost_tracking.track_per_query_type };
+  }
+  return tracking;
+}

@@ -29,7 +29,7 @@ import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
 import { buildCache, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
-import { apiKeyOptions, researchAnswerTtlMs } from './component-options.js';
+import { apiKeyOptions, costTrackingOptions, researchAnswerTtlMs } from './component-options.js';
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { buildSemanticLayer } from './build-semantic.js';
 import { buildCacheWarmer } from './build-warmer.js';
@@ -157,6 +157,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       prices: routing.prices,
       estimateTokens: routing.estimateTokens,
       recorder,
+      tracking: costTrackingOptions(config),
       onCall: (call) => metrics.observeProviderCall(call),
       onRateLimited: (provider) => metrics.rateLimited(provider),
     });

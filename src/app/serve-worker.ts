@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { secretValues } from '../infrastructure/logging/mask-secrets.js';
 import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.js';
@@ -7,6 +7,7 @@ import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
+import { startDailyCostReports } from '../operations/cost-reports/daily-cost-reports.js';
 import { createAlertEngine } from '../operations/sla/alert-engine.js';
 import { alertEngineOptions, httpServerOptions, metricsOptions, optimizerOptions, slaTargets } from './component-options.js';
 import { createApplication } from './composition.js';
@@ -79,6 +80,20 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
       )
     : undefined;
   optimizer?.start();
+  const costReportProviders = Object.entries(config.cost_management.providers)
+    .filter(([, costs]) => costs.cost_tracking?.daily_reports === true)
+    .map(([name]) => name);
+  const dailyCostReports =
+    costReportProviders.length > 0
+      ? startDailyCostReports(
+          { dir: join(resolve(config.data_dir), 'reports'), providers: costReportProviders },
+          {
+            requests: app.storage.providerRequests,
+            onWritten: (path) => log.info({ path }, `daily cost report written: ${path}`),
+            onError: (error) => log.warn({ err: error }, 'daily cost report not written; retrying within the hour'),
+          },
+        )
+      : undefined;
   const simulated = app.providers.simulated;
   log.info(
     { url, providers: app.providers.names, simulated, storage: app.storage.dialect, redis: Boolean(config.redis.url) },
@@ -94,6 +109,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     const hardStop = setTimeout(() => process.exit(1), (config.server.shutdown_timeout + 5) * 1000).unref();
     await server.close();
     optimizer?.close();
+    dailyCostReports?.close();
     await alerts.close();
     await app.close();
     reader.close();
