@@ -142,7 +142,8 @@ export function cliConfig({ config, file }: LoadedConfig): CliConfig {
     file,
     effective: config,
     providers: Object.values(config.providers).map((provider) => ({ name: provider.name, hasApiKey: Boolean(provider.api_key) })),
-    selectionStrategy: config.selection_strategy.type,
+    // The strategy the router runs: `cost_management.routing.strategy` wins when set.
+    selectionStrategy: config.cost_management.routing.strategy ?? config.selection_strategy.type,
     alertRules: config.monitoring.alerts.length,
     apiTests: apiTests(config.load_tests),
     performanceTargets: performanceTargets(config.performance_targets),

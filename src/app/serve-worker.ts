@@ -80,6 +80,22 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
       )
     : undefined;
   optimizer?.start();
+  const autoOptimization = config.cost_management.routing.auto_optimization;
+  // Each worker judges the same shared request and quality records, so every worker applies the same routes.
+  const autoOptimize = autoOptimization.enabled
+    ? setInterval(() => {
+        app.fortitude.operator
+          .costsApply({
+            timeRange: autoOptimization.time_range,
+            targetReduction: autoOptimization.cost_savings_target,
+            maintainQuality: Math.max(0, config.selection_strategy.quality_threshold - autoOptimization.quality_tolerance),
+            autoApprove: true,
+            format: 'json',
+          })
+          .then((applied: string) => log.info({ autoOptimization: JSON.parse(applied) as unknown }, 'automatic cost optimization ran'))
+          .catch((error: unknown) => log.warn({ err: error }, 'automatic cost optimization failed; retrying next interval'));
+      }, autoOptimization.interval * 1000).unref()
+    : undefined;
   const costReportProviders = Object.entries(config.cost_management.providers)
     .filter(([, costs]) => costs.cost_tracking?.daily_reports === true)
     .map(([name]) => name);
@@ -110,6 +126,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     await server.close();
     optimizer?.close();
     dailyCostReports?.close();
+    clearInterval(autoOptimize);
     await alerts.close();
     await app.close();
     reader.close();
