@@ -193,8 +193,9 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       { onError: (error) => log.warn({ err: error }, 'query pattern not recorded'), onFlushed: (durationMs) => metrics.observePatternProcessing(durationMs) },
     );
     closers.push(() => patterns.close());
-    const warmer = semantic ? buildCacheWarmer(config, { storage, semantic, research: (request) => runResearch(request, pipeline), logger: log }) : undefined;
-    if (warmer && config.caching.warming.enabled) {
+    const warmer = buildCacheWarmer(config, { storage, semantic, researchCache: pipeline.cache, research: (request) => runResearch(request, pipeline), logger: log });
+    if (config.caching.warming.enabled) {
+      if (!semantic) log.info({}, 'cache warming: the semantic cache is off, so popular queries warm the exact tiers and no embeddings are precomputed');
       warmer.start();
       closers.push(async () => warmer.close());
     }
@@ -209,7 +210,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       health: createHealth({ providers: { status: () => providers.status(), modelOf: catalog.modelOf }, database: storage, redis: shared.redis }),
       caches: { stats: async () => ({ ...(await caches.stats()), semantic: semantic?.cache.stats() }), clear: () => caches.clear() },
       patterns,
-      warm: warmer ? () => warmer.runOnce() : undefined,
+      warm: () => warmer.runOnce(),
       operator: createOperatorReports(
         {
           criteria: config.selection_strategy.criteria,
