@@ -24,6 +24,7 @@ import type { ProviderCatalog } from '../pipeline/ports.js';
 import { createProviderCaller } from '../pipeline/provider-call.js';
 import { buildResearchPrompt } from '../pipeline/prompts/research-prompt.js';
 import { evaluateQuality } from '../pipeline/quality/evaluate-quality.js';
+import { createCachedEvaluation } from '../pipeline/quality/cached-evaluation.js';
 import { agreementScore } from '../pipeline/quality/relevance.js';
 import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
@@ -161,13 +162,13 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       onCall: (call) => metrics.observeProviderCall(call),
       onRateLimited: (provider) => metrics.rateLimited(provider),
     });
-    const semantic = await buildSemanticLayer(config, { providers, logger: log, shared, ...(deps.workerId ? { workerId: deps.workerId } : {}) });
+    const semantic = await buildSemanticLayer(config, { providers, logger: log, shared, embeddingsCache: caches.strategies.embeddings, ...(deps.workerId ? { workerId: deps.workerId } : {}) });
     if (semantic) closers.push(() => semantic.close());
     const pipeline: PipelineDeps = {
       understanding: {
         classify: createMemoisedClassifier(),
         buildPrompt: buildResearchPrompt,
-        evaluate: (input) => evaluateQuality(input),
+        evaluate: createCachedEvaluation((input) => evaluateQuality(input), caches.strategies.quality_evaluations),
         agreement: agreementScore,
       },
       cache: createResearchCache({

@@ -84,7 +84,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
 
     context.onStage?.('evaluate');
     mark = performance.now();
-    const quality = deps.understanding.evaluate({ query, answer: answer.result.text, classification, finishReason: answer.result.finishReason });
+    const quality = await deps.understanding.evaluate({ query, answer: answer.result.text, classification, finishReason: answer.result.finishReason });
     const evaluationMs = performance.now() - mark;
     timings.qualityMs += evaluationMs;
     deps.telemetry?.qualityEvaluated?.(classification.researchType.value, evaluationMs, quality.composite);
@@ -173,7 +173,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
 
   yield { type: 'stage', stage: 'evaluate' };
   mark = performance.now();
-  const quality = deps.understanding.evaluate({ query, answer: text, classification, finishReason: finish.finishReason });
+  const quality = await deps.understanding.evaluate({ query, answer: text, classification, finishReason: finish.finishReason });
   timings.qualityMs = performance.now() - mark;
   deps.telemetry?.qualityEvaluated?.(classification.researchType.value, timings.qualityMs, quality.composite);
   deps.providers.recordQuality(opened.provider, classification.researchType.value, quality.composite);

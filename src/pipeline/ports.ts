@@ -12,7 +12,8 @@ import type { Provider } from '../providers/provider.js';
 export interface Understanding {
   classify(query: string, options?: { type?: ResearchType }): Classification;
   buildPrompt(query: string, classification: Classification): ResearchPrompt;
-  evaluate(input: { query: string; answer: string; classification: Classification; finishReason?: string }): QualityBreakdown;
+  /** May answer from the `quality_evaluations` cache (hence possibly a promise). */
+  evaluate(input: { query: string; answer: string; classification: Classification; finishReason?: string }): QualityBreakdown | Promise<QualityBreakdown>;
   agreement(answerA: string, answerB: string): number;
 }
 
