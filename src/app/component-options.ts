@@ -293,9 +293,10 @@ export function providerStatsOptions(config: FortitudeConfig): { windowMs: numbe
 /** `server` → the HTTP server's limits, timeouts, CORS and auth (host and port come from the command line first). */
 export function httpServerOptions(
   config: FortitudeConfig,
-): Pick<HttpServerOptions, 'bodyLimitBytes' | 'requestTimeoutMs' | 'shutdownTimeoutMs' | 'cors' | 'allowedHosts' | 'allowedOrigins' | 'auth'> {
+): Pick<HttpServerOptions, 'bodyLimitBytes' | 'requestTimeoutMs' | 'shutdownTimeoutMs' | 'cors' | 'allowedHosts' | 'allowedOrigins' | 'auth' | 'dashboards'> {
   const server = config.server;
   return {
+    dashboards: config.monitoring.dashboards,
     bodyLimitBytes: server.body_limit_kb * 1024,
     requestTimeoutMs: secondsToMs(server.request_timeout),
     shutdownTimeoutMs: secondsToMs(server.shutdown_timeout),
