@@ -9,6 +9,10 @@ import { startSimulator, type RunningSimulator } from '../providers/simulator/si
 import { createProviderChain, type ProviderChain } from '../providers/fallback/provider-chain.js';
 import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
+import type { BudgetStore } from '../infrastructure/budget/budget-store.js';
+import { createDailyRequestQuota } from '../infrastructure/budget/daily-request-quota.js';
+import { MemoryBudgetStore } from '../pipeline/budget/memory-budget-store.js';
+import type { DailyRequestQuota } from '../providers/rate-limit/daily-quota.js';
 import { providerStackOptions, providerStatsOptions, tokenOptimizationOptions } from './component-options.js';
 
 export interface ProviderSet {
@@ -35,7 +39,10 @@ const SIMULATOR_KEY = 'simulated-no-real-key';
  * no API key (or `simulator.mode: always`) a provider talks to the built-in simulator, started
  * here on a loopback port, speaking that provider's own wire format.
  */
-export async function buildProviders(config: FortitudeConfig, deps: { rateLimitStore?: RateLimitStore | undefined; breakerStore?: BreakerStore | undefined } = {}): Promise<ProviderSet> {
+export async function buildProviders(
+  config: FortitudeConfig,
+  deps: { rateLimitStore?: RateLimitStore | undefined; breakerStore?: BreakerStore | undefined; budgetStore?: BudgetStore | undefined } = {},
+): Promise<ProviderSet> {
   const enabled = Object.values(config.providers).filter((provider) => provider.enabled);
   const isSimulated = (provider: ResolvedProvider) =>
     config.simulator.mode === 'always' ||
@@ -82,6 +89,7 @@ export async function buildProviders(config: FortitudeConfig, deps: { rateLimitS
           stats,
           ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
           ...(deps.breakerStore ? { breakerStore: deps.breakerStore } : {}),
+          ...dailyQuotaFor(config, provider.name, deps.budgetStore),
         },
       ),
     );
@@ -117,4 +125,12 @@ function modelChoiceFor(config: ResolvedProvider, root: FortitudeConfig): ModelC
     servedModels: [...config.models, ...(selection?.default ? [selection.default] : []), ...(selection?.cost_optimized ? [selection.cost_optimized] : [])],
     embeddingModel: config.embedding_model,
   };
+}
+
+/** `cost_management.providers.<name>.usage_optimization.max_requests_per_day` → the provider's daily quota, counted in the budget store. */
+function dailyQuotaFor(config: FortitudeConfig, provider: string, store: BudgetStore | undefined): { dailyQuota?: DailyRequestQuota } {
+  const limit = config.cost_management.providers[provider]?.usage_optimization?.max_requests_per_day;
+  if (limit === undefined) return {};
+  // Only a single-process caller (tests) builds providers without the shared store: count in memory then.
+  return { dailyQuota: createDailyRequestQuota(store ?? new MemoryBudgetStore(), { provider, limit }) };
 }

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { FortitudeError } from '../core/errors.js';
 import type { Embedder } from '../infrastructure/cache/semantic/embedder.js';
+import { createCachedEmbedder } from '../infrastructure/cache/semantic/cached-embedder.js';
+import type { CacheStrategy } from '../infrastructure/cache/cache-strategies.js';
 import { createLocalEmbedder } from '../infrastructure/cache/semantic/local-embedder.js';
 import { createProviderEmbedder } from '../infrastructure/cache/semantic/provider-embedder.js';
 import { createSemanticCache, type SemanticCache } from '../infrastructure/cache/semantic/semantic-cache.js';
@@ -22,11 +24,13 @@ export interface SemanticLayer {
 
 export async function buildSemanticLayer(
   config: FortitudeConfig,
-  deps: { providers: ProviderSet; logger: Logger; workerId?: number; shared?: SharedState },
+  deps: { providers: ProviderSet; logger: Logger; workerId?: number; shared?: SharedState; embeddingsCache?: Pick<CacheStrategy<number[]>, 'enabled' | 'prefix' | 'peek' | 'get' | 'set'> },
 ): Promise<SemanticLayer | undefined> {
   const settings = config.caching.semantic;
   if (!settings.enabled) return undefined;
-  const embedder = await embedderFor(settings.embedder, deps.providers);
+  const computing = await embedderFor(settings.embedder, deps.providers);
+  // `caching.strategies.embeddings`: vectors kept in its levels for its TTL, before the embedder is asked.
+  const embedder = deps.embeddingsCache ? createCachedEmbedder(computing, deps.embeddingsCache) : computing;
   const directory = join(config.data_dir, 'semantic');
   // With Redis, entries are shared by every replica (and worker); otherwise a local entry log.
   const redis = deps.shared?.redis;

@@ -6,17 +6,29 @@ import type { Storage } from '../infrastructure/storage/storage.js';
 import { QUERY_PATTERN_TYPE } from '../pipeline/routing/query-patterns.js';
 import type { SemanticLayer } from './build-semantic.js';
 import { semanticContextOf, type SemanticValue } from '../pipeline/research-cache.js';
+import type { ResearchCache, ResearchCacheContext } from '../pipeline/ports.js';
+import type { SemanticContext } from '../infrastructure/cache/semantic/store/semantic-entry-store.js';
+import { classify } from '../pipeline/classify/classify.js';
 import { warmerOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**
  * The seed's CacheWarmer over Fortitude's own data: popular and recent query patterns from
  * `pattern_data` (their latest wording) are answered ahead of time, bounded per run in count and
- * cost, and their key terms get precomputed embeddings.
+ * cost, and (with the semantic cache) their key terms get precomputed embeddings. Without the
+ * semantic cache the answers warm the exact tiers (the research call stores them there) and no
+ * embeddings are computed.
  */
 export function buildCacheWarmer(
   config: FortitudeConfig,
-  deps: { storage: Storage; semantic: SemanticLayer; research: (request: ResearchRequest) => Promise<ResearchResult>; logger: Logger },
+  deps: {
+    storage: Storage;
+    semantic: SemanticLayer | undefined;
+    /** The research cache (exact → library → semantic): what "already cached" means without the semantic layer. */
+    researchCache: ResearchCache;
+    research: (request: ResearchRequest) => Promise<ResearchResult>;
+    logger: Logger;
+  },
 ) {
   const warming = config.caching.warming;
   const toWarmQuery = (pattern: PatternRecord) => {
@@ -43,9 +55,25 @@ export function buildCacheWarmer(
       const result = await deps.research({ query: query.query, cache: { refresh: true } });
       return { value: { resultId: result.id }, cost: result.costUsd };
     },
-    cache: deps.semantic.cache,
-    embedder: deps.semantic.embedder,
+    cache: deps.semantic?.cache ?? {
+      // The warm query's context is its partition (`toWarmQuery`); its classification fills in the exact key's fields.
+      lookup: async (query, context) => ((await deps.researchCache.lookup(query, researchContextOf(query, context))) ? { kind: 'exact' } : { kind: 'miss' }),
+      // `execute` ran the research pipeline, which stored the answer in the exact tiers.
+      store: async () => undefined,
+    },
+    embedder: deps.semantic?.embedder,
     ...warmerOptions(warming),
     onError: (error, query) => deps.logger.warn({ err: error, query: query.query }, 'cache warming: query failed'),
   });
+}
+
+/** The research cache's context of a warm query (its own classification fills what the semantic context leaves out). */
+function researchContextOf(query: string, context: SemanticContext): ResearchCacheContext {
+  const classification = classify(query);
+  return {
+    namespace: context.namespace,
+    researchType: classification.researchType.value,
+    audience: context.audience ?? classification.audience.value,
+    domain: context.domain ?? classification.domain.value,
+  };
 }

@@ -54,7 +54,7 @@ export function selectionOptions(section: FortitudeConfig['selection_strategy'])
 }
 
 /** Everything the router reads from the config (providers and prices come from the builder). */
-export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'selection' | 'costQuality' | 'models'> {
+export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'selection' | 'strategy' | 'costQuality' | 'models' | 'simpleQueryProviders'> {
   const models: Record<string, ModelSelectionOptions | undefined> = {};
   for (const [name, costs] of Object.entries(config.cost_management.providers)) {
     const selection = costs.model_selection;
@@ -63,8 +63,14 @@ export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'sel
   const routing = config.cost_management.routing;
   return {
     selection: selectionOptions(config.selection_strategy),
+    // `cost_management.routing.strategy`, when set, is the strategy (see the costs section).
+    ...(routing.strategy !== undefined ? { strategy: routing.strategy } : {}),
     costQuality: { costWeight: routing.cost_weight, qualityWeight: routing.quality_weight },
     models,
+    // Only configured providers: a cost section may name one that is not (or not enabled).
+    simpleQueryProviders: Object.entries(config.cost_management.providers)
+      .filter(([name, costs]) => costs.usage_optimization?.prefer_for_simple_queries === true && config.providers[name]?.enabled === true)
+      .map(([name]) => name),
   };
 }
 
@@ -137,7 +143,8 @@ export function cliConfig({ config, file }: LoadedConfig): CliConfig {
     file,
     effective: config,
     providers: Object.values(config.providers).map((provider) => ({ name: provider.name, hasApiKey: Boolean(provider.api_key) })),
-    selectionStrategy: config.selection_strategy.type,
+    // The strategy the router runs: `cost_management.routing.strategy` wins when set.
+    selectionStrategy: config.cost_management.routing.strategy ?? config.selection_strategy.type,
     alertRules: config.monitoring.alerts.length,
     apiTests: apiTests(config.load_tests),
     performanceTargets: performanceTargets(config.performance_targets),
@@ -298,9 +305,10 @@ export function providerStatsOptions(config: FortitudeConfig): { windowMs: numbe
 /** `server` → the HTTP server's limits, timeouts, CORS and auth (host and port come from the command line first). */
 export function httpServerOptions(
   config: FortitudeConfig,
-): Pick<HttpServerOptions, 'bodyLimitBytes' | 'requestTimeoutMs' | 'shutdownTimeoutMs' | 'cors' | 'allowedHosts' | 'allowedOrigins' | 'auth'> {
+): Pick<HttpServerOptions, 'bodyLimitBytes' | 'requestTimeoutMs' | 'shutdownTimeoutMs' | 'cors' | 'allowedHosts' | 'allowedOrigins' | 'auth' | 'dashboards'> {
   const server = config.server;
   return {
+    dashboards: config.monitoring.dashboards,
     bodyLimitBytes: server.body_limit_kb * 1024,
     requestTimeoutMs: secondsToMs(server.request_timeout),
     shutdownTimeoutMs: secondsToMs(server.shutdown_timeout),
@@ -346,4 +354,13 @@ export function warmerOptions(section: FortitudeConfig['caching']['warming']): {
     maxCostUsdPerRun: section.max_cost_usd_per_run,
     intervalMs: secondsToMs(section.interval),
   };
+}
+
+/** `cost_management.providers.<name>.cost_tracking` → what each provider's request rows keep (absent: everything). */
+export function costTrackingOptions(config: FortitudeConfig): Record<string, { perUser: boolean; perQueryType: boolean }> {
+  const tracking: Record<string, { perUser: boolean; perQueryType: boolean }> = {};
+  for (const [name, costs] of Object.entries(config.cost_management.providers)) {
+    if (costs.cost_tracking) tracking[name] = { perUser: costs.cost_tracking.track_per_user, perQueryType: costs.cost_tracking.track_per_query_type };
+  }
+  return tracking;
 }

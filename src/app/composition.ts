@@ -25,12 +25,13 @@ import type { ProviderCatalog } from '../pipeline/ports.js';
 import { createProviderCaller } from '../pipeline/provider-call.js';
 import { buildResearchPrompt } from '../pipeline/prompts/research-prompt.js';
 import { evaluateQuality } from '../pipeline/quality/evaluate-quality.js';
+import { createCachedEvaluation } from '../pipeline/quality/cached-evaluation.js';
 import { agreementScore } from '../pipeline/quality/relevance.js';
 import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
 import { buildCache, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
-import { apiKeyOptions, researchAnswerTtlMs, storedResponsesOptions } from './component-options.js';
+import { apiKeyOptions, costTrackingOptions, researchAnswerTtlMs, storedResponsesOptions } from './component-options.js';
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { buildSemanticLayer } from './build-semantic.js';
 import { buildCacheWarmer } from './build-warmer.js';
@@ -129,7 +130,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       redis.onChange((available) => metrics.redisDegraded(!available));
     }
     closers.push(() => shared.close());
-    const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore, breakerStore: shared.breakerStore });
+    const providers = await buildProviders(config, { rateLimitStore: shared.rateLimitStore, breakerStore: shared.breakerStore, budgetStore: shared.budgetStore });
     closers.push(() => providers.close());
     const routing = buildRouting(config, {
       providerNames: providers.names,
@@ -158,16 +159,17 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       prices: routing.prices,
       estimateTokens: routing.estimateTokens,
       recorder,
+      tracking: costTrackingOptions(config),
       onCall: (call) => metrics.observeProviderCall(call),
       onRateLimited: (provider) => metrics.rateLimited(provider),
     });
-    const semantic = await buildSemanticLayer(config, { providers, logger: log, shared, ...(deps.workerId ? { workerId: deps.workerId } : {}) });
+    const semantic = await buildSemanticLayer(config, { providers, logger: log, shared, embeddingsCache: caches.strategies.embeddings, ...(deps.workerId ? { workerId: deps.workerId } : {}) });
     if (semantic) closers.push(() => semantic.close());
     const pipeline: PipelineDeps = {
       understanding: {
         classify: createMemoisedClassifier(),
         buildPrompt: buildResearchPrompt,
-        evaluate: (input) => evaluateQuality(input),
+        evaluate: createCachedEvaluation((input) => evaluateQuality(input), caches.strategies.quality_evaluations),
         agreement: agreementScore,
       },
       cache: createResearchCache({
@@ -193,8 +195,9 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       { onError: (error) => log.warn({ err: error }, 'query pattern not recorded'), onFlushed: (durationMs) => metrics.observePatternProcessing(durationMs) },
     );
     closers.push(() => patterns.close());
-    const warmer = semantic ? buildCacheWarmer(config, { storage, semantic, research: (request) => runResearch(request, pipeline), logger: log }) : undefined;
-    if (warmer && config.caching.warming.enabled) {
+    const warmer = buildCacheWarmer(config, { storage, semantic, researchCache: pipeline.cache, research: (request) => runResearch(request, pipeline), logger: log });
+    if (config.caching.warming.enabled) {
+      if (!semantic) log.info({}, 'cache warming: the semantic cache is off, so popular queries warm the exact tiers and no embeddings are precomputed');
       warmer.start();
       closers.push(async () => warmer.close());
     }
@@ -212,7 +215,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       health: createHealth({ providers: { status: () => providers.status(), modelOf: catalog.modelOf }, database: storage, redis: shared.redis }),
       caches: { stats: async () => ({ ...(await caches.stats()), semantic: semantic?.cache.stats() }), clear: () => caches.clear() },
       patterns,
-      warm: warmer ? () => warmer.runOnce() : undefined,
+      warm: () => warmer.runOnce(),
       operator: createOperatorReports(
         {
           criteria: config.selection_strategy.criteria,

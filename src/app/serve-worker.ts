@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { secretValues } from '../infrastructure/logging/mask-secrets.js';
 import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.js';
@@ -9,6 +9,7 @@ import { createLiveServer } from './live-server.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
+import { startDailyCostReports } from '../operations/cost-reports/daily-cost-reports.js';
 import { createAlertEngine } from '../operations/sla/alert-engine.js';
 import { alertEngineOptions, httpServerOptions, metricsOptions, optimizerOptions, slaTargets } from './component-options.js';
 import { createApplication } from './composition.js';
@@ -89,6 +90,36 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
       )
     : undefined;
   optimizer?.start();
+  const autoOptimization = config.cost_management.routing.auto_optimization;
+  // Each worker judges the same shared request and quality records, so every worker applies the same routes.
+  const autoOptimize = autoOptimization.enabled
+    ? setInterval(() => {
+        app.fortitude.operator
+          .costsApply({
+            timeRange: autoOptimization.time_range,
+            targetReduction: autoOptimization.cost_savings_target,
+            maintainQuality: Math.max(0, config.selection_strategy.quality_threshold - autoOptimization.quality_tolerance),
+            autoApprove: true,
+            format: 'json',
+          })
+          .then((applied: string) => log.info({ autoOptimization: JSON.parse(applied) as unknown }, 'automatic cost optimization ran'))
+          .catch((error: unknown) => log.warn({ err: error }, 'automatic cost optimization failed; retrying next interval'));
+      }, autoOptimization.interval * 1000).unref()
+    : undefined;
+  const costReportProviders = Object.entries(config.cost_management.providers)
+    .filter(([, costs]) => costs.cost_tracking?.daily_reports === true)
+    .map(([name]) => name);
+  const dailyCostReports =
+    costReportProviders.length > 0
+      ? startDailyCostReports(
+          { dir: join(resolve(config.data_dir), 'reports'), providers: costReportProviders },
+          {
+            requests: app.storage.providerRequests,
+            onWritten: (path) => log.info({ path }, `daily cost report written: ${path}`),
+            onError: (error) => log.warn({ err: error }, 'daily cost report not written; retrying within the hour'),
+          },
+        )
+      : undefined;
   const simulated = app.providers.simulated;
   // What all workers share (providers, storage) is logged once, by the first worker; the others
   // say only that they are up.
@@ -112,6 +143,8 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     const hardStop = setTimeout(() => process.exit(1), (config.server.shutdown_timeout + 5) * 1000).unref();
     await server.close();
     optimizer?.close();
+    dailyCostReports?.close();
+    clearInterval(autoOptimize);
     await alerts.close();
     await app.close();
     reader.close();

@@ -24,7 +24,7 @@ export interface FortitudeParts {
   caches: { stats(): Promise<unknown>; clear(): Promise<unknown> };
   /** Counts every research answer's query pattern (for the cache warmer and reports). */
   patterns?: { observe(result: ResearchResult): void } | undefined;
-  /** One cache-warming run; absent when the semantic cache is off. */
+  /** One cache-warming run (the exact tiers only when the semantic cache is off); absent: no warmer built. */
   warm?: (() => Promise<unknown>) | undefined;
   operator: OperatorReports;
   simulatedProviders: readonly string[];
@@ -70,7 +70,7 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
     cacheStats: () => parts.caches.stats(),
     clearCache: () => parts.caches.clear(),
     async warmCache() {
-      if (!parts.warm) throw new FortitudeError('bad_request', 'cache warming needs the semantic cache: set caching.semantic.enabled: true');
+      if (!parts.warm) throw new FortitudeError('bad_request', 'cache warming is not available in this process');
       return parts.warm();
     },
     simulatedProviders: parts.simulatedProviders,

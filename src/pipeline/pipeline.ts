@@ -6,6 +6,7 @@ import { withoutNul } from '../core/text-input.js';
 import { servedFromCache, type Classification, type QualityBreakdown, type ResearchRequest, type ResearchResult, type ResearchStreamEvent, type StageTimings } from '../core/research.js';
 import type { PipelineTelemetry, ProviderAnswer, ProviderCaller, ResearchCache, ResearchCacheContext, ResearchLibrary, Understanding } from './ports.js';
 import { slugify, splitSections } from './stages/sections.js';
+import { isSimpleQuery } from './classify/simple-query.js';
 
 /**
  * The research pipeline, top to bottom: classify → cache → route → provider → quality → store.
@@ -57,7 +58,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
   context.onStage?.('provider');
   const chatRequest = chatRequestFor(deps, query, classification, request);
   const threshold = request.qualityThreshold ?? deps.qualityThreshold;
-  let order = deps.providers.plan(classification.researchType.value, request.provider);
+  let order = deps.providers.plan(classification.researchType.value, request.provider, { simple: isSimpleQuery(query) });
   const callOptions = {
     signal: context.signal,
     researchType: classification.researchType.value,
@@ -83,7 +84,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
 
     context.onStage?.('evaluate');
     mark = performance.now();
-    const quality = deps.understanding.evaluate({ query, answer: answer.result.text, classification, finishReason: answer.result.finishReason });
+    const quality = await deps.understanding.evaluate({ query, answer: answer.result.text, classification, finishReason: answer.result.finishReason });
     const evaluationMs = performance.now() - mark;
     timings.qualityMs += evaluationMs;
     deps.telemetry?.qualityEvaluated?.(classification.researchType.value, evaluationMs, quality.composite);
@@ -151,7 +152,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
   yield { type: 'stage', stage: 'provider' };
   const chatRequest = chatRequestFor(deps, query, classification, request);
   mark = performance.now();
-  const order = deps.providers.plan(classification.researchType.value, request.provider);
+  const order = deps.providers.plan(classification.researchType.value, request.provider, { simple: isSimpleQuery(query) });
   const opened = await deps.providers.stream(order, chatRequest, {
     signal: context.signal,
     researchType: classification.researchType.value,
@@ -172,7 +173,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
 
   yield { type: 'stage', stage: 'evaluate' };
   mark = performance.now();
-  const quality = deps.understanding.evaluate({ query, answer: text, classification, finishReason: finish.finishReason });
+  const quality = await deps.understanding.evaluate({ query, answer: text, classification, finishReason: finish.finishReason });
   timings.qualityMs = performance.now() - mark;
   deps.telemetry?.qualityEvaluated?.(classification.researchType.value, timings.qualityMs, quality.composite);
   deps.providers.recordQuality(opened.provider, classification.researchType.value, quality.composite);

@@ -12,7 +12,8 @@ import type { Provider } from '../providers/provider.js';
 export interface Understanding {
   classify(query: string, options?: { type?: ResearchType }): Classification;
   buildPrompt(query: string, classification: Classification): ResearchPrompt;
-  evaluate(input: { query: string; answer: string; classification: Classification; finishReason?: string }): QualityBreakdown;
+  /** May answer from the `quality_evaluations` cache (hence possibly a promise). */
+  evaluate(input: { query: string; answer: string; classification: Classification; finishReason?: string }): QualityBreakdown | Promise<QualityBreakdown>;
   agreement(answerA: string, answerB: string): number;
 }
 
@@ -54,9 +55,10 @@ export interface CallContext {
 export interface ProviderCaller {
   /**
    * Ordered candidate provider names for this request (best first), from the routing strategy.
-   * `preferred` (the caller's `--provider`) goes first when it is configured.
+   * `preferred` (the caller's `--provider`) goes first when it is configured; `simple` lets a
+   * provider preferred for simple queries lead.
    */
-  plan(researchType: ResearchType, preferred?: string): string[];
+  plan(researchType: ResearchType, preferred?: string, options?: { simple?: boolean }): string[];
   /** Calls the first healthy candidate, falling back along `order` on retryable failures. */
   call(order: string[], request: ChatRequest, options: CallContext): Promise<ProviderAnswer>;
   /** As `call`, streaming; fallback happens only before the first part. */

@@ -25,6 +25,11 @@ export interface ProviderCallDeps {
   /** Worst-case prompt tokens of a request, for the budget reservation. */
   estimateTokens(request: ChatRequest): number;
   recorder?: { add(record: ProviderRequestInput): void } | undefined;
+  /**
+   * Per provider (`cost_management.providers.<name>.cost_tracking`): whether its request rows
+   * keep the user and the research type; both default to true.
+   */
+  tracking?: Readonly<Record<string, { perUser: boolean; perQueryType: boolean }>>;
   /** Every finished try (metrics). */
   onCall?: (call: ProviderCallObservation) => void;
   /** A try refused by a rate limit: Fortitude's own limiter or the provider's 429 (metrics). */
@@ -34,17 +39,25 @@ export interface ProviderCallDeps {
 export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
   const { providers, recorder, router, budget, prices } = deps;
   const onCall = deps.onCall ?? (() => undefined);
+  /** What a provider's request row says about who asked and what: only what its cost tracking keeps. */
+  const tracked = (provider: string, context: CallContext) => {
+    const tracking = deps.tracking?.[provider];
+    return {
+      researchType: tracking?.perQueryType === false ? null : (context.researchType ?? null),
+      userId: tracking?.perUser === false ? null : (context.user ?? null),
+    };
+  };
   const onRateLimited = deps.onRateLimited ?? (() => undefined);
   /** Models the router chose per provider, by the order array it returned. */
   const chosenModels = new WeakMap<readonly string[], Record<string, string>>();
 
-  const planFor = (researchType: ResearchType, preferred: string | undefined): string[] => {
+  const planFor = (researchType: ResearchType, preferred: string | undefined, options: { simple?: boolean } = {}): string[] => {
     if (preferred && !providers.has(preferred)) {
       throw new FortitudeError('bad_request', `provider: "${preferred}" is not configured; configured: ${providers.names.join(', ')}`, {
         details: { field: 'provider' },
       });
     }
-    const plan = router.plan({ researchType, preferred });
+    const plan = router.plan({ researchType, preferred, simple: options.simple });
     const order = preferred ? [preferred, ...plan.order.filter((name) => name !== preferred)] : plan.order;
     chosenModels.set(order, plan.models);
     return order;
@@ -87,8 +100,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
         latencyMs: attempt.latencyMs,
         status: 'error',
         errorClass: attempt.outcome === 'ok' ? null : attempt.outcome,
-        researchType: context.researchType ?? null,
-        userId: context.user ?? null,
+        ...tracked(attempt.provider, context),
       });
     }
   };
@@ -111,8 +123,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       outputTokens: usage.outputTokens,
       costUsd: cost,
       status: 'ok',
-      researchType: context.researchType ?? null,
-      userId: context.user ?? null,
+      ...tracked(provider, context),
       fallbackFrom: fallbackFrom ?? null,
     });
     return cost;
@@ -154,8 +165,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
           latencyMs: performance.now() - started,
           status: 'error',
           errorClass: (error as { errorClass?: ProviderRequestInput['errorClass'] }).errorClass ?? 'unknown',
-          researchType: context.researchType ?? null,
-          userId: context.user ?? null,
+          ...tracked(first, context),
         });
         throw error;
       }

@@ -17,6 +17,7 @@ import { RateLimiter } from './rate-limit/rate-limiter.js';
 import type { RateLimitOptions, RateLimitSnapshot } from './rate-limit/rate-limiter.js';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.js';
 import { withRateLimit } from './rate-limit/with-rate-limit.js';
+import { withDailyQuota, type DailyRequestQuota } from './rate-limit/daily-quota.js';
 import type { RetryOptions } from './retry/retry-policy.js';
 import { withRetry } from './retry/with-retry.js';
 import type { ProviderStats, ProviderStatsSnapshot } from './stats/provider-stats.js';
@@ -52,6 +53,8 @@ export interface ProviderStackDeps {
   rateLimitStore?: RateLimitStore;
   breakerStore?: BreakerStore;
   estimateTokens?: (request: ChatRequest) => number;
+  /** `usage_optimization.max_requests_per_day`: every request the provider receives takes one (innermost layer). */
+  dailyQuota?: DailyRequestQuota;
 }
 
 export interface ProviderStatus {
@@ -104,6 +107,7 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
     withRateLimit(limiter, { estimateTokens: deps.estimateTokens }),
     withCircuitBreaker(breaker),
     withRetry({ ...DEFAULT_RETRY, ...options.retry }, { clock, random: deps.random }),
+    ...(deps.dailyQuota ? [withDailyQuota(deps.dailyQuota)] : []),
   ]);
   const definition = providerDefinition(options.kind);
   const baseUrl = options.baseUrl ?? definition.defaultBaseUrl ?? '';

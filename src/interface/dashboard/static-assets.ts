@@ -3,6 +3,7 @@ import { APP_SCRIPT } from './assets/app-script.js';
 import { CHARTS_SCRIPT } from './assets/charts-script.js';
 import { DASHBOARD_CSS } from './assets/dashboard-css.js';
 import { DASHBOARD_HTML } from './assets/dashboard-html.js';
+import { DEFAULT_DASHBOARD_LAYOUT, renderDashboardLayout, type DashboardLayout } from './dashboard-layout.js';
 
 /**
  * The dashboard's files, built once: scripts and styles under content-hashed paths served as
@@ -39,16 +40,22 @@ function asset(name: string, extension: string, contentType: string, text: strin
   return { path: `${DASHBOARD_PATH}/assets/${name}-${hash}.${extension}`, contentType, body, etag: `"${hash}"`, cacheControl: IMMUTABLE };
 }
 
-let built: StaticAsset[] | undefined;
+const built = new Map<string, StaticAsset[]>();
 
-/** The page first, then its assets. */
-export function dashboardAssets(): StaticAsset[] {
-  if (built) return built;
+/** The page first (laid out as `monitoring.dashboards` says), then its assets. */
+export function dashboardAssets(layout: readonly DashboardLayout[] = DEFAULT_DASHBOARD_LAYOUT): StaticAsset[] {
+  const layoutKey = JSON.stringify(layout);
+  const cached = built.get(layoutKey);
+  if (cached) return cached;
   const css = asset('dashboard', 'css', 'text/css; charset=utf-8', DASHBOARD_CSS);
   const charts = asset('charts', 'js', 'text/javascript; charset=utf-8', CHARTS_SCRIPT);
   const app = asset('dashboard', 'js', 'text/javascript; charset=utf-8', APP_SCRIPT);
-  const html = Buffer.from(DASHBOARD_HTML.replace('{{css}}', css.path).replace('{{charts}}', charts.path).replace('{{app}}', app.path), 'utf8');
+  const html = Buffer.from(
+    DASHBOARD_HTML.replace('{{css}}', css.path).replace('{{charts}}', charts.path).replace('{{app}}', app.path).replace('{{layout}}', () => renderDashboardLayout(layout)),
+    'utf8',
+  );
   const page: StaticAsset = { path: DASHBOARD_PATH, contentType: 'text/html; charset=utf-8', body: html, etag: `"${hashOf(html)}"`, cacheControl: 'no-cache' };
-  built = [page, css, charts, app];
-  return built;
+  const assets = [page, css, charts, app];
+  built.set(layoutKey, assets);
+  return assets;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { AuthMode } from './auth.js';
 import { handleClientError } from './client-error.js';
 import { abortExchange, familyOf, type Exchange, type Route } from './exchange.js';
+import type { DashboardLayout } from '../dashboard/dashboard-layout.js';
 import type { HttpLogger } from './http-logger.js';
 import type { HttpServices } from './http-services.js';
 import { InFlightRegistry } from './in-flight.js';
@@ -52,6 +53,8 @@ export interface HttpServerOptions {
   accessLogSampleRate?: number;
   /** SSE keep-alive comment interval; 0 disables. */
   sseHeartbeatMs?: number;
+  /** `monitoring.dashboards`: groups and panels of `/dashboard`. */
+  dashboards?: readonly DashboardLayout[];
   /** Clock for the built-in rate limiters (ms), injectable for tests. */
   now?: () => number;
   /** Replaces the built-in per-process token buckets (e.g. with a Redis-backed limiter). */
@@ -91,6 +94,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     logger,
     bodyLimitBytes: options.bodyLimitBytes,
     sseHeartbeatMs: options.sseHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    dashboards: options.dashboards,
   };
   const router = createRouter<Route>([...operationsRoutes(deps), ...researchRoutes(deps), ...gatewayRoutes(deps), ...anthropicRoutes(deps), ...responsesRoutes(deps), ...observabilityRoutes(deps), ...liveRoutes(deps)]);
   const sampleEvery = sampleInterval(options.accessLogSampleRate ?? 1);

@@ -24,6 +24,11 @@ export interface RouterOptions {
   costQuality?: { costWeight: number; qualityWeight: number };
   /** Model selection per provider (cheaper model while its quality holds). */
   models?: Readonly<Record<string, ModelSelectionOptions | undefined>>;
+  /**
+   * Providers to put first for a simple query (`usage_optimization.prefer_for_simple_queries`), in
+   * config order; the first one the budget has not paused leads.
+   */
+  simpleQueryProviders?: readonly string[];
   /** Expected USD per call per provider before any call is seen (price × typical tokens). */
   expectedCostUsd?: Readonly<Record<string, number>>;
   quality?: QualityEstimatesOptions;
@@ -107,7 +112,8 @@ export interface LearningStatus {
 }
 
 export interface Router {
-  plan(input: { researchType: ResearchType | string; preferred?: string | undefined }): RoutePlan;
+  /** `simple`: the query is simple (short, one question), so a provider preferred for simple queries leads. */
+  plan(input: { researchType: ResearchType | string; preferred?: string | undefined; simple?: boolean | undefined }): RoutePlan;
   /** Feeds one finished call (every try, fallbacks included) into the window and, with `quality`, the estimates. */
   record(outcome: CallOutcome): void;
   recordQuality(input: { provider: string; researchType: string; model?: string | undefined; score: number; source?: QualitySource }): void;
@@ -292,7 +298,7 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
   });
 
   return {
-    plan({ researchType, preferred }) {
+    plan({ researchType, preferred, simple }) {
       const paused = deps.budget?.pausedProviders() ?? new Set<string>();
       const candidates = options.providers.filter((provider) => !paused.has(provider));
       const decision = decide(candidates, researchType, selection.adaptiveSelection);
@@ -306,6 +312,8 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
       };
       const preference = preferences.get(researchType);
       if (preference !== undefined) moveFirst(preference, { provider: preference, code: 'optimization_applied', detail: `cheaper with quality kept for ${researchType}` });
+      const forSimple = simple ? options.simpleQueryProviders?.find((provider) => candidates.includes(provider)) : undefined;
+      if (forSimple !== undefined) moveFirst(forSimple, { provider: forSimple, code: 'simple_query', detail: 'usage_optimization.prefer_for_simple_queries' });
       if (preferred !== undefined) moveFirst(preferred, { provider: preferred, code: 'preferred' });
       const { models, choices } = chooseModels(order, researchType);
       return { strategy, researchType, order, models, reasons, scores: decision.scores, explored: decision.explored, modelChoices: choices };

@@ -27,6 +27,7 @@ export type ReasonCode =
   | 'exploring'
   | 'preferred'
   | 'optimization_applied'
+  | 'simple_query'
   | 'below_quality_threshold'
   | 'above_latency_threshold'
   | 'filters_relaxed'

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelPrice } from './providers.js';
+import { seconds } from '../units.js';
 
 export const BUDGET_ACTIONS = ['alert', 'throttle', 'pause_expensive_providers', 'emergency_stop'] as const;
 
@@ -55,14 +56,28 @@ export const costManagementSchema = z
     }),
     routing: z
       .strictObject({
-        strategy: z.enum(['cost_quality_balanced', 'performance_optimized']).default('cost_quality_balanced'),
+        /**
+         * The router's strategy when set: wins over `selection_strategy.type` (the guide's
+         * cost-aware routing). `cost_weight`/`quality_weight` weigh `cost_quality_balanced`.
+         */
+        strategy: z.enum(['cost_quality_balanced', 'performance_optimized']).optional(),
         cost_weight: z.number().min(0).max(1).default(0.3),
         quality_weight: z.number().min(0).max(1).default(0.7),
+        /**
+         * `serve` applies `costs apply-optimizations` by itself every `interval`: traffic moves to
+         * cheaper providers or models whose measured quality is at least
+         * `selection_strategy.quality_threshold − quality_tolerance`, until `cost_savings_target`.
+         * Off unless the config turns it on (the seed does).
+         */
         auto_optimization: z
           .strictObject({
-            enabled: z.boolean().default(true),
+            enabled: z.boolean().default(false),
             quality_tolerance: z.number().min(0).max(1).default(0.05),
             cost_savings_target: z.number().min(0).max(1).default(0.2),
+            /** How often (seconds or a duration; default 5 minutes, the guide's optimizer cadence). */
+            interval: seconds().refine((value) => value > 0, { message: 'must be a positive duration such as 5m' }).default(300),
+            /** The recorded traffic each run judges (default the last day). */
+            time_range: z.string().regex(/^\d+[mhdw]$/, 'a span such as 90m, 24h, 1d or 7d').default('1d'),
           })
           .prefault({}),
       })

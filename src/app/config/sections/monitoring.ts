@@ -1,3 +1,4 @@
+import { DASHBOARD_PANEL_NAMES, DEFAULT_DASHBOARD_LAYOUT } from '../../../interface/dashboard/dashboard-layout.js';
 import { z } from 'zod';
 import { ALERT_METRICS, type AlertCondition, type AlertMetric } from '../../../operations/sla/alert-condition.js';
 import { fraction, milliseconds, parseBound, seconds, bound } from '../units.js';
@@ -55,21 +56,22 @@ export const SEED_ALERTS = [
   { name: 'Performance Degradation', condition: 'p95(api_response_time) > 150ms', duration: '10m', severity: 'warning' },
 ] as const;
 
-export const SEED_DASHBOARDS = [
-  {
-    name: 'Performance Overview',
-    panels: ['API Response Time Percentiles', 'Provider Performance Comparison', 'Quality Evaluation Performance', 'Error Rate Trends'],
-  },
-  {
-    name: 'Cost Performance',
-    panels: ['Cost per Request by Provider', 'Quality vs Cost Analysis', 'Budget Utilization', 'Cost Optimization Opportunities'],
-  },
-];
-
 export const monitoringSchema = z
   .strictObject({
     alerts: z.array(alertSchema).prefault(SEED_ALERTS.map((alert) => ({ ...alert }))),
-    dashboards: z.array(z.strictObject({ name: z.string().min(1), panels: z.array(z.string().min(1)) })).default(SEED_DASHBOARDS),
+    /** The `/dashboard` page: one group per entry, its panels in order (names from `DASHBOARD_PANELS`). */
+    dashboards: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          panels: z.array(
+            z.string().refine((panel) => (DASHBOARD_PANEL_NAMES as readonly string[]).includes(panel), {
+              error: (issue) => `unknown panel "${String(issue.input)}"; known panels: ${DASHBOARD_PANEL_NAMES.join(', ')}`,
+            }),
+          ),
+        }),
+      )
+      .default(DEFAULT_DASHBOARD_LAYOUT.map((dashboard) => ({ name: dashboard.name, panels: [...dashboard.panels] }))),
     // From the seed's load-testing.yaml, which has a `monitoring` block of its own.
     collect_metrics: z.boolean().default(true),
     real_time_alerts: z.boolean().default(true),

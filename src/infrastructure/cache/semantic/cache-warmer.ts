@@ -7,8 +7,13 @@
 
 import { createEmbeddingCache, type EmbeddingCache } from './embedding-cache.js';
 import type { Embedder } from './embedder.js';
-import type { SemanticCache } from './semantic-cache.js';
 import type { SemanticContext } from './store/semantic-entry-store.js';
+
+/** Where warmed answers go: the semantic cache, or the research cache's exact tiers when semantic caching is off. */
+export interface WarmTarget<V> {
+  lookup(query: string, context: SemanticContext, options: { promote: boolean }): Promise<{ kind: string }>;
+  store(query: string, context: SemanticContext, value: V, options: { ttlMs: number }): Promise<unknown>;
+}
 
 export interface WarmQuery {
   query: string;
@@ -31,8 +36,9 @@ export interface CacheWarmerOptions<V> {
   getCommonTerms: (limit: number) => Promise<string[]>;
   /** Answers a query without the cache; `cost` is what it actually cost (USD). */
   execute: (query: WarmQuery) => Promise<{ value: V; cost?: number }>;
-  cache: Pick<SemanticCache<V>, 'lookup' | 'store'>;
-  embedder: Embedder;
+  cache: WarmTarget<V>;
+  /** Without one (semantic caching off) no embeddings are precomputed. */
+  embedder?: Embedder | undefined;
   /** Where precomputed embeddings go; pass the semantic cache's so lookups use them. */
   embeddingCache?: EmbeddingCache;
   /** A recent pattern is warmed only when its frequency is above this. */
@@ -73,14 +79,14 @@ export interface WarmRunReport {
 const emptyStep = (): WarmStepReport => ({ considered: 0, alreadyCached: 0, warmed: 0, failed: 0 });
 
 export class CacheWarmer<V> {
-  readonly embeddings: EmbeddingCache;
+  readonly embeddings: EmbeddingCache | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<WarmRunReport> | undefined;
   private closed = false;
   lastReport: WarmRunReport | undefined;
 
   constructor(private readonly options: CacheWarmerOptions<V>) {
-    this.embeddings = options.embeddingCache ?? createEmbeddingCache(options.embedder);
+    this.embeddings = options.embeddingCache ?? (options.embedder ? createEmbeddingCache(options.embedder) : undefined);
   }
 
   /** One warming pass; if a pass is already running, returns that one. */
@@ -158,12 +164,15 @@ export class CacheWarmer<V> {
     }
 
     // Embeddings cost no LLM call and are batched, so they are not bounded by the query budget.
-    const terms = [...new Set(await options.getCommonTerms(options.commonTermsLimit ?? 1000))];
-    const missing = terms.filter((term) => !this.embeddings.has(term));
-    report.embeddings = { considered: terms.length, alreadyCached: terms.length - missing.length, computed: 0 };
-    if (missing.length > 0 && !this.closed) {
-      await this.embeddings.embed(missing);
-      report.embeddings.computed = missing.length;
+    const embeddings = this.embeddings;
+    if (embeddings) {
+      const terms = [...new Set(await options.getCommonTerms(options.commonTermsLimit ?? 1000))];
+      const missing = terms.filter((term) => !embeddings.has(term));
+      report.embeddings = { considered: terms.length, alreadyCached: terms.length - missing.length, computed: 0 };
+      if (missing.length > 0 && !this.closed) {
+        await embeddings.embed(missing);
+        report.embeddings.computed = missing.length;
+      }
     }
     this.lastReport = report;
     return report;

@@ -179,9 +179,11 @@ export const APP_SCRIPT = String.raw`/* Fortitude dashboard: polls /api/dashboar
     }));
 
     var list = $('opportunities');
-    while (list.firstChild) list.removeChild(list.firstChild);
-    if (snapshot.opportunities.length === 0) list.appendChild(element('li', 'empty', 'No cheaper provider of similar quality in this span.'));
-    snapshot.opportunities.forEach(function (item) { list.appendChild(element('li', '', item.summary)); });
+    if (list) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      if (snapshot.opportunities.length === 0) list.appendChild(element('li', 'empty', 'No cheaper provider of similar quality in this span.'));
+      snapshot.opportunities.forEach(function (item) { list.appendChild(element('li', '', item.summary)); });
+    }
 
     renderAlerts(snapshot.alerts);
     document.body.setAttribute('data-updated-at', String(snapshot.at));

@@ -81,6 +81,7 @@ export const CHARTS_SCRIPT = String.raw`/* Fortitude dashboard charts: tiny SVG 
 
   /* options: { series: [{ name, points: [[t, value|null]], colour?, dashed? }], unit?, yMax?, xDomain?: [min, max], yFormat? } */
   function line(container, options) {
+    if (!container) return; // the panel is not in the configured layout
     var values = [];
     var xs = [];
     options.series.forEach(function (series) {
@@ -128,6 +129,7 @@ export const CHARTS_SCRIPT = String.raw`/* Fortitude dashboard charts: tiny SVG 
 
   /* options: { categories: [name], series: [{ name, values: [number|null], colour? }], unit?, yFormat? } */
   function bars(container, options) {
+    if (!container) return; // the panel is not in the configured layout
     var values = [];
     options.series.forEach(function (series) { series.values.forEach(function (value) { if (value !== null && value !== undefined) values.push(value); }); });
     var yMax = niceMax(Math.max.apply(null, [0].concat(values)));
@@ -157,6 +159,7 @@ export const CHARTS_SCRIPT = String.raw`/* Fortitude dashboard charts: tiny SVG 
 
   /* options: { points: [{ label, x, y }], xLabel, yLabel, yMax?, xFormat? } */
   function scatter(container, options) {
+    if (!container) return; // the panel is not in the configured layout
     var yMax = options.yMax || niceMax(Math.max.apply(null, [0].concat(options.points.map(function (p) { return p.y; }))));
     var xMax = niceMax(Math.max.apply(null, [0].concat(options.points.map(function (p) { return p.x; }))));
     var svg = start(container, yMax, options);
@@ -182,6 +185,7 @@ export const CHARTS_SCRIPT = String.raw`/* Fortitude dashboard charts: tiny SVG 
 
   /* A horizontal fill bar: options { value (0–1, may exceed 1), text } */
   function meter(container, options) {
+    if (!container) return; // the panel is not in the configured layout
     while (container.firstChild) container.removeChild(container.firstChild);
     var svg = el('svg', { viewBox: '0 0 ' + W + ' 40', class: 'svg-meter', role: 'img' }, container);
     var value = Math.max(0, options.value || 0);

@@ -1,4 +1,4 @@
-/** The dashboard page: a static shell whose panels `app-script.ts` fills. {{css}}, `{{charts}}` and `{{app}}` become content-hashed asset paths. */
+/** The dashboard page: a static shell whose panels `app-script.ts` fills. {{css}}, `{{charts}}` and `{{app}}` become content-hashed asset paths, `{{layout}}` the configured dashboards (`dashboard-layout.ts`). */
 export const DASHBOARD_HTML = String.raw`<!doctype html>
 <html lang="en">
 <head>
@@ -36,22 +36,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     <div class="kpi"><span class="label">Cost / request</span><span id="cost-per-request" class="value">—</span></div>
     <div class="kpi"><span class="label">Budget today</span><span id="budget-daily" class="value">—</span></div>
   </section>
-  <h2 class="group">Performance Overview</h2>
-  <div class="grid">
-    <section class="panel" id="panel-api"><h3>API Response Time Percentiles</h3><p class="numbers" id="api-numbers"></p><div class="chart" id="chart-api"></div></section>
-    <section class="panel" id="panel-providers"><h3>Provider Performance Comparison</h3><p class="numbers" id="provider-numbers"></p><div class="chart" id="chart-providers"></div><div id="table-providers"></div></section>
-    <section class="panel" id="panel-quality"><h3>Quality Evaluation Performance</h3><p class="numbers" id="quality-numbers"></p><div class="chart" id="chart-quality"></div><div class="chart" id="chart-quality-scores"></div></section>
-    <section class="panel" id="panel-errors"><h3>Error Rate Trends</h3><p class="numbers" id="error-numbers"></p><div class="chart" id="chart-errors"></div></section>
-  </div>
-  <h2 class="group">Cost Performance</h2>
-  <div class="grid">
-    <section class="panel" id="panel-cost"><h3>Cost per Request by Provider</h3><p class="numbers" id="cost-numbers"></p><div class="chart" id="chart-cost"></div></section>
-    <section class="panel" id="panel-quality-cost"><h3>Quality vs Cost Analysis</h3><p class="numbers">Up and to the left is better: higher quality for less money.</p><div class="chart" id="chart-quality-cost"></div></section>
-    <section class="panel" id="panel-budget"><h3>Budget Utilization</h3><div class="meter" id="budget-day"></div><div class="meter" id="budget-month"></div></section>
-    <section class="panel" id="panel-cache"><h3>Cache Hit Ratio</h3><p class="numbers" id="cache-numbers"></p><div class="chart" id="chart-cache"></div><div id="table-cache"></div></section>
-    <section class="panel" id="panel-opportunities"><h3>Cost Optimization Opportunities</h3><ul id="opportunities" class="opportunities"></ul></section>
-    <section class="panel" id="panel-alerts"><h3>Alerts</h3><p class="numbers" id="alerts-numbers"></p><div id="table-alerts"></div></section>
-  </div>
+{{layout}}
 </main>
 </body>
 </html>

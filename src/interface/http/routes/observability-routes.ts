@@ -38,7 +38,7 @@ export function observabilityRoutes(deps: RouteDeps): Route[] {
     sendJson(exchange, 200, JSON.stringify(body));
   };
 
-  const routes: Route[] = dashboardAssets().map((asset) => ({ method: 'GET', path: asset.path, scope: 'public', family: 'api', handle: (exchange) => sendAsset(exchange, asset) }));
+  const routes: Route[] = dashboardAssets(deps.dashboards).map((asset) => ({ method: 'GET', path: asset.path, scope: 'public', family: 'api', handle: (exchange) => sendAsset(exchange, asset) }));
   routes.push(
     {
       method: 'GET',

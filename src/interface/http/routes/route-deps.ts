@@ -1,3 +1,4 @@
+import type { DashboardLayout } from '../../dashboard/dashboard-layout.js';
 import type { HttpLogger } from '../http-logger.js';
 import type { HttpServices } from '../http-services.js';
 
@@ -8,4 +9,6 @@ export interface RouteDeps {
   bodyLimitBytes: number;
   /** Interval of SSE keep-alive comments; 0 disables them. */
   sseHeartbeatMs: number;
+  /** `monitoring.dashboards`: the dashboard page's groups and panels (default: the seed's, plus cache and alerts). */
+  dashboards?: readonly DashboardLayout[] | undefined;
 }
