@@ -6,6 +6,7 @@ import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.j
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import { createWorkerFanout } from '../infrastructure/cluster/worker-fanout.js';
 import { createLiveServer } from './live-server.js';
+import { announceListening } from '../interface/http/cluster.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
@@ -75,6 +76,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     log,
   );
   const { url } = await server.listen();
+  announceListening();
   const optimizer = config.optimizer.enabled
     ? createPerformanceOptimizer(
         optimizerOptions(config.optimizer),
