@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm start`'s prestart: builds dist/ only when a source file is newer than the last build, so a
-// start after an edit runs what was edited and a start after a build starts at once.
+// `prepare` (run by `npm ci`/`npm install` in a checkout, by `npm pack`, and by `npx fortitude`'s
+// link of the checkout) and `prestart`: builds dist/ only when a source file is newer than the last
+// build, so a start after an edit runs what was edited and everything else starts at once.
 // Plain JavaScript: it must run before anything is compiled.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,5 +23,6 @@ const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'tsconfig.
 if (built >= sources) process.exit(0);
 process.stderr.write(built === 0 ? 'fortitude: building dist/ (first start)\n' : 'fortitude: src/ changed since the last build; rebuilding dist/\n');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const build = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+chmodSync(join(root, 'dist', 'main.js'), 0o755);
