@@ -20,6 +20,11 @@ function newest(path) {
 
 const built = statSync(join(root, 'dist', 'main.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
 const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'tsconfig.json')), newest(join(root, 'tsconfig.build.json')));
+// `--check`: only say which (the README test uses it to decide whether dist/ matches the sources).
+if (process.argv.includes('--check')) {
+  process.stdout.write(built >= sources ? 'fresh\n' : 'stale\n');
+  process.exit(0);
+}
 if (built >= sources) process.exit(0);
 process.stderr.write(built === 0 ? 'fortitude: building dist/ (first start)\n' : 'fortitude: src/ changed since the last build; rebuilding dist/\n');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
