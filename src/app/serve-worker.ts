@@ -94,7 +94,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   const simulated = app.providers.simulated;
   log.info(
     { url, providers: app.providers.names, simulated, storage: app.storage.dialect, redis: Boolean(config.redis.url) },
-    `Fortitude listening on ${url}${simulated.length > 0 ? ` — SIMULATED providers (no API key): ${simulated.join(', ')}` : ''}`,
+    `Fortitude listening on ${url} (dashboard: ${url}/dashboard)${simulated.length > 0 ? ` — SIMULATED providers (no API key): ${simulated.join(', ')}` : ''}`,
   );
   logger.flush();
 

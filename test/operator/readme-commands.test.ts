@@ -189,7 +189,13 @@ describe('a fresh clone, as a new user sees it', () => {
       }
       const started = start(line);
       try {
-        if (long.ready === 'health') await waitFor(`${command}: /api/health did not answer 200`, healthy, 90_000, started.output);
+        if (long.ready === 'health') {
+          await waitFor(`${command}: /api/health did not answer 200`, healthy, 90_000, started.output);
+          // The address it prints leads to the dashboard.
+          const root = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
+          if (root.status !== 302 || root.headers.get('location') !== '/dashboard') failures.push(`${line}\n  GET / answered ${root.status} ${root.headers.get('location')}, not a redirect to /dashboard`);
+          if (!started.output().includes(`http://127.0.0.1:${port}/dashboard`)) failures.push(`${line}\n  the start line does not print the dashboard URL:\n${started.output().slice(0, 2000)}`);
+        }
         if (long.ready === 'stdout-url') await waitFor(`${command}: printed no base URL`, () => /http:\/\/127\.0\.0\.1:\d+/.test(started.output()), 90_000, started.output);
         if (long.ready === 'mcp-initialize') {
           const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'readme-test', version: '1' } } };
