@@ -55,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
     },
     async openCacheEvaluation() {
       const { config } = load();
+      const { createLogger, loggerOptions } = tools();
       const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       const { buildCacheEvaluation } = await import('./app/build-cache-eval.js');
       const { createCacheUnderTest } = await import('./operations/cache-eval/cache-under-test.js');
