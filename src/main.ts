@@ -1,31 +1,47 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { serve } from './app/serve.js';
-import { cliConfig, loggerOptions } from './app/component-options.js';
-import { loadConfig } from './app/config/load-config.js';
-import { createLogger } from './infrastructure/logging/logger.js';
 import { isFortitudeError } from './core/errors.js';
 import { redactText } from './infrastructure/logging/redact.js';
 import type { CliContext } from './interface/cli/cli-context.js';
 import { EXIT_CODE } from './interface/cli/exit-codes.js';
 import { createProgram } from './interface/cli/program.js';
 
+/**
+ * What a command needs beyond parsing its arguments is imported when it runs (`--help` and
+ * `--version` load neither the configuration schema nor the logger nor the server).
+ */
+async function configTools() {
+  const [{ loadConfig }, { cliConfig, loggerOptions }, { createLogger }] = await Promise.all([
+    import('./app/config/load-config.js'),
+    import('./app/component-options.js'),
+    import('./infrastructure/logging/logger.js'),
+  ]);
+  return { loadConfig, cliConfig, loggerOptions, createLogger };
+}
+
 /** Set by `serve`: a server that failed to start must exit, not linger on open handles. */
 let exitOnFailure = false;
 
 /** Entry point: parse the command line, run the command, map errors to exit codes. */
 async function main(argv: string[]): Promise<number> {
-  const load = () => loadConfig({ path: program.opts<{ config?: string }>().config, env: process.env });
+  // Loaded before any command's action runs (commander's preAction hook), never for --help or --version.
+  let loaded: Awaited<ReturnType<typeof configTools>> | undefined;
+  const tools = () => {
+    if (!loaded) throw new Error('configuration tools used before the preAction hook loaded them');
+    return loaded;
+  };
+  const load = () => tools().loadConfig({ path: program.opts<{ config?: string }>().config, env: process.env });
   const context: CliContext = {
     globalOptions: () => program.opts<{ config?: string; verbose?: boolean }>(),
     env: process.env,
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
     isTty: Boolean(process.stderr.isTTY),
-    loadConfig: () => cliConfig(load()),
+    loadConfig: () => tools().cliConfig(load()),
     async openServices() {
       const { config } = load();
       // CLI commands log to stderr so their stdout stays parseable.
+      const { createLogger, loggerOptions } = tools();
       const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       // Imported on use: `serve`'s cluster primary never builds the application.
       const { createApplication } = await import('./app/composition.js');
@@ -39,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
     },
     async openCacheEvaluation() {
       const { config } = load();
+      const { createLogger, loggerOptions } = tools();
       const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       const { buildCacheEvaluation } = await import('./app/build-cache-eval.js');
       const { createCacheUnderTest } = await import('./operations/cache-eval/cache-under-test.js');
@@ -49,13 +66,18 @@ async function main(argv: string[]): Promise<number> {
       // A server that failed to start exits with its code, whatever handles its half-built parts left open.
       exitOnFailure = true;
       const { config } = load();
+      const { createLogger, loggerOptions } = tools();
       const logger = createLogger(loggerOptions(config.logging));
+      const { serve } = await import('./app/serve.js');
       await serve(config, options, logger);
       // The server keeps the process alive; signals end it (see app/serve.ts).
       await new Promise<never>(() => undefined);
     },
   };
   const program = createProgram(context);
+  program.hook('preAction', async () => {
+    loaded ??= await configTools();
+  });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -6,6 +6,7 @@ import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.j
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import { createWorkerFanout } from '../infrastructure/cluster/worker-fanout.js';
 import { createLiveServer } from './live-server.js';
+import { announceListening } from '../interface/http/cluster.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
@@ -76,6 +77,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     log,
   );
   const { url } = await server.listen();
+  announceListening();
   const optimizer = config.optimizer.enabled
     ? createPerformanceOptimizer(
         optimizerOptions(config.optimizer),
@@ -127,7 +129,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   if (firstWorker) {
     log.info(
       { url, providers: app.providers.names, simulated, storage: app.storage.dialect, redis: Boolean(config.redis.url), ...(workers > 1 ? { workers } : {}) },
-      `Fortitude listening on ${url}${simulated.length > 0 ? ` — SIMULATED providers (no API key): ${simulated.join(', ')}` : ''}`,
+      `Fortitude listening on ${url} (dashboard: ${url}/dashboard)${simulated.length > 0 ? ` — SIMULATED providers (no API key): ${simulated.join(', ')}` : ''}`,
     );
   } else {
     log.info({ pid: process.pid }, `worker ${cluster.worker?.id ?? 0} listening on ${url}`);

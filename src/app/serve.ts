@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { setupClusterMetricsPrimary, type MetricsReader } from '../infrastructure/metrics/cluster-metrics.js';
 import { setupWorkerFanoutPrimary } from '../infrastructure/cluster/worker-fanout.js';
 import { runClustered } from '../interface/http/cluster.js';
+import { assertCanBind } from '../interface/http/bind-errors.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { runtimeEnvironment, runtimeNodeFlags } from './config/sections/runtime.js';
 
@@ -21,6 +23,8 @@ export async function serve(baseConfig: FortitudeConfig, options: ServeOptions, 
   const cores = availableParallelism(); // the cores this process may run on (taskset counts)
   const log = logger.for('root');
   let primaryMetrics: MetricsReader | undefined;
+  // A taken port fails here, in milliseconds and once, before a worker is forked or anything built.
+  if (cluster.isPrimary) await assertCanBind(options.host ?? baseConfig.server.host, options.port ?? baseConfig.server.port);
   // The application is imported by the processes that serve, not by a cluster primary: the
   // primary stays small (its own garbage collections shared the workers' cores).
   const start = async () => (await import('./serve-worker.js')).startWorker(baseConfig, options, logger, workers);

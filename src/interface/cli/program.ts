@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
@@ -18,6 +19,7 @@ export function createProgram(context: CliContext): Command {
   const program = new Command('fortitude')
     .description('Fortitude — self-hosted research gateway: classify, cache, route, evaluate and store answers from LLM providers')
     .option('-c, --config <path>', 'configuration file (default: $FORTITUDE_CONFIG or ./fortitude.yaml)')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--verbose', 'show error causes')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -54,6 +56,15 @@ export function createProgram(context: CliContext): Command {
 }
 
 export { CommanderError };
+
+/** The version in package.json, three folders above this file in src/ and dist/ alike (and ships in the package). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 function wholeNumber(value: string, flag: string, max: number): number {
   const number = Number(value);

@@ -19,6 +19,13 @@ export interface ClusterOptions {
   onPrimary?(): void;
 }
 
+const LISTENING = 'listening';
+
+/** Tells the primary this worker's HTTP server is bound (a later exit is then a crash to restart, not a failed start). */
+export function announceListening(): void {
+  if (cluster.isWorker) process.send?.({ fortitude: LISTENING });
+}
+
 export type ClusterRole = 'primary' | 'worker' | 'single';
 
 /**
@@ -56,8 +63,12 @@ function superviseWorkers(count: number, options: ClusterOptions): void {
   // Until one worker listens, a worker's exit is a start-up failure (a bad DATABASE_URL, a taken
   // port): restarting would fail the same way, so the primary stops with the worker's exit code.
   // The worker has already said why on stderr.
+  // "Listening" is the worker's own word (`announceListening`), not cluster's 'listening' event:
+  // a worker's loopback provider simulator listens too, before the HTTP server has bound.
   let started = false;
-  cluster.once('listening', () => (started = true));
+  cluster.on('message', (_worker, message: unknown) => {
+    if ((message as { fortitude?: unknown } | null)?.fortitude === LISTENING) started = true;
+  });
 
   const fork = () => cluster.fork(options.workerEnv);
   for (let index = 0; index < count; index++) fork();

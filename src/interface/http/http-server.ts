@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthMode } from './auth.js';
+import { asBindError } from './bind-errors.js';
 import { handleClientError } from './client-error.js';
 import { abortExchange, familyOf, type Exchange, type Route } from './exchange.js';
 import type { DashboardLayout } from '../dashboard/dashboard-layout.js';
@@ -203,9 +204,10 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
   return {
     listen: () =>
       new Promise((resolve, reject) => {
-        server.once('error', reject);
+        const failed = (error: Error) => reject(asBindError(error, options.host, options.port));
+        server.once('error', failed);
         server.listen(options.port, options.host, () => {
-          server.off('error', reject);
+          server.off('error', failed);
           const address = server.address() as AddressInfo;
           for (const layer of middleware) layer.listening?.({ host: options.host, port: address.port });
           resolve({ url: urlOf(address) });

@@ -5,10 +5,6 @@ import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
-import { planLoadTest } from '../../../operations/load-test/load-plan.js';
-import { buildLoadReport, renderLoadReportHtml, renderLoadReportMarkdown } from '../../../operations/load-test/load-test-report.js';
-import { runLoad } from '../../../operations/load-test/open-loop-runner.js';
-import { isLoopbackHost } from '../../http/auth.js';
 import type { CliContext } from '../cli-context.js';
 import { BENCHMARK_FAILED_EXIT_CODE } from '../exit-codes.js';
 import { formatMs as ms, parseDuration } from './server-client.js';
@@ -44,6 +40,13 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
     .action(async (options: BenchmarkOptions) => {
       if (!options.scenario) throw new FortitudeError('bad_request', '--scenario: required (baseline_performance, stress_test or spike_test; see load_tests.api_tests)');
       const { apiTests, performanceTargets } = context.loadConfig();
+      // Imported when a load test runs: every other command (and --help) starts without them.
+      const [{ planLoadTest }, { buildLoadReport, renderLoadReportHtml, renderLoadReportMarkdown }, { runLoad }, { isLoopbackHost }] = await Promise.all([
+        import('../../../operations/load-test/load-plan.js'),
+        import('../../../operations/load-test/load-test-report.js'),
+        import('../../../operations/load-test/open-loop-runner.js'),
+        import('../../http/auth.js'),
+      ]);
       const scale = Number(options.scale);
       const plan = planLoadTest(apiTests, options.scenario, {
         scale,

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import { maskSecrets } from '../../../infrastructure/logging/mask-secrets.js';
 import type { CliContext } from '../cli-context.js';
 
 export function registerConfigCommand(program: Command, context: CliContext): void {
@@ -23,7 +21,9 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
     .command('show')
     .description('print the effective configuration with defaults filled in and secrets masked')
     .option('--json', 'print JSON instead of YAML')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
+      // Imported by the command that prints the configuration, not by every start of the CLI.
+      const [{ stringify }, { maskSecrets }] = await Promise.all([import('yaml'), import('../../../infrastructure/logging/mask-secrets.js')]);
       const loaded = context.loadConfig();
       const masked = maskSecrets(loaded.effective);
       context.out(options.json ? JSON.stringify(masked, null, 2) : stringify(masked, { lineWidth: 120 }).trimEnd());

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import ora from 'ora';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CpuProfileResult, ProfileKind } from '../../../operations/profiling/profiling-service.js';
 import type { DatabaseProfile } from '../../../operations/profiling/database-profiler.js';
@@ -84,7 +83,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       let snapshotBytes: number | undefined;
       if (options.heapDump) {
         const snapshotPath = `${options.output.replace(/\.json$/, '')}.heapsnapshot`;
-        const spinner = progress(context, 'writing the heap snapshot');
+        const spinner = await progress(context, 'writing the heap snapshot');
         try {
           snapshotBytes = await postToFile(server, '/api/admin/profile/heap-snapshot', snapshotPath);
         } finally {
@@ -237,18 +236,19 @@ function shorten(location: string): string {
 }
 
 /** A spinner on a terminal; one plain line on stderr otherwise. */
-function progress(context: CliContext, text: string): { update(text: string): void; stop(): void } {
+async function progress(context: CliContext, text: string): Promise<{ update(text: string): void; stop(): void }> {
   if (!context.isTty) {
     context.err(`${text}…`);
     return { update() {}, stop() {} };
   }
+  const { default: ora } = await import('ora'); // only on a terminal: most commands never draw a spinner
   const spinner = ora({ text, stream: process.stderr }).start();
   return { update: (next) => void (spinner.text = next), stop: () => void spinner.stop() };
 }
 
 async function recording<T>(context: CliContext, what: string, durationMs: number, server: ServerOptions, work: () => Promise<T>): Promise<T> {
   const seconds = Math.round(durationMs / 100) / 10;
-  const indicator = progress(context, `recording a ${seconds} s ${what} on ${server.url}`);
+  const indicator = await progress(context, `recording a ${seconds} s ${what} on ${server.url}`);
   const started = Date.now();
   const ticker = setInterval(() => indicator.update(`recording a ${seconds} s ${what} on ${server.url} — ${Math.min(seconds, Math.round((Date.now() - started) / 1000))} s`), 1000);
   try {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import ora from 'ora';
 import { FortitudeError } from '../../../core/errors.js';
 import { RESEARCH_TYPES, SIMULATED_BANNER, type ResearchType } from '../../../core/research.js';
 import type { CliContext } from '../cli-context.js';
@@ -25,7 +24,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
     .option('--json', 'print the result as JSON')
     .action(async (query: string, options: { type?: string; provider?: string; crossValidate?: boolean; qualityThreshold?: string; cache: boolean; json?: boolean }) => {
       const services = await context.openServices();
-      const spinner = context.isTty && !options.json ? ora({ stream: process.stderr, text: 'starting' }).start() : undefined;
+      const spinner = context.isTty && !options.json ? (await import('ora')).default({ stream: process.stderr, text: 'starting' }).start() : undefined;
       try {
         if (services.simulatedProviders.length > 0 && !options.json) context.err(`note: ${services.simulatedProviders.join(', ')} simulated (no API key set)`);
         const result = await services.research(

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
-import { startSimulator } from '../../../providers/simulator/simulator.js';
 import type { CliContext } from '../cli-context.js';
 
 const VERSION = '0.1.0';
@@ -21,6 +20,7 @@ export function registerToolCommands(program: Command, context: CliContext): voi
       const latency = whole(options.latencyMs, '--latency-ms', 0, 600_000);
       const errorRatio = ratio(options.errorRatio, '--error-ratio');
       const rateLimitRatio = ratio(options.rateLimitRatio, '--rate-limit-ratio');
+      const { startSimulator } = await import('../../../providers/simulator/simulator.js'); // only `simulate` needs it
       const simulator = await startSimulator({
         host: options.host,
         port,

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { FortitudeError, isFortitudeError } from '../../../core/errors.js';
 import type { ObservabilityServices } from '../../dashboard/observability-services.js';
-import { DASHBOARD_CSP, dashboardAssets, type StaticAsset } from '../../dashboard/static-assets.js';
+import { DASHBOARD_CSP, DASHBOARD_PATH, dashboardAssets, type StaticAsset } from '../../dashboard/static-assets.js';
 import { ANALYSIS_COMPONENTS, type AnalysisComponent } from '../../../operations/profiling/performance-analysis.js';
 import { MAX_PROFILE_MS, MIN_PROFILE_MS, type ProfileKind, type ProfileRequest } from '../../../operations/profiling/profiling-service.js';
 import { JSON_TYPE, requestContext, sendBody, sendJson, type Exchange, type Route } from '../exchange.js';
@@ -39,6 +39,8 @@ export function observabilityRoutes(deps: RouteDeps): Route[] {
   };
 
   const routes: Route[] = dashboardAssets(deps.dashboards).map((asset) => ({ method: 'GET', path: asset.path, scope: 'public', family: 'api', handle: (exchange) => sendAsset(exchange, asset) }));
+  // The address printed at start-up leads somewhere: the root is the dashboard.
+  routes.push({ method: 'GET', path: '/', scope: 'public', family: 'api', handle: (exchange) => redirect(exchange, DASHBOARD_PATH) });
   routes.push(
     {
       method: 'GET',
@@ -71,6 +73,11 @@ export function observabilityRoutes(deps: RouteDeps): Route[] {
     routes.push({ method: 'POST', path: `/api/admin/profile/${kind}`, scope: 'admin', keyAlwaysRequired: true, family: 'api', handle: (exchange) => runProfile(exchange, observability(), kind, deps.logger) });
   }
   return routes;
+}
+
+function redirect(exchange: Exchange, location: string): void {
+  exchange.response.writeHead(302, { ...exchange.headers, location, 'cache-control': 'no-cache' });
+  exchange.response.end();
 }
 
 function sendAsset(exchange: Exchange, asset: StaticAsset): void {
