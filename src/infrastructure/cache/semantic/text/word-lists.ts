@@ -42,8 +42,10 @@ export const MODAL_GROUPS: ReadonlyMap<string, string> = new Map([
  * *you*?" is not "What has changed?". Third persons are kept apart ("his" vs "her").
  */
 export const PRONOUN_GROUPS: ReadonlyMap<string, string> = new Map([
-  ['me', 'speaker'], ['my', 'speaker'], ['mine', 'speaker'], ['myself', 'speaker'], ['your', 'speaker'], ['yours', 'speaker'],
-  ['yourself', 'speaker'], ['us', 'speaker'], ['our', 'speaker'], ['ours', 'speaker'], ['ourselves', 'speaker'],
+  // Not the speaker's possessive determiners (my/our/your): "add a probe to my deployment" and "… to
+  // a deployment" ask the same thing of an assistant; a third person's ("his code") still differs.
+  ['me', 'speaker'], ['mine', 'speaker'], ['myself', 'speaker'], ['yours', 'speaker'],
+  ['yourself', 'speaker'], ['us', 'speaker'], ['ours', 'speaker'], ['ourselves', 'speaker'],
   ['he', 'he'], ['him', 'he'], ['his', 'he'], ['himself', 'he'],
   ['she', 'she'], ['her', 'she'], ['hers', 'she'], ['herself', 'she'],
   ['they', 'they'], ['them', 'they'], ['their', 'they'], ['theirs', 'they'], ['themselves', 'they'],

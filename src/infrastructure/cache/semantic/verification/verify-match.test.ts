@@ -73,6 +73,8 @@ describe('verifyMatch', () => {
       expect(checks('Should I buy a house?', 'Is it good to buy a house?')).toContain('modal');
       expect(checks('What has changed you?', 'What has changed?')).toContain('pronoun');
       expect(checks('Why is his code slow?', 'Why is her code slow?')).toContain('pronoun');
+      expect(checks('Why is his code slow?', 'Why is my code slow?')).toContain('pronoun');
+      expect(verify('How do I add a readiness probe to a Kubernetes deployment?', 'How can I add a readiness probe to my Kubernetes deployment?').accepted).toBe(true);
     });
 
     it('keeps roles: who acts, the subject in a frame, the direction', () => {
