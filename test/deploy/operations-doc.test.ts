@@ -27,7 +27,7 @@ describe('docs/operations.md', () => {
   });
 
   it('refers only to deploy/ files that exist', () => {
-    const paths = [...new Set([...guide.matchAll(/\bdeploy\/[\w./-]*[\w/]/g)].map((match) => match[0]))];
+    const paths = [...new Set([...guide.matchAll(/(?<![\w/])deploy\/[\w./-]*[\w/]/g)].map((match) => match[0]))];
     expect(paths.length).toBeGreaterThan(3);
     for (const path of paths) expect(existsSync(join(REPO_DIR, path)), path).toBe(true);
   });

@@ -75,18 +75,24 @@ async function chats(url: string, count: number, options: { concurrency?: number
   return tally;
 }
 
-function recorded(cwd: string): { spentUsd: number; calls: Record<string, number>; okCalls: Record<string, number> } {
+function recorded(cwd: string): { spentUsd: number; calls: Record<string, number>; okCalls: Record<string, number>; reached: Record<string, number> } {
   const database = new Database(join(cwd, '.fortitude', 'fortitude.db'), { readonly: true });
   try {
     const spent = database.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM provider_requests').get() as { usd: number };
-    const rows = database.prepare('SELECT provider, status, COUNT(*) AS n FROM provider_requests GROUP BY provider, status').all() as { provider: string; status: string; n: number }[];
+    const rows = database
+      .prepare('SELECT provider, status, error_class, COUNT(*) AS n FROM provider_requests GROUP BY provider, status, error_class')
+      .all() as { provider: string; status: string; error_class: string | null; n: number }[];
     const calls: Record<string, number> = {};
     const okCalls: Record<string, number> = {};
+    // Tries that reached the provider (took a token of its bucket): answered, or failed there
+    // (a try cut off by a hedge or a deadline on a loaded machine), not refused by the local limiter.
+    const reached: Record<string, number> = {};
     for (const row of rows) {
       calls[row.provider] = (calls[row.provider] ?? 0) + row.n;
       if (row.status === 'ok') okCalls[row.provider] = (okCalls[row.provider] ?? 0) + row.n;
+      if (row.status === 'ok' || row.error_class !== 'rate_limit') reached[row.provider] = (reached[row.provider] ?? 0) + row.n;
     }
-    return { spentUsd: spent.usd, calls, okCalls };
+    return { spentUsd: spent.usd, calls, okCalls, reached };
   } finally {
     database.close();
   }
@@ -210,10 +216,10 @@ describe('a provider rate limit holds for the whole machine (no Redis)', () => {
     // The bucket of 6 refills one call per 10 s: a burst over in less than that admits exactly
     // 6 (on a slow machine, one more per 10 s the burst took; four per-process buckets: 24).
     const seconds = (Date.now() - started) / 1000;
-    const { okCalls } = recorded(cwd);
-    console.log(`rpm 6 × 4 workers: ${okCalls.openai ?? 0} calls reached openai in ${seconds.toFixed(1)} s; the others fell back (${JSON.stringify(okCalls)})`);
-    expect(okCalls.openai).toBeGreaterThanOrEqual(6);
-    expect(okCalls.openai).toBeLessThanOrEqual(6 + Math.floor(seconds / 10));
+    const { okCalls, reached } = recorded(cwd);
+    console.log(`rpm 6 × 4 workers: ${reached.openai ?? 0} calls reached openai (${okCalls.openai ?? 0} answered) in ${seconds.toFixed(1)} s; the others fell back (${JSON.stringify(okCalls)})`);
+    expect(reached.openai).toBeGreaterThanOrEqual(6);
+    expect(reached.openai).toBeLessThanOrEqual(6 + Math.floor(seconds / 10));
     expect(tally.ok + tally.refused, JSON.stringify(tally)).toBe(40);
   }, 120_000);
 });
