@@ -105,13 +105,15 @@ export function slaTargets(section: FortitudeConfig['sla_targets']): SlaTargets 
 }
 
 /** `sla_targets` and `monitoring` → the alert engine's rules, webhooks and cadence. */
-export function alertEngineOptions(config: FortitudeConfig): Pick<AlertEngineOptions, 'targets' | 'rules' | 'webhooks' | 'evaluationIntervalMs'> {
+export function alertEngineOptions(config: FortitudeConfig): Pick<AlertEngineOptions, 'targets' | 'rules' | 'webhooks' | 'evaluationIntervalMs' | 'minSamples' | 'warmupMs'> {
   const monitoring = config.monitoring;
   return {
     targets: slaTargets(config.sla_targets),
     rules: monitoring.alerts.map((rule) => ({ name: rule.name, condition: rule.condition, durationMs: secondsToMs(rule.duration), severity: rule.severity })),
     webhooks: monitoring.webhooks.map((webhook) => ({ url: webhook.url, timeoutMs: webhook.timeout_ms, maxRetries: webhook.max_retries })),
     evaluationIntervalMs: secondsToMs(monitoring.evaluation_interval),
+    minSamples: monitoring.min_samples,
+    warmupMs: secondsToMs(monitoring.warmup),
   };
 }
 

@@ -74,7 +74,7 @@ export function mergeProviderStatus(result: FanoutResult<unknown[]>): Entry[] {
     };
     const total = (field: string) => limits.reduce((sum, limit) => sum + (num(limit[field]) ?? 0), 0);
     const rateLimit: Entry = { ...(first.rateLimit as Entry | undefined) };
-    for (const field of ['requestsRemaining', 'tokensRemaining']) if (least(field) !== undefined) rateLimit[field] = least(field);
+    for (const field of ['requestsRemaining', 'providerRequestsRemaining', 'tokensRemaining']) if (least(field) !== undefined) rateLimit[field] = least(field);
     rateLimit.inFlight = total('inFlight');
     rateLimit.queued = total('queued');
     merged.push({

@@ -97,6 +97,8 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
   it('alert rules hold for their duration (5m, 2m, 10m) and are evaluated every 10 s', () => {
     const options = alertEngineOptions(config);
     expect(options.evaluationIntervalMs).toBe(10_000);
+    // No alert from the first cold requests: 20 observations and 60 s after start first.
+    expect([options.minSamples, options.warmupMs]).toEqual([20, 60_000]);
     const engine = createAlertEngine({
       ...options,
       logger: silentAlertLogger,

@@ -39,10 +39,20 @@ export function renderLibraryTable(items: LibraryItem[], total: number, options:
       item.provider,
       item.query,
     ];
-    if (options.withScore) row.push(item.score === undefined ? '' : item.score.toFixed(3));
+    if (options.withScore) row.push(item.score === undefined ? '' : formatScore(item.score));
     table.push(row);
   }
   return `${table.toString()}\n${items.length} of ${total}`;
+}
+
+/**
+ * A relevance score (SQLite: −bm25, PostgreSQL: ts_rank; higher ranks first). Three decimals
+ * as a rule, but a hit is never shown as 0.000: in a small library bm25's IDF floor scores hits
+ * around 1e-6, printed then as `1.6e-6`.
+ */
+export function formatScore(score: number): string {
+  if (score === 0) return '0';
+  return Math.abs(score) >= 0.001 ? score.toFixed(3) : score.toExponential(1);
 }
 
 function percent(value: number): string {

@@ -1,6 +1,6 @@
 import type { AlertNotificationOutcome } from '../../infrastructure/metrics/metrics.js';
 import type { MetricsSnapshot } from '../../infrastructure/metrics/metrics-snapshot.js';
-import { buildAlertRules, compare, observedValue } from './alert-rules.js';
+import { buildAlertRules, compare, observedValue, sampleCount } from './alert-rules.js';
 import type { AlertRule, AlertRuleOptions, AlertSeverity, SlaTargets } from './alert-rules.js';
 import { initialStatus, stepAlert } from './alert-state.js';
 import type { AlertStateName, AlertStatus } from './alert-state.js';
@@ -30,6 +30,14 @@ export interface AlertEngineOptions {
   evaluationIntervalMs?: number;
   /** The span each evaluation summarises (p95 over the last …); default 60 s. */
   evaluationSpanMs?: number;
+  /**
+   * Least observations in the span (requests, provider calls, evaluations, cache lookups)
+   * before a rule on that metric can hold; gauges are exempt. Default 0 here; the server passes
+   * `monitoring.min_samples` (20), so a few cold first requests do not make alerts pending.
+   */
+  minSamples?: number;
+  /** No rule holds until this long after the engine was created, ms. Default 0; the server passes `monitoring.warmup` (60 s). */
+  warmupMs?: number;
   /** Hold time and severity of the implied SLA rules; default 5 min, warning. */
   sla?: { durationMs?: number; severity?: AlertSeverity };
   /** Which transitions go to webhooks; default firing and resolved. */
@@ -89,12 +97,14 @@ export class AlertEngine {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private evaluatedAt: number | null = null;
+  private readonly startedAt: number;
 
   constructor(private readonly options: AlertEngineOptions) {
     this.clock = options.clock ?? { now: () => Date.now() };
     this.rules = buildAlertRules(options.rules, options.targets, options.sla);
     this.notifyOn = new Set(options.notifyOn ?? ['firing', 'resolved']);
     const start = this.clock.now();
+    this.startedAt = start;
     for (const rule of this.rules) this.statuses.set(rule.id, initialStatus(start));
     this.notifier = createWebhookNotifier({
       webhooks: options.webhooks ?? [],
@@ -120,10 +130,14 @@ export class AlertEngine {
   async evaluate(now = this.clock.now()): Promise<AlertTransition[]> {
     const snapshot = await this.options.readMetrics({ spanMs: this.options.evaluationSpanMs ?? 60_000 });
     const transitions: AlertTransition[] = [];
+    const warm = now - this.startedAt >= (this.options.warmupMs ?? 0);
+    const minSamples = this.options.minSamples ?? 0;
     for (const rule of this.rules) {
       const status = this.statuses.get(rule.id)!;
       const value = observedValue(snapshot, rule.condition);
-      const holds = value !== undefined && compare(rule.condition.bound, value);
+      // Too early, or too few observations to judge: the rule does not hold (yet).
+      const enough = (sampleCount(snapshot, rule.condition.metric) ?? Infinity) >= minSamples;
+      const holds = warm && enough && value !== undefined && compare(rule.condition.bound, value);
       const change = stepAlert(status, holds, value ?? null, now, rule.durationMs);
       if (!change) continue;
       const transition: AlertTransition = {

@@ -182,5 +182,29 @@ export function observedValue(snapshot: MetricsSnapshot, { aggregate, metric }: 
   return value === null || Number.isNaN(value) ? undefined : value;
 }
 
+/**
+ * How many observations stand behind a condition's value in the span: requests for the API
+ * metrics, calls for provider metrics, lookups for the cache ratio. Undefined for gauges
+ * (budget utilization, event-loop lag), which a minimum sample count does not apply to.
+ */
+export function sampleCount(snapshot: MetricsSnapshot, metric: AlertCondition['metric']): number | undefined {
+  switch (metric) {
+    case 'api_response_time':
+    case 'error_rate':
+    case 'availability':
+      return snapshot.api.requests;
+    case 'provider_response_time':
+    case 'cost_per_request':
+      return Object.values(snapshot.providers).reduce((sum, provider) => sum + provider.calls, 0);
+    case 'quality_evaluation_time':
+      return snapshot.quality.evaluationTime.count;
+    case 'cache_hit_ratio':
+      return snapshot.cache.hits + snapshot.cache.misses;
+    case 'budget_utilization':
+    case 'event_loop_lag':
+      return undefined;
+  }
+}
+
 /** Kept under its old name for the alert engine; the logic lives in `core/bound.ts`. */
 export const compare = isSatisfied;

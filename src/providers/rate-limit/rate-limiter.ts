@@ -32,7 +32,17 @@ export interface RateLimitPermit {
 }
 
 export interface RateLimitSnapshot {
+  /**
+   * Requests the local bucket admits back-to-back right now (its burst headroom,
+   * `1 + burst_allowance` when full), not a per-minute quota; undefined without a limit.
+   */
   requestsRemaining: number | undefined;
+  /**
+   * Requests left in the provider's own quota, as its last response reported
+   * (`x-ratelimit-remaining-requests`); undefined before such a response and after the
+   * reported reset time has passed.
+   */
+  providerRequestsRemaining: number | undefined;
   tokensRemaining: number | undefined;
   inFlight: number;
   maxConcurrent: number | undefined;
@@ -77,6 +87,8 @@ export class RateLimiter {
   #pumping = false;
   #cancelWake: (() => void) | undefined;
   #closed = false;
+  /** The provider's last reported request quota, and until when it holds (Infinity: no reset given). */
+  #reported: { requests: number; until: number } | undefined;
 
   constructor(key: string, options: RateLimitOptions, deps: { store?: RateLimitStore; clock?: Clock } = {}) {
     this.key = key;
@@ -151,6 +163,9 @@ export class RateLimiter {
   observe(info: RateLimitInfo, status: number): void {
     const now = this.#clock.now();
     const work: Promise<void>[] = [];
+    if (info.remainingRequests !== undefined) {
+      this.#reported = { requests: info.remainingRequests, until: info.resetRequestsMs ? now + info.resetRequestsMs : Number.POSITIVE_INFINITY };
+    }
     if (info.retryAfterMs !== undefined && (status === 429 || status === 503)) {
       work.push(this.#store.blockUntil(this.key, now + info.retryAfterMs));
     }
@@ -171,6 +186,7 @@ export class RateLimiter {
       bucket ? Math.max(0, Math.floor(levels.remaining[bucket.name] ?? bucket.capacity)) : undefined;
     return {
       requestsRemaining: remaining(this.#requests),
+      providerRequestsRemaining: this.#reported && now < this.#reported.until ? this.#reported.requests : undefined,
       tokensRemaining: remaining(this.#tokens),
       inFlight: this.#inFlight,
       maxConcurrent: Number.isFinite(this.#maxConcurrent) ? this.#maxConcurrent : undefined,

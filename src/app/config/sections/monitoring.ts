@@ -78,6 +78,10 @@ export const monitoringSchema = z
     generate_report: z.boolean().default(true),
     /** How often alert rules are evaluated. */
     evaluation_interval: seconds().default(10),
+    /** Least observations in a rule's span (requests, provider calls, …) before it can hold. */
+    min_samples: z.number().int().min(0).default(20),
+    /** After start, how long before any rule can hold (cold first requests are slow). */
+    warmup: seconds().default(60),
     webhooks: z
       .array(
         z.strictObject({

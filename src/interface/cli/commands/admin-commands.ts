@@ -135,7 +135,12 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
   registerCacheEvalCommand(cache, context);
 }
 
-function renderProviderStatus(status: unknown[]): string {
+/**
+ * The `providers status` table. "rate limit left" is the provider's own remaining request quota
+ * as its last response reported it; "—" before any response said so (the local bucket's burst
+ * headroom, `rateLimit.requestsRemaining` in `--json`, is not a quota: 1 on a fresh start).
+ */
+export function renderProviderStatus(status: unknown[]): string {
   const table = new Table({
     head: ['provider', 'kind', 'model', 'mode', 'healthy', 'breaker', 'p50 ms', 'p95 ms', 'errors', 'requests', 'rate limit left'],
     style: { head: [], border: [] },
@@ -154,7 +159,7 @@ function renderProviderStatus(status: unknown[]): string {
       format(latency.p95),
       typeof entry.errorRate === 'number' ? `${(entry.errorRate * 100).toFixed(1)}%` : '—',
       String(entry.requests ?? 0),
-      limit.requestsRemaining !== undefined ? `${String(limit.requestsRemaining)} req` : '—',
+      typeof limit.providerRequestsRemaining === 'number' ? `${String(limit.providerRequestsRemaining)} req` : '—',
     ]);
   }
   return table.toString();
