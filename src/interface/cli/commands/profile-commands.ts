@@ -195,7 +195,8 @@ export function registerProfileCommands(program: Command, context: CliContext): 
           for (const statement of statements.slice(0, 20)) {
             const failed = statement.failed > 0 ? ` · ${statement.failed} failed` : '';
             lines.push(`  ${ms(statement.maxMs).padStart(10)} max · ${statement.count}× · ${ms(statement.totalMs)} total${failed}`, `    ${shortSql(statement.sql)}`);
-            if (statement.plan !== undefined) lines.push('    plan:', ...statement.plan.map((line) => `      ${line}`));
+            if (statement.plan !== undefined && statement.plan.length === 0) lines.push('    plan: no steps (the statement reads no table)');
+            else if (statement.plan !== undefined) lines.push('    plan:', ...statement.plan.map((line) => `      ${line}`));
             else if (statement.planError !== undefined) lines.push(`    plan: not available (${statement.planError})`);
             else if (explain) lines.push('    plan: not asked (only the slowest statements are explained)');
           }
