@@ -183,8 +183,8 @@ export function registerProfileCommands(program: Command, context: CliContext): 
         `${result.dialect} · ${which(result.process)} · ${result.totalQueries} queries in ${(result.durationMs / 1000).toFixed(1)} s · ${result.slowCount} at or above ${ms(result.minDurationMs)}`,
         result.operations.length > 0 ? table.toString() : 'no storage queries ran during the span',
       ];
-      if (options.slowQueries) {
-        lines.push(`Slow queries (≥ ${ms(result.minDurationMs)}):`);
+      if (listSlow) {
+        lines.push(`Slow queries, per repository call (≥ ${ms(result.minDurationMs)}):`);
         if (result.slowQueries.length === 0) lines.push('  none');
         for (const query of result.slowQueries.slice(0, 50)) lines.push(`  ${new Date(query.at).toISOString().slice(11, 23)} ${ms(query.durationMs).padStart(10)} ${query.name}${query.ok ? '' : ' (failed)'}`);
         const statements = result.slowStatements;
