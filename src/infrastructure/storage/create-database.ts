@@ -15,6 +15,7 @@ import { createQualityMetricsRepository } from './repositories/quality-metrics.j
 import { createResearchResultsRepository } from './repositories/research-results.js';
 import { createStoredResponsesRepository } from './repositories/stored-responses.js';
 import type { Storage, StorageDependencies, StorageOptions } from './storage.js';
+import { createQueryObserver, explainQuery } from './query-observer.js';
 import { storageError } from './storage-errors.js';
 
 const DEFAULT_PARTITION_MONTHS_AHEAD = 3;
@@ -26,15 +27,18 @@ const DEFAULT_PARTITION_MONTHS_AHEAD = 3;
 export async function createDatabase(options: StorageOptions, dependencies: StorageDependencies = {}): Promise<Storage> {
   const dialect = options.databaseUrl === undefined ? 'sqlite' : 'postgres';
   const context: StorageContext = { dialect, now: dependencies.now ?? Date.now };
+  const observer = createQueryObserver();
+  const log = observer.log;
   let db: Kysely<DatabaseSchema>;
   try {
     // Each dialect's driver is imported only when used: pg and better-sqlite3 cost megabytes of
     // heap and native memory in every process that never touches them.
     db =
       options.databaseUrl === undefined
-        ? await import('./sqlite/open-sqlite.js').then(({ DEFAULT_SQLITE_PATH, openSqlite }) => openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH }))
+        ? await import('./sqlite/open-sqlite.js').then(({ DEFAULT_SQLITE_PATH, openSqlite }) => openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH, log }))
         : await (await import('./postgres/open-postgres.js')).openPostgres({
             databaseUrl: options.databaseUrl,
+            log,
             ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
             ...(options.schema === undefined ? {} : { schema: options.schema }),
             ...(dependencies.onPoolError === undefined ? {} : { onPoolError: dependencies.onPoolError }),
@@ -61,6 +65,9 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
     patterns: createPatternsRepository(db, context),
     learning: createLearningRepository(db, context),
     storedResponses: createStoredResponsesRepository(db, context),
+
+    observeQueries: (listener) => observer.observe(listener),
+    explain: (text, parameterCount) => explainQuery(db as Kysely<unknown>, dialect, text, parameterCount),
 
     async migrate() {
       const migrator = new Migrator({

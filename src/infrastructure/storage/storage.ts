@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from './codec.js';
 import type { DatabaseSchema } from './database-schema.js';
+import type { QueryListener } from './query-observer.js';
 import type { ApiKeysRepository } from './repositories/api-keys.js';
 import type { FeedbackRepository } from './repositories/feedback.js';
 import type { LearningRepository } from './repositories/learning.js';
@@ -56,6 +57,13 @@ export interface Storage {
   readonly learning: LearningRepository;
   /** Responses API objects kept for `previous_response_id`, per API key, until they expire. */
   readonly storedResponses: StoredResponsesRepository;
+  /**
+   * Calls `listener` after every statement this storage runs (SQL with placeholders, duration,
+   * outcome; never parameter values) until the returned function is called. For profiling.
+   */
+  observeQueries(listener: QueryListener): () => void;
+  /** The plan of `sql` (EXPLAIN QUERY PLAN / EXPLAIN of the generic plan), one line per node; the statement is not run. */
+  explain(sql: string, parameterCount: number): Promise<string[]>;
   /**
    * Applies pending migrations (safe to call from several processes at once) and, on
    * PostgreSQL, ensures the upcoming feedback partitions. Returns the migrations it applied.

@@ -32,6 +32,8 @@ export interface ProfileRequest {
   includeNetwork?: boolean;
   /** database: threshold of a slow query, ms. */
   minDurationMs?: number;
+  /** database: the plan of each slow statement (EXPLAIN without ANALYZE). */
+  explain?: boolean;
   /** providers: list every request's attempts. */
   traceRequests?: boolean;
 }
@@ -89,7 +91,7 @@ export function createProfilingService(deps: ProfilingDeps): ProfilingService {
       case 'io':
         return recordIoProfile({ durationMs: request.durationMs, includeDisk: request.includeDisk ?? true, includeNetwork: request.includeNetwork ?? true, signal });
       case 'database':
-        return profileStorage(deps.storage, { durationMs: request.durationMs, minDurationMs: request.minDurationMs ?? 100, signal });
+        return profileStorage(deps.storage, { durationMs: request.durationMs, minDurationMs: request.minDurationMs ?? 100, explain: request.explain ?? false, signal });
       case 'providers':
         return traceProviders(deps.providers, {
           durationMs: request.durationMs,

@@ -1,5 +1,5 @@
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
-import type { DatabaseConnection } from 'kysely';
+import type { DatabaseConnection, LogEvent } from 'kysely';
 import pg from 'pg';
 import { FortitudeError } from '../../../core/errors.js';
 import type { DatabaseSchema } from '../database-schema.js';
@@ -16,6 +16,8 @@ export interface PostgresOptions {
   schema?: string;
   /** Errors of idle pooled connections (server restart); the pool replaces them on next use. */
   onPoolError?: (error: Error) => void;
+  /** Kysely's log hook: every statement with its SQL text and duration. */
+  log?: (event: LogEvent) => void;
 }
 
 /** Bound on opening one connection (pg waits forever by default). */
@@ -42,6 +44,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
   };
   const db = new Kysely<DatabaseSchema>({
     dialect: new PostgresDialect({ pool, ...(quoted === undefined ? {} : { onCreateConnection: setSearchPath }) }),
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
   // One round trip now, so a wrong DATABASE_URL (no such database, refused, bad credentials) is
   // reported at start-up in words naming the fix, not at the first request.

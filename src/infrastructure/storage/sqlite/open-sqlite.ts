@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import type { LogEvent } from 'kysely';
 import type { DatabaseSchema } from '../database-schema.js';
 
 export const DEFAULT_SQLITE_PATH = './.fortitude/fortitude.db';
@@ -11,6 +12,8 @@ export interface SqliteOptions {
   path: string;
   /** How long a writer waits for another process's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** Kysely's log hook: every statement with its SQL text and duration. */
+  log?: (event: LogEvent) => void;
 }
 
 /**
@@ -26,5 +29,5 @@ export function openSqlite(options: SqliteOptions): Kysely<DatabaseSchema> {
   database.pragma('synchronous = NORMAL');
   database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
   database.pragma('foreign_keys = ON');
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database }), ...(options.log === undefined ? {} : { log: options.log }) });
 }

@@ -144,19 +144,38 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       context.out(lines.join('\n'));
     });
 
-  command('database', 'storage queries timed at the repository boundary; --slow-queries lists those above --min-duration', '60')
-    .option('--slow-queries', 'list the individual slow queries')
+  command('database', 'storage queries timed per repository call and per SQL statement; --slow-queries lists those above --min-duration with their SQL', '60')
+    .option('--slow-queries', 'list the slow repository calls and the SQL of the slow statements (placeholders, never parameter values)')
+    .option('--explain', 'with each slow statement, its plan (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN without ANALYZE); implies --slow-queries')
     .option('--min-duration <duration>', 'slow-query threshold, e.g. 100ms or 1s', '100ms')
     .option('--output <file>', 'output file', 'database-profile.json')
-    .action(async (options: CommonOptions & { slowQueries?: boolean; minDuration: string; output: string }) => {
+    .action(async (options: CommonOptions & { slowQueries?: boolean; explain?: boolean; minDuration: string; output: string }) => {
       const server = serverOptionsOf(options);
       const durationMs = duration(options);
       const minDurationMs = parseDuration(options.minDuration, '--min-duration', 'ms');
+      const explain = options.explain === true;
+      const listSlow = options.slowQueries === true || explain;
       const result = await recording(context, 'database profile', durationMs, server, () =>
-        postJson<DatabaseProfile & { process: ProfiledProcess }>(server, '/api/admin/profile/database', { duration_ms: durationMs, min_duration_ms: Math.round(minDurationMs) }),
+        postJson<DatabaseProfile & { process: ProfiledProcess }>(server, '/api/admin/profile/database', { duration_ms: durationMs, min_duration_ms: Math.round(minDurationMs), explain }),
       );
       writeFileSync(options.output, JSON.stringify(result, null, 2));
-      if (options.json) return context.out(JSON.stringify({ file: options.output, totalQueries: result.totalQueries, operations: result.operations, slowCount: result.slowCount, slowQueries: options.slowQueries ? result.slowQueries : undefined }, null, 2));
+      if (options.json) {
+        return context.out(
+          JSON.stringify(
+            {
+              file: options.output,
+              totalQueries: result.totalQueries,
+              totalStatements: result.totalStatements,
+              operations: result.operations,
+              slowCount: result.slowCount,
+              slowQueries: listSlow ? result.slowQueries : undefined,
+              slowStatements: listSlow ? result.slowStatements : undefined,
+            },
+            null,
+            2,
+          ),
+        );
+      }
       const table = plainTable(['operation', 'calls', 'errors', 'mean', 'p50', 'p95', 'max', 'total']);
       for (const entry of result.operations) table.push([entry.operation, entry.count, entry.errors, ms(entry.mean), ms(entry.p50), ms(entry.p95), ms(entry.max), ms(entry.totalMs)]);
       const lines = [
@@ -164,10 +183,24 @@ export function registerProfileCommands(program: Command, context: CliContext): 
         `${result.dialect} · ${which(result.process)} · ${result.totalQueries} queries in ${(result.durationMs / 1000).toFixed(1)} s · ${result.slowCount} at or above ${ms(result.minDurationMs)}`,
         result.operations.length > 0 ? table.toString() : 'no storage queries ran during the span',
       ];
-      if (options.slowQueries) {
-        lines.push(`Slow queries (≥ ${ms(result.minDurationMs)}):`);
+      if (listSlow) {
+        lines.push(`Slow queries, per repository call (≥ ${ms(result.minDurationMs)}):`);
         if (result.slowQueries.length === 0) lines.push('  none');
         for (const query of result.slowQueries.slice(0, 50)) lines.push(`  ${new Date(query.at).toISOString().slice(11, 23)} ${ms(query.durationMs).padStart(10)} ${query.name}${query.ok ? '' : ' (failed)'}`);
+        const statements = result.slowStatements;
+        if (statements === undefined) lines.push('Slow statements: this server does not report SQL text');
+        else {
+          lines.push(`Slow statements (SQL as sent, parameters not shown; ${result.totalStatements ?? 0} statements ran; full text in ${options.output}):`);
+          if (statements.length === 0) lines.push('  none');
+          for (const statement of statements.slice(0, 20)) {
+            const failed = statement.failed > 0 ? ` · ${statement.failed} failed` : '';
+            lines.push(`  ${ms(statement.maxMs).padStart(10)} max · ${statement.count}× · ${ms(statement.totalMs)} total${failed}`, `    ${shortSql(statement.sql)}`);
+            if (statement.plan !== undefined && statement.plan.length === 0) lines.push('    plan: no steps (the statement reads no table)');
+            else if (statement.plan !== undefined) lines.push('    plan:', ...statement.plan.map((line) => `      ${line}`));
+            else if (statement.planError !== undefined) lines.push(`    plan: not available (${statement.planError})`);
+            else if (explain) lines.push('    plan: not asked (only the slowest statements are explained)');
+          }
+        }
       }
       context.out(lines.join('\n'));
     });
@@ -270,4 +303,10 @@ function which(process: ProfiledProcess): string {
   if (process.workerId === undefined) return `pid ${process.pid}`;
   const of = process.workers && process.workers > 1 ? ` of ${process.workers}; the others were not profiled — run again to reach another` : '';
   return `pid ${process.pid} (worker ${process.workerId}${of})`;
+}
+
+/** One line of SQL for the terminal: whitespace collapsed, long texts (multi-row inserts) cut. */
+function shortSql(text: string, max = 400): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max)}… (${line.length} characters)`;
 }

@@ -132,7 +132,10 @@ function profileRequest(exchange: Exchange, kind: ProfileKind): ProfileRequest {
     request.includeDisk = booleanParam(exchange, 'include_disk', true);
     request.includeNetwork = booleanParam(exchange, 'include_network', true);
   }
-  if (kind === 'database') request.minDurationMs = integerParam(exchange, 'min_duration_ms', 100, 0, 600_000);
+  if (kind === 'database') {
+    request.minDurationMs = integerParam(exchange, 'min_duration_ms', 100, 0, 600_000);
+    request.explain = booleanParam(exchange, 'explain', false);
+  }
   if (kind === 'providers') {
     request.includeNetwork = booleanParam(exchange, 'include_network', false);
     request.traceRequests = booleanParam(exchange, 'trace_requests', false);
