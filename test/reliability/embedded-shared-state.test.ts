@@ -193,7 +193,7 @@ describe('a hard daily budget holds for the whole machine', () => {
     const late = await runFortitude(cwd, ['research', 'How do I cancel a tokio task cleanly?']);
     const { spentUsd } = recorded(cwd);
     console.log(`CLI + server: CLI spent ${cliSpent.toFixed(6)} USD, server answered ${tally.ok}; later CLI call exit ${late.code}; total ${spentUsd.toFixed(6)} USD of ${budget}`);
-    expect(late.code).toBe(5);
+    expect(late.code, `late CLI call answered instead of refusing:\nstdout: ${late.stdout}\nstderr: ${late.stderr}`).toBe(5);
     expect(late.stderr).toMatch(/budget/);
     expect(spentUsd).toBeLessThanOrEqual(budget);
   }, 180_000);
