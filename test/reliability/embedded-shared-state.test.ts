@@ -15,16 +15,21 @@ import { connectRedis, deleteKeys, REDIS_URL, uniqueKeyPrefix } from '../support
 /** A uniform price high enough that a 200-token chat costs ~0.002 USD (and its worst case barely more). */
 const PRICE = '{ input_per_million: 10, output_per_million: 10 }';
 
-function configDir(options: { dailyBudgetUsd: number; openaiRateLimit?: string; redisKeyPrefix?: string }): string {
+/**
+ * Every model a call can reach: the chat models, and each provider's `model_selection` models
+ * that research routes to (the cost-optimised one once spend is high). One price for all, so no
+ * cheaper model's worst case can fit a budget the test has spent.
+ */
+const MODELS = ['gpt-4o-mini', 'claude-3-5-haiku-20241022', 'gemini-2.0-flash', 'gpt-4', 'gpt-3.5-turbo', 'claude-3-sonnet-20240229', 'claude-3-haiku-20240307'];
+
+function configDir(options: { dailyBudgetUsd: number; price?: string; openaiRateLimit?: string; redisKeyPrefix?: string }): string {
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-embedded-'));
   const lines = [
     'cost_management:',
     '  global:',
     `    daily_budget_usd: ${options.dailyBudgetUsd}`,
     '  pricing:',
-    `    gpt-4o-mini: ${PRICE}`,
-    `    claude-3-5-haiku-20241022: ${PRICE}`,
-    `    gemini-2.0-flash: ${PRICE}`,
+    ...MODELS.map((model) => `    ${model}: ${options.price ?? PRICE}`),
   ];
   if (options.redisKeyPrefix) lines.push('redis:', `  url: ${REDIS_URL}`, `  key_prefix: "${options.redisKeyPrefix}:"`);
   if (options.openaiRateLimit) lines.push('providers:', '  openai:', `    rate_limit: ${options.openaiRateLimit}`, '  claude: {}', '  gemini: {}');
@@ -170,10 +175,13 @@ describe('a hard daily budget holds for the whole machine', () => {
   }, 120_000);
 
   it('a CLI `research` call and the server share one ledger, no Redis', async () => {
-    // A research call reserves ~0.2 USD at its worst case and spends ~0.006: a 0.21 USD budget
-    // admits a CLI call on a fresh ledger, but not once the server has spent the day's budget.
+    // At 30/60 USD per million tokens a research call reserves ~0.12–0.2 USD at its worst case
+    // (2,000–3,000 output tokens) and spends ~0.03; a chat ~0.012. A 0.21 USD budget admits a CLI
+    // call on a fresh ledger, but not once the server has spent the day's budget (a chat's worst
+    // case or less left). The late call was once admitted at a cheaper cost-optimised model whose
+    // worst case fit what was left, within budget: every model now has the same price.
     const budget = 0.21;
-    const cwd = configDir({ dailyBudgetUsd: budget });
+    const cwd = configDir({ dailyBudgetUsd: budget, price: '{ input_per_million: 30, output_per_million: 60 }' });
     const cli = await runFortitude(cwd, ['research', 'How do I size the tokio blocking thread pool?']);
     expect(cli.code, cli.stderr).toBe(0);
     const cliSpent = recorded(cwd).spentUsd;
