@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FortitudeError } from '../../src/core/errors.js';
 import { FallbackBudgetStore } from '../../src/infrastructure/redis/fallback-budget-store.js';
+import { FallbackRateLimitStore } from '../../src/infrastructure/redis/fallback-rate-limit-store.js';
+import { RedisRateLimitStore } from '../../src/infrastructure/redis/redis-rate-limit-store.js';
+import { MemoryRateLimitStore } from '../../src/providers/rate-limit/memory-rate-limit-store.js';
 import { RedisBudgetStore } from '../../src/infrastructure/redis/redis-budget-store.js';
 import { openRedisConnection, type RedisConnection } from '../../src/infrastructure/redis/redis-connection.js';
 import { RedisSemanticEntryStore } from '../../src/infrastructure/redis/redis-semantic-entry-store.js';
@@ -80,6 +83,20 @@ suite('the shared connection and the stores behind it', () => {
     for (let index = 0; index < 20; index++) expect((await reserve(`local-${index}`)).granted).toBe(true);
     await waitFor(async () => (await connection.admit()) && connection.available, 10_000, 100);
     expect((await reserve('shared-again')).granted).toBe(true);
+  }, 30_000);
+
+  it('rate limits: one slow reply (the circuit stays closed) is answered by the local bucket, not thrown', async () => {
+    // Under load a single command can miss its timeout while Redis is fine. The limiter used to
+    // rethrow it, and the chat call it guarded failed with a 500 "internal error".
+    const server = await privateRedis();
+    const connection = await connectTo(server.port);
+    const store = new FallbackRateLimitStore(new RedisRateLimitStore(connection.client, { keyPrefix: `{${uniqueKeyPrefix('fallback-slow')}}` }), new MemoryRateLimitStore(), connection);
+    const buckets = [{ name: 'requests', capacity: 2, refillPerMs: 0 }];
+    expect((await store.acquire('openai', buckets, { requests: 1 }, Date.now())).granted).toBe(true);
+    expect(await rawCommand(server.port, 'CLIENT PAUSE 600')).toBe('+OK');
+    const slow = await store.acquire('openai', buckets, { requests: 1 }, Date.now());
+    expect(slow.granted).toBe(true);
+    expect(connection.available).toBe(true);
   }, 30_000);
 
   it('budget: the local ledger enforces the headroom Redis last reported, and its spend is replayed on return', async () => {

@@ -5,8 +5,8 @@ import { preferRedis, type RedisAvailability } from './redis-connection.js';
  * Provider rate limits in Redis (one budget for the fleet), with in-process token buckets while
  * Redis is unreachable (the circuit is open): during an outage each process limits itself to the
  * configured rates, as a single process without Redis would. A command that fails while the
- * circuit stays closed is thrown (`preferRedis`): the limiter fails that call rather than grant
- * it from a local bucket the rest of the fleet cannot see. Nothing is replayed when Redis returns: buckets refill
+ * circuit stays closed (one slow reply) is answered by the local bucket too (`preferRedis`): the
+ * provider's own 429s still bound what that grant can cost. Nothing is replayed when Redis returns: buckets refill
  * on their own, and Redis's buckets (fuller than reality by what the outage consumed) are
  * authoritative again at once — the provider's own 429s and `retry-after` still apply.
  */

@@ -270,10 +270,11 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * Runs `shared` (a Redis command) when Redis is available, otherwise `local`, the in-process
- * answer. A failure that opens the circuit (connection refused or closed, repeated timeouts) is
- * answered by `local` too, and the next callers go straight to it; a failure that leaves the
- * circuit closed (one slow reply, an error reply) is thrown, so a transient blip is the caller's
- * ordinary error rather than a grant from state the rest of the fleet cannot see.
+ * answer. Any failure is answered by `local` too: one that opens the circuit (connection refused
+ * or closed, repeated timeouts) sends the next callers straight to it; one that leaves the circuit
+ * closed (one slow reply on a loaded machine, an error reply) is counted and answered locally, as
+ * the budget ledger's fallback does — degrade, don't fail the call (it used to be rethrown and
+ * surfaced as a 500).
  */
 export async function preferRedis<T>(redis: RedisAvailability, shared: () => Promise<T>, local: () => T | Promise<T>): Promise<T> {
   if (redis.available || (await redis.admit())) {
@@ -281,7 +282,6 @@ export async function preferRedis<T>(redis: RedisAvailability, shared: () => Pro
       return await shared();
     } catch (error) {
       redis.failed(error);
-      if (redis.available) throw error;
     }
   }
   return local();
