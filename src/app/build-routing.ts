@@ -48,7 +48,12 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-export async function buildSharedState(config: FortitudeConfig, logger: Logger): Promise<SharedState> {
+/**
+ * `processes`: serving processes on this machine (the worker count). During a Redis outage each
+ * takes that share of the budget headroom Redis last reported, so the machine's local ledgers
+ * together cannot pass it.
+ */
+export async function buildSharedState(config: FortitudeConfig, logger: Logger, options: { processes?: number } = {}): Promise<SharedState> {
   const prefix = config.redis.key_prefix.replace(/:$/, '');
   if (!config.redis.url) {
     const database = openMachineState({ path: join(resolve(config.data_dir), 'shared-state.db') });
@@ -72,7 +77,9 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger):
   }
   const redis = await openRedisConnection({ url: config.redis.url, clusterMode: config.caching.levels.redis.cluster_mode }, { logger });
   const rateLimitStore = new FallbackRateLimitStore(new RedisRateLimitStore(redis.client, { keyPrefix: `{${prefix}:ratelimit}` }), new MemoryRateLimitStore(), redis);
-  const budgetStore = new FallbackBudgetStore(new RedisBudgetStore(redis.client, { hashTag: `${prefix}:budget` }), () => new MemoryBudgetStore(), redis);
+  const budgetStore = new FallbackBudgetStore(new RedisBudgetStore(redis.client, { hashTag: `${prefix}:budget` }), () => new MemoryBudgetStore(), redis, {
+    headroomShare: 1 / Math.max(1, options.processes ?? 1),
+  });
   return {
     redis,
     keyPrefix: prefix,

@@ -64,6 +64,8 @@ export interface ApplicationDeps {
   metrics?: Metrics;
   /** Cluster worker id, for per-process directories. */
   workerId?: number;
+  /** Serving processes on this machine (1 unless `serve --workers N`). */
+  processes?: number;
 }
 
 /** Opens (and migrates) the configured database: SQLite under the data dir, or `DATABASE_URL`. */
@@ -123,7 +125,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       onError: (error, pending) => log.warn({ err: error, pending }, 'feedback quality rows not written yet; retrying'),
     });
     closers.push(() => feedbackMetrics.close());
-    const shared = await buildSharedState(config, log);
+    const shared = await buildSharedState(config, log, { processes: deps.processes ?? 1 });
     if (shared.redis) {
       const redis = shared.redis;
       metrics.redisDegraded(!redis.available);

@@ -127,6 +127,28 @@ suite('the shared connection and the stores behind it', () => {
     expect((await store.totals([DAY], Date.now()))[0]).toMatchObject({ spent: 250, reserved: 0 });
   }, 30_000);
 
+  it('budget: with N processes on the machine each spends only its share of the headroom during an outage', async () => {
+    const server = await privateRedis();
+    const connection = await connectTo(server.port);
+    const hashTag = uniqueKeyPrefix('fallback-share');
+    // Four workers' stores over one connection (as four processes would each have one).
+    const stores = [0, 1, 2, 3].map(() => new FallbackBudgetStore(new RedisBudgetStore(connection.client, { hashTag }), () => new MemoryBudgetStore(), connection, { headroomShare: 1 / 4 }));
+    const reserve = (store: FallbackBudgetStore, id: string, amount: number) => store.reserve({ id, amount, periods: [DAY], enforce: true, expiresAt: Date.now() + 60_000, now: Date.now() });
+    expect((await reserve(stores[0]!, 'a', 600)).granted).toBe(true);
+    await stores[0]!.reconcile('a', [DAY], 600, Date.now());
+    for (const store of stores) await store.totals([DAY], Date.now());
+
+    await server.stop();
+    await waitFor(() => !connection.available, 5_000);
+    // 400 left when Redis was last seen: 100 each. Without the share, four ledgers granted 4 × 400.
+    let granted = 0;
+    for (const [index, store] of stores.entries()) {
+      for (let call = 0; call < 5; call++) if ((await reserve(store, `local-${index}-${call}`, 60)).granted) granted += 60;
+    }
+    expect(granted).toBe(4 * 60);
+    expect(granted).toBeLessThanOrEqual(400);
+  }, 30_000);
+
   it('budget: a reservation granted locally and settled after Redis returned is replayed too', async () => {
     const server = await privateRedis();
     const connection = await connectTo(server.port);

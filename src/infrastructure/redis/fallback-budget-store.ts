@@ -8,9 +8,11 @@ import type { RedisAvailability } from './redis-connection.js';
  * - Redis available: every call goes to Redis, as without this wrapper; the totals it answers
  *   are remembered per period.
  * - Redis unavailable (or a call fails): the local ledger answers at once. It enforces what was
- *   left of each limit when Redis last answered (`limit − (spent + reserved)` as last seen), so a
- *   process never spends more than the fleet's remaining headroom during an outage; N processes
- *   together can overshoot by at most (N − 1) × that headroom, never by the whole budget.
+ *   left of each limit when Redis last answered (`limit − (spent + reserved)` as last seen), times
+ *   `headroomShare` (1 / the processes on this machine), so the machine's processes together
+ *   never spend more than the headroom they last saw; R machines together can overshoot by at
+ *   most (R − 1) × that headroom (plus what was committed after a process's last look), never by
+ *   the whole budget.
  * - Reconciling: a reservation is settled in the ledger that granted it. Spend settled locally
  *   is queued and added to Redis (as a reconcile of an unknown id, which only adds `spent`) when
  *   Redis returns, so the fleet's totals include what was spent during the outage; then the
@@ -31,8 +33,15 @@ export class FallbackBudgetStore implements BudgetStore {
   /** Whether the local ledger has booked anything since it was made. */
   #localUsed = false;
 
-  /** `createLocal` makes an empty in-process ledger; a fresh one starts after each replayed outage. */
-  constructor(shared: BudgetStore, createLocal: () => BudgetStore, redis: RedisAvailability) {
+  readonly #headroomShare: number;
+
+  /**
+   * `createLocal` makes an empty in-process ledger; a fresh one starts after each replayed outage.
+   * `headroomShare` (0–1, default 1): the part of the last-seen headroom this process may spend
+   * locally.
+   */
+  constructor(shared: BudgetStore, createLocal: () => BudgetStore, redis: RedisAvailability, options: { headroomShare?: number } = {}) {
+    this.#headroomShare = Math.min(1, Math.max(0, options.headroomShare ?? 1));
     this.#shared = shared;
     this.#createLocal = createLocal;
     this.#local = createLocal();
@@ -57,7 +66,7 @@ export class FallbackBudgetStore implements BudgetStore {
     }
     this.#localIds.add(request.id);
     this.#localUsed = true;
-    const periods = request.periods.map((period) => (period.limit < 0 ? period : { ...period, limit: Math.max(0, period.limit - (this.#lastSeen.get(period.key) ?? 0)) }));
+    const periods = request.periods.map((period) => (period.limit < 0 ? period : { ...period, limit: Math.max(0, Math.floor((period.limit - (this.#lastSeen.get(period.key) ?? 0)) * this.#headroomShare)) }));
     const result = await this.#local.reserve({ ...request, periods });
     if (!result.granted) this.#localIds.delete(request.id);
     return { ...result, totals: this.#withLastSeen(result.totals) };
