@@ -3,49 +3,28 @@
  * optimizer's plan by itself. Openai is dear and first in the fixed order, gemini cheap with
  * measured quality: after a run, new troubleshooting requests go to gemini.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { spawnServer } from '../observability/spawn-server.js';
+import { FIXED_ORDER, GEMINI_CHEAPEST, NO_HEDGING, configDir as writeConfig, researchOk } from './seed-server.js';
 
 function configDir(enabled: boolean): string {
-  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-auto-opt-'));
-  writeFileSync(
-    join(cwd, 'fortitude.yaml'),
-    [
-      'selection_strategy:',
-      '  type: fixed_order',
-      '  order: [openai, claude, gemini]',
-      '  adaptive_selection: false',
-      '  quality_threshold: 0.3',
-      'cost_management:',
-      '  providers: {}',
-      '  pricing:',
-      '    gpt-4o-mini: { input_per_million: 50, output_per_million: 50 }',
-      '    claude-3-5-haiku-20241022: { input_per_million: 50, output_per_million: 50 }',
-      '    gemini-2.0-flash: { input_per_million: 0.1, output_per_million: 0.1 }',
-      '  routing:',
-      `    auto_optimization: { enabled: ${enabled}, interval: 1s, time_range: 1h, quality_tolerance: 0.05, cost_savings_target: 0.2 }`,
-      'providers:',
-      '  openai: { hedge_after: 30s }',
-      '  claude: { hedge_after: 30s }',
-      '  gemini: { hedge_after: 30s }',
-      '',
-    ].join('\n'),
-  );
-  return cwd;
+  return writeConfig('auto-opt', [
+    ...FIXED_ORDER,
+    '  adaptive_selection: false',
+    '  quality_threshold: 0.3',
+    'cost_management:',
+    '  providers: {}',
+    ...GEMINI_CHEAPEST,
+    '  routing:',
+    `    auto_optimization: { enabled: ${enabled}, interval: 1s, time_range: 1h, quality_tolerance: 0.05, cost_savings_target: 0.2 }`,
+    ...NO_HEDGING,
+  ]);
 }
 
 let counter = 0;
-async function research(url: string, provider?: string): Promise<string | undefined> {
-  const response = await fetch(`${url}/api/research`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `Why does my build fail with a missing module error, case ${counter++}?`, type: 'troubleshooting', quality_threshold: 0, ...(provider ? { provider } : {}) }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { provider?: string }).provider;
+function research(url: string, provider?: string): Promise<string | undefined> {
+  const query = `Why does my build fail with a missing module error, case ${counter++}?`;
+  return researchOk(url, { query, type: 'troubleshooting', quality_threshold: 0, ...(provider ? { provider } : {}) });
 }
 
 /** Quality samples for both providers, then unrouted requests until one is answered by gemini (or 10 tries). */

@@ -5,41 +5,20 @@
  * writes the finished day's cost report to `<data_dir>/reports/costs-<day>.csv` on start (and
  * after each UTC midnight).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { spawnServer } from '../observability/spawn-server.js';
+import { NO_HEDGING, configDir as writeConfig, readDatabase, researchOk } from './seed-server.js';
 
 const YESTERDAY = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000).toISOString().slice(0, 10);
 
 function configDir(tracking: string): string {
-  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-tracking-'));
-  writeFileSync(
-    join(cwd, 'fortitude.yaml'),
-    [
-      'cost_management:',
-      '  providers:',
-      `    openai: { cost_tracking: ${tracking} }`,
-      'providers:',
-      '  openai: { hedge_after: 30s }',
-      '  claude: { hedge_after: 30s }',
-      '  gemini: { hedge_after: 30s }',
-      '',
-    ].join('\n'),
-  );
-  return cwd;
+  return writeConfig('tracking', ['cost_management:', '  providers:', `    openai: { cost_tracking: ${tracking} }`, ...NO_HEDGING]);
 }
 
 async function research(url: string, provider: string): Promise<void> {
-  const response = await fetch(`${url}/api/research`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `How do I fix a flaky integration test on ${provider}?`, type: 'troubleshooting', provider, quality_threshold: 0 }),
-  });
-  expect(response.status).toBe(200);
-  await response.arrayBuffer();
+  await researchOk(url, { query: `How do I fix a flaky integration test on ${provider}?`, type: 'troubleshooting', provider, quality_threshold: 0 });
 }
 
 it('track_per_query_type: false drops the research type from that provider rows only; daily_reports writes the day report', async () => {
@@ -51,16 +30,11 @@ it('track_per_query_type: false drops the research type from that provider rows 
   } finally {
     await server.close();
   }
-  const database = new Database(join(cwd, '.fortitude', 'fortitude.db'), { readonly: true });
-  try {
-    const rows = database.prepare("SELECT provider, research_type FROM provider_requests WHERE status = 'ok' ORDER BY provider").all();
-    expect(rows).toEqual([
-      { provider: 'claude', research_type: 'troubleshooting' },
-      { provider: 'openai', research_type: null },
-    ]);
-  } finally {
-    database.close();
-  }
+  const rows = readDatabase(cwd, (database) => database.prepare("SELECT provider, research_type FROM provider_requests WHERE status = 'ok' ORDER BY provider").all());
+  expect(rows).toEqual([
+    { provider: 'claude', research_type: 'troubleshooting' },
+    { provider: 'openai', research_type: null },
+  ]);
   const report = join(cwd, '.fortitude', 'reports', `costs-${YESTERDAY}.csv`);
   expect(readFileSync(report, 'utf8').split('\n')[0]).toBe('provider,model,user,research_type,requests,errors,cached_requests,input_tokens,output_tokens,cost_usd');
 }, 120_000);
@@ -73,11 +47,6 @@ it('by default the rows keep the research type and no report is written', async 
   } finally {
     await server.close();
   }
-  const database = new Database(join(cwd, '.fortitude', 'fortitude.db'), { readonly: true });
-  try {
-    expect(database.prepare("SELECT research_type FROM provider_requests WHERE status = 'ok'").all()).toEqual([{ research_type: 'troubleshooting' }]);
-  } finally {
-    database.close();
-  }
+  expect(readDatabase(cwd, (database) => database.prepare("SELECT research_type FROM provider_requests WHERE status = 'ok'").all())).toEqual([{ research_type: 'troubleshooting' }]);
   expect(existsSync(join(cwd, '.fortitude', 'reports'))).toBe(false);
 }, 120_000);

@@ -3,31 +3,23 @@
  * `provider_requests` row and the research result's `costUsd` — all three agree for the same call,
  * and all follow `providers.<name>.pricing` over the built-in table.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { parsePrometheus, spawnServer, sumOf } from '../observability/spawn-server.js';
+import { configDir, readDatabase } from './seed-server.js';
 
 it('a provider price override prices the research result, the request row and the budget alike', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-prices-'));
   // The override (100/200 USD per million) is far from any built-in price, and applies to every
   // model openai may run (the model choice may pick its cost-optimized model).
-  writeFileSync(
-    join(cwd, 'fortitude.yaml'),
-    [
-      'cost_management:',
-      '  global: { daily_budget_usd: 1000 }',
-      'providers:',
-      '  openai:',
-      '    pricing:',
-      ...['gpt-4', 'gpt-3.5-turbo', 'gpt-4o-mini'].map((model) => `      ${model}: { input_per_million: 100, output_per_million: 200 }`),
-      '  claude: {}',
-      '  gemini: {}',
-      '',
-    ].join('\n'),
-  );
+  const cwd = configDir('prices', [
+    'cost_management:',
+    '  global: { daily_budget_usd: 1000 }',
+    'providers:',
+    '  openai:',
+    '    pricing:',
+    ...['gpt-4', 'gpt-3.5-turbo', 'gpt-4o-mini'].map((model) => `      ${model}: { input_per_million: 100, output_per_million: 200 }`),
+    '  claude: {}',
+    '  gemini: {}',
+  ]);
   const server = await spawnServer({ cwd });
   try {
     const response = await fetch(`${server.url}/api/research`, {
@@ -53,13 +45,10 @@ it('a provider price override prices the research result, the request row and th
   } finally {
     await server.close();
   }
-  const database = new Database(join(cwd, '.fortitude', 'fortitude.db'), { readonly: true });
-  try {
-    const row = database.prepare("SELECT SUM(cost_usd) AS usd FROM provider_requests WHERE provider = 'openai' AND status = 'ok'").get() as { usd: number };
-    expect(row.usd).toBeGreaterThan(0.0001);
-    const research = database.prepare('SELECT cost_usd AS usd FROM research_results').get() as { usd: number };
-    expect(research.usd).toBeCloseTo(row.usd, 9);
-  } finally {
-    database.close();
-  }
+  const [row, research] = readDatabase(cwd, (database) => [
+    database.prepare("SELECT SUM(cost_usd) AS usd FROM provider_requests WHERE provider = 'openai' AND status = 'ok'").get() as { usd: number },
+    database.prepare('SELECT cost_usd AS usd FROM research_results').get() as { usd: number },
+  ]);
+  expect(row.usd).toBeGreaterThan(0.0001);
+  expect(research.usd).toBeCloseTo(row.usd, 9);
 }, 120_000);

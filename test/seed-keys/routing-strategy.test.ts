@@ -4,36 +4,12 @@
  * section alone would send everything to openai (fixed order); the cost-aware strategy with all
  * weight on cost sends it to the cheapest provider, gemini.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runFortitude, spawnServer } from '../observability/spawn-server.js';
+import { FIXED_ORDER, GEMINI_CHEAPEST, NO_HEDGING, configDir as writeConfig } from './seed-server.js';
 
 function configDir(routing: string[]): string {
-  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-routing-'));
-  writeFileSync(
-    join(cwd, 'fortitude.yaml'),
-    [
-      'selection_strategy:',
-      '  type: fixed_order',
-      '  order: [openai, claude, gemini]',
-      '  adaptive_selection: false',
-      'cost_management:',
-      '  providers: {}',
-      '  pricing:',
-      '    gpt-4o-mini: { input_per_million: 50, output_per_million: 50 }',
-      '    claude-3-5-haiku-20241022: { input_per_million: 50, output_per_million: 50 }',
-      '    gemini-2.0-flash: { input_per_million: 0.1, output_per_million: 0.1 }',
-      ...routing,
-      'providers:',
-      '  openai: { hedge_after: 30s }',
-      '  claude: { hedge_after: 30s }',
-      '  gemini: { hedge_after: 30s }',
-      '',
-    ].join('\n'),
-  );
-  return cwd;
+  return writeConfig('routing', [...FIXED_ORDER, '  adaptive_selection: false', 'cost_management:', '  providers: {}', ...GEMINI_CHEAPEST, ...routing, ...NO_HEDGING]);
 }
 
 async function providersFor(url: string, count: number): Promise<string[]> {

@@ -5,53 +5,25 @@
  * short single question. Which provider answered is read from the `provider_requests` rows the
  * server recorded.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../observability/spawn-server.js';
+import { FIXED_ORDER, NO_HEDGING, configDir as writeConfig, countRequests, research as post } from './seed-server.js';
 
 function configDir(usage: string[]): string {
-  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-usage-'));
-  writeFileSync(
-    join(cwd, 'fortitude.yaml'),
-    [
-      'selection_strategy:',
-      '  type: fixed_order',
-      '  order: [openai, claude, gemini]',
-      'cost_management:',
-      '  providers:',
-      '    gemini:',
-      '      usage_optimization:',
-      ...usage.map((line) => `        ${line}`),
-      // No hedged second try beside a slow one: each request reaches exactly one provider.
-      'providers:',
-      '  openai: { hedge_after: 30s }',
-      '  claude: { hedge_after: 30s }',
-      '  gemini: { hedge_after: 30s }',
-      '',
-    ].join('\n'),
-  );
-  return cwd;
+  return writeConfig('usage', [...FIXED_ORDER, 'cost_management:', '  providers:', '    gemini:', '      usage_optimization:', ...usage.map((line) => `        ${line}`), ...NO_HEDGING]);
 }
 
-async function research(url: string, body: Record<string, unknown>): Promise<{ status: number; provider?: string }> {
-  // quality_threshold 0: one provider call per request (no retry elsewhere for a low score).
-  const response = await fetch(`${url}/api/research`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ quality_threshold: 0, ...body }) });
-  const json = (await response.json()) as { provider?: string };
-  return { status: response.status, provider: json.provider };
+/** quality_threshold 0: one provider call per request (no retry elsewhere for a low score). */
+function research(url: string, body: Record<string, unknown>): Promise<{ status: number; provider?: string }> {
+  return post(url, { quality_threshold: 0, ...body });
 }
 
 /** Per provider: requests it received (answered or failed there) and tries refused by its daily quota. */
 function requestsTo(cwd: string, provider: string): { received: number; refusedByQuota: number } {
-  const database = new Database(join(cwd, '.fortitude', 'fortitude.db'), { readonly: true });
-  try {
-    const count = (where: string) => (database.prepare(`SELECT COUNT(*) AS n FROM provider_requests WHERE provider = ? AND ${where}`).get(provider) as { n: number }).n;
-    return { received: count("(status = 'ok' OR error_class IS NOT 'rate_limit')"), refusedByQuota: count("error_class = 'rate_limit'") };
-  } finally {
-    database.close();
-  }
+  return {
+    received: countRequests(cwd, "provider = ? AND (status = 'ok' OR error_class IS NOT 'rate_limit')", provider),
+    refusedByQuota: countRequests(cwd, "provider = ? AND error_class = 'rate_limit'", provider),
+  };
 }
 
 const LONG = 'Compare the trade-offs of event sourcing and CRUD for an order service. Which would you pick for a team of five, and why?';
