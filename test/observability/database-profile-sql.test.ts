@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, type ScratchDatabase } from '../replicas/replica-harness.js';
 import { cli } from './in-process-cli.js';
-import { runFortitude, spawnServer, type SpawnedServer } from './spawn-server.js';
+import { spawnServerWithAdminKey, startTraffic, type SpawnedServer } from './spawn-server.js';
 
 /**
  * `fortitude profile database --slow-queries --explain` against a real `fortitude serve` on
@@ -14,29 +14,6 @@ import { runFortitude, spawnServer, type SpawnedServer } from './spawn-server.js
 
 const QUERY_MARK = 'zebra-marker-4411';
 
-function startTraffic(url: string): { stop: () => Promise<void> } {
-  let running = true;
-  let count = 0;
-  const loop = (async () => {
-    while (running) {
-      count += 1;
-      await fetch(`${url}/api/research`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `How do I index a ${QUERY_MARK} table number ${count}?`, cache: { bypass: true } }),
-      })
-        .then((response) => response.arrayBuffer())
-        .catch(() => undefined);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
-
 describe.each(['sqlite', 'postgres'] as const)('profile database --explain on %s', { timeout: 120_000 }, (engine) => {
   let server: SpawnedServer | undefined;
   let scratch: ScratchDatabase | undefined;
@@ -44,15 +21,8 @@ describe.each(['sqlite', 'postgres'] as const)('profile database --explain on %s
   let out: string;
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'fortitude-dbprofile-'));
-    const cwd = mkdtempSync(join(tmpdir(), 'fortitude-dbprofile-server-'));
-    const env: Record<string, string> = {};
-    if (engine === 'postgres') {
-      scratch = await createScratchDatabase();
-      env.DATABASE_URL = scratch.url;
-    }
-    const created = await runFortitude(cwd, ['keys', 'create', '--name', 'ops', '--scopes', 'admin', '--json'], env);
-    adminKey = (JSON.parse(created.stdout) as { key: string }).key;
-    server = await spawnServer({ cwd, env });
+    if (engine === 'postgres') scratch = await createScratchDatabase();
+    ({ server, adminKey } = await spawnServerWithAdminKey(scratch ? { DATABASE_URL: scratch.url } : {}));
   }, 120_000);
   afterAll(async () => {
     await server?.close();
@@ -60,7 +30,7 @@ describe.each(['sqlite', 'postgres'] as const)('profile database --explain on %s
   });
 
   it('prints the SQL of slow statements and a plan for each', async () => {
-    const traffic = startTraffic(server!.url);
+    const traffic = startTraffic(server!.url, (count) => `How do I index a ${QUERY_MARK} table number ${count}?`);
     const file = join(out, 'database-profile.json');
     let run;
     try {

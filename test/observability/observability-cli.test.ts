@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/infrastructure/storage/create-database.js';
 import { cli } from './in-process-cli.js';
-import { runFortitude, sendResearch, spawnServer, type SpawnedServer } from './spawn-server.js';
+import { runFortitude, sendResearch, spawnServerWithAdminKey, startTraffic, type SpawnedServer } from './spawn-server.js';
 
 /**
  * `fortitude performance …` and `fortitude profile …` against a real `fortitude serve` with
@@ -17,41 +17,14 @@ let out: string;
 let adminKey: string;
 let traffic: { stop: () => Promise<void> } | undefined;
 
-/** Research requests that skip the cache (so they reach providers and storage) until stopped. */
-function startTraffic(url: string): { stop: () => Promise<void> } {
-  let running = true;
-  let count = 0;
-  const loop = (async () => {
-    while (running) {
-      count += 1;
-      await fetch(`${url}/api/research`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `How do I tune PostgreSQL autovacuum for table ${count}?`, cache: { bypass: true } }),
-      })
-        .then((response) => response.arrayBuffer())
-        .catch(() => undefined);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
-
 const json = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 describe('observability CLI against a running server', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'fortitude-profiles-'));
-    const cwd = mkdtempSync(join(tmpdir(), 'fortitude-observability-'));
-    const created = await runFortitude(cwd, ['keys', 'create', '--name', 'ops', '--scopes', 'admin', '--json']);
-    adminKey = (JSON.parse(created.stdout) as { key: string }).key;
-    server = await spawnServer({ cwd, env: { FORTITUDE_SERVER__HEAP_SNAPSHOTS: 'true' } });
+    ({ server, adminKey } = await spawnServerWithAdminKey({ FORTITUDE_SERVER__HEAP_SNAPSHOTS: 'true' }));
     await sendResearch(server.url, ['What is a Rust lifetime?', 'What is a Rust lifetime?', 'Should I use PostgreSQL or MongoDB for an event store?']);
-    traffic = startTraffic(server.url);
+    traffic = startTraffic(server.url, (count) => `How do I tune PostgreSQL autovacuum for table ${count}?`);
   }, 90_000);
   afterAll(async () => {
     await traffic?.stop();

@@ -84,6 +84,37 @@ export async function spawnServer(options: { cwd?: string; env?: Record<string, 
   };
 }
 
+/**
+ * `fortitude serve` in a new directory after `keys create --scopes admin` there: the server and
+ * the admin key (profiles need one even on loopback, issue 14.4).
+ */
+export async function spawnServerWithAdminKey(env: Record<string, string> = {}): Promise<{ server: SpawnedServer; adminKey: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-observability-'));
+  const created = await runFortitude(cwd, ['keys', 'create', '--name', 'ops', '--scopes', 'admin', '--json'], env);
+  const adminKey = (JSON.parse(created.stdout) as { key: string }).key;
+  return { server: await spawnServer({ cwd, env }), adminKey };
+}
+
+/** Research requests that skip the cache (so they reach providers and storage), one after another until stopped. */
+export function startTraffic(url: string, query: (count: number) => string): { stop: () => Promise<void> } {
+  let running = true;
+  let count = 0;
+  const loop = (async () => {
+    while (running) {
+      count += 1;
+      await fetch(`${url}/api/research`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: query(count), cache: { bypass: true } }) })
+        .then((response) => response.arrayBuffer())
+        .catch(() => undefined);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
 /** Research requests (repeats are answered from cache). */
 export async function sendResearch(url: string, queries: string[], headers: Record<string, string> = {}): Promise<void> {
   for (const query of queries) {
