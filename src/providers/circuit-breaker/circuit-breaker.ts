@@ -3,6 +3,7 @@ import { ProviderError } from '../../core/errors.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { CallOptions, Provider } from '../provider.js';
+import { layerOver } from '../request-layer.js';
 import { DEFAULT_BREAKER_POLICY } from './breaker-state.js';
 import type { BreakerOutcome, BreakerPolicy, BreakerSnapshot } from './breaker-state.js';
 import type { BreakerStore } from './breaker-store.js';
@@ -111,17 +112,10 @@ export function withCircuitBreaker(breaker: CircuitBreaker) {
         breaker.record(outcome === 'neutral' && sawData ? 'success' : outcome, probe);
       }
     }
-    const provider: Provider = {
-      name: inner.name,
-      kind: inner.kind,
-      capabilities: inner.capabilities,
-      simulated: inner.simulated,
+    return layerOver(inner, {
       chat: (request, options) => guard(() => inner.chat(request, options), options),
       stream,
-      close: () => inner.close(),
-    };
-    const embed = inner.embed?.bind(inner);
-    if (embed) provider.embed = (request, options) => guard(() => embed(request, options), options);
-    return provider;
+      embed: (embed) => (request, options) => guard(() => embed(request, options), options),
+    });
   };
 }

@@ -1,6 +1,7 @@
 import type { ChatRequest, StreamPart } from '../../core/chat.js';
 import { ProviderError } from '../../core/errors.js';
 import type { CallOptions, Provider } from '../provider.js';
+import { layerOver } from '../request-layer.js';
 
 /**
  * A provider's allowance of requests per UTC day (`usage_optimization.max_requests_per_day`).
@@ -40,25 +41,16 @@ export function withDailyQuota(quota: DailyRequestQuota) {
       yield* inner.stream(request, options);
     }
 
-    const provider: Provider = {
-      name: inner.name,
-      kind: inner.kind,
-      capabilities: inner.capabilities,
-      simulated: inner.simulated,
+    return layerOver(inner, {
       async chat(request, options) {
         await admit(options);
         return inner.chat(request, options);
       },
       stream,
-      close: () => inner.close(),
-    };
-    const embed = inner.embed?.bind(inner);
-    if (embed) {
-      provider.embed = async (request, options) => {
+      embed: (embed) => async (request, options) => {
         await admit(options);
         return embed(request, options);
-      };
-    }
-    return provider;
+      },
+    });
   };
 }

@@ -1,6 +1,7 @@
 import type { ChatRequest, StreamPart } from '../../core/chat.js';
 import { ProviderError } from '../../core/errors.js';
 import type { CallOptions, Provider } from '../provider.js';
+import { layerOver } from '../request-layer.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { estimateChatTokens } from './token-estimator.js';
 
@@ -34,11 +35,7 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
       }
     }
 
-    const provider: Provider = {
-      name: inner.name,
-      kind: inner.kind,
-      capabilities: inner.capabilities,
-      simulated: inner.simulated,
+    return layerOver(inner, {
       async chat(request, options) {
         const permit = await acquire(() => estimate(request), options);
         try {
@@ -50,11 +47,7 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
         }
       },
       stream,
-      close: () => inner.close(),
-    };
-    const embed = inner.embed?.bind(inner);
-    if (embed) {
-      provider.embed = async (request, options) => {
+      embed: (embed) => async (request, options) => {
         const tokens = () => estimate({ model: request.model, messages: request.input.map((content) => ({ role: 'user', content })) });
         const permit = await acquire(tokens, options);
         try {
@@ -64,8 +57,7 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
         } finally {
           permit.release();
         }
-      };
-    }
-    return provider;
+      },
+    });
   };
 }

@@ -3,6 +3,7 @@ import { ProviderError } from '../../core/errors.js';
 import type { Clock } from '../clock.js';
 import { sleep, systemClock } from '../clock.js';
 import type { CallOptions, Provider } from '../provider.js';
+import { layerOver } from '../request-layer.js';
 import { isRetryableFailure, retryDelayMs } from './retry-policy.js';
 import type { RetryOptions } from './retry-policy.js';
 import type { CancelSignal } from '../cancel-signal.js';
@@ -61,17 +62,10 @@ export function withRetry(options: RetryOptions, deps: RetryDeps = {}) {
       }
     }
 
-    const provider: Provider = {
-      name: inner.name,
-      kind: inner.kind,
-      capabilities: inner.capabilities,
-      simulated: inner.simulated,
+    return layerOver(inner, {
       chat: (request, callOptions) => run(() => inner.chat(request, callOptions), callOptions?.signal),
       stream,
-      close: () => inner.close(),
-    };
-    const embed = inner.embed?.bind(inner);
-    if (embed) provider.embed = (request, callOptions) => run(() => embed(request, callOptions), callOptions?.signal);
-    return provider;
+      embed: (embed) => (request, callOptions) => run(() => embed(request, callOptions), callOptions?.signal),
+    });
   };
 }
