@@ -14,13 +14,9 @@
  * Writes bench/out/gateway-report.html, gateway-results.json and gateway-results.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseConfigText } from '../../src/app/config/load-config.js';
-import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/sections/runtime.js';
-import { compileChildren, HAS_TASKSET, pinSelf, spawnChild, type BenchChild } from './child-process.js';
-import { openLoop, percentile, saturate, type LoadTarget } from './load.js';
+import { cpus, loadavg } from 'node:os';
+import { benchMachine, CHAT_BODY as BODY, checkChatAnswer, concatSorted, rotate as rotateArms, spawnBaseArms, type Arm, type ArmUsage } from './arms.js';
+import { openLoop, percentile, saturate } from './load.js';
 import { htmlReport, markdownTable, type ArmResult, type BenchReport } from './report.js';
 
 const quick = process.argv.includes('--quick');
@@ -36,28 +32,10 @@ const SATURATION_SLICES = quick ? 2 : 4;
 const WARM_UP_MS = quick ? 700 : 1_500;
 const SATURATION_CONNECTIONS = 32;
 
-const BODY = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [
-    { role: 'system', content: 'You are a concise research assistant.' },
-    { role: 'user', content: 'What is the difference between a mutex and a semaphore?' },
-  ],
-  max_tokens: 64,
-});
-
-interface Arm {
-  name: string;
-  child: BenchChild;
-  target: LoadTarget;
-}
-
-interface Tally {
+interface Tally extends ArmUsage {
   ok: number;
   errors: number;
   sent: number;
-  cpuMicros: number;
-  wallMicros: number;
-  peakRss: number;
   latencies: Float64Array[];
   overheads: number[];
   /** Saturation only: autocannon percentiles per slice, weighted by requests. */
@@ -65,24 +43,11 @@ interface Tally {
   weightedP99: number;
 }
 
-const cores = availableParallelism();
-const multiCore = cores >= 2;
-const pinned = multiCore && pinSelf(0);
-const serverCore = multiCore ? 1 : undefined;
-const loadBefore = loadavg()[0]!;
-const outDir = fileURLToPath(new URL('../out/', import.meta.url));
-const buildDir = viaTsx ? undefined : join(outDir, 'gateway-build');
-if (buildDir !== undefined) compileChildren(buildDir);
-const upstream = await spawnChild('upstream', 'upstream-child.ts', [upstreamKind], multiCore ? 0 : undefined, buildDir);
+const machine = benchMachine();
+const { cores, pinned, loadBefore, outDir, runtime } = machine;
 // Both servers get the V8 and allocator settings `fortitude serve` gives a worker by default, so
 // the ratio compares code, and Fortitude's RSS is what a deployment sees.
-const serverRuntime = parseConfigText('').server.runtime;
-const runtime = {
-  nodeFlags: runtimeNodeFlags(serverRuntime, { workers: 1, cores: serverCore === undefined || !HAS_TASKSET ? cores : 1 }),
-  env: runtimeEnvironment(serverRuntime),
-};
-const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [upstream.url], serverCore, buildDir, runtime);
-const fortitude = await spawnChild('fortitude', 'fortitude-child.ts', [upstream.url], serverCore, buildDir, runtime);
+const { upstream, proxy, passthrough: fortitude } = await spawnBaseArms(machine, { upstreamKind, viaTsx, proxyRuntime: true });
 const arms: Arm[] = [
   { name: 'direct', child: upstream, target: { url: upstream.url, path: '/openai/v1/chat/completions', body: BODY } },
   { name: 'bare proxy', child: proxy, target: { url: proxy.url, path: '/v1/chat/completions', body: BODY } },
@@ -150,7 +115,7 @@ try {
     command: `node --import tsx bench/gateway/run.ts${quick ? ' --quick' : ''}${upstreamIndex >= 0 ? ` --upstream ${upstreamKind}` : ''}${viaTsx ? ' --tsx' : ''}`,
     machine: `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
     upstream: upstreamKind === 'fixed' ? 'fixed chat.completion server' : 'Fortitude simulator, 0 ms latency',
-    pinned: pinned && HAS_TASKSET,
+    pinned,
     runtime: `${viaTsx ? 'servers run through tsx' : 'servers compiled to JS with tsc'}, with serve's worker settings (${[...runtime.nodeFlags, ...Object.entries(runtime.env).map(([name, value]) => `${name}=${value}`)].join(' ')})`,
     results,
   };
@@ -166,31 +131,10 @@ try {
   await upstream.stop();
 }
 
-/**
- * Runs `slices` rounds; each round measures every arm once, starting with a different arm, and
- * accumulates the arm's CPU time, wall time and peak RSS around its slice.
- */
-async function rotate(slices: number, slice: (arm: Arm, tally: Tally) => Promise<void>): Promise<Map<Arm, Tally>> {
-  const tallies = new Map<Arm, Tally>(
-    arms.map((arm) => [arm, { ok: 0, errors: 0, sent: 0, cpuMicros: 0, wallMicros: 0, peakRss: 0, latencies: [], overheads: [], weightedP50: 0, weightedP99: 0 }]),
-  );
-  for (let round = 0; round < slices; round++) {
-    for (let index = 0; index < arms.length; index++) {
-      const arm = arms[(round + index) % arms.length]!;
-      const tally = tallies.get(arm)!;
-      const sampler = setInterval(() => {
-        tally.peakRss = Math.max(tally.peakRss, arm.child.rssBytes());
-      }, 100);
-      const cpuBefore = arm.child.cpuMicros();
-      const started = performance.now();
-      await slice(arm, tally);
-      tally.wallMicros += (performance.now() - started) * 1000;
-      tally.cpuMicros += arm.child.cpuMicros() - cpuBefore;
-      clearInterval(sampler);
-      tally.peakRss = Math.max(tally.peakRss, arm.child.rssBytes());
-    }
-  }
-  return tallies;
+/** `rotate` over the three arms, with fresh tallies and RSS sampled every 100 ms. */
+function rotate(slices: number, slice: (arm: Arm, tally: Tally) => Promise<void>): Promise<Map<Arm, Tally>> {
+  const tally = (): Tally => ({ ok: 0, errors: 0, sent: 0, cpuMicros: 0, wallMicros: 0, peakRss: 0, latencies: [], overheads: [], weightedP50: 0, weightedP99: 0 });
+  return rotateArms(arms, slices, { rssSampleMs: 100, tally }, slice);
 }
 
 function usage(tally: Tally): Pick<ArmResult, 'cpuMicrosPerRequest' | 'cpuShare' | 'peakRssMb'> {
@@ -199,16 +143,6 @@ function usage(tally: Tally): Pick<ArmResult, 'cpuMicrosPerRequest' | 'cpuShare'
     cpuShare: tally.cpuMicros / tally.wallMicros,
     peakRssMb: tally.peakRss / 1e6,
   };
-}
-
-function concatSorted(parts: Float64Array[]): Float64Array {
-  const all = new Float64Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all.sort();
 }
 
 function progress(results: ArmResult[]): void {
@@ -223,15 +157,7 @@ function progress(results: ArmResult[]): void {
 /** Every path must return a real chat.completion before anything is timed. */
 async function checkAnswers(): Promise<void> {
   for (const arm of arms) {
-    const response = await fetch(arm.target.url + arm.target.path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
-      body: BODY,
-    });
-    const body = (await response.json()) as { object?: string; choices?: { message?: { content?: string } }[] };
-    if (response.status !== 200 || body.object !== 'chat.completion' || typeof body.choices?.[0]?.message?.content !== 'string') {
-      throw new Error(`${arm.name}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
-    }
+    const response = await checkChatAnswer(arm);
     if (arm.name === 'fortitude' && response.headers.get('x-fortitude-provider') !== 'openai') {
       throw new Error('fortitude: missing x-fortitude-provider');
     }

@@ -18,13 +18,10 @@
  * About 2 minutes (`--quick` about 1). Writes bench/out/gateway-serve-results.{md,json}.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseConfigText } from '../../src/app/config/load-config.js';
-import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/sections/runtime.js';
-import { compileChildren, HAS_TASKSET, pinSelf, spawnChild, spawnRealServe, type BenchChild } from './child-process.js';
-import { openLoop, openLoopStream, percentile, saturate, type LoadTarget } from './load.js';
+import { cpus, loadavg } from 'node:os';
+import { benchMachine, CHAT_BODY as BODY, checkChatAnswer, concatSorted, rotate as rotateArms, spawnBaseArms, type Arm as BaseArm } from './arms.js';
+import { spawnRealServe } from './child-process.js';
+import { openLoop, openLoopStream, percentile, saturate } from './load.js';
 
 const quick = process.argv.includes('--quick');
 const option = (name: string): string | undefined => {
@@ -42,20 +39,9 @@ const STREAM_RATE = 200;
 /** An overloaded arm's backlog is cut off this long after a slice's last send (counted as errors), so the run stays bounded. */
 const DRAIN_MS = 3_000;
 
-const BODY = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [
-    { role: 'system', content: 'You are a concise research assistant.' },
-    { role: 'user', content: 'What is the difference between a mutex and a semaphore?' },
-  ],
-  max_tokens: 64,
-});
 const STREAM_BODY = BODY.replace('"max_tokens":64', '"max_tokens":64,"stream":true');
 
-interface Arm {
-  name: string;
-  child: BenchChild;
-  target: LoadTarget;
+interface Arm extends BaseArm {
   stream: boolean;
 }
 
@@ -72,22 +58,9 @@ interface Row {
   peakRssMb: number;
 }
 
-const cores = availableParallelism();
-const multiCore = cores >= 2;
-const pinned = multiCore && pinSelf(0);
-const serverCore = multiCore ? 1 : undefined;
-const loadBefore = loadavg()[0]!;
-const outDir = fileURLToPath(new URL('../out/', import.meta.url));
-const buildDir = join(outDir, 'gateway-build');
-compileChildren(buildDir);
-const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], multiCore ? 0 : undefined, buildDir);
-const serverRuntime = parseConfigText('').server.runtime;
-const runtime = {
-  nodeFlags: runtimeNodeFlags(serverRuntime, { workers: 1, cores: serverCore === undefined || !HAS_TASKSET ? cores : 1 }),
-  env: runtimeEnvironment(serverRuntime),
-};
-const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [upstream.url], serverCore, buildDir);
-const passthrough = await spawnChild('pass-through', 'fortitude-child.ts', [upstream.url], serverCore, buildDir, runtime);
+const machine = benchMachine();
+const { cores, serverCore, pinned, loadBefore, outDir } = machine;
+const { upstream, proxy, passthrough } = await spawnBaseArms(machine, { upstreamKind: 'fixed', proxyRuntime: false });
 const serve = await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS]);
 /** `--young-mb N`: a second serve arm with `server.runtime.young_generation_mb: N`, same run (V8 heap setting per workload). */
 const youngMb = option('--young-mb');
@@ -131,7 +104,7 @@ try {
 
   const table = render();
   const heading = [
-    `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${pinned && HAS_TASKSET ? 'yes' : 'no'}; ${SLICES} slice(s) of ${SLICE_MS} ms per arm and phase; serve --workers ${WORKERS}`,
+    `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${pinned ? 'yes' : 'no'}; ${SLICES} slice(s) of ${SLICE_MS} ms per arm and phase; serve --workers ${WORKERS}`,
     `Command: node --import tsx bench/gateway/serve.ts ${process.argv.slice(2).join(' ')}`.trim(),
   ].join('\n');
   mkdirSync(outDir, { recursive: true });
@@ -153,25 +126,15 @@ interface SliceResult {
 }
 
 async function rotate(phase: string, phaseArms: Arm[], slice: (arm: Arm) => Promise<SliceResult>): Promise<void> {
-  const tallies = new Map(phaseArms.map((arm) => [arm, { ok: 0, errors: 0, cpu: 0, wall: 0, rss: 0, latencies: [] as Float64Array[], p99: 0 }]));
-  for (let round = 0; round < SLICES; round++) {
-    for (let index = 0; index < phaseArms.length; index++) {
-      const arm = phaseArms[(round + index) % phaseArms.length]!;
-      const tally = tallies.get(arm)!;
-      const sampler = setInterval(() => (tally.rss = Math.max(tally.rss, arm.child.rssBytes())), 200);
-      const cpuBefore = arm.child.cpuMicros();
-      const started = performance.now();
-      const result = await slice(arm);
-      tally.wall += result.seconds !== undefined ? result.seconds * 1e6 : (performance.now() - started) * 1000;
-      tally.cpu += arm.child.cpuMicros() - cpuBefore;
-      clearInterval(sampler);
-      tally.rss = Math.max(tally.rss, arm.child.rssBytes());
-      tally.ok += result.ok;
-      tally.errors += result.errors;
-      tally.latencies.push(result.latencies);
-      if (result.p99 !== undefined) tally.p99 += result.p99 * result.ok;
-    }
-  }
+  const tally = () => ({ ok: 0, errors: 0, cpuMicros: 0, wallMicros: 0, peakRss: 0, latencies: [] as Float64Array[], p99: 0 });
+  const tallies = await rotateArms(phaseArms, SLICES, { rssSampleMs: 200, tally }, async (arm, tally) => {
+    const result = await slice(arm);
+    tally.ok += result.ok;
+    tally.errors += result.errors;
+    tally.latencies.push(result.latencies);
+    if (result.p99 !== undefined) tally.p99 += result.p99 * result.ok;
+    return result.seconds;
+  });
   for (const arm of phaseArms) {
     const tally = tallies.get(arm)!;
     const sorted = concatSorted(tally.latencies);
@@ -184,9 +147,9 @@ async function rotate(phase: string, phaseArms: Arm[], slice: (arm: Arm) => Prom
       p50: saturation ? mean(sorted) : percentile(sorted, 0.5),
       p90: saturation ? Number.NaN : percentile(sorted, 0.9),
       p99: saturation ? tally.p99 / Math.max(1, tally.ok) : percentile(sorted, 0.99),
-      rps: (tally.ok + tally.errors) / (tally.wall / 1e6),
-      cpuMicrosPerRequest: tally.cpu / Math.max(1, tally.ok + tally.errors),
-      peakRssMb: tally.rss / 1e6,
+      rps: (tally.ok + tally.errors) / (tally.wallMicros / 1e6),
+      cpuMicrosPerRequest: tally.cpuMicros / Math.max(1, tally.ok + tally.errors),
+      peakRssMb: tally.peakRss / 1e6,
     };
     rows.push(row);
     process.stderr.write(
@@ -197,16 +160,6 @@ async function rotate(phase: string, phaseArms: Arm[], slice: (arm: Arm) => Prom
 
 function mean(values: Float64Array): number {
   return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
-}
-
-function concatSorted(parts: Float64Array[]): Float64Array {
-  const all = new Float64Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all.sort();
 }
 
 function render(): string {
@@ -244,15 +197,7 @@ async function setUpstreamLatency(ms: number): Promise<void> {
 /** Every arm must return a real chat.completion (and every streaming arm a stream) before anything is timed. */
 async function checkAnswers(): Promise<void> {
   for (const arm of arms) {
-    const response = await fetch(arm.target.url + arm.target.path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
-      body: BODY,
-    });
-    const body = (await response.json()) as { object?: string; choices?: { message?: { content?: string } }[] };
-    if (response.status !== 200 || body.object !== 'chat.completion' || typeof body.choices?.[0]?.message?.content !== 'string') {
-      throw new Error(`${arm.name}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
-    }
+    const response = await checkChatAnswer(arm);
     if (arm.name.startsWith('serve') && response.headers.get('x-fortitude-provider') !== 'fake') throw new Error('serve: did not answer through the fake provider');
     if (!arm.stream) continue;
     const streamed = await fetch(arm.target.url + arm.target.path, {

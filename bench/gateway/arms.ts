@@ -1,0 +1,124 @@
+/**
+ * What the gateway benchmarks (`run.ts`: the HTTP layer with pass-through services; `serve.ts`:
+ * `fortitude serve` as shipped) set up alike: the machine (this process pinned to core 0, servers
+ * to core 1), the fake upstream, the bare-proxy baseline and the pass-through arm with `serve`'s
+ * worker runtime, the rotation of measured slices, and the answer check before anything is timed.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfigText } from '../../src/app/config/load-config.js';
+import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/sections/runtime.js';
+import { compileChildren, HAS_TASKSET, pinSelf, spawnChild, type BenchChild } from './child-process.js';
+import type { LoadTarget } from './load.js';
+
+/** The OpenAI chat request every arm answers (non-streamed). */
+export const CHAT_BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'You are a concise research assistant.' },
+    { role: 'user', content: 'What is the difference between a mutex and a semaphore?' },
+  ],
+  max_tokens: 64,
+});
+
+export interface Arm {
+  name: string;
+  child: BenchChild;
+  target: LoadTarget;
+}
+
+export type BenchMachine = ReturnType<typeof benchMachine>;
+
+/**
+ * Pins this process to core 0 (on two cores or more) and says where everything runs: servers on
+ * core 1, the upstream on core 0 (both undefined on one core), and the V8 flags and allocator
+ * environment `fortitude serve` gives a worker by default (`runtime`).
+ */
+export function benchMachine() {
+  const cores = availableParallelism();
+  const multiCore = cores >= 2;
+  const pinned = multiCore && pinSelf(0) && HAS_TASKSET;
+  const serverCore = multiCore ? 1 : undefined;
+  const serverRuntime = parseConfigText('').server.runtime;
+  return {
+    cores,
+    serverCore,
+    upstreamCore: multiCore ? 0 : undefined,
+    pinned,
+    loadBefore: loadavg()[0]!,
+    /** bench/out/, with a trailing slash. */
+    outDir: fileURLToPath(new URL('../out/', import.meta.url)),
+    runtime: {
+      nodeFlags: runtimeNodeFlags(serverRuntime, { workers: 1, cores: serverCore === undefined || !HAS_TASKSET ? cores : 1 }),
+      env: runtimeEnvironment(serverRuntime),
+    },
+  };
+}
+
+/**
+ * The fake upstream (`sim` or `fixed`, see upstream-child.ts), the bare undici proxy in front of
+ * it and Fortitude's HTTP layer with pass-through services, compiled to plain JS under
+ * bench/out/gateway-build/ unless `viaTsx`. The proxy gets serve's worker runtime when
+ * `proxyRuntime` is set.
+ */
+export async function spawnBaseArms(machine: BenchMachine, options: { upstreamKind: string; viaTsx?: boolean; proxyRuntime: boolean }) {
+  const buildDir = options.viaTsx ? undefined : join(machine.outDir, 'gateway-build');
+  if (buildDir !== undefined) compileChildren(buildDir);
+  const upstream = await spawnChild('upstream', 'upstream-child.ts', [options.upstreamKind], machine.upstreamCore, buildDir);
+  const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [upstream.url], machine.serverCore, buildDir, options.proxyRuntime ? machine.runtime : undefined);
+  const passthrough = await spawnChild('pass-through', 'fortitude-child.ts', [upstream.url], machine.serverCore, buildDir, machine.runtime);
+  return { upstream, proxy, passthrough };
+}
+
+/** CPU time, wall time and peak RSS of an arm's process (tree) around its slices. */
+export type ArmUsage = { cpuMicros: number; wallMicros: number; peakRss: number };
+
+/**
+ * Runs `slices` rounds; each round measures every arm once, starting with a different arm, and
+ * adds the arm's CPU time, wall time and peak RSS (sampled every `rssSampleMs`) around its slice
+ * to its tally. A slice may return its own duration in seconds (autocannon's) to count as wall time.
+ */
+export async function rotate<A extends Arm, T extends ArmUsage>(arms: readonly A[], slices: number, options: { rssSampleMs: number; tally: () => T }, slice: (arm: A, tally: T) => Promise<number | void>) {
+  const tallies = new Map<A, T>(arms.map((arm) => [arm, options.tally()]));
+  for (let round = 0; round < slices; round++) {
+    for (let index = 0; index < arms.length; index++) {
+      const arm = arms[(round + index) % arms.length]!;
+      const tally = tallies.get(arm)!;
+      const sampler = setInterval(() => (tally.peakRss = Math.max(tally.peakRss, arm.child.rssBytes())), options.rssSampleMs);
+      const cpuBefore = arm.child.cpuMicros();
+      const started = performance.now();
+      const seconds = await slice(arm, tally);
+      tally.wallMicros += typeof seconds === 'number' ? seconds * 1e6 : (performance.now() - started) * 1000;
+      tally.cpuMicros += arm.child.cpuMicros() - cpuBefore;
+      clearInterval(sampler);
+      tally.peakRss = Math.max(tally.peakRss, arm.child.rssBytes());
+    }
+  }
+  return tallies;
+}
+
+/** The slices' latencies as one sorted array. */
+export function concatSorted(parts: Float64Array[]): Float64Array {
+  const all = new Float64Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all.sort();
+}
+
+/** Throws unless the arm returns a real `chat.completion` for `CHAT_BODY`; resolves to the response for further checks. */
+export async function checkChatAnswer(arm: Arm): Promise<Response> {
+  const response = await fetch(arm.target.url + arm.target.path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+    body: CHAT_BODY,
+  });
+  const body = (await response.json()) as { object?: string; choices?: { message?: { content?: string } }[] };
+  if (response.status !== 200 || body.object !== 'chat.completion' || typeof body.choices?.[0]?.message?.content !== 'string') {
+    throw new Error(`${arm.name}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+  }
+  return response;
+}
