@@ -3,7 +3,7 @@ import { createMessageStreamRenderer, renderMessage } from '../anthropic/message
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';
 import { readJsonBody } from '../read-body.js';
 import { validateInput } from '../validate-input.js';
-import type { RouteDeps } from './route-deps.js';
+import { gatewayRoute, type RouteDeps } from './route-deps.js';
 import { recordFailure, sendGatewayStream } from './gateway-stream.js';
 
 /**
@@ -14,8 +14,8 @@ import { recordFailure, sendGatewayStream } from './gateway-stream.js';
  */
 export function anthropicRoutes(deps: RouteDeps): Route[] {
   return [
-    { method: 'POST', path: '/v1/messages', scope: 'gateway', family: 'anthropic', handle: (exchange) => messages(deps, exchange) },
-    { method: 'POST', path: '/v1/messages/count_tokens', scope: 'gateway', family: 'anthropic', handle: (exchange) => countTokens(deps, exchange) },
+    gatewayRoute('anthropic', 'POST', '/v1/messages', (exchange) => messages(deps, exchange)),
+    gatewayRoute('anthropic', 'POST', '/v1/messages/count_tokens', (exchange) => countTokens(deps, exchange)),
   ];
 }
 

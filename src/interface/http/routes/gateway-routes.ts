@@ -9,37 +9,25 @@ import { readJsonBody } from '../read-body.js';
 import { renderError } from '../send-error.js';
 import { validateInput } from '../validate-input.js';
 import { recordFailure, sendGatewayStream } from './gateway-stream.js';
-import type { RouteDeps } from './route-deps.js';
+import { gatewayRoute, type RouteDeps } from './route-deps.js';
 
 /** The OpenAI-compatible gateway: any OpenAI client can point its base URL at `/v1`. */
 export function gatewayRoutes(deps: RouteDeps): Route[] {
   const startedAtSeconds = nowSeconds();
   return [
-    { method: 'POST', path: '/v1/chat/completions', scope: 'gateway', family: 'openai', handle: (exchange) => chatCompletions(deps, exchange) },
-    { method: 'POST', path: '/v1/embeddings', scope: 'gateway', family: 'openai', handle: (exchange) => embeddings(deps, exchange) },
-    {
-      method: 'GET',
-      path: '/v1/models',
-      scope: 'gateway',
-      family: 'openai',
-      handle: async (exchange) => {
-        const models = await deps.services.models();
-        const data = models.map((model) => ({ id: model.id, object: 'model', created: startedAtSeconds, owned_by: model.owned_by }));
-        sendJson(exchange, 200, JSON.stringify({ object: 'list', data }));
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/models/:id',
-      scope: 'gateway',
-      family: 'openai',
-      handle: async (exchange) => {
-        const id = decodeURIComponent(exchange.params.id ?? '');
-        const model = (await deps.services.models()).find((candidate) => candidate.id === id);
-        if (!model) throw new FortitudeError('model_not_found', `model: "${id}" is not served here; GET /v1/models lists the models`, { details: { field: 'model' } });
-        sendJson(exchange, 200, JSON.stringify({ id: model.id, object: 'model', created: startedAtSeconds, owned_by: model.owned_by }));
-      },
-    },
+    gatewayRoute('openai', 'POST', '/v1/chat/completions', (exchange) => chatCompletions(deps, exchange)),
+    gatewayRoute('openai', 'POST', '/v1/embeddings', (exchange) => embeddings(deps, exchange)),
+    gatewayRoute('openai', 'GET', '/v1/models', async (exchange) => {
+      const models = await deps.services.models();
+      const data = models.map((model) => ({ id: model.id, object: 'model', created: startedAtSeconds, owned_by: model.owned_by }));
+      sendJson(exchange, 200, JSON.stringify({ object: 'list', data }));
+    }),
+    gatewayRoute('openai', 'GET', '/v1/models/:id', async (exchange) => {
+      const id = decodeURIComponent(exchange.params.id ?? '');
+      const model = (await deps.services.models()).find((candidate) => candidate.id === id);
+      if (!model) throw new FortitudeError('model_not_found', `model: "${id}" is not served here; GET /v1/models lists the models`, { details: { field: 'model' } });
+      sendJson(exchange, 200, JSON.stringify({ id: model.id, object: 'model', created: startedAtSeconds, owned_by: model.owned_by }));
+    }),
   ];
 }
 

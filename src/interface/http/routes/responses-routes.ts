@@ -7,7 +7,7 @@ import { inputMessages, outputMessages, responsesBodySchema, toChatRequest, type
 import { buildResponse, createResponseStreamRenderer, type ResponseMeta, type ResponseObject } from '../responses/responses-response.js';
 import { validateInput } from '../validate-input.js';
 import { recordFailure, sendGatewayStream } from './gateway-stream.js';
-import type { RouteDeps } from './route-deps.js';
+import { gatewayRoute, type RouteDeps } from './route-deps.js';
 
 /**
  * OpenAI's Responses API on the same gateway core as `/v1/chat/completions`. Responses are stored
@@ -17,31 +17,19 @@ import type { RouteDeps } from './route-deps.js';
  */
 export function responsesRoutes(deps: RouteDeps): Route[] {
   return [
-    { method: 'POST', path: '/v1/responses', scope: 'gateway', family: 'openai', handle: (exchange) => responses(deps, exchange) },
-    {
-      method: 'GET',
-      path: '/v1/responses/:id',
-      scope: 'gateway',
-      family: 'openai',
-      handle: async (exchange) => {
-        const id = responseIdOf(exchange);
-        const stored = await deps.services.storedResponses?.get(ownerOf(exchange), id);
-        if (stored === undefined) throw responseNotFound(id, 'id');
-        sendJson(exchange, 200, JSON.stringify(stored.response));
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/responses/:id',
-      scope: 'gateway',
-      family: 'openai',
-      handle: async (exchange) => {
-        const id = responseIdOf(exchange);
-        const deleted = (await deps.services.storedResponses?.delete(ownerOf(exchange), id)) ?? false;
-        if (!deleted) throw responseNotFound(id, 'id');
-        sendJson(exchange, 200, JSON.stringify({ id, object: 'response', deleted: true }));
-      },
-    },
+    gatewayRoute('openai', 'POST', '/v1/responses', (exchange) => responses(deps, exchange)),
+    gatewayRoute('openai', 'GET', '/v1/responses/:id', async (exchange) => {
+      const id = responseIdOf(exchange);
+      const stored = await deps.services.storedResponses?.get(ownerOf(exchange), id);
+      if (stored === undefined) throw responseNotFound(id, 'id');
+      sendJson(exchange, 200, JSON.stringify(stored.response));
+    }),
+    gatewayRoute('openai', 'DELETE', '/v1/responses/:id', async (exchange) => {
+      const id = responseIdOf(exchange);
+      const deleted = (await deps.services.storedResponses?.delete(ownerOf(exchange), id)) ?? false;
+      if (!deleted) throw responseNotFound(id, 'id');
+      sendJson(exchange, 200, JSON.stringify({ id, object: 'response', deleted: true }));
+    }),
   ];
 }
 

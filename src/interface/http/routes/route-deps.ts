@@ -1,4 +1,5 @@
 import type { DashboardLayout } from '../../dashboard/dashboard-layout.js';
+import type { Route, RouteFamily } from '../exchange.js';
 import type { HttpLogger } from '../http-logger.js';
 import type { HttpServices } from '../http-services.js';
 
@@ -11,4 +12,9 @@ export interface RouteDeps {
   sseHeartbeatMs: number;
   /** `monitoring.dashboards`: the dashboard page's groups and panels (default: the seed's, plus cache and alerts). */
   dashboards?: readonly DashboardLayout[] | undefined;
+}
+
+/** A route of the `/v1` gateway (API-key scope `gateway`) in the wire family it speaks. */
+export function gatewayRoute(family: RouteFamily, method: Route['method'], path: string, handle: Route['handle']): Route {
+  return { method, path, scope: 'gateway', family, handle };
 }
