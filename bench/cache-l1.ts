@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { createCacheStrategies } from '../src/infrastructure/cache/cache-strategies.js';
 import { MemoryCacheStore } from '../src/infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache } from '../src/infrastructure/cache/multi-level-cache.js';
-import { RedisCacheStore } from '../src/infrastructure/redis/redis-cache-store.js';
+import { openRedisCacheStore } from '../test/support/redis-helpers.js';
 
 const MB = 1024 * 1024;
 
@@ -151,15 +151,14 @@ async function benchL2(): Promise<Row[]> {
     ['1 kB raw', 1024, false],
     ['8 kB gzip', 8192, 'gzip'],
   ] as const) {
-    const store = new RedisCacheStore({ url: 'redis://127.0.0.1:6379', ttlSeconds: 3600, keyPrefix: prefix, compression, compressionThresholdBytes: 1024, commandTimeoutMs: 1000 });
-    if (!(await store.waitUntilReady())) throw new Error('redis at 127.0.0.1:6379 is not reachable');
+    const { store, connection } = await openRedisCacheStore({ ttlSeconds: 3600, keyPrefix: prefix, compression, compressionThresholdBytes: 1024, commandTimeoutMs: 1000 });
     const keys = shuffledKeys(1000, `${label.replace(/\s/g, '')}:`);
     for (const [index, key] of keys.entries()) await store.set(key, payload(bytes, index), 3_600_000);
     const [rawSamples, storeSamples] = await measureInterleaved(keys, L2_OPS, (key) => raw.getBuffer(prefix + key), (key) => store.get(key));
     const baseline = summarise(`raw ioredis GET ${label} (baseline)`, rawSamples);
     rows.push(baseline, summarise(`L2 RedisCacheStore.get ${label}`, storeSamples, baseline.name));
     await store.clear();
-    await store.close();
+    await connection.close();
   }
   await raw.quit();
   return rows;

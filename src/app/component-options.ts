@@ -160,10 +160,9 @@ export function memoryStoreOptions(level: FortitudeConfig['caching']['levels']['
   return { maxSizeBytes: mbToBytes(level.max_size_mb), ttlSeconds: level.ttl_seconds, evictionPolicy: level.eviction_policy };
 }
 
-/** `caching.levels.redis` and `redis` → the L2 store (only built when `redis.url` is set). */
+/** `caching.levels.redis` and `redis.key_prefix` → the L2 store (only built with `redis.url`, on the process's connection). */
 export function redisStoreOptions(config: FortitudeConfig): RedisCacheOptions {
   const level = config.caching.levels.redis;
-  const urls = (config.redis.url ?? '').split(',').map((url) => url.trim());
   return {
     ttlSeconds: level.ttl_seconds,
     maxSizeBytes: mbToBytes(level.max_size_mb),
@@ -171,7 +170,6 @@ export function redisStoreOptions(config: FortitudeConfig): RedisCacheOptions {
     compressionThresholdBytes: level.compression_threshold_bytes,
     commandTimeoutMs: level.command_timeout_ms,
     keyPrefix: `${config.redis.key_prefix}cache:`,
-    ...(level.cluster_mode ? { clusterMode: true, clusterNodes: urls } : { url: urls[0] }),
   };
 }
 

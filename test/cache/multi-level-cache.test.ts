@@ -12,13 +12,19 @@ import { DiskCacheStore } from '../../src/infrastructure/cache/disk/disk-store.j
 import { MemoryCacheStore } from '../../src/infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache } from '../../src/infrastructure/cache/multi-level-cache.js';
 import type { CacheEventKind } from '../../src/infrastructure/cache/multi-level-cache.js';
-import { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
+import type { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
+import type { RedisConnection } from '../../src/infrastructure/redis/redis-connection.js';
+import { openRedisCacheStore } from '../support/redis-helpers.js';
 
 const MB = 1024 * 1024;
 
 const root = mkdtempSync(join(tmpdir(), 'fortitude-multi-level-'));
 const FILE_PREFIX = `test:fortitude-multi:${randomUUID()}:`;
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const connections: RedisConnection[] = [];
+afterAll(async () => {
+  for (const connection of connections.splice(0)) await connection.close();
+  rmSync(root, { recursive: true, force: true });
+});
 
 /** The seed's `caching.strategies`, with TTLs that suit a test. */
 const STRATEGIES: StrategiesOptions = {
@@ -40,9 +46,9 @@ const opened: Harness[] = [];
 
 async function openCache(memoryTtlSeconds = 300): Promise<Harness> {
   const memory = new MemoryCacheStore({ maxSizeBytes: 4 * MB, ttlSeconds: memoryTtlSeconds });
-  const redis = new RedisCacheStore({ url: 'redis://127.0.0.1:6379', ttlSeconds: 3600, keyPrefix: `${FILE_PREFIX}${randomUUID()}:`, commandTimeoutMs: 1000 });
+  const { store: redis, connection } = await openRedisCacheStore({ ttlSeconds: 3600, keyPrefix: `${FILE_PREFIX}${randomUUID()}:`, commandTimeoutMs: 1000 });
+  connections.push(connection);
   const disk = new DiskCacheStore({ directory: join(root, randomUUID()), maxSizeBytes: 16 * MB, ttlSeconds: 86400, cleanupIntervalMs: 0 });
-  expect(await redis.waitUntilReady()).toBe(true);
   const events: Harness['events'] = [];
   // Given out of order on purpose: the cache orders levels fastest first.
   const cache = new MultiLevelCache({ levels: [disk, memory, redis], onEvent: (level, strategy, kind) => events.push([level, strategy, kind]) });

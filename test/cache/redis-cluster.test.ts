@@ -1,6 +1,8 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
+import type { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
+import type { RedisConnection } from '../../src/infrastructure/redis/redis-connection.js';
+import { openRedisCacheStore } from '../support/redis-helpers.js';
 import { runCacheStoreContract } from './cache-store-contract.js';
 import { redisServerAvailable, startRedisCluster } from './helpers/redis-server.js';
 import type { RedisCluster } from './helpers/redis-server.js';
@@ -21,21 +23,16 @@ clusterDescribe('RedisCacheStore in cluster mode', () => {
     cluster = await startRedisCluster(3);
   }, 60_000);
 
+  const connections: RedisConnection[] = [];
   afterAll(async () => {
+    for (const connection of connections.splice(0)) await connection.close();
     await cluster?.stop();
   });
 
   async function openStore(ttlSeconds = 3600): Promise<RedisCacheStore> {
-    const store = new RedisCacheStore({
-      clusterMode: true,
-      clusterNodes: seeds(),
-      ttlSeconds: ttlSeconds,
-      keyPrefix: 'cluster-test:',
-      compression: true,
-      commandTimeoutMs: 1000,
-    });
-    if (!(await store.waitUntilReady(10_000))) throw new Error('cluster client never became ready');
-    return store;
+    const opened = await openRedisCacheStore({ ttlSeconds, keyPrefix: 'cluster-test:', compression: true, commandTimeoutMs: 1000 }, { url: seeds().join(','), clusterMode: true });
+    connections.push(opened.connection);
+    return opened.store;
   }
 
   runCacheStoreContract('redis cluster', {

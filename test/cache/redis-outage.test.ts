@@ -7,7 +7,7 @@ import type { CacheLogger } from '../../src/infrastructure/cache/cache-store.js'
 import { DiskCacheStore } from '../../src/infrastructure/cache/disk/disk-store.js';
 import { MemoryCacheStore } from '../../src/infrastructure/cache/memory/memory-store.js';
 import { MultiLevelCache } from '../../src/infrastructure/cache/multi-level-cache.js';
-import { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
+import { openRedisCacheStore } from '../support/redis-helpers.js';
 import { freePort, rawCommand, redisServerAvailable, startRedisServer, waitFor } from './helpers/redis-server.js';
 import type { RedisProcess } from './helpers/redis-server.js';
 
@@ -15,8 +15,10 @@ const MB = 1024 * 1024;
 
 /**
  * Degradation (issue 6, item 8): Redis down or slow must cost a miss at L2, never a failed
- * request; one log line says so and the level recovers by itself. These tests start their own
- * redis-server so that stopping or pausing it cannot disturb other suites on 6379.
+ * request; one log line says so and the level recovers by itself. The level runs on its own
+ * `RedisConnection`, as in `serve` (whose circuit is the level's health; the connection's
+ * circuit on its own is tested in test/reliability/redis-fallback.test.ts). These tests start
+ * their own redis-server so that stopping or pausing it cannot disturb other suites on 6379.
  */
 
 const root = mkdtempSync(join(tmpdir(), 'fortitude-outage-'));
@@ -45,17 +47,21 @@ function captureLogger(): CacheLogger & { lines: LogLine[] } {
   };
 }
 
-function openLevels(port: number, logger: CacheLogger) {
+async function openLevels(port: number, logger: CacheLogger) {
   const memory = new MemoryCacheStore({ maxSizeBytes: 4 * MB, ttlSeconds: 300 });
-  const redis = new RedisCacheStore(
-    { url: `redis://127.0.0.1:${port}`, ttlSeconds: 3600, keyPrefix: `outage:${randomUUID()}:`, commandTimeoutMs: 50, probeIntervalMs: 100, connectTimeoutMs: 500 },
-    { logger },
+  const { store: redis, connection } = await openRedisCacheStore(
+    { ttlSeconds: 3600, keyPrefix: `outage:${randomUUID()}:`, commandTimeoutMs: 50 },
+    { url: `redis://127.0.0.1:${port}`, probeIntervalMs: 100, connectTimeoutMs: 500 },
+    { logger, ready: false },
   );
   const disk = new DiskCacheStore({ directory: join(root, randomUUID()), maxSizeBytes: 4 * MB, ttlSeconds: 3600, cleanupIntervalMs: 0 });
   const cache = new MultiLevelCache({ levels: [memory, redis, disk] });
-  closers.push(() => cache.close());
-  return { cache, memory, redis, disk };
+  closers.push(() => cache.close(), () => connection.close());
+  return { cache, memory, redis, disk, connection };
 }
+
+const degraded = (logger: { lines: LogLine[] }) => logger.lines.filter((line) => line.object.redis === 'degraded');
+const recovered = (logger: { lines: LogLine[] }) => logger.lines.filter((line) => line.object.redis === 'recovered');
 
 const serverTests = redisServerAvailable() ? describe : describe.skip;
 
@@ -63,8 +69,8 @@ describe('Redis outage: nothing listening', () => {
   it('serves from memory and disk, flags L2 unhealthy, logs once', async () => {
     const port = await freePort();
     const logger = captureLogger();
-    const { cache, memory, redis } = openLevels(port, logger);
-    expect(await redis.waitUntilReady(300)).toBe(false);
+    const { cache, memory, redis, connection } = await openLevels(port, logger);
+    expect(await connection.waitUntilReady(300)).toBe(false);
 
     for (let index = 0; index < 20; index++) await cache.set(`k${index}`, `v${index}`, 60_000);
     memory.shrinkTo(0); // force the next reads past L1
@@ -75,9 +81,7 @@ describe('Redis outage: nothing listening', () => {
     expect(stats.healthy).toBe(false);
     expect(stats.hits + stats.sets).toBe(0);
     expect(Number(stats.extra?.skippedWhileUnhealthy) + stats.errors).toBeGreaterThan(0);
-    const downLines = logger.lines.filter((line) => line.message.includes('unavailable'));
-    expect(downLines).toHaveLength(1);
-    expect(downLines[0]!.object.cacheLevel).toBe('redis');
+    expect(degraded(logger)).toHaveLength(1);
   });
 });
 
@@ -85,7 +89,7 @@ serverTests('Redis outage with a private redis-server', () => {
   it('recovers when Redis comes up on the port it was pointed at', async () => {
     const port = await freePort();
     const logger = captureLogger();
-    const { cache, redis } = openLevels(port, logger);
+    const { cache, redis } = await openLevels(port, logger);
     await cache.set('before', 'v', 60_000);
     expect(redis.healthy).toBe(false);
 
@@ -93,15 +97,15 @@ serverTests('Redis outage with a private redis-server', () => {
     await waitFor(() => redis.healthy, 10_000);
     await cache.set('after', 'v2', 60_000);
     expect(await redis.get('after')).toBe('v2');
-    expect(logger.lines.filter((line) => line.message.includes('recovered'))).toHaveLength(1);
+    expect(recovered(logger)).toHaveLength(1);
   });
 
   it('survives Redis dying mid-use and reconnects when it restarts', async () => {
     const port = await freePort();
     let server = await startRedisServer(port);
     const logger = captureLogger();
-    const { cache, memory, redis } = openLevels(port, logger);
-    expect(await redis.waitUntilReady()).toBe(true);
+    const { cache, memory, redis, connection } = await openLevels(port, logger);
+    expect(await connection.waitUntilReady()).toBe(true);
     await cache.set('k', 'v', 60_000);
     expect(await redis.get('k')).toBe('v');
 
@@ -109,58 +113,46 @@ serverTests('Redis outage with a private redis-server', () => {
     await waitFor(() => !redis.healthy, 5000);
     memory.shrinkTo(0);
     for (let index = 0; index < 10; index++) expect((await cache.lookup('k'))?.value).toBe('v');
-    expect(logger.lines.filter((line) => line.message.includes('unavailable'))).toHaveLength(1);
+    expect(degraded(logger)).toHaveLength(1);
 
     server = await startRedisServer(port);
     servers.push(server);
     await waitFor(() => redis.healthy, 10_000);
     await cache.set('k2', 'v2', 60_000);
     expect(await redis.get('k2')).toBe('v2');
-    expect(logger.lines.filter((line) => line.message.includes('recovered'))).toHaveLength(1);
+    expect(recovered(logger)).toHaveLength(1);
     expect((await redis.stats()).extra?.outages).toBe(1);
   });
 
-  it('treats a paused (slow) Redis as a miss within the command timeout, then recovers by probing', async () => {
+  it('treats a paused (slow) Redis as a miss within the level command timeout, not an outage, and serves from it again once it answers', async () => {
     const port = await freePort();
     servers.push(await startRedisServer(port));
     const logger = captureLogger();
-    const { cache, memory, redis } = openLevels(port, logger);
-    expect(await redis.waitUntilReady()).toBe(true);
+    const { cache, memory, redis, connection } = await openLevels(port, logger);
+    expect(await connection.waitUntilReady()).toBe(true);
     await cache.set('k', 'v', 60_000);
     memory.shrinkTo(0);
 
     expect(await rawCommand(port, 'CLIENT PAUSE 700')).toBe('+OK');
-    const hit = await cache.lookup('k');
-    expect(hit).toEqual({ value: 'v', level: 'disk' });
-    expect(redis.healthy).toBe(false);
-    const afterFirst = await redis.stats();
-    expect(afterFirst.extra?.timeouts).toBe(1);
+    expect(await cache.lookup('k')).toEqual({ value: 'v', level: 'disk' });
+    // The read timed out, and so did the promotion of the disk hit into L2.
+    expect(Number((await redis.stats()).extra?.timeouts)).toBeGreaterThanOrEqual(1);
+    // One slow reply is not an outage: the connection's own command timeout (1 s) and circuit decide that.
+    expect(redis.healthy).toBe(true);
 
-    // While unhealthy, requests skip Redis instead of each waiting out the timeout.
-    memory.shrinkTo(0);
-    await cache.lookup('k');
-    const afterSecond = await redis.stats();
-    expect(afterSecond.extra?.timeouts).toBe(1);
-    expect(Number(afterSecond.extra?.skippedWhileUnhealthy)).toBeGreaterThan(0);
-
-    // Traffic keeps probing (one PING per interval); once the pause ends Redis is back.
     await waitFor(async () => {
       memory.shrinkTo(0);
-      await cache.lookup('k');
-      return redis.healthy;
+      return (await cache.lookup('k'))?.level === 'redis';
     }, 10_000, 50);
-    memory.shrinkTo(0);
-    expect((await cache.lookup('k'))?.level).toBe('redis');
-    expect(logger.lines.filter((line) => line.message.includes('unavailable'))).toHaveLength(1);
-    expect(logger.lines.filter((line) => line.message.includes('recovered'))).toHaveLength(1);
+    expect(degraded(logger)).toHaveLength(0);
   });
 
   it('a Redis that refuses writes (OOM under noeviction) stays healthy and logs the cause once', async () => {
     const port = await freePort();
     servers.push(await startRedisServer(port, ['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction']));
     const logger = captureLogger();
-    const { cache, redis } = openLevels(port, logger);
-    expect(await redis.waitUntilReady()).toBe(true);
+    const { cache, redis, connection } = await openLevels(port, logger);
+    expect(await connection.waitUntilReady()).toBe(true);
     const value = 'z'.repeat(100_000);
     const stored: boolean[] = [];
     for (let index = 0; index < 60; index++) stored.push(await redis.set(`big${index}`, value, 60_000));
@@ -172,6 +164,6 @@ serverTests('Redis outage with a private redis-server', () => {
     expect(Number(stats.extra?.replyErrors)).toBeGreaterThan(0);
     expect(stats.extra?.maxmemoryPolicy).toBe('noeviction');
     expect(logger.lines.filter((line) => line.message.includes('maxmemory-policy'))).toHaveLength(1);
-    expect(logger.lines.filter((line) => line.message.includes('unavailable'))).toHaveLength(0);
+    expect(degraded(logger)).toHaveLength(0);
   });
 });

@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPRESSION_MARKER } from '../../src/infrastructure/redis/compression.js';
-import { RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
-import type { RedisCacheOptions } from '../../src/infrastructure/redis/redis-cache-store.js';
+import type { RedisCacheOptions, RedisCacheStore } from '../../src/infrastructure/redis/redis-cache-store.js';
+import type { RedisConnection } from '../../src/infrastructure/redis/redis-connection.js';
+import { openRedisCacheStore, REDIS_URL } from '../support/redis-helpers.js';
 import { runCacheStoreContract } from './cache-store-contract.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 /** Unique per file run, so parallel suites and helpers never see each other's keys. */
 const FILE_PREFIX = `test:fortitude-cache:${randomUUID()}:`;
+const connections: RedisConnection[] = [];
+afterAll(async () => {
+  for (const connection of connections.splice(0)) await connection.close();
+});
 
 async function openStore(options: Partial<RedisCacheOptions> = {}): Promise<RedisCacheStore> {
-  const store = new RedisCacheStore({
-    url: REDIS_URL,
+  const opened = await openRedisCacheStore({
     ttlSeconds: 3600,
     keyPrefix: `${FILE_PREFIX}${randomUUID()}:`,
     compression: true,
@@ -20,8 +23,8 @@ async function openStore(options: Partial<RedisCacheOptions> = {}): Promise<Redi
     commandTimeoutMs: 1000,
     ...options,
   });
-  if (!(await store.waitUntilReady(5000))) throw new Error('redis at 127.0.0.1:6379 is not reachable');
-  return store;
+  connections.push(opened.connection);
+  return opened.store;
 }
 
 runCacheStoreContract('redis', {

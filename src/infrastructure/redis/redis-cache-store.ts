@@ -1,21 +1,20 @@
-import { ReplyError } from 'ioredis';
+import { Cluster, ReplyError } from 'ioredis';
 import { FortitudeError } from '../../core/errors.js';
 import { capTtlMs } from '../cache/cache-store.js';
 import type { CacheEntry, CacheLogger, CacheStore, CacheStoreStats } from '../cache/cache-store.js';
 import { decodeValue, encodeValue } from './compression.js';
 import type { CompressionAlgorithm } from './compression.js';
-import { HealthGate } from './health-gate.js';
-import { createRedisClient, masterNodes } from './redis-client.js';
-import type { RedisClient, RedisConnectionOptions } from './redis-client.js';
-import type { RedisConnection } from './redis-connection.js';
+import type { HealthGate } from './health-gate.js';
+import { masterNodes, type RedisClient, type RedisConnection } from './redis-connection.js';
 
 /**
- * The L2 level (the seed's `caching.levels.redis`), plus connection settings.
+ * The L2 level (the seed's `caching.levels.redis`). The connection (standalone or cluster) is the
+ * process's one `RedisConnection`, passed in `RedisCacheDeps`.
  *
  * `maxSizeBytes` is not enforced here: eviction is Redis's job (`maxmemory` with an
  * `allkeys-lru` policy, see `deploy/`); the store reports `used_memory`/`maxmemory` in stats.
  */
-export interface RedisCacheOptions extends RedisConnectionOptions {
+export interface RedisCacheOptions {
   /** Longest TTL this level keeps an entry, seconds (0 = no cap). */
   ttlSeconds: number;
   /** Reported bound when Redis's `maxmemory` is not set. */
@@ -27,17 +26,15 @@ export interface RedisCacheOptions extends RedisConnectionOptions {
   keyPrefix?: string;
   /** A command slower than this is abandoned and counted as a miss, ms. Default 50. */
   commandTimeoutMs?: number;
-  /** While degraded, how often one request probes Redis with PING, ms. Default 1000. */
-  probeIntervalMs?: number;
 }
 
 export interface RedisCacheDeps {
   logger?: CacheLogger;
   /**
-   * The process's shared connection and its circuit (`fortitude serve`: one client for every
-   * Redis-backed store). Without it the store opens its own client from the options' `url`.
+   * The process's shared connection and its circuit (one client for every Redis-backed store):
+   * the circuit is this level's health. Its owner closes it.
    */
-  connection?: RedisConnection;
+  connection: RedisConnection;
 }
 
 class CommandTimeoutError extends Error {
@@ -81,43 +78,17 @@ export class RedisCacheStore implements CacheStore {
   #replyErrors = 0;
   #skipped = 0;
   #compressedWrites = 0;
-  #closed = false;
-  readonly #ownsClient: boolean;
 
-  constructor(options: RedisCacheOptions, deps: RedisCacheDeps = {}) {
+  constructor(options: RedisCacheOptions, deps: RedisCacheDeps) {
     this.#options = options;
     this.#prefix = options.keyPrefix ?? 'fortitude:cache:';
     this.#timeoutMs = options.commandTimeoutMs ?? 50;
     this.#logger = deps.logger;
-    this.#ownsClient = deps.connection === undefined;
-    if (deps.connection) {
-      this.client = deps.connection.client;
-      this.#gate = deps.connection.gate;
-      return;
-    }
-    this.client = createRedisClient(options);
-    this.#gate = new HealthGate({
-      name: 'redis',
-      probeIntervalMs: options.probeIntervalMs ?? 1000,
-      logger: deps.logger,
-      probe: async () => (await withTimeout(this.client.ping(), this.#timeoutMs)) === 'PONG',
-    });
-    this.client.on('ready', () => this.#gate.markHealthy());
-    this.client.on('error', (error: unknown) => this.#gate.markUnhealthy(error));
-    this.client.on('node error', (error: unknown) => this.#gate.markUnhealthy(error));
-    this.client.on('close', () => this.#gate.markUnhealthy(new Error('connection closed')));
+    this.client = deps.connection.client;
+    this.#gate = deps.connection.gate;
   }
 
   get healthy(): boolean {
-    return this.#gate.healthy;
-  }
-
-  /** Resolves true once connected (or false after `timeoutMs`); for start-up and tests. */
-  async waitUntilReady(timeoutMs = 5000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#gate.healthy && Date.now() < deadline && !this.#closed) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
     return this.#gate.healthy;
   }
 
@@ -140,10 +111,10 @@ export class RedisCacheStore implements CacheStore {
         return undefined;
       }
       if (error instanceof CommandTimeoutError) {
+        // A read slower than this level's budget is only a miss; the connection's own command
+        // timeout decides when Redis as a whole counts as down.
         this.#timeouts++;
-        // On the shared connection a read slower than this level's budget is only a miss; the
-        // connection's own command timeout decides when Redis as a whole counts as down.
-        if (!this.#ownsClient) return undefined;
+        return undefined;
       }
       this.#gate.markUnhealthy(error);
       return undefined;
@@ -235,7 +206,7 @@ export class RedisCacheStore implements CacheStore {
 
   async stats(): Promise<CacheStoreStats> {
     const extra: Record<string, number | string | boolean> = {
-      mode: this.#options.clusterMode ? 'cluster' : 'standalone',
+      mode: this.client instanceof Cluster ? 'cluster' : 'standalone',
       timeouts: this.#timeouts,
       replyErrors: this.#replyErrors,
       skippedWhileUnhealthy: this.#skipped,
@@ -271,20 +242,10 @@ export class RedisCacheStore implements CacheStore {
     return stats;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (!this.#ownsClient) return;
-    this.#gate.close();
-    try {
-      if (this.client.status === 'ready') await withTimeout(this.client.quit(), 500);
-    } catch {
-      // Fall through to disconnect: closing must not hang on a dead server.
-    }
-    this.client.disconnect();
-  }
+  /** Nothing of its own to close: the connection belongs to whoever opened it. */
+  async close(): Promise<void> {}
 }
 
-export function createRedisCacheStore(options: RedisCacheOptions, deps: RedisCacheDeps = {}): RedisCacheStore {
+export function createRedisCacheStore(options: RedisCacheOptions, deps: RedisCacheDeps): RedisCacheStore {
   return new RedisCacheStore(options, deps);
 }

@@ -2,7 +2,9 @@ import { Cluster, Redis, ReplyError } from 'ioredis';
 import { FortitudeError } from '../../core/errors.js';
 import type { CacheLogger } from '../cache/cache-store.js';
 import { HealthGate } from './health-gate.js';
-import { reconnectDelayMs, type RedisClient } from './redis-client.js';
+
+/** A standalone client or a cluster client; the stores use only what both offer. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * The process's one Redis connection (plus one subscriber for the semantic cache's channel),
@@ -244,6 +246,16 @@ function connect(options: RedisConnectionOptions): RedisClient {
       },
     },
   );
+}
+
+/** Reconnect forever with capped exponential backoff: an outage must heal on its own. */
+function reconnectDelayMs(attempt: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 10), 2000);
+}
+
+/** The client's master nodes (cluster) or the client itself (standalone), for SCAN and INFO. */
+export function masterNodes(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
 }
 
 function splitUrls(url: string): string[] {
