@@ -111,6 +111,18 @@ describe('fortitude CLI (spawned process)', { timeout: 180_000 }, () => {
     expect((await fortitude(cwd, ['keys', 'create', '--name', 'x', '--scopes', 'root'])).code).toBe(2);
   });
 
+  it('keys list opens the database and nothing else: no shared state, cache, library export or Redis', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'fortitude-cli-keys-'));
+    // An unreachable Redis: the whole application would try it and log that it is degraded.
+    const listed = await fortitude(fresh, ['keys', 'list', '--json'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    // `research` here would also create shared-state.db (budgets, limits) and the disk cache level.
+    expect(readdirSync(fresh)).toEqual(['.fortitude']);
+    expect(readdirSync(join(fresh, '.fortitude')).filter((name) => !name.startsWith('fortitude.db'))).toEqual([]);
+  });
+
   it('lists every seed command in --help', async () => {
     const help = (await fortitude(cwd, ['--help'])).stdout;
     for (const command of ['serve', 'research', 'performance', 'profile', 'costs', 'benchmark', 'cache', 'providers', 'config']) expect(help).toContain(command);
