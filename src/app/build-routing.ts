@@ -18,7 +18,7 @@ import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js
 import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
 import { RedisBreakerStore } from '../infrastructure/redis/redis-breaker-store.js';
-import { budgetGuardOptions, routerOptions } from './component-options.js';
+import { budgetGuardOptions, routerOptions, routingJournalOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { join, resolve } from 'node:path';
 import { openMachineState } from '../infrastructure/machine-state/machine-state-db.js';
@@ -58,7 +58,7 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
   if (!config.redis.url) {
     const database = openMachineState({ path: join(resolve(config.data_dir), 'shared-state.db') });
     const batcher = new TransactionBatcher(database);
-    const learnedState = new SqliteRoutingJournal(database, { retainCallsMs: config.selection_strategy.performance_window * 1000 }, {
+    const learnedState = new SqliteRoutingJournal(database, routingJournalOptions(config), {
       onError: (error) => logger.warn({ err: error }, 'learned routing not shared yet; retrying'),
     });
     return {

@@ -297,6 +297,11 @@ export function metricsOptions(config: FortitudeConfig): MetricsOptions {
   };
 }
 
+/** The learned-routing journal shared by the machine's processes keeps calls as long as the router uses them. */
+export function routingJournalOptions(config: FortitudeConfig): { retainCallsMs: number } {
+  return { retainCallsMs: secondsToMs(config.selection_strategy.performance_window) };
+}
+
 /** The providers' call statistics span the same window as the router's. */
 export function providerStatsOptions(config: FortitudeConfig): { windowMs: number } {
   return { windowMs: secondsToMs(config.selection_strategy.performance_window) };
@@ -344,6 +349,18 @@ export function optimizerOptions(section: FortitudeConfig['optimizer']): Pick<Pe
 /** How long a research answer is served from a cache tier (the library, the semantic index): `query_results.ttl_seconds`. */
 export function researchAnswerTtlMs(config: FortitudeConfig): number {
   return secondsToMs(config.caching.strategies.query_results.ttl_seconds);
+}
+
+/** `cost_management.routing.auto_optimization` → how often `serve` applies the cost optimizer's plan, and the plan's bounds. */
+export function autoOptimizationOptions(config: FortitudeConfig): { enabled: boolean; intervalMs: number; timeRange: string; targetReduction: number; maintainQuality: number } {
+  const section = config.cost_management.routing.auto_optimization;
+  return {
+    enabled: section.enabled,
+    intervalMs: secondsToMs(section.interval),
+    timeRange: section.time_range,
+    targetReduction: section.cost_savings_target,
+    maintainQuality: Math.max(0, config.selection_strategy.quality_threshold - section.quality_tolerance),
+  };
 }
 
 /** `caching.warming` → the cache warmer's limits and cadence. */

@@ -12,7 +12,7 @@ import { createPerformanceOptimizer } from '../operations/optimizer/performance-
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
 import { startDailyCostReports } from '../operations/cost-reports/daily-cost-reports.js';
 import { createAlertEngine } from '../operations/sla/alert-engine.js';
-import { alertEngineOptions, httpServerOptions, metricsOptions, optimizerOptions, slaTargets } from './component-options.js';
+import { alertEngineOptions, autoOptimizationOptions, httpServerOptions, metricsOptions, optimizerOptions, slaTargets } from './component-options.js';
 import { createApplication } from './composition.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { createObservabilityServices } from '../interface/dashboard/observability-services.js';
@@ -42,11 +42,12 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   });
   if (config.monitoring.real_time_alerts) alerts.start();
   const host = options.host ?? config.server.host;
+  const serverOptions = httpServerOptions(config);
   const server = createHttpServer(
     {
       host,
       port: options.port ?? config.server.port,
-      ...httpServerOptions(config),
+      ...serverOptions,
       ...(app.keyRateLimiter ? { rateLimiter: app.keyRateLimiter } : {}),
       onRequestStart: () => metrics.apiConcurrent.inc(),
       onRequestEnd: (request) => {
@@ -92,21 +93,16 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
       )
     : undefined;
   optimizer?.start();
-  const autoOptimization = config.cost_management.routing.auto_optimization;
+  const autoOptimization = autoOptimizationOptions(config);
   // Each worker judges the same shared request and quality records, so every worker applies the same routes.
   const autoOptimize = autoOptimization.enabled
     ? setInterval(() => {
+        const { timeRange, targetReduction, maintainQuality } = autoOptimization;
         app.fortitude.operator
-          .costsApply({
-            timeRange: autoOptimization.time_range,
-            targetReduction: autoOptimization.cost_savings_target,
-            maintainQuality: Math.max(0, config.selection_strategy.quality_threshold - autoOptimization.quality_tolerance),
-            autoApprove: true,
-            format: 'json',
-          })
+          .costsApply({ timeRange, targetReduction, maintainQuality, autoApprove: true, format: 'json' })
           .then((applied: string) => log.info({ autoOptimization: JSON.parse(applied) as unknown }, 'automatic cost optimization ran'))
           .catch((error: unknown) => log.warn({ err: error }, 'automatic cost optimization failed; retrying next interval'));
-      }, autoOptimization.interval * 1000).unref()
+      }, autoOptimization.intervalMs).unref()
     : undefined;
   const costReportProviders = Object.entries(config.cost_management.providers)
     .filter(([, costs]) => costs.cost_tracking?.daily_reports === true)
@@ -142,7 +138,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     stopping = true;
     if (firstWorker) log.info({ signal }, 'shutting down: draining in-flight requests');
     else log.debug({ signal }, 'shutting down: draining in-flight requests');
-    const hardStop = setTimeout(() => process.exit(1), (config.server.shutdown_timeout + 5) * 1000).unref();
+    const hardStop = setTimeout(() => process.exit(1), serverOptions.shutdownTimeoutMs + 5_000).unref();
     await server.close();
     optimizer?.close();
     dailyCostReports?.close();

@@ -8,6 +8,7 @@ import { buildRouting } from '../../src/app/build-routing.js';
 import {
   alertEngineOptions,
   apiKeyOptions,
+  autoOptimizationOptions,
   cliConfig,
   diskStoreOptions,
   httpServerOptions,
@@ -18,6 +19,8 @@ import {
   providerStatsOptions,
   redisStoreOptions,
   researchAnswerTtlMs,
+  routingJournalOptions,
+  storedResponsesOptions,
   warmerOptions,
 } from '../../src/app/component-options.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
@@ -168,8 +171,9 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
     expect(openai).toMatchObject({
       totalTimeoutMs: 30_000,
       readTimeoutMs: 25_000,
+      deadlineMs: 30_000,
       connection: { connectTimeoutMs: 5_000, idleTimeoutMs: 90_000, maxConnections: 100 },
-      rateLimit: { requestsPerMinute: 150, tokensPerMinute: 120_000, maxConcurrent: 15, burstAllowance: 50 },
+      rateLimit: { requestsPerMinute: 150, tokensPerMinute: 120_000, maxConcurrent: 15, burstAllowance: 50, maxQueueWaitMs: 5_000 },
       retry: { maxRetries: 3, retryDelayMs: 1_000 },
       breaker: { windowMs: MINUTE_MS, openDurationMs: 30_000 },
     });
@@ -177,9 +181,11 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
     expect(providerStackOptions(config.providers.claude!).rateLimit).toMatchObject({ requestsPerMinute: 120, maxConcurrent: 12 });
   });
 
-  it('metrics, provider statistics, server, optimizer, logger, cache tiers and the warmer get ms and bytes', () => {
+  it('metrics, provider statistics, routing journal, server, optimizer, logger, cache tiers, warmer, auto-optimization and stored responses get ms and bytes', () => {
     expect(metricsOptions(config).window?.windowMs).toBe(HOUR_MS);
     expect(providerStatsOptions(config).windowMs).toBe(HOUR_MS);
+    // The machine's learned-routing journal keeps calls for the router's window (performance_window: 3600 s).
+    expect(routingJournalOptions(config).retainCallsMs).toBe(HOUR_MS);
     expect(httpServerOptions(config)).toMatchObject({ bodyLimitBytes: MB, requestTimeoutMs: 120_000, shutdownTimeoutMs: 10_000 });
     expect(optimizerOptions(config.optimizer).intervalMs).toBe(5 * MINUTE_MS);
     expect(apiKeyOptions(config.server.auth)).toMatchObject({ verifiedTtlMs: 30_000, outageGraceMs: 15 * MINUTE_MS });
@@ -189,5 +195,8 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
     // The library and the semantic index serve an answer as long as query_results does (1800 s).
     expect(researchAnswerTtlMs(config)).toBe(30 * MINUTE_MS);
     expect(warmerOptions(config.caching.warming).intervalMs).toBe(5 * MINUTE_MS);
+    expect(autoOptimizationOptions(config)).toMatchObject({ intervalMs: 5 * MINUTE_MS, timeRange: '1d', targetReduction: 0.2 });
+    // Responses API answers are kept retention_days (30) for previous_response_id.
+    expect(storedResponsesOptions(config.gateway.stored_responses).retentionMs).toBe(30 * 24 * HOUR_MS);
   });
 });
