@@ -47,7 +47,6 @@ export async function openLoop(
   const finished = new Uint8Array(count);
   let timedOut = false;
   const overheads: number[] = [];
-  let sent = 0;
   let done = 0;
   let ok = 0;
   let errors = 0;
@@ -73,32 +72,7 @@ export async function openLoop(
         done++;
       });
   };
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const now = performance.now();
-      while (sent < count && start + sent * interval <= now) {
-        send(sent, start + sent * interval);
-        sent++;
-      }
-      if (sent < count) {
-        const wait = start + sent * interval - performance.now();
-        // Sleep when the next send is far off; spin (yielding to I/O) when it is close.
-        if (wait > 2) setTimeout(tick, wait - 1);
-        else setImmediate(tick);
-        return;
-      }
-      const drainUntil = performance.now() + (options.drainMs ?? Number.POSITIVE_INFINITY);
-      const waitForAll = (): void => {
-        if (done === count) resolve();
-        else if (performance.now() >= drainUntil) {
-          timedOut = true;
-          resolve();
-        } else setTimeout(waitForAll, 2);
-      };
-      waitForAll();
-    };
-    setTimeout(tick, 5);
-  });
+  await sendOnSchedule(start, count, interval, send, () => done === count, { ms: options.drainMs ?? Number.POSITIVE_INFINITY, onTimeout: () => (timedOut = true) });
   const elapsedMs = performance.now() - start;
   if (timedOut) {
     // Unanswered requests count as errors at their age now; their late answers are ignored.
@@ -110,6 +84,48 @@ export async function openLoop(
   }
   if (!options.pool) await pool.close();
   return { sent: count, ok, errors, latencies, overheads, elapsedMs };
+}
+
+/**
+ * Calls `send(index, intended)` for `count` requests, the i-th at `start + i × intervalMs`, whatever
+ * the server's pace; then resolves once `settled()`, or `drain.ms` after the last send (calling
+ * `drain.onTimeout` first: the rest stay unanswered).
+ */
+function sendOnSchedule(
+  start: number,
+  count: number,
+  intervalMs: number,
+  send: (index: number, intended: number) => void,
+  settled: () => boolean,
+  drain: { ms: number; onTimeout(): void } = { ms: Number.POSITIVE_INFINITY, onTimeout: () => undefined },
+): Promise<void> {
+  let sent = 0;
+  return new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < count && start + sent * intervalMs <= now) {
+        send(sent, start + sent * intervalMs);
+        sent++;
+      }
+      if (sent < count) {
+        const wait = start + sent * intervalMs - performance.now();
+        // Sleep when the next send is far off; spin (yielding to I/O) when it is close.
+        if (wait > 2) setTimeout(tick, wait - 1);
+        else setImmediate(tick);
+        return;
+      }
+      const drainUntil = performance.now() + drain.ms;
+      const waitForAll = (): void => {
+        if (settled()) resolve();
+        else if (performance.now() >= drainUntil) {
+          drain.onTimeout();
+          resolve();
+        } else setTimeout(waitForAll, 2);
+      };
+      waitForAll();
+    };
+    setTimeout(tick, 5);
+  });
 }
 
 export function percentile(sorted: ArrayLike<number>, fraction: number): number {
@@ -176,7 +192,6 @@ export async function openLoopStream(target: LoadTarget, rate: number, durationM
   const interval = 1000 / rate;
   const firstByte = new Float64Array(count);
   const complete = new Float64Array(count);
-  let sent = 0;
   let done = 0;
   let ok = 0;
   let errors = 0;
@@ -215,27 +230,7 @@ export async function openLoopStream(target: LoadTarget, rate: number, durationM
         done++;
       });
   };
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const now = performance.now();
-      while (sent < count && start + sent * interval <= now) {
-        send(sent, start + sent * interval);
-        sent++;
-      }
-      if (sent < count) {
-        const wait = start + sent * interval - performance.now();
-        if (wait > 2) setTimeout(tick, wait - 1);
-        else setImmediate(tick);
-        return;
-      }
-      const waitForAll = (): void => {
-        if (done === count) resolve();
-        else setTimeout(waitForAll, 2);
-      };
-      waitForAll();
-    };
-    setTimeout(tick, 5);
-  });
+  await sendOnSchedule(start, count, interval, send, () => done === count);
   await pool.close();
   return { sent: count, ok, errors, firstByte, complete };
 }
