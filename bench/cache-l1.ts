@@ -2,7 +2,9 @@
  * Cache hit latency.
  *   L1: MemoryCacheStore.getSync (the hot path) vs a plain Map.get, plus the strategy-level
  *       peek (getSync + JSON decode) and the async MultiLevelCache.lookup.
- *   L2: RedisCacheStore.get vs a raw ioredis GET of the same bytes, on 127.0.0.1:6379.
+ *   L2: RedisCacheStore.get vs a raw ioredis GET of the same bytes, on 127.0.0.1:6379. The store
+ *       runs on a RedisConnection as in `serve` (its client has a per-command timeout); before
+ *       issue 15 it opened a client of its own without one, so older L2 rows are not the same arm.
  * Target (issue 6): L1 hit p99 < 50 µs.
  *
  * Run: node --import tsx bench/cache-l1.ts
