@@ -51,6 +51,8 @@ interface PhaseResult {
 }
 const phases: PhaseResult[] = [];
 const streamResults = new Map<StreamStage, Record<StreamOutcome, number>>();
+/** The end-of-run ledger line of the report. */
+let ledgerSummary = '';
 
 async function phase(name: string, durationMs: number, chaos?: () => Promise<string | void>): Promise<PhaseResult> {
   const [load, note] = await Promise.all([closedLoop({ url: server.url, clients: CLIENTS, durationMs }), chaos?.()]);
@@ -288,7 +290,10 @@ suite('chaos suite against fortitude serve (issue 14)', () => {
     await client.connect();
     try {
       const recorded = await client.query<{ spent: string | null }>('SELECT sum(cost_usd) AS spent FROM provider_requests');
-      expect(Number(recorded.rows[0]?.spent ?? 0)).toBeLessThanOrEqual(ledger.limitUsd);
+      const recordedUsd = Number(recorded.rows[0]?.spent ?? 0);
+      expect(recordedUsd).toBeLessThanOrEqual(ledger.limitUsd);
+      const checked = phases.reduce((sum, result) => sum + result.research.researchIds.length, 0);
+      ledgerSummary = `end: ${views.reduce((sum, view) => sum + view.rateLimit.inFlight + view.rateLimit.queued, 0)} provider slots held or queued; ${shared!.reservations} reservations ($${shared!.reservedUsd}) in the Redis ledger; spent $${shared!.spentUsd.toFixed(6)} (ledger) / $${recordedUsd.toFixed(6)} (provider_requests rows) of the $${ledger.limitUsd} daily budget; ${checked} served research answers checked in PostgreSQL`;
       for (const result of phases) {
         const ids = result.research.researchIds;
         const found = await client.query<{ count: string }>('SELECT count(*) AS count FROM research_results WHERE id = ANY($1)', [ids]);
@@ -318,6 +323,8 @@ suite('chaos suite against fortitude serve (issue 14)', () => {
         '| stream stage | ended as intended / failed / lost |',
         '|---|---|',
         ...streams,
+        '',
+        ledgerSummary,
       ].join('\n'),
     );
     expect(rows.length).toBeGreaterThan(5);
