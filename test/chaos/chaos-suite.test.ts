@@ -31,6 +31,7 @@ const WORKERS = 2;
 /** Closed-loop clients per kind: 6 requests in flight at any time. */
 const CLIENTS: Record<Kind, number> = { research: 3, chat: 3 };
 const STREAMS_PER_STAGE = 20;
+const OPENAI_KEY = 'sk-test-chaos-0000';
 const suite = redisServerAvailable() ? describe : describe.skip;
 
 let redis: RedisProcess | undefined;
@@ -148,7 +149,7 @@ suite('chaos suite against fortitude serve (issue 14)', () => {
         // The seed says cluster_mode: true; this Redis is a standalone one.
         FORTITUDE_CACHING__LEVELS__REDIS__CLUSTER_MODE: 'false',
         FORTITUDE_PROVIDERS__OPENAI__BASE_URL: upstream.baseUrlFor('openai'),
-        FORTITUDE_PROVIDERS__OPENAI__API_KEY: 'sk-test-chaos-0000',
+        FORTITUDE_PROVIDERS__OPENAI__API_KEY: OPENAI_KEY,
         // The seed keeps a tripped breaker open 30 s: 2 s lets each openai phase reach openai again
         // (failover with the seed's own settings: test/reliability/hung-provider.test.ts).
         FORTITUDE_PROVIDERS__OPENAI__CIRCUIT_BREAKER__OPEN_DURATION: '2s',
@@ -305,6 +306,12 @@ suite('chaos suite against fortitude serve (issue 14)', () => {
       await client.end();
     }
   }, 60_000);
+
+  it('the server logged no error line and no secret through all of it', () => {
+    const errorLines = server.output().split('\n').filter((line) => line.includes('"level":"error"'));
+    expect(errorLines).toEqual([]);
+    expect(server.output()).not.toContain(OPENAI_KEY);
+  });
 
   it('reports the table', () => {
     const ledger = (result: PhaseResult) =>
