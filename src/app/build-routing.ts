@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ChatRequest } from '../core/chat.js';
 import type { ResearchType } from '../core/research.js';
@@ -94,6 +95,14 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
   };
 }
 
+/**
+ * Who holds a process's budget reservations: host and pid (pids repeat across pods sharing one
+ * Redis; host names do not). A dead worker's reservations are released under this name.
+ */
+export function reservationOwner(pid: number): string {
+  return `${hostname()}:${pid}`;
+}
+
 export interface Routing {
   /** The learning router, as steered by the optimizer's reversible changes. */
   readonly router: Router;
@@ -129,7 +138,7 @@ export function buildRouting(
   });
   const providerPrices = Object.fromEntries(deps.providerNames.map((name) => [name, prices.priceOf(deps.providerModels[name] ?? '', name)]));
   const budget = createBudgetGuard(
-    { ...budgetGuardOptions(config.cost_management), providerPrices },
+    { ...budgetGuardOptions(config.cost_management), providerPrices, reservationOwner: reservationOwner(process.pid) },
     {
       store: deps.budgetStore,
       onAlert: (alert) =>

@@ -5,8 +5,9 @@ import { secretValues } from '../infrastructure/logging/mask-secrets.js';
 import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.js';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import { createWorkerFanout } from '../infrastructure/cluster/worker-fanout.js';
+import { reservationOwner } from './build-routing.js';
 import { createLiveServer } from './live-server.js';
-import { announceListening } from '../interface/http/cluster.js';
+import { announceListening, onWorkerExited } from '../interface/http/cluster.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
 import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
@@ -78,6 +79,16 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     log,
   );
   const { url } = await server.listen();
+  // A worker that died mid-call never reconciles its budget reservations: release them now
+  // rather than when they expire (10 min), so the budget they held is usable again.
+  const stopReleasing = onWorkerExited((pid) => {
+    app.routing.budget
+      .releaseAbandoned(reservationOwner(pid))
+      .then((released) => {
+        if (released > 0) log.info({ pid, released }, `released ${released} budget reservation(s) of dead worker ${pid}`);
+      })
+      .catch((error: unknown) => log.warn({ err: error, pid }, `budget reservations of dead worker ${pid} not released; they expire on their own`));
+  });
   announceListening();
   const optimizer = config.optimizer.enabled
     ? createPerformanceOptimizer(
@@ -146,6 +157,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     await alerts.close();
     await app.close();
     reader.close();
+    stopReleasing();
     fanout.close();
     metrics.close();
     clearTimeout(hardStop);

@@ -88,6 +88,23 @@ describe.each(implementations)('BudgetStore contract: %s', (_name, create) => {
     expect(later).toMatchObject({ granted: true, totals: [{ spent: 0, reserved: 200 }] });
   });
 
+  it('releaseAbandoned frees every reservation of a dead owner at once, and only those', async () => {
+    const store = create();
+    const periods = [day(1_000), month(10_000)];
+    await store.reserve({ id: 'host:41/a', amount: 300, periods, enforce: true, expiresAt: NOW + 600_000, now: NOW });
+    await store.reserve({ id: 'host:41/b', amount: 200, periods, enforce: true, expiresAt: NOW + 600_000, now: NOW });
+    // Another owner whose name starts the same way (pid 410) keeps its reservation.
+    await store.reserve({ id: 'host:410/c', amount: 100, periods, enforce: true, expiresAt: NOW + 600_000, now: NOW });
+    expect(await store.releaseAbandoned('host:41/', periods, NOW + 1_000)).toBe(2);
+    expect(await store.totals(periods, NOW + 1_000)).toEqual([
+      { key: 'day:2025-05-10', spent: 0, reserved: 100 },
+      { key: 'month:2025-05', spent: 0, reserved: 100 },
+    ]);
+    expect(await store.releaseAbandoned('host:41/', periods, NOW + 1_000)).toBe(0);
+    // A late reconcile of a released reservation still counts the money, releasing nothing twice.
+    expect((await store.reconcile('host:41/a', periods, 250, NOW + 2_000)).totals[0]).toEqual({ key: 'day:2025-05-10', spent: 250, reserved: 100 });
+  });
+
   it('never refuses unlimited periods or when not enforcing; handles amounts past 1e14 exactly', async () => {
     const store = create();
     const big = 123_456_789_012_345; // ≈ 123 456 USD in nano-USD

@@ -1,7 +1,7 @@
 /**
  * `logging.file` on a real two-worker `fortitude serve`: the file is written (nothing on stdout),
- * the shared start-up line appears once, and a client that gives up on a slow request leaves a
- * debug line and a metric, not an error.
+ * the shared start-up line appears once, and a client that gives up on a slow request (or
+ * abandons a research stream) leaves a debug line and a metric, not an error.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -87,4 +87,33 @@ describe('logging.file with two workers', () => {
     }
     expect(aborts).toBe(1);
   }, 60_000);
+
+  it('a client abandoning a research stream while the provider works: no error line (the chaos suite saw "research stream failed" AbortErrors)', async () => {
+    const closedBefore = (logText().match(/client closed the request before the answer/g) ?? []).length;
+    const controller = new AbortController();
+    const response = await fetch(`${url}/api/research`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'a slow streamed question for the abort test', stream: true }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    await waitFor(() => (logText().match(/client closed the request before the answer/g) ?? []).length > closedBefore, 20_000);
+    // The provider's 3 s answer would have come by now: whatever the abort broke has been logged.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const errors = logText().split('\n').filter((line) => line.includes('"level":"error"'));
+    expect(errors).toEqual([]);
+  }, 60_000);
 });
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms:\n${logText()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -68,6 +68,13 @@ export interface BudgetStore {
   reconcile(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult>;
   /** Releases a reservation whose call never cost anything (refused, failed before sending). */
   release(id: string, periods: readonly BudgetPeriod[], now: number): Promise<SettleResult>;
+  /**
+   * Releases, at once, every reservation whose id starts with `idPrefix`: those of a process that
+   * died without settling them (the cluster primary reports a worker's exit), which would
+   * otherwise hold budget until they expire. `periods` are those the reservations may have booked
+   * (the caller passes today's and those of the reservation TTL ago). Returns how many it released.
+   */
+  releaseAbandoned(idPrefix: string, periods: readonly BudgetPeriod[], now: number): Promise<number>;
   /** Current totals, without changing anything. */
   totals(periods: readonly BudgetPeriod[], now: number): Promise<PeriodTotals[]>;
   close(): Promise<void>;

@@ -33,6 +33,7 @@ export class SqliteBudgetStore implements BudgetStore {
     insertReservation: Statement<[string, number, string, number]>;
     takeReservation: Statement<[string], ReservationRow>;
     expiredReservations: Statement<[number], { id: string }>;
+    reservationsWithPrefix: Statement<[number, string], { id: string }>;
     deleteExpiredPeriods: Statement<[number]>;
   };
   readonly #batcher: TransactionBatcher;
@@ -53,6 +54,7 @@ export class SqliteBudgetStore implements BudgetStore {
       insertReservation: database.prepare('INSERT OR REPLACE INTO budget_reservations (id, amount, period_keys, expires_at) VALUES (?, ?, ?, ?)'),
       takeReservation: database.prepare('DELETE FROM budget_reservations WHERE id = ? RETURNING amount, period_keys'),
       expiredReservations: database.prepare('SELECT id FROM budget_reservations WHERE expires_at <= ? LIMIT 100'),
+      reservationsWithPrefix: database.prepare('SELECT id FROM budget_reservations WHERE substr(id, 1, ?) = ?'),
       deleteExpiredPeriods: database.prepare('DELETE FROM budget_periods WHERE expires_at <= ?'),
     };
   }
@@ -67,6 +69,14 @@ export class SqliteBudgetStore implements BudgetStore {
 
   release(id: string, periods: readonly BudgetPeriod[], now: number): Promise<SettleResult> {
     return this.reconcile(id, periods, 0, now);
+  }
+
+  releaseAbandoned(idPrefix: string): Promise<number> {
+    return this.#batcher.run(() => {
+      const ids = this.#statements.reservationsWithPrefix.all(idPrefix.length, idPrefix);
+      for (const { id } of ids) this.#drop(id);
+      return ids.length;
+    });
   }
 
   totals(periods: readonly BudgetPeriod[], now: number): Promise<PeriodTotals[]> {

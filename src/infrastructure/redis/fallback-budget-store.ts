@@ -95,6 +95,20 @@ export class FallbackBudgetStore implements BudgetStore {
     return this.reconcile(id, periods, 0, now);
   }
 
+  /**
+   * Only Redis can hold another process's reservations (its local ledger died with it). While
+   * Redis is down they stay until Redis's expiry sweep releases them.
+   */
+  async releaseAbandoned(idPrefix: string, periods: readonly BudgetPeriod[], now: number): Promise<number> {
+    if (!this.#redis.available) return 0;
+    try {
+      return await this.#shared.releaseAbandoned(idPrefix, periods, now);
+    } catch (error) {
+      this.#redis.failed(error);
+      return 0;
+    }
+  }
+
   async totals(periods: readonly BudgetPeriod[], now: number): Promise<PeriodTotals[]> {
     if (this.#redis.available) {
       try {

@@ -117,6 +117,16 @@ table.insert(out, 1, found)
 return out
 `;
 
+/** KEYS: reservations, expiry set, period hashes. ARGV: id prefix. Returns how many were released. */
+const RELEASE_ABANDONED = `${DROP_RESERVATION}
+local prefix = ARGV[1]
+local released = 0
+for _, rid in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(rid, 1, #prefix) == prefix then released = released + drop(rid) end
+end
+return released
+`;
+
 /** KEYS: reservations, expiry set, period hashes. Read-only. */
 const TOTALS = `${DROP_RESERVATION}
 return totals()
@@ -124,7 +134,12 @@ return totals()
 
 type ScriptCall = (numberOfKeys: number, ...args: (string | number)[]) => Promise<unknown>;
 
-const COMMANDS = { reserve: 'fortitudeBudgetReserve', reconcile: 'fortitudeBudgetReconcile', totals: 'fortitudeBudgetTotals' } as const;
+const COMMANDS = {
+  reserve: 'fortitudeBudgetReserve',
+  reconcile: 'fortitudeBudgetReconcile',
+  releaseAbandoned: 'fortitudeBudgetReleaseAbandoned',
+  totals: 'fortitudeBudgetTotals',
+} as const;
 
 export class RedisBudgetStore implements BudgetStore {
   readonly #client: RedisClient;
@@ -138,6 +153,7 @@ export class RedisBudgetStore implements BudgetStore {
     // defineCommand sends EVALSHA and falls back to EVAL once per connection (script cache miss).
     client.defineCommand(COMMANDS.reserve, { lua: RESERVE });
     client.defineCommand(COMMANDS.reconcile, { lua: RECONCILE });
+    client.defineCommand(COMMANDS.releaseAbandoned, { lua: RELEASE_ABANDONED });
     client.defineCommand(COMMANDS.totals, { lua: TOTALS });
   }
 
@@ -166,6 +182,11 @@ export class RedisBudgetStore implements BudgetStore {
 
   release(id: string, periods: readonly BudgetPeriod[], now: number): Promise<SettleResult> {
     return this.reconcile(id, periods, 0, now);
+  }
+
+  async releaseAbandoned(idPrefix: string, periods: readonly BudgetPeriod[]): Promise<number> {
+    const keys = this.#keys(periods);
+    return Number(await this.#call(COMMANDS.releaseAbandoned)(keys.length, ...keys, idPrefix));
   }
 
   async totals(periods: readonly BudgetPeriod[], _now: number): Promise<PeriodTotals[]> {

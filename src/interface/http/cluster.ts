@@ -20,10 +20,29 @@ export interface ClusterOptions {
 }
 
 const LISTENING = 'listening';
+const WORKER_EXITED = 'worker-exited';
+/** How long the primary keeps telling new workers about a dead one (the budget reservation TTL). */
+const DEAD_WORKER_MEMORY_MS = 600_000;
 
 /** Tells the primary this worker's HTTP server is bound (a later exit is then a crash to restart, not a failed start). */
 export function announceListening(): void {
   if (cluster.isWorker) process.send?.({ fortitude: LISTENING });
+}
+
+/**
+ * In a worker: `listener` gets the pid of every worker that died while serving (SIGKILL, OOM, a
+ * crash), from the primary: right away in the surviving workers, and in a worker that starts
+ * later (its replacement) for the deaths of the last 10 minutes. What the dead worker held in
+ * shared state (budget reservations) can then be released. Returns the unsubscribe.
+ */
+export function onWorkerExited(listener: (pid: number) => void): () => void {
+  if (!cluster.isWorker) return () => undefined;
+  const onMessage = (message: unknown) => {
+    const data = message as { fortitude?: unknown; pids?: unknown } | null;
+    if (data?.fortitude === WORKER_EXITED && Array.isArray(data.pids)) for (const pid of data.pids) if (typeof pid === 'number') listener(pid);
+  };
+  process.on('message', onMessage);
+  return () => process.off('message', onMessage);
 }
 
 export type ClusterRole = 'primary' | 'worker' | 'single';
@@ -66,8 +85,17 @@ function superviseWorkers(count: number, options: ClusterOptions): void {
   // "Listening" is the worker's own word (`announceListening`), not cluster's 'listening' event:
   // a worker's loopback provider simulator listens too, before the HTTP server has bound.
   let started = false;
-  cluster.on('message', (_worker, message: unknown) => {
-    if ((message as { fortitude?: unknown } | null)?.fortitude === LISTENING) started = true;
+  /** Workers that died while serving: pid → when. */
+  const dead = new Map<number, number>();
+  const recentlyDead = (): number[] => {
+    for (const [pid, at] of dead) if (Date.now() - at > DEAD_WORKER_MEMORY_MS) dead.delete(pid);
+    return [...dead.keys()];
+  };
+  cluster.on('message', (worker, message: unknown) => {
+    if ((message as { fortitude?: unknown } | null)?.fortitude !== LISTENING) return;
+    started = true;
+    const pids = recentlyDead();
+    if (pids.length > 0 && worker.isConnected()) worker.send({ fortitude: WORKER_EXITED, pids });
   });
 
   const fork = () => cluster.fork(options.workerEnv);
@@ -92,6 +120,12 @@ function superviseWorkers(count: number, options: ClusterOptions): void {
     }
     restarts.push(now);
     options.logger?.warn({ pid: worker.process.pid, code, signal }, 'worker exited; starting a new one');
+    if (worker.process.pid !== undefined) {
+      dead.set(worker.process.pid, now);
+      for (const other of Object.values(cluster.workers ?? {})) {
+        if (other?.isConnected()) other.send({ fortitude: WORKER_EXITED, pids: [worker.process.pid] });
+      }
+    }
     fork();
   });
 

@@ -154,6 +154,7 @@ describe('budget guard when the store cannot answer the re-read', () => {
       reserve: (request: Parameters<MemoryBudgetStore['reserve']>[0]) => inner.reserve(request),
       reconcile: (...args: Parameters<MemoryBudgetStore['reconcile']>) => inner.reconcile(...args),
       release: (...args: Parameters<MemoryBudgetStore['release']>) => inner.release(...args),
+      releaseAbandoned: (...args: Parameters<MemoryBudgetStore['releaseAbandoned']>) => inner.releaseAbandoned(...args),
       totals: (...args: Parameters<MemoryBudgetStore['totals']>) => (broken ? Promise.reject(new Error('store unreachable')) : inner.totals(...args)),
       close: () => inner.close(),
     };
@@ -187,5 +188,23 @@ describe('budget guard: calendar periods as the clock moves', () => {
     const second = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 600_000, urgent: true });
     await second.reconcile(0.6);
     expect((await guard.refresh()).day).toMatchObject({ key: 'day:2025-06-01', spentUsd: 0.6 });
+  });
+});
+
+describe('budget guard: reservations of a dead process', () => {
+  it('prefixes reservation ids with their owner and releases a dead owner\'s reservations at once', async () => {
+    const store = new MemoryBudgetStore();
+    const options = { dailyBudgetUsd: 1, monthlyBudgetUsd: 100, hardLimits: true, thresholds: [], inputTokenMargin: 1 };
+    const dead = createBudgetGuard({ ...options, reservationOwner: 'host:7' }, { store, now: () => NOW });
+    const alive = createBudgetGuard({ ...options, reservationOwner: 'host:8' }, { store, now: () => NOW });
+    const held = await dead.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 900_000 });
+    expect(held.id.startsWith('host:7/')).toBe(true);
+    // The dead process's reservation blocks the day's budget until released.
+    expect(await codeOf(alive.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 200_000 }))).toBe('budget_exceeded:reservation_refused');
+    expect(await alive.releaseAbandoned('host:7')).toBe(1);
+    expect(alive.state().day.reservedUsd).toBe(0);
+    const admitted = await alive.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 200_000 });
+    expect(await alive.releaseAbandoned('host:8')).toBe(1);
+    await admitted.release();
   });
 });

@@ -27,6 +27,12 @@ export interface BudgetGuardOptions {
   };
   /** An unreconciled reservation is released after this long (default 10 min, longer than any call). */
   reservationTtlMs?: number;
+  /**
+   * Who holds this guard's reservations, e.g. `host:pid`: every reservation id starts with
+   * `<owner>/`, so once that process is known dead another can `releaseAbandoned(owner)` at once
+   * instead of waiting for the TTL. Default: none (plain UUIDs).
+   */
+  reservationOwner?: string;
   /** Multiplier on the input-token estimate in the worst case (default 1.1: estimates run low). */
   inputTokenMargin?: number;
   /**
@@ -113,6 +119,11 @@ export interface BudgetGuard {
   pausedProviders(): ReadonlySet<string>;
   /** Re-reads the totals from the store (other replicas' spend) and fires due alerts. */
   refresh(): Promise<BudgetState>;
+  /**
+   * Releases every reservation still held by `owner` (a `reservationOwner` of a process that
+   * died: its calls will never be reconciled). Returns how many were released.
+   */
+  releaseAbandoned(owner: string): Promise<number>;
 }
 
 const NO_PAUSE: ReadonlySet<string> = new Set();
@@ -254,7 +265,7 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       const at = now();
       const periods = periodsAt(at);
       const list = [periods.day, periods.month];
-      const id = randomUUID();
+      const id = options.reservationOwner === undefined ? randomUUID() : `${options.reservationOwner}/${randomUUID()}`;
       const result = await deps.store.reserve({ id, amount, periods: list, enforce: hardLimits, expiresAt: at + reservationTtlMs, now: at });
       remember(result.totals);
       if (!result.granted) {
@@ -296,6 +307,16 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
     },
 
     refresh,
+
+    async releaseAbandoned(owner) {
+      const at = now();
+      // Today's periods, and those of the oldest reservation still unexpired (across midnight).
+      const periods = new Map<string, BudgetPeriod>();
+      for (const period of [...Object.values(periodsAt(at - reservationTtlMs)), ...Object.values(periodsAt(at))]) periods.set(period.key, period);
+      const released = await deps.store.releaseAbandoned(`${owner}/`, [...periods.values()], at);
+      if (released > 0) await refresh().catch(() => undefined);
+      return released;
+    },
   };
 }
 

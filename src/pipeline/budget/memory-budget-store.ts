@@ -51,6 +51,12 @@ export class MemoryBudgetStore implements BudgetStore {
     return this.reconcile(id, periods, 0, now);
   }
 
+  releaseAbandoned(idPrefix: string): Promise<number> {
+    let released = 0;
+    for (const id of [...this.#reservations.keys()]) if (id.startsWith(idPrefix) && this.#drop(id)) released++;
+    return Promise.resolve(released);
+  }
+
   totals(periods: readonly BudgetPeriod[], now: number): Promise<PeriodTotals[]> {
     this.#sweep(now);
     return Promise.resolve(this.#totalsOf(periods));

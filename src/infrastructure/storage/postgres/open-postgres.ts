@@ -1,9 +1,10 @@
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely } from 'kysely';
 import type { DatabaseConnection, LogEvent } from 'kysely';
 import pg from 'pg';
 import { FortitudeError } from '../../../core/errors.js';
 import type { DatabaseSchema } from '../database-schema.js';
 import { describeConnectionFailure } from './connection-failure.js';
+import { ReconnectingPostgresDialect } from './reconnecting-dialect.js';
 
 export interface PostgresOptions {
   databaseUrl: string;
@@ -43,7 +44,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
     await connection.executeQuery(CompiledQuery.raw(`SET search_path TO ${quoted}`));
   };
   const db = new Kysely<DatabaseSchema>({
-    dialect: new PostgresDialect({ pool, ...(quoted === undefined ? {} : { onCreateConnection: setSearchPath }) }),
+    // A connection terminated under a statement that provably did not run costs one retry, not the request.
+    dialect: new ReconnectingPostgresDialect({ pool, ...(quoted === undefined ? {} : { onCreateConnection: setSearchPath }) }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   // One round trip now, so a wrong DATABASE_URL (no such database, refused, bad credentials) is

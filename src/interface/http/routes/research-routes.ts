@@ -56,7 +56,9 @@ async function streamResearch(deps: RouteDeps, exchange: Exchange, request: Rese
     }
   } catch (error) {
     const described = describeError(error);
-    if (described.unexpected) deps.logger.error({ err: error, requestId: exchange.requestId }, 'research stream failed');
+    // A client that went away aborts the pipeline: the server already logged that (debug) and
+    // counted it (api_client_aborts_total); the AbortError it causes is not a failure.
+    if (described.unexpected && !exchange.aborted) deps.logger.error({ err: error, requestId: exchange.requestId }, 'research stream failed');
     const payload = JSON.stringify({ code: described.code, message: described.message, requestId: exchange.requestId });
     await writeFrame(response, namedEvent('error', payload));
   } finally {
