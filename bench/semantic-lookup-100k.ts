@@ -4,6 +4,9 @@
  * before candidates that cannot be served were skipped) as the baseline. Both run on the same
  * cache, interleaved query by query with alternating order, so machine load and the verifier's
  * lazily computed features hit both alike; every outcome (hit/miss and the entry served) must match.
+ * A third variant, `farther`, is the lookup before the nearest-only rule (a refused nearest
+ * candidate let a farther one be tried): its latency is reported for the before/after comparison,
+ * its outcomes may differ (that is the rule's point; counted, not a failure).
  *
  * Wall time is what a caller sees and, on a busy machine, mostly time spent waiting for a CPU;
  * per-lookup CPU time (process.cpuUsage) is robust to that wait and stands in for a quiet machine.
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
   const variants = {
     current: { promote: false },
     baseline: { promote: false, verifyAll: true },
+    farther: { promote: false, nearestOnly: false },
   } as const;
   type Variant = keyof typeof variants;
   const measure = async (variant: Variant, text: string) => {
@@ -75,19 +79,22 @@ async function main(): Promise<void> {
   };
 
   // Warm-up (JIT) on other queries.
-  for (const question of unseen.slice(-300)) for (const variant of ['current', 'baseline'] as const) await measure(variant, question);
+  for (const question of unseen.slice(-300)) for (const variant of ['current', 'baseline', 'farther'] as const) await measure(variant, question);
 
   const samples: Record<Variant, Record<Kind, Sample[]>> = {
     current: { exact: [], paraphrase: [], unseen: [] },
     baseline: { exact: [], paraphrase: [], unseen: [] },
+    farther: { exact: [], paraphrase: [], unseen: [] },
   };
   const outcomes: Record<Kind, Record<string, number>> = { exact: {}, paraphrase: {}, unseen: {} };
   let differ = 0;
+  let differFarther = 0;
   let wrong = 0;
   let rejectedCurrent = 0;
   let rejectedBaseline = 0;
   for (const [index, query] of queries.entries()) {
-    const order: Variant[] = index % 2 === 0 ? ['current', 'baseline'] : ['baseline', 'current'];
+    const rotation: Variant[] = ['current', 'baseline', 'farther'];
+    const order = [...rotation.slice(index % 3), ...rotation.slice(0, index % 3)];
     const results: Partial<Record<Variant, SemanticLookupResult<string>>> = {};
     for (const variant of order) {
       const { result, sample } = await measure(variant, query.text);
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
       samples[variant][query.kind].push(sample);
     }
     if (outcomeOf(results.current!) !== outcomeOf(results.baseline!)) differ++;
+    if (outcomeOf(results.current!) !== outcomeOf(results.farther!)) differFarther++;
     if (results.current!.entry && results.current!.entry.value !== query.origin) wrong++;
     rejectedCurrent += results.current!.rejected?.filter((rejection) => !rejection.reasons[0]?.includes('(not verified)')).length ?? 0;
     rejectedBaseline += results.baseline!.rejected?.length ?? 0;
@@ -118,17 +126,18 @@ async function main(): Promise<void> {
   const ratios: string[] = [];
   for (const [name, select] of rows) {
     const pick = (variant: Variant) => (Object.entries(samples[variant]) as Array<[Kind, Sample[]]>).filter(([kind]) => select(kind)).flatMap(([, list]) => list);
-    const summaries = (['baseline', 'current'] as const).map((variant) => {
+    const summaries = (['baseline', 'farther', 'current'] as const).map((variant) => {
       const list = pick(variant);
       return { variant, wall: summarise(list.map((sample) => sample.wall)), cpu: summarise(list.map((sample) => sample.cpu)) };
     });
     for (const { variant, wall, cpu } of summaries) console.log(`| ${name} | ${variant} | ${us(wall.p50)} | ${us(wall.p99)} | ${us(cpu.p50)} | ${us(cpu.p99)} | ${us(cpu.mean)} |`);
-    const [before, after] = summaries;
-    ratios.push(`${name.trim()}: CPU p99 ${(after!.cpu.p99 / before!.cpu.p99).toFixed(2)}×, CPU mean ${(after!.cpu.mean / before!.cpu.mean).toFixed(2)}×, wall p99 ${(after!.wall.p99 / before!.wall.p99).toFixed(2)}× of baseline`);
+    const [before, farther, after] = summaries;
+    ratios.push(`${name.trim()}: CPU p99 ${(after!.cpu.p99 / before!.cpu.p99).toFixed(2)}×, CPU mean ${(after!.cpu.mean / before!.cpu.mean).toFixed(2)}×, wall p99 ${(after!.wall.p99 / before!.wall.p99).toFixed(2)}× of baseline; ` +
+      `CPU p99 ${(after!.cpu.p99 / farther!.cpu.p99).toFixed(2)}×, wall p99 ${(after!.wall.p99 / farther!.wall.p99).toFixed(2)}× of farther`);
   }
   console.log(`\ncurrent vs baseline (same run, same queries):\n  ${ratios.join('\n  ')}`);
   console.log(`\nverified-and-refused candidates: baseline ${rejectedBaseline}, current ${rejectedCurrent}`);
-  console.log(`outcomes (current): ${JSON.stringify(outcomes)}; outcomes differing from baseline: ${differ}; served another question's entry: ${wrong}`);
+  console.log(`outcomes (current): ${JSON.stringify(outcomes)}; outcomes differing from baseline: ${differ}, from farther: ${differFarther}; served another question's entry: ${wrong}`);
   console.log(`total bench time ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (differ > 0) process.exitCode = 1;
 }

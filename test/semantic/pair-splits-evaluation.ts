@@ -3,8 +3,10 @@
  * through a real `SemanticCache` built as `fortitude serve` builds it (local embedder, the
  * configured threshold and verifier, one partition: the server's partition holds every
  * classification since issue 19). Two measures:
- *  - `shared`: every q1 of the set cached together, each q2 looked up — a non-duplicate served
- *    anything is a false hit, a duplicate served another q1 is a wrong hit (the harder measure);
+ *  - `shared`: every q1 of the set cached together, each q2 looked up (the `cache eval --populate`
+ *    measure): an answer is right when it is for q2 or a question labelled a duplicate of q2; a
+ *    duplicate's own cached copy is taken out for its lookup, a non-duplicate q2 that is itself
+ *    cached is no first-time question and is left out (the harder measure);
  *  - `pairwise`: q1 alone cached, q2 looked up — the exact key, threshold and verifier on the pair only.
  * Shared by bench/semantic-pairs.ts (the report and the threshold curve) and the split test.
  */
@@ -14,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Embedder } from '../../src/infrastructure/cache/semantic/embedder.js';
 import { createSemanticCache, DEFAULT_SIMILARITY_THRESHOLD } from '../../src/infrastructure/cache/semantic/semantic-cache.js';
+import type { SemanticEntry } from '../../src/infrastructure/cache/semantic/store/semantic-entry-store.js';
 import { createMemorySemanticEntryStore } from '../../src/infrastructure/cache/semantic/store/memory-entry-store.js';
 import { normaliseQuery } from '../../src/infrastructure/cache/semantic/text/text-analysis.js';
 import { extractFeatures } from '../../src/infrastructure/cache/semantic/verification/question-features.js';
@@ -41,37 +44,69 @@ export interface PairOutcome {
   /** The cached question served, if any. */
   served?: string;
   similarity?: number;
-  /** A duplicate served its own q1. */
+  /** A duplicate served its own q1 (or, shared, another labelled duplicate of q2). */
   correct: boolean;
   /** Served an answer that is wrong for q2. */
   wrong: boolean;
+  /** Shared measure: a non-duplicate whose q2 is itself cached (not a first-time question), left out. */
+  skipped?: boolean;
 }
 
 export interface EvalOptions {
   threshold?: number;
   verification?: VerificationOptions | false;
   mode?: 'shared' | 'pairwise';
+  /** Shared measure: serve only the nearest candidate (the cache's default), or the best accepted one (false). */
+  nearestOnly?: boolean;
+  ambiguityMargin?: number;
+  strictAmbiguity?: boolean;
 }
 
 const DAY_MS = 86_400_000;
+
+/** Normalised question → every question labelled a duplicate of it in the set (itself included). */
+function duplicateClusters(pairs: EvalPair[]): Map<string, Set<string>> {
+  const parent = new Map<string, string>();
+  const find = (text: string): string => {
+    let root = text;
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    return root;
+  };
+  for (const pair of pairs) {
+    const left = normaliseQuery(pair.q1);
+    const right = normaliseQuery(pair.q2);
+    if (!parent.has(left)) parent.set(left, left);
+    if (!parent.has(right)) parent.set(right, right);
+    if (pair.duplicate) parent.set(find(left), find(right));
+  }
+  const members = new Map<string, Set<string>>();
+  for (const text of parent.keys()) {
+    const root = find(text);
+    if (!members.has(root)) members.set(root, new Set());
+    members.get(root)!.add(text);
+  }
+  const clusters = new Map<string, Set<string>>();
+  for (const text of parent.keys()) clusters.set(text, members.get(find(text))!);
+  return clusters;
+}
 
 export async function evaluatePairs(pairs: EvalPair[], embedder: Embedder, options: EvalOptions = {}): Promise<PairOutcome[]> {
   const lookupOptions = {
     promote: false,
     ...(options.threshold === undefined ? {} : { similarityThreshold: options.threshold }),
     ...(options.verification === undefined ? {} : { verification: options.verification }),
+    ...(options.nearestOnly === undefined ? {} : { nearestOnly: options.nearestOnly }),
+    ...(options.ambiguityMargin === undefined ? {} : { ambiguityMargin: options.ambiguityMargin }),
+    ...(options.strictAmbiguity === undefined ? {} : { strictAmbiguity: options.strictAmbiguity }),
   };
   const newCache = () => createSemanticCache<string>({ sweepIntervalMs: 0, promoteSemanticHits: false }, { embedder, store: createMemorySemanticEntryStore() });
-  const judge = (pair: EvalPair, served: string | undefined, similarity: number | undefined): PairOutcome => {
-    const own = served !== undefined && (normaliseQuery(served) === normaliseQuery(pair.q1) || normaliseQuery(served) === normaliseQuery(pair.q2));
-    const correct = pair.duplicate && served !== undefined && normaliseQuery(served) === normaliseQuery(pair.q1);
-    // The same question, cached under another pair, is a right answer for a duplicate and a non-duplicate alike.
-    const sameQuestion = served !== undefined && normaliseQuery(served) === normaliseQuery(pair.q2);
-    const wrong = served !== undefined && !sameQuestion && (!pair.duplicate || !own);
-    return { pair, ...(served === undefined ? {} : { served }), ...(similarity === undefined ? {} : { similarity }), correct, wrong };
-  };
   const outcomes: PairOutcome[] = [];
   if (options.mode === 'pairwise') {
+    const judge = (pair: EvalPair, served: string | undefined, similarity: number | undefined): PairOutcome => {
+      const correct = pair.duplicate && served !== undefined;
+      const wrong = served !== undefined && !pair.duplicate && normaliseQuery(served) !== normaliseQuery(pair.q2);
+      return { pair, ...(served === undefined ? {} : { served }), ...(similarity === undefined ? {} : { similarity }), correct, wrong };
+    };
     // q1 alone cached, q2 looked up: the cache's lookup with one candidate is the exact key, then
     // cosine ≥ threshold, then the verifier. Done with the same functions directly, because one
     // cache storing and deleting an entry per pair grows the native index by GBs.
@@ -90,12 +125,31 @@ export async function evaluatePairs(pairs: EvalPair[], embedder: Embedder, optio
     }
     return outcomes;
   }
+  // Shared: every q1 cached together. A q2 that is itself cached would be an exact hit on its own
+  // text; a duplicate's own copy is taken out for its lookup (leave one out), a non-duplicate's q2
+  // is not a first-time question and is left out (as `cache eval --populate` skips it). An answer
+  // is right for q2 when it is for q2 or a question labelled a duplicate of q2 in the set.
+  const clusters = duplicateClusters(pairs);
   const cache = await newCache();
   try {
-    for (const q1 of new Set(pairs.map((pair) => pair.q1))) await cache.store(q1, CONTEXT, q1, { ttlMs: DAY_MS });
+    const entries = new Map<string, SemanticEntry<string>>();
+    for (const q1 of new Set(pairs.map((pair) => pair.q1))) entries.set(normaliseQuery(q1), await cache.store(q1, CONTEXT, q1, { ttlMs: DAY_MS }));
     for (const pair of pairs) {
+      const asked = normaliseQuery(pair.q2);
+      const own = entries.get(asked);
+      if (own && !pair.duplicate) {
+        outcomes.push({ pair, correct: false, wrong: false, skipped: true });
+        continue;
+      }
+      if (own) cache.forget(own.id);
       const result = await cache.lookup(pair.q2, CONTEXT, lookupOptions);
-      outcomes.push(judge(pair, result.entry?.value, result.similarity));
+      if (own) cache.adopt(own);
+      const served = result.entry?.value;
+      const right = served !== undefined && (clusters.get(asked)?.has(normaliseQuery(served)) ?? false);
+      outcomes.push({
+        pair, ...(served === undefined ? {} : { served, similarity: result.similarity }),
+        correct: pair.duplicate && right, wrong: served !== undefined && !right,
+      });
     }
   } finally {
     await cache.close();
@@ -128,10 +182,11 @@ export interface PairSummary {
 export const baseCategory = (category: string | undefined) => (category ?? 'none').replace(/^general-/, '');
 
 export function summarisePairs(outcomes: PairOutcome[]): PairSummary {
-  const duplicates = outcomes.filter((outcome) => outcome.pair.duplicate);
-  const negatives = outcomes.filter((outcome) => !outcome.pair.duplicate);
+  const measured = outcomes.filter((outcome) => !outcome.skipped);
+  const duplicates = measured.filter((outcome) => outcome.pair.duplicate);
+  const negatives = measured.filter((outcome) => !outcome.pair.duplicate);
   const byCategory: PairSummary['byCategory'] = {};
-  for (const outcome of outcomes) {
+  for (const outcome of measured) {
     const stats = (byCategory[baseCategory(outcome.pair.category)] ??= { total: 0, duplicate: outcome.pair.duplicate, served: 0, wrong: 0 });
     stats.total++;
     if (outcome.correct) stats.served++;

@@ -33,6 +33,15 @@ describe('pair splits', () => {
     expect(summary.recall.rate).toBeGreaterThanOrEqual(0.2);
   });
 
+  it('with every q1 cached together, serves few first-time non-duplicates on the dev split, fewer than trying farther candidates', async () => {
+    const dev = loadSplit('dev');
+    const nearest = summarisePairs(await evaluatePairs(dev, embedder, { mode: 'shared' }));
+    const farther = summarisePairs(await evaluatePairs(dev, embedder, { mode: 'shared', nearestOnly: false }));
+    expect(nearest.falseHits.rate).toBeLessThanOrEqual(0.01);
+    expect(nearest.falseHits.rate).toBeLessThan(farther.falseHits.rate);
+    expect(nearest.recall.rate).toBeGreaterThanOrEqual(0.12);
+  });
+
   it('is the verifier that does it: without it the same threshold serves most non-duplicates', async () => {
     const summary = summarisePairs(await evaluatePairs(loadSplit('dev'), embedder, { mode: 'pairwise', verification: false }));
     expect(summary.falseHits.rate).toBeGreaterThan(0.5);

@@ -16,6 +16,22 @@ describe('chooseCandidate', () => {
     expect(judged).toEqual(['a', 'b']); // c is below the threshold; nothing after b is within the margin
   });
 
+  it('nearest only: a refused nearest candidate makes the lookup a miss, however good a farther one', () => {
+    const judged: string[] = [];
+    const judge = (c: Candidate) => {
+      judged.push(c.id);
+      return c.id === 'a' ? ['key-terms: "for a large team" only in query'] : [];
+    };
+    const list = [candidate('a', 0.95), candidate('b', 0.8)];
+    const choice = chooseCandidate(list, judge, { ...options, nearestOnly: true });
+    expect(choice.chosen).toBeUndefined();
+    expect(choice.refused.map((c) => c.id)).toEqual(['a']);
+    expect(judged).toEqual(['a']);
+    expect(chooseCandidate(list, judge, options).chosen?.id).toBe('b');
+    expect(chooseCandidate([candidate('b', 0.9), candidate('a', 0.8)], judge, { ...options, nearestOnly: true }).chosen?.id).toBe('b');
+    expect(chooseCandidate([], judge, { ...options, nearestOnly: true }).chosen).toBeUndefined();
+  });
+
   it('is a miss when nothing is accepted or nothing clears the threshold', () => {
     expect(chooseCandidate([candidate('a', 0.9)], () => ['entity: x'], options).chosen).toBeUndefined();
     expect(chooseCandidate([candidate('a', 0.69)], () => [], options).chosen).toBeUndefined();
@@ -54,6 +70,9 @@ describe('chooseCandidate', () => {
       const pruned = chooseCandidate(list, judge, strict);
       const full = chooseCandidate(list, judge, { ...strict, verifyAll: true });
       expect(pruned.chosen?.id).toBe(full.chosen?.id);
+      const nearest = chooseCandidate(list, judge, { ...strict, nearestOnly: true });
+      expect(nearest.chosen?.id).toBe(chooseCandidate(list, judge, { ...strict, nearestOnly: true, verifyAll: true }).chosen?.id);
+      if (nearest.chosen) expect(nearest.chosen.id).toBe(list.find((c) => c.similarity >= strict.threshold)?.id);
       expect(pruned.unservable.length + pruned.refused.length).toBeLessThanOrEqual(list.length);
     }
   });

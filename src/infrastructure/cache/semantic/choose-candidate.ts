@@ -4,6 +4,12 @@
  * similarity (one the verifier also accepts, or with `strictAmbiguity` any candidate above the
  * threshold): then the query is ambiguous and is a miss. The verifier is called lazily, only on
  * the candidates that can change the outcome.
+ *
+ * With `nearestOnly` (the default in `SemanticCache`) only the nearest candidate above the
+ * threshold can be served: when the verifier refuses it, or it is ambiguous, the lookup is a miss
+ * rather than a farther candidate's hit. With many relatives cached together, an edited question
+ * ("… for a large team") is refused against its origin, its nearest neighbour, but passes against
+ * the origin's paraphrase, whose rewording hides the added words (issue 19, shared measure).
  */
 
 export interface Candidate {
@@ -27,6 +33,8 @@ export interface ChoiceOptions {
    * cannot change the outcome (the behaviour before the miss path was pruned; measurement only).
    */
   verifyAll?: boolean;
+  /** Serve only the nearest candidate above the threshold, or nothing. */
+  nearestOnly?: boolean;
 }
 
 export interface Choice {
@@ -62,6 +70,8 @@ export function chooseCandidate(candidates: readonly Candidate[], judge: (candid
   // verifier is most of a miss's cost (bench/semantic-lookup-100k.ts).
   let last = eligible.length - 1;
   if (strict && !options.verifyAll) while (last >= 0 && hasRival(last)) last--;
+  // Nearest only: the nearest candidate decides, or (in strict mode, with a rival) nothing can be served.
+  if (options.nearestOnly && !options.verifyAll && eligible.length > 0) last = strict && hasRival(0) ? -1 : Math.min(last, 0);
   const refused: JudgedCandidate[] = [];
   let best: Candidate | undefined;
   for (let index = 0; index <= last; index++) {
@@ -72,6 +82,7 @@ export function chooseCandidate(candidates: readonly Candidate[], judge: (candid
       break;
     }
     refused.push({ ...candidate, reasons });
+    if (options.nearestOnly) break;
   }
   if (!best) return { refused, unservable: eligible.slice(last + 1) };
   if (options.ambiguityMargin <= 0) return { chosen: best, refused, unservable: [] };

@@ -22,6 +22,8 @@ export const DEFAULT_SIMILARITY_THRESHOLD = 0.7;
 /** Chosen from the same table. */
 export const DEFAULT_AMBIGUITY_MARGIN = 0.05;
 export const DEFAULT_STRICT_AMBIGUITY = true;
+/** Chosen on the train/dev pair splits, shared measure (docs/semantic-cache.md). */
+export const DEFAULT_NEAREST_ONLY = true;
 
 export interface SemanticCacheOptions {
   /** Cosine similarity a candidate needs before it is verified. Default `DEFAULT_SIMILARITY_THRESHOLD`. */
@@ -35,6 +37,11 @@ export interface SemanticCacheOptions {
   ambiguityMargin?: number;
   /** Let a rejected candidate within the margin make the query ambiguous too. Default `DEFAULT_STRICT_AMBIGUITY`. */
   strictAmbiguity?: boolean;
+  /**
+   * Serve only the nearest candidate above the threshold: when the verifier refuses it, a farther
+   * one is not tried (a refused near-copy vetoes its relatives). Default `DEFAULT_NEAREST_ONLY`.
+   */
+  nearestOnly?: boolean;
   /** Entry lifetime unless `store` says otherwise. Default 30 min (seed: `query_results.ttl_seconds`). */
   ttlMs?: number;
   /** Verifier settings; `false` serves any candidate above the threshold (measurement only). */
@@ -85,6 +92,8 @@ export interface LookupOptions {
   promote?: boolean;
   /** Verify candidates that cannot be served anyway (measurement: the pre-pruning baseline). */
   verifyAll?: boolean;
+  /** Overrides the configured nearest-only setting for this lookup. */
+  nearestOnly?: boolean;
 }
 
 export interface SemanticCacheStats {
@@ -123,6 +132,7 @@ export class SemanticCache<V> {
   private readonly topK: number;
   private readonly ambiguityMargin: number;
   private readonly strictAmbiguity: boolean;
+  private readonly nearestOnly: boolean;
   private readonly ttlMs: number;
   private readonly verification: VerificationOptions | false;
   private readonly promoteHits: boolean;
@@ -148,6 +158,7 @@ export class SemanticCache<V> {
     this.topK = options.topK ?? 5;
     this.ambiguityMargin = options.ambiguityMargin ?? DEFAULT_AMBIGUITY_MARGIN;
     this.strictAmbiguity = options.strictAmbiguity ?? DEFAULT_STRICT_AMBIGUITY;
+    this.nearestOnly = options.nearestOnly ?? DEFAULT_NEAREST_ONLY;
     this.ttlMs = options.ttlMs ?? 1_800_000;
     this.verification = options.verification ?? {};
     this.promoteHits = options.promoteSemanticHits ?? true;
@@ -234,6 +245,7 @@ export class SemanticCache<V> {
       ambiguityMargin: options.ambiguityMargin ?? this.ambiguityMargin,
       strictAmbiguity: options.strictAmbiguity ?? this.strictAmbiguity,
       verifyAll: options.verifyAll ?? false,
+      nearestOnly: options.nearestOnly ?? this.nearestOnly,
     });
     const rejected: RejectedCandidate[] = [];
     for (const candidate of choice.refused) this.reject(rejected, candidate, candidate.reasons);
