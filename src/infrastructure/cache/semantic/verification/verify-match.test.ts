@@ -13,6 +13,17 @@ describe('verifyMatch', () => {
     expect(verify('Transformers is a cutting-edge ML library for PyTorch.', 'Transformers is a state-of-the-art machine learning library for PyTorch.').accepted).toBe(true);
   });
 
+  it('rejects one text being the other with a run of words added or dropped, or two words exchanged', () => {
+    expect(checks('How big can a Kafka message be?', 'How big can a Kafka message be at most?')).toContain('edit');
+    expect(checks('Make sure the file has a `file_name` column which links audio files', 'Make sure the file has a `file_name` column which links audio files with their metadata.')).toContain('edit');
+    expect(checks('What is the meaning of my life?', 'What is the meaning of life?')).toContain('edit');
+    expect(checks('The levels, from most to least, are ERROR and INFO.', 'The levels, from least to most, are ERROR and INFO.')).toContain('order');
+    expect(checks('How can I turn a list of lists into a flat Python in list?', 'How can I turn a list of lists into a flat list in Python?')).toContain('order');
+    // Filler words, auxiliaries and an exchange around "and" leave the question as it was.
+    expect(verify('What is Docker, really?', 'What is Docker?').accepted).toBe(true);
+    expect(verify('Why do cats purr?', 'Why cats purr?').accepted).toBe(true);
+  });
+
   it('rejects a negation present on one side only', () => {
     expect(checks('Why does my container not exit after starting?', 'Why does my container exit after starting?')).toContain('negation');
     expect(checks('How do I run tests without Docker?', 'How do I run tests with Docker?')).toContain('negation');

@@ -93,7 +93,48 @@ export function verifyMatch(
     checkGroups('pronoun', query.pronouns, candidate.pronouns, reasons);
   }
   checkKeyTerms(query, candidate, reasons, options);
+  checkEdit(query, candidate, reasons);
   return { accepted: reasons.length === 0, similarity, reasons };
+}
+
+/** Words whose addition or removal alone leaves the question as it was ("What is X *exactly*?"). */
+const FILLER_WORDS = new Set([
+  'the', 'a', 'an', 'please', 'exactly', 'actually', 'really', 'just', 'basically', 'simply', 'so', 'very', 'also',
+  'hi', 'hello', 'hey', 'thanks', 'ok', 'okay', 'now', 'do', 'does', 'did',
+]);
+/** Words between two exchanged words that make the exchange harmless ("between PyTorch and TensorFlow"). */
+const SYMMETRIC_JOINERS = new Set(['and', 'or', 'vs', 'versus']);
+
+/**
+ * One text is the other with one edit: a run of words added or dropped anywhere ("… allow *at
+ * most*?", "links audio files *with their metadata*", "the meaning of *my* life"), or two words
+ * exchanged ("from *least* to *most*" / "from *most* to *least*", "a flat *list* in *Python*" /
+ * "a flat *Python* in *list*"). However light the words, a minimal edit that is not a filler
+ * word is what makes a near-miss: no paraphrase in the train or dev splits is one.
+ */
+function checkEdit(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
+  const left = query.tokens.map((token) => token.lower);
+  const right = candidate.tokens.map((token) => token.lower);
+  if (left.length === right.length) {
+    const differing: number[] = [];
+    for (let index = 0; index < left.length && differing.length <= 2; index++) if (left[index] !== right[index]) differing.push(index);
+    if (differing.length !== 2) return;
+    const [first, second] = differing as [number, number];
+    const joinedSymmetrically = second - first > 1 && left.slice(first + 1, second).every((word) => SYMMETRIC_JOINERS.has(word));
+    if (left[first] === right[second] && left[second] === right[first] && !joinedSymmetrically) {
+      reasons.push(`order: "${left[first]}" and "${left[second]}" exchanged`);
+    }
+    return;
+  }
+  const [longer, shorter, side] = left.length > right.length ? [left, right, 'query'] : [right, left, 'cached question'];
+  let head = 0;
+  while (head < shorter.length && longer[head] === shorter[head]) head++;
+  let tail = 0;
+  while (tail < shorter.length - head && longer[longer.length - 1 - tail] === shorter[shorter.length - 1 - tail]) tail++;
+  if (head + tail < shorter.length) return;
+  const span = longer.slice(head, longer.length - tail);
+  if (span.every((word) => FILLER_WORDS.has(word))) return;
+  reasons.push(`edit: "${span.join(' ')}" only in ${side}`);
 }
 
 function checkNegation(query: QuestionFeatures, candidate: QuestionFeatures, reasons: string[]): void {
