@@ -10,7 +10,11 @@ describe('verifyMatch', () => {
     const decision = verify('How can I set up Redis on Ubuntu 22.04?', 'How do I install Redis on Ubuntu 22.04?');
     expect(decision).toEqual({ accepted: true, similarity: 0.9, reasons: [] });
     expect(verify('What is the difference between TensorFlow and PyTorch?', 'What is the difference between PyTorch and TensorFlow?').accepted).toBe(true);
-    expect(verify('Transformers is a cutting-edge ML library for PyTorch.', 'Transformers is a state-of-the-art machine learning library for PyTorch.').accepted).toBe(true);
+    // The rules accept this rewording; the learned gate (PAIR_MODEL.gate) refuses it — one of the
+    // ~1 % of train paraphrases the gate costs (docs/semantic-cache.md).
+    const reworded = ['Transformers is a cutting-edge ML library for PyTorch.', 'Transformers is a state-of-the-art machine learning library for PyTorch.'] as const;
+    expect(verifyMatch(extractFeatures(reworded[0]), extractFeatures(reworded[1]), 0.9, { pairModel: false }).accepted).toBe(true);
+    expect(verify(...reworded).reasons.map((reason) => reason.slice(0, reason.indexOf(':')))).toEqual(['model']);
   });
 
   it('rejects one text being the other with a run of words added or dropped, or two words exchanged', () => {
