@@ -48,6 +48,7 @@ export async function buildSemanticLayer(
   const cache = await createSemanticCache<SemanticValue>(
     {
       similarityThreshold: settings.similarity_threshold,
+      ...(settings.pair_model_accept === undefined ? {} : { verification: { pairAccept: settings.pair_model_accept } }),
       ttlMs: researchAnswerTtlMs(config),
       // The entry log is shared by a host's workers; each keeps its own index files.
       indexDirectory: deps.workerId ? join(directory, `worker-${deps.workerId}`) : directory,

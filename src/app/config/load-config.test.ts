@@ -78,6 +78,12 @@ describe('configuration', () => {
     }
   });
 
+  it('takes the semantic cache\'s opt-in pair-model override, off unless set, and refuses one outside (0, 1]', () => {
+    expect(parseConfigText('').caching.semantic.pair_model_accept).toBeUndefined();
+    expect(parseConfigText('caching:\n  semantic:\n    pair_model_accept: 0.99\n').caching.semantic.pair_model_accept).toBe(0.99);
+    expect(problemsOf('caching:\n  semantic:\n    pair_model_accept: 1.5\n').map((problem) => problem.path)).toContain('caching.semantic.pair_model_accept');
+  });
+
   it('names the YAML path and the fix for each kind of mistake', () => {
     const expectations: Record<string, [string, RegExp]> = {
       '01-unknown-key.yaml': ['caching.levels.memory.max_sise_mb', /did you mean "max_size_mb"/],

@@ -73,6 +73,12 @@ const semantic = z
     similarity_threshold: z.number().min(0).max(1).default(0.7),
     /** `local` (built in, no download) or the name of a configured provider with embeddings. */
     embedder: z.string().default('local'),
+    /**
+     * Opt-in (absent: off): serve a candidate the verifier refused only for reworded or extra key
+     * terms when the learned pair model's probability reaches this (docs/semantic-cache.md: 0.99
+     * doubled dev recall with no false hit; unmeasured on natural near-misses).
+     */
+    pair_model_accept: z.number().gt(0).max(1).optional(),
     hnsw_config: z
       .strictObject({
         m: z.number().int().min(2).max(128).default(16),
