@@ -33,6 +33,21 @@ afterEach(async () => {
 });
 
 describe('SemanticCache', () => {
+  it('serves only the nearest candidate: an edit refused against its origin is not served the origin\'s paraphrase', async () => {
+    const cache = await newCache({ promoteSemanticHits: false });
+    const origin = 'You can use a pretrained BERT model and its corresponding tokenizer from the 🤗 Transformers library.';
+    const paraphrase = 'You can employ a pretrained BERT model and its related tokenizer from the 🤗 Transformers library.';
+    await cache.store(origin, tenant, 'origin');
+    await cache.store(paraphrase, tenant, 'paraphrase');
+    const edited = `${origin.slice(0, -1)} for a large team.`;
+    const nearest = await cache.lookup(edited, tenant);
+    expect(nearest.kind).toBe('miss');
+    expect(nearest.rejected?.[0]).toMatchObject({ question: origin });
+    // The rule before: the best candidate the verifier accepts, however far — here the paraphrase.
+    const farther = await cache.lookup(edited, tenant, { nearestOnly: false });
+    expect(farther).toMatchObject({ kind: 'semantic', entry: { value: 'paraphrase' } });
+  });
+
   it('answers an exact (normalised) repeat as exact with similarity 1', async () => {
     const cache = await newCache();
     await cache.store('How do I install Redis on Ubuntu 22.04?', tenant, 'answer-1');
