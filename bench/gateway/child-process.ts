@@ -188,9 +188,16 @@ export function readTreeStat(root: number): { cpuMicros: number; rssBytes: numbe
  * (rate limits high enough never to bind, everything else default), the whole process tree
  * pinned to `core`. CPU and RSS are summed over the tree (primary + worker).
  */
-export async function spawnRealServe(upstreamUrl: string, core: number | undefined, extraArgs: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<BenchChild> {
+export async function spawnRealServe(
+  upstreamUrl: string,
+  core: number | undefined,
+  extraArgs: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+  /** Another build's `main.js` (an A/B arm of a code change in the same run); default this package's dist/. */
+  mainPath?: string,
+): Promise<BenchChild> {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const main = join(here, '..', '..', 'dist', 'main.js');
+  const main = mainPath ?? join(here, '..', '..', 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-gateway-bench-'));
   writeFileSync(

@@ -13,12 +13,18 @@
  * measurement is short slices with the arms rotated, so machine noise lands on all of them.
  * CPU µs/request and RSS are summed over each server's process tree from /proc.
  *
- *   npm run build && node --import tsx bench/gateway/serve.ts [--quick] [--slices N] [--workers N] [--young-mb N] [--only-0ms]
+ *   npm run build && node --import tsx bench/gateway/serve.ts [--quick] [--slices N] [--workers N] [--young-mb N] [--only-0ms] [--baseline DIR]
+ *
+ * `--baseline DIR`: a second serve arm, `serve (baseline)`, from another build's DIR/dist/main.js (for
+ * a code change, same run, e.g. the previous commit built with
+ * `git archive HEAD src tsconfig.json tsconfig.build.json package.json | tar -x -C DIR && (cd DIR && npx tsc -p tsconfig.build.json)`
+ * with DIR inside this repository, so its imports resolve to node_modules).
  *
  * About 2 minutes (`--quick` about 1). Writes bench/out/gateway-serve-results.{md,json}.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { benchMachine, CHAT_BODY as BODY, checkChatAnswer, concatSorted, rotate as rotateArms, spawnBaseArms, type Arm as BaseArm } from './arms.js';
 import { spawnRealServe } from './child-process.js';
 import { openLoop, openLoopStream, percentile, saturate } from './load.js';
@@ -65,12 +71,15 @@ const serve = await spawnRealServe(upstream.url, serverCore, ['--workers', WORKE
 /** `--young-mb N`: a second serve arm with `server.runtime.young_generation_mb: N`, same run (V8 heap setting per workload). */
 const youngMb = option('--young-mb');
 const serveYoung = youngMb === undefined ? undefined : await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], { FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: youngMb });
+const baselineDir = option('--baseline');
+const serveBaseline = baselineDir === undefined ? undefined : await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], {}, resolve(baselineDir, 'dist', 'main.js'));
 const PATH = '/v1/chat/completions';
 const arms: Arm[] = [
   { name: 'direct', child: upstream, target: { url: upstream.url, path: PATH, body: BODY }, stream: true },
   { name: 'bare proxy', child: proxy, target: { url: proxy.url, path: PATH, body: BODY }, stream: true },
   { name: 'pass-through', child: passthrough, target: { url: passthrough.url, path: PATH, body: BODY }, stream: false },
   { name: 'serve', child: serve, target: { url: serve.url, path: PATH, body: BODY }, stream: true },
+  ...(serveBaseline === undefined ? [] : [{ name: 'serve (baseline)', child: serveBaseline, target: { url: serveBaseline.url, path: PATH, body: BODY }, stream: true }]),
   ...(serveYoung === undefined ? [] : [{ name: `serve young ${youngMb} MB`, child: serveYoung, target: { url: serveYoung.url, path: PATH, body: BODY }, stream: true }]),
 ];
 const rows: Row[] = [];
@@ -112,7 +121,7 @@ try {
   writeFileSync(`${outDir}gateway-serve-results.md`, `${heading}\n\n${table}\n`);
   process.stdout.write(`${heading}\n\n${table}\n`);
 } finally {
-  await Promise.all([serve.stop(), serveYoung?.stop(), passthrough.stop(), proxy.stop()]);
+  await Promise.all([serve.stop(), serveBaseline?.stop(), serveYoung?.stop(), passthrough.stop(), proxy.stop()]);
   await upstream.stop();
 }
 
