@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { AcquireResult, BucketLevels, BucketSpec, RateLimitStore } from '../../providers/rate-limit/rate-limit-store.js';
+import type { AcquireManyResult, AcquireResult, BucketLevels, BucketSpec, RateLimitStore } from '../../providers/rate-limit/rate-limit-store.js';
 import type { MachineStateDatabase } from './machine-state-db.js';
 import { attempt } from './sqlite-budget-store.js';
 import { TransactionBatcher } from './transaction-batcher.js';
@@ -43,6 +43,11 @@ export class SqliteRateLimitStore implements RateLimitStore {
     return this.#batcher.run(() => this.#acquireNow(key, buckets, costs, now));
   }
 
+  /** One transaction step for a limiter's queued waiters: the row is read and written once for all of them. */
+  acquireMany(key: string, buckets: readonly BucketSpec[], costs: readonly Readonly<Record<string, number>>[], now: number): Promise<AcquireManyResult> {
+    return this.#batcher.run(() => this.#acquireManyNow(key, buckets, costs, now));
+  }
+
   adjust(key: string, bucket: BucketSpec, delta: number, now: number): Promise<void> {
     return this.#batcher.run(() => this.#change(key, bucket, delta, now, 'adjust'));
   }
@@ -71,20 +76,24 @@ export class SqliteRateLimitStore implements RateLimitStore {
 
   #acquireNow(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): AcquireResult {
     const row = this.#row(key);
-    let waitMs = row.blockedUntil > now ? row.blockedUntil - now : 0;
-    const levels = buckets.map((bucket) => {
-      const current = level(row.levels, bucket, now);
-      const needed = Math.min(costs[bucket.name] ?? 0, bucket.capacity) - current[0];
-      if (needed > 0) waitMs = Math.max(waitMs, bucket.refillPerMs > 0 ? Math.ceil(needed / bucket.refillPerMs) : Number.POSITIVE_INFINITY);
-      return current;
-    });
-    if (waitMs > 0) return { granted: false, waitMs };
-    buckets.forEach((bucket, index) => {
-      const [tokens, at] = levels[index]!;
-      row.levels[bucket.name] = [tokens - (costs[bucket.name] ?? 0), at];
-    });
-    this.#saveLevels.run(key, JSON.stringify(row.levels));
-    return { granted: true, waitMs: 0 };
+    const result = take(row, buckets, costs, now);
+    if (result.granted) this.#saveLevels.run(key, JSON.stringify(row.levels));
+    return result;
+  }
+
+  #acquireManyNow(key: string, buckets: readonly BucketSpec[], costs: readonly Readonly<Record<string, number>>[], now: number): AcquireManyResult {
+    const row = this.#row(key);
+    let granted = 0;
+    let waitMs = 0;
+    for (; granted < costs.length; granted++) {
+      const result = take(row, buckets, costs[granted]!, now);
+      if (!result.granted) {
+        waitMs = result.waitMs;
+        break;
+      }
+    }
+    if (granted > 0) this.#saveLevels.run(key, JSON.stringify(row.levels));
+    return { granted, waitMs };
   }
 
   #change(key: string, bucket: BucketSpec, value: number, now: number, mode: 'adjust' | 'clamp'): void {
@@ -98,6 +107,23 @@ export class SqliteRateLimitStore implements RateLimitStore {
     const row = this.#select.get(key);
     return row === undefined ? { levels: {}, blockedUntil: 0 } : { levels: JSON.parse(row.levels) as Levels, blockedUntil: row.blocked_until };
   }
+}
+
+/** Refills, checks and (when every bucket holds enough) takes `costs` from the row's levels in memory; the caller saves. */
+function take(row: LimiterRow, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): AcquireResult {
+  let waitMs = row.blockedUntil > now ? row.blockedUntil - now : 0;
+  const levels = buckets.map((bucket) => {
+    const current = level(row.levels, bucket, now);
+    const needed = Math.min(costs[bucket.name] ?? 0, bucket.capacity) - current[0];
+    if (needed > 0) waitMs = Math.max(waitMs, bucket.refillPerMs > 0 ? Math.ceil(needed / bucket.refillPerMs) : Number.POSITIVE_INFINITY);
+    return current;
+  });
+  if (waitMs > 0) return { granted: false, waitMs };
+  buckets.forEach((bucket, index) => {
+    const [tokens, at] = levels[index]!;
+    row.levels[bucket.name] = [tokens - (costs[bucket.name] ?? 0), at];
+  });
+  return { granted: true, waitMs: 0 };
 }
 
 /** The bucket refilled to `now` (not saved); full when never seen. */

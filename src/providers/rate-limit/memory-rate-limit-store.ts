@@ -1,4 +1,4 @@
-import type { AcquireResult, BucketLevels, BucketSpec, RateLimitStore } from './rate-limit-store.js';
+import type { AcquireManyResult, AcquireResult, BucketLevels, BucketSpec, RateLimitStore } from './rate-limit-store.js';
 
 interface Level {
   tokens: number;
@@ -39,7 +39,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return Promise.resolve(this.acquireNow(key, buckets, costs, now));
   }
 
-  /** The synchronous core of `acquire`, also used by the limiter's fast path. */
+  acquireMany(key: string, buckets: readonly BucketSpec[], costs: readonly Readonly<Record<string, number>>[], now: number): Promise<AcquireManyResult> {
+    for (let index = 0; index < costs.length; index++) {
+      const result = this.acquireNow(key, buckets, costs[index]!, now);
+      if (!result.granted) return Promise.resolve({ granted: index, waitMs: result.waitMs });
+    }
+    return Promise.resolve({ granted: costs.length, waitMs: 0 });
+  }
+
+  /** The synchronous core of `acquire`. */
   acquireNow(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): AcquireResult {
     const state = this.#state(key);
     let waitMs = state.blockedUntil > now ? state.blockedUntil - now : 0;

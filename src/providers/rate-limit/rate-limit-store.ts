@@ -19,6 +19,13 @@ export interface AcquireResult {
   waitMs: number;
 }
 
+export interface AcquireManyResult {
+  /** How many of the requests were granted: always a prefix, in order. */
+  granted: number;
+  /** When fewer than all were granted: ms until the first refused one could be granted. */
+  waitMs: number;
+}
+
 export interface BucketLevels {
   /** Tokens per bucket after refilling to `now` (negative while in debt). */
   remaining: Record<string, number>;
@@ -33,6 +40,13 @@ export interface RateLimitStore {
    * granted from a full bucket and leaves it in debt, so a huge request is slow, not impossible.
    */
   acquire(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): Promise<AcquireResult>;
+  /**
+   * Optional: `acquire` for each of `costs` in order, as one atomic step that stops at the first
+   * refusal (the rest wait behind it, as in a FIFO queue). The same outcome as calling `acquire`
+   * once per entry with nothing in between, for the price of one store round trip; a limiter with
+   * many waiters uses it so its queue drains a batch per round trip, not one request.
+   */
+  acquireMany?(key: string, buckets: readonly BucketSpec[], costs: readonly Readonly<Record<string, number>>[], now: number): Promise<AcquireManyResult>;
   /** Adds `delta` to one bucket (negative when usage exceeded the estimate), capped at capacity. */
   adjust(key: string, bucket: BucketSpec, delta: number, now: number): Promise<void>;
   /** Lowers a bucket to `tokens` when the provider reports fewer remaining; never raises it. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../core/errors.js';
+import { TryCancel } from '../cancel-signal.js';
 import { createManualClock } from '../clock.js';
 import { MemoryRateLimitStore } from './memory-rate-limit-store.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -144,6 +145,55 @@ describe('RateLimiter', () => {
     expect((await limiter.snapshot()).tokensRemaining).toBe(600);
     await limiter.close();
     await store.close();
+  });
+
+  it('asks the store once per batch of queued waiters, keeping FIFO order and the limit', async () => {
+    const clock = createManualClock();
+    const calls = { acquire: 0, acquireMany: 0 };
+    const counting = new (class extends MemoryRateLimitStore {
+      override acquire(...args: Parameters<MemoryRateLimitStore['acquire']>) {
+        calls.acquire++;
+        return super.acquire(...args);
+      }
+      override acquireMany(...args: Parameters<MemoryRateLimitStore['acquireMany']>) {
+        calls.acquireMany++;
+        return super.acquireMany(...args);
+      }
+    })();
+    // 20 requests of burst; 30 arrive in one turn.
+    const limiter = new RateLimiter('p', { requestsPerMinute: 60, burstAllowance: 19, maxQueueWaitMs: 100 }, { clock, store: counting });
+    const order: string[] = [];
+    const labels = Array.from({ length: 30 }, (_, index) => `r${index}`);
+    for (const label of labels) track(order, label, limiter.acquire(0));
+    await clock.advance(0);
+    expect(order.filter((entry) => !entry.endsWith(':rejected'))).toEqual(labels.slice(0, 20));
+    // The 21st would wait 1 s, over the 100 ms bound: it and those behind it fail, none jumps the queue.
+    expect(order.slice(20)).toEqual(labels.slice(20).map((label) => `${label}:rejected`));
+    expect(calls.acquire + calls.acquireMany).toBeLessThan(15);
+    await limiter.close();
+  });
+
+  it('gives back what a batch took for a waiter aborted while the store answered', async () => {
+    const clock = createManualClock();
+    let answer: (() => void) | undefined;
+    const slow = new (class extends MemoryRateLimitStore {
+      override acquireMany(...args: Parameters<MemoryRateLimitStore['acquireMany']>) {
+        return new Promise<Awaited<ReturnType<MemoryRateLimitStore['acquireMany']>>>((resolve) => (answer = () => resolve(super.acquireMany(...args))));
+      }
+    })();
+    const limiter = new RateLimiter('p', { requestsPerMinute: 60, burstAllowance: 4, maxQueueWaitMs: 10_000 }, { clock, store: slow });
+    const first = limiter.acquire(0);
+    const signal = new TryCancel();
+    const second = limiter.acquire(0, signal);
+    const third = limiter.acquire(0);
+    await clock.advance(0);
+    signal.cancel(new Error('client gone'));
+    answer!();
+    await expect(second).rejects.toThrow('client gone');
+    await Promise.all([first, third]);
+    // 5 of burst, 2 taken: the aborted one's request went back.
+    expect((await limiter.snapshot()).requestsRemaining).toBe(3);
+    await limiter.close();
   });
 
   it('rejects waiters when closed', async () => {

@@ -63,6 +63,8 @@ interface Waiter {
 
 const REQUESTS = 'requests';
 const TOKENS = 'tokens';
+/** Most waiters asked of the store in one `acquireMany` step. */
+const MAX_BATCH = 64;
 
 /**
  * Per-provider admission: token buckets for requests and tokens (in a `RateLimitStore`), a
@@ -276,6 +278,10 @@ export class RateLimiter {
           this.#wakeAt(head.deadline - now);
           return;
         }
+        if (this.#buckets.length > 0 && this.#store.acquireMany !== undefined && this.#queue.length - this.#head > 1) {
+          if (await this.#acquireBatch(now)) continue;
+          return;
+        }
         const result =
           this.#buckets.length === 0 ? { granted: true, waitMs: 0 } : await this.#store.acquire(this.key, this.#buckets, head.costs, now);
         if (head.settled) {
@@ -311,6 +317,50 @@ export class RateLimiter {
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /**
+   * Several waiters at the head of the queue, up to the free concurrency slots, asked of the store
+   * in one atomic step (`acquireMany`): it grants a prefix of them, in queue order, exactly as
+   * one `acquire` each would with nothing in between; a shared store then costs one round trip per
+   * batch instead of one per request (the queue otherwise drains one request per round trip).
+   * Returns true to keep pumping, false when the pump has set its wake-up and must stop.
+   */
+  async #acquireBatch(now: number): Promise<boolean> {
+    const batch: Waiter[] = [];
+    const room = Math.min(MAX_BATCH, this.#maxConcurrent - this.#inFlight);
+    for (let index = this.#head; index < this.#queue.length && batch.length < room; index += 1) {
+      const waiter = this.#queue[index]!;
+      if (!waiter.settled) batch.push(waiter);
+    }
+    const result = await this.#store.acquireMany!(
+      this.key,
+      this.#buckets,
+      batch.map((waiter) => waiter.costs),
+      now,
+    );
+    for (let index = 0; index < result.granted; index += 1) {
+      const waiter = batch[index]!;
+      // Aborted while the store answered: give back what it took.
+      if (waiter.settled) {
+        this.#refund(waiter);
+        continue;
+      }
+      waiter.settled = true;
+      waiter.cleanup?.();
+      this.#inFlight += 1;
+      waiter.resolve(this.#permit(waiter));
+    }
+    const refused = batch[result.granted];
+    // Granted (settled) waiters leave the queue as the pump peeks past them.
+    if (refused === undefined || refused.settled) return true;
+    const after = this.#clock.now();
+    if (after + result.waitMs > refused.deadline) {
+      this.#fail(refused, this.#error(`would wait ${Math.ceil(result.waitMs)} ms, over the ${this.#maxWaitMs} ms limit`, result.waitMs));
+      return true;
+    }
+    this.#wakeAt(result.waitMs);
+    return false;
   }
 
   #refund(waiter: Waiter): void {
