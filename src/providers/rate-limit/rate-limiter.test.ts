@@ -196,6 +196,24 @@ describe('RateLimiter', () => {
     await limiter.close();
   });
 
+  it('reaches a very high request rate although a timer wakes the queue at most every millisecond or so', async () => {
+    const clock = createManualClock();
+    // 6 000 000 per minute = 100 per ms, no burst configured: before, the bucket held 1 and each wake-up admitted one.
+    const limiter = new RateLimiter('p', { requestsPerMinute: 6_000_000, maxQueueWaitMs: 10_000 }, { clock });
+    const order: string[] = [];
+    for (let index = 0; index < 3_000; index++) track(order, `r${index}`, limiter.acquire(0));
+    const settle = async () => {
+      for (let turn = 0; turn < 50; turn++) await clock.advance(0);
+    };
+    await settle();
+    expect(order.length).toBe(1_000); // 10 ms of the rate
+    await clock.advance(10);
+    await settle();
+    expect(order.length).toBe(2_000); // and 10 ms later, 10 ms more: the rate holds, nothing beyond it
+    expect(order.every((entry) => !entry.endsWith(':rejected'))).toBe(true);
+    await limiter.close();
+  });
+
   it('rejects waiters when closed', async () => {
     const clock = createManualClock();
     const limiter = new RateLimiter('p', { maxConcurrent: 1 }, { clock });

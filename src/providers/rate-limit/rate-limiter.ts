@@ -13,7 +13,8 @@ export interface RateLimitOptions {
   maxConcurrent?: number;
   /**
    * Requests allowed back-to-back above the steady rate: the request bucket holds
-   * `1 + burstAllowance`, refilled at `requestsPerMinute / 60` per second (nginx `burst`).
+   * `1 + burstAllowance`, refilled at `requestsPerMinute / 60` per second (nginx `burst`); at
+   * least 10 ms of the rate (limits above 6 000 per minute), so a timer wake-up can admit it.
    */
   burstAllowance?: number;
   /** Longest a request waits in the queue before failing with `rate_limited` (default 5 s). */
@@ -63,6 +64,8 @@ interface Waiter {
 
 const REQUESTS = 'requests';
 const TOKENS = 'tokens';
+/** How often, at best, a timer wakes a waiting queue (see the request bucket's capacity). */
+const WAKE_WINDOW_MS = 10;
 /** Most waiters asked of the store in one `acquireMany` step. */
 const MAX_BATCH = 64;
 
@@ -99,7 +102,14 @@ export class RateLimiter {
     this.#clock = deps.clock ?? systemClock;
     const rpm = options.requestsPerMinute ?? 0;
     const tpm = options.tokensPerMinute ?? 0;
-    this.#requests = rpm > 0 ? { name: REQUESTS, capacity: 1 + (options.burstAllowance ?? 0), refillPerMs: rpm / 60_000 } : undefined;
+    // The queue is woken by a timer, so it can be served at most every WAKE_WINDOW_MS or so (timers
+    // lag under load): a bucket holding less than that window's refill could never admit its own
+    // rate. With a bucket of 1 (no burst), 100 000 000 per minute admitted one request per wake-up,
+    // about 1 000 a second, and held `fortitude serve` there with the CPU idle (issue 17). So the
+    // bucket holds at least one window of its rate: only limits above 6 000 per minute change
+    // (≥ 2 at 12 000), and over any span T the bucket still admits ≤ capacity + rate × T.
+    this.#requests =
+      rpm > 0 ? { name: REQUESTS, capacity: Math.max(1 + (options.burstAllowance ?? 0), Math.floor((rpm / 60_000) * WAKE_WINDOW_MS)), refillPerMs: rpm / 60_000 } : undefined;
     // Token budgets are per minute at providers and may be spent at once: capacity = one minute.
     this.#tokens = tpm > 0 ? { name: TOKENS, capacity: tpm, refillPerMs: tpm / 60_000 } : undefined;
     this.#buckets = [this.#requests, this.#tokens].filter((bucket): bucket is BucketSpec => bucket !== undefined);
