@@ -48,10 +48,10 @@ async function main(argv: string[]): Promise<number> {
       const app = await createApplication(config, { logger });
       return { ...app.fortitude, close: async () => { await app.close(); logger.close(); } };
     },
-    async openStoredData() {
+    async openStoredData(options = {}) {
       const { config } = load();
       const { openStoredData } = await import('./app/composition.js');
-      return openStoredData(config);
+      return openStoredData(options.poolSize === undefined ? config : { ...config, database: { ...config.database, pool_size: options.poolSize } });
     },
     async openCacheEvaluation() {
       const { config } = load();

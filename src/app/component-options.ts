@@ -139,6 +139,15 @@ export function performanceTargets(section: FortitudeConfig['performance_targets
   };
 }
 
+/** A database URL's host name (`postgres://user:secret@host:5432/db` → `host`); never the URL itself. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '(unparsable database.url)';
+  }
+}
+
 /** What the CLI commands read of a loaded config. */
 export function cliConfig({ config, file }: LoadedConfig): CliConfig {
   return {
@@ -149,6 +158,14 @@ export function cliConfig({ config, file }: LoadedConfig): CliConfig {
     selectionStrategy: config.cost_management.routing.strategy ?? config.selection_strategy.type,
     alertRules: config.monitoring.alerts.length,
     apiTests: apiTests(config.load_tests),
+    providerTests: config.load_tests.provider_tests.map((test) => ({ name: test.name, providers: test.providers, concurrentRequests: test.concurrent_requests, durationMs: secondsToMs(test.duration) })),
+    databaseTests: config.load_tests.database_tests.map((test) => ({
+      name: test.name,
+      connectionPoolSize: test.connection_pool_size,
+      concurrentQueries: test.concurrent_queries,
+      durationMs: secondsToMs(test.duration),
+    })),
+    databaseHost: config.database.url ? hostOf(config.database.url) : undefined,
     performanceTargets: performanceTargets(config.performance_targets),
     allowedHosts: config.server.allowed_hosts,
     allowedOrigins: [...config.server.allowed_origins, ...config.server.cors.origins],

@@ -1,4 +1,5 @@
 import type { ApiTest } from '../../operations/load-test/load-plan.js';
+import type { DatabaseTest, ProviderTest } from '../../operations/load-test/capacity-tests.js';
 import type { PerformanceTargets } from '../../operations/load-test/load-test-report.js';
 import type { CacheUnderTest } from '../../operations/cache-eval/cache-under-test.js';
 import type { Fortitude, StoredData } from '../../pipeline/fortitude.js';
@@ -17,6 +18,12 @@ export interface CliConfig {
   alertRules: number;
   /** `load_tests.api_tests`, for `fortitude benchmark`. */
   apiTests: readonly ApiTest[];
+  /** `load_tests.provider_tests`, for `fortitude benchmark --scenario <name>`. */
+  providerTests: readonly ProviderTest[];
+  /** `load_tests.database_tests`, for `fortitude benchmark --scenario <name>`. */
+  databaseTests: readonly DatabaseTest[];
+  /** The PostgreSQL server's host name (`database.url`); undefined for SQLite. Never the URL: it may hold a password. */
+  databaseHost: string | undefined;
   /** `performance_targets`, for `fortitude benchmark`. */
   performanceTargets: PerformanceTargets;
   /** `server.allowed_hosts`, and `server.allowed_origins` with `server.cors.origins`, for `fortitude mcp --http`. */
@@ -39,8 +46,8 @@ export interface CliContext {
   loadConfig(): CliConfig;
   /** Builds the whole application (storage, caches, providers) for one command; close it after. */
   openServices(): Promise<Fortitude>;
-  /** Opens only the database (API keys, the stored library): nothing else is started. */
-  openStoredData(): Promise<StoredData>;
+  /** Opens only the database (API keys, the stored library): nothing else is started. `poolSize` replaces `database.pool_size`. */
+  openStoredData(options?: { poolSize?: number }): Promise<StoredData>;
   /**
    * Builds `serve`'s research cache tiers from the configuration in a fresh temporary directory
    * (`cache eval`); closing deletes it. The user's data directory, database and Redis are not used.

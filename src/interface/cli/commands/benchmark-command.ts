@@ -8,10 +8,13 @@ import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
 import { BENCHMARK_FAILED_EXIT_CODE } from '../exit-codes.js';
 import { formatMs as ms, parseDuration } from './server-client.js';
+import type { CapacityReport, DatabaseTest, ProviderTest } from '../../../operations/load-test/capacity-tests.js';
+import type { PerformanceTargets } from '../../../operations/load-test/load-test-report.js';
 
 /**
- * `fortitude benchmark --scenario baseline_performance|stress_test|spike_test`: the seed's
- * `load_tests.api_tests` as an open-loop load test, scaled with `--scale` and `--duration`,
+ * `fortitude benchmark --scenario <name>`: a `load_tests.provider_tests` or `database_tests`
+ * entry as a closed loop (runCapacityTest), or one of the seed's `load_tests.api_tests`
+ * (baseline_performance, stress_test, spike_test) as an open-loop load test, scaled with `--scale` and `--duration`,
  * against `--url` or (by default) a `fortitude serve` started for the run on a loopback port
  * with its own data directory. Loopback only. Writes Markdown, HTML and JSON reports.
  */
@@ -29,7 +32,7 @@ interface BenchmarkOptions {
 
 export function registerBenchmarkCommand(benchmark: Command, context: CliContext): void {
   benchmark
-    .option('--scenario <name>', 'a load_tests.api_tests entry: baseline_performance, stress_test, spike_test')
+    .option('--scenario <name>', 'a load_tests entry: api_tests (baseline_performance, stress_test, spike_test), provider_tests (provider_capacity) or database_tests (query_performance)')
     .option('--scale <factor>', 'multiplies users and request rates (e.g. 0.01 to run on a laptop)', '1')
     .option('--duration <seconds>', 'replaces the configured duration (the ramp-up keeps its share), e.g. 10 or 2m')
     .option('--url <url>', 'a running Fortitude on loopback (default: start one on the simulator for the run)')
@@ -38,8 +41,16 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
     .option('--seed <n>', 'request sequence seed', '1')
     .option('--json', 'print the result as JSON')
     .action(async (options: BenchmarkOptions) => {
-      if (!options.scenario) throw new FortitudeError('bad_request', '--scenario: required (baseline_performance, stress_test or spike_test; see load_tests.api_tests)');
-      const { apiTests, performanceTargets } = context.loadConfig();
+      const config = context.loadConfig();
+      const { apiTests, performanceTargets } = config;
+      const names = [...apiTests, ...config.providerTests, ...config.databaseTests].map((test) => test.name);
+      if (!options.scenario) throw new FortitudeError('bad_request', `--scenario: required (one of ${names.join(', ')}; see load_tests)`);
+      const providerTest = config.providerTests.find((test) => test.name === options.scenario);
+      const databaseTest = config.databaseTests.find((test) => test.name === options.scenario);
+      if (!apiTests.some((test) => test.name === options.scenario) && (providerTest || databaseTest)) {
+        return runCapacityTest(context, options, { providerTest, databaseTest, errorRate: performanceTargets.errorRate });
+      }
+      if (!names.includes(options.scenario)) throw new FortitudeError('bad_request', `--scenario: "${options.scenario}" is not in load_tests; configured: ${names.join(', ')}`);
       // Imported when a load test runs: every other command (and --help) starts without them.
       const [{ planLoadTest }, { buildLoadReport, renderLoadReportHtml, renderLoadReportMarkdown }, { runLoad }, { isLoopbackHost }] = await Promise.all([
         import('../../../operations/load-test/load-plan.js'),
@@ -100,6 +111,84 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
         ].join('\n'),
       );
     });
+}
+
+/**
+ * A `load_tests.provider_tests` or `database_tests` entry (operations/load-test/capacity-tests.ts):
+ * a table per target, JSON with `--json`, the report written beside the API tests' reports, and
+ * exit 9 when the error rate misses `performance_targets.error_rate`.
+ */
+async function runCapacityTest(
+  context: CliContext,
+  options: BenchmarkOptions,
+  tests: { providerTest: ProviderTest | undefined; databaseTest: DatabaseTest | undefined; errorRate: PerformanceTargets['errorRate'] },
+): Promise<void> {
+  const [capacity, { isLoopbackHost }] = await Promise.all([import('../../../operations/load-test/capacity-tests.js'), import('../../http/auth.js')]);
+  const config = context.loadConfig();
+  const run = { scale: Number(options.scale), durationMs: options.duration ? parseDuration(options.duration, '--duration') : undefined };
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  let report: CapacityReport;
+  try {
+    if (tests.providerTest) {
+      const test = tests.providerTest;
+      if (options.url !== undefined && !isLoopbackHost(safeHost(options.url))) {
+        throw new FortitudeError('bad_request', `--url: the load test only targets loopback addresses (got ${options.url})`);
+      }
+      capacity.scaledRun(test.concurrentRequests, test.durationMs, run); // bad --scale/--duration fail before a server starts
+      const server = options.url ? undefined : await startServer(context);
+      const url = options.url?.replace(/\/+$/, '') ?? server!.url;
+      context.err(`provider test "${test.name}" against ${url}: ${test.providers.join(', ')}, one after another`);
+      try {
+        report = await capacity.runProviderTest(
+          test,
+          { url, configuredProviders: config.providers.map((provider) => provider.name), ...(options.apiKey ? { headers: { authorization: `Bearer ${options.apiKey}` } } : {}) },
+          { ...run, signal: controller.signal, onProgress: (text) => context.err(text) },
+        );
+      } finally {
+        await server?.close();
+      }
+    } else {
+      const test = tests.databaseTest!;
+      if (config.databaseHost !== undefined && !isLoopbackHost(config.databaseHost)) {
+        throw new FortitudeError('bad_request', `load_tests.database_tests "${test.name}": the load test only targets a database on loopback (database.url names ${config.databaseHost})`);
+      }
+      capacity.scaledRun(test.concurrentQueries, test.durationMs, run);
+      context.err(`database test "${test.name}" on the configured ${config.databaseHost === undefined ? 'SQLite' : 'PostgreSQL'} database (reads only)`);
+      const data = await context.openStoredData({ poolSize: test.connectionPoolSize });
+      try {
+        report = await capacity.runDatabaseTest(test, data, { ...run, signal: controller.signal, onProgress: (text) => context.err(text) });
+      } finally {
+        await data.close();
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  const { isSatisfied } = await import('../../../core/bound.js');
+  const errorCheck = { target: `${tests.errorRate.op} ${(tests.errorRate.value * 100).toFixed(3)}%`, observed: report.errorRate, pass: report.requests > 0 && isSatisfied(tests.errorRate, report.errorRate) };
+  const directory = resolve(options.outputDir);
+  mkdirSync(directory, { recursive: true });
+  const file = join(directory, `benchmark-${report.scenario}.json`);
+  writeFileSync(file, JSON.stringify({ ...report, errorRateTarget: errorCheck }, null, 2));
+  if (!errorCheck.pass) {
+    if (context.setExitCode) context.setExitCode(BENCHMARK_FAILED_EXIT_CODE);
+    else process.exitCode = BENCHMARK_FAILED_EXIT_CODE;
+  }
+  if (options.json) return context.out(JSON.stringify({ ...report, errorRateTarget: errorCheck }, null, 2));
+  const table = new Table({ head: [report.kind === 'provider_tests' ? 'provider' : 'query', 'n', 'errors', 'per s', 'p50', 'p95', 'p99', 'max', 'in flight'], style: { head: [], border: [] } });
+  for (const row of report.rows) table.push([row.target, row.requests, row.errors, row.throughput.toFixed(1), ms(row.p50), ms(row.p95), ms(row.p99), ms(row.max), row.maxInFlight]);
+  const firstError = report.rows.find((row) => row.firstError)?.firstError;
+  context.out(
+    [
+      `${report.kind} "${report.scenario}": ${report.concurrency} concurrent${report.connectionPoolSize ? `, pool ${report.connectionPoolSize}` : ''}, ${(report.durationMs / 1000).toFixed(0)} s${report.kind === 'provider_tests' ? ' per provider' : ''}`,
+      table.toString(),
+      `${errorCheck.pass ? 'PASS' : 'FAIL'} error_rate: ${(report.errorRate * 100).toFixed(3)}% (${report.errors} of ${report.requests}) (goal ${errorCheck.target})${firstError ? ` — first error: ${firstError}` : ''}`,
+      `report: ${file}`,
+      ...(errorCheck.pass ? [] : [`benchmark failed: error rate target missed (exit ${BENCHMARK_FAILED_EXIT_CODE})`]),
+    ].join('\n'),
+  );
 }
 
 function safeHost(url: string): string {
