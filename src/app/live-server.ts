@@ -5,6 +5,8 @@ import { createLiveSettings, type LiveSettings } from '../operations/optimizer/l
 import type { RouteChange } from '../pipeline/routing/router.js';
 import { mergeCacheStats, mergeLearningStatus, mergeProviderStatus, processesOf } from '../pipeline/server-view.js';
 import type { Application } from './composition.js';
+import { mergeDatabaseProfiles, type DatabaseProfile } from '../operations/profiling/database-profiler.js';
+import { MAX_PROFILE_MS, MIN_PROFILE_MS, type ProcessIdentity, type ProfileRequest, type ProfileResult, type ProfilingService } from '../operations/profiling/profiling-service.js';
 
 /**
  * `fortitude serve`'s answers for the whole server: each worker registers the operations on its
@@ -90,5 +92,38 @@ function viewOf<T>(result: FanoutResult<T>): Record<string, unknown> {
     consistent,
     ...(consistent ? (values[0] as Record<string, unknown>) : { perWorker: result.answers }),
     processes: processesOf(result),
+  };
+}
+
+/**
+ * `profile database` over every worker of `serve --workers N`: each worker records its own
+ * storage calls and statements for the same span (`profile.database` in the fan-out, durations
+ * kept so percentiles merge exactly) and the answers are merged (operations/profiling/
+ * database-profiler.ts). Other profile kinds stay per process (a CPU or heap profile is one
+ * process's). The fan-out does not carry the client's abort: the other workers finish their span.
+ */
+export function profileEveryWorker(profiling: ProfilingService, fanout: WorkerFanout, identity: ProcessIdentity): ProfilingService {
+  fanout.handle('profile.database', (args) => profiling.run('database', { ...(args as ProfileRequest), keepDurations: true }));
+  return {
+    ...profiling,
+    async run(kind, request) {
+      // One process: no fan-out, so a client that goes away still stops the profile early.
+      if (kind !== 'database' || (identity.workers ?? 1) <= 1) return profiling.run(kind, request);
+      if (!(request.durationMs >= MIN_PROFILE_MS && request.durationMs <= MAX_PROFILE_MS)) {
+        throw new FortitudeError('bad_request', `duration: expected ${MIN_PROFILE_MS}–${MAX_PROFILE_MS} ms (got ${request.durationMs})`, { details: { field: 'duration_ms' } });
+      }
+      const { signal: _signal, ...args } = request;
+      // Room after the span for each worker's EXPLAINs.
+      const result = await fanout.all<DatabaseProfile>('profile.database', args, { timeoutMs: request.durationMs + 60_000 });
+      const answered = result.answers.filter((answer) => answer.error === undefined && answer.value !== undefined);
+      if (answered.length === 0) {
+        const error = result.answers[0]?.error ?? 'no worker answered in time';
+        throw new FortitudeError(/already being recorded/.test(error) ? 'rate_limited' : 'internal', `database profile: ${error}`, { retryable: true });
+      }
+      const merged = mergeDatabaseProfiles(result.answers.map((answer) => ({ workerId: answer.workerId, pid: answer.pid, ...(answer.value ? { profile: answer.value } : {}), ...(answer.error ? { error: answer.error } : {}) })));
+      const { operationDurations: _durations, ...profile } = merged;
+      const process: ProcessIdentity = { ...identity, workers: result.expected, profiledWorkers: answered.length };
+      return { ...profile, process } satisfies ProfileResult;
+    },
   };
 }

@@ -6,7 +6,7 @@ import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.j
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import { createWorkerFanout } from '../infrastructure/cluster/worker-fanout.js';
 import { reservationOwner } from './build-routing.js';
-import { createLiveServer } from './live-server.js';
+import { createLiveServer, profileEveryWorker } from './live-server.js';
 import { announceListening, onWorkerExited } from '../interface/http/cluster.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
@@ -33,6 +33,15 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   const live = createLiveServer(app, fanout);
   // SLA alerts over the (cluster-wide) window; every worker evaluates so any can answer
   // GET /api/alerts, but only one (or the single process) posts webhooks.
+  const identity = { pid: process.pid, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id, workers } : {}) };
+  const localProfiling = createProfilingService({
+    storage: app.storage,
+    providers: { stats: app.providers.stats, recorder: app.recorder, status: () => app.fortitude.providerStatus() },
+    process: identity,
+    heapSnapshots: config.server.heap_snapshots ? { redact: secretValues(config) } : false,
+  });
+  // `profile database` covers every worker; the other kinds describe the worker that answered.
+  const profiling = profileEveryWorker(localProfiling, fanout, identity);
   const alertOptions = alertEngineOptions(config);
   const alerts = createAlertEngine({
     ...alertOptions,
@@ -68,12 +77,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
         budget: () => app.routing.budget.state(),
         alerts,
         storage: app.storage,
-        profiling: createProfilingService({
-          storage: app.storage,
-          providers: { stats: app.providers.stats, recorder: app.recorder, status: () => app.fortitude.providerStatus() },
-          process: { pid: process.pid, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id, workers } : {}) },
-          heapSnapshots: config.server.heap_snapshots ? { redact: secretValues(config) } : false,
-        }),
+        profiling,
       }),
     },
     log,

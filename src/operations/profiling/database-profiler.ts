@@ -29,14 +29,18 @@ export interface DatabaseProfile {
   totalQueries: number;
   /** Per operation, slowest p95 first. */
   operations: QueryStats[];
-  /** Calls at or above `minDurationMs`, slowest first (at most `slowLimit`). */
-  slowQueries: CallTiming[];
+  /** Calls at or above `minDurationMs`, slowest first (at most `slowLimit`); merged: with the worker each ran in. */
+  slowQueries: (CallTiming & { workerId?: number })[];
   /** How many calls reached the threshold (the list may be cut at `slowLimit`). */
   slowCount: number;
   /** Statements the driver ran during the span (absent when the storage cannot report them). */
   totalStatements?: number;
   /** Distinct SQL texts with at least one execution at or above `minDurationMs`, slowest first (at most `slowLimit`). */
   slowStatements?: SlowStatement[];
+  /** With `keepDurations`: every call's duration per operation, so profiles of several workers merge exactly (dropped after the merge). */
+  operationDurations?: Record<string, number[]>;
+  /** The processes whose calls are counted (a merged profile of `serve --workers N`). */
+  workersProfiled?: { workerId: number | null; pid: number; error?: string }[];
 }
 
 export interface SlowStatement {
@@ -74,6 +78,8 @@ export interface DatabaseProfileOptions {
   slowLimit?: number;
   /** Ask the database for the plan of the slowest statements (up to `MAX_EXPLAINED`). */
   explain?: boolean;
+  /** Also return every call's duration per operation (`operationDurations`), for `mergeDatabaseProfiles`. */
+  keepDurations?: boolean;
 }
 
 export interface ProfiledStorage {
@@ -168,5 +174,84 @@ export async function profileStorage(storage: ProfiledStorage, options: Database
     slowQueries: slow.slice(0, limit),
     slowCount: slow.length,
     ...(typeof observing === 'function' ? { totalStatements, slowStatements } : {}),
+    ...(options.keepDurations === true ? { operationDurations: Object.fromEntries([...byOperation].map(([operation, list]) => [operation, list.map((call) => call.durationMs)])) } : {}),
+  };
+}
+
+/** One worker's database profile, as the fan-out returns it (`serve --workers N`). */
+export interface WorkerDatabaseProfile {
+  workerId: number | null;
+  pid: number;
+  profile?: DatabaseProfile;
+  error?: string;
+}
+
+/**
+ * The profiles of every worker over the same span as one: calls of each operation merged (exact
+ * percentiles when the workers kept their durations, `keepDurations`), slow calls and slow
+ * statements of all workers (a statement's counts summed, its slowest execution kept, the first
+ * plan found), totals summed. Each slow call names the worker it ran in.
+ */
+export function mergeDatabaseProfiles(answers: readonly WorkerDatabaseProfile[], slowLimit = 200): DatabaseProfile {
+  const profiles = answers.flatMap((answer) => (answer.profile ? [{ ...answer, profile: answer.profile }] : []));
+  const first = profiles[0]?.profile;
+  if (!first) throw new Error(`no worker returned a database profile: ${answers.map((answer) => answer.error ?? 'no answer').join('; ')}`);
+  const durations = new Map<string, number[]>();
+  const errors = new Map<string, number>();
+  const totals = new Map<string, number>();
+  for (const { profile } of profiles) {
+    for (const operation of profile.operations) {
+      errors.set(operation.operation, (errors.get(operation.operation) ?? 0) + operation.errors);
+      totals.set(operation.operation, (totals.get(operation.operation) ?? 0) + operation.totalMs);
+      const kept = profile.operationDurations?.[operation.operation];
+      // Without kept durations, each call counts at the worker's mean (percentiles then approximate).
+      const values = kept ?? Array.from({ length: operation.count }, () => operation.mean ?? 0);
+      durations.set(operation.operation, [...(durations.get(operation.operation) ?? []), ...values]);
+    }
+  }
+  const operations: QueryStats[] = [...durations].map(([operation, values]) => ({ operation, errors: errors.get(operation) ?? 0, totalMs: totals.get(operation) ?? 0, ...distribution(values) }));
+  operations.sort((a, b) => (b.p95 ?? 0) - (a.p95 ?? 0));
+  const slowQueries = profiles
+    .flatMap(({ workerId, profile }) => profile.slowQueries.map((query) => ({ ...query, ...(workerId === null ? {} : { workerId }) })))
+    .sort((a, b) => b.durationMs - a.durationMs)
+    .slice(0, slowLimit);
+  const reportsSql = profiles.some(({ profile }) => profile.slowStatements !== undefined);
+  const statements = new Map<string, SlowStatement>();
+  for (const { profile } of profiles) {
+    for (const statement of profile.slowStatements ?? []) {
+      const seen = statements.get(statement.sql);
+      if (!seen) {
+        statements.set(statement.sql, { ...statement });
+        continue;
+      }
+      seen.count += statement.count;
+      seen.totalMs += statement.totalMs;
+      seen.failed += statement.failed;
+      if (statement.maxMs > seen.maxMs) {
+        seen.maxMs = statement.maxMs;
+        seen.at = statement.at;
+      }
+      if (seen.plan === undefined && statement.plan !== undefined) {
+        seen.plan = statement.plan;
+        delete seen.planError;
+      }
+      if (seen.plan === undefined && seen.planError === undefined && statement.planError !== undefined) seen.planError = statement.planError;
+    }
+  }
+  const sum = (read: (profile: DatabaseProfile) => number | undefined) => profiles.reduce((total, { profile }) => total + (read(profile) ?? 0), 0);
+  return {
+    kind: 'database',
+    startedAt: Math.min(...profiles.map(({ profile }) => profile.startedAt)),
+    durationMs: Math.max(...profiles.map(({ profile }) => profile.durationMs)),
+    dialect: first.dialect,
+    minDurationMs: first.minDurationMs,
+    totalQueries: sum((profile) => profile.totalQueries),
+    operations,
+    slowQueries,
+    slowCount: sum((profile) => profile.slowCount),
+    ...(reportsSql
+      ? { totalStatements: sum((profile) => profile.totalStatements), slowStatements: [...statements.values()].sort((a, b) => b.maxMs - a.maxMs).slice(0, slowLimit) }
+      : {}),
+    workersProfiled: answers.map((answer) => ({ workerId: answer.workerId, pid: answer.pid, ...(answer.error === undefined ? {} : { error: answer.error }) })),
   };
 }

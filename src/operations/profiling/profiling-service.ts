@@ -34,6 +34,8 @@ export interface ProfileRequest {
   minDurationMs?: number;
   /** database: the plan of each slow statement (EXPLAIN without ANALYZE). */
   explain?: boolean;
+  /** database: keep every call's duration (for merging the workers' profiles). */
+  keepDurations?: boolean;
   /** providers: list every request's attempts. */
   traceRequests?: boolean;
 }
@@ -42,8 +44,10 @@ export interface ProcessIdentity {
   pid: number;
   /** Cluster worker id, when clustered. */
   workerId?: number;
-  /** How many workers the server runs (the others were not profiled). */
+  /** How many workers the server runs (the others were not profiled, unless `profiledWorkers` says otherwise). */
   workers?: number;
+  /** A profile merged over the workers (database): how many answered. */
+  profiledWorkers?: number;
 }
 
 export type ProfileResult = (CpuProfileResult | MemoryProfile | IoProfile | DatabaseProfile | ProviderProfile) & { process: ProcessIdentity };
@@ -91,7 +95,7 @@ export function createProfilingService(deps: ProfilingDeps): ProfilingService {
       case 'io':
         return recordIoProfile({ durationMs: request.durationMs, includeDisk: request.includeDisk ?? true, includeNetwork: request.includeNetwork ?? true, signal });
       case 'database':
-        return profileStorage(deps.storage, { durationMs: request.durationMs, minDurationMs: request.minDurationMs ?? 100, explain: request.explain ?? false, signal });
+        return profileStorage(deps.storage, { durationMs: request.durationMs, minDurationMs: request.minDurationMs ?? 100, explain: request.explain ?? false, keepDurations: request.keepDurations ?? false, signal });
       case 'providers':
         return traceProviders(deps.providers, {
           durationMs: request.durationMs,

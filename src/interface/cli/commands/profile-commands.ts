@@ -164,6 +164,8 @@ export function registerProfileCommands(program: Command, context: CliContext): 
           JSON.stringify(
             {
               file: options.output,
+              process: result.process,
+              workersProfiled: result.workersProfiled,
               totalQueries: result.totalQueries,
               totalStatements: result.totalStatements,
               operations: result.operations,
@@ -186,7 +188,9 @@ export function registerProfileCommands(program: Command, context: CliContext): 
       if (listSlow) {
         lines.push(`Slow queries, per repository call (≥ ${ms(result.minDurationMs)}):`);
         if (result.slowQueries.length === 0) lines.push('  none');
-        for (const query of result.slowQueries.slice(0, 50)) lines.push(`  ${new Date(query.at).toISOString().slice(11, 23)} ${ms(query.durationMs).padStart(10)} ${query.name}${query.ok ? '' : ' (failed)'}`);
+        for (const query of result.slowQueries.slice(0, 50)) {
+          lines.push(`  ${new Date(query.at).toISOString().slice(11, 23)} ${ms(query.durationMs).padStart(10)} ${query.name}${query.ok ? '' : ' (failed)'}${query.workerId === undefined ? '' : ` (worker ${query.workerId})`}`);
+        }
         const statements = result.slowStatements;
         if (statements === undefined) lines.push('Slow statements: this server does not report SQL text');
         else {
@@ -296,10 +300,15 @@ interface ProfiledProcess {
   pid: number;
   workerId?: number;
   workers?: number;
+  /** Set when the profile is merged over the workers (database). */
+  profiledWorkers?: number;
 }
 
-/** Which process a profile describes: with several workers, one of them (a profile cannot merge across processes). */
+/** Which process a profile describes: all workers (database), else with several workers the one that answered. */
 function which(process: ProfiledProcess): string {
+  if (process.profiledWorkers !== undefined && (process.workers ?? 1) > 1) {
+    return process.profiledWorkers === process.workers ? `all ${process.workers} workers` : `${process.profiledWorkers} of ${process.workers} workers (the others did not answer in time)`;
+  }
   if (process.workerId === undefined) return `pid ${process.pid}`;
   const of = process.workers && process.workers > 1 ? ` of ${process.workers}; the others were not profiled — run again to reach another` : '';
   return `pid ${process.pid} (worker ${process.workerId}${of})`;
