@@ -5,6 +5,7 @@ import { createLiveSettings, type LiveSettings } from '../operations/optimizer/l
 import type { RouteChange } from '../pipeline/routing/router.js';
 import { mergeCacheStats, mergeLearningStatus, mergeProviderStatus, processesOf } from '../pipeline/server-view.js';
 import type { Application } from './composition.js';
+import type { CacheSettingsChange, ConcurrencyChange, OptimizerActions, Undo } from '../operations/optimizer/optimization.js';
 import { mergeDatabaseProfiles, type DatabaseProfile } from '../operations/profiling/database-profiler.js';
 import { MAX_PROFILE_MS, MIN_PROFILE_MS, type ProcessIdentity, type ProfileRequest, type ProfileResult, type ProfilingService } from '../operations/profiling/profiling-service.js';
 
@@ -15,6 +16,14 @@ import { MAX_PROFILE_MS, MIN_PROFILE_MS, type ProcessIdentity, type ProfileReque
  */
 export interface LiveServer {
   readonly settings: LiveSettings;
+  /**
+   * The optimizer's actuators for the whole server: each change (routes, cache TTL or size,
+   * provider concurrency) is applied in every worker under one id, and its undo reverts it in
+   * every worker. A change that does not reach every worker is reverted where it landed and fails.
+   */
+  readonly optimizerActions: Required<Pick<OptimizerActions, 'current' | 'applyRouteChanges' | 'setCacheSettings' | 'setConcurrency'>>;
+  /** A (re)started worker takes the changes in force from the others (the server's, not the configuration's). */
+  syncFromPeers(): Promise<number>;
   readonly services: LiveServerServices;
   providerStatus(): Promise<unknown[]>;
   cacheStats(): Promise<unknown>;
@@ -29,13 +38,54 @@ export function createLiveServer(app: Application, fanout: WorkerFanout): LiveSe
   });
   const routingView = () => ({ strategy: app.config.selection_strategy.type, routeChanges: app.routing.steering.active(), ...settings.current() });
 
+  // Changes in force in this worker by id (optimizer changes and applied cost optimizations), so
+  // an undo reaches the same change everywhere and a restarted worker can copy them.
+  type AppliedChange = { id: string; action: 'route' | 'cache' | 'concurrency'; change: unknown };
+  const applied = new Map<string, AppliedChange & { undo: Undo }>();
+  const applyHere = async (entry: AppliedChange): Promise<void> => {
+    if (applied.has(entry.id)) return;
+    const undo: Undo = await (entry.action === 'route'
+        ? app.routing.steering.applyRouteChanges(entry.change as RouteChange[])
+        : entry.action === 'cache'
+          ? settings.setCacheSettings(entry.change as CacheSettingsChange)
+          : settings.setConcurrency(entry.change as ConcurrencyChange));
+    applied.set(entry.id, { ...entry, undo });
+  };
+  fanout.handle('changes.apply', async (entry) => {
+    await applyHere(entry as AppliedChange);
+    return settings.current();
+  });
+  fanout.handle('changes.undo', async (args) => {
+    const entry = applied.get((args as { id: string }).id);
+    applied.delete((args as { id: string }).id);
+    await entry?.undo();
+  });
+  fanout.handle('changes.list', () => [...applied.values()].map(({ id, action, change }) => ({ id, action, change })));
+  let nextChangeId = 0;
+  const applyEverywhere = async (action: AppliedChange['action'], change: unknown): Promise<Undo> => {
+    const id = `${process.pid}-${Date.now()}-${nextChangeId++}`;
+    const result = await fanout.all('changes.apply', { id, action, change });
+    const undo = async () => {
+      const undone = await fanout.all('changes.undo', { id });
+      const failed = undone.answers.filter((answer) => answer.error !== undefined);
+      if (failed.length > 0) throw new FortitudeError('internal', `undo reached ${undone.answers.length - failed.length} of ${undone.expected} workers: ${failed[0]!.error}`);
+    };
+    const failed = result.answers.filter((answer) => answer.error !== undefined);
+    if (failed.length > 0 || result.answers.length < result.expected) {
+      await undo().catch(() => undefined);
+      throw new FortitudeError('internal', `the change reached ${result.answers.length - failed.length} of ${result.expected} workers (${failed[0]?.error ?? 'timed out'}); reverted`);
+    }
+    return undo;
+  };
+
   fanout.handle('providers.status', () => app.fortitude.providerStatus());
   fanout.handle('cache.stats', () => app.fortitude.cacheStats());
   fanout.handle('cache.clear', () => app.fortitude.clearCache());
   fanout.handle('learning.status', () => app.routing.router.learningStatus({ historyLimit: 20 }));
   fanout.handle('routing.view', routingView);
-  fanout.handle('routing.apply', (changes) => {
-    app.routing.steering.applyRouteChanges(changes as RouteChange[]);
+  fanout.handle('routing.apply', async (args) => {
+    // Applied cost optimizations stay in force (no undo); kept by id so a restarted worker copies them.
+    await applyHere({ id: (args as { id: string }).id, action: 'route', change: (args as { changes: RouteChange[] }).changes });
     return routingView();
   });
 
@@ -49,6 +99,24 @@ export function createLiveServer(app: Application, fanout: WorkerFanout): LiveSe
 
   return {
     settings,
+    optimizerActions: {
+      current: () => settings.current(),
+      applyRouteChanges: (changes) => applyEverywhere('route', changes),
+      setCacheSettings: (change) => applyEverywhere('cache', change),
+      setConcurrency: (change) => applyEverywhere('concurrency', change),
+    },
+    async syncFromPeers() {
+      const result = await fanout.all<AppliedChange[]>('changes.list', undefined, { timeoutMs: 2_000 });
+      const entries = new Map<string, AppliedChange>();
+      for (const answer of result.answers) for (const entry of answer.value ?? []) entries.set(entry.id, entry);
+      let copied = 0;
+      for (const entry of entries.values()) {
+        if (applied.has(entry.id)) continue;
+        await applyHere(entry);
+        copied += 1;
+      }
+      return copied;
+    },
     providerStatus: async () => mergeProviderStatus(await everywhere<unknown[]>('providers.status')),
     cacheStats: async () => {
       const result = await everywhere('cache.stats');
@@ -72,7 +140,7 @@ export function createLiveServer(app: Application, fanout: WorkerFanout): LiveSe
         const report = await app.fortitude.operator.costsApply({
           ...input,
           applyChanges: async (changes) => {
-            const result = await everywhere<ReturnType<typeof routingView>>('routing.apply', changes);
+            const result = await everywhere<ReturnType<typeof routingView>>('routing.apply', { id: `apply-${process.pid}-${Date.now()}-${nextChangeId++}`, changes });
             applied = viewOf(result);
             const failed = result.answers.filter((answer) => answer.error !== undefined).length + (result.expected - result.answers.length);
             if (failed > 0) throw new FortitudeError('internal', `the changes reached ${result.expected - failed} of ${result.expected} workers; run apply-optimizations again`);

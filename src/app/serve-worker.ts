@@ -10,7 +10,7 @@ import { createLiveServer, profileEveryWorker } from './live-server.js';
 import { announceListening, onWorkerExited } from '../interface/http/cluster.js';
 import { createHttpServer } from '../interface/http/http-server.js';
 import { createPerformanceOptimizer } from '../operations/optimizer/performance-optimizer.js';
-import { readMetricsWindow } from '../operations/optimizer/snapshot-window.js';
+import { createMemoryCacheReader, windowFromMetricsState } from '../operations/optimizer/snapshot-window.js';
 import { startDailyCostReports } from '../operations/cost-reports/daily-cost-reports.js';
 import { createAlertEngine } from '../operations/sla/alert-engine.js';
 import { alertEngineOptions, autoOptimizationOptions, httpServerOptions, metricsOptions, optimizerOptions, slaTargets } from './component-options.js';
@@ -94,20 +94,51 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
       .catch((error: unknown) => log.warn({ err: error, pid }, `budget reservations of dead worker ${pid} not released; they expire on their own`));
   });
   announceListening();
+  // Changes the optimizer or an operator applied before this worker (re)started.
+  if (cluster.isWorker) {
+    void live
+      .syncFromPeers()
+      .then((copied) => (copied > 0 ? log.info({ copied }, `took ${copied} applied optimization(s) in force from the other workers`) : undefined))
+      .catch((error: unknown) => log.warn({ err: error }, 'could not copy the applied optimizations of the other workers'));
+  }
+  // One optimizer for the server: it runs in the lowest-numbered live worker (asked each run, so
+  // a restarted worker 1 hands over), judges the whole server's window (every worker's metrics)
+  // and applies each change in every worker (live.optimizerActions).
+  const memoryCache = app.caches.memory ? createMemoryCacheReader(app.caches.memory) : undefined;
   const optimizer = config.optimizer.enabled
     ? createPerformanceOptimizer(
-        optimizerOptions(config.optimizer),
+        // The configured L1 size is the budget a shrunk memory level may grow back to.
+        { ...optimizerOptions(config.optimizer), cache: { maxMemorySizeMb: config.caching.levels.memory.max_size_mb } },
         {
-          readWindow: (request) => readMetricsWindow(metrics, request),
-          // This worker's own routing, cache TTLs and sizes, provider concurrency (each worker's
-          // optimizer judges its own window).
-          actions: { applyRouteChanges: (changes) => app.routing.steering.applyRouteChanges(changes), ...live.settings },
-          learning: app.storage.learning,
-          logger: log,
+        readWindow: async (request) => {
+          const snapshot = await reader.snapshot({ spanMs: request.spanMs, now: request.now });
+          // Latency ladders come from this worker's own window (a sample of the same traffic);
+          // the L1 is this worker's (every worker's has the same size and settings).
+          return windowFromMetricsState(snapshot, metrics.localState().window, memoryCache ? { memoryCache: await memoryCache() } : {});
+        },
+        actions: live.optimizerActions,
+        learning: app.storage.learning,
+        logger: log,
         },
       )
     : undefined;
-  optimizer?.start();
+  const leads = async (): Promise<boolean> => {
+    if (!cluster.isWorker || !cluster.worker) return true;
+    const ids = (await fanout.all<number>('worker.id', undefined, { timeoutMs: 2_000 })).answers.flatMap((answer) => (answer.error === undefined && typeof answer.value === 'number' ? [answer.value] : []));
+    return ids.length > 0 && Math.min(...ids) === cluster.worker.id;
+  };
+  fanout.handle('worker.id', () => cluster.worker?.id ?? 0);
+  let optimizing = false;
+  const optimizerTimer = optimizer
+    ? setInterval(() => {
+        if (optimizing) return; // a slow run must not pile runs up behind it
+        optimizing = true;
+        void leads()
+          .then((leader) => (leader ? optimizer.runOnce() : undefined))
+          .catch((error: unknown) => log.warn({ err: error }, 'optimizer: run skipped'))
+          .finally(() => (optimizing = false));
+      }, optimizerOptions(config.optimizer).intervalMs ?? 300_000).unref()
+    : undefined;
   const autoOptimization = autoOptimizationOptions(config);
   // Each worker judges the same shared request and quality records, so every worker applies the same routes.
   const autoOptimize = autoOptimization.enabled
@@ -155,7 +186,8 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
     else log.debug({ signal }, 'shutting down: draining in-flight requests');
     const hardStop = setTimeout(() => process.exit(1), serverOptions.shutdownTimeoutMs + 5_000).unref();
     await server.close();
-    optimizer?.close();
+    clearInterval(optimizerTimer);
+    await optimizer?.close();
     dailyCostReports?.close();
     clearInterval(autoOptimize);
     await alerts.close();
