@@ -19,6 +19,7 @@ import type { RateLimitStore } from '../providers/rate-limit/rate-limit-store.js
 import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
 import { RedisBreakerStore } from '../infrastructure/redis/redis-breaker-store.js';
+import { RedisRoutingJournal } from '../infrastructure/redis/redis-routing-journal.js';
 import { budgetGuardOptions, routerOptions, routingJournalOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { join, resolve } from 'node:path';
@@ -35,7 +36,7 @@ import type { LearnedStateExchange } from '../infrastructure/routing/learned-sta
  * `keyPrefix` too). One connection per process; each store falls back to in-process state while
  * it is down (docs/operations.md, "Redis outage"). Without Redis, budgets, rate limits and
  * learned routing are shared by every process of this machine (workers, restarts, CLI calls)
- * through `<data_dir>/shared-state.db`.
+ * through `<data_dir>/shared-state.db`. With Redis, learned routing is shared (and kept) there too.
  */
 export interface SharedState {
   readonly redis: RedisConnection | undefined;
@@ -44,7 +45,7 @@ export interface SharedState {
   readonly rateLimitStore: RateLimitStore | undefined;
   readonly budgetStore: BudgetStore;
   readonly breakerStore: BreakerStore | undefined;
-  /** Learned routing shared by the machine's processes and kept across restarts (embedded mode). */
+  /** Learned routing shared by the processes (the machine's without Redis, every replica's with it) and kept across restarts. */
   readonly learnedState?: LearnedStateExchange;
   close(): Promise<void>;
 }
@@ -81,13 +82,19 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
   const budgetStore = new FallbackBudgetStore(new RedisBudgetStore(redis.client, { hashTag: `${prefix}:budget` }), () => new MemoryBudgetStore(), redis, {
     headroomShare: 1 / Math.max(1, options.processes ?? 1),
   });
+  // Learned routing for every process of every replica, kept across restarts (Redis streams).
+  const learnedState = new RedisRoutingJournal(redis.client, { keyPrefix: prefix, ...routingJournalOptions(config) }, {
+    onError: (error) => logger.warn({ err: error }, 'learned routing not shared yet (Redis); retrying'),
+  });
   return {
     redis,
     keyPrefix: prefix,
     rateLimitStore,
     budgetStore,
     breakerStore: new RedisBreakerStore(redis.client, { keyPrefix: prefix, redis }),
+    learnedState,
     async close() {
+      await learnedState.close().catch(() => undefined);
       await budgetStore.close();
       await rateLimitStore.close();
       await redis.close();

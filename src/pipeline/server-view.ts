@@ -143,9 +143,10 @@ export function sumDeep(values: unknown[], key = ''): unknown {
 }
 
 /**
- * Learned routing across workers. Without Redis every worker replays and follows the machine's
- * routing journal (`<data_dir>/shared-state.db`), so each holds about the same estimates (up to
- * a second apart): per provider × research type the view with the most evidence is the server's.
+ * Learned routing across workers. Every worker replays and follows the routing journal (without
+ * Redis the machine's `<data_dir>/shared-state.db`, with Redis its streams), so each holds about
+ * the same estimates (up to a second apart): per provider × research type the view with the most
+ * evidence is the server's.
  * Adaptations are merged (newest first, duplicates dropped); the stored history is shared.
  */
 export function mergeLearningStatus(result: FanoutResult<LearningStatus>, historyLimit = 20): LearningStatus & { processes: ProcessesAnswered } {
