@@ -85,6 +85,7 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
   // Learned routing for every process of every replica, kept across restarts (Redis streams).
   const learnedState = new RedisRoutingJournal(redis.client, { keyPrefix: prefix, ...routingJournalOptions(config) }, {
     onError: (error) => logger.warn({ err: error }, 'learned routing not shared yet (Redis); retrying'),
+    available: () => redis.available,
   });
   return {
     redis,

@@ -55,7 +55,15 @@ export class RedisRoutingJournal implements LearnedStateExchange {
   #flushes = 0;
   #closed = false;
 
-  constructor(client: RedisClient, options: RedisRoutingJournalOptions, deps: { now?: () => number; onError?: (error: unknown) => void } = {}) {
+  readonly #available: () => boolean;
+
+  constructor(
+    client: RedisClient,
+    options: RedisRoutingJournalOptions,
+    /** `available`: the connection's circuit (redis-connection.ts); while it is open nothing is sent. */
+    deps: { now?: () => number; onError?: (error: unknown) => void; available?: () => boolean } = {},
+  ) {
+    this.#available = deps.available ?? (() => true);
     this.#client = client;
     this.#options = { retainQualityRows: 20_000, retainCallRows: 100_000, flushIntervalMs: 1_000, ...options };
     this.#now = deps.now ?? Date.now;
@@ -128,6 +136,7 @@ export class RedisRoutingJournal implements LearnedStateExchange {
 
   async #flush(): Promise<void> {
     await this.#ready;
+    if (!this.#available()) return; // observations wait in #pending (bounded) until Redis is back
     const batch = this.#pending;
     this.#pending = [];
     try {
@@ -160,8 +169,8 @@ export class RedisRoutingJournal implements LearnedStateExchange {
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#timer) clearInterval(this.#timer);
-    // The last observations are written before the connection closes.
-    await this.flush();
+    // The last observations are written before the connection closes (a hung Redis gets 2 s).
+    await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     this.#closed = true;
   }
 }
