@@ -15,7 +15,7 @@ import type { FortitudeConfig } from './config/schema.js';
 /**
  * The seed's CacheWarmer over Fortitude's own data: popular and recent query patterns from
  * `pattern_data` (their latest wording) are answered ahead of time, bounded per run in count and
- * cost, and (with the semantic cache) their key terms get precomputed embeddings. Without the
+ * cost, and (with the semantic cache and `embeddings.precompute_common`) their key terms get precomputed embeddings. Without the
  * semantic cache the answers warm the exact tiers (the research call stores them there) and no
  * embeddings are computed.
  */
@@ -61,7 +61,8 @@ export function buildCacheWarmer(
       // `execute` ran the research pipeline, which stored the answer in the exact tiers.
       store: async () => undefined,
     },
-    embedder: deps.semantic?.embedder,
+    // `caching.strategies.embeddings.precompute_common: false`: no term embeddings are computed ahead.
+    embedder: config.caching.strategies.embeddings.precompute_common ? deps.semantic?.embedder : undefined,
     ...warmerOptions(warming),
     onError: (error, query) => deps.logger.warn({ err: error, query: query.query }, 'cache warming: query failed'),
   });
