@@ -53,7 +53,17 @@ const strategy = (defaults: { levels: (typeof CACHE_LEVELS)[number][]; ttl: numb
 const strategies = z
   .strictObject({
     query_results: strategy({ levels: ['memory', 'redis'], ttl: 1800 })
-      .extend({ cache_key_strategy: z.enum(['semantic_hash', 'exact']).default('semantic_hash') })
+      .extend({
+        // `exact` used to be accepted and hash the same normalised text: refused rather than ignored (docs/semantic-cache.md).
+        cache_key_strategy: z
+          .literal('semantic_hash', {
+            error: (issue) =>
+              issue.input === 'exact'
+                ? 'exact is not supported: every exact-tier key (and the reference library look-up) hashes the normalised question (case, Unicode NFKC, whitespace, edge punctuation), so exact would behave as semantic_hash; remove the key or set semantic_hash'
+                : `must be semantic_hash (got ${JSON.stringify(issue.input)})`,
+          })
+          .default('semantic_hash'),
+      })
       .prefault({}),
     quality_evaluations: strategy({ levels: ['memory', 'redis', 'disk'], ttl: 7200 }).prefault({}),
     provider_responses: strategy({ levels: ['redis', 'disk'], ttl: 3600 })
