@@ -166,6 +166,7 @@ export function cliConfig({ config, file }: LoadedConfig): CliConfig {
       durationMs: secondsToMs(test.duration),
     })),
     databaseHost: config.database.url ? hostOf(config.database.url) : undefined,
+    generateReport: config.monitoring.generate_report,
     performanceTargets: performanceTargets(config.performance_targets),
     allowedHosts: config.server.allowed_hosts,
     allowedOrigins: [...config.server.allowed_origins, ...config.server.cors.origins],
@@ -307,7 +308,8 @@ export function tokenOptimizationOptions(config: FortitudeConfig, provider: stri
 export function metricsOptions(config: FortitudeConfig): MetricsOptions {
   const collection = config.metrics.collection;
   return {
-    collection: { enabled: collection.enabled, highResolution: collection.high_resolution, samplingRate: collection.sampling_rate },
+    // The load-testing block's `monitoring.collect_metrics: false` turns collection off as `metrics.collection.enabled: false` does.
+    collection: { enabled: collection.enabled && config.monitoring.collect_metrics, highResolution: collection.high_resolution, samplingRate: collection.sampling_rate },
     components: config.metrics.components,
     highCardinalityLimit: config.metrics.high_cardinality_limit,
     window: { windowMs: secondsToMs(config.selection_strategy.performance_window) },

@@ -200,3 +200,16 @@ describe.each(['seed', 'defaults'] as const)('%s config', (name) => {
     expect(storedResponsesOptions(config.gateway.stored_responses).retentionMs).toBe(30 * 24 * HOUR_MS);
   });
 });
+
+describe('the load-testing block of the seed', () => {
+  it('monitoring.collect_metrics: false turns metrics collection off; true (the seed) keeps metrics.collection.enabled', () => {
+    const off = loadConfig({ env: { FORTITUDE_MONITORING__COLLECT_METRICS: 'false' }, cwd: emptyDirectory }).config;
+    expect(metricsOptions(off).collection?.enabled).toBe(false);
+    expect(metricsOptions(configs.seed).collection?.enabled).toBe(true);
+  });
+
+  it('monitoring.generate_report reaches the benchmark command', () => {
+    expect(cliConfig(loaded.seed).generateReport).toBe(true);
+    expect(cliConfig(loadConfig({ env: { FORTITUDE_MONITORING__GENERATE_REPORT: 'false' }, cwd: emptyDirectory })).generateReport).toBe(false);
+  });
+});

@@ -4,9 +4,10 @@
  * turn with `concurrent_requests` in flight (against a server on the simulator); a database test
  * runs `concurrent_queries` library reads over a pool of `connection_pool_size` connections to
  * the configured PostgreSQL. Values unlike the seed's show the keys are read: the providers
- * listed, the in-flight count, the PostgreSQL connections opened.
+ * listed, the in-flight count, the PostgreSQL connections opened; `monitoring.generate_report`
+ * decides whether the report file is written.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -32,6 +33,8 @@ it('provider_tests: each listed provider, and only those, under concurrent_reque
       'providers:',
       '  claude: { hedge_after: 30s }',
       '  gemini: { hedge_after: 30s }',
+      // Results on stdout only: no report file.
+      'monitoring: { generate_report: false }',
       'load_tests:',
       '  provider_tests:',
       '    - { name: two_providers, providers: [claude, gemini], concurrent_requests: 3, duration: 1s }',
@@ -43,6 +46,7 @@ it('provider_tests: each listed provider, and only those, under concurrent_reque
   const report = JSON.parse(run.stdout) as Report;
   expect(report.kind).toBe('provider_tests');
   expect(report.rows.map((row) => row.target)).toEqual(['claude', 'gemini']);
+  expect(existsSync(join(cwd, 'reports', 'benchmark-two_providers.json'))).toBe(false);
   for (const row of report.rows) {
     expect(row.requests).toBeGreaterThanOrEqual(3);
     expect(row.errors).toBe(0);
@@ -84,6 +88,8 @@ it('database_tests: concurrent_queries reads over at most connection_pool_size P
     expect(report).toMatchObject({ kind: 'database_tests', concurrency: 6, connectionPoolSize: 2, errors: 0 });
     expect(report.requests).toBeGreaterThan(6);
     expect(report.rows[0]!.maxInFlight).toBe(6);
+    // monitoring.generate_report defaults to true: the report file is written.
+    expect(existsSync(join(cwd, 'reports', 'benchmark-small_pool.json'))).toBe(true);
     // Six queries in flight, two connections: the pool is the test's, not database.pool_size.
     expect(most).toBeGreaterThanOrEqual(1);
     expect(most).toBeLessThanOrEqual(2);

@@ -24,6 +24,8 @@ export interface CliConfig {
   databaseTests: readonly DatabaseTest[];
   /** The PostgreSQL server's host name (`database.url`); undefined for SQLite. Never the URL: it may hold a password. */
   databaseHost: string | undefined;
+  /** `monitoring.generate_report`: whether `fortitude benchmark` writes its report files. */
+  generateReport: boolean;
   /** `performance_targets`, for `fortitude benchmark`. */
   performanceTargets: PerformanceTargets;
   /** `server.allowed_hosts`, and `server.allowed_origins` with `server.cors.origins`, for `fortitude mcp --http`. */

@@ -87,12 +87,14 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
         await server?.close();
       }
       const report = buildLoadReport({ url, plan, result, targets: performanceTargets });
-      const directory = resolve(options.outputDir);
-      mkdirSync(directory, { recursive: true });
-      const base = join(directory, `benchmark-${plan.scenario}`);
-      writeFileSync(`${base}.md`, renderLoadReportMarkdown(report));
-      writeFileSync(`${base}.html`, renderLoadReportHtml(report));
-      writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
+      const base = join(resolve(options.outputDir), `benchmark-${plan.scenario}`);
+      // `monitoring.generate_report: false`: results on stdout only.
+      if (config.generateReport) {
+        mkdirSync(resolve(options.outputDir), { recursive: true });
+        writeFileSync(`${base}.md`, renderLoadReportMarkdown(report));
+        writeFileSync(`${base}.html`, renderLoadReportHtml(report));
+        writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
+      }
       // A missed target fails the command (CI scripts run it with `set -e`).
       const failed = report.targets.filter((check) => check.status === 'fail');
       if (failed.length > 0) {
@@ -106,7 +108,7 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
         [
           table.toString(),
           ...report.targets.map((check) => `${check.status.toUpperCase().padEnd(4)} ${check.name}: ${check.observed} (goal ${check.target})${check.note ? ` — ${check.note}` : ''}`),
-          `reports: ${base}.md, ${base}.html, ${base}.json`,
+          config.generateReport ? `reports: ${base}.md, ${base}.html, ${base}.json` : 'reports: not written (monitoring.generate_report: false)',
           ...(failed.length > 0 ? [`benchmark failed: ${failed.length} performance target(s) missed (exit ${BENCHMARK_FAILED_EXIT_CODE})`] : []),
         ].join('\n'),
       );
@@ -168,10 +170,11 @@ async function runCapacityTest(
   }
   const { isSatisfied } = await import('../../../core/bound.js');
   const errorCheck = { target: `${tests.errorRate.op} ${(tests.errorRate.value * 100).toFixed(3)}%`, observed: report.errorRate, pass: report.requests > 0 && isSatisfied(tests.errorRate, report.errorRate) };
-  const directory = resolve(options.outputDir);
-  mkdirSync(directory, { recursive: true });
-  const file = join(directory, `benchmark-${report.scenario}.json`);
-  writeFileSync(file, JSON.stringify({ ...report, errorRateTarget: errorCheck }, null, 2));
+  const file = join(resolve(options.outputDir), `benchmark-${report.scenario}.json`);
+  if (config.generateReport) {
+    mkdirSync(resolve(options.outputDir), { recursive: true });
+    writeFileSync(file, JSON.stringify({ ...report, errorRateTarget: errorCheck }, null, 2));
+  }
   if (!errorCheck.pass) {
     if (context.setExitCode) context.setExitCode(BENCHMARK_FAILED_EXIT_CODE);
     else process.exitCode = BENCHMARK_FAILED_EXIT_CODE;
@@ -185,7 +188,7 @@ async function runCapacityTest(
       `${report.kind} "${report.scenario}": ${report.concurrency} concurrent${report.connectionPoolSize ? `, pool ${report.connectionPoolSize}` : ''}, ${(report.durationMs / 1000).toFixed(0)} s${report.kind === 'provider_tests' ? ' per provider' : ''}`,
       table.toString(),
       `${errorCheck.pass ? 'PASS' : 'FAIL'} error_rate: ${(report.errorRate * 100).toFixed(3)}% (${report.errors} of ${report.requests}) (goal ${errorCheck.target})${firstError ? ` — first error: ${firstError}` : ''}`,
-      `report: ${file}`,
+      config.generateReport ? `report: ${file}` : 'report: not written (monitoring.generate_report: false)',
       ...(errorCheck.pass ? [] : [`benchmark failed: error rate target missed (exit ${BENCHMARK_FAILED_EXIT_CODE})`]),
     ].join('\n'),
   );
