@@ -53,15 +53,16 @@ export interface SharedState {
 /**
  * `processes`: serving processes on this machine (the worker count). During a Redis outage each
  * takes that share of the budget headroom Redis last reported, so the machine's local ledgers
- * together cannot pass it.
+ * together cannot pass it. `learningLogger`: the learning system's lines (`logging.levels.learning`).
  */
-export async function buildSharedState(config: FortitudeConfig, logger: Logger, options: { processes?: number } = {}): Promise<SharedState> {
+export async function buildSharedState(config: FortitudeConfig, logger: Logger, options: { processes?: number; learningLogger?: Logger } = {}): Promise<SharedState> {
+  const learningLogger = options.learningLogger ?? logger;
   const prefix = config.redis.key_prefix.replace(/:$/, '');
   if (!config.redis.url) {
     const database = openMachineState({ path: join(resolve(config.data_dir), 'shared-state.db') });
     const batcher = new TransactionBatcher(database);
     const learnedState = new SqliteRoutingJournal(database, routingJournalOptions(config), {
-      onError: (error) => logger.warn({ err: error }, 'learned routing not shared yet; retrying'),
+      onError: (error) => learningLogger.warn({ err: error }, 'learned routing not shared yet; retrying'),
     });
     return {
       redis: undefined,
@@ -84,7 +85,7 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
   });
   // Learned routing for every process of every replica, kept across restarts (Redis streams).
   const learnedState = new RedisRoutingJournal(redis.client, { keyPrefix: prefix, ...routingJournalOptions(config) }, {
-    onError: (error) => logger.warn({ err: error }, 'learned routing not shared yet (Redis); retrying'),
+    onError: (error) => learningLogger.warn({ err: error }, 'learned routing not shared yet (Redis); retrying'),
     available: () => redis.available,
   });
   return {
@@ -132,6 +133,8 @@ export function buildRouting(
     budgetStore: BudgetStore;
     learnedState?: LearnedStateExchange | undefined;
     logger: Logger;
+    /** `logging.levels.learning`: the learning system's own lines (default `logger`). */
+    learningLogger?: Logger;
   },
 ): Routing {
   const prices = createPriceResolver({
@@ -169,7 +172,7 @@ export function buildRouting(
       budget,
       learning: deps.storage.learning,
       ...(deps.learnedState ? { learnedState: deps.learnedState } : {}),
-      onError: (error) => deps.logger.warn({ err: error }, 'learning record not written'),
+      onError: (error) => (deps.learningLogger ?? deps.logger).warn({ err: error }, 'learning record not written'),
     },
   );
   // Read the period's totals now, not in 5 s: a restarted server or a CLI call starts from the

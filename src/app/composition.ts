@@ -105,6 +105,8 @@ export async function openStoredData(config: FortitudeConfig): Promise<StoredDat
 export async function createApplication(config: FortitudeConfig, deps: ApplicationDeps): Promise<Application> {
   const metrics = deps.metrics ?? createMetrics({ collection: { enabled: false } });
   const log: Logger = deps.logger.for('root');
+  // `logging.levels.learning`: feedback, query patterns, the routing journal and learning records.
+  const learningLog: Logger = deps.logger.for('learning');
   const storage = await openStorage(config);
   const closers: (() => Promise<void>)[] = [() => storage.close()];
   const closeAll = async () => {
@@ -122,10 +124,10 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       write: async ([record]) => void (record && (await storage.qualityMetrics.insert(record))),
       batchSize: 1,
       maxBuffered: 10_000,
-      onError: (error, pending) => log.warn({ err: error, pending }, 'feedback quality rows not written yet; retrying'),
+      onError: (error, pending) => learningLog.warn({ err: error, pending }, 'feedback quality rows not written yet; retrying'),
     });
     closers.push(() => feedbackMetrics.close());
-    const shared = await buildSharedState(config, log, { processes: deps.processes ?? 1 });
+    const shared = await buildSharedState(config, log, { processes: deps.processes ?? 1, learningLogger: learningLog });
     if (shared.redis) {
       const redis = shared.redis;
       metrics.redisDegraded(!redis.available);
@@ -141,6 +143,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       budgetStore: shared.budgetStore,
       learnedState: shared.learnedState,
       logger: log,
+      learningLogger: learningLog,
     });
     closers.push(() => routing.close());
     const caches = buildCache(config, {
@@ -194,7 +197,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
     const patterns = createPatternBatcher(
       createPatternTracker({ patterns: storage.patterns }),
       { qualityThreshold: config.research.quality_threshold },
-      { onError: (error) => log.warn({ err: error }, 'query pattern not recorded'), onFlushed: (durationMs) => metrics.observePatternProcessing(durationMs) },
+      { onError: (error) => learningLog.warn({ err: error }, 'query pattern not recorded'), onFlushed: (durationMs) => metrics.observePatternProcessing(durationMs) },
     );
     closers.push(() => patterns.close());
     const warmer = buildCacheWarmer(config, { storage, semantic, researchCache: pipeline.cache, research: (request) => runResearch(request, pipeline), logger: log });
