@@ -129,6 +129,18 @@ describe('createMetrics: /metrics', () => {
     expect(metrics.snapshot().api.latency.count).toBe(3);
   });
 
+  it('high_resolution: false exports coarser latency buckets (fewer series per histogram)', async () => {
+    const buckets = async (highResolution: boolean) => {
+      const metrics = make({ collection: { enabled: true, highResolution } });
+      recordTraffic(metrics);
+      return ((await metrics.render()).body.match(/^fortitude_api_request_duration_seconds_bucket\{/gm) ?? []).length;
+    };
+    const fine = await buckets(true);
+    const coarse = await buckets(false);
+    expect(coarse).toBeGreaterThan(0);
+    expect(fine).toBeGreaterThan(coarse);
+  });
+
   it('is a no-op when collection is disabled', async () => {
     const metrics = make({ collection: { enabled: false } });
     recordTraffic(metrics);
