@@ -2,7 +2,8 @@
  * Issue 20, `caching.strategies.embeddings.precompute_common`: the warmer precomputes the
  * embeddings of the popular patterns' key terms only when it is true (it used to be read by no
  * one). A warming run over the admin API reports what it embedded ahead (`embeddings`); with the
- * key false it embeds nothing although the popular pattern has terms.
+ * key false it embeds nothing although the popular pattern has terms. The same two servers show
+ * `monitoring.real_time_alerts`: off, the SLA alert engine never evaluates (`/api/alerts`).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +16,22 @@ interface WarmReport {
   embeddings: { considered: number; computed: number };
 }
 
-it('precompute_common: false skips the term embeddings of a warming run; true runs them', async () => {
+it('precompute_common (and real_time_alerts): false skips the term embeddings of a warming run (and alert evaluation); true runs them', async () => {
   const reports: Record<string, WarmReport> = {};
+  const evaluated: Record<string, number | null> = {};
   for (const precompute of [false, true]) {
     const cwd = mkdtempSync(join(tmpdir(), 'fortitude-precompute-'));
     writeFileSync(
       join(cwd, 'fortitude.yaml'),
-      ['caching:', '  semantic: { enabled: true, embedder: local }', '  strategies:', `    embeddings: { precompute_common: ${precompute} }`, ''].join('\n'),
+      [
+        // Same two servers: monitoring.real_time_alerts follows the key too (off with the first).
+        `monitoring: { real_time_alerts: ${precompute}, evaluation_interval: 1s, warmup: 0s }`,
+        'caching:',
+        '  semantic: { enabled: true, embedder: local }',
+        '  strategies:',
+        `    embeddings: { precompute_common: ${precompute} }`,
+        '',
+      ].join('\n'),
     );
     const created = await runFortitude(cwd, ['keys', 'create', '--name', 'ops', '--scopes', 'admin', '--json']);
     const key = (JSON.parse(created.stdout) as { key: string }).key;
@@ -44,6 +54,10 @@ it('precompute_common: false skips the term embeddings of a warming run; true ru
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       reports[String(precompute)] = report!;
+      // At least a second has passed: the alert engine has evaluated only where real_time_alerts is on.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const alerts = (await (await fetch(`${server.url}/api/alerts`, { headers: { authorization: `Bearer ${key}` } })).json()) as { evaluatedAt: number | null };
+      evaluated[String(precompute)] = alerts.evaluatedAt;
     } finally {
       await server.close();
     }
@@ -53,4 +67,6 @@ it('precompute_common: false skips the term embeddings of a warming run; true ru
   expect(reports.true?.popular.considered).toBeGreaterThan(0);
   expect(reports.false?.embeddings).toMatchObject({ considered: 0, computed: 0 });
   expect(reports.true?.embeddings.considered).toBeGreaterThan(0);
+  expect(evaluated.false).toBeNull();
+  expect(evaluated.true).toEqual(expect.any(Number));
 }, 120_000);
