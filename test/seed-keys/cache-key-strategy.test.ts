@@ -24,3 +24,17 @@ it('config validate refuses exact, saying why', async () => {
   const seed = await runFortitude(configDir('semantic_hash'), ['config', 'validate']);
   expect(seed.code, seed.stderr).toBe(0);
 }, 60_000);
+
+it('config validate refuses the qdrant-performance.yaml values the in-process index cannot honour', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'fortitude-index-keys-'));
+  writeFileSync(
+    join(cwd, 'fortitude.yaml'),
+    ['caching:', '  semantic:', '    hnsw_config: { max_indexing_threads: 4 }', '    quantization: { scalar: { always_ram: false } }', ''].join('\n'),
+  );
+  const run = await runFortitude(cwd, ['config', 'validate']);
+  expect(run.code).toBe(2);
+  const output = run.stdout + run.stderr;
+  expect(output).toContain('caching.semantic.hnsw_config.max_indexing_threads');
+  expect(output).toContain('only 0 (auto) or 1 can be honoured');
+  expect(output).toContain('caching.semantic.quantization.scalar.always_ram');
+}, 60_000);

@@ -94,7 +94,13 @@ const semantic = z
         m: z.number().int().min(2).max(128).default(16),
         ef_construct: z.number().int().min(4).default(200),
         full_scan_threshold: z.number().int().nonnegative().default(10000),
-        max_indexing_threads: z.number().int().nonnegative().default(0),
+        // The index is built in the serving process, on its own thread: 0 (auto) or 1 is what happens; more is refused, not ignored.
+        max_indexing_threads: z
+          .number()
+          .int()
+          .min(0)
+          .max(1, { error: 'the semantic index is built in the serving process on one thread: only 0 (auto) or 1 can be honoured' })
+          .default(0),
       })
       .prefault({}),
     quantization: z
@@ -103,7 +109,8 @@ const semantic = z
           .strictObject({
             type: z.enum(['int8']).default('int8'),
             quantile: z.number().gt(0).max(1).default(0.99),
-            always_ram: z.boolean().default(true),
+            // The in-process index always holds its int8 codes (and vectors) in RAM.
+            always_ram: z.literal(true, { error: 'the semantic index keeps its vectors in memory: only true can be honoured' }).default(true),
           })
           .prefault({}),
       })
