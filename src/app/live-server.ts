@@ -45,10 +45,10 @@ export function createLiveServer(app: Application, fanout: WorkerFanout): LiveSe
   const applyHere = async (entry: AppliedChange): Promise<void> => {
     if (applied.has(entry.id)) return;
     const undo: Undo = await (entry.action === 'route'
-        ? app.routing.steering.applyRouteChanges(entry.change as RouteChange[])
-        : entry.action === 'cache'
-          ? settings.setCacheSettings(entry.change as CacheSettingsChange)
-          : settings.setConcurrency(entry.change as ConcurrencyChange));
+      ? app.routing.steering.applyRouteChanges(entry.change as RouteChange[])
+      : entry.action === 'cache'
+        ? settings.setCacheSettings(entry.change as CacheSettingsChange)
+        : settings.setConcurrency(entry.change as ConcurrencyChange));
     applied.set(entry.id, { ...entry, undo });
   };
   fanout.handle('changes.apply', async (entry) => {

@@ -110,15 +110,15 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
         // The configured L1 size is the budget a shrunk memory level may grow back to.
         { ...optimizerOptions(config.optimizer), cache: { maxMemorySizeMb: config.caching.levels.memory.max_size_mb } },
         {
-        readWindow: async (request) => {
-          const snapshot = await reader.snapshot({ spanMs: request.spanMs, now: request.now });
-          // Latency ladders come from this worker's own window (a sample of the same traffic);
-          // the L1 is this worker's (every worker's has the same size and settings).
-          return windowFromMetricsState(snapshot, metrics.localState().window, memoryCache ? { memoryCache: await memoryCache() } : {});
-        },
-        actions: live.optimizerActions,
-        learning: app.storage.learning,
-        logger: log,
+          readWindow: async (request) => {
+            const snapshot = await reader.snapshot({ spanMs: request.spanMs, now: request.now });
+            // Latency ladders come from this worker's own window (a sample of the same traffic);
+            // the L1 is this worker's (every worker's has the same size and settings).
+            return windowFromMetricsState(snapshot, metrics.localState().window, memoryCache ? { memoryCache: await memoryCache() } : {});
+          },
+          actions: live.optimizerActions,
+          learning: app.storage.learning,
+          logger: log,
         },
       )
     : undefined;
