@@ -76,17 +76,22 @@ const summed = (scenario: string, kind: CapacityReport['kind'], run: { concurren
   return { scenario, kind, ...run, rows, requests, errors, errorRate: requests === 0 ? 0 : errors / requests };
 };
 
+/** Every provider a test names must be configured (checked before a server is started). */
+export function checkProviders(test: ProviderTest, configuredProviders: readonly string[]): void {
+  for (const provider of test.providers) {
+    if (!configuredProviders.includes(provider)) {
+      throw new FortitudeError('bad_request', `load_tests.provider_tests "${test.name}".providers: "${provider}" is not a configured provider (configured: ${configuredProviders.join(', ')})`);
+    }
+  }
+}
+
 /** A provider test against a running server at `url` (loopback; checked by the caller). */
 export async function runProviderTest(
   test: ProviderTest,
   deps: { url: string; headers?: Record<string, string>; configuredProviders: readonly string[] },
   options: CapacityOptions,
 ): Promise<CapacityReport> {
-  for (const provider of test.providers) {
-    if (!deps.configuredProviders.includes(provider)) {
-      throw new FortitudeError('bad_request', `load_tests.provider_tests "${test.name}".providers: "${provider}" is not a configured provider (configured: ${deps.configuredProviders.join(', ')})`);
-    }
-  }
+  checkProviders(test, deps.configuredProviders);
   const run = scaledRun(test.concurrentRequests, test.durationMs, options);
   const rows: CapacityRow[] = [];
   for (const provider of test.providers) {

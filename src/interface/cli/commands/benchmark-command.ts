@@ -138,7 +138,9 @@ async function runCapacityTest(
       if (options.url !== undefined && !isLoopbackHost(safeHost(options.url))) {
         throw new FortitudeError('bad_request', `--url: the load test only targets loopback addresses (got ${options.url})`);
       }
-      capacity.scaledRun(test.concurrentRequests, test.durationMs, run); // bad --scale/--duration fail before a server starts
+      // Bad providers, --scale or --duration fail before a server starts.
+      capacity.checkProviders(test, config.providers.map((provider) => provider.name));
+      capacity.scaledRun(test.concurrentRequests, test.durationMs, run);
       const server = options.url ? undefined : await startServer(context);
       const url = options.url?.replace(/\/+$/, '') ?? server!.url;
       context.err(`provider test "${test.name}" against ${url}: ${test.providers.join(', ')}, one after another`);
