@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { isFortitudeError } from './core/errors.js';
 import { redactText } from './infrastructure/logging/redact.js';
 import type { CliContext } from './interface/cli/cli-context.js';
+import type { Fortitude } from './pipeline/fortitude.js';
 import { EXIT_CODE } from './interface/cli/exit-codes.js';
 import { createProgram } from './interface/cli/program.js';
 
@@ -47,6 +48,40 @@ async function main(argv: string[]): Promise<number> {
       const { createApplication } = await import('./app/composition.js');
       const app = await createApplication(config, { logger });
       return { ...app.fortitude, close: async () => { await app.close(); logger.close(); } };
+    },
+    async openResearch() {
+      const { config } = load();
+      const { createLogger, loggerOptions } = tools();
+      const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
+      const [{ frontServes, openResearchFront }, { simulatedProviderNames }] = await Promise.all([
+        import('./app/research-front.js'),
+        import('./app/simulated-providers.js'),
+      ]);
+      // A question answered before needs only the database and the cache tiers; the provider and
+      // routing stack (and the simulator) are built only for a miss.
+      let front = frontServes(config) ? await openResearchFront(config, { logger }) : undefined;
+      let app: { fortitude: Fortitude; close(): Promise<void> } | undefined;
+      const closeFront = async () => {
+        const open = front;
+        front = undefined;
+        await open?.close();
+      };
+      return {
+        simulatedProviders: simulatedProviderNames(config),
+        async research(request, researchContext) {
+          const cached = await front?.answer(request, researchContext);
+          if (cached) return cached;
+          await closeFront();
+          const { createApplication } = await import('./app/composition.js');
+          app = await createApplication(config, { logger });
+          return app.fortitude.research(request, researchContext);
+        },
+        async close() {
+          await closeFront();
+          await app?.close();
+          logger.close();
+        },
+      };
     },
     async openStoredData() {
       const { config } = load();
