@@ -12,12 +12,13 @@ import { createProgram } from './interface/cli/program.js';
  * `--version` load neither the configuration schema nor the logger nor the server).
  */
 async function configTools() {
-  const [{ loadConfig }, { cliConfig, loggerOptions }, { createLogger }] = await Promise.all([
-    import('./app/config/load-config.js'),
-    import('./app/component-options.js'),
-    import('./infrastructure/logging/logger.js'),
-  ]);
-  return { loadConfig, cliConfig, loggerOptions, createLogger };
+  const [{ loadConfig }, { cliConfig, loggerOptions }] = await Promise.all([import('./app/config/load-config.js'), import('./app/component-options.js')]);
+  return { loadConfig, cliConfig, loggerOptions };
+}
+
+/** The logger, for commands that build services (`config validate`, `--help` and HTTP-only commands never load pino). */
+async function loggerTools() {
+  return import('./infrastructure/logging/logger.js');
 }
 
 /** Set by `serve`: a server that failed to start must exit, not linger on open handles. */
@@ -42,7 +43,8 @@ async function main(argv: string[]): Promise<number> {
     async openServices() {
       const { config } = load();
       // CLI commands log to stderr so their stdout stays parseable.
-      const { createLogger, loggerOptions } = tools();
+      const { loggerOptions } = tools();
+      const { createLogger } = await loggerTools();
       const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       // Imported on use: `serve`'s cluster primary never builds the application.
       const { createApplication } = await import('./app/composition.js');
@@ -51,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
     },
     async openResearch() {
       const { config } = load();
-      const { createLogger, loggerOptions } = tools();
+      const { loggerOptions } = tools();
+      const { createLogger } = await loggerTools();
       const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       const [{ frontServes, openResearchFront }, { simulatedProviderNames }] = await Promise.all([
         import('./app/research-front.js'),
@@ -90,7 +93,8 @@ async function main(argv: string[]): Promise<number> {
     },
     async openCacheEvaluation() {
       const { config } = load();
-      const { createLogger, loggerOptions } = tools();
+      const { loggerOptions } = tools();
+      const { createLogger } = await loggerTools();
       const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       const { buildCacheEvaluation } = await import('./app/build-cache-eval.js');
       const { createCacheUnderTest } = await import('./operations/cache-eval/cache-under-test.js');
@@ -101,7 +105,8 @@ async function main(argv: string[]): Promise<number> {
       // A server that failed to start exits with its code, whatever handles its half-built parts left open.
       exitOnFailure = true;
       const { config } = load();
-      const { createLogger, loggerOptions } = tools();
+      const { loggerOptions } = tools();
+      const { createLogger } = await loggerTools();
       const logger = createLogger(loggerOptions(config.logging));
       const { serve } = await import('./app/serve.js');
       await serve(config, options, logger);
