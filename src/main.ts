@@ -60,27 +60,26 @@ async function main(argv: string[]): Promise<number> {
         import('./app/research-front.js'),
         import('./app/simulated-providers.js'),
       ]);
-      // A question answered before needs only the database and the cache tiers; the provider and
-      // routing stack (and the simulator) are built only for a miss.
-      let front = frontServes(config) ? await openResearchFront(config, { logger }) : undefined;
       let app: { fortitude: Fortitude; close(): Promise<void> } | undefined;
-      const closeFront = async () => {
-        const open = front;
-        front = undefined;
-        await open?.close();
-      };
       return {
         simulatedProviders: simulatedProviderNames(config),
         async research(request, researchContext) {
-          const cached = await front?.answer(request, researchContext);
-          if (cached) return cached;
-          await closeFront();
+          // A question answered before needs only the database and the cache tiers; the provider
+          // and routing stack (and the simulator) are built only for a miss.
+          if (frontServes(config, request)) {
+            const front = await openResearchFront(config, { logger });
+            try {
+              const cached = await front.answer(request, researchContext);
+              if (cached) return cached;
+            } finally {
+              await front.close();
+            }
+          }
           const { createApplication } = await import('./app/composition.js');
           app = await createApplication(config, { logger });
           return app.fortitude.research(request, researchContext);
         },
         async close() {
-          await closeFront();
           await app?.close();
           logger.close();
         },

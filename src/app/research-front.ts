@@ -26,12 +26,13 @@ export interface ResearchFront {
 }
 
 /**
- * Whether the front can give the same answers as the whole application: it opens no Redis
- * connection (so an L2 level or a shared semantic index would be missed) and computes embeddings
- * only locally (a provider embedder needs the provider stack).
+ * Whether the front can answer this request as the whole application would: the request may be
+ * served from the cache at all, no Redis is configured (the front opens no connection, so an L2
+ * level or a shared semantic index would be missed) and embeddings are computed locally (a
+ * provider embedder needs the provider stack).
  */
-export function frontServes(config: FortitudeConfig): boolean {
-  return !config.redis.url && (!config.caching.semantic.enabled || config.caching.semantic.embedder === 'local');
+export function frontServes(config: FortitudeConfig, request: ResearchRequest): boolean {
+  return mayUseCache(request) && !config.redis.url && (!config.caching.semantic.enabled || config.caching.semantic.embedder === 'local');
 }
 
 export async function openResearchFront(config: FortitudeConfig, deps: { logger: FortitudeLogger }): Promise<ResearchFront> {
