@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ioredis } from './ioredis-module.js';
 import { FortitudeError } from '../../core/errors.js';
 import type { CacheLogger } from '../cache/cache-store.js';
@@ -256,7 +256,7 @@ function reconnectDelayMs(attempt: number): number {
 
 /** The client's master nodes (cluster) or the client itself (standalone), for SCAN and INFO. */
 export function masterNodes(client: RedisClient): Redis[] {
-  return client instanceof Cluster ? client.nodes('master') : [client];
+  return client instanceof ioredis().Cluster ? client.nodes('master') : [client];
 }
 
 function splitUrls(url: string): string[] {
