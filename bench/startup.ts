@@ -6,6 +6,9 @@
  *
  *   node --import tsx bench/startup.ts [--runs 7]
  *
+ * CPU seconds (user + system, from /proc/self/stat's children times) are printed beside the wall
+ * times: on a machine shared with other work they are the steadier comparison.
+ *
  * Targets (issue 18): --help ≤ 2.5× node -e 0, config validate ≤ 3×, research answered from the
  * cache ≤ 0.5 s, serve ready ≤ 1.5 s, idle RSS ≤ 90 MB per worker.
  */
@@ -27,12 +30,25 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Wall seconds of one run to exit; throws when it fails. */
+/** CPU seconds (user + system) of this process's waited-for children so far, from /proc (10 ms ticks). */
+function childrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // After "pid (comm) ": field 16 cutime and 17 cstime are at 13 and 14 here.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** CPU seconds of each timed run, by command line: a busy machine stretches wall time, much less CPU time. */
+const cpuOf = new Map<string, number[]>();
+
+/** Wall seconds of one run to exit (its CPU seconds go to `cpuOf`); throws when it fails. */
 function timed(args: string[]): number {
+  const cpuBefore = childrenCpuSeconds();
   const began = process.hrtime.bigint();
   const result = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
   if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  const key = args.join(' ');
+  cpuOf.set(key, [...(cpuOf.get(key) ?? []), childrenCpuSeconds() - cpuBefore]);
   return seconds;
 }
 
@@ -106,11 +122,15 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 console.log(`node ${process.version}, ${RUNS} runs, load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
-console.log('command              median     node -e 0   ratio   target');
+console.log('command              median     node -e 0   ratio   target   | CPU median  node -e 0  ratio');
+const baseCpu = median(cpuOf.get('-e 0')!);
 for (const row of rows) {
   const value = median(row.seconds);
   const base = median(row.baseline);
-  console.log(`${row.name.padEnd(20)} ${value.toFixed(3).padStart(7)} s ${base.toFixed(3).padStart(9)} s ${(value / base).toFixed(2).padStart(6)}×   ${row.target}`);
+  const cpu = median(cpuOf.get(argsOf[row.name]!.join(' '))!);
+  console.log(
+    `${row.name.padEnd(20)} ${value.toFixed(3).padStart(7)} s ${base.toFixed(3).padStart(9)} s ${(value / base).toFixed(2).padStart(6)}×   ${row.target.padEnd(7)}  | ${cpu.toFixed(2).padStart(7)} s ${baseCpu.toFixed(2).padStart(7)} s ${(cpu / baseCpu).toFixed(2).padStart(6)}×`,
+  );
 }
 const serveRuns: Array<{ seconds: number; rss: number[] }> = [];
 const serveBaseline: number[] = [];

@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { isFortitudeError } from './core/errors.js';
 import { redactText } from './infrastructure/logging/redact.js';
 import type { CliContext } from './interface/cli/cli-context.js';
+import type { Fortitude } from './pipeline/fortitude.js';
 import { EXIT_CODE } from './interface/cli/exit-codes.js';
 import { createProgram } from './interface/cli/program.js';
 
@@ -11,12 +12,13 @@ import { createProgram } from './interface/cli/program.js';
  * `--version` load neither the configuration schema nor the logger nor the server).
  */
 async function configTools() {
-  const [{ loadConfig }, { cliConfig, loggerOptions }, { createLogger }] = await Promise.all([
-    import('./app/config/load-config.js'),
-    import('./app/component-options.js'),
-    import('./infrastructure/logging/logger.js'),
-  ]);
-  return { loadConfig, cliConfig, loggerOptions, createLogger };
+  const [{ loadConfig }, { cliConfig, loggerOptions }] = await Promise.all([import('./app/config/load-config.js'), import('./app/component-options.js')]);
+  return { loadConfig, cliConfig, loggerOptions };
+}
+
+/** The logger, for commands that build services (`config validate`, `--help` and HTTP-only commands never load pino). */
+async function loggerTools() {
+  return import('./infrastructure/logging/logger.js');
 }
 
 /** Set by `serve`: a server that failed to start must exit, not linger on open handles. */
@@ -41,12 +43,47 @@ async function main(argv: string[]): Promise<number> {
     async openServices() {
       const { config } = load();
       // CLI commands log to stderr so their stdout stays parseable.
-      const { createLogger, loggerOptions } = tools();
+      const { loggerOptions } = tools();
+      const { createLogger } = await loggerTools();
       const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       // Imported on use: `serve`'s cluster primary never builds the application.
       const { createApplication } = await import('./app/composition.js');
       const app = await createApplication(config, { logger });
       return { ...app.fortitude, close: async () => { await app.close(); logger.close(); } };
+    },
+    async openResearch() {
+      const { config } = load();
+      const { loggerOptions } = tools();
+      const { createLogger } = await loggerTools();
+      const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
+      const [{ frontServes, openResearchFront }, { simulatedProviderNames }] = await Promise.all([
+        import('./app/research-front.js'),
+        import('./app/simulated-providers.js'),
+      ]);
+      let app: { fortitude: Fortitude; close(): Promise<void> } | undefined;
+      return {
+        simulatedProviders: simulatedProviderNames(config),
+        async research(request, researchContext) {
+          // A question answered before needs only the database and the cache tiers; the provider
+          // and routing stack (and the simulator) are built only for a miss.
+          if (frontServes(config, request)) {
+            const front = await openResearchFront(config, { logger });
+            try {
+              const cached = await front.answer(request, researchContext);
+              if (cached) return cached;
+            } finally {
+              await front.close();
+            }
+          }
+          const { createApplication } = await import('./app/composition.js');
+          app = await createApplication(config, { logger });
+          return app.fortitude.research(request, researchContext);
+        },
+        async close() {
+          await app?.close();
+          logger.close();
+        },
+      };
     },
     async openStoredData(options = {}) {
       const { config } = load();
@@ -55,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
     },
     async openCacheEvaluation() {
       const { config } = load();
-      const { createLogger, loggerOptions } = tools();
+      const { loggerOptions } = tools();
+      const { createLogger } = await loggerTools();
       const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
       const { buildCacheEvaluation } = await import('./app/build-cache-eval.js');
       const { createCacheUnderTest } = await import('./operations/cache-eval/cache-under-test.js');
@@ -66,7 +104,8 @@ async function main(argv: string[]): Promise<number> {
       // A server that failed to start exits with its code, whatever handles its half-built parts left open.
       exitOnFailure = true;
       const { config } = load();
-      const { createLogger, loggerOptions } = tools();
+      const { loggerOptions } = tools();
+      const { createLogger } = await loggerTools();
       const logger = createLogger(loggerOptions(config.logging));
       const { serve } = await import('./app/serve.js');
       await serve(config, options, logger);

@@ -2,7 +2,6 @@ import type { FortitudeConfig } from './config/schema.js';
 import type { ResolvedProvider } from './config/sections/providers.js';
 import { createProviderStack, providerStatus, type ManagedProvider, type ProviderStatus } from '../providers/provider-stack.js';
 import { chooseModel, type ModelChoiceOptions } from '../providers/model-choice.js';
-import { providerDefinition } from '../providers/provider-kinds.js';
 import { HttpTransport } from '../providers/http-transport.js';
 import { createProviderStats, type ProviderStats } from '../providers/stats/provider-stats.js';
 import { startSimulator, type RunningSimulator } from '../providers/simulator/simulator.js';
@@ -13,6 +12,7 @@ import type { BudgetStore } from '../infrastructure/budget/budget-store.js';
 import { createDailyRequestQuota } from '../infrastructure/budget/daily-request-quota.js';
 import { MemoryBudgetStore } from '../pipeline/budget/memory-budget-store.js';
 import type { DailyRequestQuota } from '../providers/rate-limit/daily-quota.js';
+import { isSimulatedProvider } from './simulated-providers.js';
 import { providerStackOptions, providerStatsOptions, tokenOptimizationOptions } from './component-options.js';
 
 export interface ProviderSet {
@@ -44,9 +44,7 @@ export async function buildProviders(
   deps: { rateLimitStore?: RateLimitStore | undefined; breakerStore?: BreakerStore | undefined; budgetStore?: BudgetStore | undefined } = {},
 ): Promise<ProviderSet> {
   const enabled = Object.values(config.providers).filter((provider) => provider.enabled);
-  const isSimulated = (provider: ResolvedProvider) =>
-    config.simulator.mode === 'always' ||
-    (config.simulator.mode === 'auto' && !provider.api_key && providerDefinition(provider.kind).requiresApiKey);
+  const isSimulated = (provider: ResolvedProvider) => isSimulatedProvider(config, provider);
   const simulatedConfigs = enabled.filter(isSimulated);
 
   let simulator: RunningSimulator | undefined;

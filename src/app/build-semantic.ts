@@ -24,7 +24,7 @@ export interface SemanticLayer {
 
 export async function buildSemanticLayer(
   config: FortitudeConfig,
-  deps: { providers: ProviderSet; logger: Logger; workerId?: number; shared?: SharedState; embeddingsCache?: Pick<CacheStrategy<number[]>, 'enabled' | 'prefix' | 'peek' | 'get' | 'set'> },
+  deps: { providers: Pick<ProviderSet, 'providers' | 'configs'>; logger: Logger; workerId?: number; shared?: Pick<SharedState, 'redis' | 'keyPrefix'>; embeddingsCache?: Pick<CacheStrategy<number[]>, 'enabled' | 'prefix' | 'peek' | 'get' | 'set'> },
 ): Promise<SemanticLayer | undefined> {
   const settings = config.caching.semantic;
   if (!settings.enabled) return undefined;
@@ -77,7 +77,7 @@ export async function buildSemanticLayer(
   };
 }
 
-async function embedderFor(name: string, providers: ProviderSet): Promise<Embedder> {
+async function embedderFor(name: string, providers: Pick<ProviderSet, 'providers' | 'configs'>): Promise<Embedder> {
   if (name === 'local') return createLocalEmbedder();
   const provider = providers.providers.get(name);
   if (!provider?.embed || !provider.capabilities.embeddings) {

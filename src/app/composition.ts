@@ -1,11 +1,10 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import type { Metrics } from '../infrastructure/metrics/metrics.js';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { createRedisKeyRateLimiter } from '../infrastructure/redis/redis-key-rate-limiter.js';
 import { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
-import { createDatabase } from '../infrastructure/storage/create-database.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
 import type { QualityMetricInput } from '../infrastructure/storage/repositories/quality-metrics.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
@@ -35,6 +34,7 @@ import { apiKeyOptions, costTrackingOptions, researchAnswerTtlMs, storedResponse
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { buildSemanticLayer } from './build-semantic.js';
 import { buildCacheWarmer } from './build-warmer.js';
+import { openStorage } from './open-storage.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**
@@ -66,21 +66,6 @@ export interface ApplicationDeps {
   workerId?: number;
   /** Serving processes on this machine (1 unless `serve --workers N`). */
   processes?: number;
-}
-
-/** Opens (and migrates) the configured database: SQLite under the data dir, or `DATABASE_URL`. */
-async function openStorage(config: FortitudeConfig): Promise<Storage> {
-  const storage = await createDatabase({
-    ...(config.database.url ? { databaseUrl: config.database.url } : { sqlitePath: config.database.sqlite_path ?? join(resolve(config.data_dir), 'fortitude.db') }),
-    poolSize: config.database.pool_size,
-  });
-  try {
-    await storage.migrate();
-  } catch (error) {
-    await storage.close();
-    throw error;
-  }
-  return storage;
 }
 
 /**

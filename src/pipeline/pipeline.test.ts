@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../core/chat.js';
 import { ProviderError } from '../core/errors.js';
 import type { Classification, ResearchResult } from '../core/research.js';
-import { runResearch, streamResearch, type PipelineDeps } from './pipeline.js';
+import { answerFromCache, runResearch, streamResearch, type PipelineDeps } from './pipeline.js';
 import type { ProviderAnswer, ResearchCacheContext } from './ports.js';
 
 const classification: Classification = {
@@ -87,6 +87,25 @@ describe('research pipeline', () => {
     expect(second.cache).toEqual({ kind: 'exact', similarity: 1 });
     expect(second.id).toBe(first.id);
     expect(saved).toHaveLength(1);
+  });
+
+  it('answerFromCache serves what runResearch would from the cache, and undefined on a miss, without the provider stage', async () => {
+    const { deps, calls } = harness({ a: '## Answer\nscore=0.9' });
+    const cacheOnly = { understanding: { classify: deps.understanding.classify }, cache: deps.cache };
+    expect(await answerFromCache({ query: 'How do I spawn a tokio task?' }, cacheOnly)).toBeUndefined();
+    const stored = await runResearch({ query: 'How do I spawn a tokio task?' }, deps);
+    expect(calls).toHaveLength(1);
+    const stages: string[] = [];
+    const served = await answerFromCache({ query: ' How do I spawn a tokio task? ' }, cacheOnly, { onStage: (stage) => stages.push(stage) });
+    const viaPipeline = await runResearch({ query: 'How do I spawn a tokio task?' }, deps);
+    expect(served).toMatchObject({ id: stored.id, cache: { kind: 'exact', similarity: 1 }, answer: stored.answer });
+    expect(Object.keys(served!).sort()).toEqual(Object.keys(viaPipeline).sort());
+    expect(stages).toEqual(['classify', 'cache']);
+    expect(calls).toHaveLength(1);
+    // Requests that must not be served from the cache are not looked up.
+    expect(await answerFromCache({ query: 'How do I spawn a tokio task?', provider: 'a' }, cacheOnly)).toBeUndefined();
+    expect(await answerFromCache({ query: 'How do I spawn a tokio task?', cache: { refresh: true } }, cacheOnly)).toBeUndefined();
+    await expect(answerFromCache({ query: '  ' }, cacheOnly)).rejects.toThrow(/query/);
   });
 
   it('retries on the next provider when quality is below the threshold and keeps the best answer', async () => {

@@ -32,7 +32,16 @@ export interface PipelineContext {
   onStage?(stage: 'classify' | 'cache' | 'provider' | 'evaluate' | 'store'): void;
 }
 
-export async function runResearch(request: ResearchRequest, deps: PipelineDeps, context: PipelineContext = {}): Promise<ResearchResult> {
+/** What the stages before a provider need: the classifier and the cache tiers. */
+export type CacheStageDeps = Pick<PipelineDeps, 'cache' | 'telemetry'> & { understanding: Pick<Understanding, 'classify'> };
+
+/** Whether a request may be answered from the cache at all. */
+export function mayUseCache(request: ResearchRequest): boolean {
+  return !request.cache?.bypass && !request.cache?.refresh && !request.provider && !request.crossValidate;
+}
+
+/** Classify, then the cache: the answer when the cache has one, else what the later stages need. */
+async function classifyAndLookup(request: ResearchRequest, deps: CacheStageDeps, context: PipelineContext) {
   const started = performance.now();
   const timings: StageTimings = { classifyMs: 0, cacheMs: 0, providerMs: 0, qualityMs: 0, storeMs: 0, totalMs: 0 };
   const query = validateQuery(request.query);
@@ -43,7 +52,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
   timings.classifyMs = performance.now() - mark;
 
   const cacheContext = cacheContextOf(classification, request);
-  if (!request.cache?.bypass && !request.cache?.refresh && !request.provider && !request.crossValidate) {
+  if (mayUseCache(request)) {
     context.onStage?.('cache');
     mark = performance.now();
     const hit = await deps.cache.lookup(query, cacheContext);
@@ -51,9 +60,26 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
     deps.telemetry?.cacheLookup?.(hit ? 'hit' : 'miss');
     if (hit) {
       timings.totalMs = performance.now() - started;
-      return servedFromCache(hit.result, { kind: hit.kind, similarity: hit.similarity }, timings);
+      return { served: servedFromCache(hit.result, { kind: hit.kind, similarity: hit.similarity }, timings) } as const;
     }
   }
+  return { served: undefined, started, timings, query, classification, cacheContext } as const;
+}
+
+/**
+ * The stages before a provider only (classify, cache): the cached answer, exactly as
+ * `runResearch` would serve it, or undefined when a provider must be asked. Lets a caller answer
+ * from the cache without building the provider and routing stack (`fortitude research`).
+ */
+export async function answerFromCache(request: ResearchRequest, deps: CacheStageDeps, context: PipelineContext = {}): Promise<ResearchResult | undefined> {
+  return (await classifyAndLookup(request, deps, context)).served;
+}
+
+export async function runResearch(request: ResearchRequest, deps: PipelineDeps, context: PipelineContext = {}): Promise<ResearchResult> {
+  const looked = await classifyAndLookup(request, deps, context);
+  if (looked.served) return looked.served;
+  const { started, timings, query, classification, cacheContext } = looked;
+  let mark: number;
 
   context.onStage?.('provider');
   const chatRequest = chatRequestFor(deps, query, classification, request);

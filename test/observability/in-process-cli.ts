@@ -27,6 +27,7 @@ export async function cli(args: string[]): Promise<CliRun> {
     isTty: false,
     loadConfig: () => cliConfig(loadConfig({ env: {} })),
     openServices: () => Promise.reject(new Error('not used by these commands')),
+    openResearch: () => Promise.reject(new Error('not used by these commands')),
     openStoredData: () => Promise.reject(new Error('not used by these commands')),
     openCacheEvaluation: () => Promise.reject(new Error('not used by these commands')),
     serve: () => Promise.reject(new Error('not used by these commands')),

@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { LineCounter, Node } from 'yaml';
+import { yaml } from './yaml-module.js';
 import type { ConfigProblem } from './config-error.js';
 
 export interface YamlSource {
@@ -13,8 +14,10 @@ const BLOCK_INDICATOR_HINT =
 
 /** Parses YAML text, returning data with source positions, or the syntax problems found. */
 export function parseYamlSource(text: string): YamlSource | ConfigProblem[] {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  // No file (the built-in defaults): nothing to parse, and the YAML parser is not loaded.
+  if (text.trim() === '') return { data: {}, positions: new Map() };
+  const lineCounter = new (yaml().LineCounter)();
+  const document = yaml().parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   if (document.errors.length > 0) {
     const lines = text.split(/\r?\n/);
     return document.errors.map((error) => {
@@ -27,10 +30,10 @@ export function parseYamlSource(text: string): YamlSource | ConfigProblem[] {
   }
   const positions = new Map<string, { line: number; column: number }>();
   const root = document.contents;
-  if (root === null || root === undefined || (isScalar(root) && (root.value === null || root.value === ''))) {
+  if (root === null || root === undefined || (yaml().isScalar(root) && (root.value === null || root.value === ''))) {
     return { data: {}, positions };
   }
-  if (!isMap(root)) {
+  if (!yaml().isMap(root)) {
     return [{ path: '', message: 'the top level must be a mapping of sections (providers:, caching:, …)', line: 1, column: 1 }];
   }
   const data = toData(root, [], positions, lineCounter) as Record<string, unknown>;
@@ -43,11 +46,11 @@ function firstLine(message: string): string {
 
 function toData(node: Node | null | undefined, path: string[], positions: YamlSource['positions'], lineCounter: LineCounter): unknown {
   if (node === null || node === undefined) return null;
-  if (isMap(node)) {
+  if (yaml().isMap(node)) {
     const result: Record<string, unknown> = {};
     for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (!yaml().isPair(pair)) continue;
+      const key = yaml().isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const childPath = [...path, key];
       const keyNode = pair.key as Node | null;
       if (keyNode?.range && !positions.has(childPath.join('.'))) {
@@ -59,7 +62,7 @@ function toData(node: Node | null | undefined, path: string[], positions: YamlSo
     }
     return result;
   }
-  if (isSeq(node)) {
+  if (yaml().isSeq(node)) {
     return node.items.map((item, index) => {
       const childPath = [...path, String(index)];
       const itemNode = item as Node | null;
@@ -70,7 +73,7 @@ function toData(node: Node | null | undefined, path: string[], positions: YamlSo
       return toData(itemNode, childPath, positions, lineCounter);
     });
   }
-  if (isScalar(node)) return node.value;
+  if (yaml().isScalar(node)) return node.value;
   return node.toJSON();
 }
 

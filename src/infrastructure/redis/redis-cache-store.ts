@@ -1,10 +1,10 @@
-import { Cluster, ReplyError } from 'ioredis';
 import { FortitudeError } from '../../core/errors.js';
 import { capTtlMs } from '../cache/cache-store.js';
 import type { CacheEntry, CacheLogger, CacheStore, CacheStoreStats } from '../cache/cache-store.js';
 import { decodeValue, encodeValue } from './compression.js';
 import type { CompressionAlgorithm } from './compression.js';
 import type { HealthGate } from './health-gate.js';
+import { ioredis } from './ioredis-module.js';
 import { masterNodes, type RedisClient, type RedisConnection } from './redis-connection.js';
 
 /**
@@ -102,7 +102,7 @@ export class RedisCacheStore implements CacheStore {
       return await withTimeout(command(), this.#timeoutMs);
     } catch (error) {
       this.#errors++;
-      if (error instanceof ReplyError) {
+      if (error instanceof ioredis().ReplyError) {
         // Redis answered with an error (e.g. OOM under `maxmemory-policy noeviction`): the
         // server is up, so the level stays healthy; say so once, it is a configuration issue.
         if (this.#replyErrors++ === 0) {
@@ -206,7 +206,7 @@ export class RedisCacheStore implements CacheStore {
 
   async stats(): Promise<CacheStoreStats> {
     const extra: Record<string, number | string | boolean> = {
-      mode: this.client instanceof Cluster ? 'cluster' : 'standalone',
+      mode: this.client instanceof ioredis().Cluster ? 'cluster' : 'standalone',
       timeouts: this.#timeouts,
       replyErrors: this.#replyErrors,
       skippedWhileUnhealthy: this.#skipped,

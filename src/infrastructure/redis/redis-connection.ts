@@ -1,4 +1,5 @@
-import { Cluster, Redis, ReplyError } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { ioredis } from './ioredis-module.js';
 import { FortitudeError } from '../../core/errors.js';
 import type { CacheLogger } from '../cache/cache-store.js';
 import { HealthGate } from './health-gate.js';
@@ -87,7 +88,7 @@ export class RedisConnection implements RedisAvailability {
 
   failed(error: unknown): void {
     // Redis answered (a script error, OOM under `noeviction`): it is up; the caller handles it.
-    if (error instanceof ReplyError) return;
+    if (error instanceof ioredis().ReplyError) return;
     if (error instanceof Error && /timed out/i.test(error.message)) {
       const now = Date.now();
       this.#timeouts.push(now);
@@ -189,7 +190,7 @@ export async function openRedisConnection(options: RedisConnectionOptions, deps:
 
 /** `INFO cluster` from one node over a throw-away connection; undefined when unreachable. */
 async function clusterInfo(url: string, timeoutMs: number): Promise<string | undefined> {
-  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null });
+  const probe = new (ioredis().Redis)(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null });
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -228,9 +229,9 @@ function connect(options: RedisConnectionOptions): RedisClient {
   // `commandTimeout` on a hung server, so no request waits on Redis; the circuit does the rest.
   const common = { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout, commandTimeout: options.commandTimeoutMs ?? 1_000 };
   const urls = splitUrls(options.url);
-  if (!options.clusterMode) return new Redis(urls[0]!, { ...common, retryStrategy: (attempt: number) => reconnectDelayMs(attempt) });
+  if (!options.clusterMode) return new (ioredis().Redis)(urls[0]!, { ...common, retryStrategy: (attempt: number) => reconnectDelayMs(attempt) });
   const first = new URL(urls[0]!);
-  return new Cluster(
+  return new (ioredis().Cluster)(
     urls.map((url) => {
       const parsed = new URL(url);
       return { host: parsed.hostname, port: Number(parsed.port || 6379) };
@@ -255,7 +256,7 @@ function reconnectDelayMs(attempt: number): number {
 
 /** The client's master nodes (cluster) or the client itself (standalone), for SCAN and INFO. */
 export function masterNodes(client: RedisClient): Redis[] {
-  return client instanceof Cluster ? client.nodes('master') : [client];
+  return client instanceof ioredis().Cluster ? client.nodes('master') : [client];
 }
 
 function splitUrls(url: string): string[] {

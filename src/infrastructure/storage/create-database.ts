@@ -70,9 +70,13 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
     explain: (text, parameterCount) => explainQuery(db as Kysely<unknown>, dialect, text, parameterCount),
 
     async migrate() {
+      const provider = createMigrationProvider(dialect);
+      // SQLite, every migration already applied (every start after the first): done, without the
+      // Migrator, which introspects every table of the database first (~20 ms a CLI command).
+      if (dialect === 'sqlite' && (await sqliteUpToDate(db as Kysely<unknown>, Object.keys(await provider.getMigrations())))) return { applied: [] };
       const migrator = new Migrator({
         db,
-        provider: createMigrationProvider(dialect),
+        provider,
         ...(dialect === 'postgres' && options.schema !== undefined ? { migrationTableSchema: options.schema } : {}),
       });
       let { error, results = [] } = await migrator.migrateToLatest();
@@ -123,4 +127,15 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
 async function analyzeSchema(db: Kysely<unknown>): Promise<void> {
   const tables = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()`.execute(db);
   for (const table of tables.rows) await sql`ANALYZE ${sql.id(table.name)}`.execute(db);
+}
+
+/** Whether `kysely_migration` (the Migrator's table) lists exactly these migrations; false when it cannot be read. */
+async function sqliteUpToDate(db: Kysely<unknown>, names: string[]): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
+    const expected = [...names].sort();
+    return rows.length === expected.length && rows.every((row, index) => row.name === expected[index]);
+  } catch {
+    return false;
+  }
 }

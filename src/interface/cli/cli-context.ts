@@ -4,6 +4,9 @@ import type { PerformanceTargets } from '../../operations/load-test/load-test-re
 import type { CacheUnderTest } from '../../operations/cache-eval/cache-under-test.js';
 import type { Fortitude, StoredData } from '../../pipeline/fortitude.js';
 
+/** `fortitude research`'s services: one research call, the simulated providers' names, close. */
+export type ResearchSession = Pick<Fortitude, 'research' | 'simulatedProviders'> & { close(): Promise<void> };
+
 /** What CLI commands read of the configuration, as plain values (mapped by the composition root). */
 export interface CliConfig {
   /** Absolute path of the file read; undefined when running on the built-in defaults. */
@@ -48,6 +51,11 @@ export interface CliContext {
   loadConfig(): CliConfig;
   /** Builds the whole application (storage, caches, providers) for one command; close it after. */
   openServices(): Promise<Fortitude>;
+  /**
+   * What `fortitude research` needs: a question the cache can answer is answered from the
+   * database and cache tiers alone; the whole application is built only for a miss.
+   */
+  openResearch(): Promise<ResearchSession>;
   /** Opens only the database (API keys, the stored library): nothing else is started. `poolSize` replaces `database.pool_size`. */
   openStoredData(options?: { poolSize?: number }): Promise<StoredData>;
   /**

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { newTable } from './table.js';
 import { SIMULATED_BANNER, type ResearchResult } from '../../core/research.js';
 import type { LibraryItem } from '../../pipeline/fortitude.js';
 
@@ -29,7 +29,7 @@ export function renderLibraryTable(items: LibraryItem[], total: number, options:
   if (items.length === 0) return 'no results';
   const head = ['id', 'created', 'type', 'quality', 'provider', 'query'];
   if (options.withScore) head.push('score');
-  const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, colWidths: [10, 18, 16, 9, 12, 50, ...(options.withScore ? [8] : [])] });
+  const table = newTable({ head, style: { head: [], border: [] }, wordWrap: true, colWidths: [10, 18, 16, 9, 12, 50, ...(options.withScore ? [8] : [])] });
   for (const item of items) {
     const row = [
       item.id.slice(0, 8),

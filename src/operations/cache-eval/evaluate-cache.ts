@@ -10,7 +10,9 @@ import { DEFAULT_NAMESPACE, type CacheEvalSetup, type CacheUnderTest, type Serve
 import type { LabelledPair } from './pairs-file.js';
 import { wilsonInterval, type Proportion } from './wilson.js';
 
-export const DEFAULT_SWEEP = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99];
+import { DEFAULT_SWEEP } from './default-sweep.js';
+
+export { DEFAULT_SWEEP };
 const WORST = 10;
 
 export interface EvaluationOptions {

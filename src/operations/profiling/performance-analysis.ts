@@ -8,8 +8,9 @@ import { findCostOpportunities, type CostOpportunity } from './cost-opportunitie
  * bottlenecks it shows and what to do about each. Pure: the server gathers the inputs.
  */
 
-export const ANALYSIS_COMPONENTS = ['api', 'providers', 'quality', 'learning', 'cache', 'system'] as const;
-export type AnalysisComponent = (typeof ANALYSIS_COMPONENTS)[number];
+import { ANALYSIS_COMPONENTS, type AnalysisComponent } from './analysis-components.js';
+
+export { ANALYSIS_COMPONENTS, type AnalysisComponent };
 
 export type CheckStatus = 'ok' | 'breach' | 'no_data';
 

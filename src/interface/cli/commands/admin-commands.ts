@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { newTable } from '../table.js';
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
@@ -50,7 +50,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
       try {
         const list = await services.listApiKeys();
         if (options.json) return context.out(JSON.stringify(list, null, 2));
-        const table = new Table({ head: ['name', 'prefix', 'scopes', 'limit/min', 'created', 'last used', 'status'], style: { head: [], border: [] } });
+        const table = newTable({ head: ['name', 'prefix', 'scopes', 'limit/min', 'created', 'last used', 'status'], style: { head: [], border: [] } });
         for (const key of list)
           table.push([
             key.name,
@@ -141,7 +141,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
  * headroom, `rateLimit.requestsRemaining` in `--json`, is not a quota: 1 on a fresh start).
  */
 export function renderProviderStatus(status: unknown[]): string {
-  const table = new Table({
+  const table = newTable({
     head: ['provider', 'kind', 'model', 'mode', 'healthy', 'breaker', 'p50 ms', 'p95 ms', 'errors', 'requests', 'rate limit left'],
     style: { head: [], border: [] },
   });
@@ -171,11 +171,11 @@ function format(value: number | null | undefined): string {
 
 function renderCacheStats(stats: unknown): string {
   const body = (stats ?? {}) as { levels?: Record<string, unknown>[]; strategies?: Record<string, Record<string, unknown>>; processes?: { asked: number; answered: number } };
-  const levels = new Table({ head: ['level', 'healthy', 'hits', 'misses', 'sets', 'evictions', 'entries', 'used'], style: { head: [], border: [] } });
+  const levels = newTable({ head: ['level', 'healthy', 'hits', 'misses', 'sets', 'evictions', 'entries', 'used'], style: { head: [], border: [] } });
   for (const level of body.levels ?? []) {
     levels.push([String(level.level), level.healthy === false ? 'no' : 'yes', String(level.hits ?? 0), String(level.misses ?? 0), String(level.sets ?? 0), String(level.evictions ?? 0), String(level.entries ?? '—'), typeof level.usedBytes === 'number' ? formatBytes(level.usedBytes) : '—']);
   }
-  const strategies = new Table({ head: ['strategy', 'lookups', 'misses', 'hit ratio'], style: { head: [], border: [] } });
+  const strategies = newTable({ head: ['strategy', 'lookups', 'misses', 'hit ratio'], style: { head: [], border: [] } });
   for (const [name, counters] of Object.entries(body.strategies ?? {})) {
     strategies.push([name, String(counters.lookups ?? 0), String(counters.misses ?? 0), typeof counters.hitRatio === 'number' ? `${(counters.hitRatio * 100).toFixed(1)}%` : '—']);
   }

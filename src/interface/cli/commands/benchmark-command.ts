@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Table from 'cli-table3';
+import { newTable } from '../table.js';
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
@@ -102,7 +102,7 @@ export function registerBenchmarkCommand(benchmark: Command, context: CliContext
         else process.exitCode = BENCHMARK_FAILED_EXIT_CODE;
       }
       if (options.json) return context.out(JSON.stringify(report, null, 2));
-      const table = new Table({ head: ['request', 'n', 'errors', 'rps', 'p50', 'p95', 'p99', 'max'], style: { head: [], border: [] } });
+      const table = newTable({ head: ['request', 'n', 'errors', 'rps', 'p50', 'p95', 'p99', 'max'], style: { head: [], border: [] } });
       for (const entry of [result.overall, ...result.byKind]) table.push([entry.kind, entry.requests, entry.errors, entry.throughput.toFixed(1), ms(entry.p50), ms(entry.p95), ms(entry.p99), ms(entry.max)]);
       context.out(
         [
@@ -182,7 +182,7 @@ async function runCapacityTest(
     else process.exitCode = BENCHMARK_FAILED_EXIT_CODE;
   }
   if (options.json) return context.out(JSON.stringify({ ...report, errorRateTarget: errorCheck }, null, 2));
-  const table = new Table({ head: [report.kind === 'provider_tests' ? 'provider' : 'query', 'n', 'errors', 'per s', 'p50', 'p95', 'p99', 'max', 'in flight'], style: { head: [], border: [] } });
+  const table = newTable({ head: [report.kind === 'provider_tests' ? 'provider' : 'query', 'n', 'errors', 'per s', 'p50', 'p95', 'p99', 'max', 'in flight'], style: { head: [], border: [] } });
   for (const row of report.rows) table.push([row.target, row.requests, row.errors, row.throughput.toFixed(1), ms(row.p50), ms(row.p95), ms(row.p99), ms(row.max), row.maxInFlight]);
   const firstError = report.rows.find((row) => row.firstError)?.firstError;
   context.out(

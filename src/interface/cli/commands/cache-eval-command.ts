@@ -1,8 +1,8 @@
-import Table from 'cli-table3';
+import { newTable } from '../table.js';
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
-import { DEFAULT_SWEEP, evaluatePairs, evaluatePopulate, type PairsReport, type PopulateReport, type ServedExample, type SweepRow } from '../../../operations/cache-eval/evaluate-cache.js';
-import { readPairs, readQuestions } from '../../../operations/cache-eval/pairs-file.js';
+import { DEFAULT_SWEEP } from '../../../operations/cache-eval/default-sweep.js';
+import type { PairsReport, PopulateReport, ServedExample, SweepRow } from '../../../operations/cache-eval/evaluate-cache.js';
 import type { Proportion } from '../../../operations/cache-eval/wilson.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -28,6 +28,10 @@ export function registerCacheEvalCommand(cache: Command, context: CliContext): v
       const sweep = sweepOf(options.sweep);
       if (!options.pairs && !options.populate) throw new FortitudeError('bad_request', 'cache eval: pass --pairs FILE (labelled pairs), or --populate FILE with --queries FILE or --pairs FILE');
       if (options.queries && !options.populate) throw new FortitudeError('bad_request', '--queries: only used with --populate FILE (the questions loaded first)');
+      const [{ evaluatePairs, evaluatePopulate }, { readPairs, readQuestions }] = await Promise.all([
+        import('../../../operations/cache-eval/evaluate-cache.js'),
+        import('../../../operations/cache-eval/pairs-file.js'),
+      ]);
       // Read and check every input before building anything.
       const pairs = options.pairs ? await readPairs(options.pairs) : undefined;
       const populate = options.populate ? await readQuestions(options.populate, '--populate') : undefined;
@@ -73,7 +77,7 @@ function header(report: PairsReport | PopulateReport): string {
 function sweepTable(rows: SweepRow[], configured: number | undefined): string {
   const pairs = rows.some((row) => row.recall);
   const head = pairs ? ['threshold', 'recall', 'false hits', 'false hits 95 % upper'] : ['threshold', 'first-time questions served', '95 % upper'];
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const table = newTable({ head, style: { head: [], border: [] } });
   for (const row of rows) {
     const threshold = `${row.threshold.toFixed(2)}${row.threshold === configured ? ' (configured)' : ''}`;
     const upper = (value: Proportion | undefined) => (value && value.total > 0 ? pct(value.high) : '–');
@@ -101,7 +105,7 @@ function renderPairs(report: PairsReport, file: string): string {
     `false hits (non-duplicates served):  ${proportion(report.falseHits)}; exact ${report.falseHits.exact}, semantic ${report.falseHits.semantic}`,
   ];
   if (report.categories.length > 0) {
-    const table = new Table({ head: ['category', 'recall', 'false hits', 'false hits 95 % CI'], style: { head: [], border: [] } });
+    const table = newTable({ head: ['category', 'recall', 'false hits', 'false hits 95 % CI'], style: { head: [], border: [] } });
     for (const row of report.categories)
       table.push([row.category, short(row.recall), short(row.falseHits), row.falseHits.total > 0 ? `${pct(row.falseHits.low)}–${pct(row.falseHits.high)}` : '–']);
     lines.push('', 'per category:', table.toString());

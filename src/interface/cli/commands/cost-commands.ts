@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
-import { readProviderResults, renderProviderResults } from './provider-results.js';
 import type { OperatorReports, ReportFormat } from '../../../pipeline/fortitude.js';
-import { renderLearningStatus } from '../../../pipeline/routing/learning-render.js';
 import type { LearningStatus } from '../../../pipeline/routing/router.js';
 import { getJson, liveOnly, liveOrStored, postJson, serverOptionsOf, withServerOptions, type ServerCommandOptions } from './server-client.js';
 
@@ -109,9 +107,10 @@ export function registerCostCommands(program: Command, context: CliContext, benc
     .option('--time-range <range>', 'e.g. 7d', '7d')
     .option('--results-dir <dir>', "a folder of the seed script's provider-<name>-results.txt (curl -w timings); without it, recorded requests")
     .option('--format <format>', 'table | csv | json', 'table')
-    .action((options: { timeRange: string; format: string; resultsDir?: string }) => {
+    .action(async (options: { timeRange: string; format: string; resultsDir?: string }) => {
       if (options.resultsDir !== undefined) {
         const resultsDir = options.resultsDir;
+        const { readProviderResults, renderProviderResults } = await import('./provider-results.js');
         return context.out(renderProviderResults(readProviderResults(resultsDir), format(options.format), resultsDir));
       }
       return run((operator) => operator.analyzeProviders({ timeRange: range(options.timeRange), format: format(options.format) }));
@@ -127,6 +126,7 @@ export function registerCostCommands(program: Command, context: CliContext, benc
     const status = await liveOrStored(context, server, () => getJson<LearningStatus>(server, '/api/admin/learning'), 'what is stored (the routing journal and learning_data)', () =>
       withOperator((operator) => operator.learningStatus({ format: 'json' })).then((text) => JSON.parse(text) as LearningStatus),
     );
+    const { renderLearningStatus } = await import('../../../pipeline/routing/learning-render.js');
     context.out(renderLearningStatus(status, chosen));
   });
 }

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import Table from 'cli-table3';
+import { newTable } from '../table.js';
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { DashboardSnapshot } from '../../dashboard/dashboard-snapshot.js';
-import { ANALYSIS_COMPONENTS, type PerformanceAnalysis } from '../../../operations/profiling/performance-analysis.js';
+import { ANALYSIS_COMPONENTS } from '../../../operations/profiling/analysis-components.js';
+import type { PerformanceAnalysis } from '../../../operations/profiling/performance-analysis.js';
 import type { PerformanceReport } from '../../../operations/profiling/performance-report.js';
-import { renderReportHtml } from '../../../operations/profiling/render-report-html.js';
 import type { CliContext } from '../cli-context.js';
 import { formatMs as ms, formatPct as pct, formatUsd as usd, getJson, parseDuration, serverOptionsOf, withServerOptions } from './server-client.js';
 
@@ -16,7 +16,7 @@ import { formatMs as ms, formatPct as pct, formatUsd as usd, getJson, parseDurat
  */
 
 const REPORT_FORMATS = ['detailed', 'json', 'html'] as const;
-const plainTable = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
+const plainTable = (head: string[]) => newTable({ head, style: { head: [], border: [] } });
 const value = (number: number | null) => (number === null ? '—' : String(Number(number.toPrecision(4))));
 
 export function registerPerformanceCommands(program: Command, context: CliContext): void {
@@ -74,7 +74,7 @@ export function registerPerformanceCommands(program: Command, context: CliContex
     if (!(REPORT_FORMATS as readonly string[]).includes(options.format)) throw new FortitudeError('bad_request', `--format: expected ${REPORT_FORMATS.join(', ')} (got "${options.format}")`);
     const rangeMs = parseDuration(options.timeRange, '--time-range', 'h');
     const report = await getJson<PerformanceReport>(serverOptionsOf(options), '/api/performance/report', { range_s: Math.max(60, Math.round(rangeMs / 1000)) });
-    const text = options.format === 'json' ? JSON.stringify(report, null, 2) : options.format === 'html' ? renderReportHtml(report) : renderReportText(report);
+    const text = options.format === 'json' ? JSON.stringify(report, null, 2) : options.format === 'html' ? (await import('../../../operations/profiling/render-report-html.js')).renderReportHtml(report) : renderReportText(report);
     if (options.output) {
       writeFileSync(options.output, text);
       context.err(`report written to ${options.output}`);

@@ -1,10 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import Table from 'cli-table3';
+import { newTable } from '../table.js';
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
 import type { CpuProfileResult, ProfileKind } from '../../../operations/profiling/profiling-service.js';
 import type { DatabaseProfile } from '../../../operations/profiling/database-profiler.js';
-import { renderFlameGraph, topFunctions } from '../../../operations/profiling/flame-graph.js';
 import type { IoProfile } from '../../../operations/profiling/io-profiler.js';
 import type { MemoryProfile } from '../../../operations/profiling/memory-profiler.js';
 import type { ProviderProfile } from '../../../operations/profiling/provider-tracer.js';
@@ -18,7 +17,7 @@ import { formatBytes as bytes, formatMs as ms, formatUsd as usd, parseDuration, 
  */
 
 const MAX_DURATION_MS = 600_000;
-const plainTable = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
+const plainTable = (head: string[]) => newTable({ head, style: { head: [], border: [] } });
 
 interface CommonOptions {
   duration: string;
@@ -55,6 +54,7 @@ export function registerProfileCommands(program: Command, context: CliContext): 
           sampling_interval_us: options.samplingInterval === undefined ? undefined : wholeNumber(options.samplingInterval, '--sampling-interval'),
         }),
       );
+      const { renderFlameGraph, topFunctions } = await import('../../../operations/profiling/flame-graph.js');
       const rawPath = output.endsWith('.cpuprofile') ? output : `${output.replace(/\.svg$/, '')}.cpuprofile`;
       writeFileSync(rawPath, JSON.stringify(result.profile));
       const written = [rawPath];

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Table from 'cli-table3';
+import { newTable } from '../table.js';
 import { FortitudeError } from '../../../core/errors.js';
 
 /**
@@ -67,7 +67,7 @@ export function renderProviderResults(summaries: ProviderResultSummary[], format
   const ranked = [...summaries].sort((a, b) => (a.requests === 0 ? 1 : 0) - (b.requests === 0 ? 1 : 0) || a.p95Ms - b.p95Ms);
   if (format === 'json') return JSON.stringify({ resultsDir: resolve(directory), providers: ranked }, null, 2);
   if (format === 'csv') return ['provider,requests,errors,p50_ms,p95_ms,max_ms', ...ranked.map((row) => [row.provider, row.requests, row.errors, row.p50Ms, row.p95Ms, row.maxMs].join(','))].join('\n');
-  const table = new Table({ head: ['rank', 'provider', 'requests', 'errors', 'p50', 'p95', 'max'], style: { head: [], border: [] } });
+  const table = newTable({ head: ['rank', 'provider', 'requests', 'errors', 'p50', 'p95', 'max'], style: { head: [], border: [] } });
   ranked.forEach((row, index) => table.push([index + 1, row.provider, row.requests, row.errors, `${row.p50Ms.toFixed(0)} ms`, `${row.p95Ms.toFixed(0)} ms`, `${row.maxMs.toFixed(0)} ms`]));
   return [`provider results from ${resolve(directory)} (curl time_total per request, ranked by p95)`, table.toString()].join('\n');
 }

@@ -23,7 +23,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
     .option('--no-cache', 'skip the cache (still stores the answer)')
     .option('--json', 'print the result as JSON')
     .action(async (query: string, options: { type?: string; provider?: string; crossValidate?: boolean; qualityThreshold?: string; cache: boolean; json?: boolean }) => {
-      const services = await context.openServices();
+      const services = await context.openResearch();
       const spinner = context.isTty && !options.json ? (await import('ora')).default({ stream: process.stderr, text: 'starting' }).start() : undefined;
       try {
         if (services.simulatedProviders.length > 0 && !options.json) context.err(`note: ${services.simulatedProviders.join(', ')} simulated (no API key set)`);

@@ -1,0 +1,19 @@
+import { join, resolve } from 'node:path';
+import { createDatabase } from '../infrastructure/storage/create-database.js';
+import type { Storage } from '../infrastructure/storage/storage.js';
+import type { FortitudeConfig } from './config/schema.js';
+
+/** Opens (and migrates) the configured database: SQLite under the data dir, or `DATABASE_URL`. */
+export async function openStorage(config: FortitudeConfig): Promise<Storage> {
+  const storage = await createDatabase({
+    ...(config.database.url ? { databaseUrl: config.database.url } : { sqlitePath: config.database.sqlite_path ?? join(resolve(config.data_dir), 'fortitude.db') }),
+    poolSize: config.database.pool_size,
+  });
+  try {
+    await storage.migrate();
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return storage;
+}
