@@ -62,11 +62,16 @@ export function benchMachine() {
  * bench/out/gateway-build/ unless `viaTsx`. The proxy gets serve's worker runtime when
  * `proxyRuntime` is set.
  */
-export async function spawnBaseArms(machine: BenchMachine, options: { upstreamKind: string; viaTsx?: boolean; proxyRuntime: boolean }) {
+export async function spawnBaseArms(
+  machine: BenchMachine,
+  /** `proxyPrefix`: what the proxy puts before the request path upstream (default `/openai`; `''` for the Anthropic arm). */
+  options: { upstreamKind: string; viaTsx?: boolean; proxyRuntime: boolean; proxyPrefix?: string },
+) {
   const buildDir = options.viaTsx ? undefined : join(machine.outDir, 'gateway-build');
   if (buildDir !== undefined) compileChildren(buildDir);
   const upstream = await spawnChild('upstream', 'upstream-child.ts', [options.upstreamKind], machine.upstreamCore, buildDir);
-  const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [upstream.url], machine.serverCore, buildDir, options.proxyRuntime ? machine.runtime : undefined);
+  const proxyArgs = options.proxyPrefix === undefined ? [upstream.url] : [upstream.url, options.proxyPrefix];
+  const proxy = await spawnChild('bare proxy', 'proxy-child.ts', proxyArgs, machine.serverCore, buildDir, options.proxyRuntime ? machine.runtime : undefined);
   const passthrough = await spawnChild('pass-through', 'fortitude-child.ts', [upstream.url], machine.serverCore, buildDir, machine.runtime);
   return { upstream, proxy, passthrough };
 }

@@ -195,24 +195,14 @@ export async function spawnRealServe(
   env: Readonly<Record<string, string>> = {},
   /** Another build's `main.js` (an A/B arm of a code change in the same run); default this package's dist/. */
   mainPath?: string,
+  /** The whole `fortitude.yaml`; default: one `openai_compatible` provider `fake` at `upstreamUrl`. */
+  configYaml: string = fakeProviderYaml('openai_compatible', `${upstreamUrl}/v1`, 'gpt-4o-mini'),
 ): Promise<BenchChild> {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const main = mainPath ?? join(here, '..', '..', 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-gateway-bench-'));
-  writeFileSync(
-    join(cwd, 'fortitude.yaml'),
-    [
-      'providers:',
-      '  fake:',
-      '    kind: openai_compatible',
-      `    base_url: ${upstreamUrl}/v1`,
-      '    api_key: sk-bench-upstream',
-      '    model: gpt-4o-mini',
-      '    rate_limit: { requests_per_minute: 100000000, tokens_per_minute: 100000000000, max_concurrent: 100000 }',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(cwd, 'fortitude.yaml'), configYaml);
   const nodeArgs = [main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1', ...extraArgs];
   const options = { cwd, stdio: ['ignore', 'pipe', 'pipe'] as ('pipe' | 'ignore')[], env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, detached: true };
   const pinned = HAS_TASKSET && core !== undefined;
@@ -256,4 +246,21 @@ export async function spawnRealServe(
       });
     });
   });
+}
+
+/** Rate limits high enough never to bind (requests, tokens and calls in flight). */
+export const UNBOUND_RATE_LIMIT = '{ requests_per_minute: 100000000, tokens_per_minute: 100000000000, max_concurrent: 100000 }';
+
+/** A `fortitude.yaml` with one provider `fake` of `kind` at `baseUrl`, rate limits unbound, everything else default. */
+export function fakeProviderYaml(kind: string, baseUrl: string, model: string): string {
+  return [
+    'providers:',
+    '  fake:',
+    `    kind: ${kind}`,
+    `    base_url: ${baseUrl}`,
+    '    api_key: sk-bench-upstream',
+    `    model: ${model}`,
+    `    rate_limit: ${UNBOUND_RATE_LIMIT}`,
+    '',
+  ].join('\n');
 }

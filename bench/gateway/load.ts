@@ -12,6 +12,12 @@ export interface LoadTarget {
   body: string;
   /** Default POST (with `body`); GET sends no body. */
   method?: 'GET' | 'POST';
+  /** The body of the i-th request instead of `body` (e.g. a unique query each, so no cache can answer). */
+  bodyFor?: (index: number) => string;
+  /** Called with every answered request's status and body (e.g. to count cache outcomes). */
+  onAnswer?: (status: number, text: string) => void;
+  /** Streams: the text a complete answer contains (default `[DONE]`, OpenAI's; Anthropic's is `message_stop`). */
+  streamEnd?: string;
 }
 
 export interface OpenLoopRun {
@@ -53,10 +59,11 @@ export async function openLoop(
   const start = performance.now() + 5;
   const send = (index: number, intended: number): void => {
     pool
-      .request(target.method === 'GET' ? { method: 'GET', path: target.path } : { method: 'POST', path: target.path, headers: HEADERS, body: target.body })
+      .request(target.method === 'GET' ? { method: 'GET', path: target.path } : { method: 'POST', path: target.path, headers: HEADERS, body: target.bodyFor?.(index) ?? target.body })
       .then(async (response) => {
-        await response.body.text();
+        const text = await response.body.text();
         if (timedOut) return;
+        target.onAnswer?.(response.statusCode, text);
         const overhead = response.headers['x-fortitude-overhead-ms'];
         if (typeof overhead === 'string') overheads.push(Number(overhead));
         if (response.statusCode === 200) ok++;
@@ -126,6 +133,48 @@ function sendOnSchedule(
     };
     setTimeout(tick, 5);
   });
+}
+
+export interface ClosedLoopRun {
+  ok: number;
+  errors: number;
+  /** Latency of every answered request, ms. */
+  latencies: Float64Array;
+  elapsedMs: number;
+}
+
+/**
+ * Closed loop with our own client (autocannon sends one body): `connections` clients each send the
+ * next request as soon as one returns, for `durationMs`; request i gets `target.bodyFor(offset + i)`.
+ */
+export async function closedLoop(target: LoadTarget, connections: number, durationMs: number, offset = 0): Promise<ClosedLoopRun> {
+  const pool = new Pool(target.url, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const latencies: number[] = [];
+  let next = offset;
+  let ok = 0;
+  let errors = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  const client = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const index = next++;
+      const sent = performance.now();
+      try {
+        const response = await pool.request({ method: 'POST', path: target.path, headers: HEADERS, body: target.bodyFor?.(index) ?? target.body });
+        const text = await response.body.text();
+        target.onAnswer?.(response.statusCode, text);
+        if (response.statusCode === 200) ok++;
+        else errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - sent);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, client));
+  const elapsedMs = performance.now() - start;
+  await pool.close();
+  return { ok, errors, latencies: Float64Array.from(latencies), elapsedMs };
 }
 
 export function percentile(sorted: ArrayLike<number>, fraction: number): number {
@@ -212,7 +261,7 @@ export async function openLoopStream(target: LoadTarget, rate: number, durationM
               text += part.toString();
             });
             response.body.on('end', () => {
-              if (response.statusCode === 200 && text.includes('[DONE]')) ok++;
+              if (response.statusCode === 200 && text.includes(target.streamEnd ?? '[DONE]')) ok++;
               else errors++;
               resolve();
             });

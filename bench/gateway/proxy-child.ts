@@ -1,6 +1,8 @@
 /**
  * The baseline: a bare node:http server forwarding every request to the upstream through an
  * undici Pool and piping the answer back — what any Node gateway does at minimum.
+ * `proxy-child.ts UPSTREAM [PREFIX]`: the upstream path is PREFIX + the request's path (default
+ * `/openai`, the simulator's OpenAI prefix; `''` for the Anthropic arm).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +10,11 @@ import { Pool } from 'undici';
 import { exitWhenParentLeaves } from './child-lifecycle.js';
 
 const upstream = process.argv[2]!;
+const prefix = process.argv[3] ?? '/openai';
+const headers =
+  prefix === '/openai'
+    ? { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }
+    : { 'content-type': 'application/json', 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01' };
 const pool = new Pool(upstream, { connections: 128, keepAliveTimeout: 90_000 });
 
 const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
@@ -17,8 +24,8 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) =>
     pool
       .request({
         method: 'POST',
-        path: `/openai${request.url ?? '/'}`,
-        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+        path: `${prefix}${request.url ?? '/'}`,
+        headers,
         body: Buffer.concat(chunks),
       })
       .then(

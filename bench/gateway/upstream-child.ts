@@ -1,8 +1,11 @@
 /**
  * The upstream for the gateway benchmark. `sim` (default for bench/gateway/run.ts): Fortitude's
- * wire-exact simulator at 0 ms latency, OpenAI path `/openai/v1/chat/completions`; `fixed`: a
- * minimal node:http server answering any path with one pre-serialised chat.completion (cheapest
- * possible upstream), or with an SSE stream of chunks when the body asks for `"stream":true`.
+ * wire-exact simulator, OpenAI path `/openai/v1/chat/completions`, Anthropic `/claude/v1/messages`,
+ * at 0 ms latency unless `sim MEDIAN_MS P99_MS` (lognormal, every provider; research-miss.ts);
+ * `fixed`: a minimal node:http server answering any path with one pre-serialised chat.completion
+ * (cheapest possible upstream), or with an SSE stream of chunks when the body asks for
+ * `"stream":true` — and, for a path ending in `/v1/messages`, the same answer in the Anthropic
+ * Messages format (one pre-serialised `message`, or its SSE event sequence).
  *
  * `fixed` answers after a delay the benchmark sets between phases with
  * `POST /__bench/latency?ms=50` (0 at start), so one upstream process serves every phase.
@@ -51,6 +54,33 @@ const STREAM_CHUNKS = [
   'data: [DONE]\n\n',
 ];
 
+const ANTHROPIC_MODEL = 'claude-3-5-haiku-20241022';
+const ANTHROPIC_FIXED = Buffer.from(
+  JSON.stringify({
+    id: 'msg_bench',
+    type: 'message',
+    role: 'assistant',
+    model: ANTHROPIC_MODEL,
+    content: [{ type: 'text', text: 'A mutex is owned by one thread; a semaphore counts permits.' }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 24, output_tokens: 14 },
+  }),
+);
+const event = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+/** Anthropic's SSE sequence: message_start, one text block (a delta per word), message_delta with usage, message_stop. */
+const ANTHROPIC_STREAM_CHUNKS = [
+  event('message_start', {
+    message: { id: 'msg_bench', type: 'message', role: 'assistant', model: ANTHROPIC_MODEL, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 24, output_tokens: 1 } },
+  }),
+  event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+  event('ping', {}),
+  ...WORDS.map((word) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: word } })),
+  event('content_block_stop', { index: 0 }),
+  event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 11 } }),
+  event('message_stop', {}),
+];
+
 if (kind === 'fixed') {
   let latencyMs = 0;
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
@@ -64,18 +94,21 @@ if (kind === 'fixed') {
     request.on('data', (part: Buffer) => parts.push(part));
     request.on('end', () => {
       const stream = Buffer.concat(parts).includes('"stream":true');
+      const anthropic = request.url?.endsWith('/v1/messages') === true;
       const answer = (): void => {
         if (!stream) {
-          response.writeHead(200, { 'content-type': 'application/json', 'content-length': FIXED.length });
-          response.end(FIXED);
+          const body = anthropic ? ANTHROPIC_FIXED : FIXED;
+          response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+          response.end(body);
           return;
         }
+        const chunks = anthropic ? ANTHROPIC_STREAM_CHUNKS : STREAM_CHUNKS;
         response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         let index = 0;
         const next = (): void => {
           if (response.destroyed) return;
-          response.write(STREAM_CHUNKS[index++]!);
-          if (index < STREAM_CHUNKS.length) setImmediate(next);
+          response.write(chunks[index++]!);
+          if (index < chunks.length) setImmediate(next);
           else response.end();
         };
         next();
@@ -94,7 +127,9 @@ if (kind === 'fixed') {
   });
 } else {
   const { startSimulator } = await import('../../src/providers/simulator/simulator.js');
-  const simulator = await startSimulator({ seed: 1, profile: { latencyMs: 0 } });
+  const median = Number(process.argv[3] ?? 0);
+  const p99 = Number(process.argv[4] ?? median);
+  const simulator = await startSimulator({ seed: 1, profile: { latencyMs: median > 0 ? { medianMs: median, p99Ms: p99 } : 0 } });
   process.stdout.write(`READY ${simulator.url}\n`);
   exitWhenParentLeaves(() => simulator.close());
 }
