@@ -13,20 +13,27 @@
  * measurement is short slices with the arms rotated, so machine noise lands on all of them.
  * CPU µs/request and RSS are summed over each server's process tree from /proc.
  *
- *   npm run build && node --import tsx bench/gateway/serve.ts [--quick] [--slices N] [--workers N] [--young-mb N] [--only-0ms] [--baseline DIR]
+ * `--api messages`: the Anthropic Messages API instead — `POST /v1/messages` through serve with one
+ * `anthropic` provider at the fake upstream (which answers `/v1/messages` in Anthropic's format,
+ * JSON or SSE events), the bare proxy forwarding the same path to it; no pass-through arm (it
+ * speaks OpenAI only); open loop at 500/1000 per second with a 0 ms upstream, saturation and
+ * streaming time to first byte.
  *
  * `--baseline DIR`: a second serve arm, `serve (baseline)`, from another build's DIR/dist/main.js (for
  * a code change, same run, e.g. the previous commit built with
  * `git archive HEAD src tsconfig.json tsconfig.build.json package.json | tar -x -C DIR && (cd DIR && npx tsc -p tsconfig.build.json)`
  * with DIR inside this repository, so its imports resolve to node_modules).
  *
- * About 2 minutes (`--quick` about 1). Writes bench/out/gateway-serve-results.{md,json}.
+ *   npm run build && node --import tsx bench/gateway/serve.ts [--quick] [--slices N] [--workers N] [--young-mb N] [--only-0ms] [--api messages] [--baseline DIR]
+ *
+ * About 2 minutes (`--quick` about 1). Writes bench/out/gateway-serve-results.{md,json}
+ * (`gateway-serve-messages-results.*` with `--api messages`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { benchMachine, CHAT_BODY as BODY, checkChatAnswer, concatSorted, rotate as rotateArms, spawnBaseArms, type Arm as BaseArm } from './arms.js';
-import { spawnRealServe } from './child-process.js';
+import { fakeProviderYaml, spawnRealServe } from './child-process.js';
 import { openLoop, openLoopStream, percentile, saturate } from './load.js';
 
 const quick = process.argv.includes('--quick');
@@ -37,15 +44,28 @@ const option = (name: string): string | undefined => {
 const SLICES = Number(option('--slices') ?? (quick ? 1 : 2));
 const SLICE_MS = quick ? 700 : 1_000;
 const WORKERS = option('--workers') ?? '1';
-const RATES = [500, 1000, 2000];
-const LATENCIES = process.argv.includes('--only-0ms') ? [0] : [0, 50];
+const API = option('--api') ?? 'chat';
+if (API !== 'chat' && API !== 'messages') throw new Error(`--api: expected chat or messages, got ${API}`);
+const MESSAGES = API === 'messages';
+const RATES = MESSAGES ? [500, 1000] : [500, 1000, 2000];
+const LATENCIES = process.argv.includes('--only-0ms') || MESSAGES ? [0] : [0, 50];
 const SATURATION_CONNECTIONS = 50;
 const SATURATION_SECONDS = 1.5;
 const STREAM_RATE = 200;
 /** An overloaded arm's backlog is cut off this long after a slice's last send (counted as errors), so the run stays bounded. */
 const DRAIN_MS = 3_000;
 
-const STREAM_BODY = BODY.replace('"max_tokens":64', '"max_tokens":64,"stream":true');
+const ANTHROPIC_MODEL = 'claude-3-5-haiku-20241022';
+/** The Anthropic Messages request every `--api messages` arm answers: the chat request's content in Anthropic's shape. */
+const MESSAGES_BODY = JSON.stringify({
+  model: ANTHROPIC_MODEL,
+  max_tokens: 64,
+  system: 'You are a concise research assistant.',
+  messages: [{ role: 'user', content: 'What is the difference between a mutex and a semaphore?' }],
+});
+const REQUEST_BODY = MESSAGES ? MESSAGES_BODY : BODY;
+const STREAM_BODY = REQUEST_BODY.replace('"max_tokens":64', '"max_tokens":64,"stream":true');
+const STREAM_END = MESSAGES ? 'message_stop' : '[DONE]';
 
 interface Arm extends BaseArm {
   stream: boolean;
@@ -66,21 +86,26 @@ interface Row {
 
 const machine = benchMachine();
 const { cores, serverCore, pinned, loadBefore, outDir } = machine;
-const { upstream, proxy, passthrough } = await spawnBaseArms(machine, { upstreamKind: 'fixed', proxyRuntime: false });
-const serve = await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS]);
+const { upstream, proxy, passthrough } = await spawnBaseArms(machine, { upstreamKind: 'fixed', proxyRuntime: false, ...(MESSAGES ? { proxyPrefix: '' } : {}) });
+const serveYaml = MESSAGES ? fakeProviderYaml('anthropic', upstream.url, ANTHROPIC_MODEL) : fakeProviderYaml('openai_compatible', `${upstream.url}/v1`, 'gpt-4o-mini');
+const serve = await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], {}, undefined, serveYaml);
 /** `--young-mb N`: a second serve arm with `server.runtime.young_generation_mb: N`, same run (V8 heap setting per workload). */
 const youngMb = option('--young-mb');
-const serveYoung = youngMb === undefined ? undefined : await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], { FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: youngMb });
+const serveYoung =
+  youngMb === undefined ? undefined : await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], { FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: youngMb }, undefined, serveYaml);
 const baselineDir = option('--baseline');
-const serveBaseline = baselineDir === undefined ? undefined : await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], {}, resolve(baselineDir, 'dist', 'main.js'));
-const PATH = '/v1/chat/completions';
+const serveBaseline =
+  baselineDir === undefined ? undefined : await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], {}, resolve(baselineDir, 'dist', 'main.js'), serveYaml);
+const PATH = MESSAGES ? '/v1/messages' : '/v1/chat/completions';
+const target = (url: string) => ({ url, path: PATH, body: REQUEST_BODY, streamEnd: STREAM_END });
 const arms: Arm[] = [
-  { name: 'direct', child: upstream, target: { url: upstream.url, path: PATH, body: BODY }, stream: true },
-  { name: 'bare proxy', child: proxy, target: { url: proxy.url, path: PATH, body: BODY }, stream: true },
-  { name: 'pass-through', child: passthrough, target: { url: passthrough.url, path: PATH, body: BODY }, stream: false },
-  { name: 'serve', child: serve, target: { url: serve.url, path: PATH, body: BODY }, stream: true },
-  ...(serveBaseline === undefined ? [] : [{ name: 'serve (baseline)', child: serveBaseline, target: { url: serveBaseline.url, path: PATH, body: BODY }, stream: true }]),
-  ...(serveYoung === undefined ? [] : [{ name: `serve young ${youngMb} MB`, child: serveYoung, target: { url: serveYoung.url, path: PATH, body: BODY }, stream: true }]),
+  { name: 'direct', child: upstream, target: target(upstream.url), stream: true },
+  { name: 'bare proxy', child: proxy, target: target(proxy.url), stream: true },
+  // The pass-through services speak OpenAI's chat completions only.
+  ...(MESSAGES ? [] : [{ name: 'pass-through', child: passthrough, target: target(passthrough.url), stream: false }]),
+  { name: 'serve', child: serve, target: target(serve.url), stream: true },
+  ...(serveBaseline === undefined ? [] : [{ name: 'serve (baseline)', child: serveBaseline, target: target(serveBaseline.url), stream: true }]),
+  ...(serveYoung === undefined ? [] : [{ name: `serve young ${youngMb} MB`, child: serveYoung, target: target(serveYoung.url), stream: true }]),
 ];
 const rows: Row[] = [];
 
@@ -113,12 +138,13 @@ try {
 
   const table = render();
   const heading = [
-    `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${pinned ? 'yes' : 'no'}; ${SLICES} slice(s) of ${SLICE_MS} ms per arm and phase; serve --workers ${WORKERS}`,
+    `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${pinned ? 'yes' : 'no'}; ${SLICES} slice(s) of ${SLICE_MS} ms per arm and phase; serve --workers ${WORKERS}; POST ${PATH}`,
     `Command: node --import tsx bench/gateway/serve.ts ${process.argv.slice(2).join(' ')}`.trim(),
   ].join('\n');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(`${outDir}gateway-serve-results.json`, `${JSON.stringify({ heading, rows }, null, 2)}\n`);
-  writeFileSync(`${outDir}gateway-serve-results.md`, `${heading}\n\n${table}\n`);
+  const outName = MESSAGES ? 'gateway-serve-messages-results' : 'gateway-serve-results';
+  writeFileSync(`${outDir}${outName}.json`, `${JSON.stringify({ heading, rows }, null, 2)}\n`);
+  writeFileSync(`${outDir}${outName}.md`, `${heading}\n\n${table}\n`);
   process.stdout.write(`${heading}\n\n${table}\n`);
 } finally {
   await Promise.all([serve.stop(), serveBaseline?.stop(), serveYoung?.stop(), passthrough.stop(), proxy.stop()]);
@@ -203,10 +229,10 @@ async function setUpstreamLatency(ms: number): Promise<void> {
   await response.text();
 }
 
-/** Every arm must return a real chat.completion (and every streaming arm a stream) before anything is timed. */
+/** Every arm must return a real chat.completion or Anthropic message (and every streaming arm a stream) before anything is timed. */
 async function checkAnswers(): Promise<void> {
   for (const arm of arms) {
-    const response = await checkChatAnswer(arm);
+    const response = MESSAGES ? await checkMessagesAnswer(arm) : await checkChatAnswer(arm);
     if (arm.name.startsWith('serve') && response.headers.get('x-fortitude-provider') !== 'fake') throw new Error('serve: did not answer through the fake provider');
     if (!arm.stream) continue;
     const streamed = await fetch(arm.target.url + arm.target.path, {
@@ -215,6 +241,20 @@ async function checkAnswers(): Promise<void> {
       body: STREAM_BODY,
     });
     const text = await streamed.text();
-    if (streamed.status !== 200 || !text.includes('semaphore') || !text.includes('[DONE]')) throw new Error(`${arm.name}: unexpected stream ${streamed.status} ${text.slice(0, 300)}`);
+    if (streamed.status !== 200 || !text.includes('semaphore') || !text.includes(STREAM_END)) throw new Error(`${arm.name}: unexpected stream ${streamed.status} ${text.slice(0, 300)}`);
   }
+}
+
+/** Throws unless the arm returns an Anthropic `message` with text for `MESSAGES_BODY`. */
+async function checkMessagesAnswer(arm: Arm): Promise<Response> {
+  const response = await fetch(arm.target.url + arm.target.path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+    body: MESSAGES_BODY,
+  });
+  const body = (await response.json()) as { type?: string; content?: { type?: string; text?: string }[] };
+  if (response.status !== 200 || body.type !== 'message' || typeof body.content?.[0]?.text !== 'string') {
+    throw new Error(`${arm.name}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+  }
+  return response;
 }
