@@ -15,8 +15,9 @@
  * simulator to core 0. Phases: open loop at `--rates` (default 20,50 per second), closed loop with
  * `--connections` (default 16) clients. CPU µs/request is summed over each arm's process tree
  * from /proc; the simulator's CPU per request is shown too (for serve, its ratio to the direct
- * arm's is about the upstream calls a research request makes). Every answer's cache outcome is
- * counted: a research row with a non-`miss` answer says so.
+ * arm's is about the upstream work a research request causes), and at the end serve's own count of
+ * provider calls (`fortitude_provider_requests_total` on `/metrics`, all outcomes) per research
+ * request sent. Every answer's cache outcome is counted: a run with a non-`miss` answer says so.
  *
  *   npm run build && node --import tsx bench/gateway/research-miss.ts [--quick] [--slices N] [--latency-ms 200] [--rates 20,50] [--connections 16]
  *
@@ -77,6 +78,8 @@ const serveYaml = [
 const serve = await spawnRealServe(simulator.url, serverCore, ['--workers', '1'], {}, undefined, serveYaml);
 
 const outcomes = new Map<string, number>();
+/** Research requests sent (check, warm-up and measured), against serve's provider-call counter at the end. */
+let researchSent = 0;
 const countOutcome = (status: number, text: string): void => {
   const kind = status === 200 ? (/"cache":\{"kind":"(\w+)"/.exec(text)?.[1] ?? 'no cache field') : `status ${status}`;
   outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
@@ -89,7 +92,16 @@ const arms: Arm[] = [
   {
     name: 'serve research',
     child: serve,
-    target: { url: serve.url, path: '/api/research', body: '', bodyFor: () => JSON.stringify({ query: question() }), onAnswer: countOutcome },
+    target: {
+      url: serve.url,
+      path: '/api/research',
+      body: '',
+      bodyFor: () => {
+        researchSent++;
+        return JSON.stringify({ query: question() });
+      },
+      onAnswer: countOutcome,
+    },
   },
 ];
 
@@ -126,9 +138,11 @@ try {
   });
 
   const table = render();
+  const providerCalls = await providerCallCount();
   const heading = [
     `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${pinned ? 'yes' : 'no'}; ${SLICES} slice(s) of ${SLICE_MS} ms per arm and phase; simulator latency lognormal median ${LATENCY_MS} ms, p99 ${LATENCY_MS * 4} ms; serve --workers 1`,
     `Research answers' cache outcomes (measured slices): ${[...outcomes].map(([kind, count]) => `${kind} ${count}`).join(', ')}`,
+    `Provider calls per research request (serve's fortitude_provider_requests_total ÷ research requests sent): ${providerCalls === undefined ? 'not available' : `${providerCalls} ÷ ${researchSent} = ${(providerCalls / researchSent).toFixed(2)}`}`,
     `Command: node --import tsx bench/gateway/research-miss.ts ${process.argv.slice(2).join(' ')}`.trim(),
   ].join('\n');
   mkdirSync(outDir, { recursive: true });
@@ -225,4 +239,19 @@ async function checkAnswers(): Promise<void> {
     if (arm.name === 'serve research' && !text.includes('"cache":{"kind":"miss"')) throw new Error(`serve research: not a cache miss: ${text.slice(0, 300)}`);
     if (arm.name !== 'serve research' && !text.includes('chat.completion')) throw new Error(`${arm.name}: not a chat.completion: ${text.slice(0, 300)}`);
   }
+}
+
+/** The sum of `fortitude_provider_requests_total` over every label set on serve's `/metrics`, if it answers. */
+async function providerCallCount(): Promise<number | undefined> {
+  const response = await fetch(`${serve.url}/metrics`);
+  const text = await response.text();
+  if (response.status !== 200) return undefined;
+  let total = 0;
+  let seen = false;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('fortitude_provider_requests_total')) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    seen = true;
+  }
+  return seen ? total : undefined;
 }
