@@ -5,16 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TSX_IMPORT } from '../support/tsx-loader.js';
-
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
 
 /** The real CLI as a process, in its own directory. */
 function fortitude(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', TSX_IMPORT, MAIN, ...args],
+      [...FORTITUDE_NODE_ARGS, ...args],
       { cwd, encoding: 'utf8', timeout: 90_000, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );

@@ -3,9 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TSX_IMPORT } from '../support/tsx-loader.js';
+import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
 
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const BROKEN = new URL('../fixtures/config/broken/', import.meta.url).pathname;
 
 /** Runs the real CLI as a process in its own directory, on embedded defaults and the simulator. */
@@ -13,14 +12,14 @@ function fortitude(cwd: string, args: string[], env: Record<string, string> = {}
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', TSX_IMPORT, MAIN, ...args],
+      [...FORTITUDE_NODE_ARGS, ...args],
       { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0', ...env } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
 }
 
-// Each spawn loads the TypeScript sources through tsx: seconds per command on a busy machine.
+// Each spawn starts a real process (from dist/ when it is built, else the sources through tsx): seconds per command on a busy machine.
 describe('fortitude CLI (spawned process)', { timeout: 180_000 }, () => {
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-cli-'));
 

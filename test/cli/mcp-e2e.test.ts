@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TSX_IMPORT } from '../support/tsx-loader.js';
-
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
 
 type TextContent = { type: string; text?: string }[];
 
@@ -17,7 +15,7 @@ describe('fortitude mcp over stdio (real process, embedded defaults)', { timeout
   beforeAll(async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', TSX_IMPORT, MAIN, 'mcp'],
+      args: [...FORTITUDE_NODE_ARGS, 'mcp'],
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0' },
       stderr: 'pipe',

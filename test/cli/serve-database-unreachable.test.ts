@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { childEnv, MAIN } from '../observability/spawn-server.js';
+import { childEnv } from '../observability/spawn-server.js';
 import { freePort } from '../replicas/replica-harness.js';
-import { TSX_IMPORT } from '../support/tsx-loader.js';
+import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'fortitude-serve-db-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -29,7 +29,7 @@ const SINGLE_PROCESS = {
 
 function serve(databaseUrl: string, env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string; listened: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], {
+    const child = spawn(process.execPath, [...FORTITUDE_NODE_ARGS, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], {
       cwd: directory,
       env: childEnv(directory, { DATABASE_URL: databaseUrl, ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,9 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TSX_IMPORT } from '../support/tsx-loader.js';
-
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,7 +39,7 @@ describe('fortitude serve (real process, embedded defaults, simulated providers)
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--port', String(port), '--workers', '1'], {
+    child = spawn(process.execPath, [...FORTITUDE_NODE_ARGS, 'serve', '--port', String(port), '--workers', '1'], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,7 +133,7 @@ describe('fortitude serve --workers 2 (real processes)', { timeout: 120_000 }, (
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--port', String(port), '--workers', '2'], {
+    child = spawn(process.execPath, [...FORTITUDE_NODE_ARGS, 'serve', '--port', String(port), '--workers', '2'], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0', FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB: '2' },
       stdio: 'ignore',

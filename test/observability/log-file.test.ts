@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TSX_IMPORT } from '../support/tsx-loader.js';
-import { childEnv, MAIN, parsePrometheus, sumOf } from './spawn-server.js';
+import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
+import { childEnv, parsePrometheus, sumOf } from './spawn-server.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'fortitude-log-file-'));
 const logPath = join(cwd, 'logs', 'fortitude.log');
@@ -24,7 +24,7 @@ writeFileSync(
     '  rotation: { max_size_mb: 5, max_files: 2, compress: false }',
   ].join('\n'),
 );
-const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, '--config', 'fortitude.yaml', 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '2'], {
+const child = spawn(process.execPath, [...FORTITUDE_NODE_ARGS, '--config', 'fortitude.yaml', 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '2'], {
   cwd,
   env: childEnv(cwd, { FORTITUDE_SIMULATOR__LATENCY_MS: '3000' }),
   stdio: ['ignore', 'pipe', 'pipe'],

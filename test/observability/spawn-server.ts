@@ -2,9 +2,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TSX_IMPORT } from '../support/tsx-loader.js';
-
-export const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
 
 export interface SpawnedServer {
   url: string;
@@ -23,7 +21,7 @@ export function childEnv(cwd: string, env: Record<string, string> = {}): Record<
 /** Runs `fortitude <args>` to completion (for setup such as creating a key). */
 export function runFortitude(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', TSX_IMPORT, MAIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: childEnv(cwd, env) }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...FORTITUDE_NODE_ARGS, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: childEnv(cwd, env) }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
@@ -37,7 +35,7 @@ export function runFortitude(cwd: string, args: string[], env: Record<string, st
 export async function spawnServer(options: { cwd?: string; env?: Record<string, string>; workers?: number } = {}): Promise<SpawnedServer> {
   const workers = options.workers ?? 1;
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'fortitude-observability-'));
-  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', String(workers)], {
+  const child = spawn(process.execPath, [...FORTITUDE_NODE_ARGS, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', String(workers)], {
     cwd,
     env: childEnv(cwd, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

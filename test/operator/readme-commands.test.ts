@@ -15,7 +15,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -86,7 +86,7 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ti
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${what} within ${timeoutMs / 1000} s; output:\n${output()}`);
+  throw new Error(`${what} within ${timeoutMs / 1000} s (load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}); output:\n${output()}`);
 }
 
 async function healthy(): Promise<boolean> {
@@ -108,12 +108,44 @@ async function portFree(): Promise<boolean> {
   }
 }
 
-function run(command: string, timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** How it ended, for failure messages: `exit 3 after 2.1 s`, `killed (SIGTERM) by the 90 s timeout after 90.0 s`. */
+  ended: string;
+}
+
+function run(command: string, timeoutMs = 90_000): Promise<RunResult> {
+  const began = Date.now();
   return new Promise((resolve) => {
-    execFile('sh', ['-c', command], { cwd: clone, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
+    execFile('sh', ['-c', command], { cwd: clone, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      const seconds = ((Date.now() - began) / 1000).toFixed(1);
+      const ended = error?.killed
+        ? `killed (${error.signal}) by the ${timeoutMs / 1000} s timeout after ${seconds} s`
+        : code === null
+          ? `no exit code (${error?.signal ?? error?.message}) after ${seconds} s`
+          : `exit ${code} after ${seconds} s`;
+      resolve({ code, stdout, stderr, ended });
+    });
   });
+}
+
+/** A failure message: how the command ended and the end of what it printed. */
+function describeRun(command: string, result: RunResult): string {
+  const tail = (text: string) => text.trim().split('\n').slice(-8).join('\n    ');
+  return `${command}: ${result.ended}\n  stderr:\n    ${tail(result.stderr)}\n  stdout:\n    ${tail(result.stdout)}`;
+}
+
+/**
+ * A port free right now for the next server (and `env.FORTITUDE_PORT`). Chosen just before each
+ * start rather than once in beforeAll: over the minutes this file runs, a port that was free at
+ * the start can be taken by another test's or a benchmark's server on the same machine.
+ */
+async function takeFreshPort(): Promise<void> {
+  port = await freePort();
+  env.FORTITUDE_PORT = String(port);
 }
 
 /** Starts `sh -c command` in its own process group (so a signal to the group is Ctrl-C in a terminal). */
@@ -178,15 +210,19 @@ describe('a fresh clone, as a new user sees it', () => {
     const lines = readmeCommands(readFileSync(join(clone, 'README.md'), 'utf8'));
     expect(lines.length).toBeGreaterThan(10);
     const failures: string[] = [];
+    const timings: string[] = [];
     for (const line of lines) {
       const command = commandOf(line);
       if (SPECIAL[command]) continue;
       const long = LONG_RUNNING.find((entry) => entry.match.test(command));
       if (!long) {
         const result = await run(line);
-        if (result.code !== 0) failures.push(`${line}\n  exit ${result.code}\n  ${(result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n  ')}`);
+        timings.push(`${command}: ${result.ended}`);
+        if (result.code !== 0) failures.push(describeRun(line, result));
         continue;
       }
+      await takeFreshPort();
+      const began = Date.now();
       const started = start(line);
       try {
         if (long.ready === 'health') {
@@ -203,33 +239,43 @@ describe('a fresh clone, as a new user sees it', () => {
           await waitFor(`${command}: no answer to initialize`, () => /"id":1[,}].*"result"|"result".*"id":1[,}]/.test(started.output()), 90_000, started.output);
         }
       } catch (error) {
-        failures.push(`${line}\n  ${(error as Error).message.split('\n').slice(0, 8).join('\n  ')}`);
+        // The reason, then the end of what the command printed (where a start-up error is).
+        const [reason, ...printed] = (error as Error).message.split('\n');
+        failures.push(`${line}\n  ${[reason, ...printed.slice(-12)].join('\n  ')}`);
       } finally {
+        timings.push(`${command}: ready or failed after ${((Date.now() - began) / 1000).toFixed(1)} s (port ${port})`);
         await stopGroup(started.child, started.exited);
       }
       await waitFor(`${command}: processes left after Ctrl-C`, () => processesInClone().length === 0, 20_000, () => processesInClone().join('\n'));
     }
-    expect(failures).toEqual([]);
+    console.log(`README commands:\n  ${timings.join('\n  ')}`);
+    expect(failures, `${failures.length} README command(s) failed:\n\n${failures.join('\n\n')}`).toEqual([]);
   }, 600_000);
 
   it('serve on a port that is taken exits 2 with one line and leaves nothing running', async () => {
+    await takeFreshPort();
     const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject);
+      blocker.listen(port, '127.0.0.1', resolve);
+    });
     try {
       const began = Date.now();
-      const result = await run('node dist/main.js serve --workers 2', 60_000);
+      const command = 'node dist/main.js serve --workers 2';
+      const result = await run(command, 60_000);
       const seconds = (Date.now() - began) / 1000;
-      expect(result.code).toBe(2);
-      expect(result.stderr.trim()).toBe(`port ${port} is in use — pick another with --port`);
+      expect(result.code, describeRun(command, result)).toBe(2);
+      expect(result.stderr.trim(), describeRun(command, result)).toBe(`port ${port} is in use — pick another with --port`);
       // Not a timing assertion on a shared machine: a start that hangs or restarts workers takes tens of seconds.
-      expect(seconds).toBeLessThan(20);
-      expect(processesInClone()).toEqual([]);
+      expect(seconds, `${describeRun(command, result)}\n  load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`).toBeLessThan(20);
+      expect(processesInClone(), 'processes left running in the clone').toEqual([]);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
   }, 90_000);
 
   it('SIGTERM to the npm start process stops the server and its workers', async () => {
+    await takeFreshPort();
     const npm = spawn('npm', ['start'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -237,11 +283,11 @@ describe('a fresh clone, as a new user sees it', () => {
     const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
     try {
       await waitFor('npm start: /api/health did not answer 200', healthy, 90_000, () => output);
-      expect(processesInClone().some((line) => line.includes('dist/main.js serve'))).toBe(true);
+      expect(processesInClone().some((line) => line.includes('dist/main.js serve')), `no \`dist/main.js serve\` among the processes in the clone:\n${processesInClone().join('\n')}\n${output}`).toBe(true);
       npm.kill('SIGTERM'); // the npm process only, as a process supervisor would
       await exited;
       await waitFor('the server stopped after npm did', () => processesInClone().length === 0, 20_000, () => `${processesInClone().join('\n')}\n${output}`);
-      expect(await portFree()).toBe(true);
+      expect(await portFree(), `port ${port} still answers after npm start was stopped; output:\n${output}`).toBe(true);
     } finally {
       if (npm.exitCode === null) npm.kill('SIGKILL');
     }

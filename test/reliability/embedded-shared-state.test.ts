@@ -117,7 +117,7 @@ describe('a hard daily budget holds for the whole machine', () => {
     }
     const { spentUsd } = recorded(cwd);
     console.log(`budget ${BUDGET_USD} USD, ${workers} worker(s): ${tally.ok} answered, ${tally.refused} refused ${JSON.stringify(tally.refusedBy)}, spent ${spentUsd.toFixed(6)} USD`);
-    expect(tally.other).toEqual({});
+    expect(tally.other, `unexpected answers: ${JSON.stringify(tally.otherBodies)}`).toEqual({});
     expect(tally.refused).toBeGreaterThan(0);
     expect(spentUsd).toBeLessThanOrEqual(BUDGET_USD);
     // The budget was reached: 402 is the budget's refusal. How much of it the 100 calls use
@@ -145,7 +145,7 @@ describe('a hard daily budget holds for the whole machine', () => {
     }
     const { spentUsd } = recorded(cwd);
     console.log(`budget ${BUDGET_USD} USD, 4 workers with Redis: ${tally.ok} answered, ${tally.refused} refused, spent ${spentUsd.toFixed(6)} USD`);
-    expect(tally.other, JSON.stringify(tally.otherBodies)).toEqual({});
+    expect(tally.other, `unexpected answers: ${JSON.stringify(tally.otherBodies)}`).toEqual({});
     expect(spentUsd).toBeLessThanOrEqual(BUDGET_USD);
     expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.6);
   }, 120_000);

@@ -14,9 +14,8 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { RoundRobinBalancer } from '../support/round-robin-balancer.js';
 import { connectRedis, deleteKeys, REDIS_URL } from '../support/redis-helpers.js';
-import { TSX_IMPORT } from '../support/tsx-loader.js';
+import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
 
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 export const POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface ReplicaSetOptions {
@@ -127,7 +126,7 @@ export async function startReplicaSet(options: ReplicaSetOptions): Promise<Repli
       const url = `http://127.0.0.1:${port}`;
       const home = join(directory, `replica-${index}`);
       let output = '';
-      const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, 'serve', '--port', String(port), '--workers', '1'], {
+      const child = spawn(process.execPath, [...FORTITUDE_NODE_ARGS, 'serve', '--port', String(port), '--workers', '1'], {
         cwd: directory,
         env: {
           PATH: process.env.PATH ?? '',
