@@ -103,6 +103,12 @@ function recorded(cwd: string): { spentUsd: number; calls: Record<string, number
   }
 }
 
+/** A failure message for unexpected statuses: their bodies and what the server logged about errors. */
+function unexpected(tally: Tally, serverOutput: string): string {
+  const errors = serverOutput.split('\n').filter((line) => /error|fatal/i.test(line));
+  return `unexpected answers: ${JSON.stringify(tally.otherBodies)}\nserver error lines (last 20 of ${errors.length}):\n${errors.slice(-20).join('\n')}`;
+}
+
 const BUDGET_USD = 0.05;
 
 describe('a hard daily budget holds for the whole machine', () => {
@@ -117,7 +123,7 @@ describe('a hard daily budget holds for the whole machine', () => {
     }
     const { spentUsd } = recorded(cwd);
     console.log(`budget ${BUDGET_USD} USD, ${workers} worker(s): ${tally.ok} answered, ${tally.refused} refused ${JSON.stringify(tally.refusedBy)}, spent ${spentUsd.toFixed(6)} USD`);
-    expect(tally.other, `unexpected answers: ${JSON.stringify(tally.otherBodies)}`).toEqual({});
+    expect(tally.other, unexpected(tally, server.output())).toEqual({});
     expect(tally.refused).toBeGreaterThan(0);
     expect(spentUsd).toBeLessThanOrEqual(BUDGET_USD);
     // The budget was reached: 402 is the budget's refusal. How much of it the 100 calls use
@@ -145,7 +151,7 @@ describe('a hard daily budget holds for the whole machine', () => {
     }
     const { spentUsd } = recorded(cwd);
     console.log(`budget ${BUDGET_USD} USD, 4 workers with Redis: ${tally.ok} answered, ${tally.refused} refused, spent ${spentUsd.toFixed(6)} USD`);
-    expect(tally.other, `unexpected answers: ${JSON.stringify(tally.otherBodies)}`).toEqual({});
+    expect(tally.other, unexpected(tally, server.output())).toEqual({});
     expect(spentUsd).toBeLessThanOrEqual(BUDGET_USD);
     expect(spentUsd).toBeGreaterThan(BUDGET_USD * 0.6);
   }, 120_000);
