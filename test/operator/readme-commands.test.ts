@@ -243,7 +243,7 @@ describe('a fresh clone, as a new user sees it', () => {
         const [reason, ...printed] = (error as Error).message.split('\n');
         failures.push(`${line}\n  ${[reason, ...printed.slice(-12)].join('\n  ')}`);
       } finally {
-        timings.push(`${command}: ready or failed after ${((Date.now() - began) / 1000).toFixed(1)} s (port ${port})`);
+        timings.push(`${command}: ready or failed after ${((Date.now() - began) / 1000).toFixed(1)} s${long.ready === 'health' ? ` (port ${port})` : ''}`);
         await stopGroup(started.child, started.exited);
       }
       await waitFor(`${command}: processes left after Ctrl-C`, () => processesInClone().length === 0, 20_000, () => processesInClone().join('\n'));
