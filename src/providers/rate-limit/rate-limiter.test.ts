@@ -173,6 +173,27 @@ describe('RateLimiter', () => {
     await limiter.close();
   });
 
+  it('a refusal after time in the queue says how long it queued, not only what it would still wait', async () => {
+    const clock = createManualClock();
+    let answer: (() => void) | undefined;
+    // The store answers 300 ms late (a loaded machine): the waiter has queued that long already.
+    const slow = new (class extends MemoryRateLimitStore {
+      override acquire(...args: Parameters<MemoryRateLimitStore['acquire']>) {
+        return new Promise<Awaited<ReturnType<MemoryRateLimitStore['acquire']>>>((resolve) => (answer = () => resolve(super.acquire(...args))));
+      }
+    })();
+    const limiter = new RateLimiter('p', { requestsPerMinute: 60, burstAllowance: 0, maxQueueWaitMs: 1_000 }, { clock, store: slow });
+    const first = limiter.acquire(0);
+    await clock.advance(0);
+    answer!();
+    await first;
+    const second = limiter.acquire(0);
+    await clock.advance(300);
+    answer!();
+    await expect(second).rejects.toThrow(/would wait \d+ ms more after 300 ms queued, over the 1000 ms limit/);
+    await limiter.close();
+  });
+
   it('gives back what a batch took for a waiter aborted while the store answered', async () => {
     const clock = createManualClock();
     let answer: (() => void) | undefined;

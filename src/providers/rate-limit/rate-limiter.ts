@@ -219,6 +219,13 @@ export class RateLimiter {
     if (this.#ownsStore) await this.#store.close();
   }
 
+  /** Why a waiter is refused: what it has waited already counts toward the bound too. */
+  #overWait(waiter: Waiter, now: number, waitMs: number): string {
+    const queuedMs = Math.max(0, now - (waiter.deadline - this.#maxWaitMs));
+    const already = queuedMs >= 1 ? ` more after ${Math.round(queuedMs)} ms queued` : '';
+    return `would wait ${Math.ceil(waitMs)} ms${already}, over the ${this.#maxWaitMs} ms limit`;
+  }
+
   #error(why: string, retryAfterMs: number | undefined): ProviderError {
     return new ProviderError(`${this.key}: local rate limit: ${why}`, {
       provider: this.key,
@@ -310,7 +317,7 @@ export class RateLimiter {
         const after = this.#clock.now();
         if (after + result.waitMs > head.deadline) {
           this.#shift();
-          this.#fail(head, this.#error(`would wait ${Math.ceil(result.waitMs)} ms, over the ${this.#maxWaitMs} ms limit`, result.waitMs));
+          this.#fail(head, this.#error(this.#overWait(head, after, result.waitMs), result.waitMs));
           continue;
         }
         this.#wakeAt(result.waitMs);
@@ -366,7 +373,7 @@ export class RateLimiter {
     if (refused === undefined || refused.settled) return true;
     const after = this.#clock.now();
     if (after + result.waitMs > refused.deadline) {
-      this.#fail(refused, this.#error(`would wait ${Math.ceil(result.waitMs)} ms, over the ${this.#maxWaitMs} ms limit`, result.waitMs));
+      this.#fail(refused, this.#error(this.#overWait(refused, after, result.waitMs), result.waitMs));
       return true;
     }
     this.#wakeAt(result.waitMs);
