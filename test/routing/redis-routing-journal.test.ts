@@ -48,3 +48,29 @@ it('shares observations between processes and replays them on start', async () =
   expect(seenC.filter((observation) => observation.kind === 'quality')).toHaveLength(1);
   await c.close();
 });
+
+it('writes one stream entry per flush and kind, however many observations it holds', async () => {
+  const own = uniqueKeyPrefix('routing-journal-batch');
+  const journal = new RedisRoutingJournal(redis, { keyPrefix: own, retainCallsMs: 60_000, flushIntervalMs: 60_000 });
+  const reader = new RedisRoutingJournal(redis, { keyPrefix: own, retainCallsMs: 60_000, flushIntervalMs: 60_000 });
+  const seen: LearnedObservation[] = [];
+  reader.subscribe((observation) => seen.push(observation));
+  try {
+    await Promise.all([journal.ready(), reader.ready()]);
+    const now = Date.now();
+    for (let index = 0; index < 50; index++) journal.publish(call(`p${index % 3}`, now + index));
+    journal.publish({ kind: 'quality', provider: 'p0', researchType: 'implementation', score: 0.8, source: 'evaluator' });
+    await journal.flush();
+    const streams = await redis.keys(`{${own}:routing}*`);
+    const lengths = await Promise.all(streams.map((key) => redis.xlen(key)));
+    // 51 observations, two kinds: two entries (one command each), not 51.
+    expect(lengths.reduce((sum, length) => sum + length, 0)).toBe(2);
+    await reader.flush();
+    expect(seen.filter((observation) => observation.kind === 'call')).toHaveLength(50);
+    expect(seen.filter((observation) => observation.kind === 'quality')).toHaveLength(1);
+  } finally {
+    await journal.close();
+    await reader.close();
+    await deleteKeys(redis, `{${own}:routing}*`);
+  }
+});

@@ -31,8 +31,9 @@ function compareIds(a: string, b: string): number {
  * Learned routing shared by every process of every replica through Redis (the deployment's
  * `learning_data` journal when `REDIS_URL` is set; without Redis, `machine-state/routing-journal.ts`
  * does the same for one machine). Two streams under `{<prefix>:routing}`: calls (kept for the
- * performance window, at most `retainCallRows`) and quality scores (the newest `retainQualityRows`).
- * Each process appends what its router observed, batched once a second off the request path,
+ * performance window, at most about `retainCallRows`) and quality scores (about the newest
+ * `retainQualityRows`). Each process appends what its router observed once a second, off the
+ * request path, as one entry per stream holding that second's observations,
  * and applies what the others appended since its last read; on start it replays what is still
  * kept, so a restarted server keeps what was learned. Unlike the SQLite journal the replay is
  * asynchronous: the first requests after a start may route before it has finished (milliseconds).
@@ -122,7 +123,9 @@ export class RedisRoutingJournal implements LearnedStateExchange {
     const body = fields[fields.indexOf('b') + 1];
     if (body === undefined || (!replay && origin === this.#origin)) return;
     try {
-      this.#apply?.(JSON.parse(body) as LearnedObservation);
+      // A flush's batch (an array); entries written one observation each are still read.
+      const parsed = JSON.parse(body) as LearnedObservation | LearnedObservation[];
+      for (const observation of Array.isArray(parsed) ? parsed : [parsed]) this.#apply?.(observation);
     } catch (error) {
       this.#onError(error);
     }
@@ -141,11 +144,16 @@ export class RedisRoutingJournal implements LearnedStateExchange {
     this.#pending = [];
     try {
       if (batch.length > 0) {
+        // One entry per stream and flush, its body the flush's observations of that kind: one
+        // command per second per process, not one per provider call.
         const pipeline = this.#client.pipeline();
-        for (const observation of batch) {
-          const kind = observation.kind;
-          const cap = kind === 'call' ? this.#options.retainCallRows : this.#options.retainQualityRows;
-          pipeline.xadd(this.#keys[kind], 'MAXLEN', '~', cap, '*', 'o', this.#origin, 'b', JSON.stringify(observation));
+        for (const kind of ['call', 'quality'] as const) {
+          const observations = batch.filter((observation) => observation.kind === kind);
+          if (observations.length === 0) continue;
+          // The caps count observations; an entry holds this many, so keep about that many entries.
+          const rows = kind === 'call' ? this.#options.retainCallRows : this.#options.retainQualityRows;
+          const cap = Math.max(1, Math.floor(rows / observations.length));
+          pipeline.xadd(this.#keys[kind], 'MAXLEN', '~', cap, '*', 'o', this.#origin, 'b', JSON.stringify(observations));
         }
         const results = (await pipeline.exec()) ?? [];
         const failed = results.find(([error]) => error);
