@@ -25,7 +25,12 @@ HttpTransport.prototype.json = function (...args: unknown[]) {
 const dir = mkdtempSync(join(tmpdir(), 'hops-'));
 const config = parseConfigText('simulator: { latency_ms: 0 }\noptimizer: { enabled: false }\n', { env: { FORTITUDE_DATA_DIR: dir, FORTITUDE_RESEARCH__REFERENCE_LIBRARY_DIR: join(dir, 'lib') } });
 const sink = new Writable({ write: (_c, _e, cb) => cb() });
-const app = await createApplication(config, { logger: createLogger(config.logging, sink) });
+// Newer trees map the logging section to the logger's options (component-options.ts); older roots take it raw.
+const mapLogging = await import(`${root}/src/app/component-options.ts`).then(
+  (module: { loggerOptions?: (section: unknown) => unknown }) => module.loggerOptions ?? ((section: unknown) => section),
+  () => (section: unknown) => section,
+);
+const app = await createApplication(config, { logger: createLogger(mapLogging(config.logging), sink) });
 const { createHttpServer } = await import(`${root}/src/interface/http/http-server.ts`);
 let services;
 try {
