@@ -25,9 +25,11 @@ export interface SqliteOptions {
 export function openSqlite(options: SqliteOptions): Kysely<DatabaseSchema> {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const database = new Database(options.path);
+  // The busy timeout first: switching a new file to WAL takes a lock, and a second worker opening
+  // it at the same moment failed at once with "database is locked" when the timeout came after.
+  database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
   database.pragma('foreign_keys = ON');
   return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database }), ...(options.log === undefined ? {} : { log: options.log }) });
 }
