@@ -31,3 +31,6 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const build = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 chmodSync(join(root, 'dist', 'main.js'), 0o755);
+// The built-in defaults, as `npm run build` writes them (scripts/write-default-config.mjs).
+const defaults = spawnSync(process.execPath, [join(root, 'scripts', 'write-default-config.mjs')], { stdio: 'inherit' });
+if (defaults.status !== 0) process.exit(defaults.status ?? 1);

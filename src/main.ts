@@ -2,6 +2,7 @@
 import { CommanderError } from 'commander';
 import { isFortitudeError } from './core/errors.js';
 import { redactText } from './infrastructure/logging/redact.js';
+import type { LoadConfigOptions, LoadedConfig } from './app/config/load-config.js';
 import type { CliContext } from './interface/cli/cli-context.js';
 import type { Fortitude } from './pipeline/fortitude.js';
 import { EXIT_CODE } from './interface/cli/exit-codes.js';
@@ -9,12 +10,18 @@ import { createProgram } from './interface/cli/program.js';
 
 /**
  * What a command needs beyond parsing its arguments is imported when it runs (`--help` and
- * `--version` load neither the configuration schema nor the logger nor the server).
+ * `--version` load neither the configuration schema nor the logger nor the server). With nothing
+ * configured (no file, no override), the configuration is the build's copy of the schema's
+ * defaults and zod is not loaded at all (`app/config/default-config.ts`).
  */
-async function configTools() {
-  const [{ loadConfig }, { cliConfig, loggerOptions }] = await Promise.all([import('./app/config/load-config.js'), import('./app/component-options.js')]);
+async function configTools(path: string | undefined) {
+  const [{ builtInDefaults }, { cliConfig, loggerOptions }] = await Promise.all([import('./app/config/default-config.js'), import('./app/component-options.js')]);
+  const defaults = builtInDefaults({ path, env: process.env });
+  const loadConfig: LoadConfig = defaults ? () => defaults : (await import('./app/config/load-config.js')).loadConfig;
   return { loadConfig, cliConfig, loggerOptions };
 }
+
+type LoadConfig = (options: LoadConfigOptions) => LoadedConfig;
 
 /** The logger, for commands that build services (`config validate`, `--help` and HTTP-only commands never load pino). */
 async function loggerTools() {
@@ -115,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const program = createProgram(context);
   program.hook('preAction', async () => {
-    loaded ??= await configTools();
+    loaded ??= await configTools(program.opts<{ config?: string }>().config);
   });
   try {
     await program.parseAsync(argv);

@@ -1,21 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
+import { applyApiKeysFromEnv, configFileOf, deepFreeze, envOverrideEntries, type ConfigInputOptions } from './config-input.js';
 import { configSchema, type FortitudeConfig } from './schema.js';
 import { allowedKeysAt, closest, valueTypeAt } from './schema-shape.js';
-import { providerDefinition } from '../../providers/provider-kinds.js';
 import { SEED_PROVIDERS } from './sections/providers.js';
+import { providerDefinition } from '../../providers/provider-kinds.js';
 import { deepMerge, parseYamlSource } from './yaml-source.js';
 import { yaml } from './yaml-module.js';
 
-export interface LoadConfigOptions {
-  /** Explicit path (`--config`); otherwise FORTITUDE_CONFIG, then ./fortitude.yaml if present. */
-  path?: string;
-  /** Environment to read; the only place Fortitude reads `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-}
+/** Where to read from (`config-input.ts`); with no `env`, the loader reads `process.env`, the only place Fortitude does. */
+export type LoadConfigOptions = ConfigInputOptions;
 
 export interface LoadedConfig {
   config: Readonly<FortitudeConfig>;
@@ -26,9 +21,7 @@ export interface LoadedConfig {
 /** Reads, merges and validates configuration; throws `ConfigError` listing every problem. */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
-  const cwd = options.cwd ?? process.cwd();
-  const explicit = options.path ?? env.FORTITUDE_CONFIG;
-  const file = explicit ? resolve(cwd, explicit) : existsSync(resolve(cwd, 'fortitude.yaml')) ? resolve(cwd, 'fortitude.yaml') : undefined;
+  const file = configFileOf(options, env);
   let text = '';
   if (file) {
     if (!existsSync(file)) throw new ConfigError([{ path: '', message: `config file not found; check --config or FORTITUDE_CONFIG` }], file);
@@ -61,11 +54,7 @@ export function parseConfigText(text: string, options: { env?: NodeJS.ProcessEnv
   if (located.length > 0 || !result.success) throw new ConfigError(located, options.file);
 
   const config = result.data;
-  for (const provider of Object.values(config.providers)) {
-    if (provider.api_key) continue;
-    const fromEnv = providerDefinition(provider.kind).apiKeyEnv.map((name) => env[name]).find((value) => value);
-    if (fromEnv) provider.api_key = fromEnv;
-  }
+  applyApiKeysFromEnv(config.providers, env, (kind) => providerDefinition(kind).apiKeyEnv);
   return deepFreeze(config);
 }
 
@@ -119,27 +108,16 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[], 
   return value;
 }
 
-const SHORTCUTS: Readonly<Record<string, string>> = {
-  DATABASE_URL: 'database.url',
-  REDIS_URL: 'redis.url',
-  FORTITUDE_HOST: 'server.host',
-  FORTITUDE_PORT: 'server.port',
-  FORTITUDE_WORKERS: 'server.workers',
-  FORTITUDE_DATA_DIR: 'data_dir',
-  FORTITUDE_LOG_LEVEL: 'logging.levels.root',
-  FORTITUDE_SIMULATOR: 'simulator.mode',
-};
-
 /**
- * Environment overrides: the shortcuts above, and `FORTITUDE_<SECTION>__<KEY>…` for any path
- * (`FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB=64`). A key the schema types as a string takes
- * the value as written (`FORTITUDE_REDIS__KEY_PREFIX=x:` is the prefix `x:`, not a YAML map),
- * unless it is wholly quoted YAML-style (`'x:'`), which is unquoted; other values are read as
- * YAML scalars (numbers, booleans, durations, lists).
+ * Environment overrides (`envOverrideEntries`: the shortcuts such as DATABASE_URL, and
+ * `FORTITUDE_<SECTION>__<KEY>…` for any path). A key the schema types as a string takes the value
+ * as written (`FORTITUDE_REDIS__KEY_PREFIX=x:` is the prefix `x:`, not a YAML map), unless it is
+ * wholly quoted YAML-style (`'x:'`), which is unquoted; other values are read as YAML scalars
+ * (numbers, booleans, durations, lists).
  */
 function overridesFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Record<string, unknown> {
   const overrides: Record<string, unknown> = {};
-  const assign = (dotted: string, raw: string) => {
+  for (const [dotted, raw] of envOverrideEntries(env)) {
     const keys = dotted.split('.');
     let target = overrides;
     for (const key of keys.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
@@ -148,14 +126,6 @@ function overridesFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Re
     } catch {
       problems.push({ path: dotted, message: `cannot read the environment value for ${dotted}` });
     }
-  };
-  for (const [name, path] of Object.entries(SHORTCUTS)) {
-    const value = env[name];
-    if (value !== undefined && value !== '') assign(path, value);
-  }
-  for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('FORTITUDE_') || !name.includes('__') || value === undefined) continue;
-    assign(name.slice('FORTITUDE_'.length).toLowerCase().split('__').join('.'), value);
   }
   return overrides;
 }
@@ -166,12 +136,4 @@ function stringValue(raw: string): string {
   if (!quoted) return raw;
   const parsed: unknown = yaml().parse(raw);
   return typeof parsed === 'string' ? parsed : raw;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
