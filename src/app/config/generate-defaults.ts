@@ -8,10 +8,9 @@ import { PROVIDER_DEFINITIONS } from '../../providers/provider-kinds.js';
  * API-key variables. Build-time only: it loads zod, the schema and the provider definitions.
  */
 export function generateDefaults(): GeneratedDefaults {
-  return {
-    config: parseConfigText('', { env: {} }),
-    apiKeyEnv: Object.fromEntries(PROVIDER_DEFINITIONS.map((definition) => [definition.kind, [...definition.apiKeyEnv]])) as GeneratedDefaults['apiKeyEnv'],
-  };
+  const apiKeyEnv: Partial<GeneratedDefaults['apiKeyEnv']> = {};
+  for (const definition of PROVIDER_DEFINITIONS) apiKeyEnv[definition.kind] = [...definition.apiKeyEnv];
+  return { config: parseConfigText('', { env: {} }), apiKeyEnv: apiKeyEnv as GeneratedDefaults['apiKeyEnv'] };
 }
 
 /** The generated file's text. */
