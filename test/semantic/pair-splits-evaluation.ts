@@ -39,6 +39,18 @@ export function loadSplit(name: 'train' | 'dev' | 'test'): EvalPair[] {
     .map((line) => JSON.parse(line) as EvalPair);
 }
 
+/**
+ * The split's audit labels (`pairs-{split}.audit.jsonl`, written by
+ * test/fixtures/semantic/audit-labels.ts): duplicates between pairs that the split leaves out.
+ * They are never asked themselves; they only widen what counts as a right answer in the shared measure.
+ */
+export function loadAudit(name: 'train' | 'dev' | 'test'): EvalPair[] {
+  return readFileSync(join(here, `../fixtures/semantic/pairs-${name}.audit.jsonl`), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as EvalPair);
+}
+
 export interface PairOutcome {
   pair: EvalPair;
   /** The cached question served, if any. */
@@ -60,6 +72,8 @@ export interface EvalOptions {
   nearestOnly?: boolean;
   ambiguityMargin?: number;
   strictAmbiguity?: boolean;
+  /** Shared measure: extra duplicate labels (the audit's) that make an answer right; not asked themselves. */
+  labels?: EvalPair[];
 }
 
 const DAY_MS = 86_400_000;
@@ -129,7 +143,7 @@ export async function evaluatePairs(pairs: EvalPair[], embedder: Embedder, optio
   // text; a duplicate's own copy is taken out for its lookup (leave one out), a non-duplicate's q2
   // is not a first-time question and is left out (as `cache eval --populate` skips it). An answer
   // is right for q2 when it is for q2 or a question labelled a duplicate of q2 in the set.
-  const clusters = duplicateClusters(pairs);
+  const clusters = duplicateClusters([...pairs, ...(options.labels ?? [])]);
   const cache = await newCache();
   try {
     const entries = new Map<string, SemanticEntry<string>>();

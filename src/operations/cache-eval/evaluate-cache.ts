@@ -6,6 +6,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import { normaliseQuery } from '../../infrastructure/cache/cache-key.js';
 import { DEFAULT_NAMESPACE, type CacheEvalSetup, type CacheUnderTest, type Served } from './cache-under-test.js';
 import type { LabelledPair } from './pairs-file.js';
 import { wilsonInterval, type Proportion } from './wilson.js';
@@ -20,6 +21,12 @@ export interface EvaluationOptions {
   sweep?: number[];
   /** Progress lines (stderr), at most one a second. */
   onProgress?: (message: string) => void;
+  /**
+   * `--populate` only: pairs labelled duplicate (`--pairs`, `--labels`). A first-time question
+   * served a question labelled its duplicate (directly or through other duplicate labels) got a
+   * right answer; the report counts it apart from the false ones.
+   */
+  duplicates?: ReadonlyArray<{ q1: string; q2: string }>;
 }
 
 export interface ServedExample {
@@ -31,6 +38,8 @@ export interface ServedExample {
   asked: string;
   tier: 'exact' | 'semantic';
   similarity: number;
+  /** `--populate` with labels: the served question is labelled a duplicate of the asked one. */
+  labelledDuplicate?: boolean;
 }
 
 export interface CategoryRow {
@@ -44,6 +53,8 @@ export interface SweepRow {
   recall?: Proportion;
   falseHits?: Proportion;
   served?: Proportion;
+  /** `--populate` with labels: served a question not labelled a duplicate. */
+  falseServed?: Proportion;
 }
 
 export interface PairsReport {
@@ -68,6 +79,11 @@ export interface PopulateReport {
   populated: number;
   /** First-time questions served anything. */
   served: Proportion & { exact: number; semantic: number };
+  /**
+   * With duplicate labels: first-time questions served a question that is not labelled their
+   * duplicate (the false ones); the rest of `served` were labelled duplicates.
+   */
+  falseServed?: Proportion & { exact: number; semantic: number };
   /** Queries skipped because the same text was loaded. */
   skipped: number;
   sweep: SweepRow[];
@@ -185,30 +201,66 @@ export async function evaluatePopulate(populate: string[], firstTime: string[], 
     }
     return served;
   };
-  const tally = (outcomes: Array<Served | undefined>) => {
-    const exact = outcomes.filter((served) => served?.tier === 'exact').length;
-    const hits = outcomes.filter((served) => served !== undefined).length;
+  const clusters = options.duplicates && duplicateClusters(options.duplicates);
+  const isDuplicate = (asked: string, served: Served) => clusters?.get(normaliseQuery(asked))?.has(normaliseQuery(served.question)) ?? false;
+  const tally = (outcomes: Array<Served | undefined>, counted: (served: Served, index: number) => boolean = () => true) => {
+    let hits = 0;
+    let exact = 0;
+    for (const [index, served] of outcomes.entries()) {
+      if (!served || !counted(served, index)) continue;
+      hits++;
+      if (served.tier === 'exact') exact++;
+    }
     return { ...wilsonInterval(hits, outcomes.length), exact, semantic: hits - exact };
   };
+  const falseOnes = (served: Served, index: number) => !isDuplicate(queries[index]!, served);
   const configured = await lookAll(undefined, 'first-time questions');
   const sweep: SweepRow[] = [];
-  for (const threshold of thresholdsOf(target, options)) sweep.push({ threshold, served: strip(tally(await lookAll(threshold, `sweep ${threshold.toFixed(2)}`))) });
+  for (const threshold of thresholdsOf(target, options)) {
+    const outcomes = await lookAll(threshold, `sweep ${threshold.toFixed(2)}`);
+    sweep.push({ threshold, served: strip(tally(outcomes)), ...(clusters ? { falseServed: strip(tally(outcomes, falseOnes)) } : {}) });
+  }
   const worstServed: ServedExample[] = [];
   for (const [index, served] of configured.entries()) {
-    if (served) worstServed.push({ stored: served.question, asked: queries[index]!, tier: served.tier, similarity: served.similarity });
+    if (!served) continue;
+    const labelled = clusters ? { labelledDuplicate: isDuplicate(queries[index]!, served) } : {};
+    worstServed.push({ stored: served.question, asked: queries[index]!, tier: served.tier, similarity: served.similarity, ...labelled });
   }
-  worstServed.sort(byScore);
+  // The false ones first: they are what the report is read for.
+  worstServed.sort((a, b) => Number(a.labelledDuplicate ?? false) - Number(b.labelledDuplicate ?? false) || byScore(a, b));
   return {
     mode: 'populate',
     setup: target.setup,
     populated: loaded.length,
     served: tally(configured),
+    ...(clusters ? { falseServed: tally(configured, falseOnes) } : {}),
     skipped,
     sweep,
     worstServed: worstServed.slice(0, WORST),
     semanticStoreErrors: target.semanticStoreErrors(),
     durationMs: performance.now() - started,
   };
+}
+
+/** Normalised question → every question labelled its duplicate, through chains of labels (itself included). */
+function duplicateClusters(pairs: ReadonlyArray<{ q1: string; q2: string }>): Map<string, Set<string>> {
+  const parent = new Map<string, string>();
+  const find = (text: string): string => {
+    if (!parent.has(text)) parent.set(text, text);
+    let root = text;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    return root;
+  };
+  for (const pair of pairs) parent.set(find(normaliseQuery(pair.q1)), find(normaliseQuery(pair.q2)));
+  const members = new Map<string, Set<string>>();
+  for (const text of parent.keys()) {
+    const root = find(text);
+    if (!members.has(root)) members.set(root, new Set());
+    members.get(root)!.add(text);
+  }
+  const clusters = new Map<string, Set<string>>();
+  for (const text of parent.keys()) clusters.set(text, members.get(find(text))!);
+  return clusters;
 }
 
 function strip(value: Proportion & { exact: number; semantic: number }): Proportion {

@@ -10,6 +10,7 @@ interface EvalOptions {
   pairs?: string;
   populate?: string;
   queries?: string;
+  labels?: string;
   sweep?: string | boolean;
   json?: boolean;
 }
@@ -22,12 +23,14 @@ export function registerCacheEvalCommand(cache: Command, context: CliContext): v
     .option('--pairs <file>', 'JSONL, one {"q1", "q2", "duplicate": true|false, "category"?} a line: stores q1, looks q2 up')
     .option('--populate <file>', 'load these questions first (JSONL or one a line), then ask first-time questions (--queries, or the non-duplicate q2 of --pairs)')
     .option('--queries <file>', 'with --populate: the first-time questions (JSONL or one a line)')
+    .option('--labels <file>', 'with --populate: more labelled pairs (JSONL, as --pairs); a first-time question served a question labelled its duplicate (here or in --pairs) is not counted false')
     .option('--sweep [thresholds]', `also measure other semantic thresholds (comma-separated; default ${DEFAULT_SWEEP.join(',')})`)
     .option('--json', 'print the report as JSON')
     .action(async (options: EvalOptions) => {
       const sweep = sweepOf(options.sweep);
       if (!options.pairs && !options.populate) throw new FortitudeError('bad_request', 'cache eval: pass --pairs FILE (labelled pairs), or --populate FILE with --queries FILE or --pairs FILE');
       if (options.queries && !options.populate) throw new FortitudeError('bad_request', '--queries: only used with --populate FILE (the questions loaded first)');
+      if (options.labels && !options.populate) throw new FortitudeError('bad_request', '--labels: only used with --populate FILE (it judges what first-time questions are served)');
       const [{ evaluatePairs, evaluatePopulate }, { readPairs, readQuestions }] = await Promise.all([
         import('../../../operations/cache-eval/evaluate-cache.js'),
         import('../../../operations/cache-eval/pairs-file.js'),
@@ -35,6 +38,9 @@ export function registerCacheEvalCommand(cache: Command, context: CliContext): v
       // Read and check every input before building anything.
       const pairs = options.pairs ? await readPairs(options.pairs) : undefined;
       const populate = options.populate ? await readQuestions(options.populate, '--populate') : undefined;
+      const labels = options.labels ? await readPairs(options.labels, '--labels') : undefined;
+      // Duplicate labels judge --populate's served answers when there are any labels at all.
+      const duplicates = populate && (pairs || labels) ? [...(pairs ?? []), ...(labels ?? [])].filter((pair) => pair.duplicate) : undefined;
       let firstTime: string[] | undefined;
       if (populate) {
         firstTime = options.queries ? await readQuestions(options.queries, '--queries') : pairs!.filter((pair) => !pair.duplicate).map((pair) => pair.q2);
@@ -43,7 +49,7 @@ export function registerCacheEvalCommand(cache: Command, context: CliContext): v
       const progress = (message: string) => context.err(`cache eval: ${message}`);
       const target = await context.openCacheEvaluation();
       try {
-        const evaluation = { ...(sweep ? { sweep } : {}), onProgress: progress };
+        const evaluation = { ...(sweep ? { sweep } : {}), ...(duplicates ? { duplicates } : {}), onProgress: progress };
         const report = populate ? await evaluatePopulate(populate, firstTime!, target, evaluation) : await evaluatePairs(pairs!, target, evaluation);
         if (sweep && !report.setup.semantic) progress('--sweep skipped: caching.semantic.enabled is false');
         context.out(options.json ? JSON.stringify(report, null, 2) : report.mode === 'pairs' ? renderPairs(report, options.pairs!) : renderPopulate(report, options));
@@ -76,12 +82,16 @@ function header(report: PairsReport | PopulateReport): string {
 
 function sweepTable(rows: SweepRow[], configured: number | undefined): string {
   const pairs = rows.some((row) => row.recall);
-  const head = pairs ? ['threshold', 'recall', 'false hits', 'false hits 95 % upper'] : ['threshold', 'first-time questions served', '95 % upper'];
+  const labelled = rows.some((row) => row.falseServed);
+  const head = pairs
+    ? ['threshold', 'recall', 'false hits', 'false hits 95 % upper']
+    : ['threshold', 'first-time questions served', '95 % upper', ...(labelled ? ['served a non-duplicate', '95 % upper'] : [])];
   const table = newTable({ head, style: { head: [], border: [] } });
   for (const row of rows) {
     const threshold = `${row.threshold.toFixed(2)}${row.threshold === configured ? ' (configured)' : ''}`;
     const upper = (value: Proportion | undefined) => (value && value.total > 0 ? pct(value.high) : '–');
-    table.push(pairs ? [threshold, short(row.recall!), short(row.falseHits!), upper(row.falseHits)] : [threshold, short(row.served!), upper(row.served)]);
+    if (pairs) table.push([threshold, short(row.recall!), short(row.falseHits!), upper(row.falseHits)]);
+    else table.push([threshold, short(row.served!), upper(row.served), ...(labelled ? [short(row.falseServed!), upper(row.falseServed)] : [])]);
   }
   return table.toString();
 }
@@ -91,7 +101,8 @@ function examples(title: string, rows: ServedExample[]): string[] {
   const lines = ['', title];
   for (const row of rows) {
     const where = row.line !== undefined ? `line ${row.line}${row.category ? `, ${row.category}` : ''}: ` : '';
-    lines.push(`  ${row.similarity.toFixed(4)} ${row.tier.padEnd(8)} ${where}asked "${row.asked}" → served "${row.stored}"`);
+    const label = row.labelledDuplicate === undefined ? '' : row.labelledDuplicate ? ' (labelled duplicate)' : ' (not labelled a duplicate)';
+    lines.push(`  ${row.similarity.toFixed(4)} ${row.tier.padEnd(8)} ${where}asked "${row.asked}" → served "${row.stored}"${label}`);
   }
   return lines;
 }
@@ -126,6 +137,12 @@ function renderPopulate(report: PopulateReport, options: EvalOptions): string {
     '',
     `first-time questions served anything: ${proportion(report.served)}; exact ${report.served.exact}, semantic ${report.served.semantic}`,
   ];
+  if (report.falseServed) {
+    lines.push(
+      `served a question not labelled their duplicate (false): ${proportion(report.falseServed)}; exact ${report.falseServed.exact}, semantic ${report.falseServed.semantic}` +
+        ` (${report.served.count - report.falseServed.count} served a labelled duplicate)`,
+    );
+  }
   if (report.sweep.length > 0) lines.push('', 'threshold sweep (semantic tier):', sweepTable(report.sweep, report.setup.semantic?.threshold));
   lines.push(...examples(`served first-time questions (top ${report.worstServed.length} by similarity):`, report.worstServed));
   if (report.semanticStoreErrors > 0) lines.push('', `warning: ${report.semanticStoreErrors} semantic writes failed`);
