@@ -105,6 +105,29 @@ describe('fortitude cache eval (spawned process)', { timeout: 240_000 }, () => {
     expect(report.worstServed[0]).toMatchObject({ stored: STORED[1], tier: 'exact' });
   });
 
+  it('--populate --labels: a first-time question served a labelled duplicate (or its own text) is not a false one; an unlabelled rewording is', async () => {
+    const populate = join(cwd, 'populate-labels.txt');
+    const queries = join(cwd, 'queries-labels.txt');
+    const labels = join(cwd, 'labels.jsonl');
+    // "How do I" / "How can I": a rewrite the semantic tier serves.
+    const reworded = STORED.map((question) => question.replace(/^How do I /, 'How can I '));
+    writeFileSync(populate, STORED.join('\n'));
+    writeFileSync(queries, [reworded[0], reworded[1], STORED[2]!.toUpperCase(), UNRELATED[0]].join('\n'));
+    writeFileSync(labels, jsonl([{ q1: STORED[0], q2: reworded[0], duplicate: true }, { q1: STORED[1], q2: UNRELATED[1], duplicate: false }]));
+    const run = await fortitude(cwd, ['cache', 'eval', '--populate', populate, '--queries', queries, '--labels', labels, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    // Three are served: two rewordings (semantic) and the upper-cased question (exact).
+    expect(report.served).toMatchObject({ count: 3, total: 4, exact: 1, semantic: 2 });
+    // Only the rewording no label names is false; the false ones are listed first.
+    expect(report.falseServed).toMatchObject({ count: 1, total: 4, exact: 0, semantic: 1 });
+    expect(report.worstServed[0]).toMatchObject({ asked: reworded[1], stored: STORED[1], labelledDuplicate: false });
+    expect(report.worstServed.slice(1).map((row: Report) => row.labelledDuplicate)).toEqual([true, true]);
+    // Without labels the report has no false count: it cannot tell.
+    const unlabelled = await fortitude(cwd, ['cache', 'eval', '--populate', populate, '--queries', queries, '--json']);
+    expect((JSON.parse(unlabelled.stdout) as Report).falseServed).toBeUndefined();
+  });
+
   it('bad input: a clear error naming the file, line and field, exit 2, no stack trace', async () => {
     const write = (name: string, text: string) => {
       writeFileSync(join(cwd, name), text);
@@ -119,6 +142,8 @@ describe('fortitude cache eval (spawned process)', { timeout: 240_000 }, () => {
       [['--pairs', write('array.jsonl', '[1, 2]')], /array\.jsonl line 1: expected a JSON object/],
       [['--pairs', write('empty.jsonl', '\n\n')], /empty\.jsonl: no pairs found/],
       [['--sweep', '0.8,abc', '--pairs', join(cwd, 'pairs.jsonl')], /--sweep: expected comma-separated similarity thresholds/],
+      [['--labels', join(cwd, 'pairs.jsonl'), '--pairs', join(cwd, 'pairs.jsonl')], /--labels: only used with --populate FILE/],
+      [['--populate', join(cwd, 'pairs.jsonl'), '--pairs', join(cwd, 'pairs.jsonl'), '--labels', write('bad-labels.jsonl', jsonl([{ q1: 'What is Rust?', q2: 'What is Go?' }]))], /--labels .*bad-labels\.jsonl line 1: field "duplicate"/],
       [[], /pass --pairs FILE/],
     ];
     const runs = await Promise.all(cases.map(([args]) => fortitude(cwd, ['cache', 'eval', ...args])));

@@ -62,6 +62,8 @@ export interface PairOutcome {
   wrong: boolean;
   /** Shared measure: a non-duplicate whose q2 is itself cached (not a first-time question), left out. */
   skipped?: boolean;
+  /** Shared measure, a miss: the nearest candidate refused (or made ambiguous), and why. */
+  refused?: { question: string; right: boolean; reasons: string[] };
 }
 
 export interface EvalOptions {
@@ -160,8 +162,10 @@ export async function evaluatePairs(pairs: EvalPair[], embedder: Embedder, optio
       if (own) cache.adopt(own);
       const served = result.entry?.value;
       const right = served !== undefined && (clusters.get(asked)?.has(normaliseQuery(served)) ?? false);
+      const nearest = result.kind === 'miss' ? result.rejected[0] : undefined;
+      const refused = nearest && { question: nearest.question, right: clusters.get(asked)?.has(normaliseQuery(nearest.question)) ?? false, reasons: nearest.reasons };
       outcomes.push({
-        pair, ...(served === undefined ? {} : { served, similarity: result.similarity }),
+        pair, ...(served === undefined ? {} : { served, similarity: result.similarity }), ...(refused ? { refused } : {}),
         correct: pair.duplicate && right, wrong: served !== undefined && !right,
       });
     }

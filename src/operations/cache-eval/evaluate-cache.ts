@@ -202,7 +202,8 @@ export async function evaluatePopulate(populate: string[], firstTime: string[], 
     return served;
   };
   const clusters = options.duplicates && duplicateClusters(options.duplicates);
-  const isDuplicate = (asked: string, served: Served) => clusters?.get(normaliseQuery(asked))?.has(normaliseQuery(served.question)) ?? false;
+  const isDuplicate = (asked: string, served: Served) =>
+    normaliseQuery(asked) === normaliseQuery(served.question) || (clusters?.get(normaliseQuery(asked))?.has(normaliseQuery(served.question)) ?? false);
   const tally = (outcomes: Array<Served | undefined>, counted: (served: Served, index: number) => boolean = () => true) => {
     let hits = 0;
     let exact = 0;

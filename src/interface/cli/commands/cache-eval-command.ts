@@ -139,7 +139,7 @@ function renderPopulate(report: PopulateReport, options: EvalOptions): string {
   ];
   if (report.falseServed) {
     lines.push(
-      `served a question not labelled their duplicate (false): ${proportion(report.falseServed)}; exact ${report.falseServed.exact}, semantic ${report.falseServed.semantic}` +
+      `served a question neither it nor labelled its duplicate (false): ${proportion(report.falseServed)}; exact ${report.falseServed.exact}, semantic ${report.falseServed.semantic}` +
         ` (${report.served.count - report.falseServed.count} served a labelled duplicate)`,
     );
   }
