@@ -7,7 +7,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { createLocalEmbedder } from '../../src/infrastructure/cache/semantic/local-embedder.js';
-import { baseCategory, evaluatePairs, loadSplit, summarisePairs } from './pair-splits-evaluation.js';
+import { auditSplitLabels, pairKey, sameEditLinks, type AuditPair } from '../fixtures/semantic/audit-labels.js';
+import { baseCategory, evaluatePairs, loadAudit, loadSplit, summarisePairs } from './pair-splits-evaluation.js';
 
 const embedder = createLocalEmbedder();
 
@@ -45,5 +46,41 @@ describe('pair splits', () => {
   it('is the verifier that does it: without it the same threshold serves most non-duplicates', async () => {
     const summary = summarisePairs(await evaluatePairs(loadSplit('dev'), embedder, { mode: 'pairwise', verification: false }));
     expect(summary.falseHits.rate).toBeGreaterThan(0.5);
+  });
+
+  it('the label audit links the same edit of two labelled duplicates, and nothing it cannot vouch for', () => {
+    const pairs: AuditPair[] = [
+      { q1: 'How do I print the first 10 lines of a file in Linux?', q2: 'How can I show the first 10 lines of a file on Linux?', duplicate: true },
+      // first → last in both: linked.
+      { q1: 'How do I print the first 10 lines of a file in Linux?', q2: 'How do I print the last 10 lines of a file in Linux?', duplicate: false, category: 'antonym' },
+      { q1: 'How can I show the last 10 lines of a file on Linux?', q2: 'How can I show the first 10 lines of a file on Linux?', duplicate: false, category: 'antonym' },
+      // 10 → 20 and 10 → 11: different edits, not linked.
+      { q1: 'How do I print the first 10 lines of a file in Linux?', q2: 'How do I print the first 20 lines of a file in Linux?', duplicate: false, category: 'number' },
+      { q1: 'How can I show the first 10 lines of a file on Linux?', q2: 'How can I show the first 11 lines of a file on Linux?', duplicate: false, category: 'number' },
+      // A new question word need not keep "How do I" / "How can I" one question: not linked.
+      { q1: 'How do I print the first 10 lines of a file in Linux?', q2: 'Why do I print the first 10 lines of a file in Linux?', duplicate: false, category: 'question-word' },
+      { q1: 'How can I show the first 10 lines of a file on Linux?', q2: 'Why can I show the first 10 lines of a file on Linux?', duplicate: false, category: 'question-word' },
+    ];
+    const links = sameEditLinks(pairs);
+    expect(links.map((link) => [link.q1, link.q2].sort())).toEqual([['How can I show the last 10 lines of a file on Linux?', 'How do I print the last 10 lines of a file in Linux?']]);
+    expect(links[0]).toMatchObject({ duplicate: true, rule: 'same-edit', category: 'audit-antonym' });
+    expect(links[0]!.reason).toContain('−"first" +"last"');
+    // A reviewer's "different" verdict removes a link.
+    const veto = { split: 'x', q1: links[0]!.q1, q2: links[0]!.q2, category: 'antonym', similarity: 1, verdict: 'different' as const, reason: 'test' };
+    expect(sameEditLinks(pairs, new Map([[pairKey(links[0]!.q2, links[0]!.q1), veto]]))).toEqual([]);
+  });
+
+  it('the audit files are what the audit rules and the recorded reviews give (every candidate reviewed)', async () => {
+    for (const split of ['train', 'dev', 'test'] as const) {
+      const { labels, unreviewed } = await auditSplitLabels(split, embedder);
+      expect(unreviewed, split).toEqual([]);
+      expect(labels.map((label) => `${label.q1}\n${label.q2}`), split).toEqual(loadAudit(split).map((label) => `${label.q1}\n${label.q2}`));
+    }
+  });
+
+  it('with every q1 cached together and the audit labels, the dev split serves no first-time question a wrong answer', async () => {
+    const summary = summarisePairs(await evaluatePairs(loadSplit('dev'), embedder, { mode: 'shared', labels: loadAudit('dev') }));
+    expect(summary.falseHits.rate).toBeLessThanOrEqual(0.003);
+    expect(summary.recall.rate).toBeGreaterThanOrEqual(0.12);
   });
 });
