@@ -7,7 +7,9 @@
  * per category, in both measures:
  *  - `pairwise`: q1 alone cached, q2 asked;
  *  - `shared`: every q1 of the split cached together (the `cache eval --populate` situation):
- *    false hits are first-time non-duplicates served anything but a labelled duplicate.
+ *    false hits are first-time non-duplicates served anything but a labelled duplicate — the
+ *    split's own labels, and with the label audit's (`pairs-{split}.audit.jsonl`, written by
+ *    test/fixtures/semantic/audit-labels.ts) the labels between pairs as well.
  *
  *   node --import tsx bench/semantic-pairs.ts            # curves on dev + default on train/dev/test
  */
@@ -15,15 +17,16 @@
 import { createLocalEmbedder } from '../src/infrastructure/cache/semantic/local-embedder.js';
 import { DEFAULT_SIMILARITY_THRESHOLD } from '../src/infrastructure/cache/semantic/semantic-cache.js';
 import { PAIR_MODEL } from '../src/infrastructure/cache/semantic/verification/pair-model.generated.js';
-import { evaluatePairs, loadSplit, summarisePairs, wilson, type EvalOptions, type PairSummary } from '../test/semantic/pair-splits-evaluation.js';
+import { evaluatePairs, loadAudit, loadSplit, summarisePairs, wilson, type EvalOptions, type PairSummary } from '../test/semantic/pair-splits-evaluation.js';
 
 const pct = (value: number) => `${(value * 100).toFixed(2)} %`;
 const interval = (value: { rate: number; low: number; high: number }) => `${pct(value.rate)} [${pct(value.low)}–${pct(value.high)}]`;
 const embedder = createLocalEmbedder();
 const dev = loadSplit('dev');
+const devAudit = loadAudit('dev');
 const both = async (options: EvalOptions) => ({
   pairwise: summarisePairs(await evaluatePairs(dev, embedder, { ...options, mode: 'pairwise' })),
-  shared: summarisePairs(await evaluatePairs(dev, embedder, { ...options, mode: 'shared' })),
+  shared: summarisePairs(await evaluatePairs(dev, embedder, { ...options, mode: 'shared', labels: devAudit })),
 });
 
 console.log(`## Threshold curve on the dev split (default ${DEFAULT_SIMILARITY_THRESHOLD})\n`);
@@ -46,6 +49,10 @@ const configurations: Array<[string, EvalOptions]> = [
   ['+ pairAccept 0.99', { verification: { pairAccept: 0.99 } }],
   ['+ pairAccept 0.95', { verification: { pairAccept: 0.95 } }],
   ['+ pairAccept 0.9', { verification: { pairAccept: 0.9 } }],
+  // Why shared recall is below pairwise: the strict ambiguity rule (a rival within 0.05, verified or not, makes a miss).
+  ['default, ambiguity not strict (a rival counts only when the verifier accepts it)', { strictAmbiguity: false }],
+  ['default, ambiguity margin 0.01', { ambiguityMargin: 0.01 }],
+  ['default, no ambiguity rule (margin 0)', { ambiguityMargin: 0 }],
 ];
 for (const [label, options] of configurations) {
   const result = await both(options);
@@ -55,11 +62,12 @@ for (const [label, options] of configurations) {
 const HEADER = '| split | duplicates / non-duplicates | recall | false hits | duplicates served another question |\n|---|---|---|---|---|';
 const row = (label: string, summary: PairSummary) =>
   `| ${label} | ${summary.duplicates} / ${summary.nonDuplicates} | ${interval(summary.recall)} | ${interval(summary.falseHits)} | ${summary.duplicateWrong} |`;
-for (const mode of ['pairwise', 'shared'] as const) {
+for (const mode of ['pairwise', 'shared', 'shared, audit labels'] as const) {
   console.log(`\n## Default configuration, ${mode}\n\n${HEADER}`);
   const summaries: Record<string, PairSummary> = {};
   for (const split of ['train', 'dev', 'test'] as const) {
-    summaries[split] = summarisePairs(await evaluatePairs(loadSplit(split), embedder, { mode }));
+    const options: EvalOptions = mode === 'pairwise' ? { mode } : { mode: 'shared', ...(mode === 'shared' ? {} : { labels: loadAudit(split) }) };
+    summaries[split] = summarisePairs(await evaluatePairs(loadSplit(split), embedder, options));
     console.log(row(split, summaries[split]));
   }
   for (const split of ['dev', 'test'] as const) {
