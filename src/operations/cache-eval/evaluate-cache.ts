@@ -38,7 +38,7 @@ export interface ServedExample {
   asked: string;
   tier: 'exact' | 'semantic';
   similarity: number;
-  /** `--populate` with labels: the served question is labelled a duplicate of the asked one. */
+  /** `--populate` with labels: the served question is the asked one (normalised) or labelled its duplicate. */
   labelledDuplicate?: boolean;
 }
 
@@ -53,7 +53,7 @@ export interface SweepRow {
   recall?: Proportion;
   falseHits?: Proportion;
   served?: Proportion;
-  /** `--populate` with labels: served a question not labelled a duplicate. */
+  /** `--populate` with labels: served a question that is neither the asked one nor labelled its duplicate. */
   falseServed?: Proportion;
 }
 
@@ -80,8 +80,8 @@ export interface PopulateReport {
   /** First-time questions served anything. */
   served: Proportion & { exact: number; semantic: number };
   /**
-   * With duplicate labels: first-time questions served a question that is not labelled their
-   * duplicate (the false ones); the rest of `served` were labelled duplicates.
+   * With duplicate labels: first-time questions served a question that is neither them
+   * (normalised) nor labelled their duplicate — the false ones; the rest of `served` were right.
    */
   falseServed?: Proportion & { exact: number; semantic: number };
   /** Queries skipped because the same text was loaded. */
