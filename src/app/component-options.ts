@@ -12,6 +12,7 @@ import type { PerformanceTargets } from '../operations/load-test/load-test-repor
 import type { PerformanceOptimizerOptions } from '../operations/optimizer/performance-optimizer.js';
 import type { AlertEngineOptions } from '../operations/sla/alert-engine.js';
 import type { ApiKeyOptions } from '../pipeline/access/api-keys.js';
+import type { OperatorReportOptions } from '../pipeline/operator-reports.js';
 import type { StoredResponsesOptions } from '../pipeline/stored-responses.js';
 import type { SlaTargets } from '../operations/sla/alert-rules.js';
 import type { BudgetGuardOptions } from '../pipeline/budget/budget-guard.js';
@@ -347,7 +348,6 @@ export function httpServerOptions(
   };
 }
 
-/** `optimizer` → the performance optimizer's cadence and thresholds. */
 /** Verified keys answered from memory for `key_cache` seconds; kept through a database outage for `key_outage_grace`. */
 export function apiKeyOptions(auth: FortitudeConfig['server']['auth']): ApiKeyOptions {
   return {
@@ -361,6 +361,7 @@ export function storedResponsesOptions(section: FortitudeConfig['gateway']['stor
   return { retentionMs: secondsToMs(section.retention_days * 86_400) };
 }
 
+/** `optimizer` → the performance optimizer's cadence and thresholds. */
 export function optimizerOptions(section: FortitudeConfig['optimizer']): Pick<PerformanceOptimizerOptions, 'intervalMs' | 'applyThreshold' | 'autoApply'> {
   return { intervalMs: secondsToMs(section.interval), applyThreshold: section.apply_threshold, autoApply: section.auto_apply };
 }
@@ -399,4 +400,9 @@ export function costTrackingOptions(config: FortitudeConfig): Record<string, { p
     if (costs.cost_tracking) tracking[name] = { perUser: costs.cost_tracking.track_per_user, perQueryType: costs.cost_tracking.track_per_query_type };
   }
   return tracking;
+}
+
+/** `selection_strategy` → what provider analysis (`benchmark analyze-providers`) scores with. */
+export function operatorReportOptions(section: FortitudeConfig['selection_strategy']): OperatorReportOptions {
+  return { criteria: section.criteria, qualityThreshold: section.quality_threshold, latencyThresholdMs: section.latency_threshold };
 }

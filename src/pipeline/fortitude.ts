@@ -161,5 +161,14 @@ export interface OperatorReports {
   learningStatus(options: { format: ReportFormat }): Promise<string>;
 }
 
-/** What a command that reads or manages stored data needs: storage, nothing else started. */
+// What CLI commands open without a server: each only what it uses (src/app/stored-services.ts),
+// never the providers, the simulator, the caches or the request path.
+
+/** `keys`, `list`, `show`, `search`: the database. */
 export type StoredData = Pick<Fortitude, 'getResult' | 'listResults' | 'searchResults' | 'createApiKey' | 'listApiKeys' | 'revokeApiKey' | 'close'>;
+/** `costs …`, `benchmark analyze-providers`, `learning status`: the recorded requests, the prices and (for learning) the learned routing state. */
+export type StoredReports = Pick<Fortitude, 'operator' | 'close'>;
+/** `feedback`: the database and the learned routing state the rating feeds. */
+export type StoredFeedback = Pick<Fortitude, 'getResult' | 'submitFeedback' | 'close'>;
+/** `providers status`: the configured providers over the shared breaker and rate-limit state. */
+export type StoredProviderStatus = Pick<Fortitude, 'providerStatus' | 'close'>;

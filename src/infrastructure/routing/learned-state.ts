@@ -35,4 +35,6 @@ export interface LearnedStateExchange {
    * first) before `subscribe` returns, then other processes' observations as they arrive.
    */
   subscribe(apply: (observation: LearnedObservation) => void): void;
+  /** Resolves once the stored observations have been applied (the Redis journal replays them asynchronously). */
+  ready?(): Promise<void>;
 }
