@@ -24,16 +24,15 @@ import { buildResearchPrompt } from '../pipeline/prompts/research-prompt.js';
 import { evaluateQuality } from '../pipeline/quality/evaluate-quality.js';
 import { createCachedEvaluation } from '../pipeline/quality/cached-evaluation.js';
 import { agreementScore } from '../pipeline/quality/relevance.js';
-import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
-import { buildCache, type CacheSystem } from './build-cache.js';
+import { buildCache, researchCacheFor, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
-import { apiKeyOptions, costTrackingOptions, operatorReportOptions, researchAnswerTtlMs, storedResponsesOptions } from './component-options.js';
+import { apiKeyOptions, costTrackingOptions, operatorReportOptions, storedResponsesOptions } from './component-options.js';
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { buildSemanticLayer } from './build-semantic.js';
 import { buildCacheWarmer } from './build-warmer.js';
-import { openStorage } from './open-storage.js';
-import { feedbackQualityRows, libraryOver } from './stored-services.js';
+import { libraryOver, openStorage } from './open-storage.js';
+import { feedbackQualityRows } from './stored-services.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**
@@ -135,13 +134,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
         evaluate: createCachedEvaluation((input) => evaluateQuality(input), caches.strategies.quality_evaluations),
         agreement: agreementScore,
       },
-      cache: createResearchCache({
-        exact: caches.research,
-        library,
-        libraryMaxAgeMs: researchAnswerTtlMs(config),
-        semantic: semantic?.cache,
-        onSemanticStoreError: (error) => log.warn({ err: error }, 'semantic cache store failed'),
-      }),
+      cache: researchCacheFor(config, { caches, library, semantic, logger: log }),
       providers: caller,
       library,
       telemetry: {

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
@@ -8,14 +7,13 @@ import { createApiKeys } from '../pipeline/access/api-keys.js';
 import type { StoredData, StoredFeedback, StoredProviderStatus, StoredReports } from '../pipeline/fortitude.js';
 import { describeProviders } from '../pipeline/health.js';
 import { createFeedback } from '../pipeline/library/feedback.js';
-import { createReferenceLibrary, type ReferenceLibrary } from '../pipeline/library/reference-library.js';
 import { createOperatorReports } from '../pipeline/operator-reports.js';
 import type { Router } from '../pipeline/routing/router.js';
 import { storedProviderStatus } from '../providers/provider-stack.js';
 import { buildPrices, buildRouter, buildSharedState, configuredProviders } from './build-routing.js';
 import { apiKeyOptions, operatorReportOptions, providerStackOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
-import { openStorage } from './open-storage.js';
+import { libraryOver, openStorage } from './open-storage.js';
 import { isSimulatedProvider, SIMULATOR_KEY } from './simulated-providers.js';
 
 /**
@@ -25,11 +23,6 @@ import { isSimulatedProvider, SIMULATOR_KEY } from './simulated-providers.js';
  * `composition.ts`; these build the same components with the same options, so their answers are
  * the application's.
  */
-
-/** The reference library over the database, as the application builds it. */
-export function libraryOver(storage: Storage, config: FortitudeConfig): ReferenceLibrary {
-  return createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
-}
 
 /**
  * A rating's derived quality row feeds analysis, not the caller: written off the request path,
