@@ -5,6 +5,7 @@ import { redactText } from './infrastructure/logging/redact.js';
 import type { LoadConfigOptions, LoadedConfig } from './app/config/load-config.js';
 import type { CliContext } from './interface/cli/cli-context.js';
 import type { Fortitude } from './pipeline/fortitude.js';
+import type { FortitudeLogger } from './infrastructure/logging/logger.js';
 import { EXIT_CODE } from './interface/cli/exit-codes.js';
 import { createProgram } from './interface/cli/program.js';
 
@@ -40,6 +41,23 @@ async function main(argv: string[]): Promise<number> {
     return loaded;
   };
   const load = () => tools().loadConfig({ path: program.opts<{ config?: string }>().config, env: process.env });
+  // CLI commands log to stderr so their stdout stays parseable.
+  const commandLogger = async (config: ReturnType<typeof load>['config']) => {
+    const { createLogger } = await loggerTools();
+    return createLogger({ ...tools().loggerOptions(config.logging), asyncLogging: false }, process.stderr);
+  };
+  /** Opens `open`'s services with this command's logger, closed after them. */
+  const withCommandLogger = async <T extends { close(): Promise<void> }>(open: (config: ReturnType<typeof load>['config'], deps: { logger: FortitudeLogger }) => Promise<T>): Promise<T> => {
+    const { config } = load();
+    const logger = await commandLogger(config);
+    try {
+      const services = await open(config, { logger });
+      return { ...services, close: async () => { await services.close(); logger.close(); } };
+    } catch (error) {
+      logger.close();
+      throw error;
+    }
+  };
   const context: CliContext = {
     globalOptions: () => program.opts<{ config?: string; verbose?: boolean }>(),
     env: process.env,
@@ -49,10 +67,7 @@ async function main(argv: string[]): Promise<number> {
     loadConfig: () => tools().cliConfig(load()),
     async openServices() {
       const { config } = load();
-      // CLI commands log to stderr so their stdout stays parseable.
-      const { loggerOptions } = tools();
-      const { createLogger } = await loggerTools();
-      const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
+      const logger = await commandLogger(config);
       // Imported on use: `serve`'s cluster primary never builds the application.
       const { createApplication } = await import('./app/composition.js');
       const app = await createApplication(config, { logger });
@@ -60,9 +75,7 @@ async function main(argv: string[]): Promise<number> {
     },
     async openResearch() {
       const { config } = load();
-      const { loggerOptions } = tools();
-      const { createLogger } = await loggerTools();
-      const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
+      const logger = await commandLogger(config);
       const [{ frontServes, openResearchFront }, { simulatedProviderNames }] = await Promise.all([
         import('./app/research-front.js'),
         import('./app/simulated-providers.js'),
@@ -94,14 +107,15 @@ async function main(argv: string[]): Promise<number> {
     },
     async openStoredData(options = {}) {
       const { config } = load();
-      const { openStoredData } = await import('./app/composition.js');
+      const { openStoredData } = await import('./app/stored-services.js');
       return openStoredData(options.poolSize === undefined ? config : { ...config, database: { ...config.database, pool_size: options.poolSize } });
     },
+    openStoredReports: async () => withCommandLogger((await import('./app/stored-services.js')).openStoredReports),
+    openStoredFeedback: async () => withCommandLogger((await import('./app/stored-services.js')).openStoredFeedback),
+    openStoredProviderStatus: async () => withCommandLogger((await import('./app/stored-services.js')).openStoredProviderStatus),
     async openCacheEvaluation() {
       const { config } = load();
-      const { loggerOptions } = tools();
-      const { createLogger } = await loggerTools();
-      const logger = createLogger({ ...loggerOptions(config.logging), asyncLogging: false }, process.stderr);
+      const logger = await commandLogger(config);
       const { buildCacheEvaluation } = await import('./app/build-cache-eval.js');
       const { createCacheUnderTest } = await import('./operations/cache-eval/cache-under-test.js');
       const parts = await buildCacheEvaluation(config, { logger: logger.for('root') });

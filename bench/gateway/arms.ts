@@ -4,13 +4,14 @@
  * to core 1), the fake upstream, the bare-proxy baseline and the pass-through arm with `serve`'s
  * worker runtime, the rotation of measured slices, and the answer check before anything is timed.
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from '../../src/app/config/load-config.js';
 import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/sections/runtime.js';
 import { compileChildren, HAS_TASKSET, pinSelf, spawnChild, type BenchChild } from './child-process.js';
-import type { LoadTarget } from './load.js';
+import { percentile, type LoadTarget } from './load.js';
 
 /** The OpenAI chat request every arm answers (non-streamed). */
 export const CHAT_BODY = JSON.stringify({
@@ -126,4 +127,54 @@ export async function checkChatAnswer(arm: Arm): Promise<Response> {
     throw new Error(`${arm.name}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
   }
   return response;
+}
+
+/** A command-line option's value (`--name value`), or undefined. */
+export function benchOption(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+/** One arm's numbers in one phase: what every serve benchmark's table shows. */
+export interface ArmRow {
+  phase: string;
+  arm: string;
+  ok: number;
+  errors: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  rps: number;
+  cpuMicrosPerRequest: number;
+  peakRssMb: number;
+}
+
+/** An arm's row from its tally over the phase's slices: percentiles of its latencies, rates per request sent. */
+export function armRow(phase: string, arm: Arm, tally: ArmUsage & { ok: number; errors: number; latencies: Float64Array[] }): ArmRow {
+  const sorted = concatSorted(tally.latencies);
+  return {
+    phase,
+    arm: arm.name,
+    ok: tally.ok,
+    errors: tally.errors,
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p99: percentile(sorted, 0.99),
+    rps: (tally.ok + tally.errors) / (tally.wallMicros / 1e6),
+    cpuMicrosPerRequest: tally.cpuMicros / Math.max(1, tally.ok + tally.errors),
+    peakRssMb: tally.peakRss / 1e6,
+  };
+}
+
+/** The results heading's first line: the machine, the load before and now, the pinning and the slices. */
+export function machineLine(machine: BenchMachine, slices: number, sliceMs: number): string {
+  return `${cpus()[0]?.model ?? 'cpu'} × ${machine.cores}, Node ${process.version}, load average ${machine.loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${machine.pinned ? 'yes' : 'no'}; ${slices} slice(s) of ${sliceMs} ms per arm and phase`;
+}
+
+/** Writes bench/out/<name>.{json,md} and prints the heading and table. */
+export function writeResults(machine: BenchMachine, name: string, heading: string, rows: readonly object[], table: string): void {
+  mkdirSync(machine.outDir, { recursive: true });
+  writeFileSync(`${machine.outDir}${name}.json`, `${JSON.stringify({ heading, rows }, null, 2)}\n`);
+  writeFileSync(`${machine.outDir}${name}.md`, `${heading}\n\n${table}\n`);
+  process.stdout.write(`${heading}\n\n${table}\n`);
 }

@@ -23,18 +23,12 @@
  *
  * About 1.5 minutes (`--quick` under 1). Writes bench/out/gateway-research-miss-results.{md,json}.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { benchMachine, concatSorted, rotate, type Arm } from './arms.js';
+import { armRow, benchMachine, benchOption as option, machineLine, rotate, writeResults, type Arm, type ArmRow } from './arms.js';
 import { compileChildren, spawnChild, spawnRealServe, UNBOUND_RATE_LIMIT } from './child-process.js';
-import { closedLoop, openLoop, percentile, type LoadTarget } from './load.js';
+import { closedLoop, openLoop, type LoadTarget } from './load.js';
 
 const quick = process.argv.includes('--quick');
-const option = (name: string): string | undefined => {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-};
 const SLICES = Number(option('--slices') ?? (quick ? 1 : 2));
 const SLICE_MS = quick ? 1_500 : 2_500;
 const LATENCY_MS = Number(option('--latency-ms') ?? 200);
@@ -55,7 +49,7 @@ const question = (): string => {
 };
 
 const machine = benchMachine();
-const { cores, serverCore, pinned, loadBefore, outDir } = machine;
+const { serverCore, outDir } = machine;
 const buildDir = join(outDir, 'gateway-build');
 compileChildren(buildDir);
 const simulator = await spawnChild('simulator', 'upstream-child.ts', ['sim', String(LATENCY_MS), String(LATENCY_MS * 4)], machine.upstreamCore, buildDir);
@@ -105,18 +99,8 @@ const arms: Arm[] = [
   },
 ];
 
-interface Row {
-  phase: string;
-  arm: string;
-  ok: number;
-  errors: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  rps: number;
-  cpuMicrosPerRequest: number;
+interface Row extends ArmRow {
   upstreamCpuMicrosPerRequest: number;
-  peakRssMb: number;
 }
 const rows: Row[] = [];
 
@@ -140,15 +124,12 @@ try {
   const table = render();
   const providerCalls = await providerCallCount();
   const heading = [
-    `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${pinned ? 'yes' : 'no'}; ${SLICES} slice(s) of ${SLICE_MS} ms per arm and phase; simulator latency lognormal median ${LATENCY_MS} ms, p99 ${LATENCY_MS * 4} ms; serve --workers 1`,
+    `${machineLine(machine, SLICES, SLICE_MS)}; simulator latency lognormal median ${LATENCY_MS} ms, p99 ${LATENCY_MS * 4} ms; serve --workers 1`,
     `Research answers' cache outcomes (measured slices): ${[...outcomes].map(([kind, count]) => `${kind} ${count}`).join(', ')}`,
     `Provider calls per research request (serve's fortitude_provider_requests_total ÷ research requests sent): ${providerCalls === undefined ? 'not available' : `${providerCalls} ÷ ${researchSent} = ${(providerCalls / researchSent).toFixed(2)}`}`,
     `Command: node --import tsx bench/gateway/research-miss.ts ${process.argv.slice(2).join(' ')}`.trim(),
   ].join('\n');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(`${outDir}gateway-research-miss-results.json`, `${JSON.stringify({ heading, rows }, null, 2)}\n`);
-  writeFileSync(`${outDir}gateway-research-miss-results.md`, `${heading}\n\n${table}\n`);
-  process.stdout.write(`${heading}\n\n${table}\n`);
+  writeResults(machine, 'gateway-research-miss-results', heading, rows, table);
 } finally {
   await Promise.all([serve.stop(), proxy.stop()]);
   await simulator.stop();
@@ -175,20 +156,12 @@ async function phase(name: string, slice: (arm: Arm) => Promise<SliceResult>): P
   });
   for (const arm of arms) {
     const t = tallies.get(arm)!;
-    const sorted = concatSorted(t.latencies);
-    const requests = Math.max(1, t.ok + t.errors);
+    const base = armRow(name, arm, t);
     const row: Row = {
-      phase: name,
-      arm: arm.name,
-      ok: t.ok,
-      errors: t.errors,
-      p50: percentile(sorted, 0.5),
-      p90: percentile(sorted, 0.9),
-      p99: percentile(sorted, 0.99),
-      rps: (t.ok + t.errors) / (t.wallMicros / 1e6),
-      cpuMicrosPerRequest: arm.name === 'direct' ? Number.NaN : t.cpuMicros / requests,
-      upstreamCpuMicrosPerRequest: (upstreamCpu.get(arm) ?? 0) / requests,
-      peakRssMb: t.peakRss / 1e6,
+      ...base,
+      // `direct`'s server is the simulator itself: its CPU is the upstream column.
+      ...(arm.name === 'direct' ? { cpuMicrosPerRequest: Number.NaN } : {}),
+      upstreamCpuMicrosPerRequest: (upstreamCpu.get(arm) ?? 0) / Math.max(1, t.ok + t.errors),
     };
     rows.push(row);
     process.stderr.write(

@@ -29,18 +29,12 @@
  * About 2 minutes (`--quick` about 1). Writes bench/out/gateway-serve-results.{md,json}
  * (`gateway-serve-messages-results.*` with `--api messages`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { benchMachine, CHAT_BODY as BODY, checkChatAnswer, concatSorted, rotate as rotateArms, spawnBaseArms, type Arm as BaseArm } from './arms.js';
+import { armRow, benchMachine, benchOption as option, CHAT_BODY as BODY, checkChatAnswer, concatSorted, machineLine, rotate as rotateArms, spawnBaseArms, writeResults, type Arm as BaseArm, type ArmRow } from './arms.js';
 import { fakeProviderYaml, spawnRealServe } from './child-process.js';
-import { openLoop, openLoopStream, percentile, saturate } from './load.js';
+import { openLoop, openLoopStream, saturate } from './load.js';
 
 const quick = process.argv.includes('--quick');
-const option = (name: string): string | undefined => {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-};
 const SLICES = Number(option('--slices') ?? (quick ? 1 : 2));
 const SLICE_MS = quick ? 700 : 1_000;
 const WORKERS = option('--workers') ?? '1';
@@ -71,21 +65,10 @@ interface Arm extends BaseArm {
   stream: boolean;
 }
 
-interface Row {
-  phase: string;
-  arm: string;
-  ok: number;
-  errors: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  rps: number;
-  cpuMicrosPerRequest: number;
-  peakRssMb: number;
-}
+type Row = ArmRow;
 
 const machine = benchMachine();
-const { cores, serverCore, pinned, loadBefore, outDir } = machine;
+const { serverCore } = machine;
 const { upstream, proxy, passthrough } = await spawnBaseArms(machine, { upstreamKind: 'fixed', proxyRuntime: false, ...(MESSAGES ? { proxyPrefix: '' } : {}) });
 const serveYaml = MESSAGES ? fakeProviderYaml('anthropic', upstream.url, ANTHROPIC_MODEL) : fakeProviderYaml('openai_compatible', `${upstream.url}/v1`, 'gpt-4o-mini');
 const serve = await spawnRealServe(upstream.url, serverCore, ['--workers', WORKERS], {}, undefined, serveYaml);
@@ -138,14 +121,10 @@ try {
 
   const table = render();
   const heading = [
-    `${cpus()[0]?.model ?? 'cpu'} × ${cores}, Node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; servers pinned to core 1: ${pinned ? 'yes' : 'no'}; ${SLICES} slice(s) of ${SLICE_MS} ms per arm and phase; serve --workers ${WORKERS}; POST ${PATH}`,
+    `${machineLine(machine, SLICES, SLICE_MS)}; serve --workers ${WORKERS}; POST ${PATH}`,
     `Command: node --import tsx bench/gateway/serve.ts ${process.argv.slice(2).join(' ')}`.trim(),
   ].join('\n');
-  mkdirSync(outDir, { recursive: true });
-  const outName = MESSAGES ? 'gateway-serve-messages-results' : 'gateway-serve-results';
-  writeFileSync(`${outDir}${outName}.json`, `${JSON.stringify({ heading, rows }, null, 2)}\n`);
-  writeFileSync(`${outDir}${outName}.md`, `${heading}\n\n${table}\n`);
-  process.stdout.write(`${heading}\n\n${table}\n`);
+  writeResults(machine, MESSAGES ? 'gateway-serve-messages-results' : 'gateway-serve-results', heading, rows, table);
 } finally {
   await Promise.all([serve.stop(), serveBaseline?.stop(), serveYoung?.stop(), passthrough.stop(), proxy.stop()]);
   await upstream.stop();
@@ -172,20 +151,9 @@ async function rotate(phase: string, phaseArms: Arm[], slice: (arm: Arm) => Prom
   });
   for (const arm of phaseArms) {
     const tally = tallies.get(arm)!;
-    const sorted = concatSorted(tally.latencies);
+    // Saturation slices report autocannon's p50 and p99 (weighted by requests): their mean stands for the phase.
     const saturation = phase.startsWith('saturation');
-    const row: Row = {
-      phase,
-      arm: arm.name,
-      ok: tally.ok,
-      errors: tally.errors,
-      p50: saturation ? mean(sorted) : percentile(sorted, 0.5),
-      p90: saturation ? Number.NaN : percentile(sorted, 0.9),
-      p99: saturation ? tally.p99 / Math.max(1, tally.ok) : percentile(sorted, 0.99),
-      rps: (tally.ok + tally.errors) / (tally.wallMicros / 1e6),
-      cpuMicrosPerRequest: tally.cpuMicros / Math.max(1, tally.ok + tally.errors),
-      peakRssMb: tally.peakRss / 1e6,
-    };
+    const row: Row = { ...armRow(phase, arm, tally), ...(saturation ? { p50: mean(concatSorted(tally.latencies)), p90: Number.NaN, p99: tally.p99 / Math.max(1, tally.ok) } : {}) };
     rows.push(row);
     process.stderr.write(
       `${phase.padEnd(40)} ${arm.name.padEnd(12)} p50 ${row.p50.toFixed(2)}  p90 ${row.p90.toFixed(2)}  p99 ${row.p99.toFixed(2)} ms  ${row.rps.toFixed(0)} rps  ${row.cpuMicrosPerRequest.toFixed(0)} µs/req  RSS ${row.peakRssMb.toFixed(0)} MB  errors ${row.errors}\n`,

@@ -11,7 +11,10 @@ import { createRedisCacheStore, type RedisCacheStore } from '../infrastructure/r
 import type { RedisConnection } from '../infrastructure/redis/redis-connection.js';
 import type { ResearchResult } from '../core/research.js';
 import type { ResearchCache, ResearchCacheContext } from '../pipeline/ports.js';
-import { cacheStrategiesOptions, diskStoreOptions, memoryStoreOptions, redisStoreOptions } from './component-options.js';
+import type { ReferenceLibrary } from '../pipeline/library/reference-library.js';
+import { createResearchCache } from '../pipeline/research-cache.js';
+import type { SemanticLayer } from './build-semantic.js';
+import { cacheStrategiesOptions, diskStoreOptions, memoryStoreOptions, redisStoreOptions, researchAnswerTtlMs } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 export interface CacheSystem {
@@ -96,4 +99,21 @@ export function buildCache(config: FortitudeConfig, deps: { logger: Logger; onEv
       await cache.close();
     },
   };
+}
+
+/**
+ * The research cache tiers (`createResearchCache`: exact levels → library within the answer TTL →
+ * semantic index) over the built parts: what `fortitude research`'s front and the application use.
+ */
+export function researchCacheFor(
+  config: FortitudeConfig,
+  parts: { caches: Pick<CacheSystem, 'research'>; library: ReferenceLibrary; semantic: SemanticLayer | undefined; logger: Logger },
+): ResearchCache {
+  return createResearchCache({
+    exact: parts.caches.research,
+    library: parts.library,
+    libraryMaxAgeMs: researchAnswerTtlMs(config),
+    semantic: parts.semantic?.cache,
+    onSemanticStoreError: (error) => parts.logger.warn({ err: error }, 'semantic cache store failed'),
+  });
 }

@@ -12,7 +12,7 @@ import type { BudgetStore } from '../infrastructure/budget/budget-store.js';
 import { createDailyRequestQuota } from '../infrastructure/budget/daily-request-quota.js';
 import { MemoryBudgetStore } from '../pipeline/budget/memory-budget-store.js';
 import type { DailyRequestQuota } from '../providers/rate-limit/daily-quota.js';
-import { isSimulatedProvider } from './simulated-providers.js';
+import { isSimulatedProvider, SIMULATOR_KEY } from './simulated-providers.js';
 import { providerStackOptions, providerStatsOptions, tokenOptimizationOptions } from './component-options.js';
 
 export interface ProviderSet {
@@ -30,9 +30,6 @@ export interface ProviderSet {
   status(): Promise<ProviderStatus[]>;
   close(): Promise<void>;
 }
-
-/** Placeholder key for simulated providers: the simulator wants a key, never a real one. */
-const SIMULATOR_KEY = 'simulated-no-real-key';
 
 /**
  * Builds one resilient provider stack per configured provider over a shared transport. With

@@ -137,16 +137,7 @@ export function buildRouting(
     learningLogger?: Logger;
   },
 ): Routing {
-  const prices = createPriceResolver({
-    global: config.cost_management.pricing,
-    perProvider: Object.fromEntries(Object.values(config.providers).map((provider) => [provider.name, provider.pricing])),
-    providerKinds: Object.fromEntries(Object.values(config.providers).map((provider) => [provider.name, provider.kind])),
-    onUnlistedModel: ({ provider, model, kind, chargedAt }) =>
-      deps.logger.warn(
-        { provider, model, kind, chargedAt },
-        `model ${model} of provider ${provider} has no listed price: budgets charge it the highest ${kind} prices (${chargedAt.input_per_million}/${chargedAt.output_per_million} USD per million input/output tokens); set providers.${provider}.pricing to its real price`,
-      ),
-  });
+  const prices = buildPrices(config, deps.logger);
   const providerPrices = Object.fromEntries(deps.providerNames.map((name) => [name, prices.priceOf(deps.providerModels[name] ?? '', name)]));
   const budget = createBudgetGuard(
     { ...budgetGuardOptions(config.cost_management), providerPrices, reservationOwner: reservationOwner(process.pid) },
@@ -156,25 +147,7 @@ export function buildRouting(
         deps.logger.warn({ budget: alert }, `budget ${alert.period} at ${Math.round(alert.utilisation * 100)}%: action ${alert.action}`),
     },
   );
-  const typicalTokens = { input: 600, output: 800 };
-  const router = createRouter(
-    {
-      providers: deps.providerNames,
-      ...routerOptions(config),
-      expectedCostUsd: Object.fromEntries(
-        deps.providerNames.map((name) => [
-          name,
-          prices.costOf(deps.providerModels[name] ?? '', { inputTokens: typicalTokens.input, outputTokens: typicalTokens.output }, name),
-        ]),
-      ),
-    },
-    {
-      budget,
-      learning: deps.storage.learning,
-      ...(deps.learnedState ? { learnedState: deps.learnedState } : {}),
-      onError: (error) => (deps.learningLogger ?? deps.logger).warn({ err: error }, 'learning record not written'),
-    },
-  );
+  const router = buildRouter(config, { ...deps, prices, budget });
   // Read the period's totals now, not in 5 s: a restarted server or a CLI call starts from the
   // day's spend (the dashboard and the budget actions see it at once).
   void budget.refresh().catch(() => undefined);
@@ -191,4 +164,66 @@ export function buildRouting(
       clearInterval(refresh);
     },
   };
+}
+
+/**
+ * The price resolver over the configured tables and the built-in ones; a model no table prices is
+ * logged once per provider and model, with the fix.
+ */
+export function buildPrices(config: FortitudeConfig, logger: Logger): PriceResolver {
+  return createPriceResolver({
+    global: config.cost_management.pricing,
+    perProvider: Object.fromEntries(Object.values(config.providers).map((provider) => [provider.name, provider.pricing])),
+    providerKinds: Object.fromEntries(Object.values(config.providers).map((provider) => [provider.name, provider.kind])),
+    onUnlistedModel: ({ provider, model, kind, chargedAt }) =>
+      logger.warn(
+        { provider, model, kind, chargedAt },
+        `model ${model} of provider ${provider} has no listed price: budgets charge it the highest ${kind} prices (${chargedAt.input_per_million}/${chargedAt.output_per_million} USD per million input/output tokens); set providers.${provider}.pricing to its real price`,
+      ),
+  });
+}
+
+/** The enabled providers' names in config order and the model each runs: what `buildProviders` builds, without building it. */
+export function configuredProviders(config: FortitudeConfig): { providerNames: string[]; providerModels: Record<string, string> } {
+  const enabled = Object.values(config.providers).filter((provider) => provider.enabled);
+  return { providerNames: enabled.map((provider) => provider.name), providerModels: Object.fromEntries(enabled.map((provider) => [provider.name, provider.model])) };
+}
+
+/**
+ * The learning router over the providers' names and expected costs, the learning records and the
+ * shared learned state. `budget` (the paused providers) matters only to `plan`: a process that
+ * only reads or feeds what routing learned (`learning status`, `feedback`) leaves it out.
+ */
+export function buildRouter(
+  config: FortitudeConfig,
+  deps: {
+    providerNames: string[];
+    providerModels: Record<string, string>;
+    prices: PriceResolver;
+    budget?: BudgetGuard;
+    storage: Pick<Storage, 'learning'>;
+    learnedState?: LearnedStateExchange | undefined;
+    logger: Logger;
+    learningLogger?: Logger;
+  },
+): Router {
+  const typicalTokens = { input: 600, output: 800 };
+  return createRouter(
+    {
+      providers: deps.providerNames,
+      ...routerOptions(config),
+      expectedCostUsd: Object.fromEntries(
+        deps.providerNames.map((name) => [
+          name,
+          deps.prices.costOf(deps.providerModels[name] ?? '', { inputTokens: typicalTokens.input, outputTokens: typicalTokens.output }, name),
+        ]),
+      ),
+    },
+    {
+      ...(deps.budget ? { budget: deps.budget } : {}),
+      learning: deps.storage.learning,
+      ...(deps.learnedState ? { learnedState: deps.learnedState } : {}),
+      onError: (error) => (deps.learningLogger ?? deps.logger).warn({ err: error }, 'learning record not written'),
+    },
+  );
 }

@@ -12,6 +12,7 @@ import type { PerformanceTargets } from '../operations/load-test/load-test-repor
 import type { PerformanceOptimizerOptions } from '../operations/optimizer/performance-optimizer.js';
 import type { AlertEngineOptions } from '../operations/sla/alert-engine.js';
 import type { ApiKeyOptions } from '../pipeline/access/api-keys.js';
+import type { OperatorReportOptions } from '../pipeline/operator-reports.js';
 import type { StoredResponsesOptions } from '../pipeline/stored-responses.js';
 import type { SlaTargets } from '../operations/sla/alert-rules.js';
 import type { BudgetGuardOptions } from '../pipeline/budget/budget-guard.js';
@@ -173,17 +174,21 @@ export function cliConfig({ config, file }: LoadedConfig): CliConfig {
   };
 }
 
+/** What every cache level bounds itself by: `max_size_mb` as bytes, entries' `ttl_seconds`. */
+function levelBounds(level: { max_size_mb: number; ttl_seconds: number }): { maxSizeBytes: number; ttlSeconds: number } {
+  return { maxSizeBytes: mbToBytes(level.max_size_mb), ttlSeconds: level.ttl_seconds };
+}
+
 /** `caching.levels.memory` → the L1 store. */
 export function memoryStoreOptions(level: FortitudeConfig['caching']['levels']['memory']): MemoryCacheOptions {
-  return { maxSizeBytes: mbToBytes(level.max_size_mb), ttlSeconds: level.ttl_seconds, evictionPolicy: level.eviction_policy };
+  return { ...levelBounds(level), evictionPolicy: level.eviction_policy };
 }
 
 /** `caching.levels.redis` and `redis.key_prefix` → the L2 store (only built with `redis.url`, on the process's connection). */
 export function redisStoreOptions(config: FortitudeConfig): RedisCacheOptions {
   const level = config.caching.levels.redis;
   return {
-    ttlSeconds: level.ttl_seconds,
-    maxSizeBytes: mbToBytes(level.max_size_mb),
+    ...levelBounds(level),
     compression: level.compression,
     compressionThresholdBytes: level.compression_threshold_bytes,
     commandTimeoutMs: level.command_timeout_ms,
@@ -196,8 +201,7 @@ export function diskStoreOptions(config: FortitudeConfig): DiskCacheOptions {
   const level = config.caching.levels.disk;
   return {
     directory: level.path ?? join(config.data_dir, 'cache'),
-    maxSizeBytes: mbToBytes(level.max_size_mb),
-    ttlSeconds: level.ttl_seconds,
+    ...levelBounds(level),
     cleanupIntervalMs: secondsToMs(level.cleanup_interval),
   };
 }
@@ -312,18 +316,26 @@ export function metricsOptions(config: FortitudeConfig): MetricsOptions {
     collection: { enabled: collection.enabled && config.monitoring.collect_metrics, highResolution: collection.high_resolution, samplingRate: collection.sampling_rate },
     components: config.metrics.components,
     highCardinalityLimit: config.metrics.high_cardinality_limit,
-    window: { windowMs: secondsToMs(config.selection_strategy.performance_window) },
+    window: { windowMs: performanceWindowMs(config) },
   };
+}
+
+/**
+ * `selection_strategy.performance_window` (seconds) in ms: the router's window, and the span of
+ * everything that must agree with it (metrics window, provider statistics, the routing journal).
+ */
+export function performanceWindowMs(config: FortitudeConfig): number {
+  return secondsToMs(config.selection_strategy.performance_window);
 }
 
 /** The learned-routing journal shared by the machine's processes keeps calls as long as the router uses them. */
 export function routingJournalOptions(config: FortitudeConfig): { retainCallsMs: number } {
-  return { retainCallsMs: secondsToMs(config.selection_strategy.performance_window) };
+  return { retainCallsMs: performanceWindowMs(config) };
 }
 
 /** The providers' call statistics span the same window as the router's. */
 export function providerStatsOptions(config: FortitudeConfig): { windowMs: number } {
-  return { windowMs: secondsToMs(config.selection_strategy.performance_window) };
+  return { windowMs: performanceWindowMs(config) };
 }
 
 /** `server` → the HTTP server's limits, timeouts, CORS and auth (host and port come from the command line first). */
@@ -347,7 +359,6 @@ export function httpServerOptions(
   };
 }
 
-/** `optimizer` → the performance optimizer's cadence and thresholds. */
 /** Verified keys answered from memory for `key_cache` seconds; kept through a database outage for `key_outage_grace`. */
 export function apiKeyOptions(auth: FortitudeConfig['server']['auth']): ApiKeyOptions {
   return {
@@ -361,6 +372,7 @@ export function storedResponsesOptions(section: FortitudeConfig['gateway']['stor
   return { retentionMs: secondsToMs(section.retention_days * 86_400) };
 }
 
+/** `optimizer` → the performance optimizer's cadence and thresholds. */
 export function optimizerOptions(section: FortitudeConfig['optimizer']): Pick<PerformanceOptimizerOptions, 'intervalMs' | 'applyThreshold' | 'autoApply'> {
   return { intervalMs: secondsToMs(section.interval), applyThreshold: section.apply_threshold, autoApply: section.auto_apply };
 }
@@ -399,4 +411,9 @@ export function costTrackingOptions(config: FortitudeConfig): Record<string, { p
     if (costs.cost_tracking) tracking[name] = { perUser: costs.cost_tracking.track_per_user, perQueryType: costs.cost_tracking.track_per_query_type };
   }
   return tracking;
+}
+
+/** `selection_strategy` → what provider analysis (`benchmark analyze-providers`) scores with. */
+export function operatorReportOptions(section: FortitudeConfig['selection_strategy']): OperatorReportOptions {
+  return { criteria: section.criteria, qualityThreshold: section.quality_threshold, latencyThresholdMs: section.latency_threshold };
 }

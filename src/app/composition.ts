@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import type { Metrics } from '../infrastructure/metrics/metrics.js';
@@ -6,18 +5,17 @@ import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { createRedisKeyRateLimiter } from '../infrastructure/redis/redis-key-rate-limiter.js';
 import { BatchedWriter } from '../infrastructure/storage/batched-writer.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
-import type { QualityMetricInput } from '../infrastructure/storage/repositories/quality-metrics.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
 import { createRateLimiter, type RateLimiter } from '../interface/http/rate-limiter.js';
 import { createApiKeys } from '../pipeline/access/api-keys.js';
 import { createMemoisedClassifier } from '../pipeline/classify/classify.js';
 import { createFortitude } from '../pipeline/create-fortitude.js';
-import type { Fortitude, StoredData } from '../pipeline/fortitude.js';
+import type { Fortitude } from '../pipeline/fortitude.js';
 import { createGateway } from '../pipeline/gateway.js';
 import { createStoredResponses } from '../pipeline/stored-responses.js';
 import { createHealth } from '../pipeline/health.js';
 import { createFeedback } from '../pipeline/library/feedback.js';
-import { createReferenceLibrary, type ReferenceLibrary } from '../pipeline/library/reference-library.js';
+import type { ReferenceLibrary } from '../pipeline/library/reference-library.js';
 import { createOperatorReports } from '../pipeline/operator-reports.js';
 import { runResearch, type PipelineDeps } from '../pipeline/pipeline.js';
 import type { ProviderCatalog } from '../pipeline/ports.js';
@@ -26,15 +24,15 @@ import { buildResearchPrompt } from '../pipeline/prompts/research-prompt.js';
 import { evaluateQuality } from '../pipeline/quality/evaluate-quality.js';
 import { createCachedEvaluation } from '../pipeline/quality/cached-evaluation.js';
 import { agreementScore } from '../pipeline/quality/relevance.js';
-import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
-import { buildCache, type CacheSystem } from './build-cache.js';
+import { buildCache, researchCacheFor, type CacheSystem } from './build-cache.js';
 import { buildProviders, type ProviderSet } from './build-providers.js';
-import { apiKeyOptions, costTrackingOptions, researchAnswerTtlMs, storedResponsesOptions } from './component-options.js';
+import { apiKeyOptions, costTrackingOptions, operatorReportOptions, storedResponsesOptions } from './component-options.js';
 import { buildRouting, buildSharedState, type Routing } from './build-routing.js';
 import { buildSemanticLayer } from './build-semantic.js';
 import { buildCacheWarmer } from './build-warmer.js';
-import { openStorage } from './open-storage.js';
+import { libraryOver, openStorage } from './open-storage.js';
+import { feedbackQualityRows } from './stored-services.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /**
@@ -68,25 +66,6 @@ export interface ApplicationDeps {
   processes?: number;
 }
 
-/**
- * What `keys`, `list`, `show` and `search` need: the database and the library over it. No
- * provider, simulator, cache or Redis is started.
- */
-export async function openStoredData(config: FortitudeConfig): Promise<StoredData> {
-  const storage = await openStorage(config);
-  const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
-  const keys = createApiKeys(storage.apiKeys, apiKeyOptions(config.server.auth));
-  return {
-    getResult: (idOrSlug) => library.get(idOrSlug),
-    listResults: (options) => library.list(options),
-    searchResults: (options) => library.search(options),
-    createApiKey: keys.createApiKey,
-    listApiKeys: keys.listApiKeys,
-    revokeApiKey: keys.revokeApiKey,
-    close: () => storage.close(),
-  };
-}
-
 export async function createApplication(config: FortitudeConfig, deps: ApplicationDeps): Promise<Application> {
   const metrics = deps.metrics ?? createMetrics({ collection: { enabled: false } });
   const log: Logger = deps.logger.for('root');
@@ -103,14 +82,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       onError: (error, pending) => log.warn({ err: error, pending }, 'provider request records not written yet; retrying'),
     });
     closers.push(() => recorder.close());
-    // The rating's derived quality row feeds analysis, not the caller: written off the request
-    // path, one per write (so a retried batch never duplicates), surviving a database blip.
-    const feedbackMetrics = new BatchedWriter<QualityMetricInput>({
-      write: async ([record]) => void (record && (await storage.qualityMetrics.insert(record))),
-      batchSize: 1,
-      maxBuffered: 10_000,
-      onError: (error, pending) => learningLog.warn({ err: error, pending }, 'feedback quality rows not written yet; retrying'),
-    });
+    const feedbackMetrics = feedbackQualityRows(storage, learningLog);
     closers.push(() => feedbackMetrics.close());
     const shared = await buildSharedState(config, log, { processes: deps.processes ?? 1, learningLogger: learningLog });
     if (shared.redis) {
@@ -139,7 +111,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       },
     });
     closers.push(() => caches.close());
-    const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
+    const library = libraryOver(storage, config);
 
     const catalog = providerCatalog(providers);
     const caller = createProviderCaller({
@@ -162,13 +134,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
         evaluate: createCachedEvaluation((input) => evaluateQuality(input), caches.strategies.quality_evaluations),
         agreement: agreementScore,
       },
-      cache: createResearchCache({
-        exact: caches.research,
-        library,
-        libraryMaxAgeMs: researchAnswerTtlMs(config),
-        semantic: semantic?.cache,
-        onSemanticStoreError: (error) => log.warn({ err: error }, 'semantic cache store failed'),
-      }),
+      cache: researchCacheFor(config, { caches, library, semantic, logger: log }),
       providers: caller,
       library,
       telemetry: {
@@ -206,14 +172,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       caches: { stats: async () => ({ ...(await caches.stats()), semantic: semantic?.cache.stats() }), clear: () => caches.clear() },
       patterns,
       warm: () => warmer.runOnce(),
-      operator: createOperatorReports(
-        {
-          criteria: config.selection_strategy.criteria,
-          qualityThreshold: config.selection_strategy.quality_threshold,
-          latencyThresholdMs: config.selection_strategy.latency_threshold,
-        },
-        { storage, router: routing.router, prices: routing.prices },
-      ),
+      operator: createOperatorReports(operatorReportOptions(config.selection_strategy), { storage, router: routing.router, prices: routing.prices }),
       simulatedProviders: providers.simulated,
       close: closeAll,
     });

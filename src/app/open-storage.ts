@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { createDatabase } from '../infrastructure/storage/create-database.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
+import { createReferenceLibrary, type ReferenceLibrary } from '../pipeline/library/reference-library.js';
 import type { FortitudeConfig } from './config/schema.js';
 
 /** Opens (and migrates) the configured database: SQLite under the data dir, or `DATABASE_URL`. */
@@ -16,4 +17,9 @@ export async function openStorage(config: FortitudeConfig): Promise<Storage> {
     throw error;
   }
   return storage;
+}
+
+/** The reference library over the database, its Markdown exports under `research.reference_library_dir`. */
+export function libraryOver(storage: Storage, config: FortitudeConfig): ReferenceLibrary {
+  return createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
 }

@@ -1,17 +1,13 @@
-import { resolve } from 'node:path';
 import type { ResearchRequest, ResearchResult } from '../core/research.js';
 import { rejectNul } from '../core/text-input.js';
 import type { FortitudeLogger } from '../infrastructure/logging/logger.js';
 import { createMemoisedClassifier } from '../pipeline/classify/classify.js';
-import { createReferenceLibrary } from '../pipeline/library/reference-library.js';
 import { answerFromCache, mayUseCache, type PipelineContext } from '../pipeline/pipeline.js';
-import { createResearchCache } from '../pipeline/research-cache.js';
 import { createPatternBatcher, createPatternTracker } from '../pipeline/routing/query-patterns.js';
-import { buildCache } from './build-cache.js';
+import { buildCache, researchCacheFor } from './build-cache.js';
 import { buildSemanticLayer } from './build-semantic.js';
-import { researchAnswerTtlMs } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
-import { openStorage } from './open-storage.js';
+import { libraryOver, openStorage } from './open-storage.js';
 
 /**
  * The research cache without the rest of the application: the database (the library tier), the
@@ -45,7 +41,7 @@ export async function openResearchFront(config: FortitudeConfig, deps: { logger:
   try {
     const caches = buildCache(config, { logger: log });
     closers.push(() => caches.close());
-    const library = createReferenceLibrary(storage, { exportDir: resolve(config.research.reference_library_dir) });
+    const library = libraryOver(storage, config);
     const semantic = await buildSemanticLayer(config, { providers: { providers: new Map(), configs: new Map() }, logger: log, embeddingsCache: caches.strategies.embeddings });
     if (semantic) closers.push(() => semantic.close());
     const patterns = createPatternBatcher(
@@ -56,13 +52,7 @@ export async function openResearchFront(config: FortitudeConfig, deps: { logger:
     closers.push(() => patterns.close());
     const deps = {
       understanding: { classify: createMemoisedClassifier() },
-      cache: createResearchCache({
-        exact: caches.research,
-        library,
-        libraryMaxAgeMs: researchAnswerTtlMs(config),
-        semantic: semantic?.cache,
-        onSemanticStoreError: (error) => log.warn({ err: error }, 'semantic cache store failed'),
-      }),
+      cache: researchCacheFor(config, { caches, library, semantic, logger: log }),
     };
     return {
       async answer(request, context = {}) {

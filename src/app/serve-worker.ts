@@ -71,7 +71,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
       cacheStats: live.cacheStats,
       live: live.services,
       metrics: () => reader.render(),
-      observability: createObservabilityServices({
+      ...createObservabilityServices({
         readSnapshot: (request) => reader.snapshot(request),
         targets: slaTargets(config.sla_targets),
         budget: () => app.routing.budget.state(),

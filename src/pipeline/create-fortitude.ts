@@ -2,7 +2,7 @@ import { FortitudeError } from '../core/errors.js';
 import { rejectNul } from '../core/text-input.js';
 import type { ResearchRequest, ResearchResult } from '../core/research.js';
 import type { ApiKeys } from './access/api-keys.js';
-import type { Caller, FeedbackInput, Fortitude, OperatorReports } from './fortitude.js';
+import type { Caller, FeedbackInput, Fortitude, OperatorReports, ServerObservability } from './fortitude.js';
 import type { Gateway } from './gateway.js';
 import type { ReferenceLibrary } from './library/reference-library.js';
 import { runResearch, streamResearch, type PipelineDeps } from './pipeline.js';
@@ -81,9 +81,24 @@ export function createFortitude(parts: FortitudeParts): Fortitude {
     verifyApiKey: keys.verifyApiKey,
 
     operator: parts.operator,
+    ...WITHOUT_OBSERVABILITY,
     close: parts.close,
   };
 }
+
+const notServing = (): never => {
+  throw new FortitudeError('not_implemented', 'observability is not available on this server');
+};
+
+/** The application alone has no metrics window, alert engine or profiler: `serve` replaces these. */
+const WITHOUT_OBSERVABILITY: ServerObservability = {
+  dashboardSnapshot: async () => notServing(),
+  alerts: async () => notServing(),
+  performanceAnalysis: async () => notServing(),
+  performanceReport: async () => notServing(),
+  profile: async () => notServing(),
+  heapSnapshot: notServing,
+};
 
 /** The request's text reaches storage (the library lookup, the stored row): no NUL in it. */
 function checkResearchText(request: ResearchRequest): void {

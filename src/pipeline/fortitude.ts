@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Classification, ResearchRequest, ResearchResult, ResearchStreamEvent, ResearchType } from '../core/research.js';
 import type { ReportFormat } from './budget/analysis/render.js';
 import type { Gateway } from './gateway.js';
@@ -58,6 +59,23 @@ export interface Fortitude extends Gateway {
 
   // — reports over recorded requests —
   readonly operator: OperatorReports;
+
+  // — observability of the serving process —
+  // `serve` provides these over its metrics window, alert engine and profiler
+  // (`interface/dashboard/observability-services.ts`); the application alone answers each with
+  // `not_implemented`. Answers are JSON documents, typed where they are built (operations/).
+  /** The dashboard's data over the last `spanMs`. */
+  dashboardSnapshot(options: { spanMs: number }): Promise<unknown>;
+  /** The SLA alerts in force and their history; null when this server runs no alert engine. */
+  alerts(): Promise<unknown>;
+  /** Bottlenecks over the last `durationMs`, of one component (`operations/profiling/performance-analysis.ts`) or all. */
+  performanceAnalysis(options: { durationMs: number; component?: string }): Promise<unknown>;
+  /** The performance report over the last `rangeMs`. */
+  performanceReport(options: { rangeMs: number }): Promise<unknown>;
+  /** An on-demand profile of this process: `kind` and the options of each in `operations/profiling/profiling-service.ts`. */
+  profile(kind: string, request: { durationMs: number; signal?: AbortSignal }): Promise<unknown>;
+  /** A heap snapshot of this process, scrubbed of secrets as it streams (off unless configured). */
+  heapSnapshot(): Readable;
 
   close(): Promise<void>;
 }
@@ -161,5 +179,17 @@ export interface OperatorReports {
   learningStatus(options: { format: ReportFormat }): Promise<string>;
 }
 
-/** What a command that reads or manages stored data needs: storage, nothing else started. */
+/** What only a serving process has (the HTTP API's observability routes answer 501 without it). */
+export type ServerObservability = Pick<Fortitude, 'dashboardSnapshot' | 'alerts' | 'performanceAnalysis' | 'performanceReport' | 'profile' | 'heapSnapshot'>;
+
+// What CLI commands open without a server: each only what it uses (src/app/stored-services.ts),
+// never the providers, the simulator, the caches or the request path.
+
+/** `keys`, `list`, `show`, `search`: the database. */
 export type StoredData = Pick<Fortitude, 'getResult' | 'listResults' | 'searchResults' | 'createApiKey' | 'listApiKeys' | 'revokeApiKey' | 'close'>;
+/** `costs …`, `benchmark analyze-providers`, `learning status`: the recorded requests, the prices and (for learning) the learned routing state. */
+export type StoredReports = Pick<Fortitude, 'operator' | 'close'>;
+/** `feedback`: the database and the learned routing state the rating feeds. */
+export type StoredFeedback = Pick<Fortitude, 'getResult' | 'submitFeedback' | 'close'>;
+/** `providers status`: the configured providers over the shared breaker and rate-limit state. */
+export type StoredProviderStatus = Pick<Fortitude, 'providerStatus' | 'close'>;

@@ -9,29 +9,34 @@ export interface HealthDeps {
   redis?: { check(): ReadinessCheck } | undefined;
 }
 
-/** `providers status`, `/api/providers/status` and readiness. */
+/** `providers status` and `/api/providers/status`: each provider's status as JSON-serialisable rows. */
+export function describeProviders(providers: HealthDeps['providers']): Fortitude['providerStatus'] {
+  return async () => {
+    const statuses = await providers.status();
+    return statuses.map((status) => ({
+      name: status.name,
+      kind: status.kind,
+      model: providers.modelOf(status.name),
+      simulated: status.simulated,
+      configured: status.configured,
+      healthy: status.healthy,
+      breaker: status.breaker.state,
+      latency: status.stats?.latencyMs ? { p50: status.stats.latencyMs.p50, p95: status.stats.latencyMs.p95, p99: status.stats.latencyMs.p99 } : {},
+      errorRate: status.stats?.errorRate ?? 0,
+      requests: status.stats?.requests ?? 0,
+      rateLimit: status.rateLimit,
+      origin: status.origin,
+      // The undici pool for this origin (sockets open / idle, requests running / waiting); all
+      // zero until the first call opens the pool.
+      connections: status.connections ?? { origin: status.origin, connected: 0, idle: 0, running: 0, pending: 0 },
+    }));
+  };
+}
+
+/** Readiness, and the provider rows of `describeProviders`. */
 export function createHealth(deps: HealthDeps): Pick<Fortitude, 'providerStatus' | 'readiness'> {
   return {
-    async providerStatus() {
-      const statuses = await deps.providers.status();
-      return statuses.map((status) => ({
-        name: status.name,
-        kind: status.kind,
-        model: deps.providers.modelOf(status.name),
-        simulated: status.simulated,
-        configured: status.configured,
-        healthy: status.healthy,
-        breaker: status.breaker.state,
-        latency: status.stats?.latencyMs ? { p50: status.stats.latencyMs.p50, p95: status.stats.latencyMs.p95, p99: status.stats.latencyMs.p99 } : {},
-        errorRate: status.stats?.errorRate ?? 0,
-        requests: status.stats?.requests ?? 0,
-        rateLimit: status.rateLimit,
-        origin: status.origin,
-        // The undici pool for this origin (sockets open / idle, requests running / waiting); all
-        // zero until the first call opens the pool.
-        connections: status.connections ?? { origin: status.origin, connected: 0, idle: 0, running: 0, pending: 0 },
-      }));
-    },
+    providerStatus: describeProviders(deps.providers),
 
     async readiness() {
       const checks: Record<string, ReadinessCheck> = {};

@@ -109,31 +109,18 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
     withRetry({ ...DEFAULT_RETRY, ...options.retry }, { clock, random: deps.random }),
     ...(deps.dailyQuota ? [withDailyQuota(deps.dailyQuota)] : []),
   ]);
-  const definition = providerDefinition(options.kind);
-  const baseUrl = options.baseUrl ?? definition.defaultBaseUrl ?? '';
-  const origin = new URL(baseUrl).origin;
+  const origin = originOf(options);
 
   const managed: ManagedProvider = {
     ...stacked,
     limiter,
     breaker,
     timing: createProviderTiming({ deadlineMs: options.deadlineMs ?? options.totalTimeoutMs ?? 30_000, hedgeAfterMs: options.hedgeAfterMs }),
-    async status() {
-      const [breakerSnapshot, rateLimit] = await Promise.all([breaker.snapshot(), limiter.snapshot()]);
-      const configured = !definition.requiresApiKey || Boolean(options.apiKey);
-      return {
-        name: options.name,
-        kind: options.kind,
-        simulated: stacked.simulated,
-        origin,
-        configured,
-        healthy: configured && breakerSnapshot.state !== 'open',
-        breaker: breakerSnapshot,
-        rateLimit,
+    status: () =>
+      statusOf(options, { simulated: stacked.simulated, origin, breaker, limiter }, () => ({
         stats: deps.stats?.snapshot(options.name),
         connections: transport.stats().find((stats) => stats.origin === origin),
-      };
-    },
+      })),
     async close() {
       await limiter.close();
       await breaker.close();
@@ -142,6 +129,50 @@ export function createProviderStack(options: ProviderStackOptions, deps: Provide
     },
   };
   return managed;
+}
+
+/**
+ * A provider's status from its options and the shared breaker and rate-limit state alone: no
+ * transport, no stack, no simulator (`providers status` without a server). No call statistics
+ * or connections: only a process that calls providers has them.
+ */
+export async function storedProviderStatus(
+  options: ProviderStackOptions,
+  deps: { rateLimitStore?: RateLimitStore | undefined; breakerStore?: BreakerStore | undefined; origin?: string },
+): Promise<ProviderStatus> {
+  const limiter = new RateLimiter(options.name, options.rateLimit ?? {}, { store: deps.rateLimitStore });
+  const breaker = new CircuitBreaker(options.name, options.breaker, { store: deps.breakerStore });
+  try {
+    return await statusOf(options, { simulated: options.simulated ?? false, origin: deps.origin ?? originOf(options), breaker, limiter }, () => ({ stats: undefined, connections: undefined }));
+  } finally {
+    await limiter.close();
+    await breaker.close();
+  }
+}
+
+/** Where a provider's calls go (origin only: never a path or query that could carry a key). */
+function originOf(options: ProviderStackOptions): string {
+  return new URL(options.baseUrl ?? providerDefinition(options.kind).defaultBaseUrl ?? '').origin;
+}
+
+async function statusOf(
+  options: ProviderStackOptions,
+  parts: { simulated: boolean; origin: string; breaker: CircuitBreaker; limiter: RateLimiter },
+  live: () => Pick<ProviderStatus, 'stats' | 'connections'>,
+): Promise<ProviderStatus> {
+  const [breakerSnapshot, rateLimit] = await Promise.all([parts.breaker.snapshot(), parts.limiter.snapshot()]);
+  const configured = !providerDefinition(options.kind).requiresApiKey || Boolean(options.apiKey);
+  return {
+    name: options.name,
+    kind: options.kind,
+    simulated: parts.simulated,
+    origin: parts.origin,
+    configured,
+    healthy: configured && breakerSnapshot.state !== 'open',
+    breaker: breakerSnapshot,
+    rateLimit,
+    ...live(),
+  };
 }
 
 /** Every provider's status, in the order given: what `fortitude providers status` renders. */

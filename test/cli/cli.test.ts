@@ -7,12 +7,15 @@ import { FORTITUDE_NODE_ARGS } from '../support/fortitude-entry.js';
 
 const BROKEN = new URL('../fixtures/config/broken/', import.meta.url).pathname;
 
+/** Node arguments that make any server's `listen` throw in the spawned process: the simulator's included. */
+const NO_PORT: readonly string[] = ['--import', 'data:text/javascript,import net from "node:net"; net.Server.prototype.listen = function () { throw new Error("a port was opened") };'];
+
 /** Runs the real CLI as a process in its own directory, on embedded defaults and the simulator. */
-function fortitude(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function fortitude(cwd: string, args: string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [...FORTITUDE_NODE_ARGS, ...args],
+      [...nodeArgs, ...FORTITUDE_NODE_ARGS, ...args],
       { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: cwd, FORTITUDE_SIMULATOR__LATENCY_MS: '0', ...env } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
@@ -121,6 +124,39 @@ describe('fortitude CLI (spawned process)', { timeout: 180_000 }, () => {
     expect(readdirSync(fresh)).toEqual(['.fortitude']);
     expect(readdirSync(join(fresh, '.fortitude')).filter((name) => !name.startsWith('fortitude.db'))).toEqual([]);
   });
+
+  it('costs, learning status, feedback and providers status without a server open no port: no provider stack, no simulator', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'fortitude-cli-stored-'));
+    const researched = await fortitude(fresh, ['research', 'How do I spawn a background task in tokio and wait for it?', '--json']);
+    expect(researched.code).toBe(0);
+    const result = JSON.parse(researched.stdout) as { id: string; provider: string; classification: { researchType: { value: string } } };
+    // Every provider here is simulated: building them starts the simulator on a port, which fails the command.
+    const stored = (args: string[]) => fortitude(fresh, args, { FORTITUDE_URL: 'http://127.0.0.1:1' }, NO_PORT);
+    const qualitySamples = async () => {
+      const run = await stored(['learning', 'status', '--format', 'json']);
+      expect(run.code, run.stderr).toBe(0);
+      const status = JSON.parse(run.stdout) as { estimates: { provider: string; researchType: string; samples: number; qualitySamples: number }[] };
+      const estimate = status.estimates.find((entry) => entry.provider === result.provider && entry.researchType === result.classification.researchType.value);
+      expect(estimate?.samples).toBeGreaterThan(0);
+      return estimate?.qualitySamples ?? 0;
+    };
+
+    const costs = await stored(['costs', 'analyze', '--format', 'json']);
+    expect(costs.code, costs.stderr).toBe(0);
+    expect((JSON.parse(costs.stdout) as { totals: { requests: number } }).totals.requests).toBeGreaterThan(0);
+    const before = await qualitySamples();
+    const feedback = await stored(['feedback', result.id, '--rating', '4']);
+    expect(feedback.code, feedback.stderr).toBe(0);
+    expect(feedback.stdout).toContain('4/5');
+    // The rating reached the learned routing state the next process reads.
+    expect(await qualitySamples()).toBe(before + 1);
+    const providers = await stored(['providers', 'status', '--json']);
+    expect(providers.code, providers.stderr).toBe(0);
+    expect(providers.stderr).toContain('no Fortitude server');
+    const rows = JSON.parse(providers.stdout) as { name: string; simulated: boolean; breaker: string; configured: boolean }[];
+    expect(rows.map((row) => row.name)).toEqual(['openai', 'claude', 'gemini']);
+    expect(rows.every((row) => row.simulated && row.configured && row.breaker === 'closed')).toBe(true);
+  }, 120_000);
 
   it('lists every seed command in --help', async () => {
     const help = (await fortitude(cwd, ['--help'])).stdout;

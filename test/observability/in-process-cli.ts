@@ -29,6 +29,9 @@ export async function cli(args: string[]): Promise<CliRun> {
     openServices: () => Promise.reject(new Error('not used by these commands')),
     openResearch: () => Promise.reject(new Error('not used by these commands')),
     openStoredData: () => Promise.reject(new Error('not used by these commands')),
+    openStoredReports: () => Promise.reject(new Error('not used by these commands')),
+    openStoredFeedback: () => Promise.reject(new Error('not used by these commands')),
+    openStoredProviderStatus: () => Promise.reject(new Error('not used by these commands')),
     openCacheEvaluation: () => Promise.reject(new Error('not used by these commands')),
     serve: () => Promise.reject(new Error('not used by these commands')),
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LearnedObservation, LearnedStateExchange } from '../routing/learned-state.js';
+import { PendingObservations, type LearnedObservation, type LearnedStateExchange } from '../routing/learned-state.js';
 import type { MachineStateDatabase } from './machine-state-db.js';
 
 export interface RoutingJournalOptions {
@@ -33,7 +33,7 @@ export class SqliteRoutingJournal implements LearnedStateExchange {
   readonly #options: Required<RoutingJournalOptions>;
   readonly #origin = randomUUID();
   readonly #now: () => number;
-  #pending: LearnedObservation[] = [];
+  readonly #pending = new PendingObservations();
   #cursor = 0;
   #apply: ((observation: LearnedObservation) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -49,10 +49,7 @@ export class SqliteRoutingJournal implements LearnedStateExchange {
   }
 
   publish(observation: LearnedObservation): void {
-    if (this.#closed) return;
-    this.#pending.push(observation);
-    // A database that stays locked must not grow memory without bound: the oldest go first.
-    if (this.#pending.length > 10_000) this.#pending.splice(0, this.#pending.length - 10_000);
+    if (!this.#closed) this.#pending.push(observation);
   }
 
   subscribe(apply: (observation: LearnedObservation) => void): void {
@@ -76,8 +73,7 @@ export class SqliteRoutingJournal implements LearnedStateExchange {
   /** Writes the pending observations and applies the other processes' new ones. */
   flush(): void {
     if (!this.#database.open) return;
-    const batch = this.#pending;
-    this.#pending = [];
+    const batch = this.#pending.take();
     let rows: Row[];
     try {
       rows = this.#database.transaction(() => {
@@ -88,7 +84,7 @@ export class SqliteRoutingJournal implements LearnedStateExchange {
       }).immediate();
     } catch (error) {
       // Locked or unwritable: keep the batch for the next flush.
-      this.#pending = [...batch, ...this.#pending];
+      this.#pending.putBack(batch);
       this.#onError(error);
       return;
     }

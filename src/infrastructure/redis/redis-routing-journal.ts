@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LearnedObservation, LearnedStateExchange } from '../routing/learned-state.js';
+import { PendingObservations, type LearnedObservation, type LearnedStateExchange } from '../routing/learned-state.js';
 import type { RedisClient } from './redis-connection.js';
 
 export interface RedisRoutingJournalOptions {
@@ -47,7 +47,7 @@ export class RedisRoutingJournal implements LearnedStateExchange {
   readonly #onError: (error: unknown) => void;
   readonly #keys: { call: string; quality: string };
   #cursors = { call: '0-0', quality: '0-0' };
-  #pending: LearnedObservation[] = [];
+  readonly #pending = new PendingObservations();
   #apply: ((observation: LearnedObservation) => void) | undefined;
   #ready: Promise<void> = Promise.resolve();
   #replayed = false;
@@ -74,9 +74,7 @@ export class RedisRoutingJournal implements LearnedStateExchange {
   }
 
   publish(observation: LearnedObservation): void {
-    if (this.#closed) return;
-    this.#pending.push(observation);
-    if (this.#pending.length > 10_000) this.#pending.splice(0, this.#pending.length - 10_000);
+    if (!this.#closed) this.#pending.push(observation);
   }
 
   subscribe(apply: (observation: LearnedObservation) => void): void {
@@ -140,8 +138,7 @@ export class RedisRoutingJournal implements LearnedStateExchange {
   async #flush(): Promise<void> {
     await this.#ready;
     if (!this.#available()) return; // observations wait in #pending (bounded) until Redis is back
-    const batch = this.#pending;
-    this.#pending = [];
+    const batch = this.#pending.take();
     try {
       if (batch.length > 0) {
         // One entry per stream and flush, its body the flush's observations of that kind: one
@@ -160,7 +157,7 @@ export class RedisRoutingJournal implements LearnedStateExchange {
         if (failed) throw failed[0];
       }
     } catch (error) {
-      this.#pending = [...batch, ...this.#pending].slice(-10_000);
+      this.#pending.putBack(batch);
       this.#onError(error);
       return;
     }

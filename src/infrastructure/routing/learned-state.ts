@@ -35,4 +35,36 @@ export interface LearnedStateExchange {
    * first) before `subscribe` returns, then other processes' observations as they arrive.
    */
   subscribe(apply: (observation: LearnedObservation) => void): void;
+  /** Resolves once the stored observations have been applied (the Redis journal replays them asynchronously). */
+  ready?(): Promise<void>;
+}
+
+/**
+ * The observations a journal has not written yet. Bounded: a store that stays locked or
+ * unreachable must not grow memory without bound, so past `limit` the oldest go first.
+ */
+export class PendingObservations {
+  #items: LearnedObservation[] = [];
+  readonly #limit: number;
+
+  constructor(limit = 10_000) {
+    this.#limit = limit;
+  }
+
+  push(observation: LearnedObservation): void {
+    this.#items.push(observation);
+    if (this.#items.length > this.#limit) this.#items.splice(0, this.#items.length - this.#limit);
+  }
+
+  /** Every waiting observation, oldest first: the next write's batch. */
+  take(): LearnedObservation[] {
+    const batch = this.#items;
+    this.#items = [];
+    return batch;
+  }
+
+  /** A batch that was not written goes back before what arrived meanwhile (the newest `limit` kept). */
+  putBack(batch: readonly LearnedObservation[]): void {
+    this.#items = [...batch, ...this.#items].slice(-this.#limit);
+  }
 }

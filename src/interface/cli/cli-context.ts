@@ -2,7 +2,7 @@ import type { ApiTest } from '../../operations/load-test/load-plan.js';
 import type { DatabaseTest, ProviderTest } from '../../operations/load-test/capacity-tests.js';
 import type { PerformanceTargets } from '../../operations/load-test/load-test-report.js';
 import type { CacheUnderTest } from '../../operations/cache-eval/cache-under-test.js';
-import type { Fortitude, StoredData } from '../../pipeline/fortitude.js';
+import type { Fortitude, StoredData, StoredFeedback, StoredProviderStatus, StoredReports } from '../../pipeline/fortitude.js';
 
 /** `fortitude research`'s services: one research call, the simulated providers' names, close. */
 export type ResearchSession = Pick<Fortitude, 'research' | 'simulatedProviders'> & { close(): Promise<void> };
@@ -49,7 +49,7 @@ export interface CliContext {
   setExitCode?(code: number): void;
   /** Loads and validates configuration (throws ConfigError); from the composition root. */
   loadConfig(): CliConfig;
-  /** Builds the whole application (storage, caches, providers) for one command; close it after. */
+  /** Builds the whole application (storage, caches, providers) for one command (`mcp`, `cache status` without a server); close it after. */
   openServices(): Promise<Fortitude>;
   /**
    * What `fortitude research` needs: a question the cache can answer is answered from the
@@ -58,6 +58,12 @@ export interface CliContext {
   openResearch(): Promise<ResearchSession>;
   /** Opens only the database (API keys, the stored library): nothing else is started. `poolSize` replaces `database.pool_size`. */
   openStoredData(options?: { poolSize?: number }): Promise<StoredData>;
+  /** Operator reports over the database (and, for `learning status`, the learned routing state); no provider or simulator is started. */
+  openStoredReports(): Promise<StoredReports>;
+  /** What `feedback` writes: the database and the learned routing state; no provider or simulator is started. */
+  openStoredFeedback(): Promise<StoredFeedback>;
+  /** The configured providers over the shared breaker and rate-limit state; no provider stack or simulator is built. */
+  openStoredProviderStatus(): Promise<StoredProviderStatus>;
   /**
    * Builds `serve`'s research cache tiers from the configuration in a fresh temporary directory
    * (`cache eval`); closing deletes it. The user's data directory, database and Redis are not used.

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { ServerObservability } from '../../pipeline/fortitude.js';
 import type { SnapshotOptions } from '../../infrastructure/metrics/metrics.js';
 import type { MetricsSnapshot } from '../../infrastructure/metrics/metrics-snapshot.js';
 import type { LearningRepository } from '../../infrastructure/storage/repositories/learning.js';
@@ -11,21 +11,6 @@ import type { ProfileKind, ProfileRequest, ProfileResult, ProfilingService } fro
 import type { AlertList } from '../../operations/sla/alert-engine.js';
 import type { SlaTargets } from '../../operations/sla/alert-rules.js';
 import { buildDashboardSnapshot, type BudgetPeriodView, type DashboardSnapshot } from './dashboard-snapshot.js';
-
-/**
- * The observability side of the HTTP port: the dashboard's data, alerts, performance analysis
- * and report, and on-demand profiles. Optional in `HttpServices`, so test doubles of the API can
- * leave it out; the composition root builds it over the metrics reader, storage and engines.
- */
-export interface ObservabilityServices {
-  dashboardSnapshot(options: { spanMs: number }): Promise<DashboardSnapshot>;
-  /** Null when this server runs no alert engine. */
-  alerts(): Promise<AlertList | null>;
-  analysis(options: { durationMs: number; component?: AnalysisComponent }): Promise<PerformanceAnalysis>;
-  report(options: { rangeMs: number }): Promise<PerformanceReport>;
-  profile(kind: ProfileKind, request: ProfileRequest): Promise<ProfileResult>;
-  heapSnapshot(): Readable;
-}
 
 export interface ObservabilityDeps {
   /** The metrics window (cluster-aggregated when clustered). */
@@ -71,7 +56,12 @@ export function withRecordedQuality(snapshot: MetricsSnapshot, aggregates: reado
   return changed ? { ...snapshot, providers } : snapshot;
 }
 
-export function createObservabilityServices(deps: ObservabilityDeps): ObservabilityServices {
+/**
+ * The facade's observability part for a serving process (`ServerObservability`): the dashboard's
+ * data, alerts, performance analysis and report, and on-demand profiles, over the metrics reader,
+ * storage and engines `serve` builds.
+ */
+export function createObservabilityServices(deps: ObservabilityDeps): ServerObservability {
   const now = deps.now ?? Date.now;
   const budgetScopes = () => {
     const state = deps.budget?.();
@@ -94,7 +84,7 @@ export function createObservabilityServices(deps: ObservabilityDeps): Observabil
   };
 
   return {
-    async dashboardSnapshot({ spanMs }) {
+    async dashboardSnapshot({ spanMs }): Promise<DashboardSnapshot> {
       const snapshot = await read({ spanMs, timeline: true });
       return buildDashboardSnapshot({
         snapshot,
@@ -103,8 +93,9 @@ export function createObservabilityServices(deps: ObservabilityDeps): Observabil
         ...(deps.alerts ? { alerts: deps.alerts.listAlerts() } : {}),
       });
     },
-    alerts: async () => deps.alerts?.listAlerts() ?? null,
-    async analysis({ durationMs, component }) {
+    alerts: async (): Promise<AlertList | null> => deps.alerts?.listAlerts() ?? null,
+    // The HTTP route checks `component` and the profile's `kind` against their lists.
+    async performanceAnalysis({ durationMs, component }: { durationMs: number; component?: AnalysisComponent }): Promise<PerformanceAnalysis> {
       const at = now();
       const [snapshot, recorded, learning] = await Promise.all([
         read({ spanMs: durationMs }),
@@ -122,7 +113,7 @@ export function createObservabilityServices(deps: ObservabilityDeps): Observabil
         ...(component ? { component } : {}),
       });
     },
-    async report({ rangeMs }) {
+    async performanceReport({ rangeMs }): Promise<PerformanceReport> {
       const at = now();
       const window = { from: at - rangeMs, to: at + 1 };
       const [snapshot, latency, costByProvider, daily, learning] = await Promise.all([
@@ -144,7 +135,7 @@ export function createObservabilityServices(deps: ObservabilityDeps): Observabil
         ...(deps.alerts ? { alerts: deps.alerts.listAlerts() } : {}),
       });
     },
-    profile: (kind, request) => deps.profiling.run(kind, request),
+    profile: (kind: ProfileKind, request: ProfileRequest): Promise<ProfileResult> => deps.profiling.run(kind, request),
     heapSnapshot: () => deps.profiling.heapSnapshot(),
   };
 }

@@ -1,6 +1,5 @@
-import type { Fortitude } from '../../pipeline/fortitude.js';
+import type { Fortitude, ServerObservability } from '../../pipeline/fortitude.js';
 import type { GatewayContext } from '../../pipeline/gateway.js';
-import type { ObservabilityServices } from '../dashboard/observability-services.js';
 
 export type { ApiKeyIdentity, FeedbackInput, Readiness, ReadinessCheck, Scope } from '../../pipeline/fortitude.js';
 export type { GatewayCacheOutcome, GatewayChatAnswer, GatewayChatStream, GatewayEmbeddingAnswer, GatewayModel } from '../../pipeline/gateway.js';
@@ -31,9 +30,10 @@ export interface RequestContext extends GatewayContext {
 }
 
 /**
- * The part of the Fortitude facade the HTTP interface uses, plus what only `serve` has: the
- * Prometheus text and the observability routes (dashboard, alerts, analysis, profiles; those
- * routes answer 501 without it).
+ * The part of the Fortitude facade the HTTP interface uses. Optional: the facade's observability
+ * (`ServerObservability`: dashboard, alerts, analysis, profiles; those routes answer 501 without
+ * it), so a test double may leave it out. Beside the facade, what only `serve` has: the
+ * Prometheus text and the server's live state across its workers.
  */
 export type HttpServices = Pick<
   Fortitude,
@@ -52,7 +52,8 @@ export type HttpServices = Pick<
   | 'models'
   | 'countTokens'
   | 'verifyApiKey'
-> & {
+> &
+  Partial<ServerObservability> & {
   /**
    * Responses kept for the Responses API (`previous_response_id`, `GET`/`DELETE /v1/responses/{id}`).
    * Without it nothing is stored: answers say `store: false` and `previous_response_id` is a 400.
@@ -60,7 +61,6 @@ export type HttpServices = Pick<
   storedResponses?: Fortitude['storedResponses'];
   /** Prometheus text exposition. */
   metrics(): Promise<{ contentType: string; body: string }>;
-  observability?: ObservabilityServices;
   /** What only `serve` has: the server's live state across all its workers (`/api/admin/…`; 501 without). */
   live?: LiveServerServices;
 };

@@ -22,6 +22,30 @@ function track(order: string[], label: string, promise: Promise<RateLimitPermit>
   return state;
 }
 
+/** A memory store whose `held` method answers only when the test calls `answer()` (its latest call): a store on a loaded machine. */
+class HeldStore extends MemoryRateLimitStore {
+  answer: () => void = () => undefined;
+  readonly #held: 'acquire' | 'acquireMany';
+
+  constructor(held: 'acquire' | 'acquireMany') {
+    super();
+    this.#held = held;
+  }
+
+  override acquire(...args: Parameters<MemoryRateLimitStore['acquire']>) {
+    return this.#hold('acquire', () => super.acquire(...args));
+  }
+
+  override acquireMany(...args: Parameters<MemoryRateLimitStore['acquireMany']>) {
+    return this.#hold('acquireMany', () => super.acquireMany(...args));
+  }
+
+  #hold<T>(method: 'acquire' | 'acquireMany', call: () => Promise<T>): Promise<T> {
+    if (method !== this.#held) return call();
+    return new Promise<T>((resolve) => (this.answer = () => resolve(call())));
+  }
+}
+
 describe('RateLimiter', () => {
   it('lets a burst of 1 + burst_allowance through, then spaces requests at the steady rate', async () => {
     const clock = createManualClock();
@@ -175,33 +199,23 @@ describe('RateLimiter', () => {
 
   it('a refusal after time in the queue says how long it queued, not only what it would still wait', async () => {
     const clock = createManualClock();
-    let answer: (() => void) | undefined;
     // The store answers 300 ms late (a loaded machine): the waiter has queued that long already.
-    const slow = new (class extends MemoryRateLimitStore {
-      override acquire(...args: Parameters<MemoryRateLimitStore['acquire']>) {
-        return new Promise<Awaited<ReturnType<MemoryRateLimitStore['acquire']>>>((resolve) => (answer = () => resolve(super.acquire(...args))));
-      }
-    })();
+    const slow = new HeldStore('acquire');
     const limiter = new RateLimiter('p', { requestsPerMinute: 60, burstAllowance: 0, maxQueueWaitMs: 1_000 }, { clock, store: slow });
     const first = limiter.acquire(0);
     await clock.advance(0);
-    answer!();
+    slow.answer();
     await first;
     const second = limiter.acquire(0);
     await clock.advance(300);
-    answer!();
+    slow.answer();
     await expect(second).rejects.toThrow(/would wait \d+ ms more after 300 ms queued, over the 1000 ms limit/);
     await limiter.close();
   });
 
   it('gives back what a batch took for a waiter aborted while the store answered', async () => {
     const clock = createManualClock();
-    let answer: (() => void) | undefined;
-    const slow = new (class extends MemoryRateLimitStore {
-      override acquireMany(...args: Parameters<MemoryRateLimitStore['acquireMany']>) {
-        return new Promise<Awaited<ReturnType<MemoryRateLimitStore['acquireMany']>>>((resolve) => (answer = () => resolve(super.acquireMany(...args))));
-      }
-    })();
+    const slow = new HeldStore('acquireMany');
     const limiter = new RateLimiter('p', { requestsPerMinute: 60, burstAllowance: 4, maxQueueWaitMs: 10_000 }, { clock, store: slow });
     const first = limiter.acquire(0);
     const signal = new TryCancel();
@@ -209,7 +223,7 @@ describe('RateLimiter', () => {
     const third = limiter.acquire(0);
     await clock.advance(0);
     signal.cancel(new Error('client gone'));
-    answer!();
+    slow.answer();
     await expect(second).rejects.toThrow('client gone');
     await Promise.all([first, third]);
     // 5 of burst, 2 taken: the aborted one's request went back.

@@ -89,7 +89,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
   ).action(async (options: ServerCommandOptions & { json?: boolean }) => {
     const server = serverOptionsOf(options);
     const status = await liveOrStored(context, server, () => getJson<unknown[]>(server, '/api/providers/status'), 'configured providers and stored breaker/limit state only, no live counts', async () => {
-      const services = await context.openServices();
+      const services = await context.openStoredProviderStatus();
       try {
         return await services.providerStatus();
       } finally {

@@ -10,7 +10,7 @@ const FORMATS: readonly ReportFormat[] = ['table', 'csv', 'json'];
 /** The seed's `fortitude costs …`, `benchmark analyze-providers` and `learning status`. */
 export function registerCostCommands(program: Command, context: CliContext, benchmark: Command): void {
   const withOperator = async (work: (operator: OperatorReports) => Promise<string>) => {
-    const services = await context.openServices();
+    const services = await context.openStoredReports();
     try {
       return await work(services.operator);
     } finally {

@@ -113,7 +113,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
       const rating = Number(options.rating);
       if (!Number.isInteger(rating) || rating < 1 || rating > 5)
         throw new FortitudeError('bad_request', `--rating: expected a whole number from 1 to 5 (got "${options.rating}")`);
-      const services = await context.openServices();
+      const services = await context.openStoredFeedback();
       try {
         const result = await services.getResult(id);
         if (!result) throw new FortitudeError('not_found', `no research result "${id}" (see fortitude list)`);

@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { FortitudeError, isFortitudeError } from '../../../core/errors.js';
-import type { ObservabilityServices } from '../../dashboard/observability-services.js';
+import type { ServerObservability } from '../../../pipeline/fortitude.js';
 import { DASHBOARD_CSP, DASHBOARD_PATH, dashboardAssets, type StaticAsset } from '../../dashboard/static-assets.js';
 import { ANALYSIS_COMPONENTS, type AnalysisComponent } from '../../../operations/profiling/performance-analysis.js';
 import { MAX_PROFILE_MS, MIN_PROFILE_MS, type ProfileKind, type ProfileRequest } from '../../../operations/profiling/profiling-service.js';
@@ -27,12 +27,12 @@ const EARLY_ANSWER_MS = 1_000;
 const PROFILE_KINDS: readonly ProfileKind[] = ['cpu', 'memory', 'io', 'database', 'providers'];
 
 export function observabilityRoutes(deps: RouteDeps): Route[] {
-  const observability = (): ObservabilityServices => {
-    const services = deps.services.observability;
-    if (!services) throw new FortitudeError('not_implemented', 'observability is not available on this server');
+  const observability = (): ServerObservability => {
+    const services = deps.services;
+    if (!hasObservability(services)) throw new FortitudeError('not_implemented', 'observability is not available on this server');
     return services;
   };
-  const json = (handler: (exchange: Exchange, services: ObservabilityServices) => Promise<unknown>) => async (exchange: Exchange) => {
+  const json = (handler: (exchange: Exchange, services: ServerObservability) => Promise<unknown>) => async (exchange: Exchange) => {
     const body = await handler(exchange, observability());
     exchange.headers['cache-control'] = 'no-store';
     sendJson(exchange, 200, JSON.stringify(body));
@@ -57,7 +57,7 @@ export function observabilityRoutes(deps: RouteDeps): Route[] {
       family: 'api',
       handle: json((exchange, services) => {
         const component = componentParam(exchange);
-        return services.analysis({ durationMs: integerParam(exchange, 'duration_s', 3600, 1, 30 * DAY_S) * 1000, ...(component ? { component } : {}) });
+        return services.performanceAnalysis({ durationMs: integerParam(exchange, 'duration_s', 3600, 1, 30 * DAY_S) * 1000, ...(component ? { component } : {}) });
       }),
     },
     {
@@ -65,7 +65,7 @@ export function observabilityRoutes(deps: RouteDeps): Route[] {
       path: '/api/performance/report',
       scope: 'admin',
       family: 'api',
-      handle: json((exchange, services) => services.report({ rangeMs: integerParam(exchange, 'range_s', DAY_S, 60, 90 * DAY_S) * 1000 })),
+      handle: json((exchange, services) => services.performanceReport({ rangeMs: integerParam(exchange, 'range_s', DAY_S, 60, 90 * DAY_S) * 1000 })),
     },
     { method: 'POST', path: '/api/admin/profile/heap-snapshot', scope: 'admin', keyAlwaysRequired: true, family: 'api', handle: (exchange) => sendHeapSnapshot(exchange, observability()) },
   );
@@ -73,6 +73,11 @@ export function observabilityRoutes(deps: RouteDeps): Route[] {
     routes.push({ method: 'POST', path: `/api/admin/profile/${kind}`, scope: 'admin', keyAlwaysRequired: true, family: 'api', handle: (exchange) => runProfile(exchange, observability(), kind, deps.logger) });
   }
   return routes;
+}
+
+/** The facade's observability part comes whole (`createObservabilityServices`) or not at all. */
+function hasObservability<T extends Partial<ServerObservability>>(services: T): services is T & ServerObservability {
+  return services.dashboardSnapshot !== undefined && services.alerts !== undefined && services.performanceAnalysis !== undefined && services.performanceReport !== undefined && services.profile !== undefined && services.heapSnapshot !== undefined;
 }
 
 function redirect(exchange: Exchange, location: string): void {
@@ -143,7 +148,7 @@ function profileRequest(exchange: Exchange, kind: ProfileKind): ProfileRequest {
   return request;
 }
 
-async function runProfile(exchange: Exchange, services: ObservabilityServices, kind: ProfileKind, logger: HttpLogger): Promise<void> {
+async function runProfile(exchange: Exchange, services: ServerObservability, kind: ProfileKind, logger: HttpLogger): Promise<void> {
   const request = profileRequest(exchange, kind);
   const controller = new AbortController();
   requestContext(exchange).onAbort(() => controller.abort());
@@ -174,7 +179,7 @@ async function runProfile(exchange: Exchange, services: ObservabilityServices, k
   }
 }
 
-async function sendHeapSnapshot(exchange: Exchange, services: ObservabilityServices): Promise<void> {
+async function sendHeapSnapshot(exchange: Exchange, services: ServerObservability): Promise<void> {
   const stream = services.heapSnapshot();
   const headers = exchange.headers;
   headers['content-type'] = JSON_TYPE;

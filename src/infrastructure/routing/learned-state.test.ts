@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { PendingObservations, type LearnedObservation } from './learned-state.js';
+
+const call = (at: number): LearnedObservation => ({ kind: 'call', provider: 'p', researchType: 'learning', at, ok: true, latencyMs: 1, costUsd: 0 });
+const ats = (batch: readonly LearnedObservation[]) => batch.map((observation) => (observation.kind === 'call' ? observation.at : -1));
+
+describe('PendingObservations', () => {
+  it('keeps the newest `limit` observations, oldest first, and empties on take', () => {
+    const pending = new PendingObservations(3);
+    for (let at = 1; at <= 5; at += 1) pending.push(call(at));
+    expect(ats(pending.take())).toEqual([3, 4, 5]);
+    expect(pending.take()).toEqual([]);
+  });
+
+  it('puts an unwritten batch back before what arrived meanwhile, still bounded', () => {
+    const pending = new PendingObservations(3);
+    pending.push(call(1));
+    pending.push(call(2));
+    const batch = pending.take();
+    pending.push(call(3));
+    pending.push(call(4));
+    pending.putBack(batch);
+    expect(ats(pending.take())).toEqual([2, 3, 4]);
+  });
+});
