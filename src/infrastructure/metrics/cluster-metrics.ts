@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Metrics, MetricsState, RenderedMetrics, SnapshotOptions } from './metrics.js';
 import type { MetricsSnapshot } from './metrics-snapshot.js';
@@ -11,11 +10,13 @@ import { mergeGauges, summarizeWindow } from './window-summary.js';
  * `/metrics` and snapshots across node:cluster workers (`fortitude serve --workers N`).
  *
  * Any worker may receive the scrape. It asks the primary; the primary asks every connected worker
- * for its registry (`getMetricsAsJSON`) and rolling window, waits up to `timeoutMs`, and merges:
- * Prometheus series with prom-client's `AggregatorRegistry.aggregate` (each metric's
- * `aggregator`: sum, max, average…), windows slot by slot (the sketches merge exactly), gauges
- * with `mergeGauges`. A worker that does not answer in time is left out (`processes` says how
- * many answered); if the primary does not answer, the worker serves its own numbers.
+ * for its registry (`getMetricsAsJSON`) or rolling window and waits up to `timeoutMs`. Windows are
+ * merged by the primary, slot by slot (the sketches merge exactly), gauges with `mergeGauges`.
+ * Prometheus series are handed back to the asking worker as they came, and the worker merges them
+ * with prom-client's `AggregatorRegistry.aggregate` (each metric's `aggregator`: sum, max,
+ * average…): the primary never loads prom-client (it stays a small process; see `serve.ts`). A
+ * worker that does not answer in time is left out (`processes` says how many answered); if the
+ * primary does not answer, the worker serves its own numbers.
  */
 
 const REQUEST = 'fortitude:metrics:request';
@@ -35,7 +36,8 @@ interface RequestMessage {
 interface ResponseMessage {
   type: typeof RESPONSE;
   requestId: number;
-  rendered?: RenderedMetrics;
+  /** `render`: every answering process's registry, merged by the worker that asked. */
+  prometheus?: PrometheusJson[];
   snapshot?: MetricsSnapshot;
   error?: string;
 }
@@ -75,6 +77,13 @@ export function localMetricsReader(metrics: Metrics): MetricsReader {
   };
 }
 
+/** One Prometheus exposition of several registries (prom-client loaded on use: never in a cluster primary that only relays). */
+async function renderAggregate(registries: PrometheusJson[]): Promise<RenderedMetrics> {
+  const { AggregatorRegistry } = await import('prom-client');
+  const registry = AggregatorRegistry.aggregate(registries);
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
 async function reportOf(metrics: Metrics, want: Want): Promise<Omit<ReportMessage, 'type' | 'collectId'>> {
   return want === 'render' ? { prometheus: (await metrics.registry.getMetricsAsJSON()) as PrometheusJson } : { state: metrics.localState() };
 }
@@ -109,10 +118,7 @@ export function setupClusterMetricsPrimary(options: ClusterMetricsOptions & { lo
   const aggregate = async (want: Want, snapshotOptions: SnapshotOptions = {}): Promise<Omit<ResponseMessage, 'type' | 'requestId'>> => {
     const reports = await collect(want);
     if (options.local) reports.push({ type: REPORT, collectId: -1, ...(await reportOf(options.local, want)) });
-    if (want === 'render') {
-      const registry = AggregatorRegistry.aggregate(reports.flatMap((report) => (report.prometheus ? [report.prometheus] : [])));
-      return { rendered: { contentType: registry.contentType, body: await registry.metrics() } };
-    }
+    if (want === 'render') return { prometheus: reports.flatMap((report) => (report.prometheus ? [report.prometheus] : [])) };
     const states = reports.flatMap((report) => (report.state ? [report.state] : []));
     const now = snapshotOptions.now ?? Date.now();
     const snapshot = summarizeWindow(
@@ -141,7 +147,7 @@ export function setupClusterMetricsPrimary(options: ClusterMetricsOptions & { lo
   cluster.on('message', onMessage);
 
   return {
-    render: async () => (await aggregate('render')).rendered!,
+    render: async () => renderAggregate((await aggregate('render')).prometheus!),
     snapshot: async (snapshotOptions) => (await aggregate('snapshot', snapshotOptions)).snapshot!,
     close() {
       cluster.off('message', onMessage);
@@ -186,7 +192,8 @@ export function setupClusterMetricsWorker(metrics: Metrics, options: ClusterMetr
   return {
     async render() {
       const response = await ask('render');
-      return response?.rendered ?? metrics.render();
+      // A merge that fails serves this worker's own numbers, as when the primary does not answer.
+      return response?.prometheus ? renderAggregate(response.prometheus).catch(() => metrics.render()) : metrics.render();
     },
     async snapshot(snapshotOptions) {
       const response = await ask('snapshot', snapshotOptions);
