@@ -176,6 +176,37 @@ describe('createMetrics: /metrics', () => {
     expect(value(body, 'fortitude_metrics_label_overflow_total', { label: 'model' })).toBe(2);
   });
 
+  it('counts every repeated provider call and cache read, and shows a token or cost series only once one is reported', async () => {
+    const metrics = make();
+    for (let index = 0; index < 3; index += 1) {
+      metrics.observeProviderCall({ provider: 'openai', model: 'm1', outcome: 'success', durationMs: 10, inputTokens: 24, outputTokens: 14, costUsd: 0.5 });
+    }
+    for (let index = 0; index < 2; index += 1) metrics.observeProviderCall({ provider: 'openai', model: 'm1', outcome: 'timeout', durationMs: 30 });
+    metrics.observeProviderCall({ provider: 'local', model: 'free', outcome: 'success', durationMs: 5 });
+    for (const result of ['hit', 'hit', 'hit', 'miss'] as const) metrics.observeCache({ level: 'memory', strategy: 'exact', result });
+    metrics.observeCacheLookup({ strategy: 'exact', result: 'hit' });
+    metrics.observeCacheLookup({ strategy: 'exact', result: 'hit' });
+    metrics.observeCacheLookup({ strategy: 'exact', result: 'miss' });
+    const { body } = await metrics.render();
+    expect(value(body, 'fortitude_provider_requests_total', { provider: 'openai', outcome: 'success' })).toBe(3);
+    expect(value(body, 'fortitude_provider_requests_total', { provider: 'openai', outcome: 'timeout' })).toBe(2);
+    expect(value(body, 'fortitude_provider_tokens_total', { provider: 'openai', direction: 'input' })).toBe(72);
+    expect(value(body, 'fortitude_provider_tokens_total', { provider: 'openai', direction: 'output' })).toBe(42);
+    expect(value(body, 'fortitude_provider_cost_usd_total', { provider: 'openai' })).toBe(1.5);
+    expect(value(body, 'fortitude_provider_response_duration_seconds_count', { provider: 'openai', outcome: 'timeout' })).toBe(2);
+    expect(value(body, 'fortitude_provider_tokens_total', { provider: 'local' })).toBeUndefined();
+    expect(value(body, 'fortitude_provider_cost_usd_total', { provider: 'local' })).toBeUndefined();
+    expect(value(body, 'fortitude_cache_requests_total', { level: 'memory', result: 'hit' })).toBe(3);
+    expect(value(body, 'fortitude_cache_requests_total', { level: 'memory', result: 'miss' })).toBe(1);
+    expect(value(body, 'fortitude_cache_lookups_total', { strategy: 'exact', result: 'hit' })).toBe(2);
+    // The rolling window (snapshots, SLA alerts) counts the same calls.
+    const snapshot = metrics.snapshot();
+    expect(snapshot.providers.openai).toMatchObject({ calls: 5, failures: 2, inputTokens: 72, outputTokens: 42, costUsd: 1.5 });
+    expect(snapshot.providers.local).toMatchObject({ calls: 1, failures: 0, costUsd: 0 });
+    expect(snapshot.cache.byLevel.memory).toMatchObject({ hits: 3, misses: 1 });
+    expect(snapshot.cache.byStrategy.exact).toMatchObject({ hits: 2, misses: 1 });
+  });
+
   it.runIf(existsSync('/proc/self/io') && existsSync('/proc/net/dev'))('reads disk and network I/O from procfs on scrape (Linux)', async () => {
     const metrics = make();
     const { body } = await metrics.render();

@@ -25,6 +25,30 @@ const observe = (histogram: FastHistogram | undefined, labels: readonly string[]
   if (histogram) histogram.observe(histogram.series(labels), value);
 };
 
+/** What one provider call records into, for one (provider, model, outcome). */
+interface ProviderCall {
+  keys: { calls: string; failures: string; inputTokens: string; outputTokens: string; costUsd: string; latency: string };
+  totals: { calls: number; ok: number };
+  /** Label values of each Prometheus series (folded), in their metric's order. */
+  labels: { call: string[]; input: string[]; output: string[]; cost: string[]; provider: string[] };
+  /** Prometheus series, each resolved on its first use. */
+  series: {
+    duration?: HistogramSeries;
+    requests?: CounterSeries;
+    inputTokens?: CounterSeries;
+    outputTokens?: CounterSeries;
+    cost?: CounterSeries;
+    costPerRequest?: HistogramSeries;
+  };
+}
+
+/** What one cache observation records into, for one (level or strategy, result). */
+interface CacheCall {
+  windowKey: string;
+  totals: { hits: number; reads: number };
+  series?: CounterSeries;
+}
+
 interface ApiSeries {
   requests?: CounterSeries;
   duration?: HistogramSeries;
@@ -54,12 +78,6 @@ export function createMetrics(options: MetricsOptions = {}, deps: MetricsDeps = 
   const gauges: Omit<GaugeState, 'eventLoopLag'> = { concurrentRequests: 0, budget: {}, circuits: {}, redisDegraded: false };
   const providerTotals = new Map<string, { calls: number; ok: number }>();
   const cacheTotals = new Map<string, { hits: number; reads: number }>();
-  const bumpCache = (level: string, hit: boolean) => {
-    let totals = cacheTotals.get(level);
-    if (!totals) cacheTotals.set(level, (totals = { hits: 0, reads: 0 }));
-    totals.reads += 1;
-    if (hit) totals.hits += 1;
-  };
 
   const prom = enabled
     ? registerPrometheusMetrics(registry, prefix, options.components, options.collection?.highResolution !== false, {
@@ -170,6 +188,87 @@ export function createMetrics(options: MetricsOptions = {}, deps: MetricsDeps = 
     observe(histogram, [], durationMs / 1000);
   };
 
+  // Provider calls and cache observations: everything a call records into (window keys, totals,
+  // Prometheus series) is resolved once per label combination and cached under the raw values,
+  // as for API requests above: a call then allocates nothing (it built five `name:label` keys,
+  // four label arrays and walked five series trees each time: ~1.4 KB and several µs per call,
+  // bench/metrics-recorders.ts). Only combinations the label guard admitted whole are cached; a
+  // folded value goes through the guard every time, so every fold is still counted.
+  const providerCalls = new Map<string, Map<string, Map<string, ProviderCall>>>();
+  const providerCall = (rawProvider: string, rawModel: string, rawOutcome: string): ProviderCall => {
+    const cached = providerCalls.get(rawProvider)?.get(rawModel)?.get(rawOutcome);
+    if (cached) return cached;
+    const provider = fold('provider', rawProvider);
+    const model = prom ? fold('model', rawModel) : rawModel;
+    const outcome = prom ? fold('outcome', rawOutcome) : rawOutcome;
+    let totals = providerTotals.get(provider);
+    if (!totals) providerTotals.set(provider, (totals = { calls: 0, ok: 0 }));
+    const call: ProviderCall = {
+      keys: {
+        calls: labelled(KEY.providerCalls, provider),
+        failures: labelled(KEY.providerFailures, provider),
+        inputTokens: labelled(KEY.providerInputTokens, provider),
+        outputTokens: labelled(KEY.providerOutputTokens, provider),
+        costUsd: labelled(KEY.providerCostUsd, provider),
+        latency: labelled(KEY.providerLatency, provider),
+      },
+      totals,
+      labels: { call: [provider, model, outcome], input: [provider, model, 'input'], output: [provider, model, 'output'], cost: [provider, model], provider: [provider] },
+      series: {},
+    };
+    if (provider !== rawProvider || model !== rawModel || outcome !== rawOutcome) return call;
+    let byModel = providerCalls.get(provider);
+    if (!byModel) providerCalls.set(provider, (byModel = new Map()));
+    let byOutcome = byModel.get(model);
+    if (!byOutcome) byModel.set(model, (byOutcome = new Map()));
+    byOutcome.set(outcome, call);
+    return call;
+  };
+  const bumpTotals = (totals: { hits: number; reads: number }, hit: boolean) => {
+    totals.reads += 1;
+    if (hit) totals.hits += 1;
+  };
+  const cacheTotalsOf = (level: string) => {
+    let totals = cacheTotals.get(level);
+    if (!totals) cacheTotals.set(level, (totals = { hits: 0, reads: 0 }));
+    return totals;
+  };
+  const cacheObservations = new Map<string, Map<string, Map<string, CacheCall>>>();
+  const cacheObservation = (rawLevel: string, rawStrategy: string, result: 'hit' | 'miss'): CacheCall => {
+    const cached = cacheObservations.get(rawLevel)?.get(rawStrategy)?.get(result);
+    if (cached) return cached;
+    const level = fold('level', rawLevel);
+    const strategy = prom?.cacheRequests ? fold('strategy', rawStrategy) : rawStrategy;
+    const call: CacheCall = {
+      windowKey: labelled(result === 'hit' ? KEY.cacheLevelHit : KEY.cacheLevelMiss, level),
+      totals: cacheTotalsOf(level),
+      series: prom?.cacheRequests?.series([level, strategy, result]),
+    };
+    if (level !== rawLevel || strategy !== rawStrategy) return call;
+    let byStrategy = cacheObservations.get(level);
+    if (!byStrategy) cacheObservations.set(level, (byStrategy = new Map()));
+    let byResult = byStrategy.get(strategy);
+    if (!byResult) byStrategy.set(strategy, (byResult = new Map()));
+    byResult.set(result, call);
+    return call;
+  };
+  const cacheLookups = new Map<string, Map<string, CacheCall>>();
+  const cacheLookup = (rawStrategy: string, result: 'hit' | 'miss'): CacheCall => {
+    const cached = cacheLookups.get(rawStrategy)?.get(result);
+    if (cached) return cached;
+    const strategy = fold('strategy', rawStrategy);
+    const call: CacheCall = {
+      windowKey: labelled(result === 'hit' ? KEY.cacheLookupHit : KEY.cacheLookupMiss, strategy),
+      totals: cacheTotalsOf('all'),
+      series: prom?.cacheLookups?.series([strategy, result]),
+    };
+    if (strategy !== rawStrategy) return call;
+    let byResult = cacheLookups.get(strategy);
+    if (!byResult) cacheLookups.set(strategy, (byResult = new Map()));
+    byResult.set(result, call);
+    return call;
+  };
+
   const metrics: Metrics = {
     registry,
     enabled,
@@ -191,32 +290,32 @@ export function createMetrics(options: MetricsOptions = {}, deps: MetricsDeps = 
     },
 
     observeProviderCall({ provider: rawProvider, model: rawModel, outcome: rawOutcome, durationMs, inputTokens = 0, outputTokens = 0, costUsd = 0 }) {
-      const provider = fold('provider', rawProvider);
+      const call = providerCall(rawProvider, rawModel, rawOutcome);
+      const { keys, totals, series } = call;
       const success = rawOutcome === 'success';
       const slot = window.current();
-      slotAdd(slot, labelled(KEY.providerCalls, provider));
-      if (!success) slotAdd(slot, labelled(KEY.providerFailures, provider));
-      if (inputTokens) slotAdd(slot, labelled(KEY.providerInputTokens, provider), inputTokens);
-      if (outputTokens) slotAdd(slot, labelled(KEY.providerOutputTokens, provider), outputTokens);
-      if (costUsd) slotAdd(slot, labelled(KEY.providerCostUsd, provider), costUsd);
+      slotAdd(slot, keys.calls);
+      if (!success) slotAdd(slot, keys.failures);
+      if (inputTokens) slotAdd(slot, keys.inputTokens, inputTokens);
+      if (outputTokens) slotAdd(slot, keys.outputTokens, outputTokens);
+      if (costUsd) slotAdd(slot, keys.costUsd, costUsd);
       const keep = sample();
       if (keep) {
         slotObserve(slot, KEY.providerLatencyAll, durationMs);
-        slotObserve(slot, labelled(KEY.providerLatency, provider), durationMs);
+        slotObserve(slot, keys.latency, durationMs);
       }
-      let totals = providerTotals.get(provider);
-      if (!totals) providerTotals.set(provider, (totals = { calls: 0, ok: 0 }));
       totals.calls += 1;
       if (success) totals.ok += 1;
-      if (!prom) return;
-      const model = fold('model', rawModel);
-      const outcome = fold('outcome', rawOutcome);
-      if (keep) observe(prom.providerDuration, [provider, model, outcome], durationMs / 1000);
-      inc(prom.providerRequests, [provider, model, outcome]);
-      if (inputTokens) inc(prom.providerTokens, [provider, model, 'input'], inputTokens);
-      if (outputTokens) inc(prom.providerTokens, [provider, model, 'output'], outputTokens);
-      if (costUsd) inc(prom.providerCost, [provider, model], costUsd);
-      if (keep) observe(prom.providerCostPerRequest, [provider], costUsd);
+      if (!prom || !series) return;
+      // Each series is created on its first use, as before: a provider that never reports tokens
+      // or cost shows no such series.
+      const { labels } = call;
+      if (keep && prom.providerDuration) prom.providerDuration.observe((series.duration ??= prom.providerDuration.series(labels.call)), durationMs / 1000);
+      if (prom.providerRequests) (series.requests ??= prom.providerRequests.series(labels.call)).value += 1;
+      if (inputTokens && prom.providerTokens) (series.inputTokens ??= prom.providerTokens.series(labels.input)).value += inputTokens;
+      if (outputTokens && prom.providerTokens) (series.outputTokens ??= prom.providerTokens.series(labels.output)).value += outputTokens;
+      if (costUsd && prom.providerCost) (series.cost ??= prom.providerCost.series(labels.cost)).value += costUsd;
+      if (keep && prom.providerCostPerRequest) prom.providerCostPerRequest.observe((series.costPerRequest ??= prom.providerCostPerRequest.series(labels.provider)), costUsd);
     },
 
     rateLimited(rawProvider) {
@@ -254,19 +353,17 @@ export function createMetrics(options: MetricsOptions = {}, deps: MetricsDeps = 
     },
 
     observeCache({ level: rawLevel, strategy, result }) {
-      const level = fold('level', rawLevel);
-      const hit = result === 'hit';
-      slotAdd(window.current(), labelled(hit ? KEY.cacheLevelHit : KEY.cacheLevelMiss, level));
-      bumpCache(level, hit);
-      if (prom?.cacheRequests) inc(prom.cacheRequests, [level, fold('strategy', strategy), result]);
+      const cache = cacheObservation(rawLevel, strategy, result);
+      slotAdd(window.current(), cache.windowKey);
+      bumpTotals(cache.totals, result === 'hit');
+      if (cache.series) cache.series.value += 1;
     },
 
     observeCacheLookup({ strategy: rawStrategy, result }) {
-      const strategy = fold('strategy', rawStrategy);
-      const hit = result === 'hit';
-      slotAdd(window.current(), labelled(hit ? KEY.cacheLookupHit : KEY.cacheLookupMiss, strategy));
-      bumpCache('all', hit);
-      inc(prom?.cacheLookups, [strategy, result]);
+      const lookup = cacheLookup(rawStrategy, result);
+      slotAdd(window.current(), lookup.windowKey);
+      bumpTotals(lookup.totals, result === 'hit');
+      if (lookup.series) lookup.series.value += 1;
     },
 
     observeLearningAdaptation: observeLearning(KEY.learningAdaptation, prom?.learningAdaptation),
