@@ -52,6 +52,7 @@ export type ClusterRole = 'primary' | 'worker' | 'single';
  * hands out connections round-robin). `workers` 0 = one per core; 1 = no cluster at all, unless
  * `workerNodeFlags` or `workerEnv` are missing from this process (then one worker is started with them).
  * The primary restarts crashed workers, forwards SIGTERM/SIGINT and exits when all are gone.
+ * Several workers get connections from the primary in turn; a single worker accepts its own.
  * Returns this process's role once `start` resolved (worker/single) or the workers were forked.
  */
 export async function runClustered(workers: number, start: () => Promise<unknown>, options: ClusterOptions = {}): Promise<ClusterRole> {
@@ -68,6 +69,10 @@ export async function runClustered(workers: number, start: () => Promise<unknown
     await start();
     return 'single';
   }
+  // One worker needs no balancing: it accepts on the shared listening socket itself instead of
+  // the primary accepting every connection and passing it over IPC (node's round-robin default),
+  // so the primary does nothing per connection. An explicit NODE_CLUSTER_SCHED_POLICY still wins.
+  if (count <= 1 && process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE;
   if (flags.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
   options.onPrimary?.();
   superviseWorkers(count, { ...options, workerEnv: env });
