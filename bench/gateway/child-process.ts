@@ -197,13 +197,15 @@ export async function spawnRealServe(
   mainPath?: string,
   /** The whole `fortitude.yaml`; default: one `openai_compatible` provider `fake` at `upstreamUrl`. */
   configYaml: string = fakeProviderYaml('openai_compatible', `${upstreamUrl}/v1`, 'gpt-4o-mini'),
+  /** Node flags for the process `serve` starts in (given all of `server.runtime`'s, one worker runs in that process alone). */
+  nodeFlags: readonly string[] = [],
 ): Promise<BenchChild> {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const main = mainPath ?? join(here, '..', '..', 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-gateway-bench-'));
   writeFileSync(join(cwd, 'fortitude.yaml'), configYaml);
-  const nodeArgs = [main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1', ...extraArgs];
+  const nodeArgs = [...nodeFlags, main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1', ...extraArgs];
   const options = { cwd, stdio: ['ignore', 'pipe', 'pipe'] as ('pipe' | 'ignore')[], env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, detached: true };
   const pinned = HAS_TASKSET && core !== undefined;
   const child: ChildProcess = pinned ? spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs], options) : spawn(process.execPath, nodeArgs, options);
