@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { FortitudeError } from '../../core/errors.js';
 import type { StorageContext } from './codec.js';
 import type { DatabaseSchema } from './database-schema.js';
+import type { SqliteRowWriter } from './sqlite/open-sqlite.js';
 import { createMigrationProvider } from './migrations/migration-provider.js';
 import { ensureFeedbackPartitions } from './postgres/feedback-partitions.js';
 import { createApiKeysRepository } from './repositories/api-keys.js';
@@ -30,12 +31,18 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
   const observer = createQueryObserver();
   const log = observer.log;
   let db: Kysely<DatabaseSchema>;
+  /** SQLite only: bulk inserts through one prepared statement (request records). */
+  let sqliteRows: SqliteRowWriter | undefined;
   try {
     // Each dialect's driver is imported only when used: pg and better-sqlite3 cost megabytes of
     // heap and native memory in every process that never touches them.
     db =
       options.databaseUrl === undefined
-        ? await import('./sqlite/open-sqlite.js').then(({ DEFAULT_SQLITE_PATH, openSqlite }) => openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH, log }))
+        ? await import('./sqlite/open-sqlite.js').then(({ DEFAULT_SQLITE_PATH, openSqlite }) => {
+            const opened = openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH, log });
+            sqliteRows = opened.rows;
+            return opened.db;
+          })
         : await (await import('./postgres/open-postgres.js')).openPostgres({
             databaseUrl: options.databaseUrl,
             log,
@@ -60,7 +67,7 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
     researchResults: createResearchResultsRepository(db, context),
     feedback: createFeedbackRepository(db, context),
     qualityMetrics: createQualityMetricsRepository(db, context),
-    providerRequests: createProviderRequestsRepository(db, context),
+    providerRequests: createProviderRequestsRepository(db, context, sqliteRows),
     apiKeys: createApiKeysRepository(db, context),
     patterns: createPatternsRepository(db, context),
     learning: createLearningRepository(db, context),

@@ -6,6 +6,7 @@ import type { ResearchType } from '../../../core/research.js';
 import { decodeNumber, encodeFlag, encodeTime } from '../codec.js';
 import type { StorageContext } from '../codec.js';
 import type { DatabaseSchema } from '../database-schema.js';
+import type { SqliteRowWriter } from '../sqlite/open-sqlite.js';
 
 /** `ok`: an answer came back; `error`: the call failed (see `errorClass`); `cancelled`: the client left. */
 export type ProviderRequestStatus = 'ok' | 'error' | 'cancelled';
@@ -102,7 +103,27 @@ const DIMENSION_COLUMNS = {
 /** 15 parameters a row: 500 rows stay under SQLite's and PostgreSQL's parameter limits. */
 const CHUNK_ROWS = 500;
 
-export function createProviderRequestsRepository(db: Kysely<DatabaseSchema>, context: StorageContext): ProviderRequestsRepository {
+/** The columns `insertMany` writes, in the order of each row's values on the SQLite fast path. */
+const INSERT_COLUMNS = [
+  'id',
+  'created_at',
+  'provider',
+  'model',
+  'latency_ms',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+  'status',
+  'error_class',
+  'research_type',
+  'user_id',
+  'request_id',
+  'cached',
+  'fallback_from',
+] as const;
+
+/** `sqliteRows`: on SQLite, batches go through one prepared statement instead of a multi-row Kysely insert (same rows, same transaction semantics). */
+export function createProviderRequestsRepository(db: Kysely<DatabaseSchema>, context: StorageContext, sqliteRows?: SqliteRowWriter): ProviderRequestsRepository {
   const totals = sql`COUNT(*) AS requests,
     SUM(CASE WHEN status <> 'ok' THEN 1 ELSE 0 END) AS errors,
     SUM(CASE WHEN cached THEN 1 ELSE 0 END) AS cached_requests,
@@ -146,6 +167,10 @@ export function createProviderRequestsRepository(db: Kysely<DatabaseSchema>, con
         cached: encodeFlag(context.dialect, input.cached ?? false),
         fallback_from: input.fallbackFrom ?? null,
       }));
+      if (sqliteRows) {
+        await sqliteRows.insert('provider_requests', INSERT_COLUMNS, rows.map((row) => INSERT_COLUMNS.map((column) => row[column])));
+        return rows.length;
+      }
       await db.transaction().execute(async (trx) => {
         for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
           await trx.insertInto('provider_requests').values(rows.slice(start, start + CHUNK_ROWS)).execute();
