@@ -21,8 +21,8 @@ export interface SqliteOptions {
  * Writes many rows of one table on SQLite: one prepared single-row `INSERT`, run for each row in
  * one transaction. Through Kysely a batch is one multi-row statement that SQLite parses anew
  * every time (15 columns × 200 rows = 3,000 parameters); prepared once, what remains per row is
- * SQLite's own work (the table's indexes, the commit): 34–46 → 25–33 µs of CPU per request record
- * on a loaded machine, and the event loop is held that much less per batch
+ * SQLite's own work (the table's indexes, the commit): 30–32 → 19 µs of CPU per request record
+ * (load average 5), and the event loop is held that much less per batch
  * (`bench/request-records.ts`; bench/RESULTS.md, "serve's memory, GC and recording cost").
  */
 export interface SqliteRowWriter {
