@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { profileStorage } from './database-profiler.js';
 
 describe('profileStorage', () => {
+  // The clock is faked: only the slow call takes time (25 ms), so a busy machine descheduling
+  // this thread cannot make a quick call look slow (it once timed an instant call at ≥ 15 ms).
+  afterEach(() => vi.useRealTimers());
+
   it('times repository calls, lists those at or above the threshold, and unwraps afterwards', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
     const gate: { release?: () => void } = {};
     const storage = {
       dialect: 'sqlite',
@@ -24,7 +29,7 @@ describe('profileStorage', () => {
     await storage.learning.listRecent();
     await expect(storage.providerRequests.insertMany()).rejects.toThrow('disk full');
     const slow = storage.learning.slow();
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    vi.advanceTimersByTime(25);
     gate.release!();
     await slow;
     controller.abort();
