@@ -25,6 +25,8 @@ const SECONDS = Number(option('--seconds') ?? 8);
 const CONNECTIONS = Number(option('--connections') ?? 50);
 const RATE = option('--rate') === undefined ? undefined : Number(option('--rate'));
 const TOP = Number(option('--top') ?? 40);
+/** `--alloc`: a sampling heap profile of every allocation (scavenged ones too) instead of a CPU profile. */
+const ALLOC = process.argv.includes('--alloc');
 const MESSAGES = option('--api') === 'messages';
 const ANTHROPIC_MODEL = 'claude-3-5-haiku-20241022';
 const BODY = MESSAGES
@@ -44,7 +46,7 @@ mkdirSync(profileDir, { recursive: true });
 const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], machine.upstreamCore);
 const yaml = MESSAGES ? fakeProviderYaml('anthropic', upstream.url, ANTHROPIC_MODEL) : fakeProviderYaml('openai_compatible', `${upstream.url}/v1`, 'gpt-4o-mini');
 const preload = fileURLToPath(new URL('cpu-profile-preload.cjs', import.meta.url));
-const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_OPTIONS: `--require ${preload}`, CPU_PROFILE_DIR: profileDir }, undefined, yaml);
+const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_OPTIONS: `--require ${preload}`, CPU_PROFILE_DIR: profileDir, PROFILE_KIND: ALLOC ? 'alloc' : 'cpu' }, undefined, yaml);
 const workerPid = processTree(serve.pid).find((pid) => pid !== serve.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes('NODE_CHANNEL_FD='));
 process.stderr.write(`serve ${serve.pid}, worker ${workerPid}: ${processTree(serve.pid).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 80)}`).join('; ')}\n`);
 if (workerPid === undefined) throw new Error('no worker process found under fortitude serve');
@@ -69,6 +71,10 @@ try {
   await upstream.stop();
 }
 process.stdout.write(`load average ${loadavg()[0]!.toFixed(1)}; ${summary}\n`);
+if (ALLOC) {
+  process.stdout.write(`allocation profile written to ${profileDir} (summarise it by selfSize per callFrame)\n`);
+  process.exit(0);
+}
 
 interface ProfileNode {
   id: number;
