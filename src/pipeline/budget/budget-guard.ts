@@ -149,6 +149,10 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   const inputMargin = options.inputTokenMargin ?? 1.1;
   const refuseOnViewAtMostMs = options.refuseOnViewAtMostMs ?? 250;
   let viewedAt = Number.NEGATIVE_INFINITY;
+  // Reservation ids: `<owner>/` (when given), one random id per guard, then a sequence number —
+  // unique across processes and restarts like a UUID per reservation, without generating one per call.
+  const idPrefix = `${options.reservationOwner === undefined ? '' : `${options.reservationOwner}/`}${randomUUID()}.`;
+  let reservationSeq = 0;
 
   const totals = new Map<string, PeriodTotals>();
   const alerted = new Set<string>();
@@ -220,12 +224,20 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
     fireAlerts();
   };
 
+  // Per period, every fraction that may alert, and the lowest of them: below it (nearly always)
+  // a store reply fires nothing and builds nothing.
+  const dueByPeriod = { day: [...thresholds, ...alertOnly.day], month: [...thresholds, ...alertOnly.month] };
+  const lowestDue = {
+    day: Math.min(...dueByPeriod.day.map((threshold) => threshold.fraction)),
+    month: Math.min(...dueByPeriod.month.map((threshold) => threshold.fraction)),
+  };
   const fireAlerts = (): void => {
     if (!deps.onAlert) return;
     const periods = periodsAt(now());
     for (const period of ['day', 'month'] as const) {
+      if (utilisationOf(periods[period]) + 1e-12 < lowestDue[period]) continue;
       const current = periodState(periods[period]);
-      const due: BudgetThreshold[] = [...thresholds, ...alertOnly[period]];
+      const due: readonly BudgetThreshold[] = dueByPeriod[period];
       for (const threshold of due) {
         if (current.utilisation + 1e-12 < threshold.fraction) continue;
         const id = `${current.key}|${threshold.fraction}|${threshold.action}`;
@@ -288,7 +300,7 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       const at = now();
       const periods = periodsAt(at);
       const list = [periods.day, periods.month];
-      const id = options.reservationOwner === undefined ? randomUUID() : `${options.reservationOwner}/${randomUUID()}`;
+      const id = `${idPrefix}${(reservationSeq++).toString(36)}`;
       const result = await deps.store.reserve({ id, amount, periods: list, enforce: hardLimits, expiresAt: at + reservationTtlMs, now: at });
       remember(result.totals);
       if (!result.granted) {
