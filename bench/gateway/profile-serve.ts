@@ -56,6 +56,14 @@ try {
   await openLoop(target, 300, 1_000);
   const cpuBefore = serve.cpuMicros();
   process.kill(workerPid, 'SIGUSR2');
+  // Mid-run, what the provider stack holds: calls in flight, queued at the rate limiter, breaker state.
+  const status = new Promise<string>((done) =>
+    setTimeout(() => {
+      fetch(`${serve.url}/api/providers/status`)
+        .then(async (response) => done(await response.text()))
+        .catch((error: unknown) => done(String(error)));
+    }, (SECONDS * 1000) / 2),
+  );
   if (RATE === undefined) {
     const run = await saturate(target, CONNECTIONS, SECONDS);
     summary = `closed loop ${CONNECTIONS} connections: ${run.ok} ok, ${run.errors} errors, ${(run.ok / run.durationSeconds).toFixed(0)} rps, p50 ${run.p50} ms, p99 ${run.p99} ms`;
@@ -65,6 +73,7 @@ try {
     summary = `open loop ${RATE}/s: ${run.ok} ok, ${run.errors} errors, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
   }
   process.kill(workerPid, 'SIGUSR2');
+  summary += `\nprovider status mid-run: ${(await status).slice(0, 1_500)}`;
   await new Promise((resolve) => setTimeout(resolve, 1_500));
 } finally {
   await serve.stop();
