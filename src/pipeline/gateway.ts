@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, StreamPart } from '../core/chat.js';
 import { FortitudeError } from '../core/errors.js';
 import type { ResearchType } from '../core/research.js';

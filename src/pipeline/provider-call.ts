@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ChatRequest } from '../core/chat.js';
 import { FortitudeError } from '../core/errors.js';
 import { guardStream } from '../core/guarded-stream.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { CancelSignal } from '../../providers/cancel-signal.js';
 import type { ApiKeyIdentity, RequestContext, Scope } from './http-services.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { countTokensBodySchema, parseMessagesBody, toChatRequest, type MessagesBody } from '../anthropic/messages-request.js';
 import { createMessageStreamRenderer, renderMessage } from '../anthropic/messages-response.js';
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { FortitudeError } from '../../../core/errors.js';
 import type { ChatRequest } from '../../../core/chat.js';
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';
