@@ -1,8 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, StreamPart } from '../core/chat.js';
 import { FortitudeError } from '../core/errors.js';
 import type { ResearchType } from '../core/research.js';
 import { chatRequestCacheKey } from '../infrastructure/cache/cache-key.js';
 import type { CacheStrategy } from '../infrastructure/cache/cache-strategies.js';
+import type { CancelSignal } from '../providers/cancel-signal.js';
 import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { ProviderCaller, ProviderCatalog } from './ports.js';
 
@@ -20,7 +22,12 @@ export interface GatewayContext {
   /** API key name; the response cache's tenant. */
   user?: string | undefined;
   /** Aborted when the client goes away. */
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: CancelSignal | undefined;
+  /**
+   * The same as `signal`, as a plain object (no AbortController or EventTarget listener per
+   * request); used instead of `signal` when present.
+   */
+  readonly cancel?: CancelSignal | undefined;
   /** `cache-control: no-store` (bypass) / `no-cache` (refresh). */
   cache: { bypass: boolean; refresh: boolean };
 }
@@ -127,15 +134,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     async chat(original, context) {
       const { request, order: names } = resolve(original);
+      const signal = context.cancel ?? context.signal;
       const call = async (): Promise<Computed> => {
         const started = performance.now();
-        const answer = await caller.call(names, request, { signal: context.signal, user: context.user });
+        const answer = await caller.call(names, request, { signal, user: context.user });
         return { result: answer.result, provider: answer.provider, simulated: answer.simulated, upstreamMs: performance.now() - started };
       };
       // Only deterministic requests (temperature 0) are cached: a sampled answer is not "the" answer.
       if (context.cache.bypass || request.temperature !== 0 || !responses.enabled) {
         const started = performance.now();
-        const answer = await caller.call(names, request, { signal: context.signal, user: context.user });
+        const answer = await caller.call(names, request, { signal, user: context.user });
         return {
           result: answer.result,
           provider: answer.provider,
@@ -158,7 +166,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async chatStream(original, context) {
       const { request, order } = resolve(original);
       const started = performance.now();
-      const opened = await caller.stream(order, request, { signal: context.signal, user: context.user });
+      const opened = await caller.stream(order, request, { signal: context.cancel ?? context.signal, user: context.user });
       return {
         provider: opened.provider,
         simulated: opened.simulated,

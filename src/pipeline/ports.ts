@@ -3,6 +3,7 @@ import type { Classification, QualityBreakdown, ResearchResult, ResearchType } f
 import type { ResearchPrompt } from './prompts/research-prompt.js';
 import type { ProviderChain } from '../providers/fallback/provider-chain.js';
 import type { Provider } from '../providers/provider.js';
+import type { CancelSignal } from '../providers/cancel-signal.js';
 
 /**
  * What the research pipeline needs from the world, each as a narrow port. The composition root
@@ -45,7 +46,7 @@ export interface ProviderAnswer {
 }
 
 export interface CallContext {
-  signal?: AbortSignal | undefined;
+  signal?: CancelSignal | undefined;
   researchType?: ResearchType | undefined;
   user?: string | undefined;
   /** Urgent requests (urgency `immediate`) are never throttled by the budget. */

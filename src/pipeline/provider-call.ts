@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ChatRequest } from '../core/chat.js';
 import { FortitudeError } from '../core/errors.js';
 import { guardStream } from '../core/guarded-stream.js';
@@ -8,6 +9,7 @@ import { createCallTrace } from '../providers/provider.js';
 import type { AttemptRecord } from '../providers/provider.js';
 import type { BudgetGuard, BudgetReservation } from './budget/budget-guard.js';
 import type { PriceResolver } from './budget/price-resolver.js';
+import type { ModelPrice } from './budget/prices.js';
 import type { CallContext, ProviderCaller, ProviderCatalog } from './ports.js';
 import type { Router } from './routing/router.js';
 
@@ -57,7 +59,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
         details: { field: 'provider' },
       });
     }
-    const plan = router.plan({ researchType, preferred, simple: options.simple });
+    const plan = router.plan({ researchType, preferred, simple: options.simple, orderOnly: true });
     const order = preferred ? [preferred, ...plan.order.filter((name) => name !== preferred)] : plan.order;
     chosenModels.set(order, plan.models);
     return order;
@@ -69,15 +71,25 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
     // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
     // A candidate may be called at the router's chosen model or the requested one, not only its
     // configured model: price every model it might run (a model it does not serve runs as its default).
+    // The first of the dearest prices (input + output per million), in candidate order.
     const chosen = chosenModels.get(order);
-    const candidates = order
-      .flatMap((name) =>
-        [modelOf(name), chosen?.[name], request.model]
-          .filter((model): model is string => Boolean(model))
-          .map((model) => prices.priceOf(providers.modelFor(name, model), name)),
-      )
-      .filter((price) => price !== undefined);
-    const price = candidates.sort((a, b) => b.input_per_million + b.output_per_million - (a.input_per_million + a.output_per_million))[0];
+    let price: ModelPrice | undefined;
+    let dearest = Number.NEGATIVE_INFINITY;
+    const consider = (name: string, model: string | undefined) => {
+      if (!model) return;
+      const candidate = prices.priceOf(providers.modelFor(name, model), name);
+      if (candidate === undefined) return;
+      const blended = candidate.input_per_million + candidate.output_per_million;
+      if (blended > dearest) {
+        dearest = blended;
+        price = candidate;
+      }
+    };
+    for (const name of order) {
+      consider(name, modelOf(name));
+      consider(name, chosen?.[name]);
+      consider(name, request.model);
+    }
     return budget.reserve({
       provider: order[0] ?? 'none',
       model: request.model || modelOf(order[0] ?? ''),

@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 export interface ConnectionOptions {
   /** `max_connections`: sockets open to the origin at most. */
   maxConnections: number;
-  /** `max_idle_connections`: idle keep-alive sockets kept beyond this are closed by a sweep. */
+  /** `max_idle_connections`: idle keep-alive sockets kept beyond this are closed by a sweep (once idle at two sweeps in a row). */
   maxIdleConnections: number;
   /** `idle_timeout`: an idle keep-alive socket is closed after this many ms. */
   idleTimeoutMs: number;
@@ -43,6 +43,8 @@ export interface OriginStats {
 interface TrackedClient {
   client: Client;
   socket?: Socket;
+  /** Sweeps in a row that found this socket idle. */
+  idleSweeps: number;
 }
 
 type Connector = (options: object, callback: (error: Error | null, socket: Socket | null) => void) => void;
@@ -50,7 +52,8 @@ type Connector = (options: object, callback: (error: Error | null, socket: Socke
 /**
  * One undici `Pool` for one origin. undici has no "max idle sockets" knob, so the pool's
  * factory remembers each client's socket and a periodic sweep ends idle sockets above
- * `maxIdleConnections` (their client reconnects on its next request).
+ * `maxIdleConnections` that were idle at the sweep before too (their client reconnects on its next
+ * request).
  */
 export class OriginPool {
   readonly origin: string;
@@ -74,7 +77,7 @@ export class OriginPool {
       allowH2: options.allowH2 && origin.startsWith('https:'),
       factory(factoryOrigin: URL, factoryOptions: object): Dispatcher {
         const base = (factoryOptions as { connect: Connector }).connect;
-        const tracked: TrackedClient = { client: undefined as unknown as Client };
+        const tracked: TrackedClient = { client: undefined as unknown as Client, idleSweeps: 0 };
         const connect: Connector = (connectOptions, callback) =>
           base(connectOptions, (error, socket) => {
             if (socket) tracked.socket = socket;
@@ -91,7 +94,7 @@ export class OriginPool {
     }
   }
 
-  /** Closes idle sockets above `maxIdleConnections`; returns how many it closed. */
+  /** Closes idle sockets above `maxIdleConnections` (those idle at the previous sweep too); returns how many it closed. */
   trimIdle(): number {
     let idle = 0;
     let closed = 0;
@@ -102,9 +105,15 @@ export class OriginPool {
         continue;
       }
       const stats = client.stats;
-      if (!stats.connected || stats.running > 0 || stats.pending > 0 || !socket || socket.destroyed) continue;
+      if (!stats.connected || stats.running > 0 || stats.pending > 0 || !socket || socket.destroyed) {
+        tracked.idleSweeps = 0;
+        continue;
+      }
       idle += 1;
-      if (idle > this.#maxIdle) {
+      tracked.idleSweeps += 1;
+      // Only a socket idle at the previous sweep too: one caught between two requests of a busy
+      // spell would be reconnected at once (under load that was ~2 % of the worker's CPU).
+      if (idle > this.#maxIdle && tracked.idleSweeps >= 2) {
         // Synchronous with the stats check above, so no request can slip onto this socket.
         socket.destroy();
         closed += 1;

@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { CancelSignal } from '../../providers/cancel-signal.js';
 import type { ApiKeyIdentity, RequestContext, Scope } from './http-services.js';
 
 /** Which error shape a route speaks: Fortitude's `/api` shape or OpenAI's `/v1` shape. */
@@ -68,12 +70,18 @@ class ExchangeContext implements RequestContext {
   readonly cache: { bypass: boolean; refresh: boolean };
   user?: string;
   readonly #exchange: Exchange;
+  #cancel: ExchangeCancel | undefined;
 
   constructor(exchange: Exchange, cache: { bypass: boolean; refresh: boolean }) {
     this.#exchange = exchange;
     this.requestId = exchange.requestId;
     this.cache = cache;
     if (exchange.identity !== undefined) this.user = exchange.identity.name;
+  }
+
+  /** `signal` as a plain object over the exchange's abort listeners (see `ExchangeCancel`). */
+  get cancel(): CancelSignal {
+    return (this.#cancel ??= new ExchangeCancel(this.#exchange));
   }
 
   get signal(): AbortSignal {
@@ -101,6 +109,41 @@ class ExchangeContext implements RequestContext {
 }
 
 function noop(): void {}
+
+/**
+ * The exchange's abort as a `CancelSignal`: fires at the moments `signal` does (client gone,
+ * timeout, shutdown), with the reason an `AbortController.abort()` gives, through the exchange's
+ * plain listener list — no AbortController and no EventTarget listener per request. As with an
+ * `AbortSignal`, a listener added once it fired is never called.
+ */
+class ExchangeCancel implements CancelSignal {
+  readonly #exchange: Exchange;
+  #reason: DOMException | undefined;
+
+  constructor(exchange: Exchange) {
+    this.#exchange = exchange;
+  }
+
+  get aborted(): boolean {
+    return this.#exchange.aborted;
+  }
+
+  get reason(): unknown {
+    if (!this.#exchange.aborted) return undefined;
+    return (this.#reason ??= new DOMException('This operation was aborted', 'AbortError'));
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    const exchange = this.#exchange;
+    if (!exchange.aborted) (exchange.abortListeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const listeners = this.#exchange.abortListeners;
+    const index = listeners === undefined ? -1 : listeners.indexOf(listener);
+    if (index !== -1) listeners!.splice(index, 1);
+  }
+}
 
 /** The client went away or the server gave up: tells every subscriber, once. */
 export function abortExchange(exchange: Exchange): void {

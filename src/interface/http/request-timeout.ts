@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { FortitudeError } from '../../core/errors.js';
 import { abortExchange, type Exchange } from './exchange.js';
 import type { HttpLogger } from './http-logger.js';

@@ -149,6 +149,10 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   const inputMargin = options.inputTokenMargin ?? 1.1;
   const refuseOnViewAtMostMs = options.refuseOnViewAtMostMs ?? 250;
   let viewedAt = Number.NEGATIVE_INFINITY;
+  // Reservation ids: `<owner>/` (when given), one random id per guard, then a sequence number —
+  // unique across processes and restarts like a UUID per reservation, without generating one per call.
+  const idPrefix = `${options.reservationOwner === undefined ? '' : `${options.reservationOwner}/`}${randomUUID()}.`;
+  let reservationSeq = 0;
 
   const totals = new Map<string, PeriodTotals>();
   const alerted = new Set<string>();
@@ -185,6 +189,25 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
     };
   };
 
+  /**
+   * The actions in force now, computed again only when the totals or the period change: every
+   * call asks (the router for paused providers, then `reserve`), and the totals change only with
+   * a store reply.
+   */
+  let totalsVersion = 0;
+  let actionsMemo: { version: number; periods: { day: BudgetPeriod; month: BudgetPeriod }; actions: ActiveActions } | undefined;
+  const utilisationOf = (period: BudgetPeriod): number => {
+    const current = totals.get(period.key);
+    return period.limit > 0 ? ((current?.spent ?? 0) + (current?.reserved ?? 0)) / period.limit : 0;
+  };
+  const actionsNow = (): ActiveActions => {
+    const periods = periodsAt(now());
+    if (actionsMemo !== undefined && actionsMemo.version === totalsVersion && actionsMemo.periods === periods) return actionsMemo.actions;
+    const actions = activeActions(thresholds, Math.max(utilisationOf(periods.day), utilisationOf(periods.month)));
+    actionsMemo = { version: totalsVersion, periods, actions };
+    return actions;
+  };
+
   const state = (): BudgetState => {
     const periods = periodsAt(now());
     const day = periodState(periods.day);
@@ -195,17 +218,26 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
 
   const remember = (updated: readonly PeriodTotals[]): void => {
     viewedAt = now();
+    totalsVersion += 1;
     for (const entry of updated) totals.set(entry.key, entry);
     if (totals.size > 8) for (const key of [...totals.keys()].slice(0, totals.size - 8)) totals.delete(key);
     fireAlerts();
   };
 
+  // Per period, every fraction that may alert, and the lowest of them: below it (nearly always)
+  // a store reply fires nothing and builds nothing.
+  const dueByPeriod = { day: [...thresholds, ...alertOnly.day], month: [...thresholds, ...alertOnly.month] };
+  const lowestDue = {
+    day: Math.min(...dueByPeriod.day.map((threshold) => threshold.fraction)),
+    month: Math.min(...dueByPeriod.month.map((threshold) => threshold.fraction)),
+  };
   const fireAlerts = (): void => {
     if (!deps.onAlert) return;
     const periods = periodsAt(now());
     for (const period of ['day', 'month'] as const) {
+      if (utilisationOf(periods[period]) + 1e-12 < lowestDue[period]) continue;
       const current = periodState(periods[period]);
-      const due: BudgetThreshold[] = [...thresholds, ...alertOnly[period]];
+      const due: readonly BudgetThreshold[] = dueByPeriod[period];
       for (const threshold of due) {
         if (current.utilisation + 1e-12 < threshold.fraction) continue;
         const id = `${current.key}|${threshold.fraction}|${threshold.action}`;
@@ -238,26 +270,29 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
 
   return {
     async reserve(input) {
-      let current = state();
-      const refusing = (view: BudgetState) =>
-        (hardLimits && view.actions.emergencyStop) || (view.actions.pauseExpensive && expensive.has(input.provider)) || (view.actions.throttle && !input.urgent);
-      // Only a refusal pays for a fresh read; an admitted call is checked by the store's reserve anyway.
-      // A store that cannot answer leaves the refusal as it was (the older view still holds).
-      if (refusing(current) && now() - viewedAt > refuseOnViewAtMostMs) current = await refresh().catch(() => current);
-      if (hardLimits && current.actions.emergencyStop) {
-        throw refuse('budget exhausted: emergency stop', { action: 'emergency_stop', dayUtilisation: current.day.utilisation, monthUtilisation: current.month.utilisation });
-      }
-      if (current.actions.pauseExpensive && expensive.has(input.provider)) {
-        throw refuse(`provider ${input.provider} is paused: budget above the pause threshold`, { action: 'pause_expensive_providers', provider: input.provider });
-      }
-      if (current.actions.throttle && !input.urgent) {
-        if (random() >= admitFraction) {
-          throw new FortitudeError('rate_limited', 'budget nearly spent: non-urgent request throttled', {
-            retryable: true,
-            details: { action: 'throttle', admitFraction },
-          });
+      const refusing = (actions: ActiveActions) =>
+        (hardLimits && actions.emergencyStop) || (actions.pauseExpensive && expensive.has(input.provider)) || (actions.throttle && !input.urgent);
+      // Below every refusing threshold (the common case) no view is built and nothing more is checked here.
+      if (refusing(actionsNow())) {
+        let current = state();
+        // Only a refusal pays for a fresh read; an admitted call is checked by the store's reserve anyway.
+        // A store that cannot answer leaves the refusal as it was (the older view still holds).
+        if (refusing(current.actions) && now() - viewedAt > refuseOnViewAtMostMs) current = await refresh().catch(() => current);
+        if (hardLimits && current.actions.emergencyStop) {
+          throw refuse('budget exhausted: emergency stop', { action: 'emergency_stop', dayUtilisation: current.day.utilisation, monthUtilisation: current.month.utilisation });
         }
-        if (throttleDelayMs > 0) await sleep(throttleDelayMs);
+        if (current.actions.pauseExpensive && expensive.has(input.provider)) {
+          throw refuse(`provider ${input.provider} is paused: budget above the pause threshold`, { action: 'pause_expensive_providers', provider: input.provider });
+        }
+        if (current.actions.throttle && !input.urgent) {
+          if (random() >= admitFraction) {
+            throw new FortitudeError('rate_limited', 'budget nearly spent: non-urgent request throttled', {
+              retryable: true,
+              details: { action: 'throttle', admitFraction },
+            });
+          }
+          if (throttleDelayMs > 0) await sleep(throttleDelayMs);
+        }
       }
 
       const worstUsd = worstCaseCostUsd(input.price, input.inputTokens, input.maxOutputTokens, inputMargin);
@@ -265,7 +300,7 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       const at = now();
       const periods = periodsAt(at);
       const list = [periods.day, periods.month];
-      const id = options.reservationOwner === undefined ? randomUUID() : `${options.reservationOwner}/${randomUUID()}`;
+      const id = `${idPrefix}${(reservationSeq++).toString(36)}`;
       const result = await deps.store.reserve({ id, amount, periods: list, enforce: hardLimits, expiresAt: at + reservationTtlMs, now: at });
       remember(result.totals);
       if (!result.granted) {
@@ -302,8 +337,7 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
     state,
 
     pausedProviders() {
-      const current = state();
-      return current.actions.pauseExpensive ? expensive : NO_PAUSE;
+      return actionsNow().pauseExpensive ? expensive : NO_PAUSE;
     },
 
     refresh,

@@ -1,7 +1,7 @@
 import type { Usage } from '../../core/chat.js';
 import type { ProviderKind } from '../../providers/provider-kinds.js';
 import type { ModelPrice, PriceTable } from './prices.js';
-import { BUILT_IN_PRICES, KIND_CEILING_PRICES, costOf, findPrice } from './prices.js';
+import { BUILT_IN_PRICES, KIND_CEILING_PRICES, findPrice } from './prices.js';
 
 /** A model of a known kind that no table prices, and what it is charged instead. */
 export interface UnlistedModel {
@@ -44,6 +44,8 @@ export interface PriceResolver {
 }
 
 const MAX_REPORTED = 1_000;
+/** (provider, model) quotes remembered; the memo starts over past this. */
+const MAX_MEMO = 4_096;
 
 /**
  * Layers the price tables: provider override → `cost_management.pricing` → built-in, prefix
@@ -71,14 +73,35 @@ export function createPriceResolver(options: PriceResolverOptions = {}): PriceRe
     return { price: chargedAt, basis: 'kind_ceiling' };
   };
 
-  const priceOf = (model: string, provider?: string): ModelPrice | undefined => quote(model, provider)?.price;
+  // The tables never change after construction, so a (provider, model) pair is looked up once:
+  // every provider call prices each candidate and its answer (a prefix match scans the table).
+  // Bounded, as model names come from upstream answers too.
+  const memo = new Map<string | undefined, Map<string, PriceQuote | null>>();
+  let memoSize = 0;
+  const memoQuote = (model: string, provider?: string): PriceQuote | undefined => {
+    let byModel = memo.get(provider);
+    const known = byModel?.get(model);
+    if (known !== undefined) return known ?? undefined;
+    const computed = quote(model, provider);
+    if (memoSize >= MAX_MEMO) {
+      memo.clear();
+      memoSize = 0;
+      byModel = undefined;
+    }
+    if (byModel === undefined) memo.set(provider, (byModel = new Map()));
+    byModel.set(model, computed ?? null);
+    memoSize += 1;
+    return computed;
+  };
+
+  const priceOf = (model: string, provider?: string): ModelPrice | undefined => memoQuote(model, provider)?.price;
 
   return {
     priceOf,
-    quote,
+    quote: memoQuote,
     costOf(model, usage, provider) {
       const price = priceOf(model, provider);
-      return price ? costOf(model, usage, { [model]: price }) : 0;
+      return price ? (usage.inputTokens * price.input_per_million + usage.outputTokens * price.output_per_million) / 1_000_000 : 0;
     },
   };
 }

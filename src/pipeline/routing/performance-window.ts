@@ -62,6 +62,8 @@ interface Series {
   /** Running sum of `buckets` (kept in step by add and prune, so stats are O(1)). */
   sum: Bucket;
   recent: CallObservation[];
+  /** `log(max(1, latency))` of each call in `recent`, same positions (change detection reads them on every call). */
+  recentLog: number[];
 }
 
 const emptyBucket = (index: number): Bucket => ({ index, count: 0, successes: 0, latencySum: 0, latencySquares: 0, logLatencySum: 0, logLatencySquares: 0, costSum: 0 });
@@ -75,6 +77,20 @@ function accumulate(target: Bucket, source: Bucket, sign: 1 | -1): void {
   target.logLatencySquares += sign * source.logLatencySquares;
   target.costSum += sign * source.costSum;
 }
+
+/** Adds one call to a bucket (what `accumulate` would with a one-call bucket, without building it). */
+function addCall(target: Bucket, observation: CallObservation, latency: number, logLatency: number): void {
+  target.count += 1;
+  target.successes += observation.ok ? 1 : 0;
+  target.latencySum += latency;
+  target.latencySquares += latency * latency;
+  target.logLatencySum += logLatency;
+  target.logLatencySquares += logLatency * logLatency;
+  target.costSum += observation.costUsd;
+}
+
+const UNCHANGED: { changed: boolean } = Object.freeze({ changed: false });
+const CHANGED: { changed: boolean } = Object.freeze({ changed: true });
 
 /** Floors: a window that never failed, or always answers in the same time, is not certainty. */
 const MIN_RATE = 0.01;
@@ -104,7 +120,7 @@ export function createPerformanceWindow(options: PerformanceWindowOptions, deps:
     return series.buckets;
   };
 
-  const add = (series: Series, observation: CallObservation) => {
+  const add = (series: Series, observation: CallObservation, logLatency: number) => {
     const index = Math.floor(observation.at / bucketMs);
     let bucket = series.buckets[series.buckets.length - 1];
     if (!bucket || bucket.index !== index) {
@@ -112,19 +128,8 @@ export function createPerformanceWindow(options: PerformanceWindowOptions, deps:
       series.buckets.push(bucket);
     }
     const latency = Math.max(1, observation.latencyMs);
-    const logLatency = Math.log(latency);
-    const call: Bucket = {
-      index,
-      count: 1,
-      successes: observation.ok ? 1 : 0,
-      latencySum: latency,
-      latencySquares: latency * latency,
-      logLatencySum: logLatency,
-      logLatencySquares: logLatency * logLatency,
-      costSum: observation.costUsd,
-    };
-    accumulate(bucket, call, 1);
-    accumulate(series.sum, call, 1);
+    addCall(bucket, observation, latency, logLatency);
+    addCall(series.sum, observation, latency, logLatency);
   };
 
   /**
@@ -142,10 +147,10 @@ export function createPerformanceWindow(options: PerformanceWindowOptions, deps:
     let successes = 0;
     let latencyCusum = 0;
     let best: { k: number; ratio: number } | undefined;
-    for (let k = 1; k <= series.recent.length; k++) {
-      const call = series.recent[series.recent.length - k]!;
-      if (call.ok) successes += 1;
-      latencyCusum += Math.log(Math.max(1, call.latencyMs)) - logMean;
+    const { recent, recentLog } = series;
+    for (let k = 1; k <= recent.length; k++) {
+      if (recent[recent.length - k]!.ok) successes += 1;
+      latencyCusum += recentLog[recentLog.length - k]! - logMean;
       if (k < MIN_CHANGE_RUN) continue;
       const z = latencyCusum / (logSd * Math.sqrt(k));
       const ratio = Math.max(k * bernoulliKl(successes / k, success), (z * z) / 2);
@@ -157,23 +162,31 @@ export function createPerformanceWindow(options: PerformanceWindowOptions, deps:
   return {
     record(name, observation) {
       let series = all.get(name);
-      if (!series) all.set(name, (series = { buckets: [], sum: emptyBucket(0), recent: [] }));
+      if (!series) all.set(name, (series = { buckets: [], sum: emptyBucket(0), recent: [], recentLog: [] }));
       prune(series, observation.at);
-      add(series, observation);
+      const logLatency = Math.log(Math.max(1, observation.latencyMs));
+      add(series, observation, logLatency);
       series.recent.push(observation);
-      if (series.recent.length > recentMax) series.recent.shift();
+      series.recentLog.push(logLatency);
+      if (series.recent.length > recentMax) {
+        series.recent.shift();
+        series.recentLog.shift();
+      }
       const k = changePoint(series);
-      if (k === undefined) return { changed: false };
+      if (k === undefined) return UNCHANGED;
       // Restart the window at the change point: only the calls after it describe the provider now.
       const kept = series.recent.slice(-k);
+      const keptLog = series.recentLog.slice(-k);
       series.buckets = [];
       series.sum = emptyBucket(0);
       series.recent = [];
-      for (const call of kept) {
-        add(series, call);
+      series.recentLog = [];
+      kept.forEach((call, index) => {
+        add(series, call, keptLog[index]!);
         series.recent.push(call);
-      }
-      return { changed: true };
+        series.recentLog.push(keptLog[index]!);
+      });
+      return CHANGED;
     },
 
     stats(name) {

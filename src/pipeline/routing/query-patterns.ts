@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { PatternRecord, PatternsRepository } from '../../infrastructure/storage/repositories/patterns.js';
 import { STOPWORDS, stem, tokenize } from '../classify/text.js';
 

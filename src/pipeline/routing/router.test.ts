@@ -158,6 +158,26 @@ describe('router', () => {
     expect(fixed.router.plan({ researchType: 'decision' }).order).toEqual(['gemini', 'openai', 'claude']);
   });
 
+  it('plans a single candidate without drawing estimates when the caller reads only the order', () => {
+    let draws = 0;
+    const router = createRouter(
+      { providers: ['openai', 'claude'], selection: selection({ adaptiveSelection: true }), models: { claude: { defaultModel: 'claude-3-5-sonnet-20241022', qualityThreshold: 0.8 } } },
+      { random: () => (draws++, 0.5), budget: { pausedProviders: () => new Set(['openai']) } },
+    );
+    router.applyChanges([{ kind: 'use_model', provider: 'claude', model: 'claude-3-haiku-20240307' }]);
+    const first = router.plan({ researchType: 'decision', orderOnly: true });
+    const second = router.plan({ researchType: 'decision', orderOnly: true });
+    expect(first.order).toEqual(['claude']);
+    expect(first.models).toEqual({ claude: 'claude-3-haiku-20240307' });
+    expect(first.order).not.toBe(second.order); // a fresh order per call: callers key per-call state by it
+    expect(draws).toBe(0);
+    // Without the flag the same plan is ranked (and drawn) as before, with its reasons.
+    const full = router.plan({ researchType: 'decision' });
+    expect(full.order).toEqual(['claude']);
+    expect(full.reasons.map((reason) => reason.code)).toEqual(['ranked', 'budget_paused']);
+    expect(draws).toBeGreaterThan(0);
+  });
+
   it('applies optimisation changes: a preferred provider per research type and a pinned model', () => {
     const { router, feed } = setup();
     feed('openai', 20, { latencyMs: 400, quality: 0.9 });

@@ -113,7 +113,12 @@ export interface LearningStatus {
 
 export interface Router {
   /** `simple`: the query is simple (short, one question), so a provider preferred for simple queries leads. */
-  plan(input: { researchType: ResearchType | string; preferred?: string | undefined; simple?: boolean | undefined }): RoutePlan;
+  /**
+   * `orderOnly`: the caller reads only `order` and `models` (a provider call): with one candidate
+   * there is nothing to rank, so no estimates are drawn and `scores`, `reasons` and `explored`
+   * stay empty (the order is the same).
+   */
+  plan(input: { researchType: ResearchType | string; preferred?: string | undefined; simple?: boolean | undefined; orderOnly?: boolean | undefined }): RoutePlan;
   /** Feeds one finished call (every try, fallbacks included) into the window and, with `quality`, the estimates. */
   record(outcome: CallOutcome): void;
   recordQuality(input: { provider: string; researchType: string; model?: string | undefined; score: number; source?: QualitySource }): void;
@@ -124,6 +129,7 @@ export interface Router {
 }
 
 const SEP = '\u0000';
+const NONE_PAUSED: ReadonlySet<string> = new Set();
 const DEFAULT_LATENCY_PRIOR_MS = 1_000;
 
 export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Router {
@@ -231,7 +237,7 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
     const models: Record<string, string> = {};
     const choices: Record<string, ModelChoice> = {};
     for (const provider of order) {
-      const pinned = pinnedModels.get(`${provider}${SEP}${researchType}`) ?? pinnedModels.get(provider);
+      const pinned = pinnedModels.size === 0 ? undefined : (pinnedModels.get(`${provider}${SEP}${researchType}`) ?? pinnedModels.get(provider));
       if (pinned !== undefined) {
         models[provider] = pinned;
         continue;
@@ -298,12 +304,16 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
   });
 
   return {
-    plan({ researchType, preferred, simple }) {
-      const paused = deps.budget?.pausedProviders() ?? new Set<string>();
-      const candidates = options.providers.filter((provider) => !paused.has(provider));
-      const decision = decide(candidates, researchType, selection.adaptiveSelection);
+    plan({ researchType, preferred, simple, orderOnly }) {
+      const paused = deps.budget?.pausedProviders() ?? NONE_PAUSED;
+      const candidates = paused.size === 0 ? options.providers : options.providers.filter((provider) => !paused.has(provider));
+      // One candidate (or none) is its own order whatever the strategy (a round robin still turns).
+      const decision =
+        orderOnly === true && candidates.length <= 1 && strategy !== 'round_robin'
+          ? { order: [...candidates], scores: {}, reasons: [], explored: [] }
+          : decide(candidates, researchType, selection.adaptiveSelection);
       const reasons: RouteReason[] = [...decision.reasons];
-      for (const provider of options.providers) if (paused.has(provider)) reasons.push({ provider, code: 'budget_paused' });
+      if (paused.size > 0) for (const provider of options.providers) if (paused.has(provider)) reasons.push({ provider, code: 'budget_paused' });
       let order = decision.order;
       const moveFirst = (provider: string, reason: RouteReason) => {
         if (!candidates.includes(provider)) return;

@@ -18,6 +18,13 @@ describe('estimateChatTokens', () => {
     expect(estimateChatTokens(request(text))).toBe(encoder.encode(text).length + 6); // from the piece table
   });
 
+  it('counts a text it has seen before the same, also once its table of whole texts has started over', async () => {
+    const encoder = await loadTokenizer();
+    const texts = Array.from({ length: 5_000 }, (_, index) => `question ${index}: why is the sky ${index % 2 === 0 ? 'blue' : 'red'}?`);
+    for (const text of texts) expect(estimateChatTokens(request(text))).toBe(encoder.encode(text).length + 6);
+    for (const text of texts.slice(0, 50)) expect(estimateChatTokens(request(text))).toBe(encoder.encode(text).length + 6);
+  });
+
   it('counts text containing special tokens as text instead of throwing', async () => {
     await loadTokenizer();
     // "<|endoftext|>" spelt out is several ordinary tokens, not the one special token.

@@ -11,6 +11,9 @@ const PER_MESSAGE = 3;
 const REPLY_PRIMING = 3;
 /** Distinct pre-tokenized pieces remembered; the table is dropped when it grows past this. */
 const PIECE_CACHE_MAX = 200_000;
+/** Whole message texts remembered, and their characters at most (about 4 MB of strings); the table is dropped past either. */
+const TEXT_CACHE_MAX = 4_096;
+const TEXT_CACHE_MAX_CHARS = 2_000_000;
 /**
  * cl100k_base's pre-tokenization pattern (tiktoken's `pat_str`): byte-pair merging runs on each
  * match independently, so counts can be summed piece by piece.
@@ -29,6 +32,14 @@ interface Tokenizer {
   splitter: RegExp;
   /** Tokens per piece. Words repeat across prompts, so most pieces cost one Map lookup. */
   pieces: Map<string, number>;
+  /**
+   * Tokens per whole message text. A request is counted twice (the budget's reservation, then a
+   * provider's token limit), and system prompts and a conversation's earlier turns come back on
+   * every call; splitting a text into pieces allocates a match per piece.
+   */
+  texts: Map<string, number>;
+  /** Characters of the keys of `texts` (the table is dropped past `TEXT_CACHE_MAX_CHARS`). */
+  textChars: number;
 }
 
 let tokenizer: Tokenizer | undefined;
@@ -42,7 +53,7 @@ let loading: Promise<Cl100kEncoder> | undefined;
 export function loadTokenizer(): Promise<Cl100kEncoder> {
   loading ??= import('gpt-tokenizer/encoding/cl100k_base').then((cl100k) => {
     const encoder: Cl100kEncoder = { encode: (text) => cl100k.encode(text, NO_SPECIAL_TOKENS) };
-    tokenizer = { encoder, splitter: new RegExp(CL100K_PIECES, 'gu'), pieces: new Map() };
+    tokenizer = { encoder, splitter: new RegExp(CL100K_PIECES, 'gu'), pieces: new Map(), texts: new Map(), textChars: 0 };
     return encoder;
   });
   return loading;
@@ -58,7 +69,20 @@ function countText(text: string): number {
     return fastEstimate(text);
   }
   if (text.length > TOKENIZE_MAX_CHARS) return fastEstimate(text);
-  const { encoder, splitter, pieces } = tokenizer;
+  const { texts } = tokenizer;
+  const known = texts.get(text);
+  if (known !== undefined) return known;
+  const tokens = countPieces(tokenizer, text);
+  if (texts.size >= TEXT_CACHE_MAX || tokenizer.textChars + text.length > TEXT_CACHE_MAX_CHARS) {
+    texts.clear();
+    tokenizer.textChars = 0;
+  }
+  texts.set(text, tokens);
+  tokenizer.textChars += text.length;
+  return tokens;
+}
+
+function countPieces({ encoder, splitter, pieces }: Tokenizer, text: string): number {
   let tokens = 0;
   splitter.lastIndex = 0;
   for (let match = splitter.exec(text); match; match = splitter.exec(text)) {

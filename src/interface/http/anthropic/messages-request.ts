@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '../../../core/chat.js';
+import { validateInput } from '../validate-input.js';
 
 /**
  * Anthropic's Messages request (https://docs.anthropic.com/en/api/messages), as Claude Code and
@@ -86,6 +87,46 @@ export const messagesBodySchema = z
   });
 
 export type MessagesBody = z.output<typeof messagesBodySchema>;
+
+/**
+ * The body checked against `messagesBodySchema`: what zod returns, or a `bad_request` naming the
+ * first failing field. The common body (text messages, a text system prompt, sampling
+ * parameters, no tools) is checked by hand first — the schema costs a few µs and kilobytes of
+ * garbage per request; anything else, valid or not, goes to the schema, so every error is the
+ * schema's.
+ */
+export function parseMessagesBody(value: unknown): MessagesBody {
+  if (isPlainMessagesBody(value)) return value as MessagesBody;
+  return validateInput(messagesBodySchema, value, 'body');
+}
+
+const PLAIN_BODY_KEYS = new Set(['model', 'max_tokens', 'messages', 'system', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'stream']);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const absentOr = (value: unknown, check: (value: unknown) => boolean): boolean => value === undefined || check(value);
+const isNumberIn = (min: number, max: number) => (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+
+/** True only when the schema would accept `value` unchanged (every key known, nothing to strip or refine). */
+function isPlainMessagesBody(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  for (const key in value) if (!Object.hasOwn(value, key) || !PLAIN_BODY_KEYS.has(key)) return false;
+  const { model, max_tokens: maxTokens, messages } = value;
+  if (typeof model !== 'string' || model.length === 0 || model.length > 256) return false;
+  if (typeof maxTokens !== 'number' || !Number.isSafeInteger(maxTokens) || maxTokens <= 0 || maxTokens > 10_000_000) return false;
+  if (!Array.isArray(messages) || messages.length === 0 || messages.length > 10_000) return false;
+  for (const message of messages) {
+    if (!isObject(message)) return false;
+    for (const key in message) if (!Object.hasOwn(message, key) || (key !== 'role' && key !== 'content')) return false;
+    if ((message.role !== 'user' && message.role !== 'assistant') || typeof message.content !== 'string') return false;
+  }
+  return (
+    absentOr(value.system, (system) => typeof system === 'string') &&
+    absentOr(value.temperature, isNumberIn(0, 1)) &&
+    absentOr(value.top_p, isNumberIn(0, 1)) &&
+    absentOr(value.top_k, (topK) => typeof topK === 'number' && Number.isSafeInteger(topK) && topK >= 0) &&
+    absentOr(value.stop_sequences, (stops) => Array.isArray(stops) && stops.length <= 16 && stops.every((stop) => typeof stop === 'string')) &&
+    absentOr(value.stream, (stream) => typeof stream === 'boolean')
+  );
+}
 
 /** `count_tokens` takes the same body without `max_tokens`. */
 export const countTokensBodySchema = z.object({

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomText } from '../random-id.js';
 import type { ChatResult, FinishReason, StreamPart, Usage } from '../../../core/chat.js';
 import type { HttpErrorCode } from '../error-status.js';
 
@@ -44,7 +44,7 @@ export function anthropicErrorBody(code: HttpErrorCode, message: string, request
 }
 
 export function messageId(): string {
-  return `msg_${randomBytes(12).toString('base64url')}`;
+  return `msg_${randomText(12, 'base64url')}`;
 }
 
 function parseInput(text: string): unknown {

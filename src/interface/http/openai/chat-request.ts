@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest, ContentPart } from '../../../core/chat.js';
 import { FortitudeError } from '../../../core/errors.js';
+import { validateInput } from '../validate-input.js';
 
 /**
  * OpenAI's Chat Completions request (https://platform.openai.com/docs/api-reference/chat/create):
@@ -119,6 +120,72 @@ export const chatCompletionBodySchema = z
   });
 
 export type ChatCompletionBody = z.output<typeof chatCompletionBodySchema>;
+
+/**
+ * The body checked against `chatCompletionBodySchema`: what zod returns, or a `bad_request`
+ * naming the first failing field. The common body (text messages, sampling parameters, no tools)
+ * is checked by hand first — the schema's discriminated unions cost a few µs and ~4 KB of garbage
+ * per request; anything else, valid or not, goes to the schema, so every error is the schema's.
+ */
+export function parseChatCompletionBody(value: unknown): ChatCompletionBody {
+  if (isPlainChatBody(value)) return value as ChatCompletionBody;
+  return validateInput(chatCompletionBodySchema, value, 'body');
+}
+
+const PLAIN_BODY_KEYS = new Set(['model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'n', 'stream', 'stream_options', 'user', 'seed']);
+const MAX_TOKENS_LIMIT = 10_000_000;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const nullishOr = (value: unknown, check: (value: unknown) => boolean): boolean => value === undefined || value === null || check(value);
+const isNumberIn = (min: number, max: number) => (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+const isPositiveTokenCount = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= MAX_TOKENS_LIMIT;
+const isShortString = (value: unknown) => typeof value === 'string' && value.length <= 256;
+
+/**
+ * True only when the schema would accept `value` unchanged: every key known, every value of a
+ * simple kind within the schema's bounds, and nothing the schema would strip, transform or refine.
+ */
+function isPlainChatBody(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  for (const key in value) if (!Object.hasOwn(value, key) || !PLAIN_BODY_KEYS.has(key)) return false;
+  const { model, messages } = value;
+  if (typeof model !== 'string' || model.length === 0 || model.length > 256) return false;
+  if (!Array.isArray(messages) || messages.length === 0 || messages.length > 10_000) return false;
+  for (const message of messages) if (!isPlainMessage(message)) return false;
+  return (
+    nullishOr(value.max_tokens, isPositiveTokenCount) &&
+    nullishOr(value.max_completion_tokens, isPositiveTokenCount) &&
+    nullishOr(value.temperature, isNumberIn(0, 2)) &&
+    nullishOr(value.top_p, isNumberIn(0, 1)) &&
+    nullishOr(value.stop, (stop) => typeof stop === 'string' || (Array.isArray(stop) && stop.length <= 4 && stop.every((each) => typeof each === 'string'))) &&
+    nullishOr(value.n, (n) => n === 1) &&
+    nullishOr(value.stream, (stream) => typeof stream === 'boolean') &&
+    nullishOr(value.stream_options, isPlainStreamOptions) &&
+    nullishOr(value.user, isShortString) &&
+    nullishOr(value.seed, (seed) => typeof seed === 'number' && Number.isSafeInteger(seed))
+  );
+}
+
+function isPlainStreamOptions(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  for (const key in value) if (!Object.hasOwn(value, key) || key !== 'include_usage') return false;
+  return nullishOr(value.include_usage, (include) => typeof include === 'boolean');
+}
+
+/** A system, developer or user message with string content (and an optional name), or an assistant's text. */
+function isPlainMessage(message: unknown): boolean {
+  if (!isObject(message)) return false;
+  const { role } = message;
+  for (const key in message) {
+    if (!Object.hasOwn(message, key)) return false;
+    if (key === 'role' || key === 'content' || key === 'name') continue;
+    if (key === 'refusal' && role === 'assistant') continue;
+    return false;
+  }
+  if (message.name !== undefined && !isShortString(message.name)) return false;
+  if (role === 'assistant') return nullishOr(message.content, (content) => typeof content === 'string') && nullishOr(message.refusal, (refusal) => typeof refusal === 'string');
+  return (role === 'system' || role === 'developer' || role === 'user') && typeof message.content === 'string';
+}
 type InboundMessage = ChatCompletionBody['messages'][number];
 type InboundPart = z.output<typeof contentPart>;
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomText } from '../random-id.js';
 import type { ChatResult, FinishReason, StreamPart } from '../../../core/chat.js';
 
 /**
@@ -17,7 +17,7 @@ const FINISH_REASON = {
 
 export function completionId(upstreamId: string | undefined): string {
   if (upstreamId !== undefined && upstreamId !== '') return upstreamId;
-  return `chatcmpl-${randomBytes(12).toString('base64url')}`;
+  return `chatcmpl-${randomText(12, 'base64url')}`;
 }
 
 export function renderChatCompletion(result: ChatResult, created: number, simulated = false): string {

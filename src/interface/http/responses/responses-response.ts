@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomText } from '../random-id.js';
 import type { ChatResult, StreamPart, Usage } from '../../../core/chat.js';
 import type { ResponsesBody } from './responses-request.js';
 
@@ -18,7 +18,7 @@ export interface ResponseMeta {
 /** A Responses API `response` object. */
 export type ResponseObject = ReturnType<typeof envelope>;
 
-const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
+const id = (prefix: string) => `${prefix}_${randomText(12, 'hex')}`;
 
 function usageJson(usage: Usage) {
   return {

@@ -1,4 +1,5 @@
-import { countTokensBodySchema, messagesBodySchema, toChatRequest, type MessagesBody } from '../anthropic/messages-request.js';
+import { performance } from 'node:perf_hooks';
+import { countTokensBodySchema, parseMessagesBody, toChatRequest, type MessagesBody } from '../anthropic/messages-request.js';
 import { createMessageStreamRenderer, renderMessage } from '../anthropic/messages-response.js';
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';
 import { readJsonBody } from '../read-body.js';
@@ -20,7 +21,7 @@ export function anthropicRoutes(deps: RouteDeps): Route[] {
 }
 
 async function messages(deps: RouteDeps, exchange: Exchange): Promise<void> {
-  const body = validateInput(messagesBodySchema, await readJsonBody(exchange, deps.bodyLimitBytes), 'body');
+  const body = parseMessagesBody(await readJsonBody(exchange, deps.bodyLimitBytes));
   const request = toChatRequest(body);
   const context = requestContext(exchange);
   if (body.stream === true) return streamMessages(deps, exchange, body, context);

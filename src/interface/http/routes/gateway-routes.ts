@@ -1,8 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { FortitudeError } from '../../../core/errors.js';
 import type { ChatRequest } from '../../../core/chat.js';
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';
 import type { RequestContext } from '../http-services.js';
-import { chatCompletionBodySchema, toChatRequest, type ChatCompletionBody } from '../openai/chat-request.js';
+import { parseChatCompletionBody, toChatRequest, type ChatCompletionBody } from '../openai/chat-request.js';
 import { completionId, createChunkRenderer, renderChatCompletion } from '../openai/chat-response.js';
 import { embeddingBodySchema, renderEmbeddings, toEmbeddingRequest } from '../openai/embeddings.js';
 import { readJsonBody } from '../read-body.js';
@@ -36,7 +37,7 @@ function nowSeconds(): number {
 }
 
 async function chatCompletions(deps: RouteDeps, exchange: Exchange): Promise<void> {
-  const body = validateInput(chatCompletionBodySchema, await readJsonBody(exchange, deps.bodyLimitBytes), 'body');
+  const body = parseChatCompletionBody(await readJsonBody(exchange, deps.bodyLimitBytes));
   const request = toChatRequest(body);
   const context = requestContext(exchange);
   if (body.stream === true) return streamChat(deps, exchange, body, request, context);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { StreamPart } from '../../../core/chat.js';
 import { ProviderError } from '../../../core/errors.js';
 import type { GatewayChatStream } from '../../../pipeline/gateway.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ChatMessage } from '../../../core/chat.js';
 import { FortitudeError } from '../../../core/errors.js';
 import { requestContext, sendJson, type Exchange, type Route } from '../exchange.js';

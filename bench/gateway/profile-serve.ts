@@ -1,0 +1,145 @@
+/**
+ * Where the real `fortitude serve` worker spends its CPU on the gateway path (issue 17): starts the
+ * fake upstream and `fortitude serve --workers 1` (dist/main.js, the bench's config: one
+ * `openai_compatible` provider, rate limits unbound) with bench/gateway/cpu-profile-preload.cjs in NODE_OPTIONS
+ * (the worker inherits it; SIGUSR2 starts and stops its profiler), drives it closed-loop (autocannon, `--connections`, default 50) or open-loop
+ * (`--rate N`), stops it, and prints the worker profile's self time by function and by file.
+ *
+ *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--top 40]
+ *
+ * Profiles are left in bench/out/profile-serve/ (open them in Chrome DevTools).
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchMachine, CHAT_BODY } from './arms.js';
+import { fakeProviderYaml, processTree, spawnChild, spawnRealServe } from './child-process.js';
+import { openLoop, saturate } from './load.js';
+
+const option = (name: string): string | undefined => {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+};
+const SECONDS = Number(option('--seconds') ?? 8);
+const CONNECTIONS = Number(option('--connections') ?? 50);
+const RATE = option('--rate') === undefined ? undefined : Number(option('--rate'));
+const TOP = Number(option('--top') ?? 40);
+/** `--alloc`: a sampling heap profile of every allocation (scavenged ones too) instead of a CPU profile. */
+const ALLOC = process.argv.includes('--alloc');
+const MESSAGES = option('--api') === 'messages';
+const ANTHROPIC_MODEL = 'claude-3-5-haiku-20241022';
+const BODY = MESSAGES
+  ? JSON.stringify({
+      model: ANTHROPIC_MODEL,
+      max_tokens: 64,
+      system: 'You are a concise research assistant.',
+      messages: [{ role: 'user', content: 'What is the difference between a mutex and a semaphore?' }],
+    })
+  : CHAT_BODY;
+const PATH = MESSAGES ? '/v1/messages' : '/v1/chat/completions';
+
+const machine = benchMachine();
+const profileDir = join(machine.outDir, 'profile-serve');
+rmSync(profileDir, { recursive: true, force: true });
+mkdirSync(profileDir, { recursive: true });
+const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], machine.upstreamCore);
+const yaml = MESSAGES ? fakeProviderYaml('anthropic', upstream.url, ANTHROPIC_MODEL) : fakeProviderYaml('openai_compatible', `${upstream.url}/v1`, 'gpt-4o-mini');
+const preload = fileURLToPath(new URL('cpu-profile-preload.cjs', import.meta.url));
+const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_OPTIONS: `--require ${preload}`, CPU_PROFILE_DIR: profileDir, PROFILE_KIND: ALLOC ? 'alloc' : 'cpu' }, undefined, yaml);
+const workerPid = processTree(serve.pid).find((pid) => pid !== serve.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes('NODE_CHANNEL_FD='));
+process.stderr.write(`serve ${serve.pid}, worker ${workerPid}: ${processTree(serve.pid).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 80)}`).join('; ')}\n`);
+if (workerPid === undefined) throw new Error('no worker process found under fortitude serve');
+const target = { url: serve.url, path: PATH, body: BODY, streamEnd: '' };
+let summary = '';
+try {
+  await openLoop(target, 300, 1_000);
+  const cpuBefore = serve.cpuMicros();
+  process.kill(workerPid, 'SIGUSR2');
+  // Mid-run, what the provider stack holds: calls in flight, queued at the rate limiter, breaker state.
+  const status = new Promise<string>((done) =>
+    setTimeout(() => {
+      fetch(`${serve.url}/api/providers/status`)
+        .then(async (response) => done(await response.text()))
+        .catch((error: unknown) => done(String(error)));
+    }, (SECONDS * 1000) / 2),
+  );
+  if (RATE === undefined) {
+    const run = await saturate(target, CONNECTIONS, SECONDS);
+    summary = `closed loop ${CONNECTIONS} connections: ${run.ok} ok, ${run.errors} errors, ${(run.ok / run.durationSeconds).toFixed(0)} rps, p50 ${run.p50} ms, p99 ${run.p99} ms`;
+    summary += `, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
+  } else {
+    const run = await openLoop(target, RATE, SECONDS * 1000, { drainMs: 3_000 });
+    summary = `open loop ${RATE}/s: ${run.ok} ok, ${run.errors} errors, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
+  }
+  process.kill(workerPid, 'SIGUSR2');
+  summary += `\nprovider status mid-run: ${(await status).slice(0, 1_500)}`;
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+} finally {
+  await serve.stop();
+  await upstream.stop();
+}
+process.stdout.write(`load average ${loadavg()[0]!.toFixed(1)}; ${summary}\n`);
+if (ALLOC) {
+  process.stdout.write(`allocation profile written to ${profileDir} (summarise it by selfSize per callFrame)\n`);
+  process.exit(0);
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const files = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
+const profiles = files.map((name) => ({ name, profile: JSON.parse(readFileSync(join(profileDir, name), 'utf8')) as Profile }));
+profiles.sort((a, b) => b.profile.samples.length - a.profile.samples.length);
+const worker = profiles[0];
+if (worker === undefined) throw new Error(`no profile written in ${profileDir}`);
+const byId = new Map(worker.profile.nodes.map((node) => [node.id, node]));
+const selfMicros = new Map<number, number>();
+for (let index = 0; index < worker.profile.samples.length; index += 1) {
+  const id = worker.profile.samples[index]!;
+  selfMicros.set(id, (selfMicros.get(id) ?? 0) + (worker.profile.timeDeltas[index] ?? 0));
+}
+const total = [...selfMicros.values()].reduce((sum, value) => sum + value, 0);
+const shortUrl = (url: string) => url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/').replace(/^node:/, 'node:');
+const byFunction = new Map<string, number>();
+const byFile = new Map<string, number>();
+for (const [id, micros] of selfMicros) {
+  const frame = byId.get(id)!.callFrame;
+  const where = shortUrl(frame.url);
+  const fn = `${frame.functionName || '(anonymous)'} ${where}:${frame.lineNumber + 1}`;
+  byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
+  byFile.set(where || frame.functionName, (byFile.get(where || frame.functionName) ?? 0) + micros);
+}
+const print = (title: string, entries: Map<string, number>) => {
+  process.stdout.write(`\n${title} (worker ${worker.name}, ${(total / 1e6).toFixed(2)} s sampled)\n`);
+  for (const [name, micros] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+    process.stdout.write(`${((100 * micros) / total).toFixed(1).padStart(5)} %  ${name}\n`);
+  }
+};
+// Inclusive time of each Fortitude function (dist/ frames): every sample counts once for each distinct function on its stack.
+const parent = new Map<number, number>();
+for (const node of worker.profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const inclusive = new Map<string, number>();
+for (const [id, micros] of selfMicros) {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const frame = byId.get(at)!.callFrame;
+    if (!frame.url.includes('/dist/')) continue;
+    const fn = `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+    if (seen.has(fn)) continue;
+    seen.add(fn);
+    inclusive.set(fn, (inclusive.get(fn) ?? 0) + micros);
+  }
+}
+print('self time by function', byFunction);
+print('inclusive time of Fortitude functions', inclusive);
+print('self time by file', byFile);
