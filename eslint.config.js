@@ -31,6 +31,12 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // CommonJS preload scripts (node 20 takes only --require in NODE_OPTIONS for them).
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   // Exactly the "may import" column of ARCHITECTURE.md, type imports included.
   layer(['src/core/**'], ['**/interface/**', '**/pipeline/**', '**/providers/**', '**/infrastructure/**', '**/wire/**', '**/operations/**'], 'core/ imports nothing'),
   layer(['src/wire/**'], ['**/interface/**', '**/pipeline/**', '**/providers/**', '**/infrastructure/**', '**/operations/**'], 'wire/ may import core/ only: it is pure translation'),
