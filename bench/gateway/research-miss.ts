@@ -19,11 +19,14 @@
  * provider calls (`fortitude_provider_requests_total` on `/metrics`, all outcomes) per research
  * request sent. Every answer's cache outcome is counted: a run with a non-`miss` answer says so.
  *
- *   npm run build && node --import tsx bench/gateway/research-miss.ts [--quick] [--slices N] [--latency-ms 200] [--rates 20,50] [--connections 16]
+ *   npm run build && node --import tsx bench/gateway/research-miss.ts [--quick] [--slices N] [--latency-ms 200] [--rates 20,50] [--connections 16] [--main path/to/main.js]
+ *
+ * `--main` runs serve from another build's `main.js` (e.g. a copy of `dist/` taken before a change,
+ * kept inside the repository so its imports resolve), for before/after runs on the same machine.
  *
  * About 1.5 minutes (`--quick` under 1). Writes bench/out/gateway-research-miss-results.{md,json}.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { armRow, benchMachine, benchOption as option, machineLine, rotate, writeResults, type Arm, type ArmRow } from './arms.js';
 import { compileChildren, spawnChild, spawnRealServe, UNBOUND_RATE_LIMIT } from './child-process.js';
 import { closedLoop, openLoop, type LoadTarget } from './load.js';
@@ -34,6 +37,7 @@ const SLICE_MS = quick ? 1_500 : 2_500;
 const LATENCY_MS = Number(option('--latency-ms') ?? 200);
 const RATES = (option('--rates') ?? '20,50').split(',').map(Number);
 const CONNECTIONS = Number(option('--connections') ?? 16);
+const MAIN = option('--main') === undefined ? undefined : resolve(option('--main')!);
 /** A backlog still unanswered this long after a slice's last send counts as errors (bounded run). */
 const DRAIN_MS = 5_000;
 for (const [name, value] of [['--slices', SLICES], ['--latency-ms', LATENCY_MS], ['--connections', CONNECTIONS], ...RATES.map((rate) => ['--rates', rate] as const)] as const) {
@@ -69,7 +73,7 @@ const serveYaml = [
   ...provider('gemini', `${simulator.url}/gemini`, 'gemini-1.5-flash'),
   '',
 ].join('\n');
-const serve = await spawnRealServe(simulator.url, serverCore, ['--workers', '1'], {}, undefined, serveYaml);
+const serve = await spawnRealServe(simulator.url, serverCore, ['--workers', '1'], {}, MAIN, serveYaml);
 
 const outcomes = new Map<string, number>();
 /** Research requests sent (check, warm-up and measured), against serve's provider-call counter at the end. */
@@ -124,7 +128,7 @@ try {
   const table = render();
   const providerCalls = await providerCallCount();
   const heading = [
-    `${machineLine(machine, SLICES, SLICE_MS)}; simulator latency lognormal median ${LATENCY_MS} ms, p99 ${LATENCY_MS * 4} ms; serve --workers 1`,
+    `${machineLine(machine, SLICES, SLICE_MS)}; simulator latency lognormal median ${LATENCY_MS} ms, p99 ${LATENCY_MS * 4} ms; serve --workers 1${MAIN === undefined ? '' : ` from ${MAIN}`}`,
     `Research answers' cache outcomes (measured slices): ${[...outcomes].map(([kind, count]) => `${kind} ${count}`).join(', ')}`,
     `Provider calls per research request (serve's fortitude_provider_requests_total ÷ research requests sent): ${providerCalls === undefined ? 'not available' : `${providerCalls} ÷ ${researchSent} = ${(providerCalls / researchSent).toFixed(2)}`}`,
     `Command: node --import tsx bench/gateway/research-miss.ts ${process.argv.slice(2).join(' ')}`.trim(),

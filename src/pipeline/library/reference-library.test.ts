@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storedResult, useTemporaryLibrary } from '../../../test/support/library-fixture.js';
@@ -30,5 +30,14 @@ describe('Markdown export', () => {
     expect(lines.filter((line) => line === '---')).toHaveLength(2);
     expect(lines.some((line) => line.startsWith('admin:') || line.startsWith('>'))).toBe(false);
     expect(lines[2]).toBe(`query: ${JSON.stringify(query).replace('\u2028', '\\u2028')}`);
+  });
+
+  it('writes into its type folder again after the folder was removed while running', async () => {
+    const folder = join(fixture.directory, 'reference_library', 'learning');
+    await fixture.library.save(result('How do I size a connection pool?'));
+    expect(existsSync(join(folder, `result-${sequence}.md`))).toBe(true);
+    rmSync(folder, { recursive: true, force: true });
+    await fixture.library.save(result('How do I size a thread pool?'));
+    expect(readdirSync(folder)).toEqual([`result-${sequence}.md`]);
   });
 });

@@ -37,6 +37,8 @@ interface StoredMetadata {
  * and a Markdown file under `reference_library/<type>/<slug>.md`.
  */
 export function createReferenceLibrary(storage: Storage, options: { exportDir: string | undefined }): ReferenceLibrary {
+  /** Export folders known to exist: one `mkdir` per research type, not per save. */
+  const folders = new Set<string>();
   return {
     async save(result) {
       const metadata: StoredMetadata = {
@@ -86,7 +88,7 @@ export function createReferenceLibrary(storage: Storage, options: { exportDir: s
           source: 'cross_validation',
         }).catch(asStorageError(UNREACHABLE));
       }
-      if (options.exportDir) await exportMarkdown(options.exportDir, result);
+      if (options.exportDir) await exportMarkdown(options.exportDir, result, folders);
     },
 
     async findRecent(query, context, maxAgeMs) {
@@ -195,10 +197,16 @@ function toResult(record: ResearchResultRecord): ResearchResult {
   };
 }
 
-/** Writes the result as Markdown; atomic (temp file + rename) so readers never see half a file. */
-async function exportMarkdown(root: string, result: ResearchResult): Promise<void> {
+/**
+ * Writes the result as Markdown; atomic (temp file + rename) so readers never see half a file.
+ * `folders` holds the folders already made; one removed meanwhile is made again and the write retried.
+ */
+async function exportMarkdown(root: string, result: ResearchResult, folders: Set<string>): Promise<void> {
   const directory = join(root, result.classification.researchType.value);
-  await mkdir(directory, { recursive: true });
+  if (!folders.has(directory)) {
+    await mkdir(directory, { recursive: true });
+    folders.add(directory);
+  }
   const c = result.classification;
   const front = [
     '---',
@@ -222,6 +230,13 @@ async function exportMarkdown(root: string, result: ResearchResult): Promise<voi
   const body = [`# ${result.query.replace(/[\s\u2028\u2029]+/g, ' ').trim()}`, '', ...(result.simulated ? [`> ${SIMULATED_BANNER}`, ''] : []), result.answer.trim(), ''];
   const path = join(directory, `${result.slug}.md`);
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, [...front, ...body].join('\n'));
+  const text = [...front, ...body].join('\n');
+  try {
+    await writeFile(temporary, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(directory, { recursive: true });
+    await writeFile(temporary, text);
+  }
   await rename(temporary, path);
 }

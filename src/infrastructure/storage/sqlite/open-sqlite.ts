@@ -5,6 +5,7 @@ import type { Statement } from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import type { LogEvent } from 'kysely';
 import type { DatabaseSchema } from '../database-schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 export const DEFAULT_SQLITE_PATH = './.fortitude/fortitude.db';
 
@@ -34,7 +35,8 @@ export interface SqliteRowWriter {
  * Opens SQLite with the settings a single-node gateway wants: WAL (readers never block the
  * writer), `synchronous = NORMAL` (a commit is durable once the call returns against a killed
  * process, though not against power loss; the WAL is synced at checkpoints), a busy timeout
- * for other processes (CLI next to a server) and foreign keys enforced.
+ * for other processes (CLI next to a server) and foreign keys enforced. Kysely's statements are
+ * prepared once per SQL text (`statement-cache.ts`).
  */
 export function openSqlite(options: SqliteOptions): { db: Kysely<DatabaseSchema>; rows: SqliteRowWriter } {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -45,7 +47,7 @@ export function openSqlite(options: SqliteOptions): { db: Kysely<DatabaseSchema>
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database }), ...(options.log === undefined ? {} : { log: options.log }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), ...(options.log === undefined ? {} : { log: options.log }) });
   const statements = new Map<string, Statement>();
   const insertAll = database.transaction((statement: Statement, rows: readonly (readonly unknown[])[]) => {
     for (const row of rows) statement.run(row);

@@ -72,6 +72,29 @@ describe('createAnswerGenerator', () => {
     expect(hedging).not.toContain('##');
   });
 
+  it('writes exactly the sections a prompt asks for, in order, for the research type the prompt states', () => {
+    const context = [
+      'Answer in Markdown using exactly these `## ` sections, in this order:',
+      '1. `## Problem`: Restate the symptom.',
+      '2. `## Causes`: Likely causes.',
+      '3. `## Fixes`: A fix for each cause.',
+      '4. `## Evidence`: Documentation.',
+      '5. `## Glossary` (optional): Terms.',
+      'Research question (troubleshooting, intermediate, databases, planned):',
+    ].join('\n');
+    const query = 'What happens when service checkout loses its database connection pool?';
+    expect(analyseQuery(query, context).researchType).toBe('troubleshooting');
+    expect(analyseQuery(query, context).sections).toEqual(['Problem', 'Causes', 'Fixes', 'Evidence', 'Glossary']);
+    const { text } = generator.answer(query, context, 'good');
+    expect([...text.matchAll(/^## (.+)$/gm)].map((match) => match[1])).toEqual(['Problem', 'Causes', 'Fixes', 'Evidence', 'Glossary']);
+    expect(fence(text) % 2).toBe(0);
+    expect(text).toContain('```typescript');
+    expect(generator.answer(query, context, 'no_code').text).not.toContain('```');
+    // Without a section plan, the generator's own layout for the type.
+    expect(analyseQuery(query).sections).toBeUndefined();
+    expect(generator.answer(query, '', 'good').text).toMatch(/^## Answer\n/);
+  });
+
   it('is deterministic and cached', () => {
     const other = createAnswerGenerator();
     expect(other.answer(question, 'ctx', 'good').text).toBe(generator.answer(question, 'ctx', 'good').text);

@@ -17,6 +17,12 @@ export interface QueryAnalysis {
   language: CodeLanguage;
   /** Stable per question; picks phrasings so the same question gets the same answer. */
   hash: number;
+  /**
+   * The `## ` sections the prompt asks for, in order (Fortitude's research prompts list them:
+   * "Answer in Markdown using exactly these `## ` sections"), as a model asked for them writes
+   * them; undefined when the prompt names none (the generator's own layout for the type).
+   */
+  sections: string[] | undefined;
 }
 
 export type CodeLanguage = 'rust' | 'python' | 'go' | 'sql' | 'dockerfile' | 'yaml' | 'bash' | 'typescript';
@@ -65,8 +71,15 @@ export function extractQuery(prompt: string): string {
   return query.length > 600 ? query.slice(0, 600) : query;
 }
 
+/**
+ * `Research type: decision` in a system prompt, or the type Fortitude's research prompt states
+ * before the question (`Research question (troubleshooting, intermediate, …):`).
+ */
+const EXPLICIT_TYPE = /research[ _-]?type\s*[:=]\s*([a-z]+)|research question \(([a-z]+)[,)]/i;
+
 function detectType(query: string, context: string): ResearchType {
-  const explicit = /research[ _-]?type\s*[:=]\s*([a-z]+)/i.exec(context)?.[1]?.toLowerCase();
+  const named = EXPLICIT_TYPE.exec(context);
+  const explicit = (named?.[1] ?? named?.[2])?.toLowerCase();
   if (explicit !== undefined && (RESEARCH_TYPES as readonly string[]).includes(explicit)) return explicit as ResearchType;
   for (const [type, pattern] of TYPE_PATTERNS) if (pattern.test(query)) return type;
   return 'implementation';
@@ -107,7 +120,21 @@ function detectLanguage(text: string): CodeLanguage {
   return 'typescript';
 }
 
-/** `prompt` is the last user message; `context` adds the system prompt (may name the research type). */
+/** A numbered line of a section plan: ``1. `## Problem`: Restate the symptom…`` (optional ones included). */
+const SECTION_PLAN_LINE = /^\s*\d+\.\s+`## ([^`\n]+)`/gm;
+
+/** The `## ` sections a prompt's section plan asks for, in order; undefined without a plan. */
+export function requestedSections(context: string): string[] | undefined {
+  if (!context.includes('`## ')) return undefined;
+  const sections: string[] = [];
+  for (const match of context.matchAll(SECTION_PLAN_LINE)) {
+    const name = match[1]!.trim();
+    if (name !== '' && !sections.includes(name)) sections.push(name);
+  }
+  return sections.length > 0 ? sections : undefined;
+}
+
+/** `prompt` is the last user message; `context` adds the system prompt (may name the research type and the sections). */
 export function analyseQuery(prompt: string, context = ''): QueryAnalysis {
   const query = extractQuery(prompt);
   const researchType = detectType(query, `${context}\n${prompt}`);
@@ -123,5 +150,6 @@ export function analyseQuery(prompt: string, context = ''): QueryAnalysis {
     options: researchType === 'decision' ? detectOptions(query) : undefined,
     language: detectLanguage(query),
     hash: hashString(query),
+    sections: requestedSections(context),
   };
 }

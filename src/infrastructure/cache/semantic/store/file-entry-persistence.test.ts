@@ -38,4 +38,27 @@ describe('file entry persistence', () => {
     await persistence.compact(entries);
     expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1);
   });
+
+  it('writes records appended together in call order, each call settling once its record is on disk, and makes a removed folder again', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'entries-'));
+    directories.push(directory);
+    const path = join(directory, 'nested', 'entries.jsonl');
+    const persistence = createFileEntryPersistence<{ text: string }>(path);
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const written = ids.map((id) => persistence.onPut(entry(id)));
+    await written[1];
+    const lines = () => readFileSync(path, 'utf8').trim().split('\n').map((line) => {
+        const record = JSON.parse(line) as { op: string; id?: string; entry?: { id: string } };
+        return record.op === 'put' ? record.entry!.id : `delete ${record.id!}`;
+      });
+    expect(lines().slice(0, 2)).toEqual(['a', 'b']);
+    await Promise.all([...written, persistence.onDelete('a')]);
+    expect(lines()).toEqual([...ids, 'delete a']);
+    expect((await persistence.load()).map((item) => item.id)).toEqual(['b', 'c', 'd', 'e']);
+
+    rmSync(join(directory, 'nested'), { recursive: true, force: true });
+    await persistence.onPut(entry('f'));
+    expect(lines()).toEqual(['f']);
+    await persistence.close?.();
+  });
 });

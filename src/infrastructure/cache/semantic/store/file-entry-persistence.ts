@@ -17,14 +17,40 @@ export interface FileEntryPersistence<V> extends SemanticEntryPersistence<V> {
 }
 
 export function createFileEntryPersistence<V>(path: string): FileEntryPersistence<V> {
+  /** Settles when every write started so far has (never rejects: a failed write rejects its own callers only). */
   let queue: Promise<void> = Promise.resolve();
-  // Appends are serialised so records land in call order.
-  const append = (record: LogRecord<V>) => {
-    queue = queue.then(async () => {
+  /** The next write, still collecting lines: records appended while a write is under way go out together. */
+  let collecting: { lines: string; done: Promise<void> } | undefined;
+  let folderMade = false;
+  const write = async (lines: string) => {
+    if (!folderMade) {
       await mkdir(dirname(path), { recursive: true });
-      await appendFile(path, `${JSON.stringify(record)}\n`);
-    });
-    return queue;
+      folderMade = true;
+    }
+    try {
+      await appendFile(path, lines);
+    } catch (error) {
+      // The folder was removed while running: make it again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dirname(path), { recursive: true });
+      await appendFile(path, lines);
+    }
+  };
+  // Writes are serialised so records land in call order; each call's promise settles when the
+  // write holding its record has.
+  const append = (record: LogRecord<V>) => {
+    let batch = collecting;
+    if (batch === undefined) {
+      const next = { lines: '', done: Promise.resolve() };
+      next.done = queue.then(() => {
+        if (collecting === next) collecting = undefined;
+        return write(next.lines);
+      });
+      queue = next.done.catch(() => undefined);
+      collecting = batch = next;
+    }
+    batch.lines += `${JSON.stringify(record)}\n`;
+    return batch.done;
   };
   return {
     async load() {
