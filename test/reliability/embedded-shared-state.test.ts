@@ -32,7 +32,11 @@ function configDir(options: { dailyBudgetUsd: number; price?: string; openaiRate
     ...MODELS.map((model) => `    ${model}: ${options.price ?? PRICE}`),
   ];
   if (options.redisKeyPrefix) lines.push('redis:', `  url: ${REDIS_URL}`, `  key_prefix: "${options.redisKeyPrefix}:"`);
-  if (options.openaiRateLimit) lines.push('providers:', '  openai:', `    rate_limit: ${options.openaiRateLimit}`, '  claude: {}', '  gemini: {}');
+  // The fallbacks get limits that never bind: the test is about openai's bucket, and with their
+  // default limits (claude 120/min, gemini 180/min, machine-wide) the 34 calls falling back could
+  // queue past the 5 s wait on a slow host and end as a 503 (seen once in clean-clone CI).
+  const unbound = 'rate_limit: { requests_per_minute: 100000, tokens_per_minute: 100000000, max_concurrent: 100 }';
+  if (options.openaiRateLimit) lines.push('providers:', '  openai:', `    rate_limit: ${options.openaiRateLimit}`, '  claude:', `    ${unbound}`, '  gemini:', `    ${unbound}`);
   writeFileSync(join(cwd, 'fortitude.yaml'), `${lines.join('\n')}\n`);
   return cwd;
 }
