@@ -12,7 +12,7 @@
  */
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { benchMachine, CHAT_BODY } from './arms.js';
+import { ANTHROPIC_MODEL, benchMachine, gatewayRequest } from './arms.js';
 import { fakeProviderYaml, spawnChild, spawnRealServe, type BenchChild } from './child-process.js';
 import { closedLoop, openLoop, type LoadTarget } from './load.js';
 
@@ -27,16 +27,7 @@ const SLICE_MS = Number(option('--slice-ms') ?? 1_500);
 const CONNECTIONS = Number(option('--connections') ?? 16);
 const RATE = Number(option('--rate') ?? 300);
 const MESSAGES = option('--api') === 'messages';
-const ANTHROPIC_MODEL = 'claude-3-5-haiku-20241022';
-const BODY = MESSAGES
-  ? JSON.stringify({
-      model: ANTHROPIC_MODEL,
-      max_tokens: 64,
-      system: 'You are a concise research assistant.',
-      messages: [{ role: 'user', content: 'What is the difference between a mutex and a semaphore?' }],
-    })
-  : CHAT_BODY;
-const PATH = MESSAGES ? '/v1/messages' : '/v1/chat/completions';
+const { body: BODY, path: PATH } = gatewayRequest(MESSAGES);
 
 const machine = benchMachine();
 const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], machine.upstreamCore);

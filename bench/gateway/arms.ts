@@ -23,6 +23,20 @@ export const CHAT_BODY = JSON.stringify({
   max_tokens: 64,
 });
 
+export const ANTHROPIC_MODEL = 'claude-3-5-haiku-20241022';
+/** The Anthropic Messages request the `--api messages` arms answer: the chat request's content in Anthropic's shape. */
+export const MESSAGES_BODY = JSON.stringify({
+  model: ANTHROPIC_MODEL,
+  max_tokens: 64,
+  system: 'You are a concise research assistant.',
+  messages: [{ role: 'user', content: 'What is the difference between a mutex and a semaphore?' }],
+});
+
+/** The gateway request a bench sends: chat completions, or `/v1/messages` with `messages`. */
+export function gatewayRequest(messages: boolean): { body: string; path: string } {
+  return messages ? { body: MESSAGES_BODY, path: '/v1/messages' } : { body: CHAT_BODY, path: '/v1/chat/completions' };
+}
+
 export interface Arm {
   name: string;
   child: BenchChild;

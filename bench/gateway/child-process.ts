@@ -266,3 +266,22 @@ export function fakeProviderYaml(kind: string, baseUrl: string, model: string): 
     '',
   ].join('\n');
 }
+
+/** A `fortitude.yaml` with openai, claude and gemini at the provider simulator at `simulatorUrl` (the simulator off in serve), rate limits unbound. */
+export function simulatorProvidersYaml(simulatorUrl: string): string {
+  const provider = (name: string, baseUrl: string, model: string): string[] => [
+    `  ${name}:`,
+    `    base_url: ${baseUrl}`,
+    '    api_key: sk-bench-upstream',
+    `    model: ${model}`,
+    `    rate_limit: ${UNBOUND_RATE_LIMIT}`,
+  ];
+  return [
+    'simulator: { mode: never }',
+    'providers:',
+    ...provider('openai', `${simulatorUrl}/openai/v1`, 'gpt-4o-mini'),
+    ...provider('claude', `${simulatorUrl}/claude`, 'claude-3-5-haiku-20241022'),
+    ...provider('gemini', `${simulatorUrl}/gemini`, 'gemini-1.5-flash'),
+    '',
+  ].join('\n');
+}

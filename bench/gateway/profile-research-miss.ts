@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeF
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchMachine } from './arms.js';
-import { compileChildren, processTree, spawnChild, spawnRealServe, UNBOUND_RATE_LIMIT } from './child-process.js';
+import { compileChildren, processTree, simulatorProvidersYaml, spawnChild, spawnRealServe } from './child-process.js';
 import { closedLoop } from './load.js';
 
 const option = (name: string, fallback: number): number => {
@@ -38,21 +38,7 @@ const buildDir = join(machine.outDir, 'gateway-build');
 compileChildren(buildDir);
 const profileDir = mkdtempSync(join(tmpdir(), 'fortitude-research-profile-'));
 const simulator = await spawnChild('simulator', 'upstream-child.ts', ['sim', String(LATENCY_MS), String(LATENCY_MS * 4)], machine.upstreamCore, buildDir);
-const provider = (name: string, baseUrl: string, model: string): string[] => [
-  `  ${name}:`,
-  `    base_url: ${baseUrl}`,
-  '    api_key: sk-bench-upstream',
-  `    model: ${model}`,
-  `    rate_limit: ${UNBOUND_RATE_LIMIT}`,
-];
-const serveYaml = [
-  'simulator: { mode: never }',
-  'providers:',
-  ...provider('openai', `${simulator.url}/openai/v1`, 'gpt-4o-mini'),
-  ...provider('claude', `${simulator.url}/claude`, 'claude-3-5-haiku-20241022'),
-  ...provider('gemini', `${simulator.url}/gemini`, 'gemini-1.5-flash'),
-  '',
-].join('\n');
+const serveYaml = simulatorProvidersYaml(simulator.url);
 // `--cpu-prof` is refused in NODE_OPTIONS, so every serve process preloads a module that drives
 // the inspector's profiler.
 const preload = join(profileDir, 'profile-preload.mjs');

@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchMachine, CHAT_BODY } from './arms.js';
+import { ANTHROPIC_MODEL, benchMachine, gatewayRequest } from './arms.js';
 import { fakeProviderYaml, processTree, spawnChild, spawnRealServe } from './child-process.js';
 import { openLoop, saturate } from './load.js';
 
@@ -28,16 +28,7 @@ const TOP = Number(option('--top') ?? 40);
 /** `--alloc`: a sampling heap profile of every allocation (scavenged ones too) instead of a CPU profile. */
 const ALLOC = process.argv.includes('--alloc');
 const MESSAGES = option('--api') === 'messages';
-const ANTHROPIC_MODEL = 'claude-3-5-haiku-20241022';
-const BODY = MESSAGES
-  ? JSON.stringify({
-      model: ANTHROPIC_MODEL,
-      max_tokens: 64,
-      system: 'You are a concise research assistant.',
-      messages: [{ role: 'user', content: 'What is the difference between a mutex and a semaphore?' }],
-    })
-  : CHAT_BODY;
-const PATH = MESSAGES ? '/v1/messages' : '/v1/chat/completions';
+const { body: BODY, path: PATH } = gatewayRequest(MESSAGES);
 
 const machine = benchMachine();
 const profileDir = join(machine.outDir, 'profile-serve');

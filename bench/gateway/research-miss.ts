@@ -28,7 +28,7 @@
  */
 import { join, resolve } from 'node:path';
 import { armRow, benchMachine, benchOption as option, machineLine, rotate, writeResults, type Arm, type ArmRow } from './arms.js';
-import { compileChildren, spawnChild, spawnRealServe, UNBOUND_RATE_LIMIT } from './child-process.js';
+import { compileChildren, simulatorProvidersYaml, spawnChild, spawnRealServe } from './child-process.js';
 import { closedLoop, openLoop, type LoadTarget } from './load.js';
 
 const quick = process.argv.includes('--quick');
@@ -58,21 +58,7 @@ const buildDir = join(outDir, 'gateway-build');
 compileChildren(buildDir);
 const simulator = await spawnChild('simulator', 'upstream-child.ts', ['sim', String(LATENCY_MS), String(LATENCY_MS * 4)], machine.upstreamCore, buildDir);
 const proxy = await spawnChild('bare proxy', 'proxy-child.ts', [simulator.url], serverCore, buildDir);
-const provider = (name: string, baseUrl: string, model: string): string[] => [
-  `  ${name}:`,
-  `    base_url: ${baseUrl}`,
-  '    api_key: sk-bench-upstream',
-  `    model: ${model}`,
-  `    rate_limit: ${UNBOUND_RATE_LIMIT}`,
-];
-const serveYaml = [
-  'simulator: { mode: never }',
-  'providers:',
-  ...provider('openai', `${simulator.url}/openai/v1`, 'gpt-4o-mini'),
-  ...provider('claude', `${simulator.url}/claude`, 'claude-3-5-haiku-20241022'),
-  ...provider('gemini', `${simulator.url}/gemini`, 'gemini-1.5-flash'),
-  '',
-].join('\n');
+const serveYaml = simulatorProvidersYaml(simulator.url);
 const serve = await spawnRealServe(simulator.url, serverCore, ['--workers', '1'], {}, MAIN, serveYaml);
 
 const outcomes = new Map<string, number>();

@@ -30,7 +30,7 @@
  * (`gateway-serve-messages-results.*` with `--api messages`).
  */
 import { resolve } from 'node:path';
-import { armRow, benchMachine, benchOption as option, CHAT_BODY as BODY, checkChatAnswer, concatSorted, machineLine, rotate as rotateArms, spawnBaseArms, writeResults, type Arm as BaseArm, type ArmRow } from './arms.js';
+import { ANTHROPIC_MODEL, armRow, benchMachine, benchOption as option, CHAT_BODY as BODY, checkChatAnswer, MESSAGES_BODY, concatSorted, machineLine, rotate as rotateArms, spawnBaseArms, writeResults, type Arm as BaseArm, type ArmRow } from './arms.js';
 import { fakeProviderYaml, spawnRealServe } from './child-process.js';
 import { openLoop, openLoopStream, saturate } from './load.js';
 
@@ -49,14 +49,6 @@ const STREAM_RATE = 200;
 /** An overloaded arm's backlog is cut off this long after a slice's last send (counted as errors), so the run stays bounded. */
 const DRAIN_MS = 3_000;
 
-const ANTHROPIC_MODEL = 'claude-3-5-haiku-20241022';
-/** The Anthropic Messages request every `--api messages` arm answers: the chat request's content in Anthropic's shape. */
-const MESSAGES_BODY = JSON.stringify({
-  model: ANTHROPIC_MODEL,
-  max_tokens: 64,
-  system: 'You are a concise research assistant.',
-  messages: [{ role: 'user', content: 'What is the difference between a mutex and a semaphore?' }],
-});
 const REQUEST_BODY = MESSAGES ? MESSAGES_BODY : BODY;
 const STREAM_BODY = REQUEST_BODY.replace('"max_tokens":64', '"max_tokens":64,"stream":true');
 const STREAM_END = MESSAGES ? 'message_stop' : '[DONE]';

@@ -21,6 +21,7 @@ import { createMemorySemanticEntryStore } from '../../src/infrastructure/cache/s
 import { normaliseQuery } from '../../src/infrastructure/cache/semantic/text/text-analysis.js';
 import { extractFeatures } from '../../src/infrastructure/cache/semantic/verification/question-features.js';
 import { verifyMatch, type VerificationOptions } from '../../src/infrastructure/cache/semantic/verification/verify-match.js';
+import { duplicateClusters } from '../../src/operations/cache-eval/evaluate-cache.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONTEXT = { namespace: 'pairs' };
@@ -80,31 +81,6 @@ export interface EvalOptions {
 
 const DAY_MS = 86_400_000;
 
-/** Normalised question → every question labelled a duplicate of it in the set (itself included). */
-function duplicateClusters(pairs: EvalPair[]): Map<string, Set<string>> {
-  const parent = new Map<string, string>();
-  const find = (text: string): string => {
-    let root = text;
-    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
-    return root;
-  };
-  for (const pair of pairs) {
-    const left = normaliseQuery(pair.q1);
-    const right = normaliseQuery(pair.q2);
-    if (!parent.has(left)) parent.set(left, left);
-    if (!parent.has(right)) parent.set(right, right);
-    if (pair.duplicate) parent.set(find(left), find(right));
-  }
-  const members = new Map<string, Set<string>>();
-  for (const text of parent.keys()) {
-    const root = find(text);
-    if (!members.has(root)) members.set(root, new Set());
-    members.get(root)!.add(text);
-  }
-  const clusters = new Map<string, Set<string>>();
-  for (const text of parent.keys()) clusters.set(text, members.get(find(text))!);
-  return clusters;
-}
 
 export async function evaluatePairs(pairs: EvalPair[], embedder: Embedder, options: EvalOptions = {}): Promise<PairOutcome[]> {
   const lookupOptions = {

@@ -243,8 +243,11 @@ export async function evaluatePopulate(populate: string[], firstTime: string[], 
   };
 }
 
-/** Normalised question → every question labelled its duplicate, through chains of labels (itself included). */
-function duplicateClusters(pairs: ReadonlyArray<{ q1: string; q2: string }>): Map<string, Set<string>> {
+/**
+ * Normalised question → every question labelled its duplicate, through chains of labels (itself
+ * included). Every question of `pairs` gets a cluster; a pair marked `duplicate: false` joins none.
+ */
+export function duplicateClusters(pairs: ReadonlyArray<{ q1: string; q2: string; duplicate?: boolean }>): Map<string, Set<string>> {
   const parent = new Map<string, string>();
   const find = (text: string): string => {
     if (!parent.has(text)) parent.set(text, text);
@@ -252,7 +255,11 @@ function duplicateClusters(pairs: ReadonlyArray<{ q1: string; q2: string }>): Ma
     while (parent.get(root) !== root) root = parent.get(root)!;
     return root;
   };
-  for (const pair of pairs) parent.set(find(normaliseQuery(pair.q1)), find(normaliseQuery(pair.q2)));
+  for (const pair of pairs) {
+    const left = find(normaliseQuery(pair.q1));
+    const right = find(normaliseQuery(pair.q2));
+    if (pair.duplicate !== false) parent.set(left, right);
+  }
   const members = new Map<string, Set<string>>();
   for (const text of parent.keys()) {
     const root = find(text);
