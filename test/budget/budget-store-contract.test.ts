@@ -105,6 +105,20 @@ describe.each(implementations)('BudgetStore contract: %s', (_name, create) => {
     expect((await store.reconcile('host:41/a', periods, 250, NOW + 2_000)).totals[0]).toEqual({ key: 'day:2025-05-10', spent: 250, reserved: 100 });
   });
 
+  it('spend: checks the limit and books the amount as spent in one step, leaving no reservation', async () => {
+    const store = create();
+    const periods = [day(3)];
+    const takes = [];
+    for (const id of ['q1', 'q2', 'q3', 'q4']) takes.push(await store.reserve({ id, amount: 1, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW, spend: true }));
+    expect(takes.map((take) => take.granted)).toEqual([true, true, true, false]);
+    expect(takes[2]!.totals).toEqual([{ key: 'day:2025-05-10', spent: 3, reserved: 0 }]);
+    expect(takes[3]!.refusedBy).toBe('day:2025-05-10');
+    // Nothing to settle or release: no reservation was booked.
+    expect(await store.releaseAbandoned('q', periods, NOW + 1_000)).toBe(0);
+    expect((await store.reconcile('q1', periods, 0, NOW)).found).toBe(false);
+    expect(await store.totals(periods, NOW)).toEqual([{ key: 'day:2025-05-10', spent: 3, reserved: 0 }]);
+  });
+
   it('never refuses unlimited periods or when not enforcing; handles amounts past 1e14 exactly', async () => {
     const store = create();
     const big = 123_456_789_012_345; // ≈ 123 456 USD in nano-USD

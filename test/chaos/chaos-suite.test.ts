@@ -67,7 +67,7 @@ async function phase(name: string, durationMs: number, chaos?: () => Promise<str
  * The budget ledger as Redis holds it (the workers' dashboard view refreshes every 5 s, so it
  * lags): open reservations and the day's reserved and spent nano-USD. Undefined while Redis is down.
  */
-async function redisLedger(): Promise<{ reservations: number; reservedUsd: number; spentUsd: number } | undefined> {
+async function redisLedger(): Promise<{ reservations: number; reservedUsd: number; spentUsd: number; open?: Record<string, string> } | undefined> {
   if (!redis) return undefined;
   const client = new Redis({ port: redisPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
@@ -75,7 +75,9 @@ async function redisLedger(): Promise<{ reservations: number; reservedUsd: numbe
     const [reservationKeys, dayKeys] = await Promise.all([client.keys('*budget*:reservations'), client.keys('*budget*:period:day:*')]);
     const reservations = reservationKeys.length > 0 ? await client.hlen(reservationKeys[0]!) : 0;
     const [spent, reserved] = dayKeys.length > 0 ? await client.hmget(dayKeys[0]!, 'spent', 'reserved') : [null, null];
-    return { reservations, reservedUsd: Number(reserved ?? 0) / 1e9, spentUsd: Number(spent ?? 0) / 1e9 };
+    // The open reservations themselves (id → amount|periods), so a failure names who holds them.
+    const open = reservations > 0 && reservations <= 20 ? await client.hgetall(reservationKeys[0]!) : undefined;
+    return { reservations, reservedUsd: Number(reserved ?? 0) / 1e9, spentUsd: Number(spent ?? 0) / 1e9, ...(open ? { open } : {}) };
   } finally {
     client.disconnect();
   }

@@ -4,6 +4,7 @@
  * runs a private redis-server that it kills and restarts (the shared one on 6379 is never
  * touched).
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +165,23 @@ suite('the shared connection and the stores behind it', () => {
     await waitFor(() => store.pendingSpend === 0, 5_000, 50);
     const totals = await new RedisBudgetStore(connection.client, { hashTag }).totals([DAY], Date.now());
     expect(totals[0]).toMatchObject({ spent: 70, reserved: 0 });
+  }, 30_000);
+
+  it('budget: a count taken (spend) during an outage is replayed on return and leaves no reservation', async () => {
+    const server = await privateRedis();
+    const connection = await connectTo(server.port);
+    const hashTag = uniqueKeyPrefix('fallback-budget-spend');
+    const store = new FallbackBudgetStore(new RedisBudgetStore(connection.client, { hashTag }), () => new MemoryBudgetStore(), connection);
+    const take = () => store.reserve({ id: randomUUID(), amount: 1, periods: [DAY], enforce: true, expiresAt: Date.now() + 60_000, now: Date.now(), spend: true });
+    expect((await take()).granted).toBe(true);
+    await server.stop();
+    await waitFor(() => !connection.available, 5_000);
+    expect((await take()).granted).toBe(true);
+    expect(store.pendingSpend).toBe(1);
+    await privateRedis(server.port); // empty again: only the replayed outage count is there
+    await waitFor(() => connection.available && store.pendingSpend === 0, 10_000, 50);
+    expect((await take()).totals[0]).toMatchObject({ spent: 2, reserved: 0 });
+    expect(await connection.client.hlen(`{${hashTag}}:reservations`)).toBe(0);
   }, 30_000);
 
   it('semantic entries: a put during the outage is kept locally and written when Redis returns', async () => {

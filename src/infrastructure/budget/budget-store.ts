@@ -41,6 +41,12 @@ export interface ReserveRequest {
   expiresAt: number;
   /** The caller's clock, epoch ms. */
   now: number;
+  /**
+   * Book a granted amount as spent at once instead of reserved: the limit check and the spend in
+   * one atomic step, leaving no reservation to settle (a count such as the daily request quota,
+   * where a take cannot be undone). Default false.
+   */
+  spend?: boolean;
 }
 
 export interface ReserveResult {

@@ -29,6 +29,7 @@ export class SqliteBudgetStore implements BudgetStore {
     period: Statement<[string], PeriodRow>;
     upsertPeriod: Statement<[string, number, number, number]>;
     addReserved: Statement<[number, string]>;
+    addSpent: Statement<[number, string]>;
     settle: Statement<[number, number, string, number]>;
     insertReservation: Statement<[string, number, string, number]>;
     takeReservation: Statement<[string], ReservationRow>;
@@ -50,6 +51,7 @@ export class SqliteBudgetStore implements BudgetStore {
         'INSERT INTO budget_periods (key, spent, reserved, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET spent = excluded.spent, reserved = excluded.reserved, expires_at = excluded.expires_at',
       ),
       addReserved: database.prepare('UPDATE budget_periods SET reserved = reserved + ? WHERE key = ?'),
+      addSpent: database.prepare('UPDATE budget_periods SET spent = spent + ? WHERE key = ?'),
       // Not `RETURNING spent, reserved`: better-sqlite3 runs an UPDATE … RETURNING on this table at
       // about 40 µs of CPU where the UPDATE and a SELECT of the row take 2–4 µs together (measured).
       settle: database.prepare('UPDATE budget_periods SET reserved = reserved - ?, spent = spent + ? WHERE key = ? AND expires_at > ?'),
@@ -105,7 +107,12 @@ export class SqliteBudgetStore implements BudgetStore {
         (period, index) => period.limit >= 0 && rows[index]!.spent + rows[index]!.reserved + request.amount > period.limit,
       );
     }
-    if (refusedIndex === -1) {
+    if (refusedIndex === -1 && request.spend) {
+      request.periods.forEach((period, index) => {
+        rows[index]!.spent += request.amount;
+        this.#statements.addSpent.run(request.amount, period.key);
+      });
+    } else if (refusedIndex === -1) {
       request.periods.forEach((period, index) => {
         rows[index]!.reserved += request.amount;
         this.#statements.addReserved.run(request.amount, period.key);

@@ -64,11 +64,13 @@ export class FallbackBudgetStore implements BudgetStore {
         this.#redis.failed(error);
       }
     }
-    this.#localIds.add(request.id);
+    if (!request.spend) this.#localIds.add(request.id);
     this.#localUsed = true;
     const periods = request.periods.map((period) => (period.limit < 0 ? period : { ...period, limit: Math.max(0, Math.floor((period.limit - (this.#lastSeen.get(period.key) ?? 0)) * this.#headroomShare)) }));
     const result = await this.#local.reserve({ ...request, periods });
     if (!result.granted) this.#localIds.delete(request.id);
+    // Spent at once: replayed into Redis with the rest of the outage's spend.
+    else if (request.spend) this.#queue(request.periods, request.amount);
     return { ...result, totals: this.#withLastSeen(result.totals) };
   }
 

@@ -60,8 +60,8 @@ end
 
 /**
  * KEYS: reservations, expiry set, period hashes. ARGV: id, amount, now, reservation expiry,
- * enforce (1/0), then per period: limit, time to live (ms). Returns {granted, refusedIndex, spent₁,
- * reserved₁, …}.
+ * enforce (1/0), spend (1/0: book as spent, no reservation), then per period: limit, time to live
+ * (ms). Returns {granted, refusedIndex, spent₁, reserved₁, …}.
  */
 const RESERVE = `${DROP_RESERVATION}
 local id = ARGV[1]
@@ -69,12 +69,13 @@ local amount = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local expires = tonumber(ARGV[4])
 local enforce = ARGV[5] == '1'
+local spend = ARGV[6] == '1'
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 100)
 for _, rid in ipairs(expired) do drop(rid) end
 local refused = 0
 if enforce then
   for i = 3, #KEYS do
-    local limit = tonumber(ARGV[6 + (i - 3) * 2])
+    local limit = tonumber(ARGV[7 + (i - 3) * 2])
     if limit >= 0 then
       local values = redis.call('HMGET', KEYS[i], 'spent', 'reserved')
       local committed = (tonumber(values[1]) or 0) + (tonumber(values[2]) or 0)
@@ -82,12 +83,18 @@ if enforce then
     end
   end
 end
-if refused == 0 then
+if refused == 0 and spend then
+  for i = 3, #KEYS do
+    redis.call('HINCRBY', KEYS[i], 'spent', ARGV[2])
+    redis.call('HSETNX', KEYS[i], 'reserved', '0')
+    keep(KEYS[i], ARGV[8 + (i - 3) * 2])
+  end
+elseif refused == 0 then
   local booked = {}
   for i = 3, #KEYS do
     redis.call('HINCRBY', KEYS[i], 'reserved', ARGV[2])
     redis.call('HSETNX', KEYS[i], 'spent', '0')
-    keep(KEYS[i], ARGV[7 + (i - 3) * 2])
+    keep(KEYS[i], ARGV[8 + (i - 3) * 2])
     booked[#booked + 1] = KEYS[i]
   end
   redis.call('HSET', KEYS[1], id, ARGV[2] .. '|' .. table.concat(booked, '\\n'))
@@ -164,7 +171,7 @@ export class RedisBudgetStore implements BudgetStore {
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
     const keys = this.#keys(request.periods);
-    const args: (string | number)[] = [request.id, integer(request.amount), integer(request.now), integer(request.expiresAt), request.enforce ? '1' : '0'];
+    const args: (string | number)[] = [request.id, integer(request.amount), integer(request.now), integer(request.expiresAt), request.enforce ? '1' : '0', request.spend ? '1' : '0'];
     for (const period of request.periods) args.push(integer(period.limit), ttl(period, request.now));
     const reply = (await this.#call(COMMANDS.reserve)(keys.length, ...keys, ...args)) as number[];
     const refusedIndex = Number(reply[1]);

@@ -33,7 +33,9 @@ export class MemoryBudgetStore implements BudgetStore {
       });
     }
     const granted = refusedBy === undefined;
-    if (granted) {
+    if (granted && request.spend) {
+      for (const current of counters) current.spent += request.amount;
+    } else if (granted) {
       for (const current of counters) current.reserved += request.amount;
       this.#reservations.set(request.id, { amount: request.amount, keys: request.periods.map((period) => period.key), expiresAt: request.expiresAt });
     }
