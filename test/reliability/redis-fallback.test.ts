@@ -86,6 +86,24 @@ suite('the shared connection and the stores behind it', () => {
     expect((await reserve('shared-again')).granted).toBe(true);
   }, 30_000);
 
+  it('budget: a reserve Redis answered too late (booked there, granted locally) is released in Redis once settled', async () => {
+    const server = await privateRedis();
+    const connection = await connectTo(server.port);
+    const hashTag = uniqueKeyPrefix('fallback-late-reply');
+    const store = new FallbackBudgetStore(new RedisBudgetStore(connection.client, { hashTag }), () => new MemoryBudgetStore(), connection);
+    expect(await rawCommand(server.port, 'CLIENT PAUSE 600')).toBe('+OK');
+    // Misses the 300 ms command timeout: answered locally. Redis runs the script when the pause ends.
+    expect((await store.reserve({ id: 'late-reply', amount: 40, periods: [DAY], enforce: true, expiresAt: Date.now() + 600_000, now: Date.now() })).granted).toBe(true);
+    const shared = new RedisBudgetStore(connection.client, { hashTag });
+    await new Promise((resolve) => setTimeout(resolve, 700)); // the pause is over
+    await waitFor(async () => (await shared.totals([DAY], Date.now()))[0]!.reserved === 40, 5_000, 50);
+    await store.reconcile('late-reply', [DAY], 30, Date.now());
+    // Without the release it stayed reserved in Redis for the reservation's whole TTL (10 min in serve).
+    await waitFor(async () => (await shared.totals([DAY], Date.now()))[0]!.reserved === 0 && store.pendingSpend === 0, 5_000, 50);
+    expect(await connection.client.hlen(`{${hashTag}}:reservations`)).toBe(0);
+    expect((await shared.totals([DAY], Date.now()))[0]).toMatchObject({ spent: 30, reserved: 0 });
+  }, 30_000);
+
   it('rate limits: one slow reply (the circuit stays closed) is answered by the local bucket, not thrown', async () => {
     // Under load a single command can miss its timeout while Redis is fine. The limiter used to
     // rethrow it, and the chat call it guarded failed with a 500 "internal error".

@@ -17,8 +17,13 @@ import type { RedisAvailability } from './redis-connection.js';
  *   is queued and added to Redis (as a reconcile of an unknown id, which only adds `spent`) when
  *   Redis returns, so the fleet's totals include what was spent during the outage; then the
  *   local ledger starts empty again. A reservation Redis granted but could not be told about is
- *   released by Redis's expiry sweep, and its spend is replayed like the rest.
+ *   released by Redis's expiry sweep, and its spend is replayed like the rest. A reserve Redis
+ *   did not answer in time (it may still run it) is granted locally and released in Redis once
+ *   Redis answers again, so it does not hold budget there until it expires.
  */
+/** Most unanswered Redis reservations remembered for release (beyond it, Redis's expiry sweep frees them). */
+const MAX_MAYBE_SHARED = 10_000;
+
 export class FallbackBudgetStore implements BudgetStore {
   readonly #shared: BudgetStore;
   readonly #createLocal: () => BudgetStore;
@@ -28,6 +33,12 @@ export class FallbackBudgetStore implements BudgetStore {
   /** Committed nano-USD per period key, as Redis last reported it. */
   readonly #lastSeen = new Map<string, number>();
   readonly #pending: Array<{ periods: readonly BudgetPeriod[]; amount: number }> = [];
+  /**
+   * Reservations whose Redis `reserve` failed without an answer (a command timeout, a connection
+   * cut after sending): Redis may have booked them all the same, and nobody would settle them
+   * there. Released in Redis when it is available again (an unknown id releases nothing).
+   */
+  readonly #maybeShared = new Map<string, readonly BudgetPeriod[]>();
   readonly #unsubscribe: () => void;
   #flushing: Promise<void> | undefined;
   /** Whether the local ledger has booked anything since it was made. */
@@ -62,6 +73,7 @@ export class FallbackBudgetStore implements BudgetStore {
         return this.#seen(await this.#shared.reserve(request));
       } catch (error) {
         this.#redis.failed(error);
+        if (!request.spend && this.#maybeShared.size < MAX_MAYBE_SHARED) this.#maybeShared.set(request.id, request.periods);
       }
     }
     if (!request.spend) this.#localIds.add(request.id);
@@ -132,6 +144,16 @@ export class FallbackBudgetStore implements BudgetStore {
   }
 
   async #replay(): Promise<void> {
+    for (const [id, periods] of this.#maybeShared) {
+      if (!this.#redis.available) return;
+      try {
+        await this.#shared.release(id, periods, Date.now());
+      } catch (error) {
+        this.#redis.failed(error);
+        return;
+      }
+      this.#maybeShared.delete(id);
+    }
     while (this.#pending.length > 0 && this.#redis.available) {
       const entry = this.#pending[0]!;
       try {
