@@ -9,7 +9,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from '../../src/app/config/load-config.js';
-import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/sections/runtime.js';
+import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/runtime-flags.js';
 import { compileChildren, HAS_TASKSET, pinSelf, spawnChild, type BenchChild } from './child-process.js';
 import { percentile, type LoadTarget } from './load.js';
 

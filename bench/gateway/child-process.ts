@@ -186,7 +186,8 @@ export function readTreeStat(root: number): { cpuMicros: number; rssBytes: numbe
  * The real `fortitude serve --workers 1` from the built package (`dist/main.js`, `npm run
  * build`), in a scratch directory with one `openai_compatible` provider pointed at `upstreamUrl`
  * (rate limits high enough never to bind, everything else default), the whole process tree
- * pinned to `core`. CPU and RSS are summed over the tree (primary + worker).
+ * pinned to `core`, started as the `fortitude` executable is. CPU and RSS are summed over the tree
+ * (one process with the shipped entry point; primary + worker when node lacks serve's flags).
  */
 export async function spawnRealServe(
   upstreamUrl: string,
@@ -205,10 +206,13 @@ export async function spawnRealServe(
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const cwd = mkdtempSync(join(tmpdir(), 'fortitude-gateway-bench-'));
   writeFileSync(join(cwd, 'fortitude.yaml'), configYaml);
-  const nodeArgs = [...nodeFlags, main, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1', ...extraArgs];
+  const serveArgs = ['serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1', ...extraArgs];
+  // As users start it: the executable itself (its `#!` line picks node and its flags), unless
+  // node flags are given; then `node <flags> main.js`.
+  const command = nodeFlags.length === 0 ? [main, ...serveArgs] : [process.execPath, ...nodeFlags, main, ...serveArgs];
   const options = { cwd, stdio: ['ignore', 'pipe', 'pipe'] as ('pipe' | 'ignore')[], env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, detached: true };
   const pinned = HAS_TASKSET && core !== undefined;
-  const child: ChildProcess = pinned ? spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs], options) : spawn(process.execPath, nodeArgs, options);
+  const child: ChildProcess = pinned ? spawn('taskset', ['-c', String(core), ...command], options) : spawn(command[0]!, command.slice(1), options);
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve, reject) => {

@@ -76,7 +76,7 @@ if (mode === 'sat') { const r = await saturate(target, 50, seconds); ok = r.ok; 
 else { const r = await openLoop(target, rate, seconds * 1000, { drainMs: 3000 }); ok = r.ok; const s = Float64Array.from(r.latencies).sort(); console.log(`open ${rate}/s: ok ${r.ok} err ${r.errors} p50 ${s[Math.floor(s.length * 0.5)]!.toFixed(2)} p99 ${s[Math.floor(s.length * 0.99)]!.toFixed(2)} ms`); }
 clearInterval(sampler);
 const cpu = readTreeStat(serve.pid).cpuMicros - cpu0;
-console.log(`primary cpu during load: ${((readStat(serve.pid).cpuMicros - primaryCpu0) / 1000).toFixed(0)} ms`);
+console.log(`root process cpu during load (the primary, or the one process): ${((readStat(serve.pid).cpuMicros - primaryCpu0) / 1000).toFixed(0)} ms`);
 console.log(`cpu µs/request ${(cpu / ok).toFixed(0)}; peak tree rss ${peakRss.toFixed(0)} pss ${peakPss.toFixed(0)}; load ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}`);
 await new Promise((r) => setTimeout(r, 1500));
 snap('after');

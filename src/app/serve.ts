@@ -6,7 +6,7 @@ import { setupWorkerFanoutPrimary } from '../infrastructure/cluster/worker-fanou
 import { runClustered } from '../interface/http/cluster.js';
 import { assertCanBind } from '../interface/http/bind-errors.js';
 import type { FortitudeConfig } from './config/schema.js';
-import { runtimeEnvironment, runtimeNodeFlags } from './config/sections/runtime.js';
+import { runtimeEnvironment, runtimeNodeFlags } from './config/runtime-flags.js';
 
 export interface ServeOptions {
   host?: string;
@@ -31,6 +31,10 @@ export async function serve(baseConfig: FortitudeConfig, options: ServeOptions, 
   await runClustered(workers, start, {
     logger: log,
     workerNodeFlags: runtimeNodeFlags(baseConfig.server.runtime, { workers: workers === 0 ? cores : workers, cores }),
+    // Single-threaded GC helps a worker that shares its core (or one pinned to one core), but
+    // for one worker it is not worth a second process: the memory flags are (the shipped
+    // `fortitude` and `npm start` already carry them, so one worker is one process).
+    optionalNodeFlags: ['--single-threaded-gc'],
     workerEnv: runtimeEnvironment(baseConfig.server.runtime),
     // The primary serves no requests; it answers each worker's /metrics and dashboard reads with
     // every worker's numbers, and relays status/cache/learning/settings operations to every worker.

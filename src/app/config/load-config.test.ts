@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.js';
 import { loadConfig, parseConfigText } from './load-config.js';
-import { runtimeEnvironment, runtimeNodeFlags } from './sections/runtime.js';
+import { runtimeEnvironment, runtimeNodeFlags } from './runtime-flags.js';
 import { maskSecrets } from '../../infrastructure/logging/mask-secrets.js';
 import { breakerPolicy } from '../component-options.js';
 import { DEFAULT_BREAKER_POLICY } from '../../providers/circuit-breaker/breaker-state.js';

@@ -13,6 +13,11 @@ export interface ClusterOptions {
    * with them, even a single worker runs as a child process that is.
    */
   workerNodeFlags?: readonly string[];
+  /**
+   * Those of `workerNodeFlags` that a single worker may run without: their absence alone does not
+   * make it a child process (a second process costs ~60 MB; `--single-threaded-gc` saves less).
+   */
+  optionalNodeFlags?: readonly string[];
   /** Environment every serving process needs (allocator settings read at process start); same rule as the flags. */
   workerEnv?: Readonly<Record<string, string>>;
   /** Called in the primary before it forks (e.g. to answer the workers' metrics requests). */
@@ -63,7 +68,8 @@ export async function runClustered(workers: number, start: () => Promise<unknown
   }
   const flags = options.workerNodeFlags ?? [];
   const env = options.workerEnv ?? {};
-  const missingFlags = flags.some((flag) => !process.execArgv.includes(flag));
+  const optional = new Set(options.optionalNodeFlags ?? []);
+  const missingFlags = flags.some((flag) => !optional.has(flag) && !process.execArgv.includes(flag));
   const missingEnv = Object.entries(env).some(([name, value]) => process.env[name] !== value);
   if (count <= 1 && !missingFlags && !missingEnv) {
     await start();

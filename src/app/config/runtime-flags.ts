@@ -1,0 +1,25 @@
+/**
+ * The node flags and environment `server.runtime` asks for in each serving process. Kept apart
+ * from the config schema (zod) so the cluster primary, which only forks, never loads zod.
+ */
+
+/** The node flags `server.runtime` asks for (empty when everything is left to V8). */
+export function runtimeNodeFlags(
+  runtime: { young_generation_mb: number; heap_growth_percent: number; max_old_space_mb: number; single_threaded_gc: 'auto' | boolean },
+  placement: { workers: number; cores: number },
+): string[] {
+  const singleThreadedGc = runtime.single_threaded_gc === 'auto' ? placement.workers >= placement.cores : runtime.single_threaded_gc;
+  return [
+    ...(runtime.young_generation_mb > 0 ? [`--max-semi-space-size=${runtime.young_generation_mb}`] : []),
+    ...(runtime.heap_growth_percent > 0 ? [`--heap-growing-percent=${runtime.heap_growth_percent}`] : []),
+    ...(runtime.max_old_space_mb > 0 ? [`--max-old-space-size=${runtime.max_old_space_mb}`] : []),
+    ...(singleThreadedGc ? ['--single-threaded-gc'] : []),
+  ];
+}
+
+/** The environment `server.runtime` asks for in every serving process (read by the C library at start). */
+export function runtimeEnvironment(runtime: { malloc_threshold_kb: number }): Record<string, string> {
+  if (runtime.malloc_threshold_kb === 0) return {};
+  const bytes = String(runtime.malloc_threshold_kb * 1024);
+  return { MALLOC_MMAP_THRESHOLD_: bytes, MALLOC_TRIM_THRESHOLD_: bytes };
+}

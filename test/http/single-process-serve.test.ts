@@ -1,0 +1,74 @@
+/**
+ * Issue 17 (RSS of the serve tree): the shipped entry point (`dist/main.js` run as the `fortitude`
+ * executable, and `npm start`) starts node with `server.runtime`'s default memory flags and
+ * allocator settings, so `serve --workers 1` needs no cluster primary to apply them: one process.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/app/config/load-config.js';
+import { runtimeEnvironment, runtimeNodeFlags } from '../../src/app/config/runtime-flags.js';
+import { MAIN_BUILT, MAIN_SOURCE } from '../support/fortitude-entry.js';
+import { childEnv } from '../observability/spawn-server.js';
+
+/** `#!/usr/bin/env -S NAME=value… node --flag…` → its environment and node flags. */
+function shebangOf(path: string): { env: Record<string, string>; flags: string[] } {
+  const line = readFileSync(path, 'utf8').split('\n', 1)[0]!;
+  const words = line.replace(/^#!\/usr\/bin\/env -S /, '').split(/\s+/);
+  const node = words.indexOf('node');
+  expect(node, line).toBeGreaterThanOrEqual(0);
+  return { env: Object.fromEntries(words.slice(0, node).map((word) => word.split('=') as [string, string])), flags: words.slice(node + 1) };
+}
+
+describe('the shipped entry point runs one worker as one process', () => {
+  const runtime = parseConfigText('').server.runtime;
+
+  it("carries exactly the default server.runtime's memory flags and allocator environment", () => {
+    const shebang = shebangOf(MAIN_SOURCE);
+    // Several cores (no single-threaded GC: for one worker it does not justify a second process).
+    expect(shebang.flags).toEqual(runtimeNodeFlags(runtime, { workers: 1, cores: 4 }));
+    expect(shebang.env).toEqual(runtimeEnvironment(runtime));
+    expect(shebangOf(MAIN_BUILT)).toEqual(shebang);
+    const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toBe('exec ./dist/main.js serve');
+  });
+
+  it('`dist/main.js serve --workers 1` forks nothing, and its process has the flags and environment', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'fortitude-single-'));
+    const child = spawn(MAIN_BUILT, ['serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env: childEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not listening in 60 s:\n${output}`)), 60_000);
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (/listening on http:\/\/127\.0\.0\.1:\d+/.test(output)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+      });
+      const pid = child.pid!;
+      // No cluster worker under it (the provider simulator runs in-process on loopback).
+      const children = (() => {
+        try {
+          return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim();
+        } catch {
+          return ''; // pgrep exits 1 when nothing matches
+        }
+      })();
+      expect(children).toBe('');
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of runtimeNodeFlags(runtime, { workers: 1, cores: 4 })) expect(cmdline).toContain(flag);
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(runtimeEnvironment(runtime))) expect(environ).toContain(`${name}=${value}`);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 90_000);
+});
