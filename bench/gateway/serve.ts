@@ -46,6 +46,10 @@ const LATENCIES = process.argv.includes('--only-0ms') || MESSAGES ? [0] : [0, 50
 const SATURATION_CONNECTIONS = 50;
 const SATURATION_SECONDS = 1.5;
 const STREAM_RATE = 200;
+const STREAM_PHASE = `stream TTFB at ${STREAM_RATE}/s, 0 ms upstream`;
+/** Word chunks added to each stream in the per-chunk phase (11 by default). */
+const EXTRA_CHUNKS = 200;
+const LONG_STREAM_PHASE = `stream of ${11 + EXTRA_CHUNKS} chunks at ${STREAM_RATE}/s (complete time)`;
 /** An overloaded arm's backlog is cut off this long after a slice's last send (counted as errors), so the run stays bounded. */
 const DRAIN_MS = 3_000;
 
@@ -109,10 +113,18 @@ try {
   });
 
   const streamArms = arms.filter((arm) => arm.stream).map((arm) => ({ ...arm, target: { ...arm.target, body: STREAM_BODY } }));
-  await rotate(`stream TTFB at ${STREAM_RATE}/s, 0 ms upstream`, streamArms, async (arm) => {
+  await rotate(STREAM_PHASE, streamArms, async (arm) => {
     const run = await openLoopStream(arm.target, STREAM_RATE, SLICE_MS);
     return { ok: run.ok, errors: run.errors, latencies: run.firstByte };
   });
+  // The same streams with EXTRA_CHUNKS more word chunks each: the CPU difference per chunk is
+  // what relaying one chunk costs (parse, re-render, write), apart from the per-request cost.
+  await setStreamWords(11 + EXTRA_CHUNKS);
+  await rotate(LONG_STREAM_PHASE, streamArms, async (arm) => {
+    const run = await openLoopStream(arm.target, STREAM_RATE, SLICE_MS);
+    return { ok: run.ok, errors: run.errors, latencies: run.complete };
+  });
+  await setStreamWords(11);
 
   const table = render();
   const heading = [
@@ -184,7 +196,21 @@ function render(): string {
       );
     }
   }
+  lines.push('', `Per relayed chunk (CPU µs/stream of ${11 + EXTRA_CHUNKS} chunks − of 11, ÷ ${EXTRA_CHUNKS}):`, '', '| arm | CPU µs per chunk | ÷ proxy |', '|---|---:|---:|');
+  const perChunk = (arm: string): number => {
+    const short = rows.find((row) => row.phase === STREAM_PHASE && row.arm === arm);
+    const long = rows.find((row) => row.phase === LONG_STREAM_PHASE && row.arm === arm);
+    return short && long ? (long.cpuMicrosPerRequest - short.cpuMicrosPerRequest) / EXTRA_CHUNKS : Number.NaN;
+  };
+  for (const arm of [...new Set(rows.filter((row) => row.phase === LONG_STREAM_PHASE).map((row) => row.arm))]) {
+    lines.push(`| ${arm} | ${fixed(perChunk(arm))} | ${fixed(perChunk(arm) / perChunk('bare proxy'))}× |`);
+  }
   return lines.join('\n');
+}
+
+async function setStreamWords(n: number): Promise<void> {
+  const response = await fetch(`${upstream.url}/__bench/stream-words?n=${n}`, { method: 'POST' });
+  await response.text();
 }
 
 async function setUpstreamLatency(ms: number): Promise<void> {

@@ -46,11 +46,13 @@ function chunk(delta: Record<string, unknown>, finish: string | null, usage?: Re
     ...(usage === undefined ? {} : { usage }),
   })}\n\n`;
 }
+/** `n` words: the answer's words, repeated as often as needed. */
+const wordsOf = (n: number): string[] => Array.from({ length: n }, (_, index) => WORDS[index % WORDS.length]!);
 /** The SSE answer: a role chunk, one chunk per word, the finish chunk with usage, [DONE]. */
-const STREAM_CHUNKS = [
+const openAiStream = (words: string[]): string[] => [
   chunk({ role: 'assistant', content: '' }, null),
-  ...WORDS.map((word) => chunk({ content: word }, null)),
-  chunk({}, 'stop', { prompt_tokens: 24, completion_tokens: 11, total_tokens: 35 }),
+  ...words.map((word) => chunk({ content: word }, null)),
+  chunk({}, 'stop', { prompt_tokens: 24, completion_tokens: words.length, total_tokens: 24 + words.length }),
   'data: [DONE]\n\n',
 ];
 
@@ -69,23 +71,32 @@ const ANTHROPIC_FIXED = Buffer.from(
 );
 const event = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 /** Anthropic's SSE sequence: message_start, one text block (a delta per word), message_delta with usage, message_stop. */
-const ANTHROPIC_STREAM_CHUNKS = [
+const anthropicStream = (words: string[]): string[] => [
   event('message_start', {
     message: { id: 'msg_bench', type: 'message', role: 'assistant', model: ANTHROPIC_MODEL, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 24, output_tokens: 1 } },
   }),
   event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
   event('ping', {}),
-  ...WORDS.map((word) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: word } })),
+  ...words.map((word) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: word } })),
   event('content_block_stop', { index: 0 }),
-  event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 11 } }),
+  event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: words.length } }),
   event('message_stop', {}),
 ];
 
 if (kind === 'fixed') {
   let latencyMs = 0;
+  let streams = { openai: openAiStream(WORDS), anthropic: anthropicStream(WORDS) };
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
     if (request.url?.startsWith('/__bench/latency')) {
       latencyMs = Number(new URL(request.url, 'http://x').searchParams.get('ms') ?? 0);
+      request.resume();
+      response.end('ok');
+      return;
+    }
+    // `POST /__bench/stream-words?n=211`: streamed answers carry n word chunks (default 11).
+    if (request.url?.startsWith('/__bench/stream-words')) {
+      const words = wordsOf(Number(new URL(request.url, 'http://x').searchParams.get('n') ?? WORDS.length));
+      streams = { openai: openAiStream(words), anthropic: anthropicStream(words) };
       request.resume();
       response.end('ok');
       return;
@@ -102,7 +113,7 @@ if (kind === 'fixed') {
           response.end(body);
           return;
         }
-        const chunks = anthropic ? ANTHROPIC_STREAM_CHUNKS : STREAM_CHUNKS;
+        const chunks = anthropic ? streams.anthropic : streams.openai;
         response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         let index = 0;
         const next = (): void => {
