@@ -79,6 +79,10 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
   try {
     const recorder = new BatchedWriter<ProviderRequestInput>({
       write: async (records) => void (await storage.providerRequests.insertMany(records)),
+      // SQLite writes on the serving thread (~19 µs a record): 200 records held the event loop
+      // ~4 ms per flush, in every request's tail at 1,000/s. 25 hold it ~0.5 ms, with the loop
+      // served between batches. PostgreSQL writes over the network: larger batches, fewer trips.
+      ...(storage.dialect === 'sqlite' ? { batchSize: 25 } : {}),
       onError: (error, pending) => log.warn({ err: error, pending }, 'provider request records not written yet; retrying'),
     });
     closers.push(() => recorder.close());

@@ -12,6 +12,16 @@ describe('BatchedWriter', () => {
     expect(writer.stats()).toMatchObject({ written: 7, dropped: 0, buffered: 0 });
   });
 
+  it('lets the event loop run between two batches of one flush (a synchronous store holds it one batch at a time)', async () => {
+    const events: string[] = [];
+    // A synchronous write, as SQLite's: nothing else runs while it does.
+    const writer = new BatchedWriter<number>({ write: (records) => (events.push(`write ${records.join(',')}`), Promise.resolve()), batchSize: 2, flushIntervalMs: 10_000 });
+    for (let index = 0; index < 6; index++) writer.add(index); // the first full batch starts a flush; 4 records wait behind it
+    setImmediate(() => events.push('other work')); // e.g. a request arriving meanwhile
+    await writer.close();
+    expect(events).toEqual(['write 0,1', 'other work', 'write 2,3', 'write 4,5']);
+  });
+
   it('keeps records through a failing database and writes them when it returns', async () => {
     let down = true;
     const written: number[] = [];

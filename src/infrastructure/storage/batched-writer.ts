@@ -3,6 +3,10 @@
  * bulk insert. A database blip does not lose work: a failed batch goes back to the front of the
  * buffer and is retried with backoff. The buffer is bounded: beyond `maxBuffered` the oldest
  * records are dropped and counted, so memory stays flat during a long outage.
+ *
+ * Between two batches of one flush the writer yields to the event loop (a `setImmediate`), so
+ * a synchronous store (SQLite) holds the loop for one batch at a time, not for the whole
+ * backlog: requests that arrive meanwhile are served between batches.
  */
 export interface BatchedWriterOptions<T> {
   write(records: T[]): Promise<void>;
@@ -68,6 +72,7 @@ export class BatchedWriter<T> {
         this.#stats.written += batch.length;
         this.#backoffMs = 0;
         this.#retryAt = 0;
+        if (this.#buffer.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         this.#buffer.unshift(...batch);
         this.#stats.failedWrites++;
