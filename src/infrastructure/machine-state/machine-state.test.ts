@@ -104,6 +104,37 @@ describe('the learned-routing journal', () => {
     expect(seenByFirst).toEqual([call('gemini', NOW)]);
   });
 
+  it('writes one flush\'s calls as one row per provider and research type; the others get every call, in order', () => {
+    const database = connect();
+    const writer = new SqliteRoutingJournal(database, { retainCallsMs: 3_600_000, flushIntervalMs: 3_600_000 }, { now: () => NOW });
+    const reader = new SqliteRoutingJournal(connect(), { retainCallsMs: 3_600_000, flushIntervalMs: 3_600_000 }, { now: () => NOW });
+    writer.subscribe(() => undefined);
+    const seen: LearnedObservation[] = [];
+    reader.subscribe((observation) => seen.push(observation));
+    const published = Array.from({ length: 1_000 }, (_, index) => ({ ...call(index % 2 === 0 ? 'openai' : 'claude', NOW - 1_000 + index), ok: index % 7 !== 0, latencyMs: index / 3 }));
+    for (const observation of published) writer.publish(observation);
+    writer.publish(quality);
+    writer.flush();
+    // Rows, not calls: 1,001 rows took 5–13 ms of the serving thread per flush at 1,000 calls a second.
+    expect(database.prepare('SELECT kind, count(*) AS n FROM routing_observations GROUP BY kind ORDER BY kind').all()).toEqual([
+      { kind: 'calls', n: 2 },
+      { kind: 'quality', n: 1 },
+    ]);
+    reader.flush();
+    const byProvider = (provider: string) => seen.filter((observation) => observation.kind === 'call' && observation.provider === provider);
+    expect(byProvider('openai')).toEqual(published.filter((observation) => observation.provider === 'openai'));
+    expect(byProvider('claude')).toEqual(published.filter((observation) => observation.provider === 'claude'));
+    expect(seen.filter((observation) => observation.kind === 'quality')).toEqual([quality]);
+  });
+
+  it('still replays rows of one call each (journals written before calls were packed)', () => {
+    const database = connect();
+    database.prepare('INSERT INTO routing_observations (origin, kind, at, body) VALUES (?, ?, ?, ?)').run('old-process', 'call', NOW - 10_000, JSON.stringify(call('gemini', NOW - 10_000)));
+    const replayed: LearnedObservation[] = [];
+    new SqliteRoutingJournal(connect(), { retainCallsMs: 60_000, flushIntervalMs: 3_600_000 }, { now: () => NOW }).subscribe((observation) => replayed.push(observation));
+    expect(replayed).toEqual([call('gemini', NOW - 10_000)]);
+  });
+
   it('replays on start what is still relevant: calls inside the window, quality scores', async () => {
     const writer = new SqliteRoutingJournal(connect(), { retainCallsMs: 60_000, flushIntervalMs: 3_600_000 }, { now: () => NOW });
     writer.subscribe(() => undefined);

@@ -7,7 +7,7 @@ export interface RoutingJournalOptions {
   retainCallsMs: number;
   /** Newest quality observations kept (default 20 000; the estimates' memory is ~50 per provider × type). */
   retainQualityRows?: number;
-  /** Newest call observations kept whatever their age (default 100 000), bounding a restart's replay. */
+  /** Newest call rows kept whatever their age (default 100 000; a row holds one flush's calls of one provider and research type), bounding a restart's replay. */
   retainCallRows?: number;
   /** How often local observations are written and the others' read (default 1 s). */
   flushIntervalMs?: number;
@@ -20,6 +20,64 @@ interface Row {
 }
 
 const PRUNE_EVERY_FLUSHES = 60;
+
+type CallObservation = Extract<LearnedObservation, { kind: 'call' }>;
+
+/**
+ * One flush's calls of one provider and research type, as one row (`kind` `calls`): at 1,000
+ * calls a second a row per call cost 5–13 ms of SQLite and JSON per flush on the serving thread.
+ * `calls` holds `[at, ok (1/0), latencyMs, costUsd]` per call, oldest first.
+ */
+interface PackedCalls {
+  kind: 'calls';
+  provider: string;
+  researchType: string;
+  calls: [number, 0 | 1, number, number][];
+}
+
+/**
+ * The observations a stored row holds: a packed row's calls one by one (those at or after
+ * `since`: a row is replayed when its newest call is), or the row's one observation.
+ */
+function observationsOf(body: string, since = Number.NEGATIVE_INFINITY): LearnedObservation[] {
+  const parsed = JSON.parse(body) as LearnedObservation | PackedCalls;
+  if (parsed.kind !== 'calls') return [parsed];
+  const calls: LearnedObservation[] = [];
+  for (const [at, ok, latencyMs, costUsd] of parsed.calls) {
+    if (at >= since) calls.push({ kind: 'call', provider: parsed.provider, researchType: parsed.researchType, at, ok: ok === 1, latencyMs, costUsd });
+  }
+  return calls;
+}
+
+/**
+ * The rows a flush writes, in the order of each row's first observation: quality observations
+ * one by one, calls packed per provider and research type.
+ */
+function rowsOf(batch: readonly LearnedObservation[], now: number): { kind: string; at: number; body: string }[] {
+  const rows: ({ kind: string; at: number; body: string } | PackedCalls & { at: number })[] = [];
+  const packed = new Map<string, PackedCalls & { at: number }>();
+  for (const observation of batch) {
+    if (observation.kind !== 'call') {
+      rows.push({ kind: observation.kind, at: now, body: JSON.stringify(observation) });
+      continue;
+    }
+    const call: CallObservation = observation;
+    const key = `${call.provider}\u0000${call.researchType}`;
+    let group = packed.get(key);
+    if (group === undefined) {
+      group = { kind: 'calls', provider: call.provider, researchType: call.researchType, calls: [], at: call.at };
+      packed.set(key, group);
+      rows.push(group);
+    }
+    group.calls.push([call.at, call.ok ? 1 : 0, call.latencyMs, call.costUsd]);
+    group.at = Math.max(group.at, call.at);
+  }
+  return rows.map((row) => {
+    if (!('calls' in row)) return row;
+    const { at, ...group } = row;
+    return { kind: 'calls', at, body: JSON.stringify(group) };
+  });
+}
 
 /**
  * Learned routing shared by the processes of one machine through the machine-state file: each
@@ -63,7 +121,7 @@ export class SqliteRoutingJournal implements LearnedStateExchange {
         cursor: this.#database.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM routing_observations').get()?.seq ?? 0,
       }))();
       this.#cursor = cursor;
-      for (const row of rows) apply(JSON.parse(row.body) as LearnedObservation);
+      for (const row of rows) for (const observation of observationsOf(row.body, since)) apply(observation);
     } catch (error) {
       this.#onError(error);
     }
@@ -78,8 +136,7 @@ export class SqliteRoutingJournal implements LearnedStateExchange {
     try {
       rows = this.#database.transaction(() => {
         const insert = this.#database.prepare<[string, string, number, string]>('INSERT INTO routing_observations (origin, kind, at, body) VALUES (?, ?, ?, ?)');
-        const at = this.#now();
-        for (const observation of batch) insert.run(this.#origin, observation.kind, observation.kind === 'call' ? observation.at : at, JSON.stringify(observation));
+        for (const row of rowsOf(batch, this.#now())) insert.run(this.#origin, row.kind, row.at, row.body);
         return this.#database.prepare<[number], Row>('SELECT seq, origin, body FROM routing_observations WHERE seq > ? ORDER BY seq').all(this.#cursor);
       }).immediate();
     } catch (error) {
@@ -90,7 +147,7 @@ export class SqliteRoutingJournal implements LearnedStateExchange {
     }
     for (const row of rows) {
       this.#cursor = Math.max(this.#cursor, row.seq);
-      if (row.origin !== this.#origin) this.#apply?.(JSON.parse(row.body) as LearnedObservation);
+      if (row.origin !== this.#origin && this.#apply) for (const observation of observationsOf(row.body)) this.#apply(observation);
     }
     if (++this.#flushes % PRUNE_EVERY_FLUSHES === 0) this.#prune();
   }
@@ -107,8 +164,9 @@ export class SqliteRoutingJournal implements LearnedStateExchange {
     try {
       const { retainCallsMs, retainCallRows, retainQualityRows } = this.#options;
       this.#database.transaction(() => {
-        this.#database.prepare("DELETE FROM routing_observations WHERE kind = 'call' AND at < ?").run(this.#now() - retainCallsMs);
-        for (const [kind, keep] of [['call', retainCallRows], ['quality', retainQualityRows]] as const) {
+        // `call`: one call per row (journals written before calls were packed); `calls`: packed.
+        this.#database.prepare("DELETE FROM routing_observations WHERE kind IN ('call', 'calls') AND at < ?").run(this.#now() - retainCallsMs);
+        for (const [kind, keep] of [['call', retainCallRows], ['calls', retainCallRows], ['quality', retainQualityRows]] as const) {
           this.#database
             .prepare('DELETE FROM routing_observations WHERE kind = ? AND seq <= (SELECT seq FROM routing_observations WHERE kind = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)')
             .run(kind, kind, keep);
