@@ -4,7 +4,7 @@ import { openMachineState } from '../../src/infrastructure/machine-state/machine
 import { SqliteRateLimitStore } from '../../src/infrastructure/machine-state/sqlite-rate-limit-store.js';
 import { RedisRateLimitStore } from '../../src/infrastructure/redis/redis-rate-limit-store.js';
 import { MemoryRateLimitStore } from '../../src/providers/rate-limit/memory-rate-limit-store.js';
-import type { BucketSpec, RateLimitStore } from '../../src/providers/rate-limit/rate-limit-store.js';
+import type { AcquireResult, BucketSpec, RateLimitStore } from '../../src/providers/rate-limit/rate-limit-store.js';
 import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
 
 /** 60 per minute: one token per second, burst 3. */
@@ -22,6 +22,11 @@ afterAll(async () => {
   await redis.quit();
 });
 
+/** What every store must say: granted or how long to wait (`remaining` is optional, checked below). */
+function outcome(result: AcquireResult): Pick<AcquireResult, 'granted' | 'waitMs'> {
+  return { granted: result.granted, waitMs: result.waitMs };
+}
+
 const implementations: [string, () => RateLimitStore][] = [
   ['sqlite', () => new SqliteRateLimitStore(openMachineState({ path: ':memory:' }), { ownsDatabase: true })],
   ['memory', () => new MemoryRateLimitStore()],
@@ -38,17 +43,17 @@ const implementations: [string, () => RateLimitStore][] = [
 describe.each(implementations)('RateLimitStore contract: %s', (_name, create) => {
   it('starts full, grants the burst, then says how long to wait', async () => {
     const store = create();
-    for (let index = 0; index < 3; index++) expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0)).toEqual({ granted: true, waitMs: 0 });
-    expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0)).toEqual({ granted: false, waitMs: 1_000 });
-    expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 400)).toEqual({ granted: false, waitMs: 600 });
-    expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 1_000)).toEqual({ granted: true, waitMs: 0 });
+    for (let index = 0; index < 3; index++) expect(outcome(await store.acquire('p', [REQUESTS], { requests: 1 }, T0))).toEqual({ granted: true, waitMs: 0 });
+    expect(outcome(await store.acquire('p', [REQUESTS], { requests: 1 }, T0))).toEqual({ granted: false, waitMs: 1_000 });
+    expect(outcome(await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 400))).toEqual({ granted: false, waitMs: 600 });
+    expect(outcome(await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 1_000))).toEqual({ granted: true, waitMs: 0 });
     expect((await store.peek('p', [REQUESTS], T0 + 1_500)).remaining.requests).toBeCloseTo(0.5, 9);
   });
 
   it('takes from all buckets or none', async () => {
     const store = create();
-    expect(await store.acquire('p', [REQUESTS, TOKENS], { requests: 1, tokens: 900 }, T0)).toEqual({ granted: true, waitMs: 0 });
-    expect(await store.acquire('p', [REQUESTS, TOKENS], { requests: 1, tokens: 300 }, T0)).toEqual({ granted: false, waitMs: 200 });
+    expect(outcome(await store.acquire('p', [REQUESTS, TOKENS], { requests: 1, tokens: 900 }, T0))).toEqual({ granted: true, waitMs: 0 });
+    expect(outcome(await store.acquire('p', [REQUESTS, TOKENS], { requests: 1, tokens: 300 }, T0))).toEqual({ granted: false, waitMs: 200 });
     const levels = await store.peek('p', [REQUESTS, TOKENS], T0);
     expect(levels.remaining).toEqual({ requests: 2, tokens: 100 });
   });
@@ -57,7 +62,7 @@ describe.each(implementations)('RateLimitStore contract: %s', (_name, create) =>
     const store = create();
     expect((await store.acquire('p', [TOKENS], { tokens: 1_500 }, T0)).granted).toBe(true);
     expect((await store.peek('p', [TOKENS], T0)).remaining.tokens).toBe(-500);
-    expect(await store.acquire('p', [TOKENS], { tokens: 1 }, T0)).toEqual({ granted: false, waitMs: 501 });
+    expect(outcome(await store.acquire('p', [TOKENS], { tokens: 1 }, T0))).toEqual({ granted: false, waitMs: 501 });
   });
 
   it('adjusts (capped at capacity) and clamps (never raises)', async () => {
@@ -76,10 +81,18 @@ describe.each(implementations)('RateLimitStore contract: %s', (_name, create) =>
     const store = create();
     await store.blockUntil('p', T0 + 2_000);
     await store.blockUntil('p', T0 + 1_000);
-    expect(await store.acquire('p', [REQUESTS], { requests: 1 }, T0)).toEqual({ granted: false, waitMs: 2_000 });
+    expect(outcome(await store.acquire('p', [REQUESTS], { requests: 1 }, T0))).toEqual({ granted: false, waitMs: 2_000 });
     expect((await store.peek('p', [REQUESTS], T0)).blockedUntil).toBe(T0 + 2_000);
     expect((await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 2_000)).granted).toBe(true);
     expect((await store.peek('p', [REQUESTS], T0 + 2_000)).blockedUntil).toBe(0);
+  });
+
+  it('reports the levels a grant leaves, as peek sees them (the lease layer leases only while they are high)', async () => {
+    const store = create();
+    const first = await store.acquire('p', [REQUESTS, TOKENS], { requests: 1, tokens: 300 }, T0);
+    expect(first.remaining).toEqual({ requests: 2, tokens: 700 });
+    const many = await store.acquireMany?.('p', [REQUESTS, TOKENS], [{ requests: 1, tokens: 100 }, { requests: 1, tokens: 100 }], T0 + 10);
+    if (many) expect(many.remaining).toEqual((await store.peek('p', [REQUESTS, TOKENS], T0 + 10)).remaining);
   });
 
   it('never refills when a caller’s clock is behind', async () => {

@@ -74,11 +74,11 @@ describe('rate-limit buckets across connections', () => {
     const tokens = { name: 'tokens', capacity: 100, refillPerMs: 100 / 60_000 };
     // 30 + 60 fit in 100 tokens; 20 more do not, and the 1 behind it waits although it would fit (FIFO).
     const batch = await first.acquireMany('openai', [requests, tokens], [{ requests: 1, tokens: 30 }, { requests: 1, tokens: 60 }, { requests: 1, tokens: 20 }, { requests: 1, tokens: 1 }], NOW);
-    expect(batch).toEqual({ granted: 2, waitMs: 6_000 });
+    expect(batch).toEqual({ granted: 2, waitMs: 6_000, remaining: { requests: 4, tokens: 10 } });
     expect(await second.peek('openai', [requests, tokens], NOW)).toEqual({ remaining: { requests: 4, tokens: 10 }, blockedUntil: 0 });
     // The other connection's single acquires and a later batch draw on the same 6 requests.
-    expect(await second.acquire('openai', [requests], { requests: 1 }, NOW)).toEqual({ granted: true, waitMs: 0 });
-    expect(await first.acquireMany('openai', [requests], Array.from({ length: 5 }, () => ({ requests: 1 })), NOW)).toEqual({ granted: 3, waitMs: 10_000 });
+    expect(await second.acquire('openai', [requests], { requests: 1 }, NOW)).toEqual({ granted: true, waitMs: 0, remaining: { requests: 3 } });
+    expect(await first.acquireMany('openai', [requests], Array.from({ length: 5 }, () => ({ requests: 1 })), NOW)).toEqual({ granted: 3, waitMs: 10_000, remaining: { requests: 0 } });
     expect(await second.acquire('openai', [requests], { requests: 1 }, NOW)).toMatchObject({ granted: false });
   });
 });
