@@ -8,6 +8,8 @@ import { openMachineState, type MachineStateDatabase } from './machine-state-db.
 import { SqliteRoutingJournal } from './routing-journal.js';
 import { SqliteBudgetStore } from './sqlite-budget-store.js';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store.js';
+import { createManualClock } from '../../providers/clock.js';
+import { LeasedRateLimitStore } from '../../providers/rate-limit/leased-rate-limit-store.js';
 
 // Two connections to one file stand for two processes: SQLite's locking is the same either way.
 let directory: string;
@@ -66,6 +68,23 @@ describe('rate-limit buckets across connections', () => {
     const results = await Promise.all(Array.from({ length: 24 }, (_, index) => stores[index % 3]!.acquire('openai', [bucket], { requests: 1 }, NOW)));
     expect(results.filter((result) => result.granted)).toHaveLength(6);
     expect(results.find((result) => !result.granted)?.waitMs).toBe(10_000);
+  });
+
+  it('leased by two processes, a bucket still admits what it holds in total, and unused credit goes back on close', async () => {
+    const clock = createManualClock(NOW);
+    const stores = [new LeasedRateLimitStore(new SqliteRateLimitStore(connect()), { clock }), new LeasedRateLimitStore(new SqliteRateLimitStore(connect()), { clock })];
+    // Never refills: every token is accounted for.
+    const bucket = { name: 'requests', capacity: 1_000, refillPerMs: 0 };
+    let granted = 0;
+    for (let index = 0; index < 1_400; index += 1) {
+      if ((await stores[index % 2]!.acquire('openai', [bucket], { requests: 1 }, clock.now())).granted) granted += 1;
+      await clock.advance(1);
+    }
+    expect(granted).toBeLessThanOrEqual(1_000);
+    expect(granted).toBeGreaterThan(500);
+    await Promise.all(stores.map((store) => store.close()));
+    const level = (await new SqliteRateLimitStore(connect()).peek('openai', [bucket], clock.now())).remaining.requests;
+    expect(level).toBe(1_000 - granted);
   });
 
   it('acquireMany grants a prefix in one step, stops at the first refusal, and shares the bucket with acquire', async () => {
