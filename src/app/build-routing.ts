@@ -66,7 +66,7 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
       onError: (error) => learningLogger.warn({ err: error }, 'learned routing not shared yet; retrying'),
     });
     // One batcher: a turn's budget and rate-limit steps share one transaction.
-    const rateLimitStore = leased(new SqliteRateLimitStore(database, { batcher }), config);
+    const rateLimitStore = leased(new SqliteRateLimitStore(database, { batcher }), config, options.processes);
     return {
       redis: undefined,
       keyPrefix: prefix,
@@ -83,7 +83,7 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
     };
   }
   const redis = await openRedisConnection({ url: config.redis.url, clusterMode: config.caching.levels.redis.cluster_mode }, { logger });
-  const rateLimitStore = leased(new FallbackRateLimitStore(new RedisRateLimitStore(redis.client, { keyPrefix: `{${prefix}:ratelimit}` }), new MemoryRateLimitStore(), redis), config);
+  const rateLimitStore = leased(new FallbackRateLimitStore(new RedisRateLimitStore(redis.client, { keyPrefix: `{${prefix}:ratelimit}` }), new MemoryRateLimitStore(), redis), config, options.processes);
   const budgetStore = new FallbackBudgetStore(new RedisBudgetStore(redis.client, { hashTag: `${prefix}:budget` }), () => new MemoryBudgetStore(), redis, {
     headroomShare: 1 / Math.max(1, options.processes ?? 1),
   });
@@ -109,8 +109,8 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
 }
 
 /** The shared rate-limit store behind the lease layer (`rate_limit.lease`), unless no provider leases. */
-function leased(store: RateLimitStore, config: FortitudeConfig): RateLimitStore {
-  const options = rateLimitLeaseOptions(config);
+function leased(store: RateLimitStore, config: FortitudeConfig, processes: number | undefined): RateLimitStore {
+  const options = rateLimitLeaseOptions(config, processes ?? 1);
   return options === undefined ? store : new LeasedRateLimitStore(store, options);
 }
 

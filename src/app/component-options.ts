@@ -329,13 +329,17 @@ export function performanceWindowMs(config: FortitudeConfig): number {
   return secondsToMs(config.selection_strategy.performance_window);
 }
 
+/** What one machine's serving processes may hold of a shared bucket together, leased (`leased-rate-limit-store.ts`). */
+const MACHINE_LEASE_SHARE = 0.1;
+
 /**
  * Which providers' shared rate-limit buckets a process may lease from (`rate_limit.lease`, keyed
- * by provider name as the limiters are); undefined when none may (no wrapper is built).
+ * by provider name as the limiters are), and how much: the machine's `processes` share 10 % of a
+ * bucket; undefined when no provider leases (no wrapper is built).
  */
-export function rateLimitLeaseOptions(config: FortitudeConfig): LeaseOptions | undefined {
+export function rateLimitLeaseOptions(config: FortitudeConfig, processes: number): LeaseOptions | undefined {
   const leased = new Set(Object.entries(config.providers).filter(([, provider]) => provider.rate_limit.lease).map(([name]) => name));
-  return leased.size === 0 ? undefined : { leases: (key) => leased.has(key) };
+  return leased.size === 0 ? undefined : { leases: (key) => leased.has(key), maxChunkShare: MACHINE_LEASE_SHARE / Math.max(1, processes) };
 }
 
 /** The learned-routing journal shared by the machine's processes keeps calls as long as the router uses them. */
