@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMachineState } from '../../src/infrastructure/machine-state/machine-state-db.js';
 import { SqliteRateLimitStore } from '../../src/infrastructure/machine-state/sqlite-rate-limit-store.js';
 import { RedisRateLimitStore } from '../../src/infrastructure/redis/redis-rate-limit-store.js';
+import { createManualClock } from '../../src/providers/clock.js';
+import { LeasedRateLimitStore } from '../../src/providers/rate-limit/leased-rate-limit-store.js';
 import { MemoryRateLimitStore } from '../../src/providers/rate-limit/memory-rate-limit-store.js';
 import type { AcquireResult, BucketSpec, RateLimitStore } from '../../src/providers/rate-limit/rate-limit-store.js';
 import { connectRedis, deleteKeys, uniqueKeyPrefix } from '../support/redis-helpers.js';
@@ -99,5 +101,34 @@ describe.each(implementations)('RateLimitStore contract: %s', (_name, create) =>
     const store = create();
     for (let index = 0; index < 3; index++) await store.acquire('p', [REQUESTS], { requests: 1 }, T0 + 5_000);
     expect((await store.acquire('p', [REQUESTS], { requests: 1 }, T0)).granted).toBe(false);
+  });
+
+  it('leased by two processes (the lease layer over it): grants at most what the buckets hold, and every token comes back on close', async () => {
+    const shared = create();
+    const clock = createManualClock(T0);
+    // Close gives credit back, then closes the store it wraps: keep the shared one open to read it.
+    const open: RateLimitStore = {
+      acquire: (...args) => shared.acquire(...args),
+      ...(shared.acquireMany ? { acquireMany: shared.acquireMany.bind(shared) } : {}),
+      adjust: (...args) => shared.adjust(...args),
+      clamp: (...args) => shared.clamp(...args),
+      blockUntil: (...args) => shared.blockUntil(...args),
+      peek: (...args) => shared.peek(...args),
+      close: () => Promise.resolve(),
+    };
+    const processes = [new LeasedRateLimitStore(open, { clock }), new LeasedRateLimitStore(open, { clock })];
+    // Never refill: every token is accounted for.
+    const still: BucketSpec[] = [
+      { name: 'requests', capacity: 400, refillPerMs: 0 },
+      { name: 'tokens', capacity: 40_000, refillPerMs: 0 },
+    ];
+    let granted = 0;
+    for (let index = 0; index < 600; index += 1) {
+      if ((await processes[index % 2]!.acquire('p', still, { requests: 1, tokens: 50 }, clock.now())).granted) granted += 1;
+      await clock.advance(1);
+    }
+    expect(granted).toBeLessThanOrEqual(400);
+    await Promise.all(processes.map((store) => store.close()));
+    expect((await shared.peek('p', still, clock.now())).remaining).toEqual({ requests: 400 - granted, tokens: 40_000 - granted * 50 });
   });
 });
