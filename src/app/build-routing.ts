@@ -12,6 +12,7 @@ import { RedisRateLimitStore } from '../infrastructure/redis/redis-rate-limit-st
 import { FallbackBudgetStore } from '../infrastructure/redis/fallback-budget-store.js';
 import { FallbackRateLimitStore } from '../infrastructure/redis/fallback-rate-limit-store.js';
 import { openRedisConnection, type RedisConnection } from '../infrastructure/redis/redis-connection.js';
+import { LeasedRateLimitStore } from '../providers/rate-limit/leased-rate-limit-store.js';
 import { MemoryRateLimitStore } from '../providers/rate-limit/memory-rate-limit-store.js';
 import { createRouter, type Router } from '../pipeline/routing/router.js';
 import { createRouteSteering, type RouteSteering } from '../operations/optimizer/route-steering.js';
@@ -20,7 +21,7 @@ import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { BreakerStore } from '../providers/circuit-breaker/breaker-store.js';
 import { RedisBreakerStore } from '../infrastructure/redis/redis-breaker-store.js';
 import { RedisRoutingJournal } from '../infrastructure/redis/redis-routing-journal.js';
-import { budgetGuardOptions, routerOptions, routingJournalOptions } from './component-options.js';
+import { budgetGuardOptions, rateLimitLeaseOptions, routerOptions, routingJournalOptions } from './component-options.js';
 import type { FortitudeConfig } from './config/schema.js';
 import { join, resolve } from 'node:path';
 import { openMachineState } from '../infrastructure/machine-state/machine-state-db.js';
@@ -64,22 +65,25 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
     const learnedState = new SqliteRoutingJournal(database, routingJournalOptions(config), {
       onError: (error) => learningLogger.warn({ err: error }, 'learned routing not shared yet; retrying'),
     });
+    // One batcher: a turn's budget and rate-limit steps share one transaction.
+    const rateLimitStore = leased(new SqliteRateLimitStore(database, { batcher }), config, options.processes);
     return {
       redis: undefined,
       keyPrefix: prefix,
-      // One batcher: a turn's budget and rate-limit steps share one transaction.
-      rateLimitStore: new SqliteRateLimitStore(database, { batcher }),
+      rateLimitStore,
       budgetStore: new SqliteBudgetStore(database, { batcher }),
       breakerStore: undefined,
       learnedState,
       async close() {
         await learnedState.close();
+        // Gives leased rate-limit credit back to the file before it closes.
+        await rateLimitStore.close();
         database.close();
       },
     };
   }
   const redis = await openRedisConnection({ url: config.redis.url, clusterMode: config.caching.levels.redis.cluster_mode }, { logger });
-  const rateLimitStore = new FallbackRateLimitStore(new RedisRateLimitStore(redis.client, { keyPrefix: `{${prefix}:ratelimit}` }), new MemoryRateLimitStore(), redis);
+  const rateLimitStore = leased(new FallbackRateLimitStore(new RedisRateLimitStore(redis.client, { keyPrefix: `{${prefix}:ratelimit}` }), new MemoryRateLimitStore(), redis), config, options.processes);
   const budgetStore = new FallbackBudgetStore(new RedisBudgetStore(redis.client, { hashTag: `${prefix}:budget` }), () => new MemoryBudgetStore(), redis, {
     headroomShare: 1 / Math.max(1, options.processes ?? 1),
   });
@@ -102,6 +106,12 @@ export async function buildSharedState(config: FortitudeConfig, logger: Logger, 
       await redis.close();
     },
   };
+}
+
+/** The shared rate-limit store behind the lease layer (`rate_limit.lease`), unless no provider leases. */
+function leased(store: RateLimitStore, config: FortitudeConfig, processes: number | undefined): RateLimitStore {
+  const options = rateLimitLeaseOptions(config, processes ?? 1);
+  return options === undefined ? store : new LeasedRateLimitStore(store, options);
 }
 
 /**

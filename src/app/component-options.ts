@@ -23,6 +23,7 @@ import type { SelectionOptions } from '../pipeline/routing/selection-options.js'
 import type { TokenOptimizationOptions } from '../providers/token-optimization.js';
 import type { BreakerPolicy } from '../providers/circuit-breaker/breaker-state.js';
 import type { ProviderStackOptions } from '../providers/provider-stack.js';
+import type { LeaseOptions } from '../providers/rate-limit/leased-rate-limit-store.js';
 import type { LoadedConfig } from './config/load-config.js';
 import type { FortitudeConfig } from './config/schema.js';
 import type { ResolvedProvider } from './config/sections/providers.js';
@@ -326,6 +327,19 @@ export function metricsOptions(config: FortitudeConfig): MetricsOptions {
  */
 export function performanceWindowMs(config: FortitudeConfig): number {
   return secondsToMs(config.selection_strategy.performance_window);
+}
+
+/** What one machine's serving processes may hold of a shared bucket together, leased (`leased-rate-limit-store.ts`). */
+const MACHINE_LEASE_SHARE = 0.1;
+
+/**
+ * Which providers' shared rate-limit buckets a process may lease from (`rate_limit.lease`, keyed
+ * by provider name as the limiters are), and how much: the machine's `processes` share 10 % of a
+ * bucket; undefined when no provider leases (no wrapper is built).
+ */
+export function rateLimitLeaseOptions(config: FortitudeConfig, processes: number): LeaseOptions | undefined {
+  const leased = new Set(Object.entries(config.providers).filter(([, provider]) => provider.rate_limit.lease).map(([name]) => name));
+  return leased.size === 0 ? undefined : { leases: (key) => leased.has(key), maxChunkShare: MACHINE_LEASE_SHARE / Math.max(1, processes) };
 }
 
 /** The learned-routing journal shared by the machine's processes keeps calls as long as the router uses them. */

@@ -8,6 +8,8 @@ import { openMachineState, type MachineStateDatabase } from './machine-state-db.
 import { SqliteRoutingJournal } from './routing-journal.js';
 import { SqliteBudgetStore } from './sqlite-budget-store.js';
 import { SqliteRateLimitStore } from './sqlite-rate-limit-store.js';
+import { createManualClock } from '../../providers/clock.js';
+import { LeasedRateLimitStore } from '../../providers/rate-limit/leased-rate-limit-store.js';
 
 // Two connections to one file stand for two processes: SQLite's locking is the same either way.
 let directory: string;
@@ -68,17 +70,34 @@ describe('rate-limit buckets across connections', () => {
     expect(results.find((result) => !result.granted)?.waitMs).toBe(10_000);
   });
 
+  it('leased by two processes, a bucket still admits what it holds in total, and unused credit goes back on close', async () => {
+    const clock = createManualClock(NOW);
+    const stores = [new LeasedRateLimitStore(new SqliteRateLimitStore(connect()), { clock }), new LeasedRateLimitStore(new SqliteRateLimitStore(connect()), { clock })];
+    // Never refills: every token is accounted for.
+    const bucket = { name: 'requests', capacity: 1_000, refillPerMs: 0 };
+    let granted = 0;
+    for (let index = 0; index < 1_400; index += 1) {
+      if ((await stores[index % 2]!.acquire('openai', [bucket], { requests: 1 }, clock.now())).granted) granted += 1;
+      await clock.advance(1);
+    }
+    expect(granted).toBeLessThanOrEqual(1_000);
+    expect(granted).toBeGreaterThan(500);
+    await Promise.all(stores.map((store) => store.close()));
+    const level = (await new SqliteRateLimitStore(connect()).peek('openai', [bucket], clock.now())).remaining.requests;
+    expect(level).toBe(1_000 - granted);
+  });
+
   it('acquireMany grants a prefix in one step, stops at the first refusal, and shares the bucket with acquire', async () => {
     const [first, second] = [new SqliteRateLimitStore(connect()), new SqliteRateLimitStore(connect())];
     const requests = { name: 'requests', capacity: 6, refillPerMs: 6 / 60_000 };
     const tokens = { name: 'tokens', capacity: 100, refillPerMs: 100 / 60_000 };
     // 30 + 60 fit in 100 tokens; 20 more do not, and the 1 behind it waits although it would fit (FIFO).
     const batch = await first.acquireMany('openai', [requests, tokens], [{ requests: 1, tokens: 30 }, { requests: 1, tokens: 60 }, { requests: 1, tokens: 20 }, { requests: 1, tokens: 1 }], NOW);
-    expect(batch).toEqual({ granted: 2, waitMs: 6_000 });
+    expect(batch).toEqual({ granted: 2, waitMs: 6_000, remaining: { requests: 4, tokens: 10 } });
     expect(await second.peek('openai', [requests, tokens], NOW)).toEqual({ remaining: { requests: 4, tokens: 10 }, blockedUntil: 0 });
     // The other connection's single acquires and a later batch draw on the same 6 requests.
-    expect(await second.acquire('openai', [requests], { requests: 1 }, NOW)).toEqual({ granted: true, waitMs: 0 });
-    expect(await first.acquireMany('openai', [requests], Array.from({ length: 5 }, () => ({ requests: 1 })), NOW)).toEqual({ granted: 3, waitMs: 10_000 });
+    expect(await second.acquire('openai', [requests], { requests: 1 }, NOW)).toEqual({ granted: true, waitMs: 0, remaining: { requests: 3 } });
+    expect(await first.acquireMany('openai', [requests], Array.from({ length: 5 }, () => ({ requests: 1 })), NOW)).toEqual({ granted: 3, waitMs: 10_000, remaining: { requests: 0 } });
     expect(await second.acquire('openai', [requests], { requests: 1 }, NOW)).toMatchObject({ granted: false });
   });
 });

@@ -85,15 +85,17 @@ export class SqliteRateLimitStore implements RateLimitStore {
     const row = this.#row(key);
     let granted = 0;
     let waitMs = 0;
+    let remaining: Readonly<Record<string, number>> | undefined;
     for (; granted < costs.length; granted++) {
       const result = take(row, buckets, costs[granted]!, now);
+      remaining = result.remaining;
       if (!result.granted) {
         waitMs = result.waitMs;
         break;
       }
     }
     if (granted > 0) this.#saveLevels.run(key, JSON.stringify(row.levels));
-    return { granted, waitMs };
+    return remaining ? { granted, waitMs, remaining } : { granted, waitMs };
   }
 
   #change(key: string, bucket: BucketSpec, value: number, now: number, mode: 'adjust' | 'clamp'): void {
@@ -118,12 +120,16 @@ function take(row: LimiterRow, buckets: readonly BucketSpec[], costs: Readonly<R
     if (needed > 0) waitMs = Math.max(waitMs, bucket.refillPerMs > 0 ? Math.ceil(needed / bucket.refillPerMs) : Number.POSITIVE_INFINITY);
     return current;
   });
-  if (waitMs > 0) return { granted: false, waitMs };
+  const remaining: Record<string, number> = {};
+  if (waitMs > 0) {
+    buckets.forEach((bucket, index) => (remaining[bucket.name] = levels[index]![0]));
+    return { granted: false, waitMs, remaining };
+  }
   buckets.forEach((bucket, index) => {
     const [tokens, at] = levels[index]!;
-    row.levels[bucket.name] = [tokens - (costs[bucket.name] ?? 0), at];
+    row.levels[bucket.name] = [(remaining[bucket.name] = tokens - (costs[bucket.name] ?? 0)), at];
   });
-  return { granted: true, waitMs: 0 };
+  return { granted: true, waitMs: 0, remaining };
 }
 
 /** The bucket refilled to `now` (not saved); full when never seen. */

@@ -48,7 +48,7 @@ local function fullIn(capacity, rate, tokens)
 end
 `;
 
-/** ARGV: now, then per bucket: name, capacity, refillPerMs, cost. Returns {granted, waitMs (-1: never)}. */
+/** ARGV: now, then per bucket: name, capacity, refillPerMs, cost. Returns {granted, waitMs (-1: never)}, then when granted each bucket's level after it. */
 const ACQUIRE = `${LEVEL}
 local now = tonumber(ARGV[1])
 local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
@@ -69,13 +69,15 @@ for i = 2, #ARGV, 4 do
 end
 if wait ~= 0 then return { 0, string.format('%.0f', wait) } end
 local longest = 0
+local out = { 1, '0' }
 for _, entry in ipairs(levels) do
   local tokens = entry[2] - entry[6]
   save(entry[1], tokens, entry[3])
   longest = math.max(longest, fullIn(entry[4], entry[5], tokens))
+  out[#out + 1] = string.format('%.17g', tokens)
 end
 expire(now, longest)
-return { 1, '0' }
+return out
 `;
 
 /** ARGV: now, name, capacity, refillPerMs, value, mode (`adjust` adds value, `clamp` lowers to it). */
@@ -142,8 +144,12 @@ export class RedisRateLimitStore implements RateLimitStore {
   async acquire(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): Promise<AcquireResult> {
     const args: (string | number)[] = [now];
     for (const bucket of buckets) args.push(bucket.name, bucket.capacity, bucket.refillPerMs, costs[bucket.name] ?? 0);
-    const [granted, wait] = (await this.#call(COMMANDS.acquire)(this.#key(key), ...args)) as [number, string];
-    if (Number(granted) === 1) return { granted: true, waitMs: 0 };
+    const [granted, wait, ...levels] = (await this.#call(COMMANDS.acquire)(this.#key(key), ...args)) as [number, string, ...string[]];
+    if (Number(granted) === 1) {
+      const remaining: Record<string, number> = {};
+      buckets.forEach((bucket, index) => (remaining[bucket.name] = Number(levels[index])));
+      return { granted: true, waitMs: 0, remaining };
+    }
     const waitMs = Number(wait);
     return { granted: false, waitMs: waitMs < 0 ? Number.POSITIVE_INFINITY : waitMs };
   }

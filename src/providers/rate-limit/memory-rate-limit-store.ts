@@ -40,11 +40,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   acquireMany(key: string, buckets: readonly BucketSpec[], costs: readonly Readonly<Record<string, number>>[], now: number): Promise<AcquireManyResult> {
+    let result: AcquireResult | undefined;
     for (let index = 0; index < costs.length; index++) {
-      const result = this.acquireNow(key, buckets, costs[index]!, now);
-      if (!result.granted) return Promise.resolve({ granted: index, waitMs: result.waitMs });
+      result = this.acquireNow(key, buckets, costs[index]!, now);
+      if (!result.granted) return Promise.resolve({ granted: index, waitMs: result.waitMs, ...(result.remaining ? { remaining: result.remaining } : {}) });
     }
-    return Promise.resolve({ granted: costs.length, waitMs: 0 });
+    return Promise.resolve({ granted: costs.length, waitMs: 0, ...(result?.remaining ? { remaining: result.remaining } : {}) });
   }
 
   /** The synchronous core of `acquire`. */
@@ -58,11 +59,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
       const needed = Math.min(costs[bucket.name] ?? 0, bucket.capacity) - level.tokens;
       if (needed > 0) waitMs = Math.max(waitMs, bucket.refillPerMs > 0 ? Math.ceil(needed / bucket.refillPerMs) : Number.POSITIVE_INFINITY);
     }
-    if (waitMs > 0) return { granted: false, waitMs };
+    const remaining: Record<string, number> = {};
+    if (waitMs > 0) {
+      buckets.forEach((bucket, index) => (remaining[bucket.name] = levels[index]!.tokens));
+      return { granted: false, waitMs, remaining };
+    }
     buckets.forEach((bucket, index) => {
-      levels[index]!.tokens -= costs[bucket.name] ?? 0;
+      remaining[bucket.name] = levels[index]!.tokens -= costs[bucket.name] ?? 0;
     });
-    return { granted: true, waitMs: 0 };
+    return { granted: true, waitMs: 0, remaining };
   }
 
   adjust(key: string, bucket: BucketSpec, delta: number, now: number): Promise<void> {

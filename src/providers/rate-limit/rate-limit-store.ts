@@ -17,6 +17,12 @@ export interface AcquireResult {
   granted: boolean;
   /** When refused: ms until this request could be granted if nobody else takes tokens. */
   waitMs: number;
+  /**
+   * Optional: each bucket's level after this step (refilled to `now`, minus what it took), when the
+   * store can say so at no extra cost. The lease layer (`leased-rate-limit-store.ts`) leases only
+   * while these show the buckets far from binding; a store without them is never leased from.
+   */
+  remaining?: Readonly<Record<string, number>>;
 }
 
 export interface AcquireManyResult {
@@ -24,6 +30,8 @@ export interface AcquireManyResult {
   granted: number;
   /** When fewer than all were granted: ms until the first refused one could be granted. */
   waitMs: number;
+  /** Optional: each bucket's level after the granted prefix (as `AcquireResult.remaining`). */
+  remaining?: Readonly<Record<string, number>>;
 }
 
 export interface BucketLevels {

@@ -19,6 +19,12 @@ const rateLimit = z
     burst_allowance: z.number().int().nonnegative().default(0),
     /** How long a request may wait in the fair queue before failing with `rate_limited`. */
     max_queue_wait_ms: z.number().int().nonnegative().default(5_000),
+    /**
+     * While this provider's shared buckets (the machine's, or the fleet's with Redis) are far
+     * from binding, each process takes tokens from them in chunks and grants requests from that
+     * local credit; near the limits every request asks the shared buckets, as with `false`.
+     */
+    lease: z.boolean().default(true),
   })
   .prefault({});
 
