@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -23,10 +23,15 @@ describe('rotating log file', () => {
     const directory = mkdtempSync(join(tmpdir(), 'fortitude-rotate-'));
     const path = join(directory, 'logs', 'app.log');
     const file = createRotatingFile(path, { maxSizeBytes: 1024, maxFiles: 3, compress: true }, { sync: true });
-    // Written in bursts with pauses, as a server logs: a gzip runs between rotations.
+    // Written in bursts with pauses, as a server logs: a gzip runs between rotations. (While one
+    // runs its lock defers the next rotation and the file grows past the limit: on a loaded CI
+    // machine a 30 ms pause did not always cover the gzip, so each pause also waits for it.)
     for (let index = 0; index < 200; index++) {
       file.write(line(index));
-      if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 30));
+      if (index % 10 === 9) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        for (const until = Date.now() + 5_000; existsSync(`${path}.lock`) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     }
     file.close();
     // The last gzip runs in the background: up to 10 s on a loaded machine (200 ms fixed was not always enough in CI).
