@@ -5,8 +5,9 @@
  * (the worker inherits it; SIGUSR2 starts and stops its profiler), drives it closed-loop (autocannon, `--connections`, default 50) or open-loop
  * (`--rate N`), stops it, and prints the worker profile's self time by function and by file.
  *
- *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--top 40]
+ *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc] [--top 40]
  *
+ * `--alloc`: bytes allocated per request instead, by function (self) and by Fortitude function (inclusive).
  * Profiles are left in bench/out/profile-serve/ (open them in Chrome DevTools).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -43,6 +44,7 @@ process.stderr.write(`serve ${serve.pid}, worker ${workerPid}: ${processTree(ser
 if (workerPid === undefined) throw new Error('no worker process found under fortitude serve');
 const target = { url: serve.url, path: PATH, body: BODY, streamEnd: '' };
 let summary = '';
+let requests = 0;
 try {
   await openLoop(target, 300, 1_000);
   const cpuBefore = serve.cpuMicros();
@@ -57,10 +59,12 @@ try {
   );
   if (RATE === undefined) {
     const run = await saturate(target, CONNECTIONS, SECONDS);
+    requests = run.ok + run.errors;
     summary = `closed loop ${CONNECTIONS} connections: ${run.ok} ok, ${run.errors} errors, ${(run.ok / run.durationSeconds).toFixed(0)} rps, p50 ${run.p50} ms, p99 ${run.p99} ms`;
     summary += `, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
   } else {
     const run = await openLoop(target, RATE, SECONDS * 1000, { drainMs: 3_000 });
+    requests = run.ok + run.errors;
     summary = `open loop ${RATE}/s: ${run.ok} ok, ${run.errors} errors, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
   }
   process.kill(workerPid, 'SIGUSR2');
@@ -72,7 +76,7 @@ try {
 }
 process.stdout.write(`load average ${loadavg()[0]!.toFixed(1)}; ${summary}\n`);
 if (ALLOC) {
-  process.stdout.write(`allocation profile written to ${profileDir} (summarise it by selfSize per callFrame)\n`);
+  summariseAllocations();
   process.exit(0);
 }
 
@@ -134,3 +138,48 @@ for (const [id, micros] of selfMicros) {
 print('self time by function', byFunction);
 print('inclusive time of Fortitude functions', inclusive);
 print('self time by file', byFile);
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * The worker's sampled allocations (the sampling heap profiler scales each sample to an estimate
+ * of every byte allocated, scavenged objects included): bytes per request in total, by function
+ * (self) and by Fortitude function (inclusive: everything allocated below it).
+ */
+function summariseAllocations(): void {
+  const name = readdirSync(profileDir).find((file) => file.endsWith('.heapprofile'));
+  if (name === undefined) throw new Error(`no allocation profile written in ${profileDir}`);
+  const head = (JSON.parse(readFileSync(join(profileDir, name), 'utf8')) as { head: HeapNode }).head;
+  const shortUrl = (url: string) => url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/');
+  const label = (node: HeapNode) => `${node.callFrame.functionName || '(anonymous)'} ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode, stack: Set<string>): number => {
+    const own = label(node);
+    self.set(own, (self.get(own) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    const fresh = node.callFrame.url.includes('/dist/') && !stack.has(own);
+    if (fresh) stack.add(own);
+    let below = node.selfSize;
+    for (const child of node.children) below += walk(child, stack);
+    if (fresh) {
+      stack.delete(own);
+      inclusive.set(own, (inclusive.get(own) ?? 0) + below);
+    }
+    return below;
+  };
+  walk(head, new Set());
+  const perRequest = (bytes: number) => (bytes / Math.max(1, requests)).toFixed(0).padStart(7);
+  process.stdout.write(`\nallocated ${(total / 1e6).toFixed(1)} MB over ${requests} requests: ${perRequest(total).trim()} bytes per request (sampled; profile in ${profileDir})\n`);
+  const print = (title: string, entries: Map<string, number>) => {
+    process.stdout.write(`\n${title}, bytes per request\n`);
+    for (const [where, bytes] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, TOP)) process.stdout.write(`${perRequest(bytes)}  ${where}\n`);
+  };
+  print('self, by function', self);
+  print('inclusive, Fortitude functions', inclusive);
+}

@@ -5,6 +5,7 @@ import { guardStream } from '../core/guarded-stream.js';
 import type { ResearchType } from '../core/research.js';
 import type { ProviderCallObservation } from '../infrastructure/metrics/metrics.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
+import { PromptTokens, type PromptTokenEstimator } from '../providers/prompt-tokens.js';
 import { createCallTrace } from '../providers/provider.js';
 import type { AttemptRecord } from '../providers/provider.js';
 import type { BudgetGuard, BudgetReservation } from './budget/budget-guard.js';
@@ -24,8 +25,11 @@ export interface ProviderCallDeps {
   router: Pick<Router, 'plan' | 'record' | 'recordQuality'>;
   budget: Pick<BudgetGuard, 'reserve'>;
   prices: PriceResolver;
-  /** Worst-case prompt tokens of a request, for the budget reservation. */
-  estimateTokens(request: ChatRequest): number;
+  /**
+   * Prompt tokens of a request, for the budget reservation. Counted at most once per call and
+   * shared with the providers' token limits (`PromptTokens`), which count with the same function.
+   */
+  estimateTokens: PromptTokenEstimator;
   recorder?: { add(record: ProviderRequestInput): void } | undefined;
   /**
    * Per provider (`cost_management.providers.<name>.cost_tracking`): whether its request rows
@@ -67,7 +71,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
 
   const modelOf = (provider: string) => providers.modelOf(provider) ?? 'unknown';
 
-  const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext): Promise<BudgetReservation> => {
+  const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext, promptTokens: PromptTokens): Promise<BudgetReservation> => {
     // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
     // A candidate may be called at the router's chosen model or the requested one, not only its
     // configured model: price every model it might run (a model it does not serve runs as its default).
@@ -94,7 +98,9 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       provider: order[0] ?? 'none',
       model: request.model || modelOf(order[0] ?? ''),
       price,
-      inputTokens: deps.estimateTokens(request),
+      // Only a priced input makes the prompt's size matter to the worst case (`worstCaseCostUsd`):
+      // unpriced or free-input models are reserved without counting it.
+      inputTokens: price !== undefined && price.input_per_million > 0 ? promptTokens.of(request, deps.estimateTokens) : 0,
       maxOutputTokens: request.maxTokens ?? 1024,
       urgent: context.urgent ?? false,
     });
@@ -151,10 +157,11 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
 
     async call(order, request, context) {
       const started = performance.now();
-      const reservation = await reserve(order, request, context);
+      const promptTokens = new PromptTokens(request.messages);
+      const reservation = await reserve(order, request, context, promptTokens);
       const trace = createCallTrace();
       try {
-        const answer = await providers.chain.call(order, withModel(order, request), { signal: context.signal, trace });
+        const answer = await providers.chain.call(order, withModel(order, request), { signal: context.signal, trace, promptTokens });
         recordAttempts(answer.attempts, context);
         const cost = recordSuccess(answer.provider, answer.result.model, performance.now() - started, answer.result.usage, context, answer.attempts[0]?.provider);
         await reservation.reconcile(cost);
@@ -184,12 +191,13 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
     },
 
     async stream(order, request, context) {
-      const reservation = await reserve(order, request, context);
+      const promptTokens = new PromptTokens(request.messages);
+      const reservation = await reserve(order, request, context, promptTokens);
       const started = performance.now();
       let opened;
       const trace = createCallTrace();
       try {
-        opened = await providers.chain.stream(order, withModel(order, request), { signal: context.signal, trace });
+        opened = await providers.chain.stream(order, withModel(order, request), { signal: context.signal, trace, promptTokens });
       } catch (error) {
         await reservation.release();
         throw recordFailure(
