@@ -19,12 +19,15 @@ export interface RateLimitDeps {
 export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
   const estimate = deps.estimateTokens ?? estimateChatTokens;
   return (inner: Provider): Provider => {
+    const refused = (error: unknown, options: CallOptions | undefined): unknown => {
+      if (error instanceof ProviderError) options?.trace?.attempts.push({ provider: inner.name, outcome: error.errorClass, latencyMs: 0 });
+      return error;
+    };
     const waitFor = async (tokens: number, options: CallOptions | undefined) => {
       try {
         return await limiter.acquire(tokens, options?.signal);
       } catch (error) {
-        if (error instanceof ProviderError) options?.trace?.attempts.push({ provider: inner.name, outcome: error.errorClass, latencyMs: 0 });
-        throw error;
+        throw refused(error, options);
       }
     };
     const promptTokens = (request: ChatRequest, options: CallOptions | undefined): number => {
@@ -47,7 +50,13 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
 
     return layerOver(inner, {
       async chat(request, options) {
-        const permit = await waitFor(promptTokens(request, options), options);
+        // `waitFor` written out: one async frame fewer per call.
+        let permit;
+        try {
+          permit = await limiter.acquire(promptTokens(request, options), options?.signal);
+        } catch (error) {
+          throw refused(error, options);
+        }
         try {
           const result = await inner.chat(request, options);
           permit.settle(result.usage.inputTokens + result.usage.outputTokens);
