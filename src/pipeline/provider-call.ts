@@ -42,17 +42,17 @@ export interface ProviderCallDeps {
   onRateLimited?: (provider: string) => void;
 }
 
+function hasKeys(record: Readonly<Record<string, unknown>>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
+}
+
 export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
   const { providers, recorder, router, budget, prices } = deps;
   const onCall = deps.onCall ?? (() => undefined);
-  /** What a provider's request row says about who asked and what: only what its cost tracking keeps. */
-  const tracked = (provider: string, context: CallContext) => {
-    const tracking = deps.tracking?.[provider];
-    return {
-      researchType: tracking?.perQueryType === false ? null : (context.researchType ?? null),
-      userId: tracking?.perUser === false ? null : (context.user ?? null),
-    };
-  };
+  // What a provider's request row says about who asked and what: only what its cost tracking keeps.
+  const trackedType = (provider: string, context: CallContext) => (deps.tracking?.[provider]?.perQueryType === false ? null : (context.researchType ?? null));
+  const trackedUser = (provider: string, context: CallContext) => (deps.tracking?.[provider]?.perUser === false ? null : (context.user ?? null));
   const onRateLimited = deps.onRateLimited ?? (() => undefined);
   /** Models the router chose per provider, by the order array it returned. */
   const chosenModels = new WeakMap<readonly string[], Record<string, string>>();
@@ -64,8 +64,10 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       });
     }
     const plan = router.plan({ researchType, preferred, simple: options.simple, orderOnly: true });
-    const order = preferred ? [preferred, ...plan.order.filter((name) => name !== preferred)] : plan.order;
-    chosenModels.set(order, plan.models);
+    // The router already leads with `preferred` unless the budget paused it.
+    const order = preferred && plan.order[0] !== preferred ? [preferred, ...plan.order.filter((name) => name !== preferred)] : plan.order;
+    // Most plans choose no model (no `model_selection`, no pin): nothing to remember for them.
+    if (hasKeys(plan.models)) chosenModels.set(order, plan.models);
     return order;
   };
 
@@ -79,20 +81,19 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
     const chosen = chosenModels.get(order);
     let price: ModelPrice | undefined;
     let dearest = Number.NEGATIVE_INFINITY;
-    const consider = (name: string, model: string | undefined) => {
-      if (!model) return;
-      const candidate = prices.priceOf(providers.modelFor(name, model), name);
-      if (candidate === undefined) return;
-      const blended = candidate.input_per_million + candidate.output_per_million;
-      if (blended > dearest) {
-        dearest = blended;
-        price = candidate;
-      }
-    };
     for (const name of order) {
-      consider(name, modelOf(name));
-      consider(name, chosen?.[name]);
-      consider(name, request.model);
+      // The configured model, the router's choice, the requested one (a loop, not a closure per call).
+      for (let which = 0; which < 3; which++) {
+        const model = which === 0 ? modelOf(name) : which === 1 ? chosen?.[name] : request.model;
+        if (!model) continue;
+        const candidate = prices.priceOf(providers.modelFor(name, model), name);
+        if (candidate === undefined) continue;
+        const blended = candidate.input_per_million + candidate.output_per_million;
+        if (blended > dearest) {
+          dearest = blended;
+          price = candidate;
+        }
+      }
     }
     return budget.reserve({
       provider: order[0] ?? 'none',
@@ -118,7 +119,8 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
         latencyMs: attempt.latencyMs,
         status: 'error',
         errorClass: attempt.outcome === 'ok' ? null : attempt.outcome,
-        ...tracked(attempt.provider, context),
+        researchType: trackedType(attempt.provider, context),
+        userId: trackedUser(attempt.provider, context),
       });
     }
   };
@@ -141,7 +143,8 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       outputTokens: usage.outputTokens,
       costUsd: cost,
       status: 'ok',
-      ...tracked(provider, context),
+      researchType: trackedType(provider, context),
+      userId: trackedUser(provider, context),
       fallbackFrom: fallbackFrom ?? null,
     });
     return cost;
@@ -184,7 +187,8 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
           latencyMs: performance.now() - started,
           status: 'error',
           errorClass: (error as { errorClass?: ProviderRequestInput['errorClass'] }).errorClass ?? 'unknown',
-          ...tracked(first, context),
+          researchType: trackedType(first, context),
+          userId: trackedUser(first, context),
         });
         throw error;
       }

@@ -53,7 +53,11 @@ export interface ProviderChain {
 /** Ordered fallback over named providers, in the order routing chose for each request. */
 export function createProviderChain(providers: ReadonlyMap<string, Provider>): ProviderChain {
   const members = (order: readonly string[]): Provider[] => {
-    const found = order.map((name) => providers.get(name)).filter((provider): provider is Provider => provider !== undefined);
+    const found: Provider[] = [];
+    for (const name of order) {
+      const provider = providers.get(name);
+      if (provider !== undefined) found.push(provider);
+    }
     if (found.length === 0) {
       throw new FortitudeError('provider_unavailable', `none of the providers ${order.join(', ') || '(none)'} is configured`);
     }
