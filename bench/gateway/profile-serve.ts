@@ -41,7 +41,8 @@ const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], ma
 const yaml = MESSAGES ? fakeProviderYaml('anthropic', upstream.url, ANTHROPIC_MODEL) : fakeProviderYaml('openai_compatible', `${upstream.url}/v1`, 'gpt-4o-mini');
 const preload = fileURLToPath(new URL('cpu-profile-preload.cjs', import.meta.url));
 const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_OPTIONS: `--require ${preload}`, CPU_PROFILE_DIR: profileDir, PROFILE_KIND: ALLOC ? 'alloc' : 'cpu' }, MAIN, yaml);
-const workerPid = processTree(serve.pid).find((pid) => pid !== serve.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes('NODE_CHANNEL_FD='));
+// The process that serves: a cluster worker when serve forked one, else serve itself (`--workers 1` started with its flags is one process).
+const workerPid = processTree(serve.pid).find((pid) => pid !== serve.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes('NODE_CHANNEL_FD=')) ?? serve.pid;
 process.stderr.write(`serve ${serve.pid}, worker ${workerPid}: ${processTree(serve.pid).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 80)}`).join('; ')}\n`);
 if (workerPid === undefined) throw new Error('no worker process found under fortitude serve');
 const target = { url: serve.url, path: PATH, body: BODY, streamEnd: '' };
