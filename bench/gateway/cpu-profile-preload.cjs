@@ -1,5 +1,6 @@
 // Preloaded into `fortitude serve` by bench/gateway/profile-serve.ts (NODE_OPTIONS=--require …;
-// node 20 refuses --cpu-prof there). In a cluster worker: SIGUSR2 starts the V8 CPU profiler
+// node 20 refuses --cpu-prof there). In the serving process (the cluster worker, or serve itself
+// when it runs in one process; profile-serve signals only that one): SIGUSR2 starts the V8 CPU profiler
 // (or, with PROFILE_KIND=alloc, the sampling heap profiler counting every allocation, also those
 // a scavenge collects), the next SIGUSR2 stops it and writes
 // <CPU_PROFILE_DIR>/worker-<pid>.cpuprofile (or .heapprofile).
@@ -8,7 +9,7 @@ const { Session } = require('node:inspector');
 const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-if (require('node:cluster').isWorker && process.env.CPU_PROFILE_DIR) {
+if (process.env.CPU_PROFILE_DIR) {
   const session = new Session();
   session.connect();
   const alloc = process.env.PROFILE_KIND === 'alloc';

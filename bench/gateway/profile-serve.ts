@@ -5,13 +5,14 @@
  * (the worker inherits it; SIGUSR2 starts and stops its profiler), drives it closed-loop (autocannon, `--connections`, default 50) or open-loop
  * (`--rate N`), stops it, and prints the worker profile's self time by function and by file.
  *
- *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--top 40]
+ *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc] [--top 40]
  *
+ * `--alloc`: bytes allocated per request instead, by function (self) and by Fortitude function (inclusive).
  * Profiles are left in bench/out/profile-serve/ (open them in Chrome DevTools).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANTHROPIC_MODEL, benchMachine, gatewayRequest } from './arms.js';
 import { fakeProviderYaml, processTree, spawnChild, spawnRealServe } from './child-process.js';
@@ -28,6 +29,8 @@ const TOP = Number(option('--top') ?? 40);
 /** `--alloc`: a sampling heap profile of every allocation (scavenged ones too) instead of a CPU profile. */
 const ALLOC = process.argv.includes('--alloc');
 const MESSAGES = option('--api') === 'messages';
+/** `--main <path>`: profile another build's `serve` (e.g. bench/out/base/dist/main.js, for a before/after in the same conditions). */
+const MAIN = option('--main') === undefined ? undefined : resolve(option('--main')!);
 const { body: BODY, path: PATH } = gatewayRequest(MESSAGES);
 
 const machine = benchMachine();
@@ -37,12 +40,16 @@ mkdirSync(profileDir, { recursive: true });
 const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], machine.upstreamCore);
 const yaml = MESSAGES ? fakeProviderYaml('anthropic', upstream.url, ANTHROPIC_MODEL) : fakeProviderYaml('openai_compatible', `${upstream.url}/v1`, 'gpt-4o-mini');
 const preload = fileURLToPath(new URL('cpu-profile-preload.cjs', import.meta.url));
-const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_OPTIONS: `--require ${preload}`, CPU_PROFILE_DIR: profileDir, PROFILE_KIND: ALLOC ? 'alloc' : 'cpu' }, undefined, yaml);
-const workerPid = processTree(serve.pid).find((pid) => pid !== serve.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes('NODE_CHANNEL_FD='));
+const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_OPTIONS: `--require ${preload}`, CPU_PROFILE_DIR: profileDir, PROFILE_KIND: ALLOC ? 'alloc' : 'cpu' }, MAIN, yaml);
+// The process that serves: a cluster worker when serve forked one, else serve itself (`--workers 1` started with its flags is one process).
+const workerPid = processTree(serve.pid).find((pid) => pid !== serve.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes('NODE_CHANNEL_FD=')) ?? serve.pid;
 process.stderr.write(`serve ${serve.pid}, worker ${workerPid}: ${processTree(serve.pid).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 80)}`).join('; ')}\n`);
 if (workerPid === undefined) throw new Error('no worker process found under fortitude serve');
 const target = { url: serve.url, path: PATH, body: BODY, streamEnd: '' };
 let summary = '';
+/** Requests answered while the profiler ran: what a per-request figure divides by. */
+let requests = 0;
+let failed = 0;
 try {
   await openLoop(target, 300, 1_000);
   const cpuBefore = serve.cpuMicros();
@@ -57,10 +64,14 @@ try {
   );
   if (RATE === undefined) {
     const run = await saturate(target, CONNECTIONS, SECONDS);
+    requests = run.ok;
+    failed = run.errors;
     summary = `closed loop ${CONNECTIONS} connections: ${run.ok} ok, ${run.errors} errors, ${(run.ok / run.durationSeconds).toFixed(0)} rps, p50 ${run.p50} ms, p99 ${run.p99} ms`;
     summary += `, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
   } else {
     const run = await openLoop(target, RATE, SECONDS * 1000, { drainMs: 3_000 });
+    requests = run.ok;
+    failed = run.errors;
     summary = `open loop ${RATE}/s: ${run.ok} ok, ${run.errors} errors, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
   }
   process.kill(workerPid, 'SIGUSR2');
@@ -72,7 +83,7 @@ try {
 }
 process.stdout.write(`load average ${loadavg()[0]!.toFixed(1)}; ${summary}\n`);
 if (ALLOC) {
-  process.stdout.write(`allocation profile written to ${profileDir} (summarise it by selfSize per callFrame)\n`);
+  summariseAllocations();
   process.exit(0);
 }
 
@@ -134,3 +145,50 @@ for (const [id, micros] of selfMicros) {
 print('self time by function', byFunction);
 print('inclusive time of Fortitude functions', inclusive);
 print('self time by file', byFile);
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * The worker's sampled allocations (the sampling heap profiler scales each sample to an estimate
+ * of every byte allocated, scavenged objects included): bytes per request in total, by function
+ * (self) and by Fortitude function (inclusive: everything allocated below it).
+ */
+function summariseAllocations(): void {
+  const name = readdirSync(profileDir).find((file) => file.endsWith('.heapprofile'));
+  if (name === undefined) throw new Error(`no allocation profile written in ${profileDir}`);
+  const head = (JSON.parse(readFileSync(join(profileDir, name), 'utf8')) as { head: HeapNode }).head;
+  const shortUrl = (url: string) => url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/');
+  const label = (node: HeapNode) => `${node.callFrame.functionName || '(anonymous)'} ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode, stack: Set<string>): number => {
+    const own = label(node);
+    self.set(own, (self.get(own) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    const fresh = node.callFrame.url.includes('/dist/') && !stack.has(own);
+    if (fresh) stack.add(own);
+    let below = node.selfSize;
+    for (const child of node.children) below += walk(child, stack);
+    if (fresh) {
+      stack.delete(own);
+      inclusive.set(own, (inclusive.get(own) ?? 0) + below);
+    }
+    return below;
+  };
+  walk(head, new Set());
+  const perRequest = (bytes: number) => (bytes / Math.max(1, requests)).toFixed(0).padStart(7);
+  process.stdout.write(`\nallocated ${(total / 1e6).toFixed(1)} MB over ${requests} answered requests: ${perRequest(total).trim()} bytes per request (sampled; profile in ${profileDir})\n`);
+  // A request the client gave up on may still have run, or not: the figure is only sound without failures.
+  if (failed > 0) process.stdout.write(`WARNING: ${failed} requests failed; bytes per request are not comparable (lower --rate)\n`);
+  const print = (title: string, entries: Map<string, number>) => {
+    process.stdout.write(`\n${title}, bytes per request\n`);
+    for (const [where, bytes] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, TOP)) process.stdout.write(`${perRequest(bytes)}  ${where}\n`);
+  };
+  print('self, by function', self);
+  print('inclusive, Fortitude functions', inclusive);
+}

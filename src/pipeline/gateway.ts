@@ -95,6 +95,9 @@ export const AUTO_MODEL = 'auto';
 /** Gateway calls are routed as implementation-type traffic for the router's per-type estimates. */
 const GATEWAY_RESEARCH_TYPE: ResearchType = 'implementation';
 
+const NORMAL = { read: true, write: true, mode: 'normal' } as const;
+const REFRESH = { read: false, write: true, mode: 'refresh' } as const;
+
 interface Computed {
   result: ChatResult;
   provider: string;
@@ -107,39 +110,35 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const aliases = deps.modelAliases ?? {};
 
   /**
-   * The model a request names, checked: a served model and the provider that serves it; `auto`
-   * (or an alias of it) leaves the choice to the router (`provider` undefined, model ''); anything
-   * else is a 404 naming the way out.
+   * The model a request names, checked: a served model, or '' for `auto` (or an alias of it),
+   * which leaves the choice to the router; anything else is a 404 naming the way out.
    */
-  const modelOf = (requested: string): { model: string; provider: string | undefined } => {
+  const modelOf = (requested: string): string => {
     const target = Object.hasOwn(aliases, requested) ? aliases[requested]! : requested;
-    if (target === AUTO_MODEL) return { model: '', provider: undefined };
-    const provider = providers.providerFor(target);
-    if (provider === undefined) {
+    if (target === AUTO_MODEL) return '';
+    if (providers.providerFor(target) === undefined) {
       throw new FortitudeError(
         'model_not_found',
         `model: "${requested}" is not served by any configured provider; GET /v1/models lists the models (send "auto" to let Fortitude choose, or map the name in gateway.model_aliases)`,
         { details: { field: 'model' } },
       );
     }
-    return { model: target, provider };
+    return target;
   };
 
-  /** The request as it goes upstream and the providers to try, in order (the model's provider first). */
-  const resolve = (request: ChatRequest): { request: ChatRequest; order: string[] } => {
-    const { model, provider } = modelOf(request.model);
-    return { request: model === request.model ? request : { ...request, model }, order: caller.plan(GATEWAY_RESEARCH_TYPE, provider) };
+  /** The request as it goes upstream (the checked model). */
+  const upstreamRequest = (request: ChatRequest): ChatRequest => {
+    const model = modelOf(request.model);
+    return model === request.model ? request : { ...request, model };
   };
+  /** The providers to try, in order: the model's provider first. */
+  const orderFor = (request: ChatRequest): string[] => caller.plan(GATEWAY_RESEARCH_TYPE, request.model === '' ? undefined : providers.providerFor(request.model));
 
   return {
     async chat(original, context) {
-      const { request, order: names } = resolve(original);
+      const request = upstreamRequest(original);
+      const names = orderFor(request);
       const signal = context.cancel ?? context.signal;
-      const call = async (): Promise<Computed> => {
-        const started = performance.now();
-        const answer = await caller.call(names, request, { signal, user: context.user });
-        return { result: answer.result, provider: answer.provider, simulated: answer.simulated, upstreamMs: performance.now() - started };
-      };
       // Only deterministic requests (temperature 0) are cached: a sampled answer is not "the" answer.
       if (context.cache.bypass || request.temperature !== 0 || !responses.enabled) {
         const started = performance.now();
@@ -152,11 +151,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
           cache: context.cache.bypass ? 'bypass' : 'miss',
         };
       }
+      const call = async (): Promise<Computed> => {
+        const started = performance.now();
+        const answer = await caller.call(names, request, { signal, user: context.user });
+        return { result: answer.result, provider: answer.provider, simulated: answer.simulated, upstreamMs: performance.now() - started };
+      };
       // Keyed by the provider the model names (not the sampled fallback order, which differs per
       // call and per replica and would make the same request miss). The key covers the whole
       // request: messages with their images, tool calls and results, tools, schemas, sampling.
       const key = chatRequestCacheKey(responses.prefix, request, { provider: providers.providerFor(request.model) ?? AUTO_MODEL, tenant: context.user });
-      const directives = context.cache.refresh ? { read: false, write: true, mode: 'refresh' as const } : { read: true, write: true, mode: 'normal' as const };
+      const directives = context.cache.refresh ? REFRESH : NORMAL;
       const outcome = await responses.getOrCompute(key, call, { directives });
       const value = outcome.value as Computed;
       const cache: GatewayCacheOutcome = outcome.source === 'computed' ? 'miss' : 'exact';
@@ -164,7 +168,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
 
     async chatStream(original, context) {
-      const { request, order } = resolve(original);
+      const request = upstreamRequest(original);
+      const order = orderFor(request);
       const started = performance.now();
       const opened = await caller.stream(order, request, { signal: context.cancel ?? context.signal, user: context.user });
       return {

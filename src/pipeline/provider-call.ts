@@ -5,6 +5,7 @@ import { guardStream } from '../core/guarded-stream.js';
 import type { ResearchType } from '../core/research.js';
 import type { ProviderCallObservation } from '../infrastructure/metrics/metrics.js';
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
+import { PromptTokens, type PromptTokenEstimator } from '../providers/prompt-tokens.js';
 import { createCallTrace } from '../providers/provider.js';
 import type { AttemptRecord } from '../providers/provider.js';
 import type { BudgetGuard, BudgetReservation } from './budget/budget-guard.js';
@@ -24,8 +25,11 @@ export interface ProviderCallDeps {
   router: Pick<Router, 'plan' | 'record' | 'recordQuality'>;
   budget: Pick<BudgetGuard, 'reserve'>;
   prices: PriceResolver;
-  /** Worst-case prompt tokens of a request, for the budget reservation. */
-  estimateTokens(request: ChatRequest): number;
+  /**
+   * Prompt tokens of a request, for the budget reservation. Counted at most once per call and
+   * shared with the providers' token limits (`PromptTokens`), which count with the same function.
+   */
+  estimateTokens: PromptTokenEstimator;
   recorder?: { add(record: ProviderRequestInput): void } | undefined;
   /**
    * Per provider (`cost_management.providers.<name>.cost_tracking`): whether its request rows
@@ -38,17 +42,17 @@ export interface ProviderCallDeps {
   onRateLimited?: (provider: string) => void;
 }
 
+function hasKeys(record: Readonly<Record<string, unknown>>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
+}
+
 export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
   const { providers, recorder, router, budget, prices } = deps;
   const onCall = deps.onCall ?? (() => undefined);
-  /** What a provider's request row says about who asked and what: only what its cost tracking keeps. */
-  const tracked = (provider: string, context: CallContext) => {
-    const tracking = deps.tracking?.[provider];
-    return {
-      researchType: tracking?.perQueryType === false ? null : (context.researchType ?? null),
-      userId: tracking?.perUser === false ? null : (context.user ?? null),
-    };
-  };
+  // What a provider's request row says about who asked and what: only what its cost tracking keeps.
+  const trackedType = (provider: string, context: CallContext) => (deps.tracking?.[provider]?.perQueryType === false ? null : (context.researchType ?? null));
+  const trackedUser = (provider: string, context: CallContext) => (deps.tracking?.[provider]?.perUser === false ? null : (context.user ?? null));
   const onRateLimited = deps.onRateLimited ?? (() => undefined);
   /** Models the router chose per provider, by the order array it returned. */
   const chosenModels = new WeakMap<readonly string[], Record<string, string>>();
@@ -60,14 +64,16 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       });
     }
     const plan = router.plan({ researchType, preferred, simple: options.simple, orderOnly: true });
-    const order = preferred ? [preferred, ...plan.order.filter((name) => name !== preferred)] : plan.order;
-    chosenModels.set(order, plan.models);
+    // The router already leads with `preferred` unless the budget paused it.
+    const order = preferred && plan.order[0] !== preferred ? [preferred, ...plan.order.filter((name) => name !== preferred)] : plan.order;
+    // Most plans choose no model (no `model_selection`, no pin): nothing to remember for them.
+    if (hasKeys(plan.models)) chosenModels.set(order, plan.models);
     return order;
   };
 
   const modelOf = (provider: string) => providers.modelOf(provider) ?? 'unknown';
 
-  const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext): Promise<BudgetReservation> => {
+  const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext, promptTokens: PromptTokens): Promise<BudgetReservation> => {
     // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
     // A candidate may be called at the router's chosen model or the requested one, not only its
     // configured model: price every model it might run (a model it does not serve runs as its default).
@@ -75,26 +81,27 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
     const chosen = chosenModels.get(order);
     let price: ModelPrice | undefined;
     let dearest = Number.NEGATIVE_INFINITY;
-    const consider = (name: string, model: string | undefined) => {
-      if (!model) return;
-      const candidate = prices.priceOf(providers.modelFor(name, model), name);
-      if (candidate === undefined) return;
-      const blended = candidate.input_per_million + candidate.output_per_million;
-      if (blended > dearest) {
-        dearest = blended;
-        price = candidate;
-      }
-    };
     for (const name of order) {
-      consider(name, modelOf(name));
-      consider(name, chosen?.[name]);
-      consider(name, request.model);
+      // The configured model, the router's choice, the requested one (a loop, not a closure per call).
+      for (let which = 0; which < 3; which++) {
+        const model = which === 0 ? modelOf(name) : which === 1 ? chosen?.[name] : request.model;
+        if (!model) continue;
+        const candidate = prices.priceOf(providers.modelFor(name, model), name);
+        if (candidate === undefined) continue;
+        const blended = candidate.input_per_million + candidate.output_per_million;
+        if (blended > dearest) {
+          dearest = blended;
+          price = candidate;
+        }
+      }
     }
     return budget.reserve({
       provider: order[0] ?? 'none',
       model: request.model || modelOf(order[0] ?? ''),
       price,
-      inputTokens: deps.estimateTokens(request),
+      // Only a priced input makes the prompt's size matter to the worst case (`worstCaseCostUsd`):
+      // unpriced or free-input models are reserved without counting it.
+      inputTokens: price !== undefined && price.input_per_million > 0 ? promptTokens.of(request, deps.estimateTokens) : 0,
       maxOutputTokens: request.maxTokens ?? 1024,
       urgent: context.urgent ?? false,
     });
@@ -112,7 +119,8 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
         latencyMs: attempt.latencyMs,
         status: 'error',
         errorClass: attempt.outcome === 'ok' ? null : attempt.outcome,
-        ...tracked(attempt.provider, context),
+        researchType: trackedType(attempt.provider, context),
+        userId: trackedUser(attempt.provider, context),
       });
     }
   };
@@ -135,7 +143,8 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       outputTokens: usage.outputTokens,
       costUsd: cost,
       status: 'ok',
-      ...tracked(provider, context),
+      researchType: trackedType(provider, context),
+      userId: trackedUser(provider, context),
       fallbackFrom: fallbackFrom ?? null,
     });
     return cost;
@@ -151,10 +160,11 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
 
     async call(order, request, context) {
       const started = performance.now();
-      const reservation = await reserve(order, request, context);
+      const promptTokens = new PromptTokens(request.messages);
+      const reservation = await reserve(order, request, context, promptTokens);
       const trace = createCallTrace();
       try {
-        const answer = await providers.chain.call(order, withModel(order, request), { signal: context.signal, trace });
+        const answer = await providers.chain.call(order, withModel(order, request), { signal: context.signal, trace, promptTokens });
         recordAttempts(answer.attempts, context);
         const cost = recordSuccess(answer.provider, answer.result.model, performance.now() - started, answer.result.usage, context, answer.attempts[0]?.provider);
         await reservation.reconcile(cost);
@@ -177,19 +187,21 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
           latencyMs: performance.now() - started,
           status: 'error',
           errorClass: (error as { errorClass?: ProviderRequestInput['errorClass'] }).errorClass ?? 'unknown',
-          ...tracked(first, context),
+          researchType: trackedType(first, context),
+          userId: trackedUser(first, context),
         });
         throw error;
       }
     },
 
     async stream(order, request, context) {
-      const reservation = await reserve(order, request, context);
+      const promptTokens = new PromptTokens(request.messages);
+      const reservation = await reserve(order, request, context, promptTokens);
       const started = performance.now();
       let opened;
       const trace = createCallTrace();
       try {
-        opened = await providers.chain.stream(order, withModel(order, request), { signal: context.signal, trace });
+        opened = await providers.chain.stream(order, withModel(order, request), { signal: context.signal, trace, promptTokens });
       } catch (error) {
         await reservation.release();
         throw recordFailure(

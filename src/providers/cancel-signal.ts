@@ -16,15 +16,23 @@ export interface CancelSignal {
 export class TryCancel implements CancelSignal {
   aborted = false;
   reason: unknown = undefined;
-  #listeners: (() => void)[] | undefined;
+  /** One listener as itself (the common case: no array grown per try), several as an array. */
+  #listeners: (() => void) | (() => void)[] | undefined;
 
   addEventListener(_type: 'abort', listener: () => void): void {
-    (this.#listeners ??= []).push(listener);
+    const listeners = this.#listeners;
+    if (listeners === undefined) this.#listeners = listener;
+    else if (typeof listeners === 'function') this.#listeners = [listeners, listener];
+    else listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
     const listeners = this.#listeners;
-    if (!listeners) return;
+    if (listeners === undefined) return;
+    if (typeof listeners === 'function') {
+      if (listeners === listener) this.#listeners = undefined;
+      return;
+    }
     const index = listeners.indexOf(listener);
     if (index >= 0) listeners.splice(index, 1);
   }
@@ -35,6 +43,7 @@ export class TryCancel implements CancelSignal {
     this.reason = reason;
     const listeners = this.#listeners;
     this.#listeners = undefined;
-    if (listeners) for (const listener of listeners) listener();
+    if (typeof listeners === 'function') listeners();
+    else if (listeners) for (const listener of listeners) listener();
   }
 }

@@ -58,15 +58,53 @@ interface Target {
 
 const TOTAL_TIMEOUT = Symbol('total timeout');
 
+/** The caller's signal fired; rethrown untouched so that no layer retries or counts it. */
+function callerAbortReason(signal: CancelSignal | undefined): unknown {
+  return signal?.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+function abortOnTimeout(call: TransportCall): void {
+  call.abort(TOTAL_TIMEOUT);
+}
+
 /**
- * A one-listener abort source handed to undici as `signal` in its documented EventEmitter
- * form. An `AbortController` goes through Node's EventTarget and costs about 25 µs of CPU per
- * request (measured in bench/provider-overhead.ts); this costs next to nothing.
+ * One request in flight: the failure context its errors name, the abort handle undici listens
+ * to, the total timeout and the caller's signal. One object per request where it used to be a
+ * context, an abort handle and three closures.
+ *
+ * The abort handle is handed to undici as `signal` in its documented EventEmitter form: an
+ * `AbortController` goes through Node's EventTarget and costs about 25 µs of CPU per request
+ * (measured in bench/provider-overhead.ts); this costs next to nothing.
  */
-class AbortHandle {
+class TransportCall implements FailureContext {
+  midStream = false;
   aborted = false;
   reason: unknown = undefined;
-  #listener: (() => void) | undefined;
+  /** Set once the response headers arrived. */
+  status = 0;
+  body: Readable | undefined = undefined;
+  #listener: (() => void) | undefined = undefined;
+  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #callerSignal: CancelSignal | undefined;
+  readonly #onCallerAbort: (() => void) | undefined;
+
+  constructor(
+    readonly provider: string,
+    readonly origin: string,
+    readonly secrets: readonly (string | undefined)[],
+    totalTimeoutMs: number,
+    callerSignal: CancelSignal | undefined,
+  ) {
+    this.#timer = setTimeout(abortOnTimeout, totalTimeoutMs, this);
+    this.#callerSignal = callerSignal;
+    if (callerSignal === undefined) return;
+    if (callerSignal.aborted) {
+      this.abort(callerAbortReason(callerSignal));
+      return;
+    }
+    this.#onCallerAbort = () => this.abort(callerAbortReason(callerSignal));
+    callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
 
   /** undici checks for `on` to accept an EventEmitter-style signal. */
   on(_event: 'abort', listener: () => void): this {
@@ -92,12 +130,32 @@ class AbortHandle {
     this.#listener = undefined;
     listener?.();
   }
+
+  /** The request is over: stop its timer and stop listening to the caller. */
+  done(): void {
+    clearTimeout(this.#timer);
+    if (this.#onCallerAbort !== undefined) this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+  }
+
+  /** Any failure of this request as what the caller sees: a `ProviderError` without secrets, or the caller's abort. */
+  translate(error: unknown): unknown {
+    if (this.aborted) {
+      if (this.reason === TOTAL_TIMEOUT) return transportError('total_timeout', this, undefined);
+      return this.reason;
+    }
+    if (error instanceof ProviderError) return relabel(error, this);
+    const reason = transportFailureReason(error);
+    if (reason) return transportError(reason, this, error);
+    const detail = error instanceof Error ? `: ${error.message}` : '';
+    return new ProviderError(redactSecrets(`${this.provider}: request failed (${this.origin})${detail}`, this.secrets), {
+      provider: this.provider,
+      errorClass: 'unknown',
+      cause: error,
+    });
+  }
 }
 
-/** The caller's signal fired; rethrown untouched so that no layer retries or counts it. */
-function callerAbortReason(signal: CancelSignal | undefined): unknown {
-  return signal?.reason ?? new DOMException('The operation was aborted', 'AbortError');
-}
+const NO_SECRETS: readonly (string | undefined)[] = [];
 
 /**
  * The only place Fortitude talks HTTP to providers. One undici `Pool` per origin (per
@@ -118,11 +176,11 @@ export class HttpTransport {
   async json(request: TransportRequest): Promise<JsonResponse> {
     const call = await this.#open(request);
     try {
-      const text = await readText(call.body);
+      const text = await readText(call.body!);
       try {
         return { status: call.status, body: text.length === 0 ? undefined : JSON.parse(text) };
       } catch (error) {
-        throw transportError('invalid_response', call.context, error);
+        throw transportError('invalid_response', call, error);
       }
     } catch (error) {
       throw call.translate(error);
@@ -146,7 +204,7 @@ export class HttpTransport {
       for await (const chunk of call.body as AsyncIterable<Uint8Array>) {
         for (const event of parser.feed(text.decode(chunk, { stream: true }))) {
           for (const part of decoder.push(event)) {
-            call.context.midStream = true;
+            call.midStream = true;
             yield part;
           }
         }
@@ -159,7 +217,7 @@ export class HttpTransport {
     } catch (error) {
       throw call.translate(error);
     } finally {
-      if (!finished && !call.body.destroyed) call.body.destroy();
+      if (!finished && !call.body!.destroyed) call.body!.destroy();
       call.done();
     }
   }
@@ -195,40 +253,14 @@ export class HttpTransport {
     return pool;
   }
 
-  async #open(request: TransportRequest) {
+  async #open(request: TransportRequest): Promise<TransportCall> {
     const target = this.#target(request.baseUrl);
-    const secrets = request.secrets ?? [];
-    const context: FailureContext = { provider: request.provider, origin: target.origin, secrets };
-    const controller = new AbortHandle();
-    const timer = setTimeout(() => controller.abort(TOTAL_TIMEOUT), request.totalTimeoutMs);
-    const callerSignal = request.signal;
-    const onCallerAbort = () => controller.abort(callerAbortReason(callerSignal));
-    if (callerSignal?.aborted) onCallerAbort();
-    else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    const done = () => {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-    };
-    const translate = (error: unknown): unknown => {
-      if (controller.aborted) {
-        if (controller.reason === TOTAL_TIMEOUT) return transportError('total_timeout', context, undefined);
-        return controller.reason;
-      }
-      if (error instanceof ProviderError) return relabel(error, context);
-      const reason = transportFailureReason(error);
-      if (reason) return transportError(reason, context, error);
-      const detail = error instanceof Error ? `: ${error.message}` : '';
-      return new ProviderError(redactSecrets(`${request.provider}: request failed (${target.origin})${detail}`, secrets), {
-        provider: request.provider,
-        errorClass: 'unknown',
-        cause: error,
-      });
-    };
-
+    const call = new TransportCall(request.provider, target.origin, request.secrets ?? NO_SECRETS, request.totalTimeoutMs, request.signal);
     try {
       const pool = this.#pool(target.origin, request.connection);
       const { spec } = request;
-      const headers: Record<string, string> = { ...spec.headers };
+      // The spec is built for this call alone, so its headers are completed in place rather than copied.
+      const headers = spec.headers;
       if (this.#acceptEncoding && headers['accept-encoding'] === undefined) headers['accept-encoding'] = this.#acceptEncoding;
       let body: string | Buffer | undefined = spec.body;
       if (request.compressRequest && body !== undefined && Buffer.byteLength(body) >= COMPRESS_MIN_BYTES) {
@@ -240,7 +272,7 @@ export class HttpTransport {
         path: target.pathPrefix + spec.path,
         headers,
         body,
-        signal: controller as unknown as EventEmitter,
+        signal: call as unknown as EventEmitter,
         headersTimeout: request.readTimeoutMs,
         bodyTimeout: request.readTimeoutMs,
       };
@@ -251,12 +283,14 @@ export class HttpTransport {
       if (info) request.onRateLimitInfo?.(info, response.statusCode);
       if (response.statusCode >= 300) {
         const text = await readText(decodedBody(response), ERROR_BODY_LIMIT).catch(() => '');
-        throw statusError(request, context, response.statusCode, text, info);
+        throw statusError(request, call, response.statusCode, text, info);
       }
-      return { status: response.statusCode, body: decodedBody(response), context, translate, done };
+      call.status = response.statusCode;
+      call.body = decodedBody(response);
+      return call;
     } catch (error) {
-      done();
-      throw translate(error);
+      call.done();
+      throw call.translate(error);
     }
   }
 }

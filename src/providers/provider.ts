@@ -1,6 +1,7 @@
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, StreamPart } from '../core/chat.js';
 import type { ProviderErrorClass } from '../core/errors.js';
 import type { CancelSignal } from './cancel-signal.js';
+import type { PromptTokens } from './prompt-tokens.js';
 import type { ProviderKind } from './provider-kinds.js';
 
 /** What a provider can do; code outside `providers/` asks this, never the provider's name. */
@@ -39,6 +40,8 @@ export interface CallOptions {
   signal?: CancelSignal | undefined;
   /** Where the stack records attempts and the answering provider; optional. */
   trace?: CallTrace;
+  /** The call's prompt-token count, shared by its consumers (counted at most once); absent: each layer counts. */
+  promptTokens?: PromptTokens | undefined;
 }
 
 /**

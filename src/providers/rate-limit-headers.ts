@@ -65,14 +65,11 @@ function resetOf(text: string | undefined, nowMs: number): number | undefined {
 
 /** Returns undefined when the response carries no rate-limit hint at all (the common case). */
 export function parseRateLimitHeaders(headers: HeaderBag, nowMs: number): RateLimitInfo | undefined {
-  const info: RateLimitInfo = {};
-  const retryAfterMs = header(headers, 'retry-after-ms');
+  const retryAfterMsText = header(headers, 'retry-after-ms');
   const retryAfter = header(headers, 'retry-after');
-  if (retryAfterMs !== undefined && count(retryAfterMs) !== undefined) info.retryAfterMs = count(retryAfterMs);
-  else if (retryAfter !== undefined) {
-    const parsed = parseRetryAfter(retryAfter, nowMs);
-    if (parsed !== undefined) info.retryAfterMs = parsed;
-  }
+  let retryAfterMs: number | undefined;
+  if (retryAfterMsText !== undefined && count(retryAfterMsText) !== undefined) retryAfterMs = count(retryAfterMsText);
+  else if (retryAfter !== undefined) retryAfterMs = parseRetryAfter(retryAfter, nowMs);
   const remainingRequests =
     count(header(headers, 'x-ratelimit-remaining-requests')) ?? count(header(headers, 'anthropic-ratelimit-requests-remaining'));
   const remainingTokens =
@@ -82,11 +79,17 @@ export function parseRateLimitHeaders(headers: HeaderBag, nowMs: number): RateLi
     resetOf(header(headers, 'anthropic-ratelimit-requests-reset'), nowMs);
   const resetTokensMs =
     resetOf(header(headers, 'x-ratelimit-reset-tokens'), nowMs) ?? resetOf(header(headers, 'anthropic-ratelimit-tokens-reset'), nowMs);
+  // Every response passes here: one without hints (the common case) allocates nothing.
+  if (retryAfterMs === undefined && remainingRequests === undefined && remainingTokens === undefined && resetRequestsMs === undefined && resetTokensMs === undefined) {
+    return undefined;
+  }
+  const info: RateLimitInfo = {};
+  if (retryAfterMs !== undefined) info.retryAfterMs = retryAfterMs;
   if (remainingRequests !== undefined) info.remainingRequests = remainingRequests;
   if (remainingTokens !== undefined) info.remainingTokens = remainingTokens;
   if (resetRequestsMs !== undefined) info.resetRequestsMs = resetRequestsMs;
   if (resetTokensMs !== undefined) info.resetTokensMs = resetTokensMs;
-  return Object.keys(info).length === 0 ? undefined : info;
+  return info;
 }
 
 /**

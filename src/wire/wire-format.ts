@@ -14,10 +14,12 @@ export interface WireTarget {
   apiKey?: string;
 }
 
+/** One request to send, built afresh for every call: the transport completes its headers in place. */
 export interface HttpRequestSpec {
   method: 'POST' | 'GET';
   /** Path appended to the base URL's path, with query string if any (e.g. `/chat/completions`). */
   path: string;
+  /** Owned by this request (the transport adds `accept-encoding` and `content-encoding` to it). */
   headers: Record<string, string>;
   /** JSON body, already serialised. */
   body?: string;

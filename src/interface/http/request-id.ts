@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from '../../core/random-id.js';
 import type { Middleware } from './middleware.js';
 
 /** A client-supplied id is kept only when it is short and plain, so it is safe in logs. */
@@ -6,7 +6,7 @@ const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestIdFrom(header: string | string[] | undefined): string {
   if (typeof header === 'string' && ACCEPTABLE.test(header)) return header;
-  return randomUUID();
+  return randomUuid();
 }
 
 /** `x-request-id`: the client's when well-formed, else a new UUID; echoed on every response. First in the list. */

@@ -315,16 +315,21 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
       const reasons: RouteReason[] = [...decision.reasons];
       if (paused.size > 0) for (const provider of options.providers) if (paused.has(provider)) reasons.push({ provider, code: 'budget_paused' });
       let order = decision.order;
-      const moveFirst = (provider: string, reason: RouteReason) => {
-        if (!candidates.includes(provider)) return;
-        order = [provider, ...order.filter((name) => name !== provider)];
-        reasons.unshift(reason);
-      };
+      // Each of these moves its provider first (a candidate only) and says why.
       const preference = preferences.get(researchType);
-      if (preference !== undefined) moveFirst(preference, { provider: preference, code: 'optimization_applied', detail: `cheaper with quality kept for ${researchType}` });
+      if (preference !== undefined && candidates.includes(preference)) {
+        order = leadWith(order, preference);
+        reasons.unshift({ provider: preference, code: 'optimization_applied', detail: `cheaper with quality kept for ${researchType}` });
+      }
       const forSimple = simple ? options.simpleQueryProviders?.find((provider) => candidates.includes(provider)) : undefined;
-      if (forSimple !== undefined) moveFirst(forSimple, { provider: forSimple, code: 'simple_query', detail: 'usage_optimization.prefer_for_simple_queries' });
-      if (preferred !== undefined) moveFirst(preferred, { provider: preferred, code: 'preferred' });
+      if (forSimple !== undefined) {
+        order = leadWith(order, forSimple);
+        reasons.unshift({ provider: forSimple, code: 'simple_query', detail: 'usage_optimization.prefer_for_simple_queries' });
+      }
+      if (preferred !== undefined && candidates.includes(preferred)) {
+        order = leadWith(order, preferred);
+        reasons.unshift({ provider: preferred, code: 'preferred' });
+      }
       const { models, choices } = chooseModels(order, researchType);
       return { strategy, researchType, order, models, reasons, scores: decision.scores, explored: decision.explored, modelChoices: choices };
     },
@@ -395,4 +400,9 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
       return status;
     },
   };
+}
+
+/** `order` with `provider` first (the same array when it already leads: the gateway's usual case). */
+function leadWith(order: string[], provider: string): string[] {
+  return order[0] === provider ? order : [provider, ...order.filter((name) => name !== provider)];
 }

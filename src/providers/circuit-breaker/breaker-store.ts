@@ -11,4 +11,8 @@ export interface BreakerStore {
   record(key: string, policy: BreakerPolicy, outcome: BreakerOutcome, probe: boolean, now: number): Promise<void>;
   snapshot(key: string, policy: BreakerPolicy, now: number): Promise<BreakerSnapshot>;
   close(): Promise<void>;
+  /** `admit` decided synchronously, by a store that holds its state in process (optional). */
+  admitNow?(key: string, policy: BreakerPolicy, now: number): Admission;
+  /** `record` applied synchronously, by a store that holds its state in process (optional). */
+  recordNow?(key: string, policy: BreakerPolicy, outcome: BreakerOutcome, probe: boolean, now: number): void;
 }

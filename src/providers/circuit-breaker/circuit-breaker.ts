@@ -5,7 +5,7 @@ import { systemClock } from '../clock.js';
 import type { CallOptions, Provider } from '../provider.js';
 import { layerOver } from '../request-layer.js';
 import { DEFAULT_BREAKER_POLICY } from './breaker-state.js';
-import type { BreakerOutcome, BreakerPolicy, BreakerSnapshot } from './breaker-state.js';
+import type { Admission, BreakerOutcome, BreakerPolicy, BreakerSnapshot } from './breaker-state.js';
 import type { BreakerStore } from './breaker-store.js';
 import { MemoryBreakerStore } from './memory-breaker-store.js';
 
@@ -22,6 +22,8 @@ export function breakerOutcome(error: unknown): BreakerOutcome {
       return 'neutral';
   }
 }
+
+function ignore(): void {}
 
 /** One provider's breaker: a policy, a key and a store. */
 export class CircuitBreaker {
@@ -41,7 +43,21 @@ export class CircuitBreaker {
 
   /** Resolves to whether the call is a probe; throws a `circuit_open` ProviderError when refused. */
   async admit(): Promise<boolean> {
-    const admission = await this.#store.admit(this.key, this.policy, this.#clock.now());
+    return this.#admitted(await this.#store.admit(this.key, this.policy, this.#clock.now()));
+  }
+
+  /**
+   * `admit()` without a promise, for a store that decides in process (`admitNow`: the memory
+   * store): whether the call is a probe, or undefined when only `admit()` can tell. Throws the
+   * `circuit_open` ProviderError `admit()` rejects with.
+   */
+  admitNow(): boolean | undefined {
+    const store = this.#store;
+    if (store.admitNow === undefined) return undefined;
+    return this.#admitted(store.admitNow(this.key, this.policy, this.#clock.now()));
+  }
+
+  #admitted(admission: Admission): boolean {
     if (admission.allowed) return admission.probe;
     throw new ProviderError(`${this.key}: circuit breaker is open (retry in ${Math.ceil(admission.retryAfterMs)} ms)`, {
       provider: this.key,
@@ -51,7 +67,12 @@ export class CircuitBreaker {
   }
 
   record(outcome: BreakerOutcome, probe: boolean): void {
-    void this.#store.record(this.key, this.policy, outcome, probe, this.#clock.now()).catch(() => undefined);
+    const store = this.#store;
+    if (store.recordNow !== undefined) {
+      store.recordNow(this.key, this.policy, outcome, probe, this.#clock.now());
+      return;
+    }
+    void store.record(this.key, this.policy, outcome, probe, this.#clock.now()).catch(ignore);
   }
 
   snapshot(): Promise<BreakerSnapshot> {
@@ -71,14 +92,20 @@ export function withCircuitBreaker(breaker: CircuitBreaker) {
         options?.trace?.attempts.push({ provider: inner.name, outcome: 'circuit_open', latencyMs: 0 });
       }
     };
-    const guard = async <T>(call: () => Promise<T>, options: CallOptions | undefined): Promise<T> => {
-      let probe: boolean;
+    /** Whether the call is a probe: decided in process when the store can, without a promise. */
+    const admit = (options: CallOptions | undefined): boolean | Promise<boolean> => {
       try {
-        probe = await breaker.admit();
+        return breaker.admitNow() ?? breaker.admit().catch((error: unknown) => {
+          refused(error, options);
+          throw error;
+        });
       } catch (error) {
         refused(error, options);
         throw error;
       }
+    };
+    const guard = async <T>(call: () => Promise<T>, options: CallOptions | undefined): Promise<T> => {
+      const probe = await admit(options);
       try {
         const result = await call();
         breaker.record('success', probe);
@@ -89,13 +116,7 @@ export function withCircuitBreaker(breaker: CircuitBreaker) {
       }
     };
     async function* stream(request: Parameters<Provider['stream']>[0], options?: CallOptions): AsyncGenerator<StreamPart> {
-      let probe: boolean;
-      try {
-        probe = await breaker.admit();
-      } catch (error) {
-        refused(error, options);
-        throw error;
-      }
+      const probe = await admit(options);
       let outcome: BreakerOutcome = 'neutral';
       let sawData = false;
       try {
@@ -113,7 +134,20 @@ export function withCircuitBreaker(breaker: CircuitBreaker) {
       }
     }
     return layerOver(inner, {
-      chat: (request, options) => guard(() => inner.chat(request, options), options),
+      // Written out rather than through `guard`: no closure per call, and no await before the
+      // call when the store decides in process.
+      async chat(request, options) {
+        const admitted = admit(options);
+        const probe = typeof admitted === 'boolean' ? admitted : await admitted;
+        try {
+          const result = await inner.chat(request, options);
+          breaker.record('success', probe);
+          return result;
+        } catch (error) {
+          breaker.record(breakerOutcome(error), probe);
+          throw error;
+        }
+      },
       stream,
       embed: (embed) => (request, options) => guard(() => embed(request, options), options),
     });

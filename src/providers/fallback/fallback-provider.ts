@@ -47,7 +47,7 @@ export async function openStream(
     members,
     'streaming',
     async (provider, attempt) => {
-      const iterator = provider.stream(request, { signal: attempt, trace: attempt })[Symbol.asyncIterator]();
+      const iterator = provider.stream(request, { signal: attempt, trace: attempt, promptTokens: callOptions?.promptTokens })[Symbol.asyncIterator]();
       return { iterator, first: await iterator.next() };
     },
     { ...timers, signal: callOptions?.signal, trace: callOptions?.trace, linger: true, discard: (opened) => void opened.iterator.return?.() },
@@ -90,7 +90,8 @@ export function createFallbackProvider(providers: readonly Provider[], options: 
     kind: providers[0]!.kind,
     capabilities,
     simulated: providers.every((provider) => provider.simulated),
-    chat: (request, callOptions) => inOrder(name, providers, 'chat', (provider, attempt) => provider.chat(request, { signal: attempt, trace: attempt }), callOptions),
+    chat: (request, callOptions) =>
+      inOrder(name, providers, 'chat', (provider, attempt) => provider.chat(request, { signal: attempt, trace: attempt, promptTokens: callOptions?.promptTokens }), callOptions),
     stream,
     // The chain does not own its members (routing may build a chain per request); their owner closes them.
     close: () => Promise.resolve(),

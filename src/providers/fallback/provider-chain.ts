@@ -2,6 +2,7 @@ import type { ChatRequest, ChatResult, StreamPart } from '../../core/chat.js';
 import { FortitudeError } from '../../core/errors.js';
 import { guardStream } from '../../core/guarded-stream.js';
 import type { CancelSignal } from '../cancel-signal.js';
+import type { PromptTokens } from '../prompt-tokens.js';
 import { createCallTrace } from '../provider.js';
 import type { AttemptRecord, CallTrace, Provider } from '../provider.js';
 import { openStream } from './fallback-provider.js';
@@ -32,6 +33,8 @@ export interface ChainCallOptions {
    * read the attempts of a call that failed altogether.
    */
   trace?: CallTrace | undefined;
+  /** The call's prompt-token count, handed to every member (their token limits reuse it). */
+  promptTokens?: PromptTokens | undefined;
 }
 
 export interface ProviderChain {
@@ -50,7 +53,11 @@ export interface ProviderChain {
 /** Ordered fallback over named providers, in the order routing chose for each request. */
 export function createProviderChain(providers: ReadonlyMap<string, Provider>): ProviderChain {
   const members = (order: readonly string[]): Provider[] => {
-    const found = order.map((name) => providers.get(name)).filter((provider): provider is Provider => provider !== undefined);
+    const found: Provider[] = [];
+    for (const name of order) {
+      const provider = providers.get(name);
+      if (provider !== undefined) found.push(provider);
+    }
     if (found.length === 0) {
       throw new FortitudeError('provider_unavailable', `none of the providers ${order.join(', ') || '(none)'} is configured`);
     }
@@ -62,7 +69,8 @@ export function createProviderChain(providers: ReadonlyMap<string, Provider>): P
     async call(order, request, options = {}) {
       const chosen = members(order);
       const trace = options.trace ?? createCallTrace();
-      const call = (provider: Provider, attempt: RaceAttempt) => provider.chat(request, { signal: attempt, trace: attempt });
+      const promptTokens = options.promptTokens;
+      const call = (provider: Provider, attempt: RaceAttempt) => provider.chat(request, { signal: attempt, trace: attempt, promptTokens });
       const win = await new Race(order.join('>'), chosen, 'chat', call, { signal: options.signal, trace }).run();
       const provider = win.provider.name;
       return { result: win.value, provider, simulated: win.provider.simulated, attempts: failures(trace.attempts) };
@@ -71,7 +79,7 @@ export function createProviderChain(providers: ReadonlyMap<string, Provider>): P
     async stream(order, request, options = {}) {
       const chosen = members(order);
       const trace = options.trace ?? createCallTrace();
-      const { win, race } = await openStream(order.join('>'), chosen, request, { signal: options.signal, trace });
+      const { win, race } = await openStream(order.join('>'), chosen, request, { signal: options.signal, trace, promptTokens: options.promptTokens });
       const provider = win.provider.name;
       // Not a generator: one that was never started would not close the member's stream when closed.
       const parts = guardStream(win.value.iterator, { first: win.value.first, onEnd: () => race.release() });

@@ -178,7 +178,9 @@ export class Race<T> {
     const provider = this.#members[this.#next]!;
     this.#next += 1;
     const running = new RaceTry(provider, this.#clock.now());
-    this.#tries.push(running);
+    // A literal for the first try: pushing onto `[]` grows a 16-slot store per call.
+    if (this.#tries.length === 0) this.#tries = [running];
+    else this.#tries.push(running);
     this.#running += 1;
     const hedgeAfterMs = this.#next < this.#members.length ? provider.timing?.hedgeAfterMs() : undefined;
     if (hedgeAfterMs === undefined) this.#timers.cancel(this.#hedge);

@@ -1,5 +1,6 @@
 import type { ChatRequest, StreamPart } from '../../core/chat.js';
 import { ProviderError } from '../../core/errors.js';
+import type { PromptTokenEstimator } from '../prompt-tokens.js';
 import type { CallOptions, Provider } from '../provider.js';
 import { layerOver } from '../request-layer.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -7,24 +8,36 @@ import { estimateChatTokens } from './token-estimator.js';
 
 export interface RateLimitDeps {
   /** Prompt-token estimate before the call (default: cl100k_base via gpt-tokenizer, lazily). */
-  estimateTokens?: (request: ChatRequest) => number;
+  estimateTokens?: PromptTokenEstimator | undefined;
 }
 
-/** Decorator: wait for the provider's rate limiter before each call; correct with reported usage. */
+/**
+ * Decorator: wait for the provider's rate limiter before each call; correct with reported usage.
+ * Prompt tokens are counted only under a `tokens_per_minute` limit, and then taken from the
+ * call's shared count (`options.promptTokens`) when the caller passed one.
+ */
 export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
   const estimate = deps.estimateTokens ?? estimateChatTokens;
   return (inner: Provider): Provider => {
-    const acquire = async (tokens: () => number, options: CallOptions | undefined) => {
+    const refused = (error: unknown, options: CallOptions | undefined): unknown => {
+      if (error instanceof ProviderError) options?.trace?.attempts.push({ provider: inner.name, outcome: error.errorClass, latencyMs: 0 });
+      return error;
+    };
+    const waitFor = async (tokens: number, options: CallOptions | undefined) => {
       try {
-        return await limiter.acquire(limiter.limitsTokens ? tokens() : 0, options?.signal);
+        return await limiter.acquire(tokens, options?.signal);
       } catch (error) {
-        if (error instanceof ProviderError) options?.trace?.attempts.push({ provider: inner.name, outcome: error.errorClass, latencyMs: 0 });
-        throw error;
+        throw refused(error, options);
       }
+    };
+    const promptTokens = (request: ChatRequest, options: CallOptions | undefined): number => {
+      if (!limiter.limitsTokens) return 0;
+      const shared = options?.promptTokens;
+      return shared ? shared.of(request, estimate) : estimate(request);
     };
 
     async function* stream(request: ChatRequest, options?: CallOptions): AsyncGenerator<StreamPart> {
-      const permit = await acquire(() => estimate(request), options);
+      const permit = await waitFor(promptTokens(request, options), options);
       try {
         for await (const part of inner.stream(request, options)) {
           if (part.type === 'finish') permit.settle(part.usage.inputTokens + part.usage.outputTokens);
@@ -37,7 +50,13 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
 
     return layerOver(inner, {
       async chat(request, options) {
-        const permit = await acquire(() => estimate(request), options);
+        // `waitFor` written out: one async frame fewer per call.
+        let permit;
+        try {
+          permit = await limiter.acquire(promptTokens(request, options), options?.signal);
+        } catch (error) {
+          throw refused(error, options);
+        }
         try {
           const result = await inner.chat(request, options);
           permit.settle(result.usage.inputTokens + result.usage.outputTokens);
@@ -48,8 +67,8 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
       },
       stream,
       embed: (embed) => async (request, options) => {
-        const tokens = () => estimate({ model: request.model, messages: request.input.map((content) => ({ role: 'user', content })) });
-        const permit = await acquire(tokens, options);
+        const tokens = limiter.limitsTokens ? estimate({ model: request.model, messages: request.input.map((content) => ({ role: 'user', content })) }) : 0;
+        const permit = await waitFor(tokens, options);
         try {
           const result = await embed(request, options);
           permit.settle(result.usage.inputTokens);

@@ -63,7 +63,19 @@ export function withRetry(options: RetryOptions, deps: RetryDeps = {}) {
     }
 
     return layerOver(inner, {
-      chat: (request, callOptions) => run(() => inner.chat(request, callOptions), callOptions?.signal),
+      // `run` written out: no closure per call.
+      async chat(request, callOptions) {
+        const signal = callOptions?.signal;
+        for (let retry = 0; ; retry += 1) {
+          try {
+            return await inner.chat(request, callOptions);
+          } catch (error) {
+            const delay = nextDelay(error, retry, signal);
+            if (delay === undefined) throw error;
+            await sleep(clock, delay, signal);
+          }
+        }
+      },
       stream,
       embed: (embed) => (request, callOptions) => run(() => embed(request, callOptions), callOptions?.signal),
     });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from '../../../core/random-id.js';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { ProviderErrorClass } from '../../../core/errors.js';
@@ -151,7 +151,7 @@ export function createProviderRequestsRepository(db: Kysely<DatabaseSchema>, con
     async insertMany(inputs) {
       if (inputs.length === 0) return 0;
       const rows = inputs.map((input) => ({
-        id: input.id ?? randomUUID(),
+        id: input.id ?? randomUuid(),
         created_at: encodeTime(input.createdAt ?? context.now()),
         provider: input.provider,
         model: input.model,

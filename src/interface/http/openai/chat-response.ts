@@ -1,4 +1,4 @@
-import { randomText } from '../random-id.js';
+import { randomText } from '../../../core/random-id.js';
 import type { ChatResult, FinishReason, StreamPart } from '../../../core/chat.js';
 
 /**
