@@ -36,7 +36,8 @@ local function drop(rid)
   local amount = tonumber(string.sub(data, 1, sep - 1))
   local booked = '\\n' .. string.sub(data, sep + 1) .. '\\n'
   for i = 3, #KEYS do
-    if string.find(booked, '\\n' .. KEYS[i] .. '\\n', 1, true) then
+    -- Not for 0: '%.0f' of -0 is '-0', which HINCRBY refuses (a block settled down to nothing).
+    if amount ~= 0 and string.find(booked, '\\n' .. KEYS[i] .. '\\n', 1, true) then
       redis.call('HINCRBY', KEYS[i], 'reserved', string.format('%.0f', -amount))
     end
   end
@@ -142,7 +143,7 @@ if data then
   redis.call('HSET', KEYS[1], ARGV[1], string.format('%.0f', amount - taken) .. '|' .. keys)
   local booked = '\\n' .. keys .. '\\n'
   for i = 3, #KEYS do
-    if string.find(booked, '\\n' .. KEYS[i] .. '\\n', 1, true) then
+    if taken ~= 0 and string.find(booked, '\\n' .. KEYS[i] .. '\\n', 1, true) then
       redis.call('HINCRBY', KEYS[i], 'reserved', string.format('%.0f', -taken))
     end
   end
