@@ -99,7 +99,9 @@ export interface BudgetReservation {
 
 export interface PeriodState {
   key: string;
+  /** Spent, as the ledger last reported it plus this process's spend from its leased block not settled there yet. */
   spentUsd: number;
+  /** Held by calls in flight, and by the leased blocks of every process (less what was spent from this process's own). */
   reservedUsd: number;
   limitUsd: number;
   /** (spent + reserved) / limit. */
