@@ -401,16 +401,20 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
 
 /** A call admitted from the leased block: settled locally, at once. */
 function localReservation(drawn: LeaseDraw, amount: number): BudgetReservation {
+  let settled = false;
   return {
     id: drawn.id,
     reservedUsd: nanosToUsd(amount),
     reconcile(actualUsd) {
+      if (settled) return Promise.resolve({ overrunUsd: 0 });
+      settled = true;
       const actual = usdToNanos(actualUsd);
       drawn.settle(actual);
       return Promise.resolve({ overrunUsd: Math.max(0, nanosToUsd(actual - amount)) });
     },
     release() {
-      drawn.settle(0);
+      if (!settled) drawn.settle(0);
+      settled = true;
       return Promise.resolve();
     },
   };
