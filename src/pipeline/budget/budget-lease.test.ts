@@ -4,14 +4,15 @@ import type { BudgetAlert, BudgetGuard } from './budget-guard.js';
 import { createBudgetGuard } from './budget-guard.js';
 import { DEFAULT_BUDGET_ACTIONS, parseBudgetActions } from './budget-policy.js';
 import { MemoryBudgetStore } from './memory-budget-store.js';
+import { openMachineState } from '../../infrastructure/machine-state/machine-state-db.js';
+import { SqliteBudgetStore } from '../../infrastructure/machine-state/sqlite-budget-store.js';
 
 /** 1 USD per million tokens: `maxOutputTokens: 1_000` is a worst case of 0.001 USD. */
 const PRICE = { input_per_million: 1, output_per_million: 1 };
 const NOW = Date.UTC(2025, 4, 10, 12);
 
 /** A memory ledger that counts the calls reaching it. */
-function countingStore() {
-  const inner = new MemoryBudgetStore();
+function countingStore(inner: BudgetStore = new MemoryBudgetStore()) {
   const calls = { reserve: 0, reconcile: 0, settlePart: 0 };
   const store: BudgetStore = {
     reserve: (request) => {
@@ -27,7 +28,7 @@ function countingStore() {
       return inner.settlePart(...args);
     },
     release: (...args) => inner.release(...args),
-    releaseAbandoned: (idPrefix) => inner.releaseAbandoned(idPrefix),
+    releaseAbandoned: (...args) => inner.releaseAbandoned(...args),
     totals: (...args) => inner.totals(...args),
     close: () => inner.close(),
   };
@@ -111,8 +112,11 @@ describe('budget guard with a leased block of headroom', () => {
     expect(alerts.find((alert) => alert.threshold === 0.8)!.utilisation).toBeGreaterThanOrEqual(0.8);
   });
 
-  it('two leasing guards over one ledger, 4 000 calls in waves of 100 concurrent, never pass the hard limit', async () => {
-    const { store, calls } = countingStore();
+  it.each([
+    ['memory', () => new MemoryBudgetStore()],
+    ['SQLite (the machine-state ledger, batched per turn)', () => new SqliteBudgetStore(openMachineState({ path: ':memory:' }), { ownsDatabase: true })],
+  ] as const)('two leasing guards over one %s ledger, 4 000 calls in waves of 100 concurrent, never pass the hard limit', async (_name, ledger) => {
+    const { store, calls } = countingStore(ledger());
     const first = leasedGuard(store, { owner: 'host:1' });
     const second = leasedGuard(store, { owner: 'host:2' });
     const day = dayOf(Date.now(), 1);
@@ -145,6 +149,7 @@ describe('budget guard with a leased block of headroom', () => {
     expect(totals!.spent).toBeLessThanOrEqual(1e9);
     expect(maxCommitted).toBeLessThanOrEqual(1e9);
     expect(calls.reserve).toBeLessThan(4_000);
+    await store.close();
   });
 
   it('settles local spend to the ledger within a flush interval, so another guard sees it', async () => {
