@@ -20,6 +20,8 @@ import { SqliteRateLimitStore } from '../src/infrastructure/machine-state/sqlite
 import { TransactionBatcher } from '../src/infrastructure/machine-state/transaction-batcher.js';
 import type { BudgetPeriod, BudgetStore } from '../src/infrastructure/budget/budget-store.js';
 import { MemoryBudgetStore } from '../src/pipeline/budget/memory-budget-store.js';
+import { createBudgetGuard, type BudgetGuard } from '../src/pipeline/budget/budget-guard.js';
+import { DEFAULT_BUDGET_ACTIONS, parseBudgetActions } from '../src/pipeline/budget/budget-policy.js';
 import { MemoryRateLimitStore } from '../src/providers/rate-limit/memory-rate-limit-store.js';
 import type { BucketSpec, RateLimitStore } from '../src/providers/rate-limit/rate-limit-store.js';
 
@@ -51,6 +53,16 @@ const budgetCall = (store: BudgetStore) => async () => {
   await store.reserve({ id, amount: 1_000_000, periods, enforce: true, expiresAt: now + 600_000, now });
   await store.reconcile(id, periods, 500_000, now);
 };
+/** The budget guard as `serve` builds it (seed limits and actions), over `store`; `lease`: draw calls from a leased block. */
+const guardOver = (store: BudgetStore, lease: boolean): BudgetGuard =>
+  createBudgetGuard(
+    { dailyBudgetUsd: 1_000_000, monthlyBudgetUsd: 25_000_000, thresholds: parseBudgetActions(DEFAULT_BUDGET_ACTIONS), alertFractions: { day: [0.8], month: [0.9] }, hardLimits: true, lease: { enabled: lease } },
+    { store },
+  );
+const guardCall = (guard: BudgetGuard) => async () => {
+  const reservation = await guard.reserve({ provider: 'openai', model: 'gpt-4o-mini', price: { input_per_million: 0.15, output_per_million: 0.6 }, inputTokens: 120, maxOutputTokens: 1_024 });
+  await reservation.reconcile(0.0001);
+};
 const buckets: BucketSpec[] = [
   { name: 'requests', capacity: 1e12, refillPerMs: 1e6 },
   { name: 'tokens', capacity: 1e15, refillPerMs: 1e9 },
@@ -71,11 +83,18 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const inFlight of [1, 64]) {
     const memoryBudget = await timed(budgetCall(new MemoryBudgetStore()), inFlight);
     const sqliteBudget = await timed(budgetCall(new SqliteBudgetStore(database, { batcher })), inFlight);
+    const perCallGuard = guardOver(new SqliteBudgetStore(database, { batcher }), false);
+    const leasedGuard = guardOver(new SqliteBudgetStore(database, { batcher }), true);
+    const perCall = await timed(guardCall(perCallGuard), inFlight);
+    const leased = await timed(guardCall(leasedGuard), inFlight);
+    await Promise.all([perCallGuard.close(), leasedGuard.close()]);
     const memoryRate = await timed(rateCall(new MemoryRateLimitStore()), inFlight);
     const sqliteRate = await timed(rateCall(new SqliteRateLimitStore(database, { batcher })), inFlight);
     table.push(
       [`budget reserve + reconcile (round ${round})`, 'memory', inFlight, memoryBudget.wallUs.toFixed(2), memoryBudget.cpuUs.toFixed(2), '1'],
       ['', 'sqlite file', inFlight, sqliteBudget.wallUs.toFixed(2), sqliteBudget.cpuUs.toFixed(2), (sqliteBudget.cpuUs / memoryBudget.cpuUs).toFixed(1)],
+      [`budget guard reserve + reconcile (round ${round}); last column: ÷ per call`, 'sqlite file, per call', inFlight, perCall.wallUs.toFixed(2), perCall.cpuUs.toFixed(2), '1'],
+      ['', 'sqlite file, leased block', inFlight, leased.wallUs.toFixed(2), leased.cpuUs.toFixed(2), (leased.cpuUs / perCall.cpuUs).toFixed(2)],
       [`rate-limit acquire (round ${round})`, 'memory', inFlight, memoryRate.wallUs.toFixed(2), memoryRate.cpuUs.toFixed(2), '1'],
       ['', 'sqlite file', inFlight, sqliteRate.wallUs.toFixed(2), sqliteRate.cpuUs.toFixed(2), (sqliteRate.cpuUs / memoryRate.cpuUs).toFixed(1)],
     );

@@ -8,7 +8,10 @@
  * arm's median CPU µs/request and the median of the per-round ratios serve ÷ baseline, which
  * machine load moves much less than either arm's absolute numbers.
  *
- *   npm run build && node --import tsx bench/gateway/ab-serve.ts --baseline DIR [--rounds 12] [--slice-ms 1500] [--connections 16] [--rate 300] [--api messages]
+ * `--redis URL`: both arms with `REDIS_URL` (shared budget, rate limits and breakers in Redis),
+ * each under its own key prefix, deleted at the end.
+ *
+ *   npm run build && node --import tsx bench/gateway/ab-serve.ts --baseline DIR [--rounds 12] [--slice-ms 1500] [--connections 16] [--rate 300] [--api messages] [--redis redis://127.0.0.1:6379]
  */
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -27,6 +30,8 @@ const SLICE_MS = Number(option('--slice-ms') ?? 1_500);
 const CONNECTIONS = Number(option('--connections') ?? 16);
 const RATE = Number(option('--rate') ?? 300);
 const MESSAGES = option('--api') === 'messages';
+const REDIS_URL = option('--redis');
+const redisPrefix = (arm: string) => `fortitude-bench-ab-${process.pid}-${arm}`;
 const { body: BODY, path: PATH } = gatewayRequest(MESSAGES);
 
 const machine = benchMachine();
@@ -37,7 +42,8 @@ for (const [name, main] of [
   ['serve', undefined],
   ['baseline', resolve(baselineDir, 'dist', 'main.js')],
 ] as const) {
-  const child = await spawnRealServe(upstream.url, machine.serverCore, [], {}, main, yaml);
+  const env: Record<string, string> = REDIS_URL === undefined ? {} : { REDIS_URL, FORTITUDE_REDIS__KEY_PREFIX: `${redisPrefix(name)}:` };
+  const child = await spawnRealServe(upstream.url, machine.serverCore, [], env, main, yaml);
   arms.push({ name, child, target: { url: child.url, path: PATH, body: BODY }, closed: [], open: [] });
 }
 const loadBefore = loadavg()[0]!;
@@ -58,6 +64,15 @@ try {
 } finally {
   await Promise.all(arms.map((arm) => arm.child.stop()));
   await upstream.stop();
+  if (REDIS_URL !== undefined) {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(REDIS_URL);
+    for (const arm of arms) {
+      const keys = await redis.keys(`*${redisPrefix(arm.name)}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    await redis.quit();
+  }
 }
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -68,7 +83,7 @@ const [serve, baseline] = arms as [(typeof arms)[0], (typeof arms)[0]];
 const ratio = (key: 'closed' | 'open') => median(serve[key].map((value, index) => value / baseline[key][index]!));
 process.stdout.write(
   [
-    `POST ${PATH}; load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; ${ROUNDS} rounds of ${SLICE_MS} ms per arm and mode; servers pinned to core 1: ${machine.pinned ? 'yes' : 'no'}`,
+    `POST ${PATH}${REDIS_URL === undefined ? '' : ' (shared state in Redis)'}; load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}; ${ROUNDS} rounds of ${SLICE_MS} ms per arm and mode; servers pinned to core 1: ${machine.pinned ? 'yes' : 'no'}`,
     `Command: node --import tsx bench/gateway/ab-serve.ts ${process.argv.slice(2).join(' ')}`,
     '',
     '| mode | serve CPU µs/req (median) | baseline CPU µs/req (median) | serve ÷ baseline (median of rounds) |',

@@ -145,12 +145,20 @@ export function buildRouting(
     logger: Logger;
     /** `logging.levels.learning`: the learning system's own lines (default `logger`). */
     learningLogger?: Logger;
+    /** Whether this process may lease budget headroom (`serve`), if the config allows it. */
+    leaseBudget?: boolean;
   },
 ): Routing {
   const prices = buildPrices(config, deps.logger);
   const providerPrices = Object.fromEntries(deps.providerNames.map((name) => [name, prices.priceOf(deps.providerModels[name] ?? '', name)]));
+  const guardOptions = budgetGuardOptions(config.cost_management);
   const budget = createBudgetGuard(
-    { ...budgetGuardOptions(config.cost_management), providerPrices, reservationOwner: reservationOwner(process.pid) },
+    {
+      ...guardOptions,
+      lease: { ...guardOptions.lease, enabled: (guardOptions.lease?.enabled ?? false) && (deps.leaseBudget ?? false) },
+      providerPrices,
+      reservationOwner: reservationOwner(process.pid),
+    },
     {
       store: deps.budgetStore,
       onAlert: (alert) =>
@@ -172,6 +180,8 @@ export function buildRouting(
     urgentFor: () => false,
     async close() {
       clearInterval(refresh);
+      // The leased block's spend to the ledger and the block released, before the shared state closes.
+      await budget.close();
     },
   };
 }

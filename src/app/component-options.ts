@@ -79,7 +79,7 @@ export function routerOptions(config: FortitudeConfig): Pick<RouterOptions, 'sel
 const ALERT_THRESHOLD_KEY = /^(daily|monthly)_(\d{1,3})_percent$/;
 
 /** `cost_management.global` and `budget_controls` → the budget guard's limits and actions. */
-export function budgetGuardOptions(costs: FortitudeConfig['cost_management']): Pick<BudgetGuardOptions, 'dailyBudgetUsd' | 'monthlyBudgetUsd' | 'thresholds' | 'alertFractions' | 'hardLimits'> {
+export function budgetGuardOptions(costs: FortitudeConfig['cost_management']): Pick<BudgetGuardOptions, 'dailyBudgetUsd' | 'monthlyBudgetUsd' | 'thresholds' | 'alertFractions' | 'hardLimits' | 'lease'> {
   const alertFractions: { day: number[]; month: number[] } = { day: [], month: [] };
   // `alert_thresholds: { daily_80_percent: true, monthly_90_percent: true }` → day: [0.8], month: [0.9].
   for (const [key, enabled] of Object.entries(costs.global.alert_thresholds as Record<string, boolean>)) {
@@ -92,6 +92,7 @@ export function budgetGuardOptions(costs: FortitudeConfig['cost_management']): P
     thresholds: parseBudgetActions(costs.budget_controls.actions),
     alertFractions,
     hardLimits: costs.budget_controls.hard_limits,
+    lease: { enabled: costs.budget_controls.lease_headroom },
   };
 }
 

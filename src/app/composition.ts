@@ -64,6 +64,11 @@ export interface ApplicationDeps {
   workerId?: number;
   /** Serving processes on this machine (1 unless `serve --workers N`). */
   processes?: number;
+  /**
+   * Lease budget headroom (`cost_management.budget_controls.lease_headroom`): only `serve`, whose
+   * many calls share a block; a CLI command makes one or two calls and would only add a round trip.
+   */
+  leaseBudget?: boolean;
 }
 
 export async function createApplication(config: FortitudeConfig, deps: ApplicationDeps): Promise<Application> {
@@ -105,6 +110,7 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
       learnedState: shared.learnedState,
       logger: log,
       learningLogger: learningLog,
+      leaseBudget: deps.leaseBudget ?? false,
     });
     closers.push(() => routing.close());
     const caches = buildCache(config, {

@@ -70,6 +70,39 @@ describe.each(implementations)('BudgetStore contract: %s', (_name, create) => {
     ]);
   });
 
+  it('settlePart books spend out of a reservation it keeps; spend past it still counts; reconcile then releases the rest', async () => {
+    const store = create();
+    const periods = [day(1_000), month(10_000)];
+    await store.reserve({ id: 'block', amount: 600, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW });
+    expect(await store.settlePart('block', periods, 100, NOW)).toEqual({
+      found: true,
+      totals: [{ key: 'day:2025-05-10', spent: 100, reserved: 500 }, { key: 'month:2025-05', spent: 100, reserved: 500 }],
+    });
+    // The kept 500 still counts against the limit.
+    expect((await store.reserve({ id: 'b', amount: 401, periods, enforce: true, expiresAt: NOW + 60_000, now: NOW })).granted).toBe(false);
+    // More than the reservation holds: it shrinks to 0, the whole amount is spent.
+    expect((await store.settlePart('block', periods, 700, NOW)).totals[0]).toEqual({ key: 'day:2025-05-10', spent: 800, reserved: 0 });
+    expect(await store.reconcile('block', periods, 50, NOW)).toEqual({
+      found: true,
+      totals: [{ key: 'day:2025-05-10', spent: 850, reserved: 0 }, { key: 'month:2025-05', spent: 850, reserved: 0 }],
+    });
+    expect((await store.release('block', periods, NOW)).found).toBe(false);
+    // An unknown id still adds the spend.
+    expect(await store.settlePart('ghost', periods, 10, NOW)).toMatchObject({ found: false, totals: [{ spent: 860, reserved: 0 }, { spent: 860, reserved: 0 }] });
+  });
+
+  it('releaseAbandoned frees what a partly settled reservation still holds', async () => {
+    const store = create();
+    const periods = [day(1_000), month(10_000)];
+    await store.reserve({ id: 'host:7/block', amount: 600, periods, enforce: true, expiresAt: NOW + 600_000, now: NOW });
+    await store.settlePart('host:7/block', periods, 250, NOW);
+    expect(await store.releaseAbandoned('host:7/', periods, NOW)).toBe(1);
+    expect(await store.totals(periods, NOW)).toEqual([
+      { key: 'day:2025-05-10', spent: 250, reserved: 0 },
+      { key: 'month:2025-05', spent: 250, reserved: 0 },
+    ]);
+  });
+
   it('release frees the whole reservation', async () => {
     const store = create();
     const periods = [day(1_000)];

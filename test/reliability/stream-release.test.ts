@@ -62,7 +62,14 @@ async function expectAllReleased(): Promise<void> {
     views = await limiters();
   }
   expect(views.map((view) => [view.name, view.rateLimit.inFlight, view.rateLimit.queued])).toEqual(views.map((view) => [view.name, 0, 0]));
-  expect(await reservedUsd()).toBe(0);
+  // Calls draw from a leased block of headroom, released once idle (1 s) with none of its calls
+  // in flight: a leaked reservation keeps it held.
+  let reserved = await reservedUsd();
+  while (reserved > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    reserved = await reservedUsd();
+  }
+  expect(reserved).toBe(0);
 }
 
 const message = (index: number) => [{ role: 'user' as const, content: `stream number ${index} about tokio tasks` }];

@@ -72,6 +72,13 @@ export interface BudgetStore {
    * money was spent) but releases nothing.
    */
   reconcile(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult>;
+  /**
+   * Books `actual` as spent out of the reservation and keeps the rest of it held: the reservation
+   * shrinks by `actual` (not below 0; spend beyond it is added all the same). A process holding a
+   * block of headroom (the budget guard's lease) settles its spend this way without giving the
+   * block back. An unknown id still adds `actual` to `spent`, like `reconcile`.
+   */
+  settlePart(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult>;
   /** Releases a reservation whose call never cost anything (refused, failed before sending). */
   release(id: string, periods: readonly BudgetPeriod[], now: number): Promise<SettleResult>;
   /**

@@ -33,6 +33,8 @@ export class SqliteBudgetStore implements BudgetStore {
     settle: Statement<[number, number, string, number]>;
     insertReservation: Statement<[string, number, string, number]>;
     takeReservation: Statement<[string], ReservationRow>;
+    reservation: Statement<[string], ReservationRow>;
+    shrinkReservation: Statement<[number, string]>;
     expiredReservations: Statement<[number], { id: string }>;
     reservationsWithPrefix: Statement<[number, string], { id: string }>;
     deleteExpiredPeriods: Statement<[number]>;
@@ -57,6 +59,8 @@ export class SqliteBudgetStore implements BudgetStore {
       settle: database.prepare('UPDATE budget_periods SET reserved = reserved - ?, spent = spent + ? WHERE key = ? AND expires_at > ?'),
       insertReservation: database.prepare('INSERT OR REPLACE INTO budget_reservations (id, amount, period_keys, expires_at) VALUES (?, ?, ?, ?)'),
       takeReservation: database.prepare('DELETE FROM budget_reservations WHERE id = ? RETURNING amount, period_keys'),
+      reservation: database.prepare('SELECT amount, period_keys FROM budget_reservations WHERE id = ?'),
+      shrinkReservation: database.prepare('UPDATE budget_reservations SET amount = amount - ? WHERE id = ?'),
       expiredReservations: database.prepare('SELECT id FROM budget_reservations WHERE expires_at <= ? LIMIT 100'),
       reservationsWithPrefix: database.prepare('SELECT id FROM budget_reservations WHERE substr(id, 1, ?) = ?'),
       deleteExpiredPeriods: database.prepare('DELETE FROM budget_periods WHERE expires_at <= ?'),
@@ -69,6 +73,16 @@ export class SqliteBudgetStore implements BudgetStore {
 
   reconcile(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult> {
     return this.#batcher.run(() => this.#settleNow(id, periods, actual, now));
+  }
+
+  settlePart(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult> {
+    return this.#batcher.run(() => {
+      const reservation = this.#statements.reservation.get(id);
+      if (reservation === undefined) return this.#settleNow(id, periods, actual, now);
+      const taken = Math.min(reservation.amount, actual);
+      this.#statements.shrinkReservation.run(taken, id);
+      return { found: true, totals: this.#book(periods, reservation.period_keys.split('\n'), taken, actual, now) };
+    });
   }
 
   release(id: string, periods: readonly BudgetPeriod[], now: number): Promise<SettleResult> {
@@ -127,11 +141,15 @@ export class SqliteBudgetStore implements BudgetStore {
   #settleNow(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): SettleResult {
     const reservation = this.#statements.takeReservation.get(id);
     const booked = reservation === undefined ? [] : reservation.period_keys.split('\n');
+    return { found: reservation !== undefined, totals: this.#book(periods, booked, reservation?.amount ?? 0, actual, now) };
+  }
+
+  /** Takes `release` off the reserved total of each `booked` period and adds `actual` to the spend of `periods`. */
+  #book(periods: readonly BudgetPeriod[], booked: readonly string[], release: number, actual: number, now: number): PeriodTotals[] {
     // A reservation booked in a period the caller no longer names (never, from the guard) is still released.
-    for (const key of booked) if (!periods.some((period) => period.key === key)) this.#statements.addReserved.run(-reservation!.amount, key);
-    const totals = periods.map((period) => {
-      const release = booked.includes(period.key) ? reservation!.amount : 0;
-      if (this.#statements.settle.run(release, actual, period.key, now).changes > 0) {
+    for (const key of booked) if (!periods.some((period) => period.key === key)) this.#statements.addReserved.run(-release, key);
+    return periods.map((period) => {
+      if (this.#statements.settle.run(booked.includes(period.key) ? release : 0, actual, period.key, now).changes > 0) {
         const row = this.#statements.period.get(period.key)!;
         return { key: period.key, spent: row.spent, reserved: row.reserved };
       }
@@ -139,7 +157,6 @@ export class SqliteBudgetStore implements BudgetStore {
       this.#statements.upsertPeriod.run(period.key, actual, 0, period.expiresAt);
       return { key: period.key, spent: actual, reserved: 0 };
     });
-    return { found: reservation !== undefined, totals };
   }
 
   /** The period's counters, created (or restarted, once expired) and their expiry extended. */

@@ -17,7 +17,9 @@ import type { RedisAvailability } from './redis-connection.js';
  *   is queued and added to Redis (as a reconcile of an unknown id, which only adds `spent`) when
  *   Redis returns, so the fleet's totals include what was spent during the outage; then the
  *   local ledger starts empty again. A reservation Redis granted but could not be told about is
- *   released by Redis's expiry sweep, and its spend is replayed like the rest. A reserve Redis
+ *   settled under its own id when Redis answers again (released, and its spend added), or by
+ *   Redis's expiry sweep if Redis lost it; spend settled out of a kept Redis reservation
+ *   (`settlePart`, a lease's block) is replayed like the rest. A reserve Redis
  *   did not answer in time (it may still run it) is granted locally and released in Redis once
  *   Redis answers again, so it does not hold budget there until it expires.
  */
@@ -32,7 +34,8 @@ export class FallbackBudgetStore implements BudgetStore {
   readonly #localIds = new Set<string>();
   /** Committed nano-USD per period key, as Redis last reported it. */
   readonly #lastSeen = new Map<string, number>();
-  readonly #pending: Array<{ periods: readonly BudgetPeriod[]; amount: number }> = [];
+  /** Spend to add to Redis; with `id`, the Redis reservation that spend settles (released with it). */
+  readonly #pending: Array<{ id?: string; periods: readonly BudgetPeriod[]; amount: number }> = [];
   /**
    * Reservations whose Redis `reserve` failed without an answer (a command timeout, a connection
    * cut after sending): Redis may have booked them all the same, and nobody would settle them
@@ -93,13 +96,30 @@ export class FallbackBudgetStore implements BudgetStore {
       } catch (error) {
         this.#redis.failed(error);
       }
-      // Redis holds the reservation but cannot be told: the spend is replayed later and the
-      // reservation is released by Redis's own expiry sweep.
-      this.#queue(periods, actual);
+      // Redis holds the reservation but cannot be told: it is settled under its id (released,
+      // the spend added) when Redis answers again.
+      this.#pending.push({ id, periods, amount: actual });
       return { found: true, totals: this.#withLastSeen(await this.#local.totals(periods, now)) };
     }
     this.#localIds.delete(id);
     const result = await this.#local.reconcile(id, periods, actual, now);
+    this.#queue(periods, actual);
+    if (this.#redis.available) void this.flush();
+    return { ...result, totals: this.#withLastSeen(result.totals) };
+  }
+
+  async settlePart(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult> {
+    if (!this.#localIds.has(id)) {
+      try {
+        if (this.#redis.available) return this.#seen(await this.#shared.settlePart(id, periods, actual, now));
+      } catch (error) {
+        this.#redis.failed(error);
+      }
+      // The reservation stays whole in Redis (until it is settled or expires): only the spend is replayed.
+      this.#queue(periods, actual);
+      return { found: true, totals: this.#withLastSeen(await this.#local.totals(periods, now)) };
+    }
+    const result = await this.#local.settlePart(id, periods, actual, now);
     this.#queue(periods, actual);
     if (this.#redis.available) void this.flush();
     return { ...result, totals: this.#withLastSeen(result.totals) };
@@ -157,7 +177,7 @@ export class FallbackBudgetStore implements BudgetStore {
     while (this.#pending.length > 0 && this.#redis.available) {
       const entry = this.#pending[0]!;
       try {
-        await this.#shared.reconcile(`replay-${randomUUID()}`, entry.periods, entry.amount, Date.now());
+        await this.#shared.reconcile(entry.id ?? `replay-${randomUUID()}`, entry.periods, entry.amount, Date.now());
       } catch (error) {
         this.#redis.failed(error);
         return;
@@ -187,6 +207,8 @@ export class FallbackBudgetStore implements BudgetStore {
 
   #seen<T extends { totals: PeriodTotals[] }>(result: T): T {
     for (const period of result.totals) this.#lastSeen.set(period.key, period.spent + period.reserved);
+    // Redis answers again after a failure that did not open the circuit (no recovery event): replay now.
+    if (this.#pending.length > 0 || this.#maybeShared.size > 0) void this.flush();
     return { ...result, totals: this.#plusPending(result.totals) };
   }
 

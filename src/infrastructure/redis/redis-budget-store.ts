@@ -36,7 +36,8 @@ local function drop(rid)
   local amount = tonumber(string.sub(data, 1, sep - 1))
   local booked = '\\n' .. string.sub(data, sep + 1) .. '\\n'
   for i = 3, #KEYS do
-    if string.find(booked, '\\n' .. KEYS[i] .. '\\n', 1, true) then
+    -- Not for 0: '%.0f' of -0 is '-0', which HINCRBY refuses (a block settled down to nothing).
+    if amount ~= 0 and string.find(booked, '\\n' .. KEYS[i] .. '\\n', 1, true) then
       redis.call('HINCRBY', KEYS[i], 'reserved', string.format('%.0f', -amount))
     end
   end
@@ -124,6 +125,41 @@ table.insert(out, 1, found)
 return out
 `;
 
+/**
+ * KEYS: reservations, expiry set, period hashes. ARGV: id, actual, then per period: time to live
+ * (ms). Takes up to `actual` off the reservation (kept, smaller) and adds `actual` to `spent`.
+ * Returns {found, spent₁, reserved₁, …}.
+ */
+const SETTLE_PART = `${DROP_RESERVATION}
+local data = redis.call('HGET', KEYS[1], ARGV[1])
+local actual = tonumber(ARGV[2])
+local found = 0
+if data then
+  found = 1
+  local sep = string.find(data, '|', 1, true)
+  local amount = tonumber(string.sub(data, 1, sep - 1))
+  local taken = math.min(amount, actual)
+  local keys = string.sub(data, sep + 1)
+  redis.call('HSET', KEYS[1], ARGV[1], string.format('%.0f', amount - taken) .. '|' .. keys)
+  local booked = '\\n' .. keys .. '\\n'
+  for i = 3, #KEYS do
+    if taken ~= 0 and string.find(booked, '\\n' .. KEYS[i] .. '\\n', 1, true) then
+      redis.call('HINCRBY', KEYS[i], 'reserved', string.format('%.0f', -taken))
+    end
+  end
+end
+if actual > 0 then
+  for i = 3, #KEYS do
+    redis.call('HINCRBY', KEYS[i], 'spent', ARGV[2])
+    redis.call('HSETNX', KEYS[i], 'reserved', '0')
+    keep(KEYS[i], ARGV[3 + (i - 3)])
+  end
+end
+local out = totals()
+table.insert(out, 1, found)
+return out
+`;
+
 /** KEYS: reservations, expiry set, period hashes. ARGV: id prefix. Returns how many were released. */
 const RELEASE_ABANDONED = `${DROP_RESERVATION}
 local prefix = ARGV[1]
@@ -144,6 +180,7 @@ type ScriptCall = (numberOfKeys: number, ...args: (string | number)[]) => Promis
 const COMMANDS = {
   reserve: 'fortitudeBudgetReserve',
   reconcile: 'fortitudeBudgetReconcile',
+  settlePart: 'fortitudeBudgetSettlePart',
   releaseAbandoned: 'fortitudeBudgetReleaseAbandoned',
   totals: 'fortitudeBudgetTotals',
 } as const;
@@ -160,6 +197,7 @@ export class RedisBudgetStore implements BudgetStore {
     // defineCommand sends EVALSHA and falls back to EVAL once per connection (script cache miss).
     client.defineCommand(COMMANDS.reserve, { lua: RESERVE });
     client.defineCommand(COMMANDS.reconcile, { lua: RECONCILE });
+    client.defineCommand(COMMANDS.settlePart, { lua: SETTLE_PART });
     client.defineCommand(COMMANDS.releaseAbandoned, { lua: RELEASE_ABANDONED });
     client.defineCommand(COMMANDS.totals, { lua: TOTALS });
   }
@@ -184,6 +222,13 @@ export class RedisBudgetStore implements BudgetStore {
     const keys = this.#keys(periods);
     const args = [id, integer(actual), ...periods.map((period) => ttl(period, now))];
     const reply = (await this.#call(COMMANDS.reconcile)(keys.length, ...keys, ...args)) as number[];
+    return { found: Number(reply[0]) === 1, totals: this.#totals(periods, reply.slice(1)) };
+  }
+
+  async settlePart(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult> {
+    const keys = this.#keys(periods);
+    const args = [id, integer(actual), ...periods.map((period) => ttl(period, now))];
+    const reply = (await this.#call(COMMANDS.settlePart)(keys.length, ...keys, ...args)) as number[];
     return { found: Number(reply[0]) === 1, totals: this.#totals(periods, reply.slice(1)) };
   }
 

@@ -153,6 +153,7 @@ describe('budget guard when the store cannot answer the re-read', () => {
     const store = {
       reserve: (request: Parameters<MemoryBudgetStore['reserve']>[0]) => inner.reserve(request),
       reconcile: (...args: Parameters<MemoryBudgetStore['reconcile']>) => inner.reconcile(...args),
+      settlePart: (...args: Parameters<MemoryBudgetStore['settlePart']>) => inner.settlePart(...args),
       release: (...args: Parameters<MemoryBudgetStore['release']>) => inner.release(...args),
       releaseAbandoned: (...args: Parameters<MemoryBudgetStore['releaseAbandoned']>) => inner.releaseAbandoned(...args),
       totals: (...args: Parameters<MemoryBudgetStore['totals']>) => (broken ? Promise.reject(new Error('store unreachable')) : inner.totals(...args)),

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { FortitudeError } from '../../core/errors.js';
 import type { BudgetPeriod, BudgetStore, PeriodTotals } from '../../infrastructure/budget/budget-store.js';
-import { nanosToUsd, usdToNanos, usdToNanosCeil } from '../../infrastructure/budget/budget-store.js';
+import { NANOS_PER_USD, nanosToUsd, usdToNanos, usdToNanosCeil } from '../../infrastructure/budget/budget-store.js';
 import type { ActiveActions, BudgetAction, BudgetThreshold } from './budget-policy.js';
 import { activeActions, blendedPrice, calendarPeriods, expensiveProviders, worstCaseCostUsd } from './budget-policy.js';
 import type { ModelPrice } from './prices.js';
+import { createBudgetLease, type BudgetLease, type BudgetLeaseOptions, type LeaseDraw, type LeasePeriods } from './budget-lease.js';
 
 export interface BudgetGuardOptions {
   /** Spend limit of a UTC calendar day, USD. */
@@ -41,6 +42,14 @@ export interface BudgetGuardOptions {
    * other processes sharing the ledger settle their calls without telling this one.
    */
   refuseOnViewAtMostMs?: number;
+  /**
+   * Lease budget headroom locally (`budget-lease.ts`): while every period's utilisation is below
+   * half of its lowest action or alert threshold, hold a block of `blockFraction` of the smallest
+   * limit (default 0.01) as one reservation and draw calls from it without a store round trip;
+   * spend reaches the store every `flushIntervalMs` (250 ms), an idle block is released after
+   * `idleMs` (1 s). Nearer a threshold, every call reserves in the store. Default: off.
+   */
+  lease?: BudgetLeaseOptions & { enabled: boolean; blockFraction?: number };
 }
 
 export interface BudgetAlert {
@@ -90,7 +99,9 @@ export interface BudgetReservation {
 
 export interface PeriodState {
   key: string;
+  /** Spent, as the ledger last reported it plus this process's spend from its leased block not settled there yet. */
   spentUsd: number;
+  /** Held by calls in flight, and by the leased blocks of every process (less what was spent from this process's own). */
   reservedUsd: number;
   limitUsd: number;
   /** (spent + reserved) / limit. */
@@ -124,6 +135,8 @@ export interface BudgetGuard {
    * died: its calls will never be reconciled). Returns how many were released.
    */
   releaseAbandoned(owner: string): Promise<number>;
+  /** Settles the spend of the leased block (if any) in the store and releases it. */
+  close(): Promise<void>;
 }
 
 const NO_PAUSE: ReadonlySet<string> = new Set();
@@ -153,6 +166,7 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   // unique across processes and restarts like a UUID per reservation, without generating one per call.
   const idPrefix = `${options.reservationOwner === undefined ? '' : `${options.reservationOwner}/`}${randomUUID()}.`;
   let reservationSeq = 0;
+  const nextId = (): string => `${idPrefix}${(reservationSeq++).toString(36)}`;
 
   const totals = new Map<string, PeriodTotals>();
   const alerted = new Set<string>();
@@ -178,8 +192,10 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
 
   const periodState = (period: BudgetPeriod): PeriodState => {
     const current = totals.get(period.key);
-    const spent = current?.spent ?? 0;
-    const reserved = current?.reserved ?? 0;
+    // Spend settled out of the leased block but not yet in the store: spent already, no longer reserved.
+    const local = lease === undefined ? 0 : lease.localSpend(period.key);
+    const spent = (current?.spent ?? 0) + local;
+    const reserved = Math.max(0, (current?.reserved ?? 0) - local);
     return {
       key: period.key,
       spentUsd: nanosToUsd(spent),
@@ -222,6 +238,7 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
     for (const entry of updated) totals.set(entry.key, entry);
     if (totals.size > 8) for (const key of [...totals.keys()].slice(0, totals.size - 8)) totals.delete(key);
     fireAlerts();
+    lease?.review();
   };
 
   // Per period, every fraction that may alert, and the lowest of them: below it (nearly always)
@@ -257,6 +274,28 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       }
     }
   };
+
+  // Leasing stops at half of each period's lowest threshold (action or alert), so every process
+  // is back to per-call reservations well before any threshold can be reached.
+  const leaseBelow = { day: Math.min(1, lowestDue.day) / 2, month: Math.min(1, lowestDue.month) / 2 };
+  const blockFraction = options.lease?.blockFraction ?? 0.01;
+  const blockSize = (periods: LeasePeriods): number => {
+    let size = Number.POSITIVE_INFINITY;
+    for (const which of ['day', 'month'] as const) {
+      const period = periods[which];
+      if (period.limit < 0) continue;
+      if (utilisationOf(period) >= leaseBelow[which]) return 0;
+      size = Math.min(size, Math.floor(period.limit * blockFraction));
+    }
+    // No limit at all: the block only counts (a dollar's worth).
+    return size === Number.POSITIVE_INFINITY ? NANOS_PER_USD : size;
+  };
+  const lease: BudgetLease | undefined = options.lease?.enabled
+    ? createBudgetLease(
+        { store: deps.store, now, newId: nextId, enforce: hardLimits, reservationTtlMs, blockSize, remember: (updated) => remember(updated) },
+        options.lease,
+      )
+    : undefined;
 
   const refuse = (message: string, details: Record<string, unknown>): FortitudeError =>
     new FortitudeError('budget_exceeded', message, { retryable: false, details });
@@ -299,8 +338,10 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       const amount = usdToNanosCeil(worstUsd);
       const at = now();
       const periods = periodsAt(at);
+      const drawn = lease?.draw(amount, periods, at);
+      if (drawn !== undefined) return localReservation(drawn, amount);
       const list = [periods.day, periods.month];
-      const id = `${idPrefix}${(reservationSeq++).toString(36)}`;
+      const id = nextId();
       const result = await deps.store.reserve({ id, amount, periods: list, enforce: hardLimits, expiresAt: at + reservationTtlMs, now: at });
       remember(result.totals);
       if (!result.granted) {
@@ -350,6 +391,31 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       const released = await deps.store.releaseAbandoned(`${owner}/`, [...periods.values()], at);
       if (released > 0) await refresh().catch(() => undefined);
       return released;
+    },
+
+    async close() {
+      await lease?.close();
+    },
+  };
+}
+
+/** A call admitted from the leased block: settled locally, at once. */
+function localReservation(drawn: LeaseDraw, amount: number): BudgetReservation {
+  let settled = false;
+  return {
+    id: drawn.id,
+    reservedUsd: nanosToUsd(amount),
+    reconcile(actualUsd) {
+      if (settled) return Promise.resolve({ overrunUsd: 0 });
+      settled = true;
+      const actual = usdToNanos(actualUsd);
+      drawn.settle(actual);
+      return Promise.resolve({ overrunUsd: Math.max(0, nanosToUsd(actual - amount)) });
+    },
+    release() {
+      if (!settled) drawn.settle(0);
+      settled = true;
+      return Promise.resolve();
     },
   };
 }

@@ -49,6 +49,20 @@ export class MemoryBudgetStore implements BudgetStore {
     return Promise.resolve({ found, totals: this.#totalsOf(periods) });
   }
 
+  settlePart(id: string, periods: readonly BudgetPeriod[], actual: number, now: number): Promise<SettleResult> {
+    const reservation = this.#reservations.get(id);
+    if (reservation) {
+      const taken = Math.min(reservation.amount, actual);
+      reservation.amount -= taken;
+      for (const key of reservation.keys) {
+        const counters = this.#periods.get(key);
+        if (counters) counters.reserved -= taken;
+      }
+    }
+    if (actual > 0) for (const period of periods) this.#counters(period, now).spent += actual;
+    return Promise.resolve({ found: reservation !== undefined, totals: this.#totalsOf(periods) });
+  }
+
   release(id: string, periods: readonly BudgetPeriod[], now: number): Promise<SettleResult> {
     return this.reconcile(id, periods, 0, now);
   }

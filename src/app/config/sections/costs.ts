@@ -88,6 +88,13 @@ export const costManagementSchema = z
     budget_controls: z
       .strictObject({
         hard_limits: z.boolean().default(true),
+        /**
+         * Each serving process holds a block of headroom (1 % of the smallest limit) while spend is
+         * below half of every action and alert threshold and draws its calls from it without a
+         * shared-ledger round trip; spend reaches the ledger every 250 ms (docs/operations.md,
+         * "Budget leases"). false: every call reserves in the shared ledger.
+         */
+        lease_headroom: z.boolean().default(true),
         actions: z.record(percentKey, z.enum(BUDGET_ACTIONS)).default({
           '80_percent': 'alert',
           '90_percent': 'throttle',
