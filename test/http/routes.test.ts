@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest, statusOf } from './raw-request.js';
 import { AUTH, startTestServer, type TestServer } from './start-test-server.js';
 
 let app: TestServer;
@@ -161,6 +162,38 @@ describe('/api routes', () => {
 
 describe('/v1 gateway routes', () => {
   const chatBody = { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }] };
+
+  it('answers a gateway call and a refusal with the same header names in the same order (request id, security, rate limit, body, gateway; the simulator says so)', async () => {
+    const names = (reply: string) =>
+      reply
+        .split('\r\n\r\n')[0]!
+        .split('\r\n')
+        .slice(1)
+        .map((line) => line.slice(0, line.indexOf(':')).toLowerCase())
+        .filter((name) => name !== 'date' && name !== 'connection' && name !== 'keep-alive');
+    const body = JSON.stringify({ ...chatBody, max_tokens: 5 });
+    const host = new URL(app.url).host;
+    const ok = await rawRequest(app.url, `POST /v1/chat/completions HTTP/1.1\r\nhost: ${host}\r\nauthorization: ${AUTH.gateway.authorization}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    expect(statusOf(ok)).toBe(200);
+    expect(names(ok)).toEqual([
+      'x-request-id',
+      'x-content-type-options',
+      'x-frame-options',
+      'referrer-policy',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+      'content-type',
+      'content-length',
+      'x-fortitude-provider',
+      'x-fortitude-cache',
+      'x-fortitude-overhead-ms',
+      'x-fortitude-simulated',
+    ]);
+    const refused = await rawRequest(app.url, `POST /v1/chat/completions HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`);
+    expect(statusOf(refused)).toBe(401);
+    expect(names(refused).slice(0, 4)).toEqual(['x-request-id', 'x-content-type-options', 'x-frame-options', 'referrer-policy']);
+  });
 
   it('POST /v1/chat/completions returns an OpenAI chat.completion with the x-fortitude headers', async () => {
     const response = await post('/v1/chat/completions', { ...chatBody, max_tokens: 50, temperature: 0.3, stop: 'END', user: 'end-user-1' }, AUTH.gateway);

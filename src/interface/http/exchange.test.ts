@@ -39,3 +39,18 @@ describe('request context: the plain cancel signal', () => {
     expect(context.signal.aborted).toBe(true);
   });
 });
+
+describe('request context: cache directives', () => {
+  const withCacheControl = (value: string | undefined): Exchange => ({ ...fakeExchange(), request: { headers: value === undefined ? {} : { 'cache-control': value } } }) as unknown as Exchange;
+
+  it('reads no-store as bypass and no-cache as refresh, case-insensitively, and lets the route override either', () => {
+    expect(requestContext(withCacheControl(undefined)).cache).toEqual({ bypass: false, refresh: false });
+    expect(requestContext(withCacheControl('No-Store')).cache).toEqual({ bypass: true, refresh: false });
+    expect(requestContext(withCacheControl('no-cache')).cache).toEqual({ bypass: false, refresh: true });
+    expect(requestContext(withCacheControl('no-cache, no-store')).cache).toEqual({ bypass: true, refresh: true });
+    expect(requestContext(withCacheControl('max-age=0')).cache).toEqual({ bypass: false, refresh: false });
+    expect(requestContext(withCacheControl('no-store'), { bypass: false }).cache).toEqual({ bypass: false, refresh: false });
+    expect(requestContext(withCacheControl(undefined), { refresh: true }).cache).toEqual({ bypass: false, refresh: true });
+    expect(requestContext(withCacheControl('no-cache'), { bypass: true, refresh: false }).cache).toEqual({ bypass: true, refresh: false });
+  });
+});

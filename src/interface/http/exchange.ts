@@ -67,12 +67,12 @@ export interface Route {
  */
 class ExchangeContext implements RequestContext {
   readonly requestId: string;
-  readonly cache: { bypass: boolean; refresh: boolean };
+  readonly cache: Readonly<{ bypass: boolean; refresh: boolean }>;
   user?: string;
   readonly #exchange: Exchange;
   #cancel: ExchangeCancel | undefined;
 
-  constructor(exchange: Exchange, cache: { bypass: boolean; refresh: boolean }) {
+  constructor(exchange: Exchange, cache: Readonly<{ bypass: boolean; refresh: boolean }>) {
     this.#exchange = exchange;
     this.requestId = exchange.requestId;
     this.cache = cache;
@@ -163,19 +163,28 @@ export function abortExchange(exchange: Exchange): void {
 
 export function requestContext(exchange: Exchange, cache?: { bypass?: boolean; refresh?: boolean }): RequestContext {
   const directive = cacheDirective(exchange.request.headers['cache-control']);
-  return new ExchangeContext(exchange, {
-    bypass: cache?.bypass ?? directive.bypass,
-    refresh: cache?.refresh ?? directive.refresh,
-  });
+  if (cache === undefined) return new ExchangeContext(exchange, directive);
+  return new ExchangeContext(exchange, directiveOf(cache.bypass ?? directive.bypass, cache.refresh ?? directive.refresh));
 }
 
-const NO_DIRECTIVE = { bypass: false, refresh: false } as const;
+/** The four directives, shared (frozen): a request's context allocates none. */
+const NO_DIRECTIVE: Readonly<{ bypass: boolean; refresh: boolean }> = Object.freeze({ bypass: false, refresh: false });
+const DIRECTIVES: readonly Readonly<{ bypass: boolean; refresh: boolean }>[] = [
+  NO_DIRECTIVE,
+  Object.freeze({ bypass: false, refresh: true }),
+  Object.freeze({ bypass: true, refresh: false }),
+  Object.freeze({ bypass: true, refresh: true }),
+];
+
+function directiveOf(bypass: boolean, refresh: boolean): Readonly<{ bypass: boolean; refresh: boolean }> {
+  return DIRECTIVES[(bypass ? 2 : 0) + (refresh ? 1 : 0)]!;
+}
 
 /** `cache-control: no-store` skips the cache entirely; `no-cache` refreshes the entry. */
-function cacheDirective(value: string | undefined): { bypass: boolean; refresh: boolean } {
+function cacheDirective(value: string | undefined): Readonly<{ bypass: boolean; refresh: boolean }> {
   if (value === undefined) return NO_DIRECTIVE;
   const lower = value.toLowerCase();
-  return { bypass: lower.includes('no-store'), refresh: lower.includes('no-cache') };
+  return directiveOf(lower.includes('no-store'), lower.includes('no-cache'));
 }
 
 /** Time spent in Fortitude so far, excluding the upstream wait, as the header value (ms). */

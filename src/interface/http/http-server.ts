@@ -153,17 +153,27 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     if (inFlight.size === 0) onIdle?.();
   }
 
-  const serve = async (exchange: Exchange): Promise<void> => {
+  const fail = (exchange: Exchange, error: unknown): void => {
     try {
-      await chain(exchange);
-    } catch (error) {
-      try {
-        sendError(exchange, error, logger);
-      } catch (renderFailure) {
-        logger.error({ err: renderFailure, requestId: exchange.requestId }, 'could not send error response');
-        exchange.response.destroy();
-      }
+      sendError(exchange, error, logger);
+    } catch (renderFailure) {
+      logger.error({ err: renderFailure, requestId: exchange.requestId }, 'could not send error response');
+      exchange.response.destroy();
     }
+  };
+  /**
+   * Runs the chain; a middleware that throws before waiting fails here at once, a rejected
+   * promise through one `then` — no async frame and no extra promise per request around it.
+   */
+  const serve = (exchange: Exchange): void => {
+    let pending: void | Promise<void>;
+    try {
+      pending = chain(exchange);
+    } catch (error) {
+      fail(exchange, error);
+      return;
+    }
+    if (pending !== undefined) pending.then(undefined, (error: unknown) => fail(exchange, error));
   };
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
@@ -198,7 +208,7 @@ export function createHttpServer(options: HttpServerOptions, services: HttpServi
     inFlight.add(exchange);
     (response as ExchangeResponse)[EXCHANGE] = exchange;
     response.on('close', finish);
-    void serve(exchange);
+    serve(exchange);
   });
 
   let closing: Promise<void> | undefined;

@@ -93,7 +93,6 @@ function detach(request: StatefulRequest): void {
   request.off('data', onData);
   request.off('end', onEnd);
   request.off('error', onFailure);
-  request.off('aborted', onFailure);
 }
 
 /** Buffers the body (up to the limit) and parses it, without an async frame per step. */
@@ -103,7 +102,8 @@ function readJson(exchange: Exchange, limitBytes: number): Promise<unknown> {
     request[STATE] = { limitBytes, first: undefined, chunks: undefined, size: 0, resolve, reject, exchange };
     request.on('data', onData);
     request.on('end', onEnd);
+    // A client gone mid-body: the request emits 'error' (ECONNRESET, after the deprecated
+    // 'aborted'), so one listener covers both.
     request.on('error', onFailure);
-    request.on('aborted', onFailure);
   });
 }

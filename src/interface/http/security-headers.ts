@@ -23,7 +23,11 @@ export const SECURITY_HEADER_LINES = Object.entries(SECURITY_HEADERS)
 export const securityHeadersMiddleware: Middleware = {
   name: 'security-headers',
   handle(exchange, next) {
-    Object.assign(exchange.headers, SECURITY_HEADERS);
+    // Three plain stores (in SECURITY_HEADERS' order) are cheaper per request than Object.assign.
+    const headers = exchange.headers;
+    headers['x-content-type-options'] = SECURITY_HEADERS['x-content-type-options'];
+    headers['x-frame-options'] = SECURITY_HEADERS['x-frame-options'];
+    headers['referrer-policy'] = SECURITY_HEADERS['referrer-policy'];
     return next(exchange);
   },
 };
