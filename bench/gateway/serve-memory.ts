@@ -16,7 +16,7 @@
  *
  * `--node-flags "…"` starts serve's process with those node flags: with all of `server.runtime`'s
  * (and `--env` its allocator variables) one worker runs in that process, with no primary, e.g.
- * `--workers 1 --node-flags "--max-semi-space-size=1 --heap-growing-percent=50 --single-threaded-gc"
+ * `--workers 1 --node-flags "--max-semi-space-size=4 --heap-growing-percent=50 --single-threaded-gc"
  * --env MALLOC_MMAP_THRESHOLD_=131072 --env MALLOC_TRIM_THRESHOLD_=131072` (pinned to one core, the
  * default `single_threaded_gc: auto` asks for `--single-threaded-gc`).
  * `--env` goes to serve's environment, e.g. `--env FORTITUDE_SERVER__RUNTIME__YOUNG_GENERATION_MB=4`,

@@ -223,7 +223,7 @@ describe('configuration', () => {
 describe('server.runtime', () => {
   it('turns the V8 heap settings into node flags, leaving out what is left to V8', () => {
     const defaults = parseConfigText('');
-    expect(runtimeNodeFlags(defaults.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-semi-space-size=1', '--heap-growing-percent=50']);
+    expect(runtimeNodeFlags(defaults.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=50']);
     const tuned = parseConfigText('server:\n  runtime:\n    young_generation_mb: 0\n    heap_growth_percent: 0\n    max_old_space_mb: 1024\n');
     expect(runtimeNodeFlags(tuned.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-old-space-size=1024']);
   });
