@@ -48,6 +48,15 @@ end
 local function keep(key, ttl)
   if redis.call('PTTL', key) < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
 end
+-- Adds amount (a decimal string) to every period's spend; period i's time to live is
+-- ARGV[ttl_from + (i - 3) * ttl_step].
+local function add_spent(amount, ttl_from, ttl_step)
+  for i = 3, #KEYS do
+    redis.call('HINCRBY', KEYS[i], 'spent', amount)
+    redis.call('HSETNX', KEYS[i], 'reserved', '0')
+    keep(KEYS[i], ARGV[ttl_from + (i - 3) * ttl_step])
+  end
+end
 local function totals()
   local out = {}
   for i = 3, #KEYS do
@@ -85,11 +94,7 @@ if enforce then
   end
 end
 if refused == 0 and spend then
-  for i = 3, #KEYS do
-    redis.call('HINCRBY', KEYS[i], 'spent', ARGV[2])
-    redis.call('HSETNX', KEYS[i], 'reserved', '0')
-    keep(KEYS[i], ARGV[8 + (i - 3) * 2])
-  end
+  add_spent(ARGV[2], 8, 2)
 elseif refused == 0 then
   local booked = {}
   for i = 3, #KEYS do
@@ -113,13 +118,7 @@ return out
 /** KEYS: reservations, expiry set, period hashes. ARGV: id, actual, then per period: time to live (ms). Returns {found, spent₁, reserved₁, …}. */
 const RECONCILE = `${DROP_RESERVATION}
 local found = drop(ARGV[1])
-if tonumber(ARGV[2]) > 0 then
-  for i = 3, #KEYS do
-    redis.call('HINCRBY', KEYS[i], 'spent', ARGV[2])
-    redis.call('HSETNX', KEYS[i], 'reserved', '0')
-    keep(KEYS[i], ARGV[3 + (i - 3)])
-  end
-end
+if tonumber(ARGV[2]) > 0 then add_spent(ARGV[2], 3, 1) end
 local out = totals()
 table.insert(out, 1, found)
 return out
@@ -148,13 +147,7 @@ if data then
     end
   end
 end
-if actual > 0 then
-  for i = 3, #KEYS do
-    redis.call('HINCRBY', KEYS[i], 'spent', ARGV[2])
-    redis.call('HSETNX', KEYS[i], 'reserved', '0')
-    keep(KEYS[i], ARGV[3 + (i - 3)])
-  end
-end
+if actual > 0 then add_spent(ARGV[2], 3, 1) end
 local out = totals()
 table.insert(out, 1, found)
 return out
