@@ -83,11 +83,11 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
   };
   try {
     const recorder = new BatchedWriter<ProviderRequestInput>({
+      // Default batches of 200. On SQLite a flush holds the serving thread ~19 µs a record (~4 ms
+      // per batch at 1,000/s); smaller batches cost more CPU per record (each commit writes its
+      // pages: 25 → +11–20 µs, 100 → +4 µs a record, bench/request-records.ts), so they stay 200
+      // and the writer yields between batches of a backlog. Off the thread is the real fix.
       write: async (records) => void (await storage.providerRequests.insertMany(records)),
-      // SQLite writes on the serving thread (~19 µs a record): 200 records held the event loop
-      // ~4 ms per flush, in every request's tail at 1,000/s. 25 hold it ~0.5 ms, with the loop
-      // served between batches. PostgreSQL writes over the network: larger batches, fewer trips.
-      ...(storage.dialect === 'sqlite' ? { batchSize: 25 } : {}),
       onError: (error, pending) => log.warn({ err: error, pending }, 'provider request records not written yet; retrying'),
     });
     closers.push(() => recorder.close());
