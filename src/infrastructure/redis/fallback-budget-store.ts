@@ -23,9 +23,6 @@ import type { RedisAvailability } from './redis-connection.js';
  *   did not answer in time (it may still run it) is granted locally and released in Redis once
  *   Redis answers again, so it does not hold budget there until it expires.
  */
-/** Most unanswered Redis reservations remembered for release (beyond it, Redis's expiry sweep frees them). */
-const MAX_MAYBE_SHARED = 10_000;
-
 export class FallbackBudgetStore implements BudgetStore {
   readonly #shared: BudgetStore;
   readonly #createLocal: () => BudgetStore;
@@ -36,12 +33,6 @@ export class FallbackBudgetStore implements BudgetStore {
   readonly #lastSeen = new Map<string, number>();
   /** Spend to add to Redis; with `id`, the Redis reservation that spend settles (released with it). */
   readonly #pending: Array<{ id?: string; periods: readonly BudgetPeriod[]; amount: number }> = [];
-  /**
-   * Reservations whose Redis `reserve` failed without an answer (a command timeout, a connection
-   * cut after sending): Redis may have booked them all the same, and nobody would settle them
-   * there. Released in Redis when it is available again (an unknown id releases nothing).
-   */
-  readonly #maybeShared = new Map<string, readonly BudgetPeriod[]>();
   readonly #unsubscribe: () => void;
   #flushing: Promise<void> | undefined;
   /** Whether the local ledger has booked anything since it was made. */
@@ -76,7 +67,9 @@ export class FallbackBudgetStore implements BudgetStore {
         return this.#seen(await this.#shared.reserve(request));
       } catch (error) {
         this.#redis.failed(error);
-        if (!request.spend && this.#maybeShared.size < MAX_MAYBE_SHARED) this.#maybeShared.set(request.id, request.periods);
+        // Unanswered, not refused: Redis may still book it, and nobody would settle it there. It
+        // is released under its id (a reconcile of 0) when Redis answers again.
+        if (!request.spend) this.#pending.push({ id: request.id, periods: request.periods, amount: 0 });
       }
     }
     if (!request.spend) this.#localIds.add(request.id);
@@ -164,16 +157,6 @@ export class FallbackBudgetStore implements BudgetStore {
   }
 
   async #replay(): Promise<void> {
-    for (const [id, periods] of this.#maybeShared) {
-      if (!this.#redis.available) return;
-      try {
-        await this.#shared.release(id, periods, Date.now());
-      } catch (error) {
-        this.#redis.failed(error);
-        return;
-      }
-      this.#maybeShared.delete(id);
-    }
     while (this.#pending.length > 0 && this.#redis.available) {
       const entry = this.#pending[0]!;
       try {
@@ -208,7 +191,7 @@ export class FallbackBudgetStore implements BudgetStore {
   #seen<T extends { totals: PeriodTotals[] }>(result: T): T {
     for (const period of result.totals) this.#lastSeen.set(period.key, period.spent + period.reserved);
     // Redis answers again after a failure that did not open the circuit (no recovery event): replay now.
-    if (this.#pending.length > 0 || this.#maybeShared.size > 0) void this.flush();
+    if (this.#pending.length > 0) void this.flush();
     return { ...result, totals: this.#plusPending(result.totals) };
   }
 
