@@ -27,7 +27,17 @@ export class ReconnectingPostgresDialect extends PostgresDialect {
 }
 
 const MAX_RETRIES = 2;
-const RETRY_PAUSE_MS = 5;
+
+/**
+ * Gives a dead connection back so that the pool destroys it. Kysely's PostgreSQL driver discards
+ * (releases with an error, which makes pg-pool end the client) a connection whose rollback
+ * failed; on a dead connection the rollback fails for certain — at once when pg already knows,
+ * else when the socket's end arrives, which is also the moment the connection is truly gone.
+ */
+async function discard(driver: Driver, connection: DatabaseConnection): Promise<void> {
+  await driver.rollbackTransaction(connection).catch(() => undefined);
+  await driver.releaseConnection(connection).catch(() => undefined);
+}
 
 class ReconnectingConnection implements DatabaseConnection {
   inner: DatabaseConnection;
@@ -45,8 +55,10 @@ class ReconnectingConnection implements DatabaseConnection {
   /**
    * Runs `step` on the connection; if it is the first and the connection died under it, again on
    * a fresh one (at most twice more). The dead one goes back to the pool first — with a pool of
-   * one there is no other — and a moment passes so pg sees its socket end and the pool drops it
-   * instead of handing it out again.
+   * one there is no other — and discarded, so the pool cannot hand it out again: pg reports the
+   * server's 57P01 before it has read the socket's end, and until then the client still counts as
+   * queryable; a client given back in that window was handed out again and the retried statement
+   * failed with "Connection terminated unexpectedly" (an intermittent failure in CI).
    */
   async first<T>(step: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
     const retryable = !this.used;
@@ -57,8 +69,7 @@ class ReconnectingConnection implements DatabaseConnection {
       } catch (error) {
         if (!retryable || attempt > MAX_RETRIES || !diedBeforeRunning(error)) throw error;
         this.released = true;
-        await this.#driver.releaseConnection(this.inner).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+        await discard(this.#driver, this.inner);
         this.inner = await this.#driver.acquireConnection();
         this.released = false;
       }
