@@ -5,7 +5,7 @@ import type { ResearchType } from '../core/research.js';
 import { chatRequestCacheKey } from '../infrastructure/cache/cache-key.js';
 import type { CacheStrategy } from '../infrastructure/cache/cache-strategies.js';
 import type { CancelSignal } from '../providers/cancel-signal.js';
-import { estimateChatTokens } from '../providers/rate-limit/token-estimator.js';
+import { estimateChatTokens, loadTokenizer } from '../providers/rate-limit/token-estimator.js';
 import type { ProviderCaller, ProviderCatalog } from './ports.js';
 
 /**
@@ -199,6 +199,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     async countTokens(request) {
       modelOf(request.model); // an unknown model is a 404 here too, but no route is planned
+      // Exact from the first call: the encoder is loaded (once) before counting.
+      await loadTokenizer();
       return estimateChatTokens(request);
     },
 

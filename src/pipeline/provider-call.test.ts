@@ -3,7 +3,7 @@ import type { ChatRequest } from '../core/chat.js';
 import { createProviderChain } from '../providers/fallback/provider-chain.js';
 import type { Provider } from '../providers/provider.js';
 import { RateLimiter } from '../providers/rate-limit/rate-limiter.js';
-import { estimateChatTokens, loadTokenizer } from '../providers/rate-limit/token-estimator.js';
+import { estimateChatTokens, loadTokenizer, roughChatTokens } from '../providers/rate-limit/token-estimator.js';
 import { withRateLimit } from '../providers/rate-limit/with-rate-limit.js';
 import { withTokenOptimization } from '../providers/token-optimization.js';
 import { scriptedProvider, type Step } from '../../test/support/fake-provider.js';
@@ -30,7 +30,10 @@ interface MemberSetup {
  * A provider caller over real rate-limit layers and the real chain, with an estimator spy
  * shared by the budget and every layer (as `composition.ts` wires `estimateChatTokens`).
  */
-function setup(members: Record<string, MemberSetup>, options: { inputPrice?: number } = {}) {
+function setup(members: Record<string, MemberSetup>, options: { inputPrice?: number; nearLimits?: boolean } = {}) {
+  // Near the limits (the default here): every token limit was last seen below half full, and the
+  // budget (a stand-in for the guard near a threshold) asks for the exact count.
+  const nearLimits = options.nearLimits ?? true;
   const estimate = vi.fn(estimateChatTokens);
   const limiters = new Map<string, RateLimiter>();
   const acquired: Record<string, number[]> = {};
@@ -43,6 +46,7 @@ function setup(members: Record<string, MemberSetup>, options: { inputPrice?: num
       acquired[name]!.push(tokens);
       return acquire(tokens, signal);
     };
+    if (nearLimits && member.tokensPerMinute !== undefined) limiter.observe({ remainingTokens: member.tokensPerMinute * 0.4 }, 200);
     limiters.set(name, limiter);
     const base = scriptedProvider(name, member.script ?? []);
     const limited = withRateLimit(limiter, { estimateTokens: estimate })(base);
@@ -62,7 +66,7 @@ function setup(members: Record<string, MemberSetup>, options: { inputPrice?: num
   const reserved: ReserveInput[] = [];
   const budget: Pick<BudgetGuard, 'reserve'> = {
     reserve: async (input) => {
-      reserved.push(input);
+      reserved.push(nearLimits && input.exactInputTokens ? { ...input, inputTokens: input.exactInputTokens() } : input);
       return { id: 'r', reservedUsd: 0, reconcile: async () => ({ overrunUsd: 0 }), release: async () => undefined };
     },
   };
@@ -76,7 +80,40 @@ function setup(members: Record<string, MemberSetup>, options: { inputPrice?: num
   return { caller, estimate, reserved, acquired, names, close: () => Promise.all([...limiters.values()].map((limiter) => limiter.close())) };
 }
 
-describe('provider call: prompt tokens', () => {
+describe('provider call: prompt tokens far from every limit', () => {
+  it('takes the rough estimate for the budget and the token limits, and counts nothing exactly', async () => {
+    const { caller, estimate, reserved, acquired, names, close } = setup(
+      { first: { script: [{ fail: 'server' }], tokensPerMinute: 1_000_000 }, second: { tokensPerMinute: 1_000_000 } },
+      { nearLimits: false },
+    );
+    try {
+      const answer = await caller.call(names, request, {});
+      expect(answer.provider).toBe('second');
+      expect(estimate).not.toHaveBeenCalled();
+      const rough = roughChatTokens(request);
+      expect(rough).toBeGreaterThan(0);
+      expect(reserved.map((input) => input.inputTokens)).toEqual([rough]);
+      // The exact count stays on offer for a guard near a threshold.
+      expect(typeof reserved[0]?.exactInputTokens).toBe('function');
+      expect(acquired).toEqual({ first: [rough], second: [rough] });
+    } finally {
+      await close();
+    }
+  });
+
+  it('offers no exact count to the budget when the input is free', async () => {
+    const { caller, reserved, names, close } = setup({ only: { tokensPerMinute: 1_000_000 } }, { inputPrice: 0, nearLimits: false });
+    try {
+      await caller.call(names, request, {});
+      expect(reserved[0]?.inputTokens).toBe(0);
+      expect(reserved[0]?.exactInputTokens).toBeUndefined();
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('provider call: prompt tokens near the limits', () => {
   it('counts a call once: the budget reserves with it and every token limit of the chain reuses it', async () => {
     await loadTokenizer();
     const expected = estimateChatTokens(request);

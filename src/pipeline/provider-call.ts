@@ -7,6 +7,7 @@ import type { ProviderCallObservation } from '../infrastructure/metrics/metrics.
 import type { ProviderRequestInput } from '../infrastructure/storage/repositories/provider-requests.js';
 import { PromptTokens, type PromptTokenEstimator } from '../providers/prompt-tokens.js';
 import { createCallTrace } from '../providers/provider.js';
+import { roughChatTokens } from '../providers/rate-limit/token-estimator.js';
 import type { AttemptRecord } from '../providers/provider.js';
 import type { BudgetGuard, BudgetReservation } from './budget/budget-guard.js';
 import type { PriceResolver } from './budget/price-resolver.js';
@@ -30,6 +31,11 @@ export interface ProviderCallDeps {
    * shared with the providers' token limits (`PromptTokens`), which count with the same function.
    */
   estimateTokens: PromptTokenEstimator;
+  /**
+   * The generous estimate reserved while the budget is far below its thresholds (the exact count
+   * is asked only near one); default `roughChatTokens`, which needs no tokenizer.
+   */
+  roughTokens?: PromptTokenEstimator;
   recorder?: { add(record: ProviderRequestInput): void } | undefined;
   /**
    * Per provider (`cost_management.providers.<name>.cost_tracking`): whether its request rows
@@ -49,6 +55,7 @@ function hasKeys(record: Readonly<Record<string, unknown>>): boolean {
 
 export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
   const { providers, recorder, router, budget, prices } = deps;
+  const roughTokens = deps.roughTokens ?? roughChatTokens;
   const onCall = deps.onCall ?? (() => undefined);
   // What a provider's request row says about who asked and what: only what its cost tracking keeps.
   const trackedType = (provider: string, context: CallContext) => (deps.tracking?.[provider]?.perQueryType === false ? null : (context.researchType ?? null));
@@ -95,13 +102,15 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
         }
       }
     }
+    const priced = price !== undefined && price.input_per_million > 0;
     return budget.reserve({
       provider: order[0] ?? 'none',
       model: request.model || modelOf(order[0] ?? ''),
       price,
       // Only a priced input makes the prompt's size matter to the worst case (`worstCaseCostUsd`):
       // unpriced or free-input models are reserved without counting it.
-      inputTokens: price !== undefined && price.input_per_million > 0 ? promptTokens.of(request, deps.estimateTokens) : 0,
+      inputTokens: priced ? roughTokens(request) : 0,
+      exactInputTokens: priced ? () => promptTokens.of(request, deps.estimateTokens) : undefined,
       maxOutputTokens: request.maxTokens ?? 1024,
       urgent: context.urgent ?? false,
     });

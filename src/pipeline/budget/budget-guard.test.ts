@@ -57,6 +57,24 @@ describe('budget guard', () => {
     expect(guard.state().month.spentUsd).toBeCloseTo(0.22, 9);
   });
 
+  it('reserves the rough prompt estimate far below the thresholds and counts exactly only near one', async () => {
+    const { guard, spend } = setup();
+    let counted = 0;
+    const exactInputTokens = () => {
+      counted += 1;
+      return 50_000;
+    };
+    const far = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 80_000, exactInputTokens, maxOutputTokens: 0 });
+    expect(counted).toBe(0);
+    expect(far.reservedUsd).toBeCloseTo(0.08, 9); // the rough estimate
+    await far.release();
+    await spend(0.45); // the day at 45 %: the lowest threshold (alert at 80 %) is within reach (≥ 40 %)
+    const near = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 80_000, exactInputTokens, maxOutputTokens: 0 });
+    expect(counted).toBe(1);
+    expect(near.reservedUsd).toBeCloseTo(0.05, 9); // the exact count
+    await near.release();
+  });
+
   it('refuses a call whose worst case would pass the limit, and releases on release()', async () => {
     const { guard } = setup();
     const big = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 700_000 });

@@ -80,8 +80,14 @@ export interface ReserveInput {
   model: string;
   /** The model's price; undefined means unpriced (reserved at 0). */
   price: ModelPrice | undefined;
-  /** Estimated prompt tokens. */
+  /** Estimated prompt tokens: a rough (generous) estimate when `exactInputTokens` is given. */
   inputTokens: number;
+  /**
+   * The exact count, asked only when the reservation is near a threshold (any period at or above
+   * half its lowest threshold, where leasing stops too): far below them the rough estimate is
+   * reserved and the reconcile books the real cost.
+   */
+  exactInputTokens?: (() => number) | undefined;
   /** The call's output cap (`max_tokens`). */
   maxOutputTokens: number;
   /** Urgent requests (urgency `immediate`) are never throttled. */
@@ -290,6 +296,9 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
     // No limit at all: the block only counts (a dollar's worth).
     return size === Number.POSITIVE_INFINITY ? NANOS_PER_USD : size;
   };
+  /** Any limited period at or above half its lowest threshold (`leaseBelow`): estimates count there. */
+  const nearThreshold = (periods: LeasePeriods): boolean =>
+    (periods.day.limit >= 0 && utilisationOf(periods.day) >= leaseBelow.day) || (periods.month.limit >= 0 && utilisationOf(periods.month) >= leaseBelow.month);
   const lease: BudgetLease | undefined = options.lease?.enabled
     ? createBudgetLease(
         { store: deps.store, now, newId: nextId, enforce: hardLimits, reservationTtlMs, blockSize, remember: (updated) => remember(updated) },
@@ -334,10 +343,11 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
         }
       }
 
-      const worstUsd = worstCaseCostUsd(input.price, input.inputTokens, input.maxOutputTokens, inputMargin);
-      const amount = usdToNanosCeil(worstUsd);
       const at = now();
       const periods = periodsAt(at);
+      const inputTokens = input.exactInputTokens !== undefined && nearThreshold(periods) ? input.exactInputTokens() : input.inputTokens;
+      const worstUsd = worstCaseCostUsd(input.price, inputTokens, input.maxOutputTokens, inputMargin);
+      const amount = usdToNanosCeil(worstUsd);
       const drawn = lease?.draw(amount, periods, at);
       if (drawn !== undefined) return localReservation(drawn, amount);
       const list = [periods.day, periods.month];

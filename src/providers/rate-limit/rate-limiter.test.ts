@@ -157,6 +157,29 @@ describe('RateLimiter', () => {
     await limiter.close();
   });
 
+  it('says the token limit may bind only once a store step or the provider showed the bucket below half full', async () => {
+    const clock = createManualClock();
+    const store = new MemoryRateLimitStore();
+    const limiter = new RateLimiter('p', { tokensPerMinute: 1_000 }, { clock, store });
+    expect(limiter.tokensMayBind).toBe(false); // nothing known yet: the first call estimates roughly
+    (await limiter.acquire(300)).release();
+    expect(limiter.tokensMayBind).toBe(false); // 700 of 1,000 left
+    (await limiter.acquire(250)).release();
+    expect(limiter.tokensMayBind).toBe(true); // 450 left: below half, prompts are counted exactly
+    await clock.advance(60_000); // refilled, and the next step says so
+    (await limiter.acquire(10)).release();
+    expect(limiter.tokensMayBind).toBe(false);
+    limiter.observe({ remainingTokens: 100 }, 200); // the provider reports few tokens left
+    expect(limiter.tokensMayBind).toBe(true);
+    await limiter.close();
+    await store.close();
+
+    const requestsOnly = new RateLimiter('q', { requestsPerMinute: 60 }, { clock });
+    (await requestsOnly.acquire(0)).release();
+    expect(requestsOnly.tokensMayBind).toBe(false); // no token limit at all
+    await requestsOnly.close();
+  });
+
   it('corrects the token estimate with the reported usage', async () => {
     const clock = createManualClock();
     const store = new MemoryRateLimitStore();

@@ -80,6 +80,8 @@ export class RateLimiter {
   readonly #buckets: BucketSpec[];
   readonly #requests: BucketSpec | undefined;
   readonly #tokens: BucketSpec | undefined;
+  /** The token bucket's level as last reported (undefined until a store step or the provider said). */
+  #tokensLevel: number | undefined;
   #maxConcurrent: number;
   readonly #maxWaitMs: number;
   readonly #maxQueue: number;
@@ -140,6 +142,24 @@ export class RateLimiter {
   }
 
   /**
+   * Whether the `tokens_per_minute` limit can bind soon, so a prompt is worth counting exactly:
+   * the token bucket was last seen below half full (by the store's answer to a shared step, or a
+   * provider's `x-ratelimit-remaining-tokens`). Far from the limit — and before the first shared
+   * step has said where the bucket stands — a generous rough estimate is taken instead; every
+   * estimate is corrected with the reported usage when the call settles.
+   */
+  get tokensMayBind(): boolean {
+    const tokens = this.#tokens;
+    return tokens !== undefined && this.#tokensLevel !== undefined && this.#tokensLevel < tokens.capacity / 2;
+  }
+
+  /** Notes the token bucket's level a store step reported (a local grant from a lease reports none). */
+  #learnLevel(remaining: Readonly<Record<string, number>> | undefined): void {
+    const level = remaining?.[TOKENS];
+    if (level !== undefined) this.#tokensLevel = level;
+  }
+
+  /**
    * Waits for a turn. Rejects with a `rate_limited` ProviderError when the wait would exceed
    * `maxQueueWaitMs` (as soon as that is certain), and with the signal's reason on abort.
    */
@@ -186,6 +206,7 @@ export class RateLimiter {
       else work.push(this.#store.clamp(this.key, this.#requests, info.remainingRequests, now));
     }
     if (this.#tokens && info.remainingTokens !== undefined) {
+      this.#tokensLevel = Math.min(this.#tokensLevel ?? info.remainingTokens, info.remainingTokens);
       work.push(this.#store.clamp(this.key, this.#tokens, info.remainingTokens, now));
     }
     void Promise.all(work).catch(() => undefined);
@@ -301,6 +322,7 @@ export class RateLimiter {
         }
         const result =
           this.#buckets.length === 0 ? { granted: true, waitMs: 0 } : await this.#store.acquire(this.key, this.#buckets, head.costs, now);
+        if (this.#tokens) this.#learnLevel(result.remaining);
         if (head.settled) {
           // Aborted while the store answered: give back what it took.
           if (result.granted) this.#refund(head);
@@ -356,6 +378,7 @@ export class RateLimiter {
       batch.map((waiter) => waiter.costs),
       now,
     );
+    if (this.#tokens) this.#learnLevel(result.remaining);
     for (let index = 0; index < result.granted; index += 1) {
       const waiter = batch[index]!;
       // Aborted while the store answered: give back what it took.

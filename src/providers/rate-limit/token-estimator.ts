@@ -84,6 +84,23 @@ function countPieces({ encoder, splitter, pieces }: Tokenizer, text: string): nu
 }
 
 /**
+ * A generous prompt-token estimate that needs no tokenizer, for where a limit cannot bind soon
+ * (the rate limiter far from `tokens_per_minute`, the budget far below its thresholds): per
+ * message the larger of the word-based estimate and a third of its UTF-8 bytes. cl100k_base
+ * tokens average about 4 bytes of English and 3 of code, and a CJK character is 3 bytes and about
+ * one token, so this stays at or above the exact count for nearly every text (bench/token-estimate.ts
+ * measures how far); the reported usage corrects it when the call settles.
+ */
+export function roughChatTokens(request: ChatRequest): number {
+  let tokens = REPLY_PRIMING;
+  for (const message of request.messages) {
+    const content = message.content;
+    tokens += PER_MESSAGE + Math.max(fastEstimate(content), Math.ceil(Buffer.byteLength(content) / 3));
+  }
+  return tokens;
+}
+
+/**
  * Prompt tokens of a chat request before it is sent: cl100k_base for messages up to
  * `TOKENIZE_MAX_CHARS` once the encoder is loaded, the fast word-based estimate otherwise.
  * Nothing but the piece table is remembered: a provider call counts its prompt once and shares the

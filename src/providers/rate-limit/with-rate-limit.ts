@@ -4,7 +4,7 @@ import type { PromptTokenEstimator } from '../prompt-tokens.js';
 import type { CallOptions, Provider } from '../provider.js';
 import { layerOver } from '../request-layer.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { estimateChatTokens } from './token-estimator.js';
+import { estimateChatTokens, roughChatTokens } from './token-estimator.js';
 
 export interface RateLimitDeps {
   /** Prompt-token estimate before the call (default: cl100k_base via gpt-tokenizer, lazily). */
@@ -13,8 +13,9 @@ export interface RateLimitDeps {
 
 /**
  * Decorator: wait for the provider's rate limiter before each call; correct with reported usage.
- * Prompt tokens are counted only under a `tokens_per_minute` limit, and then taken from the
- * call's shared count (`options.promptTokens`) when the caller passed one.
+ * Prompt tokens are counted only under a `tokens_per_minute` limit: roughly (`roughChatTokens`, no
+ * tokenizer) while the limit cannot bind soon, exactly once it can (`tokensMayBind`), then taken
+ * from the call's shared count (`options.promptTokens`) when the caller passed one.
  */
 export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
   const estimate = deps.estimateTokens ?? estimateChatTokens;
@@ -32,6 +33,7 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
     };
     const promptTokens = (request: ChatRequest, options: CallOptions | undefined): number => {
       if (!limiter.limitsTokens) return 0;
+      if (!limiter.tokensMayBind) return roughChatTokens(request);
       const shared = options?.promptTokens;
       return shared ? shared.of(request, estimate) : estimate(request);
     };
@@ -67,7 +69,7 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
       },
       stream,
       embed: (embed) => async (request, options) => {
-        const tokens = limiter.limitsTokens ? estimate({ model: request.model, messages: request.input.map((content) => ({ role: 'user', content })) }) : 0;
+        const tokens = !limiter.limitsTokens ? 0 : (limiter.tokensMayBind ? estimate : roughChatTokens)({ model: request.model, messages: request.input.map((content) => ({ role: 'user', content })) });
         const permit = await waitFor(tokens, options);
         try {
           const result = await embed(request, options);
