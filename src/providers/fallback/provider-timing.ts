@@ -17,13 +17,21 @@ const MIN_SAMPLES = 10;
  * cost seconds even on a fresh worker.
  */
 export const HEDGE_FLOOR_MS = 250;
+/**
+ * The delay is at most this many times the median: with few samples the p99 is their maximum, and
+ * one cold-start outlier (a fresh process's first call: connection set-up, unoptimised code, a
+ * loaded machine) would otherwise set it — measured at 0.6–1.2 s for a 5 ms provider, which a hung
+ * provider then cost every request until 64 more answers. A provider's real spread (an LLM's p99 is
+ * typically 2–5× its median) stays below the cap.
+ */
+const MAX_TIMES_MEDIAN = 8;
 /** The percentile is recomputed after this many new samples, not per call. */
 const RECOMPUTE_EVERY = 64;
 
 /**
  * A provider's deadline and hedge delay. With `hedge_after: auto`, the next provider starts when a
- * try has run longer than this provider's p99 of its last 128 successful calls (never below 250 ms,
- * and 250 ms until it has answered 10 times). A failed or hedged try adds no sample, so a hung
+ * try has run longer than this provider's p99 of its last 128 successful calls (at most 8× their
+ * median, never below 250 ms, and 250 ms until it has answered 10 times). A failed or hedged try adds no sample, so a hung
  * provider's timeouts cannot push its own hedge delay up.
  */
 export function createProviderTiming(options: ProviderTimingOptions): ProviderTiming {
@@ -40,7 +48,8 @@ export function createProviderTiming(options: ProviderTimingOptions): ProviderTi
     view.set(samples.subarray(0, size));
     view.sort();
     const p99 = view[Math.min(size - 1, Math.ceil(0.99 * size) - 1)]!;
-    current = Math.max(HEDGE_FLOOR_MS, p99);
+    const median = view[(size - 1) >> 1]!;
+    current = Math.max(HEDGE_FLOOR_MS, Math.min(p99, MAX_TIMES_MEDIAN * median));
     sinceRecompute = 0;
   };
 

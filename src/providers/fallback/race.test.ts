@@ -192,6 +192,17 @@ describe('createProviderTiming', () => {
     expect(timing.hedgeAfterMs()).toBe(800);
   });
 
+  it('caps the delay at 8× the median, so one cold-start outlier among few answers does not set it', () => {
+    const timing = createProviderTiming({ deadlineMs: 30_000, hedgeAfterMs: 'auto' });
+    timing.observe(900); // a fresh process's first call
+    for (let index = 0; index < 9; index++) timing.observe(5);
+    expect(timing.hedgeAfterMs()).toBe(HEDGE_FLOOR_MS); // capped at 8 × 5 ms, so the floor (before: 900 ms)
+    const slow = createProviderTiming({ deadlineMs: 60_000, hedgeAfterMs: 'auto' });
+    slow.observe(12_000);
+    for (let index = 0; index < 9; index++) slow.observe(1_000);
+    expect(slow.hedgeAfterMs()).toBe(8_000); // capped at 8 × the 1 s median, not the 12 s outlier
+  });
+
   it('uses a configured hedge delay as it is', () => {
     const timing = createProviderTiming({ deadlineMs: 10_000, hedgeAfterMs: 1_200 });
     timing.observe(5);
