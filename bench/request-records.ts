@@ -2,7 +2,9 @@
  * CPU and wall time per request record written through `providerRequests.insertMany` (what the
  * request recorder's BatchedWriter calls every 250 ms or 200 records) on a temp-file SQLite
  * database, in batches of `--batch` (default 200): the per-request cost of keeping the
- * `provider_requests` table. Compare two commits by running it on each, alternating.
+ * `provider_requests` table, and the wall time of each batch (how long one flush holds the serving
+ * thread: p50, p99 and the longest, which is a batch whose commit ran a WAL checkpoint). Compare two
+ * commits by running it on each, alternating.
  *
  *   node --import tsx bench/request-records.ts [--batch 200] [--rows 40000]
  */
@@ -36,10 +38,18 @@ const batchOf = (start: number) => Array.from({ length: BATCH }, (_, offset) => 
 for (let index = 0; index < 5; index += 1) await storage.providerRequests.insertMany(batchOf(index * BATCH)); // warm-up
 const cpu = process.cpuUsage();
 const started = performance.now();
-for (let start = 0; start < ROWS; start += BATCH) await storage.providerRequests.insertMany(batchOf(start));
+const flushes: number[] = [];
+for (let start = 0; start < ROWS; start += BATCH) {
+  const batch = batchOf(start);
+  const flushStarted = performance.now();
+  await storage.providerRequests.insertMany(batch);
+  flushes.push(performance.now() - flushStarted);
+}
 const used = process.cpuUsage(cpu);
+flushes.sort((a, b) => a - b);
+const percentile = (p: number) => flushes[Math.min(flushes.length - 1, Math.ceil(p * flushes.length) - 1)]!.toFixed(2);
 console.log(
-  `batches of ${BATCH}: ${((used.user + used.system) / ROWS).toFixed(1)} µs CPU and ${(((performance.now() - started) * 1000) / ROWS).toFixed(1)} µs wall per record (${ROWS} records; load average ${loadavg()[0]!.toFixed(1)})`,
+  `batches of ${BATCH}: ${((used.user + used.system) / ROWS).toFixed(1)} µs CPU and ${(((performance.now() - started) * 1000) / ROWS).toFixed(1)} µs wall per record; a batch's wall p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${percentile(1)} ms (${ROWS} records; load average ${loadavg()[0]!.toFixed(1)})`,
 );
 await storage.close();
 rmSync(directory, { recursive: true, force: true });

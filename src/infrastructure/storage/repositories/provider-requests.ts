@@ -1,4 +1,4 @@
-import { randomUuid } from '../../../core/random-id.js';
+import { timeOrderedUuid } from '../../../core/random-id.js';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { ProviderErrorClass } from '../../../core/errors.js';
@@ -150,27 +150,51 @@ export function createProviderRequestsRepository(db: Kysely<DatabaseSchema>, con
   return {
     async insertMany(inputs) {
       if (inputs.length === 0) return 0;
-      const rows = inputs.map((input) => ({
-        id: input.id ?? randomUuid(),
-        created_at: encodeTime(input.createdAt ?? context.now()),
-        provider: input.provider,
-        model: input.model,
-        latency_ms: Math.round(input.latencyMs),
-        input_tokens: input.inputTokens ?? 0,
-        output_tokens: input.outputTokens ?? 0,
-        cost_usd: input.costUsd ?? 0,
-        status: input.status,
-        error_class: input.errorClass ?? null,
-        research_type: input.researchType ?? null,
-        user_id: input.userId ?? null,
-        request_id: input.requestId ?? null,
-        cached: encodeFlag(context.dialect, input.cached ?? false),
-        fallback_from: input.fallbackFrom ?? null,
-      }));
       if (sqliteRows) {
-        await sqliteRows.insert('provider_requests', INSERT_COLUMNS, rows.map((row) => INSERT_COLUMNS.map((column) => row[column])));
-        return rows.length;
+        // Each row as its values in INSERT_COLUMNS order, with no object in between.
+        const values = inputs.map((input) => {
+          const createdAt = input.createdAt ?? context.now();
+          return [
+            input.id ?? timeOrderedUuid(createdAt),
+            encodeTime(createdAt),
+            input.provider,
+            input.model,
+            Math.round(input.latencyMs),
+            input.inputTokens ?? 0,
+            input.outputTokens ?? 0,
+            input.costUsd ?? 0,
+            input.status,
+            input.errorClass ?? null,
+            input.researchType ?? null,
+            input.userId ?? null,
+            input.requestId ?? null,
+            input.cached === true ? 1 : 0,
+            input.fallbackFrom ?? null,
+          ];
+        });
+        await sqliteRows.insert('provider_requests', INSERT_COLUMNS, values);
+        return values.length;
       }
+      const rows = inputs.map((input) => {
+        const createdAt = input.createdAt ?? context.now();
+        return {
+          id: input.id ?? timeOrderedUuid(createdAt),
+          created_at: encodeTime(createdAt),
+          provider: input.provider,
+          model: input.model,
+          latency_ms: Math.round(input.latencyMs),
+          input_tokens: input.inputTokens ?? 0,
+          output_tokens: input.outputTokens ?? 0,
+          cost_usd: input.costUsd ?? 0,
+          status: input.status,
+          error_class: input.errorClass ?? null,
+          research_type: input.researchType ?? null,
+          user_id: input.userId ?? null,
+          request_id: input.requestId ?? null,
+          cached: encodeFlag(context.dialect, input.cached ?? false),
+          fallback_from: input.fallbackFrom ?? null,
+        };
+      });
       await db.transaction().execute(async (trx) => {
         for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
           await trx.insertInto('provider_requests').values(rows.slice(start, start + CHUNK_ROWS)).execute();
