@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Classification, QualityBreakdown } from '../../src/core/research.js';
+import { decodeFlag, decodeTime } from '../../src/infrastructure/storage/codec.js';
 import { hashApiKey } from '../../src/infrastructure/storage/repositories/api-keys.js';
 import type { ResearchResultInput } from '../../src/infrastructure/storage/repositories/research-results.js';
 import type { ProviderRequestInput } from '../../src/infrastructure/storage/repositories/provider-requests.js';
@@ -378,6 +380,57 @@ describe.each(ENGINES)('storage repositories on %s', (engine) => {
       const [after] = await storage.providerRequests.costSummary({ from: start + 10, to: start + 11, groupBy: [] });
       expect(after?.requests).toBe(0);
       expect(await storage.providerRequests.insertMany([])).toBe(0);
+    });
+
+    it('stores each record as given: every column reads back, defaults filled, generated ids time-ordered', async () => {
+      const start = Date.UTC(2035, 0, 1);
+      const full: ProviderRequestInput = {
+        id: 'given-id',
+        createdAt: start,
+        provider: 'round-trip',
+        model: 'm-full',
+        latencyMs: 12.6,
+        inputTokens: 24,
+        outputTokens: 14,
+        costUsd: 0.00001,
+        status: 'error',
+        errorClass: 'rate_limit',
+        researchType: 'implementation',
+        userId: 'carol',
+        requestId: 'request-1',
+        cached: true,
+        fallbackFrom: 'p0',
+      };
+      const sparse: ProviderRequestInput = { provider: 'round-trip', model: 'm-sparse', latencyMs: 3, status: 'ok' }; // the storage clock: CLOCK
+      const later: ProviderRequestInput = { ...sparse, model: 'm-later', createdAt: start + 1 };
+      expect(await storage.providerRequests.insertMany([full, sparse, later])).toBe(3);
+      const rows = await storage.db.selectFrom('provider_requests').selectAll().where('provider', '=', 'round-trip').orderBy('model').execute();
+      const decoded = rows.map((row) => ({ ...row, created_at: decodeTime(row.created_at), cached: decodeFlag(row.cached), cost_usd: Number(row.cost_usd) }));
+      const generated = { id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) as unknown };
+      const defaults = { input_tokens: 0, output_tokens: 0, cost_usd: 0, error_class: null, research_type: null, user_id: null, request_id: null, cached: false, fallback_from: null };
+      expect(decoded).toEqual([
+        { id: 'given-id', created_at: start, provider: 'round-trip', model: 'm-full', latency_ms: 13, input_tokens: 24, output_tokens: 14, cost_usd: 0.00001, status: 'error', error_class: 'rate_limit', research_type: 'implementation', user_id: 'carol', request_id: 'request-1', cached: true, fallback_from: 'p0' },
+        { ...generated, created_at: start + 1, provider: 'round-trip', model: 'm-later', latency_ms: 3, status: 'ok', ...defaults },
+        { ...generated, created_at: CLOCK, provider: 'round-trip', model: 'm-sparse', latency_ms: 3, status: 'ok', ...defaults },
+      ]);
+      // A generated id carries its row's millisecond (UUID version 7), so ids sort by creation time.
+      const epochMsOf = (id: string) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+      expect(rows.filter((row) => row.id !== 'given-id').map((row) => epochMsOf(row.id))).toEqual([start + 1, CLOCK]);
+    });
+
+    it('fails a batch as a whole while the table cannot be written, and writes it all once it can (what the request recorder retries)', async () => {
+      const start = Date.UTC(2036, 0, 1);
+      const batch = [request({ provider: 'retried', createdAt: start }), request({ provider: 'retried', createdAt: start + 1 })];
+      await storage.providerRequests.insertMany([request({ provider: 'retried', createdAt: start - 1 })]); // the statement is prepared
+      await sql`ALTER TABLE provider_requests RENAME TO provider_requests_away`.execute(storage.db);
+      try {
+        await expect(storage.providerRequests.insertMany(batch)).rejects.toThrow();
+      } finally {
+        await sql`ALTER TABLE provider_requests_away RENAME TO provider_requests`.execute(storage.db);
+      }
+      expect(await storage.providerRequests.insertMany(batch)).toBe(2);
+      const [summary] = await storage.providerRequests.costSummary({ from: start - 1, to: start + 2, groupBy: [] });
+      expect(summary?.requests).toBe(3);
     });
   });
 
