@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ChatRequest } from '../core/chat.js';
 import type { ResearchType } from '../core/research.js';
 import type { Storage } from '../infrastructure/storage/storage.js';
+import type { LearningInput } from '../infrastructure/storage/repositories/learning.js';
 import { createBudgetGuard, type BudgetGuard } from '../pipeline/budget/budget-guard.js';
 import type { BudgetStore } from '../infrastructure/budget/budget-store.js';
 import { MemoryBudgetStore } from '../pipeline/budget/memory-budget-store.js';
@@ -147,6 +148,8 @@ export function buildRouting(
     learningLogger?: Logger;
     /** Whether this process may lease budget headroom (`serve`), if the config allows it. */
     leaseBudget?: boolean;
+    /** The router's adaptations through a buffering writer (the application's), instead of one insert each. */
+    recordLearning?: (input: LearningInput) => void;
   },
 ): Routing {
   const prices = buildPrices(config, deps.logger);
@@ -225,6 +228,7 @@ export function buildRouter(
     learnedState?: LearnedStateExchange | undefined;
     logger: Logger;
     learningLogger?: Logger;
+    recordLearning?: (input: LearningInput) => void;
   },
 ): Router {
   const typicalTokens = { input: 600, output: 800 };
@@ -242,6 +246,7 @@ export function buildRouter(
     {
       ...(deps.budget ? { budget: deps.budget } : {}),
       learning: deps.storage.learning,
+      ...(deps.recordLearning ? { recordLearning: deps.recordLearning } : {}),
       ...(deps.learnedState ? { learnedState: deps.learnedState } : {}),
       onError: (error) => (deps.learningLogger ?? deps.logger).warn({ err: error }, 'learning record not written'),
     },

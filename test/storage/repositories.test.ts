@@ -578,5 +578,25 @@ describe.each(ENGINES)('storage repositories on %s', (engine) => {
       expect((await storage.learning.listRecent({ learningType: 'routing_weight', minConfidence: 0.8 })).map((record) => record.id)).toEqual([older.id]);
       expect(await storage.learning.listRecent({ limit: 1 })).toHaveLength(1);
     });
+
+    it('writes a batch of records in one transaction, each as one insert stores it', async () => {
+      const at = CLOCK + 7 * DAY;
+      const inputs = [
+        { learningType: 'batched', subject: 'p1', before: null, after: { meanLatencyMs: 12.5 }, confidenceScore: 0.99, outcome: 'applied', createdAt: at },
+        { learningType: 'batched', subject: 'p2', confidenceScore: 0.4, createdAt: at + 1 },
+        { learningType: 'batched', subject: 'p3', confidenceScore: 0.5 }, // the storage clock
+      ];
+      expect(await storage.learning.insertMany(inputs)).toBe(3);
+      const stored = await storage.learning.listRecent({ learningType: 'batched' });
+      expect(stored.map(({ id: _id, ...record }) => record)).toEqual([
+        { learningType: 'batched', subject: 'p2', before: null, after: null, confidenceScore: 0.4, outcome: null, createdAt: at + 1 },
+        { learningType: 'batched', subject: 'p1', before: null, after: { meanLatencyMs: 12.5 }, confidenceScore: 0.99, outcome: 'applied', createdAt: at },
+        { learningType: 'batched', subject: 'p3', before: null, after: null, confidenceScore: 0.5, outcome: null, createdAt: CLOCK },
+      ]);
+      // All or none: a duplicate id fails the whole batch.
+      await expect(storage.learning.insertMany([{ learningType: 'batched-dup', subject: 'a', confidenceScore: 1 }, { id: stored[0]!.id, learningType: 'batched-dup', subject: 'b', confidenceScore: 1 }])).rejects.toThrow();
+      expect(await storage.learning.listRecent({ learningType: 'batched-dup' })).toEqual([]);
+      expect(await storage.learning.insertMany([])).toBe(0);
+    });
   });
 });

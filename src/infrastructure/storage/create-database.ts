@@ -70,7 +70,7 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
     providerRequests: createProviderRequestsRepository(db, context, sqliteRows),
     apiKeys: createApiKeysRepository(db, context),
     patterns: createPatternsRepository(db, context),
-    learning: createLearningRepository(db, context),
+    learning: createLearningRepository(db, context, sqliteRows),
     storedResponses: createStoredResponsesRepository(db, context),
 
     observeQueries: (listener) => observer.observe(listener),

@@ -26,10 +26,18 @@ export interface AdaptationLog {
   recent(limit?: number): Adaptation[];
 }
 
-/** Keeps the newest adaptations in memory and persists each through the learning repository. */
+/**
+ * Keeps the newest adaptations in memory and persists each: through `record` when given (a
+ * buffering writer: `serve` batches them, as its request records), else one insert each through
+ * the learning repository.
+ */
 export function createAdaptationLog(
   options: { capacity?: number } = {},
-  deps: { learning?: LearningSink | undefined; onError?: ((error: unknown) => void) | undefined } = {},
+  deps: {
+    learning?: LearningSink | undefined;
+    record?: ((input: LearningInput) => void) | undefined;
+    onError?: ((error: unknown) => void) | undefined;
+  } = {},
 ): AdaptationLog {
   const capacity = options.capacity ?? 100;
   const entries: Adaptation[] = [];
@@ -37,17 +45,18 @@ export function createAdaptationLog(
     add(adaptation) {
       entries.push(adaptation);
       if (entries.length > capacity) entries.shift();
-      deps.learning
-        ?.insert({
-          learningType: adaptation.learningType,
-          subject: adaptation.subject,
-          before: adaptation.before,
-          after: adaptation.after,
-          confidenceScore: Math.min(1, Math.max(0, adaptation.confidence)),
-          outcome: 'applied',
-          createdAt: adaptation.at,
-        })
-        .catch((error: unknown) => deps.onError?.(error));
+      if (deps.record === undefined && deps.learning === undefined) return;
+      const input: LearningInput = {
+        learningType: adaptation.learningType,
+        subject: adaptation.subject,
+        before: adaptation.before,
+        after: adaptation.after,
+        confidenceScore: Math.min(1, Math.max(0, adaptation.confidence)),
+        outcome: 'applied',
+        createdAt: adaptation.at,
+      };
+      if (deps.record) deps.record(input);
+      else deps.learning?.insert(input).catch((error: unknown) => deps.onError?.(error));
     },
     recent(limit = 20) {
       return entries.slice(-limit).reverse();

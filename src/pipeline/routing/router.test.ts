@@ -81,6 +81,30 @@ describe('router', () => {
     expect(router.plan({ researchType: 'decision', preferred: 'claude' }).order).not.toContain('claude');
   });
 
+  it('hands each adaptation to `recordLearning` when given, instead of one insert each', () => {
+    let now = 1_700_000_000_000;
+    const learning = memoryLearning();
+    const recorded: LearningInput[] = [];
+    const router = createRouter(
+      { providers: ['openai', 'claude', 'gemini'], selection: selection() },
+      { now: () => now, random: createSeededRandom(3), learning, recordLearning: (input) => recorded.push(input) },
+    );
+    const feed = (provider: string, count: number, latencyMs: number, ok = true) => {
+      for (let index = 0; index < count; index++) {
+        now += 1_000;
+        router.record({ provider, researchType: 'implementation', latencyMs, ok, quality: 0.9, costUsd: 0.001 });
+      }
+    };
+    feed('openai', 30, 500);
+    feed('claude', 30, 800);
+    feed('gemini', 30, 900);
+    feed('openai', 60, 3_000, false);
+    expect(learning.rows).toEqual([]);
+    expect(recorded.some((input) => input.learningType === 'routing_rank' && input.subject === 'implementation' && input.outcome === 'applied')).toBe(true);
+    expect(recorded.some((input) => input.learningType === 'performance_change' && input.subject === 'openai')).toBe(true);
+    expect(recorded.every((input) => input.createdAt !== undefined && input.confidenceScore >= 0 && input.confidenceScore <= 1)).toBe(true);
+  });
+
   it('records a rank change for a research type in learning_data, with its confidence', async () => {
     const { router, feed, learning } = setup();
     feed('openai', 30, { latencyMs: 500, quality: 0.9 });

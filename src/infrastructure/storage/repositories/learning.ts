@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../../../core/random-id.js';
 import type { Kysely, Selectable } from 'kysely';
 import { decodeOptionalJson, decodeTime, encodeOptionalJson, encodeTime } from '../codec.js';
 import type { StorageContext } from '../codec.js';
 import type { DatabaseSchema, LearningDataTable } from '../database-schema.js';
+import type { SqliteRowWriter } from '../sqlite/open-sqlite.js';
 
 export interface LearningInput {
   id?: string;
@@ -34,6 +35,8 @@ export interface LearningRecord {
 
 export interface LearningRepository {
   insert(input: LearningInput): Promise<LearningRecord>;
+  /** Many records in one transaction (all or none); returns the number written. */
+  insertMany(inputs: readonly LearningInput[]): Promise<number>;
   /** Newest first; `minConfidence` ≥ 0.8 is served by the seed's partial index. */
   listRecent(options?: { learningType?: string; minConfidence?: number; limit?: number }): Promise<LearningRecord[]>;
 }
@@ -49,7 +52,8 @@ const COLUMNS = [
   'created_at',
 ] as const satisfies ReadonlyArray<keyof LearningDataTable>;
 
-export function createLearningRepository(db: Kysely<DatabaseSchema>, context: StorageContext): LearningRepository {
+/** `sqliteRows`: on SQLite, `insertMany` goes through one prepared single-row statement (as the request records do). */
+export function createLearningRepository(db: Kysely<DatabaseSchema>, context: StorageContext, sqliteRows?: SqliteRowWriter): LearningRepository {
   const decode = (row: Selectable<LearningDataTable>): LearningRecord => ({
     id: row.id,
     learningType: row.learning_type,
@@ -61,23 +65,39 @@ export function createLearningRepository(db: Kysely<DatabaseSchema>, context: St
     createdAt: decodeTime(row.created_at),
   });
 
+  const encode = (input: LearningInput) => {
+    const createdAt = input.createdAt ?? context.now();
+    return {
+      // Time-ordered: appended at the primary key index's right edge (see `timeOrderedUuid`).
+      id: input.id ?? timeOrderedUuid(createdAt),
+      learning_type: input.learningType,
+      subject: input.subject,
+      before: encodeOptionalJson(input.before),
+      after: encodeOptionalJson(input.after),
+      confidence_score: input.confidenceScore,
+      outcome: input.outcome ?? null,
+      created_at: encodeTime(createdAt),
+    };
+  };
+
   return {
     async insert(input) {
-      const row = await db
-        .insertInto('learning_data')
-        .values({
-          id: input.id ?? randomUUID(),
-          learning_type: input.learningType,
-          subject: input.subject,
-          before: encodeOptionalJson(input.before),
-          after: encodeOptionalJson(input.after),
-          confidence_score: input.confidenceScore,
-          outcome: input.outcome ?? null,
-          created_at: encodeTime(input.createdAt ?? context.now()),
-        })
-        .returning(COLUMNS)
-        .executeTakeFirstOrThrow();
+      const row = await db.insertInto('learning_data').values(encode(input)).returning(COLUMNS).executeTakeFirstOrThrow();
       return decode(row);
+    },
+
+    async insertMany(inputs) {
+      if (inputs.length === 0) return 0;
+      const rows = inputs.map(encode);
+      if (sqliteRows) {
+        await sqliteRows.insert('learning_data', COLUMNS, rows.map((row) => COLUMNS.map((column) => row[column])));
+        return rows.length;
+      }
+      // 8 parameters a row: 500 rows stay under SQLite's and PostgreSQL's parameter limits.
+      await db.transaction().execute(async (trx) => {
+        for (let start = 0; start < rows.length; start += 500) await trx.insertInto('learning_data').values(rows.slice(start, start + 500)).execute();
+      });
+      return rows.length;
     },
 
     async listRecent(options = {}) {
