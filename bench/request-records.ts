@@ -2,13 +2,17 @@
  * CPU and wall time per request record written through `providerRequests.insertMany` (what the
  * request recorder's BatchedWriter calls every 250 ms or 200 records) on a temp-file SQLite
  * database, in batches of `--batch` (default 200): the per-request cost of keeping the
- * `provider_requests` table, and the wall time of each batch (how long one flush holds the serving
- * thread: p50, p99 and the longest, which is a batch whose commit ran a WAL checkpoint). Compare two
- * commits by running it on each, alternating.
+ * `provider_requests` table, and per batch its wall time and the calling thread's CPU in it (how
+ * long one flush holds the serving thread: p50, p99 and the longest, a batch whose commit ran a WAL
+ * checkpoint). Compare two commits by running it on each, alternating.
  *
- *   node --import tsx bench/request-records.ts [--batch 200] [--rows 40000]
+ * `--thread`: the batches are written by the SQLite writer thread (`serve`'s setting,
+ * `sqliteWriterThread`); the serving thread's CPU per record is then printed apart from the
+ * process's (Linux: `/proc/thread-self/schedstat`), and a batch's wall time is the round trip.
+ *
+ *   node --import tsx bench/request-records.ts [--batch 200] [--rows 40000] [--thread]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase } from '../src/infrastructure/storage/create-database.js';
@@ -21,7 +25,16 @@ const option = (name: string, fallback: number) => {
 const BATCH = option('--batch', 200);
 const ROWS = option('--rows', 40_000);
 const directory = mkdtempSync(join(tmpdir(), 'fortitude-records-'));
-const storage = await createDatabase({ sqlitePath: join(directory, 'records.db') });
+const THREAD = process.argv.includes('--thread');
+const storage = await createDatabase({ sqlitePath: join(directory, 'records.db'), sqliteWriterThread: THREAD });
+/** This thread's CPU time in µs (Linux), or undefined. */
+const threadCpuMicros = () => {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000;
+  } catch {
+    return undefined;
+  }
+};
 await storage.migrate();
 const record = (index: number): ProviderRequestInput => ({
   provider: 'fake',
@@ -37,19 +50,28 @@ const record = (index: number): ProviderRequestInput => ({
 const batchOf = (start: number) => Array.from({ length: BATCH }, (_, offset) => record(start + offset));
 for (let index = 0; index < 5; index += 1) await storage.providerRequests.insertMany(batchOf(index * BATCH)); // warm-up
 const cpu = process.cpuUsage();
+const threadCpu = threadCpuMicros();
 const started = performance.now();
 const flushes: number[] = [];
+/** The calling thread's CPU during each batch: how long a flush holds it (read twice per batch, ~10 µs a read included). */
+const holds: number[] = [];
 for (let start = 0; start < ROWS; start += BATCH) {
   const batch = batchOf(start);
+  const holdStarted = threadCpuMicros();
   const flushStarted = performance.now();
   await storage.providerRequests.insertMany(batch);
   flushes.push(performance.now() - flushStarted);
+  if (holdStarted !== undefined) holds.push((threadCpuMicros()! - holdStarted) / 1000);
 }
 const used = process.cpuUsage(cpu);
-flushes.sort((a, b) => a - b);
-const percentile = (p: number) => flushes[Math.min(flushes.length - 1, Math.ceil(p * flushes.length) - 1)]!.toFixed(2);
+const threadUsed = threadCpu === undefined ? undefined : threadCpuMicros()! - threadCpu;
+const percentiles = (values: number[]) => {
+  values.sort((a, b) => a - b);
+  const at = (p: number) => values[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)]!.toFixed(2);
+  return `p50 ${at(0.5)}, p99 ${at(0.99)}, max ${at(1)} ms`;
+};
 console.log(
-  `batches of ${BATCH}: ${((used.user + used.system) / ROWS).toFixed(1)} µs CPU and ${(((performance.now() - started) * 1000) / ROWS).toFixed(1)} µs wall per record; a batch's wall p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${percentile(1)} ms (${ROWS} records; load average ${loadavg()[0]!.toFixed(1)})`,
+  `batches of ${BATCH}${THREAD ? ' (writer thread)' : ''}: ${((used.user + used.system) / ROWS).toFixed(1)} µs CPU per record${threadUsed === undefined ? '' : ` (${(threadUsed / ROWS).toFixed(1)} in the calling thread)`}, ${(((performance.now() - started) * 1000) / ROWS).toFixed(1)} µs wall; a batch's wall ${percentiles(flushes)}${holds.length === 0 ? '' : `; the calling thread's CPU in a batch ${percentiles(holds)}`} (${ROWS} records; load average ${loadavg()[0]!.toFixed(1)})`,
 );
 await storage.close();
 rmSync(directory, { recursive: true, force: true });

@@ -70,6 +70,11 @@ export interface ApplicationDeps {
    * many calls share a block; a CLI command makes one or two calls and would only add a round trip.
    */
   leaseBudget?: boolean;
+  /**
+   * On SQLite, write the request and learning records in a thread of their own (`serve`: the
+   * serving thread only hands them over); a CLI command writes a few, and spares the thread.
+   */
+  writeRecordsOffThread?: boolean;
 }
 
 export async function createApplication(config: FortitudeConfig, deps: ApplicationDeps): Promise<Application> {
@@ -77,17 +82,17 @@ export async function createApplication(config: FortitudeConfig, deps: Applicati
   const log: Logger = deps.logger.for('root');
   // `logging.levels.learning`: feedback, query patterns, the routing journal and learning records.
   const learningLog: Logger = deps.logger.for('learning');
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, { sqliteWriterThread: deps.writeRecordsOffThread ?? false });
   const closers: (() => Promise<void>)[] = [() => storage.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((error: unknown) => log.warn({ err: error }, 'error while closing'));
   };
   try {
     const recorder = new BatchedWriter<ProviderRequestInput>({
-      // Default batches of 200. On SQLite a flush holds the serving thread ~19 µs a record (~4 ms
-      // per batch at 1,000/s); smaller batches cost more CPU per record (each commit writes its
-      // pages: 25 → +11–20 µs, 100 → +4 µs a record, bench/request-records.ts), so they stay 200
-      // and the writer yields between batches of a backlog. Off the thread is the real fix.
+      // Default batches of 200: smaller ones cost more CPU per record (each commit writes its pages:
+      // 25 → +11–20 µs, 100 → +4 µs a record, bench/request-records.ts). In `serve` on SQLite the
+      // batch is written by a thread of its own (`writeRecordsOffThread`); in the caller's thread a
+      // batch costs ~10 µs a record and the writer yields between the batches of a backlog.
       write: async (records) => void (await storage.providerRequests.insertMany(records)),
       onError: (error, pending) => log.warn({ err: error, pending }, 'provider request records not written yet; retrying'),
     });

@@ -5,10 +5,11 @@ import { createReferenceLibrary, type ReferenceLibrary } from '../pipeline/libra
 import type { FortitudeConfig } from './config/schema.js';
 
 /** Opens (and migrates) the configured database: SQLite under the data dir, or `DATABASE_URL`. */
-export async function openStorage(config: FortitudeConfig): Promise<Storage> {
+export async function openStorage(config: FortitudeConfig, options: { sqliteWriterThread?: boolean } = {}): Promise<Storage> {
   const storage = await createDatabase({
     ...(config.database.url ? { databaseUrl: config.database.url } : { sqlitePath: config.database.sqlite_path ?? join(resolve(config.data_dir), 'fortitude.db') }),
     poolSize: config.database.pool_size,
+    ...(options.sqliteWriterThread === true ? { sqliteWriterThread: true } : {}),
   });
   try {
     await storage.migrate();

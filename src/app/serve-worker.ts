@@ -27,7 +27,7 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   const config: FortitudeConfig = cluster.isWorker ? withWorkerDirectories(baseConfig, cluster.worker?.id ?? 0) : baseConfig;
   const metrics = createMetrics(metricsOptions(config));
   const reader = setupClusterMetrics(metrics, { workers });
-  const app = await createApplication(config, { logger, metrics, processes: Math.max(1, workers), leaseBudget: true, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) });
+  const app = await createApplication(config, { logger, metrics, processes: Math.max(1, workers), leaseBudget: true, writeRecordsOffThread: true, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) });
   // Status, cache, learning and settings answers cover every worker, not the one that was asked.
   const fanout = createWorkerFanout();
   const live = createLiveServer(app, fanout);

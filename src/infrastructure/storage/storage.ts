@@ -16,6 +16,11 @@ export interface StorageOptions {
   databaseUrl?: string;
   /** SQLite file, default `./.fortitude/fortitude.db` (directory created). */
   sqlitePath?: string;
+  /**
+   * SQLite: bulk inserts (request records, batched learning records) in a thread of their own, off
+   * the caller's (`serve`'s serving thread); see `sqlite/row-writer-thread.ts`. Default off.
+   */
+  sqliteWriterThread?: boolean;
   /** PostgreSQL pool size, default 10. */
   poolSize?: number;
   /** PostgreSQL schema for all tables (created if missing), e.g. per test file. Ignored on SQLite. */

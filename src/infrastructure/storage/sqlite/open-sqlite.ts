@@ -5,6 +5,7 @@ import type { Statement } from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import type { LogEvent } from 'kysely';
 import type { DatabaseSchema } from '../database-schema.js';
+import { createRowWriterThread } from './row-writer-thread.js';
 import { withStatementCache } from './statement-cache.js';
 
 export const DEFAULT_SQLITE_PATH = './.fortitude/fortitude.db';
@@ -16,6 +17,12 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** Kysely's log hook: every statement with its SQL text and duration. */
   log?: (event: LogEvent) => void;
+  /**
+   * Bulk inserts (`SqliteRowWriter`) run in a thread of their own with its own connection
+   * (`row-writer-thread.ts`), off the thread that calls them: `serve`, where that thread serves
+   * requests. Ignored for `:memory:` (a private database no other connection can open).
+   */
+  writerThread?: boolean;
 }
 
 /**
@@ -25,6 +32,8 @@ export interface SqliteOptions {
  * SQLite's own work (the table's indexes, the commit): 30–32 → 19 µs of CPU per request record
  * (load average 5), and the event loop is held that much less per batch
  * (`bench/request-records.ts`; bench/RESULTS.md, "serve's memory, GC and recording cost").
+ * With `writerThread` the same statement runs in a thread of its own: the caller's thread only
+ * hands the rows over (bench/RESULTS.md, "Request records off the serving thread").
  */
 export interface SqliteRowWriter {
   /** Inserts `rows` (values in `columns` order) in one transaction; all or none. */
@@ -47,7 +56,16 @@ export function openSqlite(options: SqliteOptions): { db: Kysely<DatabaseSchema>
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), ...(options.log === undefined ? {} : { log: options.log }) });
+  const thread = options.writerThread === true && options.path !== ':memory:' ? createRowWriterThread({ path: options.path, busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5_000) }) : undefined;
+  const cached = withStatementCache(database);
+  const closing = {
+    prepare: cached.prepare,
+    close: () => {
+      thread?.close();
+      cached.close();
+    },
+  };
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: closing }), ...(options.log === undefined ? {} : { log: options.log }) });
   const statements = new Map<string, Statement>();
   const insertAll = database.transaction((statement: Statement, rows: readonly (readonly unknown[])[]) => {
     for (const row of rows) statement.run(row);
@@ -55,11 +73,23 @@ export function openSqlite(options: SqliteOptions): { db: Kysely<DatabaseSchema>
   const rows: SqliteRowWriter = {
     async insert(table, columns, values) {
       const text = `insert into "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+      const query = CompiledQuery.raw(text, values[0] === undefined ? [] : [...values[0]]);
+      if (thread) {
+        // The thread's own connection: Kysely's is free meanwhile; a reader on it sees the batch once committed.
+        const started = performance.now();
+        try {
+          const durationMs = await thread.insert(text, values);
+          options.log?.({ level: 'query', query, queryDurationMillis: durationMs });
+        } catch (error) {
+          options.log?.({ level: 'error', error, query, queryDurationMillis: performance.now() - started });
+          throw error;
+        }
+        return;
+      }
       // Inside Kysely's hold on its one connection: no Kysely transaction is open around this one
       // (better-sqlite3 would nest it as a savepoint of that transaction).
       await db.connection().execute(async () => {
         const started = performance.now();
-        const query = CompiledQuery.raw(text, values[0] === undefined ? [] : [...values[0]]);
         try {
           let statement = statements.get(text);
           if (!statement) statements.set(text, (statement = database.prepare(text)));
