@@ -11,9 +11,20 @@ export interface StorageContext {
   now: () => number;
 }
 
-/** Epoch ms → ISO-8601 UTC string; both engines accept it (PG casts to timestamptz). */
+let lastEpochMs = Number.NaN;
+let lastText = '';
+
+/**
+ * Epoch ms → ISO-8601 UTC string; both engines accept it (PG casts to timestamptz). The last one
+ * is kept: a batch of request records stamped by the storage clock is mostly one millisecond, and
+ * `toISOString` was ~0.6 µs of each record's cost on the serving thread.
+ */
 export function encodeTime(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+  if (epochMs !== lastEpochMs) {
+    lastText = new Date(epochMs).toISOString();
+    lastEpochMs = epochMs;
+  }
+  return lastText;
 }
 
 /** A stored timestamp (SQLite ISO string, `pg` Date) → epoch ms. */
