@@ -5,7 +5,7 @@
  * (the worker inherits it; SIGUSR2 starts and stops its profiler), drives it closed-loop (autocannon, `--connections`, default 50) or open-loop
  * (`--rate N`), stops it, and prints the worker profile's self time by function and by file.
  *
- *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc] [--top 40]
+ *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--top 40]
  *
  * `--alloc`: bytes allocated per request instead, by function (self) and by Fortitude function (inclusive).
  * Profiles are left in bench/out/profile-serve/ (open them in Chrome DevTools).
@@ -27,7 +27,8 @@ const CONNECTIONS = Number(option('--connections') ?? 50);
 const RATE = option('--rate') === undefined ? undefined : Number(option('--rate'));
 const TOP = Number(option('--top') ?? 40);
 /** `--alloc`: a sampling heap profile of every allocation (scavenged ones too) instead of a CPU profile. */
-const ALLOC = process.argv.includes('--alloc');
+const SURVIVORS = process.argv.includes('--survivors');
+const ALLOC = process.argv.includes('--alloc') || SURVIVORS;
 const MESSAGES = option('--api') === 'messages';
 /** `--main <path>`: profile another build's `serve` (e.g. bench/out/base/dist/main.js, for a before/after in the same conditions). */
 const MAIN = option('--main') === undefined ? undefined : resolve(option('--main')!);
@@ -40,7 +41,7 @@ mkdirSync(profileDir, { recursive: true });
 const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], machine.upstreamCore);
 const yaml = MESSAGES ? fakeProviderYaml('anthropic', upstream.url, ANTHROPIC_MODEL) : fakeProviderYaml('openai_compatible', `${upstream.url}/v1`, 'gpt-4o-mini');
 const preload = fileURLToPath(new URL('cpu-profile-preload.cjs', import.meta.url));
-const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_OPTIONS: `--require ${preload}`, CPU_PROFILE_DIR: profileDir, PROFILE_KIND: ALLOC ? 'alloc' : 'cpu' }, MAIN, yaml);
+const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_OPTIONS: `--require ${preload}`, CPU_PROFILE_DIR: profileDir, PROFILE_KIND: SURVIVORS ? 'survivors' : ALLOC ? 'alloc' : 'cpu' }, MAIN, yaml);
 // The process that serves: a cluster worker when serve forked one, else serve itself (`--workers 1` started with its flags is one process).
 const workerPid = processTree(serve.pid).find((pid) => pid !== serve.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes('NODE_CHANNEL_FD=')) ?? serve.pid;
 process.stderr.write(`serve ${serve.pid}, worker ${workerPid}: ${processTree(serve.pid).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 80)}`).join('; ')}\n`);
@@ -182,7 +183,7 @@ function summariseAllocations(): void {
   };
   walk(head, new Set());
   const perRequest = (bytes: number) => (bytes / Math.max(1, requests)).toFixed(0).padStart(7);
-  process.stdout.write(`\nallocated ${(total / 1e6).toFixed(1)} MB over ${requests} answered requests: ${perRequest(total).trim()} bytes per request (sampled; profile in ${profileDir})\n`);
+  process.stdout.write(`\n${SURVIVORS ? 'survived a scavenge (promoted or alive at the end)' : 'allocated'} ${(total / 1e6).toFixed(1)} MB over ${requests} answered requests: ${perRequest(total).trim()} bytes per request (sampled; profile in ${profileDir})\n`);
   // A request the client gave up on may still have run, or not: the figure is only sound without failures.
   if (failed > 0) process.stdout.write(`WARNING: ${failed} requests failed; bytes per request are not comparable (lower --rate)\n`);
   const print = (title: string, entries: Map<string, number>) => {

@@ -95,6 +95,13 @@ export class LeasedRateLimitStore implements RateLimitStore {
     return this.#acquireShared(key, lease, buckets, costs, now);
   }
 
+  /** A grant from this process's credit, when it covers every bucket; never a shared step. */
+  tryAcquireNow(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number, levels?: Record<string, number>): boolean {
+    const lease = this.#lease(key, buckets);
+    if (lease === undefined) return this.#shared.tryAcquireNow?.(key, buckets, costs, now, levels) ?? false;
+    return this.#takeLocal(lease, buckets, costs, now);
+  }
+
   async acquireMany(key: string, buckets: readonly BucketSpec[], costs: readonly Readonly<Record<string, number>>[], now: number): Promise<AcquireManyResult> {
     const lease = this.#lease(key, buckets);
     let granted = 0;

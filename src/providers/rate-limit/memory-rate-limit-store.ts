@@ -48,6 +48,18 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return Promise.resolve({ granted: costs.length, waitMs: 0, ...(result?.remaining ? { remaining: result.remaining } : {}) });
   }
 
+  tryAcquireNow(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number, levels?: Record<string, number>): boolean {
+    const state = this.#state(key);
+    if (state.blockedUntil > now) return false;
+    for (const bucket of buckets) if (Math.min(costs[bucket.name] ?? 0, bucket.capacity) > refill(state, bucket, now).tokens) return false;
+    for (const bucket of buckets) {
+      const level = state.levels.get(bucket.name)!;
+      level.tokens -= costs[bucket.name] ?? 0;
+      if (levels !== undefined) levels[bucket.name] = level.tokens;
+    }
+    return true;
+  }
+
   /** The synchronous core of `acquire`. */
   acquireNow(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number): AcquireResult {
     const state = this.#state(key);

@@ -55,6 +55,16 @@ export interface RateLimitStore {
    * many waiters uses it so its queue drains a batch per round trip, not one request.
    */
   acquireMany?(key: string, buckets: readonly BucketSpec[], costs: readonly Readonly<Record<string, number>>[], now: number): Promise<AcquireManyResult>;
+  /**
+   * Optional: `acquire` decided in process, with no waiting, when the store can — true when it
+   * granted (and took) `costs`, exactly as `acquire` would have; false when it cannot grant at
+   * once, with nothing taken (the caller then asks `acquire`, which may still grant or say how
+   * long to wait). A rate limiter with nothing queued asks this first, so a call far from its
+   * limits allocates no queue entry, promise or store result. `costs` is not kept. A grant whose
+   * bucket levels the store knows writes them into `levels` (what `AcquireResult.remaining`
+   * says); a grant from leased credit writes none.
+   */
+  tryAcquireNow?(key: string, buckets: readonly BucketSpec[], costs: Readonly<Record<string, number>>, now: number, levels?: Record<string, number>): boolean;
   /** Adds `delta` to one bucket (negative when usage exceeded the estimate), capped at capacity. */
   adjust(key: string, bucket: BucketSpec, delta: number, now: number): Promise<void>;
   /** Lowers a bucket to `tokens` when the provider reports fewer remaining; never raises it. */

@@ -32,6 +32,11 @@ class HeldStore extends MemoryRateLimitStore {
     this.#held = held;
   }
 
+  /** A store that answers later (a shared one) never decides in process. */
+  override tryAcquireNow(): boolean {
+    return false;
+  }
+
   override acquire(...args: Parameters<MemoryRateLimitStore['acquire']>) {
     return this.#hold('acquire', () => super.acquire(...args));
   }

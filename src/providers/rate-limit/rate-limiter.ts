@@ -69,6 +69,31 @@ const WAKE_WINDOW_MS = 10;
 /** Most waiters asked of the store in one `acquireMany` step. */
 const MAX_BATCH = 64;
 
+function ignore(): void {}
+
+/** A granted turn: one object per call (no closures); `release` is idempotent. */
+class Permit implements RateLimitPermit {
+  readonly #limiter: RateLimiter;
+  #released = false;
+
+  constructor(
+    limiter: RateLimiter,
+    readonly reservedTokens: number,
+  ) {
+    this.#limiter = limiter;
+  }
+
+  settle(actualTokens: number): void {
+    this.#limiter.settlePermit(this.reservedTokens, actualTokens);
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#limiter.releasePermit();
+  }
+}
+
 /**
  * Per-provider admission: token buckets for requests and tokens (in a `RateLimitStore`), a
  * concurrency cap, and one strict FIFO queue so a large request is not starved by small ones.
@@ -94,6 +119,10 @@ export class RateLimiter {
   #pumping = false;
   #cancelWake: (() => void) | undefined;
   #closed = false;
+  /** `tryAcquire`'s costs, reused: the store reads them during the call and keeps nothing. */
+  readonly #scratchCosts: Record<string, number> = {};
+  /** `tryAcquire`'s bucket levels after a grant, reused likewise. */
+  readonly #scratchLevels: Record<string, number> = {};
   /** The provider's last reported request quota, and until when it holds (Infinity: no reset given). */
   #reported: { requests: number; until: number } | undefined;
 
@@ -160,12 +189,38 @@ export class RateLimiter {
   }
 
   /**
+   * A turn at once, or undefined: granted when nothing is queued, a concurrency slot is free and
+   * the store decides in process that every bucket holds the cost (`tryAcquireNow`: in-memory
+   * buckets, leased credit). The same grant `acquire` would give, without a queue entry, a
+   * promise or a pump; on undefined, call `acquire` (which also reports closed or aborted).
+   */
+  tryAcquire(tokens: number, signal?: CancelSignal): RateLimitPermit | undefined {
+    if (this.#closed || this.#pumping || this.#head < this.#queue.length || this.#inFlight >= this.#maxConcurrent || signal?.aborted) return undefined;
+    if (this.#buckets.length > 0) {
+      const store = this.#store;
+      if (store.tryAcquireNow === undefined) return undefined;
+      const costs = this.#scratchCosts;
+      if (this.#requests) costs[REQUESTS] = 1;
+      if (this.#tokens) costs[TOKENS] = tokens;
+      // The level a grant reports is learned as from `acquire`'s answer (NaN: none reported, e.g. leased credit).
+      const levels = this.#scratchLevels;
+      if (this.#tokens) levels[TOKENS] = Number.NaN;
+      if (!store.tryAcquireNow(this.key, this.#buckets, costs, this.#clock.now(), levels)) return undefined;
+      if (this.#tokens && !Number.isNaN(levels[TOKENS])) this.#tokensLevel = levels[TOKENS];
+    }
+    this.#inFlight += 1;
+    return new Permit(this, this.#tokens ? tokens : 0);
+  }
+
+  /**
    * Waits for a turn. Rejects with a `rate_limited` ProviderError when the wait would exceed
    * `maxQueueWaitMs` (as soon as that is certain), and with the signal's reason on abort.
    */
   acquire(tokens: number, signal?: CancelSignal): Promise<RateLimitPermit> {
     if (this.#closed) return Promise.reject(this.#error('the rate limiter is closed', 0));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const granted = this.tryAcquire(tokens);
+    if (granted !== undefined) return Promise.resolve(granted);
     if (this.#queue.length - this.#head >= this.#maxQueue) {
       return Promise.reject(this.#error(`queue is full (${this.#maxQueue} waiting)`, undefined));
     }
@@ -285,22 +340,21 @@ export class RateLimiter {
   }
 
   #permit(waiter: Waiter): RateLimitPermit {
-    let released = false;
-    return {
-      reservedTokens: waiter.tokens,
-      settle: (actualTokens) => {
-        const tokens = this.#tokens;
-        if (!tokens || !Number.isFinite(actualTokens)) return;
-        const delta = waiter.tokens - actualTokens;
-        if (delta !== 0) void this.#store.adjust(this.key, tokens, delta, this.#clock.now()).catch(() => undefined);
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.#inFlight -= 1;
-        if (this.#head < this.#queue.length) void this.#pump();
-      },
-    };
+    return new Permit(this, waiter.tokens);
+  }
+
+  /** A permit's `settle`: corrects the token bucket by what the estimate missed. */
+  settlePermit(reservedTokens: number, actualTokens: number): void {
+    const tokens = this.#tokens;
+    if (!tokens || !Number.isFinite(actualTokens)) return;
+    const delta = reservedTokens - actualTokens;
+    if (delta !== 0) void this.#store.adjust(this.key, tokens, delta, this.#clock.now()).catch(ignore);
+  }
+
+  /** A permit's first `release`: frees its concurrency slot. */
+  releasePermit(): void {
+    this.#inFlight -= 1;
+    if (this.#head < this.#queue.length) void this.#pump();
   }
 
   async #pump(): Promise<void> {
