@@ -80,7 +80,8 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
 
   const modelOf = (provider: string) => providers.modelOf(provider) ?? 'unknown';
 
-  const reserve = async (order: readonly string[], request: ChatRequest, context: CallContext, promptTokens: PromptTokens): Promise<BudgetReservation> => {
+  // Not async (it awaits nothing): no promise and frame of its own per call; its callers await it inside theirs.
+  const reserve = (order: readonly string[], request: ChatRequest, context: CallContext, promptTokens: PromptTokens): Promise<BudgetReservation> => {
     // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
     // A candidate may be called at the router's chosen model or the requested one, not only its
     // configured model: price every model it might run (a model it does not serve runs as its default).

@@ -342,10 +342,21 @@ function decodedBody(response: Dispatcher.ResponseData): Readable {
   return body.pipe(decoder);
 }
 
-async function readText(body: Readable, limit = Number.POSITIVE_INFINITY): Promise<string> {
-  // undici's own body reader is the fast path for whole, undecoded bodies.
+function readText(body: Readable, limit = Number.POSITIVE_INFINITY): Promise<string> {
+  // undici's own body reader is the fast path for whole, undecoded bodies (its promise as is:
+  // no async frame around it).
   const consume = (body as Readable & { text?: () => Promise<string> }).text;
-  if (limit === Number.POSITIVE_INFINITY && typeof consume === 'function') return consume.call(body);
+  if (limit === Number.POSITIVE_INFINITY && typeof consume === 'function') {
+    try {
+      return consume.call(body);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+  return readChunks(body, limit);
+}
+
+async function readChunks(body: Readable, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer | string>) {

@@ -18,6 +18,26 @@ describe('OpenAI response rendering', () => {
     });
   });
 
+  it('writes a text answer byte for byte as JSON.stringify writes the object', () => {
+    const object = (id: string, text: string, input: number, output: number, finish: string, fingerprint: string | null) =>
+      JSON.stringify({
+        id,
+        object: 'chat.completion',
+        created: 1_700_000_000,
+        model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finish }],
+        usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output },
+        system_fingerprint: fingerprint,
+      });
+    const text = 'line\n"quoted" \u2028 é 😀 \\ </script>';
+    expect(renderChatCompletion({ id: 'c-1', model: 'gpt-4o-mini', text, finishReason: 'content_filter', usage: { inputTokens: 25, outputTokens: 12 } }, 1_700_000_000)).toBe(
+      object('c-1', text, 25, 12, 'content_filter', null),
+    );
+    expect(renderChatCompletion({ id: 'c-2', model: 'gpt-4o-mini', text: '', finishReason: 'error', usage: { inputTokens: Number.NaN, outputTokens: 0 } }, 1_700_000_000, true)).toBe(
+      object('c-2', '', Number.NaN, 0, 'stop', 'fortitude-simulator'),
+    );
+  });
+
   it('generates an id when the provider gave none', () => {
     const json = renderChatCompletion({ id: '', model: 'm', text: '', finishReason: 'other', usage: { inputTokens: 0, outputTokens: 0 } }, 1);
     const body = JSON.parse(json) as { id: string; choices: { finish_reason: string }[] };

@@ -20,7 +20,31 @@ export function completionId(upstreamId: string | undefined): string {
   return `chatcmpl-${randomText(12, 'base64url')}`;
 }
 
+/**
+ * The `chat.completion` body. A text answer (no tool calls) is written from a template, each
+ * string through `JSON.stringify`: the same bytes as the object form below without building its
+ * five objects and array per response.
+ */
 export function renderChatCompletion(result: ChatResult, created: number, simulated = false): string {
+  if ((result.toolCalls !== undefined && result.toolCalls.length > 0) || typeof result.model !== 'string' || typeof result.text !== 'string') {
+    return renderCompletionObject(result, created, simulated);
+  }
+  const input = result.usage.inputTokens;
+  const output = result.usage.outputTokens;
+  return (
+    `{"id":${JSON.stringify(completionId(result.id))},"object":"chat.completion","created":${jsonNumber(created)},"model":${JSON.stringify(result.model)},` +
+    `"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(result.text)},"refusal":null},"logprobs":null,"finish_reason":"${FINISH_REASON[result.finishReason]}"}],` +
+    `"usage":{"prompt_tokens":${jsonNumber(input)},"completion_tokens":${jsonNumber(output)},"total_tokens":${jsonNumber(input + output)}},` +
+    `"system_fingerprint":${simulated ? `"${SIMULATED_FINGERPRINT}"` : 'null'}}`
+  );
+}
+
+/** A number as `JSON.stringify` writes it (null when not finite). */
+function jsonNumber(value: number): number | string {
+  return Number.isFinite(value) ? value : 'null';
+}
+
+function renderCompletionObject(result: ChatResult, created: number, simulated: boolean): string {
   return JSON.stringify({
     id: completionId(result.id),
     object: 'chat.completion',
