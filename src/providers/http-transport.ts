@@ -15,6 +15,8 @@ import { redactSecrets } from './redact.js';
 import { relabel, transportError, transportFailureReason } from './transport-errors.js';
 import type { FailureContext } from './transport-errors.js';
 import type { CancelSignal } from './cancel-signal.js';
+import { DueEntry, DueTimers, unrefClock } from './fallback/due-timers.js';
+import type { DueOwner } from './fallback/due-timers.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -63,9 +65,12 @@ function callerAbortReason(signal: CancelSignal | undefined): unknown {
   return signal?.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }
 
-function abortOnTimeout(call: TransportCall): void {
-  call.abort(TOTAL_TIMEOUT);
-}
+/**
+ * Total timeouts: one timer per distinct `timeout_seconds` (a list each, to the millisecond)
+ * rather than a `setTimeout` per request; unref'd like the race's, a request's socket keeps the
+ * process alive while it runs.
+ */
+const totalTimers = new DueTimers(unrefClock, 1);
 
 /**
  * One request in flight: the failure context its errors name, the abort handle undici listens
@@ -76,7 +81,7 @@ function abortOnTimeout(call: TransportCall): void {
  * `AbortController` goes through Node's EventTarget and costs about 25 µs of CPU per request
  * (measured in bench/provider-overhead.ts); this costs next to nothing.
  */
-class TransportCall implements FailureContext {
+class TransportCall implements FailureContext, DueOwner {
   midStream = false;
   aborted = false;
   reason: unknown = undefined;
@@ -84,7 +89,7 @@ class TransportCall implements FailureContext {
   status = 0;
   body: Readable | undefined = undefined;
   #listener: (() => void) | undefined = undefined;
-  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #timer = new DueEntry(this, 0);
   readonly #callerSignal: CancelSignal | undefined;
   readonly #onCallerAbort: (() => void) | undefined;
 
@@ -95,7 +100,7 @@ class TransportCall implements FailureContext {
     totalTimeoutMs: number,
     callerSignal: CancelSignal | undefined,
   ) {
-    this.#timer = setTimeout(abortOnTimeout, totalTimeoutMs, this);
+    totalTimers.schedule(this.#timer, totalTimeoutMs);
     this.#callerSignal = callerSignal;
     if (callerSignal === undefined) return;
     if (callerSignal.aborted) {
@@ -104,6 +109,11 @@ class TransportCall implements FailureContext {
     }
     this.#onCallerAbort = () => this.abort(callerAbortReason(callerSignal));
     callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
+
+  /** The total timeout is due. */
+  onDue(): void {
+    this.abort(TOTAL_TIMEOUT);
   }
 
   /** undici checks for `on` to accept an EventEmitter-style signal. */
@@ -133,7 +143,7 @@ class TransportCall implements FailureContext {
 
   /** The request is over: stop its timer and stop listening to the caller. */
   done(): void {
-    clearTimeout(this.#timer);
+    totalTimers.cancel(this.#timer);
     if (this.#onCallerAbort !== undefined) this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
   }
 
