@@ -5,7 +5,7 @@
  * (the worker inherits it; SIGUSR2 starts and stops its profiler), drives it closed-loop (autocannon, `--connections`, default 50) or open-loop
  * (`--rate N`), stops it, and prints the worker profile's self time by function and by file.
  *
- *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--top 40]
+ *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--stream] [--top 40]
  *
  * `--alloc`: bytes allocated per request instead, by function (self) and by Fortitude function (inclusive).
  * Profiles are left in bench/out/profile-serve/ (open them in Chrome DevTools).
@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANTHROPIC_MODEL, benchMachine, gatewayRequest } from './arms.js';
 import { fakeProviderYaml, processTree, spawnChild, spawnRealServe } from './child-process.js';
-import { openLoop, saturate } from './load.js';
+import { openLoop, openLoopStream, saturate } from './load.js';
 
 const option = (name: string): string | undefined => {
   const index = process.argv.indexOf(name);
@@ -24,15 +24,17 @@ const option = (name: string): string | undefined => {
 };
 const SECONDS = Number(option('--seconds') ?? 8);
 const CONNECTIONS = Number(option('--connections') ?? 50);
-const RATE = option('--rate') === undefined ? undefined : Number(option('--rate'));
+const RATE = option('--rate') === undefined ? (process.argv.includes('--stream') ? 200 : undefined) : Number(option('--rate'));
 const TOP = Number(option('--top') ?? 40);
 /** `--alloc`: a sampling heap profile of every allocation (scavenged ones too) instead of a CPU profile. */
 const SURVIVORS = process.argv.includes('--survivors');
 const ALLOC = process.argv.includes('--alloc') || SURVIVORS;
 const MESSAGES = option('--api') === 'messages';
+const STREAM = process.argv.includes('--stream');
 /** `--main <path>`: profile another build's `serve` (e.g. bench/out/base/dist/main.js, for a before/after in the same conditions). */
 const MAIN = option('--main') === undefined ? undefined : resolve(option('--main')!);
-const { body: BODY, path: PATH } = gatewayRequest(MESSAGES);
+const { body: PLAIN_BODY, path: PATH } = gatewayRequest(MESSAGES);
+const BODY = STREAM ? PLAIN_BODY.replace('"max_tokens":64', '"max_tokens":64,"stream":true') : PLAIN_BODY;
 
 const machine = benchMachine();
 const profileDir = join(machine.outDir, 'profile-serve');
@@ -46,7 +48,7 @@ const serve = await spawnRealServe(upstream.url, machine.serverCore, [], { NODE_
 const workerPid = processTree(serve.pid).find((pid) => pid !== serve.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes('NODE_CHANNEL_FD=')) ?? serve.pid;
 process.stderr.write(`serve ${serve.pid}, worker ${workerPid}: ${processTree(serve.pid).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 80)}`).join('; ')}\n`);
 if (workerPid === undefined) throw new Error('no worker process found under fortitude serve');
-const target = { url: serve.url, path: PATH, body: BODY, streamEnd: '' };
+const target = { url: serve.url, path: PATH, body: BODY, streamEnd: STREAM ? (MESSAGES ? 'message_stop' : '[DONE]') : '' };
 let summary = '';
 /** Requests answered while the profiler ran: what a per-request figure divides by. */
 let requests = 0;
@@ -70,10 +72,10 @@ try {
     summary = `closed loop ${CONNECTIONS} connections: ${run.ok} ok, ${run.errors} errors, ${(run.ok / run.durationSeconds).toFixed(0)} rps, p50 ${run.p50} ms, p99 ${run.p99} ms`;
     summary += `, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
   } else {
-    const run = await openLoop(target, RATE, SECONDS * 1000, { drainMs: 3_000 });
+    const run = STREAM ? await openLoopStream(target, RATE, SECONDS * 1000) : await openLoop(target, RATE, SECONDS * 1000, { drainMs: 3_000 });
     requests = run.ok;
     failed = run.errors;
-    summary = `open loop ${RATE}/s: ${run.ok} ok, ${run.errors} errors, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
+    summary = `open loop ${RATE}/s${STREAM ? ' streamed' : ''}: ${run.ok} ok, ${run.errors} errors, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
   }
   process.kill(workerPid, 'SIGUSR2');
   summary += `\nprovider status mid-run: ${(await status).slice(0, 1_500)}`;

@@ -40,11 +40,12 @@ function setup(members: Record<string, MemberSetup>, options: { inputPrice?: num
   const stacks = new Map<string, Provider>();
   for (const [name, member] of Object.entries(members)) {
     const limiter = new RateLimiter(name, member.tokensPerMinute === undefined ? {} : { tokensPerMinute: member.tokensPerMinute });
-    const acquire = limiter.acquire.bind(limiter);
+    // The rate-limit layer asks `tryAcquire` first, every time (then `acquire` only when it must wait).
+    const tryAcquire = limiter.tryAcquire.bind(limiter);
     acquired[name] = [];
-    limiter.acquire = (tokens, signal) => {
+    limiter.tryAcquire = (tokens, signal) => {
       acquired[name]!.push(tokens);
-      return acquire(tokens, signal);
+      return tryAcquire(tokens, signal);
     };
     if (nearLimits && member.tokensPerMinute !== undefined) limiter.observe({ remainingTokens: member.tokensPerMinute * 0.4 }, 200);
     limiters.set(name, limiter);

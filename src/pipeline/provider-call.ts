@@ -48,6 +48,10 @@ export interface ProviderCallDeps {
   onRateLimited?: (provider: string) => void;
 }
 
+function attemptSummary(attempt: AttemptRecord): { provider: string; outcome: string } {
+  return { provider: attempt.provider, outcome: attempt.outcome };
+}
+
 function hasKeys(record: Readonly<Record<string, unknown>>): boolean {
   for (const key in record) if (Object.hasOwn(record, key)) return true;
   return false;
@@ -182,7 +186,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
           result: answer.result,
           provider: answer.provider,
           simulated: answer.simulated,
-          attempts: answer.attempts.map((attempt) => ({ provider: attempt.provider, outcome: attempt.outcome })),
+          attempts: answer.attempts.length === 0 ? [] : answer.attempts.map(attemptSummary),
         };
       } catch (error) {
         await reservation.release();

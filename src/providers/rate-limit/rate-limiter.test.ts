@@ -69,6 +69,31 @@ describe('RateLimiter', () => {
     await limiter.close();
   });
 
+  it('grants at once (tryAcquire) only what the queue would grant next, and never past a waiter', async () => {
+    const clock = createManualClock();
+    const limiter = new RateLimiter('p', { requestsPerMinute: 60, tokensPerMinute: 100, burstAllowance: 1, maxConcurrent: 2, maxQueueWaitMs: 10_000 }, { clock });
+    const first = limiter.tryAcquire(40)!;
+    expect(first.reservedTokens).toBe(40);
+    // Tokens short (60 left): no grant at once, nothing taken; the queue decides.
+    expect(limiter.tryAcquire(70)).toBeUndefined();
+    const queued = limiter.acquire(70);
+    // Something is queued: a small request that fits does not overtake it.
+    expect(limiter.tryAcquire(1)).toBeUndefined();
+    await clock.advance(0); // the queue's first look: refused, it waits for the refill
+    first.settle(10); // 30 tokens back: 90 left, the queued one fits
+    first.release();
+    first.release(); // idempotent
+    await clock.advance(0);
+    const second = await queued;
+    expect((await limiter.snapshot()).inFlight).toBe(1);
+    expect((await limiter.snapshot()).tokensRemaining).toBe(20);
+    // Request bucket (2) spent: refused at once, granted by the queue after the refill.
+    expect(limiter.tryAcquire(1)).toBeUndefined();
+    second.release();
+    await limiter.close();
+    expect(limiter.tryAcquire(1)).toBeUndefined();
+  });
+
   it('is strictly FIFO: a large token request at the head is not overtaken by small ones', async () => {
     const clock = createManualClock();
     // 6000 tpm = 100 tokens per second, bucket of 6000.

@@ -140,6 +140,14 @@ const nullishOr = (value: unknown, check: (value: unknown) => boolean): boolean 
 const isNumberIn = (min: number, max: number) => (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
 const isPositiveTokenCount = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= MAX_TOKENS_LIMIT;
 const isShortString = (value: unknown) => typeof value === 'string' && value.length <= 256;
+// The checks as constants: a closure written inline in `isPlainChatBody` is a new function object per request.
+const isTemperature = isNumberIn(0, 2);
+const isTopP = isNumberIn(0, 1);
+const isString = (value: unknown) => typeof value === 'string';
+const isStop = (stop: unknown) => typeof stop === 'string' || (Array.isArray(stop) && stop.length <= 4 && stop.every(isString));
+const isOne = (n: unknown) => n === 1;
+const isBoolean = (value: unknown) => typeof value === 'boolean';
+const isSafeInteger = (seed: unknown) => typeof seed === 'number' && Number.isSafeInteger(seed);
 
 /**
  * True only when the schema would accept `value` unchanged: every key known, every value of a
@@ -155,21 +163,21 @@ function isPlainChatBody(value: unknown): boolean {
   return (
     nullishOr(value.max_tokens, isPositiveTokenCount) &&
     nullishOr(value.max_completion_tokens, isPositiveTokenCount) &&
-    nullishOr(value.temperature, isNumberIn(0, 2)) &&
-    nullishOr(value.top_p, isNumberIn(0, 1)) &&
-    nullishOr(value.stop, (stop) => typeof stop === 'string' || (Array.isArray(stop) && stop.length <= 4 && stop.every((each) => typeof each === 'string'))) &&
-    nullishOr(value.n, (n) => n === 1) &&
-    nullishOr(value.stream, (stream) => typeof stream === 'boolean') &&
+    nullishOr(value.temperature, isTemperature) &&
+    nullishOr(value.top_p, isTopP) &&
+    nullishOr(value.stop, isStop) &&
+    nullishOr(value.n, isOne) &&
+    nullishOr(value.stream, isBoolean) &&
     nullishOr(value.stream_options, isPlainStreamOptions) &&
     nullishOr(value.user, isShortString) &&
-    nullishOr(value.seed, (seed) => typeof seed === 'number' && Number.isSafeInteger(seed))
+    nullishOr(value.seed, isSafeInteger)
   );
 }
 
 function isPlainStreamOptions(value: unknown): boolean {
   if (!isObject(value)) return false;
   for (const key in value) if (!Object.hasOwn(value, key) || key !== 'include_usage') return false;
-  return nullishOr(value.include_usage, (include) => typeof include === 'boolean');
+  return nullishOr(value.include_usage, isBoolean);
 }
 
 /** A system, developer or user message with string content (and an optional name), or an assistant's text. */
@@ -183,7 +191,7 @@ function isPlainMessage(message: unknown): boolean {
     return false;
   }
   if (message.name !== undefined && !isShortString(message.name)) return false;
-  if (role === 'assistant') return nullishOr(message.content, (content) => typeof content === 'string') && nullishOr(message.refusal, (refusal) => typeof refusal === 'string');
+  if (role === 'assistant') return nullishOr(message.content, isString) && nullishOr(message.refusal, isString);
   return (role === 'system' || role === 'developer' || role === 'user') && typeof message.content === 'string';
 }
 type InboundMessage = ChatCompletionBody['messages'][number];
