@@ -309,6 +309,10 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   const refuse = (message: string, details: Record<string, unknown>): FortitudeError =>
     new FortitudeError('budget_exceeded', message, { retryable: false, details });
 
+  /** Whether the actions in force refuse `input` (a function of the guard, not a closure per call). */
+  const refusing = (actions: ActiveActions, input: ReserveInput): boolean =>
+    (hardLimits && actions.emergencyStop) || (actions.pauseExpensive && expensive.has(input.provider)) || (actions.throttle && !input.urgent);
+
   const refresh = async (): Promise<BudgetState> => {
     const at = now();
     const periods = periodsAt(at);
@@ -318,14 +322,12 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
 
   return {
     async reserve(input) {
-      const refusing = (actions: ActiveActions) =>
-        (hardLimits && actions.emergencyStop) || (actions.pauseExpensive && expensive.has(input.provider)) || (actions.throttle && !input.urgent);
       // Below every refusing threshold (the common case) no view is built and nothing more is checked here.
-      if (refusing(actionsNow())) {
+      if (refusing(actionsNow(), input)) {
         let current = state();
         // Only a refusal pays for a fresh read; an admitted call is checked by the store's reserve anyway.
         // A store that cannot answer leaves the refusal as it was (the older view still holds).
-        if (refusing(current.actions) && now() - viewedAt > refuseOnViewAtMostMs) current = await refresh().catch(() => current);
+        if (refusing(current.actions, input) && now() - viewedAt > refuseOnViewAtMostMs) current = await refresh().catch(() => current);
         if (hardLimits && current.actions.emergencyStop) {
           throw refuse('budget exhausted: emergency stop', { action: 'emergency_stop', dayUtilisation: current.day.utilisation, monthUtilisation: current.month.utilisation });
         }
@@ -409,24 +411,43 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   };
 }
 
-/** A call admitted from the leased block: settled locally, at once. */
+/** `reconcile` without an overrun (nearly always: the reservation is the worst case), shared. */
+const NO_OVERRUN: Promise<{ overrunUsd: number }> = Promise.resolve(Object.freeze({ overrunUsd: 0 }));
+
 function localReservation(drawn: LeaseDraw, amount: number): BudgetReservation {
-  let settled = false;
-  return {
-    id: drawn.id,
-    reservedUsd: nanosToUsd(amount),
-    reconcile(actualUsd) {
-      if (settled) return Promise.resolve({ overrunUsd: 0 });
-      settled = true;
-      const actual = usdToNanos(actualUsd);
-      drawn.settle(actual);
-      return Promise.resolve({ overrunUsd: Math.max(0, nanosToUsd(actual - amount)) });
-    },
-    release() {
-      if (!settled) drawn.settle(0);
-      settled = true;
-      return Promise.resolve();
-    },
-  };
+  return new LocalReservation(drawn, amount);
+}
+
+/** A call admitted from the leased block: settled locally, at once (one object, no closures). */
+class LocalReservation implements BudgetReservation {
+  #settled = false;
+
+  constructor(
+    private readonly drawn: LeaseDraw,
+    private readonly amount: number,
+  ) {}
+
+  get id(): string {
+    return this.drawn.id;
+  }
+
+  get reservedUsd(): number {
+    return nanosToUsd(this.amount);
+  }
+
+  reconcile(actualUsd: number): Promise<{ overrunUsd: number }> {
+    if (this.#settled) return NO_OVERRUN;
+    this.#settled = true;
+    const actual = usdToNanos(actualUsd);
+    this.drawn.settle(actual);
+    const overrunUsd = Math.max(0, nanosToUsd(actual - this.amount));
+    return overrunUsd === 0 ? NO_OVERRUN : Promise.resolve({ overrunUsd });
+  }
+
+  release(): Promise<void> {
+    if (!this.#settled) this.drawn.settle(0);
+    this.#settled = true;
+    return Promise.resolve();
+  }
 }
 

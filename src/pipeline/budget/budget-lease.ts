@@ -89,6 +89,34 @@ interface Block {
   drawSeq: number;
 }
 
+interface DrawSettler {
+  settle(block: Block, amount: number, actual: number): void;
+}
+
+function ignore(): void {}
+
+/** One call's draw: a plain object (no closures); its id is written only when asked for. */
+class BlockDraw implements LeaseDraw {
+  #settled = false;
+
+  constructor(
+    private readonly settler: DrawSettler,
+    private readonly block: Block,
+    private readonly amount: number,
+    private readonly sequence: number,
+  ) {}
+
+  get id(): string {
+    return `${this.block.id}:${this.sequence.toString(36)}`;
+  }
+
+  settle(actual: number): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.settler.settle(this.block, this.amount, actual);
+  }
+}
+
 export function createBudgetLease(deps: BudgetLeaseDeps, options: BudgetLeaseOptions = {}): BudgetLease {
   const flushIntervalMs = options.flushIntervalMs ?? 250;
   const idleMs = options.idleMs ?? 1_000;
@@ -201,24 +229,22 @@ export function createBudgetLease(deps: BudgetLeaseDeps, options: BudgetLeaseOpt
     }
   };
 
+  /** What a draw's `settle` does to its block (one object per lease, so a draw needs no closure). */
+  const settler: DrawSettler = {
+    settle(block, amount, actual) {
+      block.drawn -= amount;
+      if (block.closed) {
+        // Only after close(): the block is gone, the spend still counts.
+        if (actual > 0) store.reconcile(block.id, block.list, actual, now()).catch(ignore);
+        return;
+      }
+      block.unflushed += actual;
+      if (block.retired && block.drawn === 0) void closeBlock(block);
+    },
+  };
   const localDraw = (block: Block, amount: number): LeaseDraw => {
     block.drawn += amount;
-    let settled = false;
-    return {
-      id: `${block.id}:${(block.drawSeq++).toString(36)}`,
-      settle(actual) {
-        if (settled) return;
-        settled = true;
-        block.drawn -= amount;
-        if (block.closed) {
-          // Only after close(): the block is gone, the spend still counts.
-          if (actual > 0) store.reconcile(block.id, block.list, actual, now()).catch(() => undefined);
-          return;
-        }
-        block.unflushed += actual;
-        if (block.retired && block.drawn === 0) void closeBlock(block);
-      },
-    };
+    return new BlockDraw(settler, block, amount, block.drawSeq++);
   };
 
   return {
