@@ -273,9 +273,18 @@ export function createRouter(options: RouterOptions, deps: RouterDeps = {}): Rou
     return { models, choices };
   };
 
+  /** Each provider and research type's two series names, built once (not two strings and an array per call). */
+  const seriesNames = new Map<string, Map<string, readonly [string, string]>>();
+  const seriesOf = (provider: string, researchType: string): readonly [string, string] => {
+    let byType = seriesNames.get(provider);
+    if (byType === undefined) seriesNames.set(provider, (byType = new Map()));
+    let names = byType.get(researchType);
+    if (names === undefined) byType.set(researchType, (names = [`p:${provider}`, `t:${provider}${SEP}${researchType}`]));
+    return names;
+  };
   const observeCall = (observation: Extract<LearnedObservation, { kind: 'call' }>): boolean => {
     let changed = false;
-    for (const series of [`p:${observation.provider}`, `t:${observation.provider}${SEP}${observation.researchType}`]) {
+    for (const series of seriesOf(observation.provider, observation.researchType)) {
       if (window.record(series, observation).changed) {
         changed = true;
         if (!absorbing) {
