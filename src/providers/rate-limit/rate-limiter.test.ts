@@ -94,6 +94,17 @@ describe('RateLimiter', () => {
     expect(limiter.tryAcquire(1)).toBeUndefined();
   });
 
+  it('learns the token level from a grant at once as from the queue (tokensMayBind)', async () => {
+    const clock = createManualClock();
+    const limiter = new RateLimiter('p', { tokensPerMinute: 100 }, { clock });
+    expect(limiter.tokensMayBind).toBe(false);
+    limiter.tryAcquire(30)!.release();
+    expect(limiter.tokensMayBind).toBe(false); // 70 left
+    limiter.tryAcquire(30)!.release();
+    expect(limiter.tokensMayBind).toBe(true); // 40 left: below half
+    await limiter.close();
+  });
+
   it('is strictly FIFO: a large token request at the head is not overtaken by small ones', async () => {
     const clock = createManualClock();
     // 6000 tpm = 100 tokens per second, bucket of 6000.
