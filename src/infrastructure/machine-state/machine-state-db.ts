@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { storageError } from '../storage/storage-errors.js';
+import { openWithWal } from '../storage/sqlite/wal-mode.js';
 
 /**
  * The state every process of one machine shares when no Redis is configured: the budget
@@ -65,9 +66,8 @@ export function openMachineState(options: MachineStateOptions): MachineStateData
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     database = new Database(options.path);
     database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
-    database.pragma('journal_mode = WAL');
     // A commit survives a killed process (what a restart needs); only power loss may drop the last ones.
-    database.pragma('synchronous = NORMAL');
+    openWithWal(database, options.busyTimeoutMs ?? 5_000, ['synchronous = NORMAL']);
     database.exec(SCHEMA);
     return database;
   } catch (error) {

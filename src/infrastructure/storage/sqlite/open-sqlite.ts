@@ -6,6 +6,7 @@ import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import type { LogEvent } from 'kysely';
 import type { DatabaseSchema } from '../database-schema.js';
 import { createRowWriterThread } from './row-writer-thread.js';
+import { openWithWal } from './wal-mode.js';
 import { withStatementCache } from './statement-cache.js';
 
 export const DEFAULT_SQLITE_PATH = './.fortitude/fortitude.db';
@@ -53,9 +54,7 @@ export function openSqlite(options: SqliteOptions): { db: Kysely<DatabaseSchema>
   // The busy timeout first: switching a new file to WAL takes a lock, and a second worker opening
   // it at the same moment failed at once with "database is locked" when the timeout came after.
   database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('foreign_keys = ON');
+  openWithWal(database, options.busyTimeoutMs ?? 5_000, ['synchronous = NORMAL', 'foreign_keys = ON']);
   const thread = options.writerThread === true && options.path !== ':memory:' ? createRowWriterThread({ path: options.path, busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5_000) }) : undefined;
   const cached = withStatementCache(database);
   const closing = {
