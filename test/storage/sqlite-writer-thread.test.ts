@@ -103,3 +103,28 @@ describe('SQLite writer thread', () => {
     expect(ids).toEqual([duplicate.id, ...Array.from({ length: 7 }, (_, offset) => `request-row-${1_010 + offset}`)]);
   });
 });
+
+describe('SQLite writer thread that dies', () => {
+  it('fails the batch in flight when the thread runs out of memory, and the next batch starts a new thread', async () => {
+    const { createRowWriterThread } = await import('../../src/infrastructure/storage/sqlite/row-writer-thread.js');
+    const path = join(directory, 'dying.db');
+    const setup = await createDatabase({ sqlitePath: path });
+    await sql`CREATE TABLE notes (body TEXT)`.execute(setup.db);
+    const thread = createRowWriterThread({ path, busyTimeoutMs: 5_000 });
+    const insert = 'insert into "notes" ("body") values (?)';
+    try {
+      await thread.insert(insert, [['before']]);
+      // 48 MB of distinct strings: more than the thread's 32 MB old generation holds, so V8 ends it.
+      const huge = Array.from({ length: 48 }, (_, index) => [`${index}`.padEnd(1_000_000, 'x')]);
+      await expect(thread.insert(insert, huge)).rejects.toThrow();
+      await thread.insert(insert, [['after']]);
+      const rows = await sql<{ body: string }>`SELECT body FROM notes WHERE length(body) < 100 ORDER BY rowid`.execute(setup.db);
+      expect(rows.rows.map((row) => row.body)).toEqual(['before', 'after']);
+      // The dead thread's batch was rolled back whole: none of its rows is stored.
+      expect((await sql<{ n: number }>`SELECT count(*) AS n FROM notes`.execute(setup.db)).rows[0]!.n).toBe(2);
+    } finally {
+      thread.close();
+      await setup.close();
+    }
+  }, 60_000);
+});
