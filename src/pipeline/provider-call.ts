@@ -228,11 +228,12 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       const { provider } = opened;
       let settled = false;
       const parts = guardStream(opened.parts, {
-        async onPart(part) {
-          if (part.type !== 'finish') return;
+        // Not async: a text part passes with no promise of its own; the finish part waits for the reconcile.
+        onPart(part) {
+          if (part.type !== 'finish') return undefined;
           const cost = recordSuccess(provider, part.model, performance.now() - started, part.usage, context);
           settled = true;
-          await reservation.reconcile(cost);
+          return reservation.reconcile(cost).then(() => undefined);
         },
         // A stream cut short still cost what was generated; without usage, keep the reservation honest.
         onEnd: async () => {
