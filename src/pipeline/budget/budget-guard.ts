@@ -285,20 +285,16 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
   // is back to per-call reservations well before any threshold can be reached.
   const leaseBelow = { day: Math.min(1, lowestDue.day) / 2, month: Math.min(1, lowestDue.month) / 2 };
   const blockFraction = options.lease?.blockFraction ?? 0.01;
+  /** Any limited period at or above half its lowest threshold: no leasing there, and prompt estimates count exactly. */
+  const nearThreshold = (periods: LeasePeriods): boolean =>
+    (periods.day.limit >= 0 && utilisationOf(periods.day) >= leaseBelow.day) || (periods.month.limit >= 0 && utilisationOf(periods.month) >= leaseBelow.month);
   const blockSize = (periods: LeasePeriods): number => {
+    if (nearThreshold(periods)) return 0;
     let size = Number.POSITIVE_INFINITY;
-    for (const which of ['day', 'month'] as const) {
-      const period = periods[which];
-      if (period.limit < 0) continue;
-      if (utilisationOf(period) >= leaseBelow[which]) return 0;
-      size = Math.min(size, Math.floor(period.limit * blockFraction));
-    }
+    for (const period of [periods.day, periods.month]) if (period.limit >= 0) size = Math.min(size, Math.floor(period.limit * blockFraction));
     // No limit at all: the block only counts (a dollar's worth).
     return size === Number.POSITIVE_INFINITY ? NANOS_PER_USD : size;
   };
-  /** Any limited period at or above half its lowest threshold (`leaseBelow`): estimates count there. */
-  const nearThreshold = (periods: LeasePeriods): boolean =>
-    (periods.day.limit >= 0 && utilisationOf(periods.day) >= leaseBelow.day) || (periods.month.limit >= 0 && utilisationOf(periods.month) >= leaseBelow.month);
   const lease: BudgetLease | undefined = options.lease?.enabled
     ? createBudgetLease(
         { store: deps.store, now, newId: nextId, enforce: hardLimits, reservationTtlMs, blockSize, remember: (updated) => remember(updated) },

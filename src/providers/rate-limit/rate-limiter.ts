@@ -195,10 +195,6 @@ export class RateLimiter {
    * promise or a pump; on undefined, call `acquire` (which also reports closed or aborted).
    */
   tryAcquire(tokens: number, signal?: CancelSignal): RateLimitPermit | undefined {
-    return this.#grantNow(tokens, signal);
-  }
-
-  #grantNow(tokens: number, signal: CancelSignal | undefined): RateLimitPermit | undefined {
     if (this.#closed || this.#pumping || this.#head < this.#queue.length || this.#inFlight >= this.#maxConcurrent || signal?.aborted) return undefined;
     if (this.#buckets.length > 0) {
       const store = this.#store;
@@ -223,7 +219,7 @@ export class RateLimiter {
   acquire(tokens: number, signal?: CancelSignal): Promise<RateLimitPermit> {
     if (this.#closed) return Promise.reject(this.#error('the rate limiter is closed', 0));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    const granted = this.#grantNow(tokens, undefined);
+    const granted = this.tryAcquire(tokens);
     if (granted !== undefined) return Promise.resolve(granted);
     if (this.#queue.length - this.#head >= this.#maxQueue) {
       return Promise.reject(this.#error(`queue is full (${this.#maxQueue} waiting)`, undefined));

@@ -75,7 +75,7 @@ export function withRateLimit(limiter: RateLimiter, deps: RateLimitDeps = {}) {
       },
       stream,
       embed: (embed) => async (request, options) => {
-        const tokens = !limiter.limitsTokens ? 0 : (limiter.tokensMayBind ? estimate : roughChatTokens)({ model: request.model, messages: request.input.map((content) => ({ role: 'user', content })) });
+        const tokens = limiter.limitsTokens ? promptTokens({ model: request.model, messages: request.input.map((content) => ({ role: 'user', content })) }, undefined) : 0;
         const permit = await waitFor(tokens, options);
         try {
           const result = await embed(request, options);

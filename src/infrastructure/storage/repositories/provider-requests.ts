@@ -150,34 +150,10 @@ export function createProviderRequestsRepository(db: Kysely<DatabaseSchema>, con
   return {
     async insertMany(inputs) {
       if (inputs.length === 0) return 0;
-      if (sqliteRows) {
-        // Each row as its values in INSERT_COLUMNS order, with no object in between.
-        const values = inputs.map((input) => {
-          const createdAt = input.createdAt ?? context.now();
-          return [
-            input.id ?? timeOrderedUuid(createdAt),
-            encodeTime(createdAt),
-            input.provider,
-            input.model,
-            Math.round(input.latencyMs),
-            input.inputTokens ?? 0,
-            input.outputTokens ?? 0,
-            input.costUsd ?? 0,
-            input.status,
-            input.errorClass ?? null,
-            input.researchType ?? null,
-            input.userId ?? null,
-            input.requestId ?? null,
-            input.cached === true ? 1 : 0,
-            input.fallbackFrom ?? null,
-          ];
-        });
-        await sqliteRows.insert('provider_requests', INSERT_COLUMNS, values);
-        return values.length;
-      }
       const rows = inputs.map((input) => {
         const createdAt = input.createdAt ?? context.now();
         return {
+          // Time-ordered: a batch is appended at the primary key index's right edge (see `timeOrderedUuid`).
           id: input.id ?? timeOrderedUuid(createdAt),
           created_at: encodeTime(createdAt),
           provider: input.provider,
@@ -195,6 +171,10 @@ export function createProviderRequestsRepository(db: Kysely<DatabaseSchema>, con
           fallback_from: input.fallbackFrom ?? null,
         };
       });
+      if (sqliteRows) {
+        await sqliteRows.insert('provider_requests', INSERT_COLUMNS, rows.map((row) => INSERT_COLUMNS.map((column) => row[column])));
+        return rows.length;
+      }
       await db.transaction().execute(async (trx) => {
         for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
           await trx.insertInto('provider_requests').values(rows.slice(start, start + CHUNK_ROWS)).execute();
