@@ -223,8 +223,8 @@ describe('configuration', () => {
 describe('server.runtime', () => {
   it('turns the V8 heap settings into node flags, leaving out what is left to V8', () => {
     const defaults = parseConfigText('');
-    expect(runtimeNodeFlags(defaults.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=50']);
-    const tuned = parseConfigText('server:\n  runtime:\n    young_generation_mb: 0\n    heap_growth_percent: 0\n    max_old_space_mb: 1024\n');
+    expect(runtimeNodeFlags(defaults.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=50', '--no-allocation-site-pretenuring']);
+    const tuned = parseConfigText('server:\n  runtime:\n    young_generation_mb: 0\n    heap_growth_percent: 0\n    max_old_space_mb: 1024\n    allocation_site_pretenuring: true\n');
     expect(runtimeNodeFlags(tuned.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-old-space-size=1024']);
   });
 
@@ -239,6 +239,7 @@ describe('server.runtime', () => {
     const always = parseConfigText('server:\n  runtime:\n    single_threaded_gc: true\n').server.runtime;
     expect(runtimeNodeFlags(always, { workers: 1, cores: 8 })).toContain('--single-threaded-gc');
     expect(() => parseConfigText('server:\n  runtime:\n    single_threaded_gc: sometimes\n')).toThrow(/server\.runtime\.single_threaded_gc/);
+    expect(() => parseConfigText('server:\n  runtime:\n    allocation_site_pretenuring: no\n')).toThrow(/server\.runtime\.allocation_site_pretenuring/);
   });
 
   it('fixes glibc malloc thresholds for the workers unless set to 0', () => {

@@ -5,7 +5,7 @@
 
 /** The node flags `server.runtime` asks for (empty when everything is left to V8). */
 export function runtimeNodeFlags(
-  runtime: { young_generation_mb: number; heap_growth_percent: number; max_old_space_mb: number; single_threaded_gc: 'auto' | boolean },
+  runtime: { young_generation_mb: number; heap_growth_percent: number; max_old_space_mb: number; single_threaded_gc: 'auto' | boolean; allocation_site_pretenuring: boolean },
   placement: { workers: number; cores: number },
 ): string[] {
   const singleThreadedGc = runtime.single_threaded_gc === 'auto' ? placement.workers >= placement.cores : runtime.single_threaded_gc;
@@ -13,6 +13,7 @@ export function runtimeNodeFlags(
     ...(runtime.young_generation_mb > 0 ? [`--max-semi-space-size=${runtime.young_generation_mb}`] : []),
     ...(runtime.heap_growth_percent > 0 ? [`--heap-growing-percent=${runtime.heap_growth_percent}`] : []),
     ...(runtime.max_old_space_mb > 0 ? [`--max-old-space-size=${runtime.max_old_space_mb}`] : []),
+    ...(runtime.allocation_site_pretenuring ? [] : ['--no-allocation-site-pretenuring']),
     ...(singleThreadedGc ? ['--single-threaded-gc'] : []),
   ];
 }
