@@ -3,8 +3,8 @@
  * executable, and `npm start`) starts node with `server.runtime`'s default memory flags and
  * allocator settings, so `serve --workers 1` needs no cluster primary to apply them: one process.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,32 +37,11 @@ describe('the shipped entry point runs one worker as one process', () => {
 
   it('`dist/main.js serve --workers 1` forks nothing, and its process has the flags and environment', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'fortitude-single-'));
-    const child = spawn(MAIN_BUILT, ['serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env: childEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = await startServe(cwd);
     try {
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not listening in 60 s:\n${output}`)), 60_000);
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (/listening on http:\/\/127\.0\.0\.1:\d+/.test(output)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', onData);
-        child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-      });
       const pid = child.pid!;
       // No cluster worker under it (the provider simulator runs in-process on loopback).
-      const children = (() => {
-        try {
-          return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim();
-        } catch {
-          return ''; // pgrep exits 1 when nothing matches
-        }
-      })();
-      expect(children).toBe('');
+      expect(childrenOf(pid)).toEqual([]);
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       for (const flag of runtimeNodeFlags(runtime, { workers: 1, cores: 4 })) expect(cmdline).toContain(flag);
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
@@ -71,4 +50,54 @@ describe('the shipped entry point runs one worker as one process', () => {
       child.kill('SIGTERM');
     }
   }, 90_000);
+
+  it('a setting the #! line contradicts is applied: serve forks its worker with the later, winning flag', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'fortitude-single-'));
+    writeFileSync(join(cwd, 'fortitude.yaml'), 'server:\n  runtime:\n    young_generation_mb: 0\n    allocation_site_pretenuring: true\n');
+    const child = await startServe(cwd);
+    try {
+      const workers = childrenOf(child.pid!);
+      expect(workers).toHaveLength(1);
+      const cmdline = readFileSync(`/proc/${workers[0]}/cmdline`, 'utf8').split('\0');
+      // V8 takes the last of two values of one flag: the configured one comes after the #! line's.
+      expect(cmdline.lastIndexOf('--allocation-site-pretenuring')).toBeGreaterThan(cmdline.indexOf('--no-allocation-site-pretenuring'));
+      expect(cmdline.lastIndexOf('--max-semi-space-size=0')).toBeGreaterThan(cmdline.indexOf('--max-semi-space-size=4'));
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 90_000);
 });
+
+/** The shipped executable serving on a free loopback port from `cwd`, once it says it listens. */
+async function startServe(cwd: string): Promise<ChildProcess> {
+  const child = spawn(MAIN_BUILT, ['serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env: childEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not listening in 60 s:\n${output}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/listening on http:\/\/127\.0\.0\.1:\d+/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return child;
+}
+
+/** Process ids whose parent is `pid`. */
+function childrenOf(pid: number): string[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
