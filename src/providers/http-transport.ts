@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { createBrotliDecompress, createGunzip, createInflate, gzip } from 'node:zlib';
+import { brotliDecompress, constants as zlibConstants, createBrotliDecompress, createGunzip, createInflate, gunzip, gzip, inflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import type { StreamPart } from '../core/chat.js';
 import { ProviderError } from '../core/errors.js';
@@ -9,7 +9,7 @@ import { createSseParser } from '../wire/sse.js';
 import type { HttpRequestSpec, ParsedWireError, StreamDecoder } from '../wire/wire-format.js';
 import { DEFAULT_CONNECTION_OPTIONS, OriginPool } from './connection-pool.js';
 import type { ConnectionOptions, OriginStats } from './connection-pool.js';
-import { parseRateLimitHeaders, retryDelayFromInfo } from './rate-limit-headers.js';
+import { parseRateLimitHeaders, RATE_LIMIT_HEADER_NAMES, retryDelayFromInfo } from './rate-limit-headers.js';
 import type { HeaderBag, RateLimitInfo } from './rate-limit-headers.js';
 import { redactSecrets } from './redact.js';
 import { relabel, transportError, transportFailureReason } from './transport-errors.js';
@@ -24,6 +24,12 @@ const gzipAsync = promisify(gzip);
 const COMPRESS_MIN_BYTES = 1024;
 /** Error bodies are read up to this size; the rest is discarded. */
 const ERROR_BODY_LIMIT = 64 * 1024;
+/**
+ * A compressed error body is decoded as far as it goes (it may have been cut at the limit above)
+ * and to the limit at most; one that decodes to more reads as empty, like one that fails.
+ */
+const ERROR_BODY_ZLIB = { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: ERROR_BODY_LIMIT };
+const ERROR_BODY_BROTLI = { finishFlush: zlibConstants.BROTLI_OPERATION_FLUSH, maxOutputLength: ERROR_BODY_LIMIT };
 
 export interface TransportRequest {
   /** Configured provider name, used in error messages and metrics. */
@@ -87,6 +93,10 @@ class TransportCall implements FailureContext, DueOwner {
   reason: unknown = undefined;
   /** Set once the response headers arrived. */
   status = 0;
+  /** The response's rate-limit hints, if it had any. */
+  info: RateLimitInfo | undefined = undefined;
+  /** The response body's content-coding, when Fortitude decodes it. */
+  coding: ContentCoding | undefined = undefined;
   body: Readable | undefined = undefined;
   #listener: (() => void) | undefined = undefined;
   readonly #timer = new DueEntry(this, 0);
@@ -141,6 +151,20 @@ class TransportCall implements FailureContext, DueOwner {
     listener?.();
   }
 
+  /**
+   * Takes in the response's headers (only those Fortitude reads, or all of them): its rate-limit
+   * hints go to the limiters, whatever the status, and its content-coding is kept for the body.
+   */
+  head(request: TransportRequest, status: number, headers: HeaderBag | undefined): void {
+    if (headers !== undefined) {
+      this.info = parseRateLimitHeaders(headers, Date.now());
+      if (this.info) request.onRateLimitInfo?.(this.info, status);
+      this.coding = contentCoding(headers);
+    }
+    // Last: a throwing `onRateLimitInfo` fails the call as itself, not as an HTTP error.
+    this.status = status;
+  }
+
   /** The request is over: stop its timer and stop listening to the caller. */
   done(): void {
     totalTimers.cancel(this.#timer);
@@ -165,6 +189,116 @@ class TransportCall implements FailureContext, DueOwner {
   }
 }
 
+/**
+ * A non-streaming call, which is also its own undici dispatch handler: the body is collected
+ * as the Buffers undici hands over and settles one promise at the end. undici's `request()`
+ * would wrap it in a `Readable` and parse every response header into an object, which at
+ * gateway saturation cost several % of a worker's CPU; this reads only the headers Fortitude
+ * needs, straight from undici's raw list.
+ *
+ * It implements undici's legacy handler callbacks on purpose: a handler with the newer
+ * `onRequestStart`/`onResponseStart` ones is wrapped so that it gets the headers parsed.
+ */
+class JsonCall extends TransportCall implements Dispatcher.DispatchHandler {
+  readonly #request: TransportRequest;
+  #resolve: (response: JsonResponse) => void = noop;
+  #reject: (error: unknown) => void = noop;
+  /** undici's abort for this dispatch, once it is on a connection. */
+  #abortDispatch: (() => void) | undefined = undefined;
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  /** The body is complete (or cut at the error body limit): later callbacks change nothing. */
+  #ended = false;
+
+  constructor(request: TransportRequest, origin: string) {
+    super(request.provider, origin, request.secrets ?? NO_SECRETS, request.totalTimeoutMs, request.signal);
+    this.#request = request;
+  }
+
+  /** Dispatches the request and settles once with its parsed body or its failure (untranslated). */
+  send(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<JsonResponse> {
+    return new Promise<JsonResponse>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      // Failures to dispatch come back through onError.
+      dispatcher.dispatch(options, this);
+    });
+  }
+
+  /** The request is on a connection: from now on aborting this call aborts it (undici then calls onError). */
+  onConnect(abort: () => void): void {
+    // Aborted while it waited for a connection (undici's request() does the same).
+    if (this.aborted) {
+      abort();
+      return;
+    }
+    this.#abortDispatch = abort;
+    this.on('abort', abort);
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[]): boolean {
+    // 1xx informational responses come before the real one.
+    if (status >= 200) this.head(this.#request, status, readHeaders(rawHeaders));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#ended) return true;
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    if (this.status >= 300 && this.#size >= ERROR_BODY_LIMIT) {
+      this.#end();
+      // The rest is not wanted; the socket goes (undici's onError that follows is ignored).
+      this.#abortDispatch?.();
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    if (!this.#ended) this.#end();
+  }
+
+  onError(error: Error): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    // An error body that cannot be read still fails the call with its status.
+    if (this.status >= 300) this.#settle(undefined, EMPTY);
+    else this.#reject(error);
+  }
+
+  #end(): void {
+    this.#ended = true;
+    const chunks = this.#chunks;
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+    if (this.coding === undefined) this.#settle(undefined, body);
+    else decode(body, this.coding, this.status >= 300, (error, decoded) => this.#settle(error, decoded));
+  }
+
+  #settle(error: Error | null | undefined, body: Buffer): void {
+    if (this.status >= 300) {
+      const text = error ? '' : utf8Text(body);
+      this.#reject(statusError(this.#request, this, this.status, text, this.info));
+      return;
+    }
+    if (error) {
+      this.#reject(error);
+      return;
+    }
+    const text = utf8Text(body);
+    let parsed: unknown;
+    try {
+      parsed = text.length === 0 ? undefined : JSON.parse(text);
+    } catch (parseError) {
+      this.#reject(transportError('invalid_response', this, parseError));
+      return;
+    }
+    this.#resolve({ status: this.status, body: parsed });
+  }
+}
+
+function noop(): void {}
+
+const EMPTY = Buffer.alloc(0);
 const NO_SECRETS: readonly (string | undefined)[] = [];
 
 /**
@@ -184,14 +318,13 @@ export class HttpTransport {
 
   /** Sends a request and parses its JSON body; throws `ProviderError` on any failure. */
   async json(request: TransportRequest): Promise<JsonResponse> {
-    const call = await this.#open(request);
+    const target = this.#target(request.baseUrl);
+    const call = new JsonCall(request, target.origin);
     try {
-      const text = await readText(call.body!);
-      try {
-        return { status: call.status, body: text.length === 0 ? undefined : JSON.parse(text) };
-      } catch (error) {
-        throw transportError('invalid_response', call, error);
-      }
+      const pool = this.#pool(target.origin, request.connection);
+      const options = this.#options(request, target, pool);
+      if (compressible(request, options)) await compress(options);
+      return await call.send(pool.dispatcher, options);
     } catch (error) {
       throw call.translate(error);
     } finally {
@@ -263,46 +396,62 @@ export class HttpTransport {
     return pool;
   }
 
+  /** The request as undici options, body not yet compressed. */
+  #options(request: TransportRequest, target: Target, pool: OriginPool): RequestOptions {
+    const { spec } = request;
+    // The spec is built for this call alone, so its headers are completed in place rather than copied.
+    const headers = spec.headers;
+    if (this.#acceptEncoding && headers['accept-encoding'] === undefined) headers['accept-encoding'] = this.#acceptEncoding;
+    const options: RequestOptions = {
+      method: spec.method,
+      path: target.pathPrefix + spec.path,
+      headers,
+      body: spec.body,
+      headersTimeout: request.readTimeoutMs,
+      bodyTimeout: request.readTimeoutMs,
+    };
+    if (!pool.keepAlive) options.reset = true;
+    return options;
+  }
+
+  /** Sends a streaming request through undici's `request()`: its body is read as it comes. */
   async #open(request: TransportRequest): Promise<TransportCall> {
     const target = this.#target(request.baseUrl);
     const call = new TransportCall(request.provider, target.origin, request.secrets ?? NO_SECRETS, request.totalTimeoutMs, request.signal);
     try {
       const pool = this.#pool(target.origin, request.connection);
-      const { spec } = request;
-      // The spec is built for this call alone, so its headers are completed in place rather than copied.
-      const headers = spec.headers;
-      if (this.#acceptEncoding && headers['accept-encoding'] === undefined) headers['accept-encoding'] = this.#acceptEncoding;
-      let body: string | Buffer | undefined = spec.body;
-      if (request.compressRequest && body !== undefined && Buffer.byteLength(body) >= COMPRESS_MIN_BYTES) {
-        body = await gzipAsync(body);
-        headers['content-encoding'] = 'gzip';
-      }
-      const options: Dispatcher.RequestOptions = {
-        method: spec.method,
-        path: target.pathPrefix + spec.path,
-        headers,
-        body,
-        signal: call as unknown as EventEmitter,
-        headersTimeout: request.readTimeoutMs,
-        bodyTimeout: request.readTimeoutMs,
-      };
-      if (!pool.keepAlive) options.reset = true;
-      const response = await pool.dispatcher.request(options);
-      const responseHeaders = response.headers as HeaderBag;
-      const info = parseRateLimitHeaders(responseHeaders, Date.now());
-      if (info) request.onRateLimitInfo?.(info, response.statusCode);
+      const options = this.#options(request, target, pool);
+      if (compressible(request, options)) await compress(options);
+      const response = await pool.dispatcher.request({ ...options, signal: call as unknown as EventEmitter });
+      call.head(request, response.statusCode, response.headers as HeaderBag);
+      const body = decodedBody(response.body as unknown as Readable, call.coding);
       if (response.statusCode >= 300) {
-        const text = await readText(decodedBody(response), ERROR_BODY_LIMIT).catch(() => '');
-        throw statusError(request, call, response.statusCode, text, info);
+        const text = await readChunks(body, ERROR_BODY_LIMIT).catch(() => '');
+        throw statusError(request, call, response.statusCode, text, call.info);
       }
-      call.status = response.statusCode;
-      call.body = decodedBody(response);
+      call.body = body;
       return call;
     } catch (error) {
       call.done();
       throw call.translate(error);
     }
   }
+}
+
+/** undici's dispatch options with the body Fortitude sends: a string, or gzipped bytes. */
+interface RequestOptions extends Dispatcher.DispatchOptions {
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+}
+
+/** `enable_compression`, for bodies big enough to gain from it. */
+function compressible(request: TransportRequest, options: RequestOptions): boolean {
+  return request.compressRequest === true && options.body !== undefined && Buffer.byteLength(options.body) >= COMPRESS_MIN_BYTES;
+}
+
+async function compress(options: RequestOptions): Promise<void> {
+  options.body = await gzipAsync(options.body!);
+  options.headers['content-encoding'] = 'gzip';
 }
 
 function statusError(
@@ -330,40 +479,77 @@ function statusError(
   });
 }
 
-/** The response body, decompressed according to `content-encoding`. */
-function decodedBody(response: Dispatcher.ResponseData): Readable {
-  const encoding = response.headers['content-encoding'];
+type ContentCoding = 'gzip' | 'br' | 'deflate';
+
+/** The content-codings Fortitude decodes; any other (`identity` included) is read as it is. */
+function contentCoding(headers: HeaderBag): ContentCoding | undefined {
+  const encoding = headers['content-encoding'];
   const value = (Array.isArray(encoding) ? encoding[0] : encoding)?.trim().toLowerCase();
-  const body = response.body as unknown as Readable;
-  if (!value || value === 'identity') return body;
-  const decoder =
-    value === 'gzip' || value === 'x-gzip'
-      ? createGunzip()
-      : value === 'br'
-        ? createBrotliDecompress()
-        : value === 'deflate'
-          ? createInflate()
-          : undefined;
-  if (!decoder) return body;
+  if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  if (value === 'br' || value === 'deflate') return value;
+  return undefined;
+}
+
+/**
+ * The response headers Fortitude reads, lowercase, by length: a raw header name is compared
+ * only with the few of its length.
+ */
+const READ_HEADERS_BY_LENGTH: string[][] = [];
+for (const name of ['content-encoding', ...RATE_LIMIT_HEADER_NAMES]) (READ_HEADERS_BY_LENGTH[name.length] ??= []).push(name);
+
+/**
+ * The headers Fortitude reads (`content-encoding` and the rate-limit ones), picked out of
+ * undici's raw list (name, value, name, value… as Buffers) with the first value of each, as
+ * undici's `parseHeaders` and our reads of its result give them. Undefined, allocating
+ * nothing, for a response with none of them.
+ */
+function readHeaders(raw: readonly Buffer[]): HeaderBag | undefined {
+  let headers: HeaderBag | undefined;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = raw[index]!;
+    const candidates = READ_HEADERS_BY_LENGTH[name.length];
+    if (candidates === undefined) continue;
+    for (const wanted of candidates) {
+      if (!sameHeaderName(name, wanted)) continue;
+      headers ??= {};
+      headers[wanted] ??= raw[index + 1]!.toString('latin1');
+      break;
+    }
+  }
+  return headers;
+}
+
+/** ASCII case-insensitive comparison of a raw header name with a lowercase one of the same length. */
+function sameHeaderName(name: Buffer, lowercase: string): boolean {
+  for (let index = 0; index < lowercase.length; index += 1) {
+    const byte = name[index]!;
+    if ((byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) !== lowercase.charCodeAt(index)) return false;
+  }
+  return true;
+}
+
+/** A whole body decoded off the main thread; an error body only as far as it goes, to its limit. */
+function decode(body: Buffer, coding: ContentCoding, errorBody: boolean, callback: (error: Error | null, decoded: Buffer) => void): void {
+  if (coding === 'br') brotliDecompress(body, errorBody ? ERROR_BODY_BROTLI : {}, callback);
+  else if (coding === 'gzip') gunzip(body, errorBody ? ERROR_BODY_ZLIB : {}, callback);
+  else inflate(body, errorBody ? ERROR_BODY_ZLIB : {}, callback);
+}
+
+/** UTF-8 text of a body, without a byte order mark (as undici's `text()` reads it). */
+function utf8Text(body: Buffer): string {
+  const start = body.length > 2 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  return body.toString('utf8', start);
+}
+
+/** A streamed response body, decompressed according to its content-coding. */
+function decodedBody(body: Readable, coding: ContentCoding | undefined): Readable {
+  if (coding === undefined) return body;
+  const decoder = coding === 'gzip' ? createGunzip() : coding === 'br' ? createBrotliDecompress() : createInflate();
   body.on('error', (error) => decoder.destroy(error));
   decoder.on('close', () => {
     if (!body.destroyed) body.destroy();
   });
   return body.pipe(decoder);
-}
-
-function readText(body: Readable, limit = Number.POSITIVE_INFINITY): Promise<string> {
-  // undici's own body reader is the fast path for whole, undecoded bodies (its promise as is:
-  // no async frame around it).
-  const consume = (body as Readable & { text?: () => Promise<string> }).text;
-  if (limit === Number.POSITIVE_INFINITY && typeof consume === 'function') {
-    try {
-      return consume.call(body);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  }
-  return readChunks(body, limit);
 }
 
 async function readChunks(body: Readable, limit: number): Promise<string> {

@@ -21,7 +21,22 @@ export interface RateLimitInfo {
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
 
-function header(headers: HeaderBag, name: string): string | undefined {
+/** Every header `parseRateLimitHeaders` reads, lowercase: the transport picks these out of a raw response. */
+export const RATE_LIMIT_HEADER_NAMES = [
+  'retry-after-ms',
+  'retry-after',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-reset-tokens',
+  'anthropic-ratelimit-requests-remaining',
+  'anthropic-ratelimit-tokens-remaining',
+  'anthropic-ratelimit-requests-reset',
+  'anthropic-ratelimit-tokens-reset',
+] as const;
+
+/** Typed so that a header read here but missing from the list above does not compile. */
+function header(headers: HeaderBag, name: (typeof RATE_LIMIT_HEADER_NAMES)[number]): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -1,8 +1,12 @@
-import { gunzipSync, gzipSync, brotliCompressSync } from 'node:zlib';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliCompressSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.js';
 import { createHttpProvider } from '../../src/providers/http-provider.js';
+import type { CancelSignal } from '../../src/providers/cancel-signal.js';
 import { HttpTransport } from '../../src/providers/http-transport.js';
+import type { TransportRequest } from '../../src/providers/http-transport.js';
+import type { RateLimitInfo } from '../../src/providers/rate-limit-headers.js';
 import { completion, readBody, refusedUrl, startTestServer } from './helpers/test-server.js';
 import type { TestServer } from './helpers/test-server.js';
 
@@ -123,5 +127,219 @@ describe('HttpTransport', () => {
     const pending = provider(target.url).chat(request, { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('client went away')), 20);
     await expect(pending).rejects.toThrow('client went away');
+  });
+});
+
+/** A request straight to the transport (no wire format): JSON in, JSON out, error bodies as their text. */
+function transportRequest(baseUrl: string, extra: Partial<TransportRequest> = {}): TransportRequest {
+  return {
+    provider: 'local',
+    baseUrl,
+    spec: { method: 'POST', path: '/chat', headers: { 'content-type': 'application/json' }, body: '{}' },
+    totalTimeoutMs: 2_000,
+    readTimeoutMs: 1_000,
+    parseError: (status, body) => ({ errorClass: status === 429 ? 'rate_limit' : 'server', message: body.length > 100 ? `${body.length} chars` : body }),
+    ...extra,
+  };
+}
+
+function transport(): HttpTransport {
+  const created = new HttpTransport();
+  cleanup.push(() => created.close());
+  return created;
+}
+
+/** Writes a body a few bytes at a time, each write on its own turn of the event loop. */
+async function writeInChunks(response: ServerResponse, body: Buffer, size: number): Promise<void> {
+  for (let offset = 0; offset < body.length; offset += size) {
+    response.write(body.subarray(offset, offset + size));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  response.end();
+}
+
+/** Settles when the socket of the request it is given closes (the test times out if it never does). */
+function closeOfSocket(): { watch(incoming: IncomingMessage): void; closed: Promise<void> } {
+  let markClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  return { watch: (incoming) => incoming.socket.once('close', markClosed), closed };
+}
+
+/** A server that sends headers and the start of a body, then nothing; `started` once it has. */
+async function stalledBody(): Promise<{ target: TestServer; started: Promise<void>; closed: Promise<void> }> {
+  let markStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const socket = closeOfSocket();
+  const target = await server((incoming, response) => {
+    socket.watch(incoming);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.write('{"choices":[', () => setTimeout(markStarted, 20));
+  });
+  return { target, started, closed: socket.closed };
+}
+
+describe('HttpTransport.json', () => {
+  it('reads a body split across many chunks, multi-byte characters and a byte order mark included', async () => {
+    const value = 'héllo wörld ✓ 日本語 '.repeat(200);
+    const target = await server((_incoming, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      void writeInChunks(response, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ value }))]), 7);
+    });
+    const response = await transport().json(transportRequest(target.url));
+    expect(response).toEqual({ status: 200, body: { value } });
+  });
+
+  it('decodes gzip, x-gzip, br and deflate bodies that arrive in many chunks', async () => {
+    const payload = { value: 'compressed '.repeat(500) };
+    const encoders = { gzip: gzipSync, 'x-gzip': gzipSync, br: brotliCompressSync, deflate: deflateSync };
+    const target = await server((incoming, response) => {
+      const coding = incoming.url!.slice('/chat/'.length) as keyof typeof encoders;
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
+      void writeInChunks(response, encoders[coding](Buffer.from(JSON.stringify(payload))), 16);
+    });
+    const client = transport();
+    for (const coding of Object.keys(encoders)) {
+      const response = await client.json(transportRequest(`${target.url}/chat`, { spec: { method: 'POST', path: `/${coding}`, headers: {}, body: '{}' } }));
+      expect(response.body).toEqual(payload);
+    }
+  });
+
+  it('skips 1xx informational responses', async () => {
+    const target = await server((_incoming, response) => {
+      response.writeProcessing();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"ok":true}');
+    });
+    expect(await transport().json(transportRequest(target.url))).toEqual({ status: 200, body: { ok: true } });
+  });
+
+  it('reads an empty body as undefined', async () => {
+    const target = await server((_incoming, response) => {
+      response.writeHead(200);
+      response.end();
+    });
+    expect(await transport().json(transportRequest(target.url))).toEqual({ status: 200, body: undefined });
+  });
+
+  it('passes a caller abort mid-body through untouched and drops the connection', async () => {
+    const { target, started, closed } = await stalledBody();
+    const controller = new AbortController();
+    const pending = transport().json(transportRequest(target.url, { signal: controller.signal }));
+    await started;
+    controller.abort(new Error('client went away'));
+    await expect(pending).rejects.toThrow('client went away');
+    await closed;
+  });
+
+  it('fails with total_timeout when timeout_seconds passes mid-body, and drops the connection', async () => {
+    const { target, closed } = await stalledBody();
+    const error = await transport()
+      .json(transportRequest(target.url, { totalTimeoutMs: 200, readTimeoutMs: 5_000 }))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ errorClass: 'timeout', details: { reason: 'total_timeout' } });
+    await closed;
+  });
+
+  it('stops listening to the caller signal when the call ends, answered or failed', async () => {
+    const target = await server((incoming, response) => {
+      response.writeHead(incoming.url === '/fail/chat' ? 500 : 200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+    let listening = 0;
+    const signal: CancelSignal = {
+      aborted: false,
+      reason: undefined,
+      addEventListener: () => (listening += 1),
+      removeEventListener: () => (listening -= 1),
+    };
+    const client = transport();
+    await client.json(transportRequest(target.url, { signal }));
+    await client.json(transportRequest(`${target.url}/fail`, { signal })).catch(() => undefined);
+    expect(listening).toBe(0);
+  });
+
+  it('turns a status of 300 or more into a ProviderError from its body, compressed or not', async () => {
+    const target = await server((incoming, response) => {
+      if (incoming.url === '/gzip/chat') {
+        response.writeHead(429, { 'content-encoding': 'gzip' });
+        response.end(gzipSync('slow down'));
+        return;
+      }
+      response.writeHead(503, { 'retry-after': '3' });
+      void writeInChunks(response, Buffer.from('overloaded, try later'), 3);
+    });
+    const client = transport();
+    const plain = await client.json(transportRequest(target.url)).catch((caught: unknown) => caught);
+    expect(plain).toBeInstanceOf(ProviderError);
+    expect(plain).toMatchObject({ status: 503, errorClass: 'server', retryAfterMs: 3_000, message: 'local: HTTP 503: overloaded, try later' });
+    const gzipped = await client.json(transportRequest(`${target.url}/gzip`)).catch((caught: unknown) => caught);
+    expect(gzipped).toMatchObject({ status: 429, errorClass: 'rate_limit', message: 'local: HTTP 429: slow down' });
+  });
+
+  it('reads an error body only up to its limit and drops the rest with the connection', async () => {
+    const size = 1024 * 1024;
+    const socket = closeOfSocket();
+    const target = await server((incoming, response) => {
+      socket.watch(incoming);
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.on('error', () => undefined);
+      response.end('x'.repeat(size));
+    });
+    const error = await transport()
+      .json(transportRequest(target.url))
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 500, errorClass: 'server' });
+    const read = Number(/(\d+) chars/.exec((error as Error).message)?.[1]);
+    expect(read).toBeGreaterThanOrEqual(64 * 1024);
+    expect(read).toBeLessThan(size);
+    await socket.closed;
+  });
+
+  it('reads rate-limit headers from the raw list, in any case, first value first', async () => {
+    const target = await server((_incoming, response) => {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        // Same length as x-ratelimit-remaining-requests, another name.
+        'X-RateLimit-Remaining-Requestz': '1',
+        'X-RateLimit-Remaining-Requests': '7',
+        'X-RATELIMIT-RESET-REQUESTS': '6m0s',
+        'x-ratelimit-remaining-tokens': ['10', '20'],
+        'Anthropic-Ratelimit-Tokens-Reset': '20ms',
+        'Retry-After-Ms': '1500',
+      });
+      response.end('{}');
+    });
+    const seen: { info: RateLimitInfo; status: number }[] = [];
+    await transport().json(transportRequest(target.url, { onRateLimitInfo: (info, status) => seen.push({ info, status }) }));
+    expect(seen).toEqual([
+      { info: { retryAfterMs: 1_500, remainingRequests: 7, remainingTokens: 10, resetRequestsMs: 360_000, resetTokensMs: 20 }, status: 200 },
+    ]);
+  });
+
+  it('fails with invalid_response on a body that is not JSON or not valid gzip, and truncated on a cut gzip body', async () => {
+    const whole = gzipSync(JSON.stringify(completion('x'.repeat(2_000))));
+    const target = await server((incoming, response) => {
+      if (incoming.url === '/json/chat') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"id":');
+      } else if (incoming.url === '/gzip/chat') {
+        response.writeHead(200, { 'content-encoding': 'gzip' });
+        response.end('not gzip at all');
+      } else {
+        response.writeHead(200, { 'content-encoding': 'gzip' });
+        response.end(whole.subarray(0, whole.length >> 1));
+      }
+    });
+    const client = transport();
+    for (const [path, reason, errorClass] of [
+      ['/json', 'invalid_response', 'server'],
+      ['/gzip', 'invalid_response', 'server'],
+      ['/cut', 'truncated', 'connection'],
+    ] as const) {
+      const error = await client.json(transportRequest(`${target.url}${path}`)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ errorClass, details: { reason } });
+    }
   });
 });
