@@ -83,7 +83,15 @@ export function spawnChild(
 
 /** CPU time (user + system) and RSS of a process, from `/proc/<pid>/stat`. */
 export function readStat(pid: number): { cpuMicros: number; rssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** CPU time (user + system) of one thread of a process, from `/proc/<pid>/task/<tid>/stat`; the main thread's `tid` is the pid. */
+export function threadCpuMicros(pid: number, tid = pid): number {
+  return parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')).cpuMicros;
+}
+
+function parseStat(stat: string): { cpuMicros: number; rssBytes: number } {
   // Fields after the command name (which may contain spaces) start at field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);

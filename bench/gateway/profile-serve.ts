@@ -5,18 +5,25 @@
  * (the worker inherits it; SIGUSR2 starts and stops its profiler), drives it closed-loop (autocannon, `--connections`, default 50) or open-loop
  * (`--rate N`), stops it, and prints the worker profile's self time by function and by file.
  *
- *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--stream] [--top 40]
+ *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--stream] [--top 40] [--stages [--json]]
  *
  * `--alloc`: bytes allocated per request instead, by function (self) and by Fortitude function (inclusive).
+ * `--stages`: then the per-stage table (HTTP parse → … → record, plus node's and V8's own buckets,
+ * stages.ts): CPU µs per request — the worker main thread's CPU time from /proc, shared among the
+ * stages by their busy samples, since the profiler samples wall-clock time and on a loaded
+ * machine counts the waits for a core too — and % of busy time, or bytes per request (`--alloc`),
+ * against the budgets in stages.ts; written to stages.json beside the profile too. `--json`: the
+ * table as JSON on stdout (the text reports go to stderr).
  * Profiles are left in bench/out/profile-serve/ (open them in Chrome DevTools).
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANTHROPIC_MODEL, benchMachine, gatewayRequest } from './arms.js';
-import { fakeProviderYaml, processTree, spawnChild, spawnRealServe } from './child-process.js';
+import { fakeProviderYaml, processTree, readStat, spawnChild, spawnRealServe, threadCpuMicros } from './child-process.js';
 import { openLoop, openLoopStream, saturate } from './load.js';
+import { allocationsByStage, cpuByStage, formatStageTable, stageTable, type StageTotal } from './stages.js';
 
 const option = (name: string): string | undefined => {
   const index = process.argv.indexOf(name);
@@ -33,6 +40,10 @@ const MESSAGES = option('--api') === 'messages';
 const STREAM = process.argv.includes('--stream');
 /** `--main <path>`: profile another build's `serve` (e.g. bench/out/base/dist/main.js, for a before/after in the same conditions). */
 const MAIN = option('--main') === undefined ? undefined : resolve(option('--main')!);
+const STAGES_REPORT = process.argv.includes('--stages');
+const JSON_OUT = process.argv.includes('--json');
+/** The text reports: stdout, or stderr when stdout carries the JSON table. */
+const write = (text: string) => (JSON_OUT ? process.stderr : process.stdout).write(text);
 const { body: PLAIN_BODY, path: PATH } = gatewayRequest(MESSAGES);
 const BODY = STREAM ? PLAIN_BODY.replace('"max_tokens":64', '"max_tokens":64,"stream":true') : PLAIN_BODY;
 
@@ -53,9 +64,17 @@ let summary = '';
 /** Requests answered while the profiler ran: what a per-request figure divides by. */
 let requests = 0;
 let failed = 0;
+/**
+ * CPU µs while the profiler ran: the worker's main thread (what the CPU profile samples) and the
+ * whole worker process (GC helper threads, the SQLite writer thread too).
+ */
+let mainThreadCpu = 0;
+let workerCpu = 0;
 try {
   await openLoop(target, 300, 1_000);
   const cpuBefore = serve.cpuMicros();
+  const mainBefore = threadCpuMicros(workerPid);
+  const workerBefore = readStat(workerPid).cpuMicros;
   process.kill(workerPid, 'SIGUSR2');
   // Mid-run, what the provider stack holds: calls in flight, queued at the rate limiter, breaker state.
   const status = new Promise<string>((done) =>
@@ -78,15 +97,23 @@ try {
     summary = `open loop ${RATE}/s${STREAM ? ' streamed' : ''}: ${run.ok} ok, ${run.errors} errors, tree CPU ${((serve.cpuMicros() - cpuBefore) / Math.max(1, run.ok + run.errors)).toFixed(0)} µs/request`;
   }
   process.kill(workerPid, 'SIGUSR2');
+  mainThreadCpu = threadCpuMicros(workerPid) - mainBefore;
+  workerCpu = readStat(workerPid).cpuMicros - workerBefore;
+  summary += `, worker process CPU ${(workerCpu / Math.max(1, requests)).toFixed(0)} µs/request (main thread ${(mainThreadCpu / Math.max(1, requests)).toFixed(0)})`;
   summary += `\nprovider status mid-run: ${(await status).slice(0, 1_500)}`;
   await new Promise((resolve) => setTimeout(resolve, 1_500));
 } finally {
   await serve.stop();
   await upstream.stop();
 }
-process.stdout.write(`load average ${loadavg()[0]!.toFixed(1)}; ${summary}\n`);
+const load = loadavg()[0]!;
+write(`load average ${load.toFixed(1)}; ${summary}\n`);
 if (ALLOC) {
-  summariseAllocations();
+  const name = readdirSync(profileDir).find((file) => file.endsWith('.heapprofile'));
+  if (name === undefined) throw new Error(`no allocation profile written in ${profileDir}`);
+  const head = (JSON.parse(readFileSync(join(profileDir, name), 'utf8')) as { head: HeapNode }).head;
+  summariseAllocations(head);
+  if (STAGES_REPORT) reportStages(undefined, allocationsByStage(head));
   process.exit(0);
 }
 
@@ -125,9 +152,9 @@ for (const [id, micros] of selfMicros) {
   byFile.set(where || frame.functionName, (byFile.get(where || frame.functionName) ?? 0) + micros);
 }
 const print = (title: string, entries: Map<string, number>) => {
-  process.stdout.write(`\n${title} (worker ${worker.name}, ${(total / 1e6).toFixed(2)} s sampled)\n`);
+  write(`\n${title} (worker ${worker.name}, ${(total / 1e6).toFixed(2)} s sampled)\n`);
   for (const [name, micros] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
-    process.stdout.write(`${((100 * micros) / total).toFixed(1).padStart(5)} %  ${name}\n`);
+    write(`${((100 * micros) / total).toFixed(1).padStart(5)} %  ${name}\n`);
   }
 };
 // Inclusive time of each Fortitude function (dist/ frames): every sample counts once for each distinct function on its stack.
@@ -148,6 +175,30 @@ for (const [id, micros] of selfMicros) {
 print('self time by function', byFunction);
 print('inclusive time of Fortitude functions', inclusive);
 print('self time by file', byFile);
+if (STAGES_REPORT) reportStages(cpuByStage(worker.profile), undefined);
+
+/**
+ * The per-stage table (stages.ts) over the requests answered while profiling; stages.json beside
+ * the profile, and on stdout with `--json`.
+ */
+function reportStages(cpu: Map<string, StageTotal> | undefined, bytes: Map<string, StageTotal> | undefined): void {
+  const rows = stageTable(requests, cpu, bytes, { cpuMicros: mainThreadCpu });
+  const kind = cpu !== undefined ? 'cpu' : SURVIVORS ? 'survivors' : 'alloc';
+  const unit =
+    cpu !== undefined
+      ? `CPU µs: the worker main thread's ${(mainThreadCpu / 1e3).toFixed(0)} ms of CPU shared by busy samples; "below": node/native/package frames called from the stage; "% all": share of all samples, idle included`
+      : SURVIVORS
+        ? 'bytes surviving a scavenge; the budgets are for all bytes allocated'
+        : 'bytes allocated';
+  write(`\nper stage, per request (${unit}; ${requests} answered requests)\n${formatStageTable(rows)}\n`);
+  if (failed > 0) write(`WARNING: ${failed} requests failed; per-request figures are not comparable\n`);
+  const cpuPerRequest = { mainThread: mainThreadCpu / Math.max(1, requests), workerProcess: workerCpu / Math.max(1, requests) };
+  const document = { kind, command: process.argv.slice(2).join(' '), loadAverage: load, summary: summary.split('\n')[0], requests, failed, cpuMicrosPerRequest: cpuPerRequest, stages: rows };
+  // Two decimals are more than the sampling resolves.
+  const text = `${JSON.stringify(document, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 100) / 100 : value), 2)}\n`;
+  writeFileSync(join(profileDir, 'stages.json'), text);
+  if (JSON_OUT) process.stdout.write(text);
+}
 
 interface HeapNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -160,10 +211,7 @@ interface HeapNode {
  * of every byte allocated, scavenged objects included): bytes per request in total, by function
  * (self) and by Fortitude function (inclusive: everything allocated below it).
  */
-function summariseAllocations(): void {
-  const name = readdirSync(profileDir).find((file) => file.endsWith('.heapprofile'));
-  if (name === undefined) throw new Error(`no allocation profile written in ${profileDir}`);
-  const head = (JSON.parse(readFileSync(join(profileDir, name), 'utf8')) as { head: HeapNode }).head;
+function summariseAllocations(head: HeapNode): void {
   const shortUrl = (url: string) => url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/');
   const label = (node: HeapNode) => `${node.callFrame.functionName || '(anonymous)'} ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
@@ -185,12 +233,12 @@ function summariseAllocations(): void {
   };
   walk(head, new Set());
   const perRequest = (bytes: number) => (bytes / Math.max(1, requests)).toFixed(0).padStart(7);
-  process.stdout.write(`\n${SURVIVORS ? 'survived a scavenge (promoted or alive at the end)' : 'allocated'} ${(total / 1e6).toFixed(1)} MB over ${requests} answered requests: ${perRequest(total).trim()} bytes per request (sampled; profile in ${profileDir})\n`);
+  write(`\n${SURVIVORS ? 'survived a scavenge (promoted or alive at the end)' : 'allocated'} ${(total / 1e6).toFixed(1)} MB over ${requests} answered requests: ${perRequest(total).trim()} bytes per request (sampled; profile in ${profileDir})\n`);
   // A request the client gave up on may still have run, or not: the figure is only sound without failures.
-  if (failed > 0) process.stdout.write(`WARNING: ${failed} requests failed; bytes per request are not comparable (lower --rate)\n`);
+  if (failed > 0) write(`WARNING: ${failed} requests failed; bytes per request are not comparable (lower --rate)\n`);
   const print = (title: string, entries: Map<string, number>) => {
-    process.stdout.write(`\n${title}, bytes per request\n`);
-    for (const [where, bytes] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, TOP)) process.stdout.write(`${perRequest(bytes)}  ${where}\n`);
+    write(`\n${title}, bytes per request\n`);
+    for (const [where, bytes] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, TOP)) write(`${perRequest(bytes)}  ${where}\n`);
   };
   print('self, by function', self);
   print('inclusive, Fortitude functions', inclusive);
