@@ -22,6 +22,42 @@ describe('BatchedWriter', () => {
     expect(events).toEqual(['write 0,1', 'other work', 'write 2,3', 'write 4,5']);
   });
 
+  it('leaves records that arrive during a write for the next flush unless they fill a batch (no commit per record under steady load)', async () => {
+    const writes: number[][] = [];
+    let release: () => void = () => undefined;
+    const writer = new BatchedWriter<number>({
+      write: (records) => {
+        writes.push(records);
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+      batchSize: 4,
+      flushIntervalMs: 10_000,
+    });
+    writer.add(0);
+    writer.add(1);
+    const first = writer.flush();
+    writer.add(2); // arrives while [0, 1] is being written
+    release();
+    await first;
+    expect(writes).toEqual([[0, 1]]);
+    expect(writer.stats()).toMatchObject({ written: 2, buffered: 1 });
+
+    const second = writer.flush();
+    for (let index = 3; index < 9; index++) writer.add(index); // a backlog: [3..6] fills a batch, 7 and 8 do not
+    release();
+    while (writes.length < 3) await new Promise((resolve) => setImmediate(resolve)); // the writer yields between the batches of a backlog
+    release();
+    await second;
+    expect(writes).toEqual([[0, 1], [2], [3, 4, 5, 6]]);
+    expect(writer.stats()).toMatchObject({ written: 7, buffered: 2 });
+
+    const closing = writer.close(); // close writes everything left
+    release();
+    await closing;
+    expect(writes.at(-1)).toEqual([7, 8]);
+    expect(writer.stats()).toMatchObject({ written: 9, buffered: 0 });
+  });
+
   it('keeps records through a failing database and writes them when it returns', async () => {
     let down = true;
     const written: number[] = [];

