@@ -9,7 +9,7 @@ export async function openStorage(config: FortitudeConfig, options: { sqliteWrit
   const storage = await createDatabase({
     ...(config.database.url ? { databaseUrl: config.database.url } : { sqlitePath: config.database.sqlite_path ?? join(resolve(config.data_dir), 'fortitude.db') }),
     poolSize: config.database.pool_size,
-    ...(options.sqliteWriterThread === true ? { sqliteWriterThread: true } : {}),
+    ...(options.sqliteWriterThread === true ? { sqliteWriterThread: true, sqliteWriterThreadNice: config.server.runtime.background_thread_nice } : {}),
   });
   try {
     await storage.migrate();

@@ -5,6 +5,7 @@ import { secretValues } from '../infrastructure/logging/mask-secrets.js';
 import { setupClusterMetrics } from '../infrastructure/metrics/cluster-metrics.js';
 import { createMetrics } from '../infrastructure/metrics/create-metrics.js';
 import { createWorkerFanout } from '../infrastructure/cluster/worker-fanout.js';
+import { lowerV8ThreadPriority } from '../infrastructure/runtime/background-threads.js';
 import { reservationOwner } from './build-routing.js';
 import { createLiveServer, profileEveryWorker } from './live-server.js';
 import { announceListening, onWorkerExited } from '../interface/http/cluster.js';
@@ -25,6 +26,9 @@ export async function startWorker(baseConfig: FortitudeConfig, options: ServeOpt
   const log = logger.for('root');
   // Per-process state (the disk cache index, the semantic log) gets a directory per worker.
   const config: FortitudeConfig = cluster.isWorker ? withWorkerDirectories(baseConfig, cluster.worker?.id ?? 0) : baseConfig;
+  // V8's concurrent GC and compiler threads yield the core to this serving thread (`server.runtime.background_thread_nice`).
+  const lowered = await lowerV8ThreadPriority(config.server.runtime.background_thread_nice);
+  if (lowered.length > 0) log.debug({ threads: lowered, nice: config.server.runtime.background_thread_nice }, 'V8 background threads run at a lower priority');
   const metrics = createMetrics(metricsOptions(config));
   const reader = setupClusterMetrics(metrics, { workers });
   const app = await createApplication(config, { logger, metrics, processes: Math.max(1, workers), leaseBudget: true, writeRecordsOffThread: true, ...(cluster.isWorker && cluster.worker ? { workerId: cluster.worker.id } : {}) });

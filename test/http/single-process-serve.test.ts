@@ -4,7 +4,7 @@
  * allocator settings, so `serve --workers 1` needs no cluster primary to apply them: one process.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +68,74 @@ describe('the shipped entry point runs one worker as one process', () => {
   }, 90_000);
 });
 
+describe("serve lowers its background threads' priority (server.runtime.background_thread_nice)", () => {
+  it.runIf(process.platform === 'linux')("V8's threads and the SQLite writer run at the nice value; the serving thread and libuv's pool keep theirs", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'fortitude-nice-'));
+    const child = await startServe(cwd);
+    try {
+      const pid = child.pid!;
+      const before = threadNice(pid);
+      expect(before.get(pid)).toBe(0);
+      const lowered = [...before].filter(([, nice]) => nice === 10).map(([thread]) => thread);
+      // V8's platform workers (4 by default) and node's other threads started before libuv's pool.
+      expect(lowered.length).toBeGreaterThanOrEqual(4);
+      // The serving thread and libuv's pool (4 threads): a file read or a DNS lookup a request waits for is not deprioritised.
+      expect([...before.values()].filter((nice) => nice === 0).length).toBeGreaterThanOrEqual(5);
+      expect(Math.max(...lowered)).toBeLessThan(Math.min(...[...before].filter(([thread, nice]) => nice === 0 && thread !== pid).map(([thread]) => thread)));
+
+      // One answered request: its record is written by the SQLite writer thread, started then, at the same nice value.
+      const url = listeningUrl(child);
+      const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is a mutex?' }] }) });
+      expect(response.status).toBe(200);
+      await response.text();
+      let after = threadNice(pid);
+      for (let waited = 0; waited < 5_000 && after.size === before.size; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = threadNice(pid);
+      }
+      const started = [...after.keys()].filter((thread) => !before.has(thread));
+      expect(started).toHaveLength(1);
+      expect(after.get(started[0]!)).toBe(10);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 90_000);
+
+  it.runIf(process.platform === 'linux')('0 leaves every thread at the process priority', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'fortitude-nice-'));
+    writeFileSync(join(cwd, 'fortitude.yaml'), 'server:\n  runtime:\n    background_thread_nice: 0\n');
+    const child = await startServe(cwd);
+    try {
+      expect(new Set(threadNice(child.pid!).values())).toEqual(new Set([0]));
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 90_000);
+});
+
+/** Each thread of `pid` with its nice value (/proc/PID/task/TID/stat, field 19). */
+function threadNice(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+      threads.set(Number(thread), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return threads;
+}
+
+const urls = new WeakMap<ChildProcess, string>();
+
+/** The URL `startServe`'s child said it listens on. */
+function listeningUrl(child: ChildProcess): string {
+  const url = urls.get(child);
+  if (url === undefined) throw new Error('not started by startServe');
+  return url;
+}
+
 /** The shipped executable serving on a free loopback port from `cwd`, once it says it listens. */
 async function startServe(cwd: string): Promise<ChildProcess> {
   const child = spawn(MAIN_BUILT, ['serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { cwd, env: childEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -77,7 +145,9 @@ async function startServe(cwd: string): Promise<ChildProcess> {
       const timer = setTimeout(() => reject(new Error(`not listening in 60 s:\n${output}`)), 60_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (/listening on http:\/\/127\.0\.0\.1:\d+/.test(output)) {
+        const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (listening) {
+          urls.set(child, listening[1]!);
           clearTimeout(timer);
           resolve();
         }

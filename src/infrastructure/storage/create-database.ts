@@ -39,7 +39,7 @@ export async function createDatabase(options: StorageOptions, dependencies: Stor
     db =
       options.databaseUrl === undefined
         ? await import('./sqlite/open-sqlite.js').then(({ DEFAULT_SQLITE_PATH, openSqlite }) => {
-            const opened = openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH, log, writerThread: options.sqliteWriterThread ?? false });
+            const opened = openSqlite({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH, log, writerThread: options.sqliteWriterThread ?? false, writerThreadNice: options.sqliteWriterThreadNice ?? 0 });
             sqliteRows = opened.rows;
             return opened.db;
           })

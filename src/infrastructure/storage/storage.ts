@@ -21,6 +21,8 @@ export interface StorageOptions {
    * the caller's (`serve`'s serving thread); see `sqlite/row-writer-thread.ts`. Default off.
    */
   sqliteWriterThread?: boolean;
+  /** The writer thread's nice value (Linux; 0 keeps the process's): it yields its core to the serving thread. */
+  sqliteWriterThreadNice?: number;
   /** PostgreSQL pool size, default 10. */
   poolSize?: number;
   /** PostgreSQL schema for all tables (created if missing), e.g. per test file. Ignored on SQLite. */

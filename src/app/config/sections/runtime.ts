@@ -99,6 +99,15 @@ export const serverSchema = z
          */
         allocation_site_pretenuring: z.boolean().default(false),
         /**
+         * Nice value (Linux, 0–19) for each serving process's background threads: V8's concurrent
+         * garbage collection and compilation, and the SQLite writer thread. Sharing the serving
+         * thread's core (one worker pinned to one core, more workers than cores), each took the
+         * core for a whole scheduler slice, 3–5 ms, while requests waited; lowered, they run in the
+         * core's idle time and yield it when a request arrives (bench/RESULTS.md, "Background
+         * threads"). 0 leaves them at the process's priority.
+         */
+        background_thread_nice: z.number().int().min(0).max(19).default(10),
+        /**
          * glibc malloc: fixed mmap and trim thresholds, KB (`MALLOC_MMAP_THRESHOLD_`,
          * `MALLOC_TRIM_THRESHOLD_`). glibc raises both after each large free, so memory freed
          * after a burst of socket buffers stays in the process; fixed, it goes back to the OS

@@ -24,6 +24,8 @@ export interface SqliteOptions {
    * requests. Ignored for `:memory:` (a private database no other connection can open).
    */
   writerThread?: boolean;
+  /** The writer thread's nice value (Linux): it yields its core to the serving thread. Default 0. */
+  writerThreadNice?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export function openSqlite(options: SqliteOptions): { db: Kysely<DatabaseSchema>
   // it at the same moment failed at once with "database is locked" when the timeout came after.
   database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
   openWithWal(database, options.busyTimeoutMs ?? 5_000, ['synchronous = NORMAL', 'foreign_keys = ON']);
-  const thread = options.writerThread === true && options.path !== ':memory:' ? createRowWriterThread({ path: options.path, busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5_000) }) : undefined;
+  const thread = options.writerThread === true && options.path !== ':memory:' ? createRowWriterThread({ path: options.path, busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5_000), nice: options.writerThreadNice ?? 0 }) : undefined;
   const cached = withStatementCache(database);
   const closing = {
     prepare: cached.prepare,

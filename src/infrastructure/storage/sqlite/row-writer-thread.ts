@@ -9,6 +9,12 @@ import { Worker } from 'node:worker_threads';
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Background work: on Linux a thread's nice value is its own (0: this thread), so the serving thread keeps its core when both want it.
+if (workerData.nice > 0 && process.platform === 'linux') {
+  try {
+    require('node:os').setPriority(0, workerData.nice);
+  } catch {}
+}
 const Database = require(workerData.driver);
 const database = new Database(workerData.path);
 database.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
@@ -60,7 +66,7 @@ export interface RowWriterThread {
  * in flight. If it dies, the batches in flight fail (their writer retries them) and the next batch
  * starts a new one.
  */
-export function createRowWriterThread(options: { path: string; busyTimeoutMs: number }): RowWriterThread {
+export function createRowWriterThread(options: { path: string; busyTimeoutMs: number; nice?: number }): RowWriterThread {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const pending = new Map<number, { resolve: (durationMs: number) => void; reject: (error: Error) => void }>();
   let worker: Worker | undefined;
@@ -76,7 +82,7 @@ export function createRowWriterThread(options: { path: string; busyTimeoutMs: nu
     const started = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { driver, path: options.path, busyTimeoutMs: options.busyTimeoutMs },
+      workerData: { driver, path: options.path, busyTimeoutMs: options.busyTimeoutMs, nice: options.nice ?? 0 },
       // A batch is a few tens of kB: a small heap keeps the thread's memory near its ~6 MB floor.
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 },
     });
