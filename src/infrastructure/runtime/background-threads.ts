@@ -40,14 +40,9 @@ async function v8PlatformThreads(): Promise<number[]> {
   return threads.filter((thread) => thread !== process.pid && thread < firstPoolThread);
 }
 
-/** Lowers the calling thread's priority (a worker thread's own background work, e.g. SQLite's writer); false where it may not. */
-export function lowerOwnThreadPriority(nice: number): boolean {
-  return process.platform === 'linux' && nice > 0 && lowerThread(0, nice);
-}
-
 function lowerThread(thread: number, nice: number): boolean {
   try {
-    // On Linux a nice value belongs to a thread: PRIO_PROCESS with a thread id (0: the caller) changes that thread only.
+    // On Linux a nice value belongs to a thread: PRIO_PROCESS with a thread id changes that thread only.
     setPriority(thread, nice);
     return true;
   } catch {
