@@ -12,7 +12,11 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { lowerV8ThreadPriority } from '../../src/infrastructure/runtime/background-threads.js';
 import { exitWhenParentLeaves } from './child-lifecycle.js';
+
+// As the load generator's (arms.ts): its GC threads yield core 0 to the upstream's answers and the load generator.
+void lowerV8ThreadPriority(10);
 
 const kind = process.argv[2] ?? 'sim';
 
