@@ -99,6 +99,8 @@ class TransportCall implements FailureContext, DueOwner {
   coding: ContentCoding | undefined = undefined;
   body: Readable | undefined = undefined;
   #listener: (() => void) | undefined = undefined;
+  /** Fails a wait for a connection when the call is aborted meanwhile (`whileWaiting`). */
+  #waiter: (() => void) | undefined = undefined;
   readonly #timer = new DueEntry(this, 0);
   readonly #callerSignal: CancelSignal | undefined;
   readonly #onCallerAbort: (() => void) | undefined;
@@ -149,6 +151,35 @@ class TransportCall implements FailureContext, DueOwner {
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.();
+  }
+
+  /**
+   * `pending` (undici's answer), failed with this call's abort reason as soon as it is aborted.
+   * undici ends a dispatch that waits for a free connection (all `max_connections` busy) only
+   * once one frees up: until then a caller that gave up, or a total timeout that passed, would
+   * still wait. The dispatch itself is dropped when it reaches a connection (`onConnect`).
+   */
+  whileWaiting<T>(pending: Promise<T>): Promise<T> {
+    if (this.aborted) {
+      pending.catch(noop);
+      return Promise.reject(this.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#waiter = () => reject(this.reason);
+      pending.then(
+        (value) => {
+          this.#waiter = undefined;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#waiter = undefined;
+          reject(error);
+        },
+      );
+    });
   }
 
   /**
@@ -217,9 +248,18 @@ class JsonCall extends TransportCall implements Dispatcher.DispatchHandler {
 
   /** Dispatches the request and settles once with its parsed body or its failure (untranslated). */
   send(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<JsonResponse> {
+    if (this.aborted) return Promise.reject(this.reason);
     return new Promise<JsonResponse>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
+      // Aborted while it waits for a free connection: it fails now (undici would keep it queued
+      // until a connection frees up, then drop it in onConnect). Once connected, `onConnect`
+      // replaces this listener with undici's abort.
+      this.on('abort', () => {
+        if (this.#ended) return;
+        this.#ended = true;
+        reject(this.reason);
+      });
       // Failures to dispatch come back through onError.
       dispatcher.dispatch(options, this);
     });
@@ -422,7 +462,7 @@ export class HttpTransport {
       const pool = this.#pool(target.origin, request.connection);
       const options = this.#options(request, target, pool);
       if (compressible(request, options)) await compress(options);
-      const response = await pool.dispatcher.request({ ...options, signal: call as unknown as EventEmitter });
+      const response = await call.whileWaiting(pool.dispatcher.request({ ...options, signal: call as unknown as EventEmitter }));
       call.head(request, response.statusCode, response.headers as HeaderBag);
       const body = decodedBody(response.body as unknown as Readable, call.coding);
       if (response.statusCode >= 300) {

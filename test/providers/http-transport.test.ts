@@ -7,6 +7,7 @@ import type { CancelSignal } from '../../src/providers/cancel-signal.js';
 import { HttpTransport } from '../../src/providers/http-transport.js';
 import type { TransportRequest } from '../../src/providers/http-transport.js';
 import type { RateLimitInfo } from '../../src/providers/rate-limit-headers.js';
+import { drain } from './helpers/simulated.js';
 import { completion, readBody, refusedUrl, startTestServer } from './helpers/test-server.js';
 import type { TestServer } from './helpers/test-server.js';
 
@@ -117,6 +118,45 @@ describe('HttpTransport', () => {
     expect(bodyTimeout).toMatchObject({ errorClass: 'timeout', details: { reason: 'body_timeout' } });
     const total = await provider(target.url, { readTimeoutMs: 5_000, totalTimeoutMs: 100 }).chat(request).catch((caught: unknown) => caught);
     expect(total).toMatchObject({ errorClass: 'timeout', details: { reason: 'total_timeout' } });
+  });
+
+  it('fails a call that waits for a free connection as soon as it is aborted or times out, and never sends it', async () => {
+    // One connection, held by a first call until the test lets it answer.
+    let release: () => void = () => undefined;
+    const paths: string[] = [];
+    const target = await server((incoming, response) => {
+      paths.push(incoming.url ?? '');
+      release = () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(completion('first')));
+      };
+    });
+    const shared = new HttpTransport(); // closed by provider()'s cleanup
+    const local = provider(target.url, { connection: { maxConnections: 1 } }, shared);
+    const first = local.chat(request);
+    while (paths.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const controller = new AbortController();
+    const aborted = local.chat(request, { signal: controller.signal });
+    const streamController = new AbortController();
+    const abortedStream = drain(local.stream(request, { signal: streamController.signal }));
+    const timedOut = provider(target.url, { connection: { maxConnections: 1 }, totalTimeoutMs: 100 }, shared).chat(request);
+    controller.abort(new Error('client went away'));
+    streamController.abort(new Error('stream client went away'));
+    // All three fail while the first call still holds the only connection.
+    await expect(aborted).rejects.toThrow('client went away');
+    expect(String((await abortedStream).error)).toContain('stream client went away');
+    await expect(timedOut).rejects.toMatchObject({ errorClass: 'timeout', details: { reason: 'total_timeout' } });
+    let firstSettled = false;
+    void first.finally(() => (firstSettled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(firstSettled).toBe(false);
+
+    release();
+    await expect(first).resolves.toMatchObject({ text: 'first' });
+    // The aborted calls were dropped when the connection freed up, not sent.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(paths).toHaveLength(1);
   });
 
   it('passes a caller abort through untouched', async () => {
