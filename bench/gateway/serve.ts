@@ -9,7 +9,8 @@
  *   - `serve`        the real `fortitude serve`.
  * Every server (and serve's whole process tree) is pinned to core 1, the load generator and the
  * upstream to core 0. Phases: open loop at 500/1000/2000 per second with a 0 ms and a 50 ms
- * upstream, closed-loop saturation (autocannon) at 0 ms, streaming time to first byte. Each
+ * upstream, closed-loop saturation (autocannon) at 0 ms, streaming time to first byte, and the CPU
+ * per relayed chunk, with chunks back to back and 1 ms apart (each in its own TCP segment). Each
  * measurement is short slices with the arms rotated, so machine noise lands on all of them.
  * CPU µs/request and RSS are summed over each server's process tree from /proc.
  *
@@ -50,6 +51,15 @@ const STREAM_PHASE = `stream TTFB at ${STREAM_RATE}/s, 0 ms upstream`;
 /** Word chunks added to each stream in the per-chunk phase (11 by default). */
 const EXTRA_CHUNKS = 200;
 const LONG_STREAM_PHASE = `stream of ${11 + EXTRA_CHUNKS} chunks at ${STREAM_RATE}/s (complete time)`;
+/**
+ * Streams whose chunks come 1 ms apart, as a model's tokens do (tens of ms apart in practice): each
+ * arrives in a TCP segment of its own, so each costs a read, a parse and a write. Back to back (the
+ * phases above) most chunks coalesce into a few reads on the way and cost far less each.
+ */
+const SPACED_GAP_MS = 1;
+const SPACED_RATE = 20;
+const SPACED_PHASE = `stream of 11 chunks ${SPACED_GAP_MS} ms apart at ${SPACED_RATE}/s (complete time)`;
+const SPACED_LONG_PHASE = `stream of ${11 + EXTRA_CHUNKS} chunks ${SPACED_GAP_MS} ms apart at ${SPACED_RATE}/s (complete time)`;
 /** An overloaded arm's backlog is cut off this long after a slice's last send (counted as errors), so the run stays bounded. */
 const DRAIN_MS = 3_000;
 
@@ -124,6 +134,15 @@ try {
     const run = await openLoopStream(arm.target, STREAM_RATE, SLICE_MS);
     return { ok: run.ok, errors: run.errors, latencies: run.complete };
   });
+  await setStreamGap(SPACED_GAP_MS);
+  for (const [phase, words] of [[SPACED_PHASE, 11], [SPACED_LONG_PHASE, 11 + EXTRA_CHUNKS]] as const) {
+    await setStreamWords(words);
+    await rotate(phase, streamArms, async (arm) => {
+      const run = await openLoopStream(arm.target, SPACED_RATE, SLICE_MS * 2);
+      return { ok: run.ok, errors: run.errors, latencies: run.complete };
+    });
+  }
+  await setStreamGap(0);
   await setStreamWords(11);
 
   const table = render();
@@ -196,20 +215,35 @@ function render(): string {
       );
     }
   }
-  lines.push('', `Per relayed chunk (CPU µs/stream of ${11 + EXTRA_CHUNKS} chunks − of 11, ÷ ${EXTRA_CHUNKS}):`, '', '| arm | CPU µs per chunk | ÷ proxy |', '|---|---:|---:|');
-  const perChunk = (arm: string): number => {
-    const short = rows.find((row) => row.phase === STREAM_PHASE && row.arm === arm);
-    const long = rows.find((row) => row.phase === LONG_STREAM_PHASE && row.arm === arm);
+  lines.push(
+    '',
+    `Per relayed chunk (CPU µs/stream of ${11 + EXTRA_CHUNKS} chunks − of 11, ÷ ${EXTRA_CHUNKS}), back to back and ${SPACED_GAP_MS} ms apart (each chunk its own read):`,
+    '',
+    '| arm | back to back, µs | ÷ proxy | 1 ms apart, µs | ÷ proxy |',
+    '|---|---:|---:|---:|---:|',
+  );
+  const perChunk = (arm: string, shortPhase: string, longPhase: string): number => {
+    const short = rows.find((row) => row.phase === shortPhase && row.arm === arm);
+    const long = rows.find((row) => row.phase === longPhase && row.arm === arm);
     return short && long ? (long.cpuMicrosPerRequest - short.cpuMicrosPerRequest) / EXTRA_CHUNKS : Number.NaN;
   };
   for (const arm of [...new Set(rows.filter((row) => row.phase === LONG_STREAM_PHASE).map((row) => row.arm))]) {
-    lines.push(`| ${arm} | ${fixed(perChunk(arm))} | ${fixed(perChunk(arm) / perChunk('bare proxy'))}× |`);
+    const together = perChunk(arm, STREAM_PHASE, LONG_STREAM_PHASE);
+    const apart = perChunk(arm, SPACED_PHASE, SPACED_LONG_PHASE);
+    const proxyTogether = perChunk('bare proxy', STREAM_PHASE, LONG_STREAM_PHASE);
+    const proxyApart = perChunk('bare proxy', SPACED_PHASE, SPACED_LONG_PHASE);
+    lines.push(`| ${arm} | ${fixed(together)} | ${fixed(together / proxyTogether)}× | ${fixed(apart)} | ${fixed(apart / proxyApart)}× |`);
   }
   return lines.join('\n');
 }
 
 async function setStreamWords(n: number): Promise<void> {
   const response = await fetch(`${upstream.url}/__bench/stream-words?n=${n}`, { method: 'POST' });
+  await response.text();
+}
+
+async function setStreamGap(ms: number): Promise<void> {
+  const response = await fetch(`${upstream.url}/__bench/stream-gap?ms=${ms}`, { method: 'POST' });
   await response.text();
 }
 

@@ -89,10 +89,18 @@ const anthropicStream = (words: string[]): string[] => [
 
 if (kind === 'fixed') {
   let latencyMs = 0;
+  /** Pause between two streamed chunks, ms (`POST /__bench/stream-gap?ms=1`); 0: the next turn of the event loop (most coalesce on the way). */
+  let gapMs = 0;
   let streams = { openai: openAiStream(WORDS), anthropic: anthropicStream(WORDS) };
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
     if (request.url?.startsWith('/__bench/latency')) {
       latencyMs = Number(new URL(request.url, 'http://x').searchParams.get('ms') ?? 0);
+      request.resume();
+      response.end('ok');
+      return;
+    }
+    if (request.url?.startsWith('/__bench/stream-gap')) {
+      gapMs = Number(new URL(request.url, 'http://x').searchParams.get('ms') ?? 0);
       request.resume();
       response.end('ok');
       return;
@@ -123,8 +131,9 @@ if (kind === 'fixed') {
         const next = (): void => {
           if (response.destroyed) return;
           response.write(chunks[index++]!);
-          if (index < chunks.length) setImmediate(next);
-          else response.end();
+          if (index >= chunks.length) response.end();
+          else if (gapMs > 0) setTimeout(next, gapMs);
+          else setImmediate(next);
         };
         next();
       };
