@@ -1,4 +1,5 @@
 import type { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import { brotliDecompress, constants as zlibConstants, createBrotliDecompress, createGunzip, createInflate, gunzip, gzip, inflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
@@ -361,7 +362,6 @@ class JsonCall extends DispatchCall {
 
 /** Parts a stream's consumer may fall behind by before undici is paused; it resumes at half. */
 const MAX_QUEUED_PARTS = 64;
-const DECODE_STREAM = { stream: true };
 
 /**
  * A streaming call: each 2xx body chunk goes through UTF-8 decoding (across chunk boundaries),
@@ -377,7 +377,8 @@ const DECODE_STREAM = { stream: true };
 class StreamCall extends DispatchCall {
   readonly #decoder: StreamDecoder;
   readonly #parser = createSseParser();
-  readonly #text = new TextDecoder();
+  /** UTF-8 across chunk boundaries; node's own decoder, cheaper per chunk than `TextDecoder` (no options object to convert). A leading BOM is the SSE parser's to strip. */
+  readonly #text = new StringDecoder('utf8');
   #inflater: Transform | undefined = undefined;
   /** Parts decoded and not taken yet: from index `#taken` on. */
   readonly #parts: StreamPart[] = [];
@@ -479,7 +480,7 @@ class StreamCall extends DispatchCall {
   #feed(bytes: Buffer): void {
     if (this.#failed) return;
     try {
-      for (const event of this.#parser.feed(this.#text.decode(bytes, DECODE_STREAM))) this.#queue(this.#decoder.push(event));
+      for (const event of this.#parser.feed(this.#text.write(bytes))) this.#queue(this.#decoder.push(event));
     } catch (error) {
       this.giveUp(error);
       return;
@@ -491,7 +492,7 @@ class StreamCall extends DispatchCall {
   #finish(): void {
     if (this.#failed) return;
     try {
-      const rest = this.#text.decode();
+      const rest = this.#text.end();
       if (rest) for (const event of this.#parser.feed(rest)) this.#queue(this.#decoder.push(event));
       for (const event of this.#parser.flush()) this.#queue(this.#decoder.push(event));
       this.#queue(this.#decoder.end());

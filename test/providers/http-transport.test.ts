@@ -429,9 +429,10 @@ function texts(parts: readonly StreamPart[]): string[] {
 }
 
 describe('HttpTransport.stream', () => {
-  it('yields the same parts for events split at any byte, inside multi-byte characters too, plain or compressed', async () => {
+  it('yields the same parts for events split at any byte, inside multi-byte characters and the byte order mark too, plain or compressed', async () => {
     const expected = Array.from({ length: 40 }, (_, index) => `${index}: héllo wörld ✓ 日本語 😀`);
-    const body = sse(expected);
+    // A byte order mark first: the SSE framing drops it.
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), sse(expected)]);
     const encoders = { identity: (raw: Buffer) => raw, gzip: gzipSync, br: brotliCompressSync, deflate: deflateSync };
     const target = await server((incoming, response) => {
       const coding = incoming.url!.slice('/chat/'.length) as keyof typeof encoders;
