@@ -223,7 +223,7 @@ abstract class DispatchCall extends TransportCall implements Dispatcher.Dispatch
   protected abstract onBody(chunk: Buffer): boolean;
   /** The 2xx body is complete. */
   protected abstract onBodyEnd(): void;
-  /** The call failed (the error untranslated); called once at most, and never after `onBodyEnd` set `ended`. */
+  /** The call failed (the error untranslated); from undici, an abort before connection or a failure of the body's decoding. */
   protected abstract fail(error: unknown): void;
 
   /** Hands the request to undici; its outcome comes back through the callbacks below. */
@@ -383,7 +383,7 @@ class StreamCall extends DispatchCall {
   /** Parts decoded and not taken yet: from index `#taken` on. */
   readonly #parts: StreamPart[] = [];
   #taken = 0;
-  /** Every part is queued: the body ended and the decoder saw its completion. */
+  /** Every part is queued: the body ended and the wire decoder's `end()` returned. */
   #complete = false;
   #failed = false;
   #failure: unknown = undefined;
