@@ -206,7 +206,7 @@ export const STAGE_RULES: readonly StageRule[] = [
   { file: 'providers/retry/', stage: 'fallback + retry' },
   // transport and parse.
   // A non-streaming body is joined, decoded and JSON-parsed by the call that is undici's handler (`#end`, `#settle`).
-  { file: 'providers/http-transport.js', fn: /^(json|#end|#settle|utf8Text|decode|readChunks|decodedBody)$/, stage: 'parse' },
+  { file: 'providers/http-transport.js', fn: /^(json|#end|#settle|#parse|#endErrorBody|utf8Text|decode)$/, stage: 'parse' },
   { file: 'providers/http-transport.js', stage: 'transport' },
   { file: 'providers/http-provider.js', fn: /^record$/, stage: 'metrics' },
   { file: 'providers/http-provider.js', stage: 'transport' },

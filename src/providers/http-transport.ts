@@ -1,5 +1,5 @@
-import type { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
+import type { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import { brotliDecompress, constants as zlibConstants, createBrotliDecompress, createGunzip, createInflate, gunzip, gzip, inflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
@@ -97,10 +97,7 @@ class TransportCall implements FailureContext, DueOwner {
   info: RateLimitInfo | undefined = undefined;
   /** The response body's content-coding, when Fortitude decodes it. */
   coding: ContentCoding | undefined = undefined;
-  body: Readable | undefined = undefined;
   #listener: (() => void) | undefined = undefined;
-  /** Fails a wait for a connection when the call is aborted meanwhile (`whileWaiting`). */
-  #waiter: (() => void) | undefined = undefined;
   readonly #timer = new DueEntry(this, 0);
   readonly #callerSignal: CancelSignal | undefined;
   readonly #onCallerAbort: (() => void) | undefined;
@@ -151,35 +148,6 @@ class TransportCall implements FailureContext, DueOwner {
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.();
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.();
-  }
-
-  /**
-   * `pending` (undici's answer), failed with this call's abort reason as soon as it is aborted.
-   * undici ends a dispatch that waits for a free connection (all `max_connections` busy) only
-   * once one frees up: until then a caller that gave up, or a total timeout that passed, would
-   * still wait. The dispatch itself is dropped when it reaches a connection (`onConnect`).
-   */
-  whileWaiting<T>(pending: Promise<T>): Promise<T> {
-    if (this.aborted) {
-      pending.catch(noop);
-      return Promise.reject(this.reason);
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.#waiter = () => reject(this.reason);
-      pending.then(
-        (value) => {
-          this.#waiter = undefined;
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.#waiter = undefined;
-          reject(error);
-        },
-      );
-    });
   }
 
   /**
@@ -220,49 +188,56 @@ class TransportCall implements FailureContext, DueOwner {
   }
 }
 
+/** The consumer of a stream stopped reading it: the reason its dispatch is aborted with. */
+const STOPPED = Symbol('stream consumer stopped');
+
 /**
- * A non-streaming call, which is also its own undici dispatch handler: the body is collected
- * as the Buffers undici hands over and settles one promise at the end. undici's `request()`
- * would wrap it in a `Readable` and parse every response header into an object, which at
- * gateway saturation cost several % of a worker's CPU; this reads only the headers Fortitude
- * needs, straight from undici's raw list.
+ * A call that is also its own undici dispatch handler, taking the body as the Buffers undici
+ * hands over. undici's `request()` would wrap the body in a `Readable` and parse every response
+ * header into an object, which at gateway saturation cost several % of a worker's CPU (for a
+ * stream, the Readable's async iterator and its end-of-stream watcher more than the SSE
+ * parsing); this reads only the headers Fortitude needs, straight from undici's raw list.
  *
  * It implements undici's legacy handler callbacks on purpose: a handler with the newer
  * `onRequestStart`/`onResponseStart` ones is wrapped so that it gets the headers parsed.
+ *
+ * A status of 300 or more is handled here for both kinds of call: its body is read up to
+ * `ERROR_BODY_LIMIT`, decoded, and the call fails with `statusError`. A 2xx body goes to the
+ * subclass (`onBody`, `onBodyEnd`); every failure, untranslated, to its `fail`.
  */
-class JsonCall extends TransportCall implements Dispatcher.DispatchHandler {
-  readonly #request: TransportRequest;
-  #resolve: (response: JsonResponse) => void = noop;
-  #reject: (error: unknown) => void = noop;
+abstract class DispatchCall extends TransportCall implements Dispatcher.DispatchHandler {
+  protected readonly request: TransportRequest;
   /** undici's abort for this dispatch, once it is on a connection. */
   #abortDispatch: (() => void) | undefined = undefined;
+  /** undici is done with this response, or this call with undici: later callbacks change nothing. */
+  protected ended = false;
   readonly #chunks: Buffer[] = [];
   #size = 0;
-  /** The body is complete (or cut at the error body limit): later callbacks change nothing. */
-  #ended = false;
 
   constructor(request: TransportRequest, origin: string) {
     super(request.provider, origin, request.secrets ?? NO_SECRETS, request.totalTimeoutMs, request.signal);
-    this.#request = request;
+    this.request = request;
   }
 
-  /** Dispatches the request and settles once with its parsed body or its failure (untranslated). */
-  send(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<JsonResponse> {
-    if (this.aborted) return Promise.reject(this.reason);
-    return new Promise<JsonResponse>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      // Aborted while it waits for a free connection: it fails now (undici would keep it queued
-      // until a connection frees up, then drop it in onConnect). Once connected, `onConnect`
-      // replaces this listener with undici's abort.
-      this.on('abort', () => {
-        if (this.#ended) return;
-        this.#ended = true;
-        reject(this.reason);
-      });
-      // Failures to dispatch come back through onError.
-      dispatcher.dispatch(options, this);
-    });
+  /** A 2xx body chunk; false pauses undici until the `resume` it passed to `onHeaders` is called. */
+  protected abstract onBody(chunk: Buffer): boolean;
+  /** The 2xx body is complete. */
+  protected abstract onBodyEnd(): void;
+  /** The call failed (the error untranslated); from undici, an abort before connection or a failure of the body's decoding. */
+  protected abstract fail(error: unknown): void;
+
+  /** Hands the request to undici; its outcome comes back through the callbacks below. */
+  protected dispatchTo(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): void {
+    if (this.aborted) {
+      this.#failOnce(this.reason);
+      return;
+    }
+    // Aborted while it waits for a free connection: it fails now (undici would keep it queued
+    // until a connection frees up, then drop it in onConnect). Once connected, `onConnect`
+    // replaces this listener with undici's abort.
+    this.on('abort', () => this.#failOnce(this.reason));
+    // Failures to dispatch come back through onError.
+    dispatcher.dispatch(options, this);
   }
 
   /** The request is on a connection: from now on aborting this call aborts it (undici then calls onError). */
@@ -276,18 +251,18 @@ class JsonCall extends TransportCall implements Dispatcher.DispatchHandler {
     this.on('abort', abort);
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[]): boolean {
+  onHeaders(status: number, rawHeaders: Buffer[], _resume?: () => void): boolean {
     // 1xx informational responses come before the real one.
-    if (status >= 200) this.head(this.#request, status, readHeaders(rawHeaders));
+    if (status >= 200) this.head(this.request, status, readHeaders(rawHeaders));
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.#ended) return true;
-    this.#chunks.push(chunk);
-    this.#size += chunk.length;
-    if (this.status >= 300 && this.#size >= ERROR_BODY_LIMIT) {
-      this.#end();
+    if (this.ended) return true;
+    if (this.status < 300) return this.onBody(chunk);
+    this.collect(chunk);
+    if (this.#size >= ERROR_BODY_LIMIT) {
+      this.#endErrorBody();
       // The rest is not wanted; the socket goes (undici's onError that follows is ignored).
       this.#abortDispatch?.();
     }
@@ -295,35 +270,84 @@ class JsonCall extends TransportCall implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (!this.#ended) this.#end();
+    if (this.ended) return;
+    if (this.status >= 300) this.#endErrorBody();
+    else this.onBodyEnd();
   }
 
   onError(error: Error): void {
-    if (this.#ended) return;
-    this.#ended = true;
     // An error body that cannot be read still fails the call with its status.
-    if (this.status >= 300) this.#settle(undefined, EMPTY);
-    else this.#reject(error);
+    this.#failOnce(this.status >= 300 ? statusError(this.request, this, this.status, '', this.info) : error);
   }
 
-  #end(): void {
-    this.#ended = true;
+  /** Stops undici's side of the call, dropping the connection, if it is still going; then fails with `error`. */
+  protected giveUp(error: unknown): void {
+    if (!this.ended) {
+      this.ended = true;
+      // undici's onError that follows is ignored.
+      this.#abortDispatch?.();
+    }
+    this.fail(error);
+  }
+
+  protected collect(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+  }
+
+  /** The body collected so far, as one Buffer. */
+  protected collected(): Buffer {
     const chunks = this.#chunks;
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
-    if (this.coding === undefined) this.#settle(undefined, body);
-    else decode(body, this.coding, this.status >= 300, (error, decoded) => this.#settle(error, decoded));
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
   }
 
-  #settle(error: Error | null | undefined, body: Buffer): void {
-    if (this.status >= 300) {
-      const text = error ? '' : utf8Text(body);
-      this.#reject(statusError(this.#request, this, this.status, text, this.info));
-      return;
-    }
-    if (error) {
-      this.#reject(error);
-      return;
-    }
+  #failOnce(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.fail(error);
+  }
+
+  /** The error body is complete (or cut at its limit): the call fails with its status. */
+  #endErrorBody(): void {
+    this.ended = true;
+    const body = this.collected();
+    const fail = (text: string) => this.fail(statusError(this.request, this, this.status, text, this.info));
+    if (this.coding === undefined) fail(utf8Text(body));
+    else decode(body, this.coding, true, (error, decoded) => fail(error ? '' : utf8Text(decoded)));
+  }
+}
+
+/** A non-streaming call: the body is collected and settles one promise at the end, parsed as JSON. */
+class JsonCall extends DispatchCall {
+  #resolve: (response: JsonResponse) => void = noop;
+  #reject: (error: unknown) => void = noop;
+
+  /** Dispatches the request and settles once with its parsed body or its failure (untranslated). */
+  send(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<JsonResponse> {
+    return new Promise<JsonResponse>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.dispatchTo(dispatcher, options);
+    });
+  }
+
+  protected onBody(chunk: Buffer): boolean {
+    this.collect(chunk);
+    return true;
+  }
+
+  protected onBodyEnd(): void {
+    this.ended = true;
+    const body = this.collected();
+    if (this.coding === undefined) this.#parse(body);
+    else decode(body, this.coding, false, (error, decoded) => (error ? this.#reject(error) : this.#parse(decoded)));
+  }
+
+  protected fail(error: unknown): void {
+    this.#reject(error);
+  }
+
+  #parse(body: Buffer): void {
     const text = utf8Text(body);
     let parsed: unknown;
     try {
@@ -336,9 +360,174 @@ class JsonCall extends TransportCall implements Dispatcher.DispatchHandler {
   }
 }
 
+/** Parts a stream's consumer may fall behind by before undici is paused; it resumes at half. */
+const MAX_QUEUED_PARTS = 64;
+
+/**
+ * A streaming call: each 2xx body chunk goes through UTF-8 decoding (across chunk boundaries),
+ * SSE framing and the wire decoder as undici hands it over, and the parts wait in a queue that
+ * `HttpTransport.stream()` takes them from, sleeping on one promise when it is empty. A
+ * compressed body goes through a zlib stream first and its output the same way. When the
+ * consumer falls `MAX_QUEUED_PARTS` behind (or the zlib stream's input is full), `onData`
+ * pauses undici until it has caught up.
+ *
+ * Parts decoded before a failure are taken before it; the caller's abort and the total timeout
+ * drop them and fail at once.
+ */
+class StreamCall extends DispatchCall {
+  readonly #decoder: StreamDecoder;
+  readonly #parser = createSseParser();
+  /** UTF-8 across chunk boundaries; node's own decoder, cheaper per chunk than `TextDecoder` (no options object to convert). A leading BOM is the SSE parser's to strip. */
+  readonly #text = new StringDecoder('utf8');
+  #inflater: Transform | undefined = undefined;
+  /** Parts decoded and not taken yet: from index `#taken` on. */
+  readonly #parts: StreamPart[] = [];
+  #taken = 0;
+  /** Every part is queued: the body ended and the wire decoder's `end()` returned. */
+  #complete = false;
+  #failed = false;
+  #failure: unknown = undefined;
+  /** The consumer waiting for a part, the end or a failure (`arrival`). */
+  #wake: (() => void) | undefined = undefined;
+  /** undici's resume for this response, and whether `onData` paused it. */
+  #resume: (() => void) | undefined = undefined;
+  #paused = false;
+
+  constructor(request: TransportRequest, origin: string, decoder: StreamDecoder) {
+    super(request, origin);
+    this.#decoder = decoder;
+  }
+
+  /** True once every part is queued (they may not all be taken yet). */
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  start(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): void {
+    this.dispatchTo(dispatcher, options);
+  }
+
+  /** The next queued part, or undefined when there is none; throws the call's failure once the parts before it are taken. */
+  next(): StreamPart | undefined {
+    const parts = this.#parts;
+    if (this.#taken < parts.length) {
+      const part = parts[this.#taken]!;
+      this.#taken += 1;
+      if (this.#taken === parts.length) {
+        parts.length = 0;
+        this.#taken = 0;
+      }
+      if (this.#paused) this.#resumeIfCaughtUp();
+      return part;
+    }
+    if (this.#failed) throw this.#failure;
+    return undefined;
+  }
+
+  /** Settles when a part is queued, every part is, or the call failed. */
+  arrival(): Promise<void> {
+    return new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
+  /** The consumer is gone before the end: the dispatch is aborted, its socket dropped. */
+  stop(): void {
+    this.#inflater?.destroy();
+    this.abort(STOPPED);
+  }
+
+  override onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    this.#resume = resume;
+    return super.onHeaders(status, rawHeaders);
+  }
+
+  protected onBody(chunk: Buffer): boolean {
+    if (this.#failed) return true;
+    if (this.coding === undefined) this.#feed(chunk);
+    else (this.#inflater ??= this.#startInflater()).write(chunk);
+    if (this.#queued() < MAX_QUEUED_PARTS && this.#inflater?.writableNeedDrain !== true) return true;
+    this.#paused = true;
+    return false;
+  }
+
+  protected onBodyEnd(): void {
+    this.ended = true;
+    if (this.#inflater === undefined) this.#finish();
+    else this.#inflater.end();
+  }
+
+  protected fail(error: unknown): void {
+    if (this.#failed || this.#complete) return;
+    this.#failed = true;
+    this.#failure = error;
+    if (this.aborted) {
+      this.#parts.length = 0;
+      this.#taken = 0;
+    }
+    this.#inflater?.destroy();
+    this.#signal();
+  }
+
+  #startInflater(): Transform {
+    const inflater = this.coding === 'gzip' ? createGunzip() : this.coding === 'br' ? createBrotliDecompress() : createInflate();
+    inflater.on('data', (bytes: Buffer) => this.#feed(bytes));
+    inflater.on('end', () => this.#finish());
+    inflater.on('error', (error) => this.giveUp(error));
+    inflater.on('drain', () => this.#resumeIfCaughtUp());
+    return inflater;
+  }
+
+  /** Body bytes (decompressed) through the UTF-8 decoder, the SSE parser and the wire decoder into the queue. */
+  #feed(bytes: Buffer): void {
+    if (this.#failed) return;
+    try {
+      for (const event of this.#parser.feed(this.#text.write(bytes))) this.#queue(this.#decoder.push(event));
+    } catch (error) {
+      this.giveUp(error);
+      return;
+    }
+    if (this.#queued() > 0) this.#signal();
+  }
+
+  /** The body ended: what the decoders still hold, then the wire decoder's end (which throws `stream_broken` when it saw no completion). */
+  #finish(): void {
+    if (this.#failed) return;
+    try {
+      const rest = this.#text.end();
+      if (rest) for (const event of this.#parser.feed(rest)) this.#queue(this.#decoder.push(event));
+      for (const event of this.#parser.flush()) this.#queue(this.#decoder.push(event));
+      this.#queue(this.#decoder.end());
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.#complete = true;
+    this.#signal();
+  }
+
+  #queue(parts: readonly StreamPart[]): void {
+    for (const part of parts) this.#parts.push(part);
+  }
+
+  #queued(): number {
+    return this.#parts.length - this.#taken;
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #resumeIfCaughtUp(): void {
+    if (!this.#paused || this.#queued() > MAX_QUEUED_PARTS / 2 || this.#inflater?.writableNeedDrain === true) return;
+    this.#paused = false;
+    // undici may hand over the next chunks before this returns.
+    this.#resume?.();
+  }
+}
+
 function noop(): void {}
 
-const EMPTY = Buffer.alloc(0);
 const NO_SECRETS: readonly (string | undefined)[] = [];
 
 /**
@@ -378,29 +567,31 @@ export class HttpTransport {
    * quietly.
    */
   async *stream(request: TransportRequest, decoder: StreamDecoder): AsyncGenerator<StreamPart> {
-    const call = await this.#open(request);
-    const parser = createSseParser();
+    const target = this.#target(request.baseUrl);
+    const call = new StreamCall(request, target.origin, decoder);
     let finished = false;
     try {
-      // undici's body ignores setEncoding; decode UTF-8 across chunk boundaries ourselves.
-      const text = new TextDecoder();
-      for await (const chunk of call.body as AsyncIterable<Uint8Array>) {
-        for (const event of parser.feed(text.decode(chunk, { stream: true }))) {
-          for (const part of decoder.push(event)) {
-            call.midStream = true;
-            yield part;
-          }
+      const pool = this.#pool(target.origin, request.connection);
+      const options = this.#options(request, target, pool);
+      if (compressible(request, options)) await compress(options);
+      call.start(pool.dispatcher, options);
+      for (;;) {
+        const part = call.next();
+        if (part !== undefined) {
+          call.midStream = true;
+          yield part;
+        } else if (call.complete) {
+          break;
+        } else {
+          await call.arrival();
         }
       }
-      const rest = text.decode();
-      if (rest) for (const event of parser.feed(rest)) for (const part of decoder.push(event)) yield part;
-      for (const event of parser.flush()) for (const part of decoder.push(event)) yield part;
-      for (const part of decoder.end()) yield part;
       finished = true;
     } catch (error) {
       throw call.translate(error);
     } finally {
-      if (!finished && !call.body!.destroyed) call.body!.destroy();
+      // The consumer stopped early (or this failed): the dispatch must not go on streaming.
+      if (!finished) call.stop();
       call.done();
     }
   }
@@ -452,29 +643,6 @@ export class HttpTransport {
     };
     if (!pool.keepAlive) options.reset = true;
     return options;
-  }
-
-  /** Sends a streaming request through undici's `request()`: its body is read as it comes. */
-  async #open(request: TransportRequest): Promise<TransportCall> {
-    const target = this.#target(request.baseUrl);
-    const call = new TransportCall(request.provider, target.origin, request.secrets ?? NO_SECRETS, request.totalTimeoutMs, request.signal);
-    try {
-      const pool = this.#pool(target.origin, request.connection);
-      const options = this.#options(request, target, pool);
-      if (compressible(request, options)) await compress(options);
-      const response = await call.whileWaiting(pool.dispatcher.request({ ...options, signal: call as unknown as EventEmitter }));
-      call.head(request, response.statusCode, response.headers as HeaderBag);
-      const body = decodedBody(response.body as unknown as Readable, call.coding);
-      if (response.statusCode >= 300) {
-        const text = await readChunks(body, ERROR_BODY_LIMIT).catch(() => '');
-        throw statusError(request, call, response.statusCode, text, call.info);
-      }
-      call.body = body;
-      return call;
-    } catch (error) {
-      call.done();
-      throw call.translate(error);
-    }
   }
 }
 
@@ -579,30 +747,4 @@ function decode(body: Buffer, coding: ContentCoding, errorBody: boolean, callbac
 function utf8Text(body: Buffer): string {
   const start = body.length > 2 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
   return body.toString('utf8', start);
-}
-
-/** A streamed response body, decompressed according to its content-coding. */
-function decodedBody(body: Readable, coding: ContentCoding | undefined): Readable {
-  if (coding === undefined) return body;
-  const decoder = coding === 'gzip' ? createGunzip() : coding === 'br' ? createBrotliDecompress() : createInflate();
-  body.on('error', (error) => decoder.destroy(error));
-  decoder.on('close', () => {
-    if (!body.destroyed) body.destroy();
-  });
-  return body.pipe(decoder);
-}
-
-async function readChunks(body: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer | string>) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    chunks.push(buffer);
-    size += buffer.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

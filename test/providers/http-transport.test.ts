@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StreamPart } from '../../src/core/chat.js';
 import { ProviderError } from '../../src/core/errors.js';
 import { createHttpProvider } from '../../src/providers/http-provider.js';
 import type { CancelSignal } from '../../src/providers/cancel-signal.js';
 import { HttpTransport } from '../../src/providers/http-transport.js';
 import type { TransportRequest } from '../../src/providers/http-transport.js';
 import type { RateLimitInfo } from '../../src/providers/rate-limit-headers.js';
+import type { StreamDecoder } from '../../src/wire/wire-format.js';
 import { drain } from './helpers/simulated.js';
 import { completion, readBody, refusedUrl, startTestServer } from './helpers/test-server.js';
 import type { TestServer } from './helpers/test-server.js';
@@ -381,5 +383,191 @@ describe('HttpTransport.json', () => {
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({ errorClass, details: { reason } });
     }
+  });
+});
+
+/**
+ * A wire decoder for the transport alone: each event's data is a text part, `[DONE]` completes
+ * the stream, and an end without it is `stream_broken`. `pushed` counts the events it was given.
+ */
+function textDecoder(): StreamDecoder & { pushed: number } {
+  let done = false;
+  return {
+    pushed: 0,
+    push(event) {
+      this.pushed += 1;
+      if (event.data === '[DONE]') {
+        done = true;
+        return [];
+      }
+      return [{ type: 'text', text: event.data }];
+    },
+    end() {
+      if (!done) throw new ProviderError('local: stream ended before [DONE]', { provider: 'local', errorClass: 'stream_broken' });
+      return [{ type: 'finish', id: 'done', model: 'test-model', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } }];
+    },
+  };
+}
+
+function sse(texts: readonly string[]): Buffer {
+  return Buffer.from(`${texts.map((text) => `data: ${text}\n\n`).join('')}data: [DONE]\n\n`);
+}
+
+/** Writes a body in pieces of the given sizes in turn, each on its own turn of the event loop. */
+async function writeInPieces(response: ServerResponse, body: Buffer, sizes: readonly number[]): Promise<void> {
+  for (let offset = 0, index = 0; offset < body.length; index += 1) {
+    const size = sizes[index % sizes.length]!;
+    response.write(body.subarray(offset, offset + size));
+    offset += size;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  response.end();
+}
+
+function texts(parts: readonly StreamPart[]): string[] {
+  return parts.flatMap((part) => (part.type === 'text' ? [part.text] : []));
+}
+
+describe('HttpTransport.stream', () => {
+  it('yields the same parts for events split at any byte, inside multi-byte characters and the byte order mark too, plain or compressed', async () => {
+    const expected = Array.from({ length: 40 }, (_, index) => `${index}: héllo wörld ✓ 日本語 😀`);
+    // A byte order mark first: the SSE framing drops it.
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), sse(expected)]);
+    const encoders = { identity: (raw: Buffer) => raw, gzip: gzipSync, br: brotliCompressSync, deflate: deflateSync };
+    const target = await server((incoming, response) => {
+      const coding = incoming.url!.slice('/chat/'.length) as keyof typeof encoders;
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': coding });
+      // Pieces of 1, 2, 3, 5… bytes: every character boundary and non-boundary gets cut somewhere.
+      void writeInPieces(response, encoders[coding](body), [1, 2, 3, 5, 8, 13, 21]);
+    });
+    const client = transport();
+    for (const coding of Object.keys(encoders)) {
+      const spec = { method: 'POST' as const, path: `/${coding}`, headers: {}, body: '{}' };
+      const { parts, error } = await drain(client.stream(transportRequest(`${target.url}/chat`, { spec }), textDecoder()));
+      expect(error).toBeUndefined();
+      expect(texts(parts)).toEqual(expected);
+      expect(parts.at(-1)).toMatchObject({ type: 'finish' });
+    }
+  });
+
+  it('pauses undici while the consumer is behind, and yields every part in order', async () => {
+    const count = 16_000;
+    const padding = 'x'.repeat(1_000);
+    const target = await server(async (_incoming, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let index = 0; index < count; index += 1) {
+        if (!response.write(`data: ${index} ${padding}\n\n`)) await new Promise((resolve) => response.once('drain', resolve));
+      }
+      response.end('data: [DONE]\n\n');
+    });
+    const decoder = textDecoder();
+    const stream = transport().stream(transportRequest(target.url), decoder);
+    const seen: string[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      const next = await stream.next();
+      seen.push((next.value as { text: string }).text);
+    }
+    // Holds until the decoder has stopped getting events (the server writes far more than socket buffers hold).
+    let last = -1;
+    for (let stable = 0; stable < 5 && decoder.pushed < count; ) {
+      stable = decoder.pushed === last ? stable + 1 : 0;
+      last = decoder.pushed;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Parts decoded ahead of the consumer: the queue's bound plus what one read of the socket holds.
+    expect(decoder.pushed - seen.length).toBeLessThan(400);
+    for await (const part of stream) {
+      if (part.type === 'text') seen.push(part.text);
+      if (seen.length % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(seen).toHaveLength(count);
+    expect(seen.every((text, index) => text === `${index} ${padding}`)).toBe(true);
+  });
+
+  it('drops the connection when the consumer stops reading before the end', async () => {
+    const socket = closeOfSocket();
+    const target = await server((incoming, response) => {
+      socket.watch(incoming);
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.on('error', () => undefined);
+      // Endless: an event on every turn of the event loop until the socket goes.
+      let index = 0;
+      const write = () => {
+        if (response.destroyed) return;
+        response.write(`data: ${index++}\n\n`);
+        setImmediate(write);
+      };
+      write();
+    });
+    const client = transport();
+    const seen: string[] = [];
+    for await (const part of client.stream(transportRequest(target.url), textDecoder())) {
+      if (part.type === 'text') seen.push(part.text);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual(['0', '1', '2']);
+    await socket.closed;
+    expect(client.stats()[0]).toMatchObject({ running: 0, pending: 0 });
+  });
+
+  it('passes a caller abort mid-stream through untouched and drops the connection', async () => {
+    const socket = closeOfSocket();
+    const target = await server((incoming, response) => {
+      socket.watch(incoming);
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: first\n\n');
+    });
+    const controller = new AbortController();
+    const stream = transport().stream(transportRequest(target.url, { signal: controller.signal }), textDecoder());
+    expect((await stream.next()).value).toEqual({ type: 'text', text: 'first' });
+    const next = stream.next();
+    controller.abort(new Error('client went away'));
+    await expect(next).rejects.toThrow('client went away');
+    await socket.closed;
+  });
+
+  it('turns a status of 300 or more into the same ProviderError as a call, its body read and its rate-limit headers passed on', async () => {
+    const target = await server((incoming, response) => {
+      if (incoming.url === '/gzip/chat') {
+        response.writeHead(429, { 'content-encoding': 'gzip', 'retry-after': '2', 'x-ratelimit-remaining-requests': '0' });
+        response.end(gzipSync('slow down'));
+        return;
+      }
+      response.writeHead(503, { 'retry-after': '3' });
+      void writeInChunks(response, Buffer.from('overloaded, try later'), 3);
+    });
+    const client = transport();
+    const seen: { info: RateLimitInfo; status: number }[] = [];
+    const onRateLimitInfo = (info: RateLimitInfo, status: number) => seen.push({ info, status });
+    for (const path of ['', '/gzip']) {
+      const streamed = await drain(client.stream(transportRequest(`${target.url}${path}`, { onRateLimitInfo }), textDecoder()));
+      const called = await client.json(transportRequest(`${target.url}${path}`)).catch((caught: unknown) => caught);
+      expect(streamed.parts).toEqual([]);
+      expect(streamed.error).toBeInstanceOf(ProviderError);
+      expect(streamed.error).toEqual(called);
+      expect(streamed.error).toMatchObject({ status: called instanceof ProviderError ? called.status : 0, retryAfterMs: path === '' ? 3_000 : 2_000 });
+      expect((streamed.error as Error).message).toBe(path === '' ? 'local: HTTP 503: overloaded, try later' : 'local: HTTP 429: slow down');
+    }
+    expect(seen.map(({ status }) => status)).toEqual([503, 429]);
+    expect(seen[1]!.info).toMatchObject({ retryAfterMs: 2_000, remainingRequests: 0 });
+  });
+
+  it('throws stream_broken when the body ends before the decoder saw completion, and fails on a broken gzip body', async () => {
+    const whole = gzipSync(sse(['a', 'b']));
+    const target = await server((incoming, response) => {
+      if (incoming.url === '/cut/chat') {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end('data: a\n\ndata: b');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+      response.end(whole.subarray(0, whole.length - 8));
+    });
+    const client = transport();
+    const cut = await drain(client.stream(transportRequest(`${target.url}/cut`), textDecoder()));
+    expect(texts(cut.parts)).toEqual(['a', 'b']);
+    expect(cut.error).toMatchObject({ errorClass: 'stream_broken', message: 'local: stream ended before [DONE]' });
+    const gzipped = await drain(client.stream(transportRequest(`${target.url}/gzip`), textDecoder()));
+    expect(gzipped.error).toBeInstanceOf(ProviderError);
   });
 });
