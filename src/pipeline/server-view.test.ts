@@ -16,12 +16,15 @@ describe('server view across workers', () => {
       errorRate: requests === 3 ? 1 / 3 : 0,
       requests,
       rateLimit: { requestsRemaining: left, inFlight: 1, queued: 0 },
+      connections: { origin: 'https://alpha.example', connected: requests, idle: 1, running: requests - 1, pending: requests === 3 ? 5 : 0 },
     });
     const [merged] = mergeProviderStatus(two([entry(1, 100, 'closed', 40)], [entry(3, 200, 'open', 30, false)]));
     expect(merged).toMatchObject({ name: 'alpha', requests: 4, breaker: 'open', healthy: false, workers: { answered: 2, healthy: 1 } });
     expect(merged!.latency).toEqual({ p50: 175, p95: 350 });
     expect(merged!.errorRate).toBeCloseTo(0.25, 10);
     expect(merged!.rateLimit).toMatchObject({ requestsRemaining: 30, inFlight: 2 });
+    // Every worker has its own pool to the origin.
+    expect(merged!.connections).toEqual({ origin: 'https://alpha.example', connected: 4, idle: 2, running: 2, pending: 5 });
   });
 
   it('sums cache counters, recomputes hit ratios, takes the shared Redis level once, keeps settings as settings', () => {

@@ -77,8 +77,13 @@ export function mergeProviderStatus(result: FanoutResult<unknown[]>): Entry[] {
     for (const field of ['requestsRemaining', 'providerRequestsRemaining', 'tokensRemaining']) if (least(field) !== undefined) rateLimit[field] = least(field);
     rateLimit.inFlight = total('inFlight');
     rateLimit.queued = total('queued');
+    // Each worker has its own connection pool to the origin: the server's are their sum.
+    const pools = entries.map((entry) => entry.connections as Entry | undefined).filter((pool): pool is Entry => pool !== undefined);
+    const connections =
+      pools.length === 0 ? undefined : { ...pools[0], ...Object.fromEntries(['connected', 'idle', 'running', 'pending'].map((field) => [field, pools.reduce((sum, pool) => sum + (num(pool[field]) ?? 0), 0)])) };
     merged.push({
       ...first,
+      ...(connections === undefined ? {} : { connections }),
       healthy: entries.every((entry) => entry.healthy === true),
       breaker,
       latency,

@@ -11,7 +11,7 @@ function leftCell(table: string): string {
 
 const entry = (rateLimit: unknown) => ({ name: 'anthropic', kind: 'anthropic', model: 'claude', simulated: false, healthy: true, breaker: 'closed', latency: {}, requests: 0, rateLimit });
 
-describe('providers status: rate limit left', () => {
+describe('providers status: rate limit left and connections', () => {
   it('says nothing on a fresh start, then the quota the provider reported, until its reset passes', async () => {
     const clock = createManualClock();
     // The seed's anthropic block: 120 requests a minute, no burst allowance (a bucket of one).
@@ -28,5 +28,16 @@ describe('providers status: rate limit left', () => {
     await clock.advance(60_000);
     expect((await limiter.snapshot()).providerRequestsRemaining).toBeUndefined();
     await limiter.close();
+  });
+
+  it('shows the open connections to the provider and the calls waiting for one', () => {
+    const connectionsCell = (connections: unknown) => {
+      const table = renderProviderStatus([{ ...entry({}), connections }]);
+      const row = table.split('\n').find((line) => line.includes('anthropic') && line.startsWith('│'))!;
+      return row.split('│').map((cell) => cell.trim()).at(-3)!;
+    };
+    expect(connectionsCell({ origin: 'https://api.anthropic.com', connected: 12, idle: 2, running: 10, pending: 0 })).toBe('12 open');
+    expect(connectionsCell({ origin: 'https://api.anthropic.com', connected: 100, idle: 0, running: 100, pending: 37 })).toBe('100 open, 37 waiting');
+    expect(connectionsCell(undefined)).toBe('—');
   });
 });

@@ -136,13 +136,14 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
 }
 
 /**
- * The `providers status` table. "rate limit left" is the provider's own remaining request quota
+ * The `providers status` table. "connections": open to the provider, and calls waiting for a free
+ * one (`connection_pool.max_connections` all busy). "rate limit left" is the provider's own remaining request quota
  * as its last response reported it; "—" before any response said so (the local bucket's burst
  * headroom, `rateLimit.requestsRemaining` in `--json`, is not a quota: 1 on a fresh start).
  */
 export function renderProviderStatus(status: unknown[]): string {
   const table = newTable({
-    head: ['provider', 'kind', 'model', 'mode', 'healthy', 'breaker', 'p50 ms', 'p95 ms', 'errors', 'requests', 'rate limit left'],
+    head: ['provider', 'kind', 'model', 'mode', 'healthy', 'breaker', 'p50 ms', 'p95 ms', 'errors', 'requests', 'connections', 'rate limit left'],
     style: { head: [], border: [] },
   });
   for (const entry of status as Record<string, unknown>[]) {
@@ -159,10 +160,18 @@ export function renderProviderStatus(status: unknown[]): string {
       format(latency.p95),
       typeof entry.errorRate === 'number' ? `${(entry.errorRate * 100).toFixed(1)}%` : '—',
       String(entry.requests ?? 0),
+      connectionsCell(entry.connections as Record<string, unknown> | undefined),
       typeof limit.providerRequestsRemaining === 'number' ? `${String(limit.providerRequestsRemaining)} req` : '—',
     ]);
   }
   return table.toString();
+}
+
+/** Open connections to the provider, and calls waiting for one (all `max_connections` busy): raise the limit when that is not 0 under load. */
+function connectionsCell(pool: Record<string, unknown> | undefined): string {
+  if (pool === undefined || typeof pool.connected !== 'number') return '—';
+  const waiting = typeof pool.pending === 'number' ? pool.pending : 0;
+  return waiting > 0 ? `${pool.connected} open, ${waiting} waiting` : `${pool.connected} open`;
 }
 
 function format(value: number | null | undefined): string {
