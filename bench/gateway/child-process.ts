@@ -265,7 +265,11 @@ export async function spawnRealServe(
 /** Rate limits high enough never to bind (requests, tokens and calls in flight). */
 export const UNBOUND_RATE_LIMIT = '{ requests_per_minute: 100000000, tokens_per_minute: 100000000000, max_concurrent: 100000 }';
 
-/** A `fortitude.yaml` with one provider `fake` of `kind` at `baseUrl`, rate limits unbound, everything else default. */
+/**
+ * A `fortitude.yaml` with one provider `fake` of `kind` at `baseUrl`, rate limits unbound, as many
+ * connections to it as the bare proxy's pool has (128; the default 100 is a limit that binds at
+ * 2,000/s with a 50 ms upstream over HTTP/1.1, bench/RESULTS.md "Connections"), everything else default.
+ */
 export function fakeProviderYaml(kind: string, baseUrl: string, model: string): string {
   return [
     'providers:',
@@ -275,6 +279,7 @@ export function fakeProviderYaml(kind: string, baseUrl: string, model: string): 
     '    api_key: sk-bench-upstream',
     `    model: ${model}`,
     `    rate_limit: ${UNBOUND_RATE_LIMIT}`,
+    '    connection_pool: { max_connections: 128 }',
     '',
   ].join('\n');
 }
