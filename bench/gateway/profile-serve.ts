@@ -5,7 +5,10 @@
  * (the worker inherits it; SIGUSR2 starts and stops its profiler), drives it closed-loop (autocannon, `--connections`, default 50) or open-loop
  * (`--rate N`), stops it, and prints the worker profile's self time by function and by file.
  *
- *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--stream] [--top 40] [--stages [--json]]
+ *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--stream [--words N] [--chunk-gap-ms N]] [--top 40] [--stages [--json]]
+ *
+ * `--words N` / `--chunk-gap-ms N` (with `--stream`): streamed answers of N word chunks, N ms apart
+ * (each chunk then its own TCP segment, as a model's tokens arrive; default 11, back to back).
  *
  * `--alloc`: bytes allocated per request instead, by function (self) and by Fortitude function (inclusive).
  * `--stages`: then the per-stage table (HTTP parse → … → record, plus node's and V8's own buckets,
@@ -38,6 +41,8 @@ const SURVIVORS = process.argv.includes('--survivors');
 const ALLOC = process.argv.includes('--alloc') || SURVIVORS;
 const MESSAGES = option('--api') === 'messages';
 const STREAM = process.argv.includes('--stream');
+const WORDS = option('--words');
+const CHUNK_GAP_MS = option('--chunk-gap-ms');
 /** `--main <path>`: profile another build's `serve` (e.g. bench/out/base/dist/main.js, for a before/after in the same conditions). */
 const MAIN = option('--main') === undefined ? undefined : resolve(option('--main')!);
 const STAGES_REPORT = process.argv.includes('--stages');
@@ -71,6 +76,8 @@ let failed = 0;
 let mainThreadCpu = 0;
 let workerCpu = 0;
 try {
+  if (WORDS !== undefined) await (await fetch(`${upstream.url}/__bench/stream-words?n=${Number(WORDS)}`, { method: 'POST' })).text();
+  if (CHUNK_GAP_MS !== undefined) await (await fetch(`${upstream.url}/__bench/stream-gap?ms=${Number(CHUNK_GAP_MS)}`, { method: 'POST' })).text();
   await openLoop(target, 300, 1_000);
   const cpuBefore = serve.cpuMicros();
   const mainBefore = threadCpuMicros(workerPid);
