@@ -10,7 +10,8 @@
  * Every server (and serve's whole process tree) is pinned to core 1, the load generator and the
  * upstream to core 0. Phases: open loop at 500/1000/2000 per second with a 0 ms and a 50 ms
  * upstream, closed-loop saturation (autocannon) at 0 ms, streaming time to first byte, and the CPU
- * per relayed chunk, with chunks back to back and 1 ms apart (each in its own TCP segment). Each
+ * per relayed chunk, with chunks back to back and 1 ms apart (each in its own TCP segment); the
+ * added p99 with a bootstrap 95 % interval (one run's p99 rests on its slowest 1 %). Each
  * measurement is short slices with the arms rotated, so machine noise lands on all of them.
  * CPU µs/request and RSS are summed over each server's process tree from /proc.
  *
@@ -97,6 +98,8 @@ const arms: Arm[] = [
   ...(serveYoung === undefined ? [] : [{ name: `serve young ${youngMb} MB`, child: serveYoung, target: target(serveYoung.url), stream: true }]),
 ];
 const rows: Row[] = [];
+/** Each open-loop row's latencies, sorted (phase|arm → ms), for the added p99's confidence interval. */
+const latenciesOf = new Map<string, Float64Array>();
 
 try {
   await checkAnswers();
@@ -181,6 +184,7 @@ async function rotate(phase: string, phaseArms: Arm[], slice: (arm: Arm) => Prom
     const saturation = phase.startsWith('saturation');
     const row: Row = { ...armRow(phase, arm, tally), ...(saturation ? { p50: mean(concatSorted(tally.latencies)), p90: Number.NaN, p99: tally.p99 / Math.max(1, tally.ok) } : {}) };
     rows.push(row);
+    if (!saturation) latenciesOf.set(`${phase}|${arm.name}`, concatSorted(tally.latencies));
     process.stderr.write(
       `${phase.padEnd(40)} ${arm.name.padEnd(12)} p50 ${row.p50.toFixed(2)}  p90 ${row.p90.toFixed(2)}  p99 ${row.p99.toFixed(2)} ms  ${row.rps.toFixed(0)} rps  ${row.cpuMicrosPerRequest.toFixed(0)} µs/req  RSS ${row.peakRssMb.toFixed(0)} MB  errors ${row.errors}\n`,
     );
@@ -203,15 +207,15 @@ function render(): string {
     '',
     'Added over `direct` (same phase, same run) and ratios to the bare proxy:',
     '',
-    '| phase | arm | added p50 ms | added p90 ms | added p99 ms | CPU/req ÷ proxy | rps ÷ proxy |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| phase | arm | added p50 ms | added p90 ms | added p99 ms | added p99, 95 % CI | CPU/req ÷ proxy | rps ÷ proxy |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const phase of [...new Set(rows.map((row) => row.phase))]) {
     const direct = rows.find((row) => row.phase === phase && row.arm === 'direct')!;
     const proxyRow = rows.find((row) => row.phase === phase && row.arm === 'bare proxy')!;
     for (const row of rows.filter((candidate) => candidate.phase === phase && candidate.arm !== 'direct')) {
       lines.push(
-        `| ${phase} | ${row.arm} | ${fixed(row.p50 - direct.p50, 3)} | ${fixed(row.p90 - direct.p90, 3)} | ${fixed(row.p99 - direct.p99, 3)} | ${fixed(row.cpuMicrosPerRequest / proxyRow.cpuMicrosPerRequest)}× | ${fixed(row.rps / proxyRow.rps)}× |`,
+        `| ${phase} | ${row.arm} | ${fixed(row.p50 - direct.p50, 3)} | ${fixed(row.p90 - direct.p90, 3)} | ${fixed(row.p99 - direct.p99, 3)} | ${addedP99Interval(phase, row.arm)} | ${fixed(row.cpuMicrosPerRequest / proxyRow.cpuMicrosPerRequest)}× | ${fixed(row.rps / proxyRow.rps)}× |`,
       );
     }
   }
@@ -240,6 +244,29 @@ function render(): string {
 async function setStreamWords(n: number): Promise<void> {
   const response = await fetch(`${upstream.url}/__bench/stream-words?n=${n}`, { method: 'POST' });
   await response.text();
+}
+
+/**
+ * A bootstrap 95 % interval of `arm`'s p99 minus `direct`'s in `phase` (both resampled with
+ * replacement, 500 times): how far the added p99 of one run could be from the one a rerun would
+ * give. A p99 of 2,000 latencies rests on its 20 largest, so one stall moves it.
+ */
+function addedP99Interval(phase: string, arm: string): string {
+  const own = latenciesOf.get(`${phase}|${arm}`);
+  const direct = latenciesOf.get(`${phase}|direct`);
+  if (own === undefined || direct === undefined || own.length < 100 || direct.length < 100) return '–';
+  const differences = new Float64Array(500);
+  for (let draw = 0; draw < differences.length; draw++) differences[draw] = resampledP99(own) - resampledP99(direct);
+  differences.sort();
+  return `${differences[12]!.toFixed(2)} to ${differences[487]!.toFixed(2)}`;
+}
+
+/** The p99 of a resample (with replacement) of `sorted`: its 99th-percentile rank among as many random indices, looked up. */
+function resampledP99(sorted: Float64Array): number {
+  const indices = new Uint32Array(sorted.length);
+  for (let index = 0; index < indices.length; index++) indices[index] = Math.floor(Math.random() * sorted.length);
+  indices.sort();
+  return sorted[indices[Math.max(0, Math.ceil(0.99 * indices.length) - 1)]!]!;
 }
 
 async function setStreamGap(ms: number): Promise<void> {
