@@ -79,13 +79,10 @@ function callerAbortReason(signal: CancelSignal | undefined): unknown {
 const totalTimers = new DueTimers(unrefClock, 1);
 
 /**
- * One request in flight: the failure context its errors name, the abort handle undici listens
- * to, the total timeout and the caller's signal. One object per request where it used to be a
- * context, an abort handle and three closures.
- *
- * The abort handle is handed to undici as `signal` in its documented EventEmitter form: an
- * `AbortController` goes through Node's EventTarget and costs about 25 µs of CPU per request
- * (measured in bench/provider-overhead.ts); this costs next to nothing.
+ * One request in flight: the failure context its errors name, its abort (the total timeout or
+ * the caller's signal) and what to do on it. One object per request where it used to be a
+ * context, an abort handle and three closures; no `AbortController`, whose EventTarget cost
+ * about 25 µs of CPU per request (measured in bench/provider-overhead.ts).
  */
 class TransportCall implements FailureContext, DueOwner {
   midStream = false;
@@ -125,20 +122,9 @@ class TransportCall implements FailureContext, DueOwner {
     this.abort(TOTAL_TIMEOUT);
   }
 
-  /** undici checks for `on` to accept an EventEmitter-style signal. */
-  on(_event: 'abort', listener: () => void): this {
+  /** What an abort does from now on (one listener: the latest replaces the one before). */
+  protected onAbort(listener: () => void): void {
     this.#listener = listener;
-    return this;
-  }
-
-  once(_event: 'abort', listener: () => void): this {
-    this.#listener = listener;
-    return this;
-  }
-
-  removeListener(_event: 'abort', listener: () => void): this {
-    if (this.#listener === listener) this.#listener = undefined;
-    return this;
   }
 
   abort(reason: unknown): void {
@@ -151,8 +137,8 @@ class TransportCall implements FailureContext, DueOwner {
   }
 
   /**
-   * Takes in the response's headers (only those Fortitude reads, or all of them): its rate-limit
-   * hints go to the limiters, whatever the status, and its content-coding is kept for the body.
+   * Takes in the response's headers (those Fortitude reads, `readHeaders`): its rate-limit hints
+   * go to the limiters, whatever the status, and its content-coding is kept for the body.
    */
   head(request: TransportRequest, status: number, headers: HeaderBag | undefined): void {
     if (headers !== undefined) {
@@ -235,7 +221,7 @@ abstract class DispatchCall extends TransportCall implements Dispatcher.Dispatch
     // Aborted while it waits for a free connection: it fails now (undici would keep it queued
     // until a connection frees up, then drop it in onConnect). Once connected, `onConnect`
     // replaces this listener with undici's abort.
-    this.on('abort', () => this.#failOnce(this.reason));
+    this.onAbort(() => this.#failOnce(this.reason));
     // Failures to dispatch come back through onError.
     dispatcher.dispatch(options, this);
   }
@@ -248,7 +234,7 @@ abstract class DispatchCall extends TransportCall implements Dispatcher.Dispatch
       return;
     }
     this.#abortDispatch = abort;
-    this.on('abort', abort);
+    this.onAbort(abort);
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], _resume?: () => void): boolean {
