@@ -262,6 +262,15 @@ export async function spawnRealServe(
   });
 }
 
+/**
+ * Sets the fake upstream (upstream-child.ts `fixed`) between phases: `latency` (ms before each
+ * answer), `stream-gap` (ms between streamed chunks), `stream-words` (word chunks per stream).
+ */
+export async function setFakeUpstream(upstreamUrl: string, setting: 'latency' | 'stream-gap' | 'stream-words', value: number): Promise<void> {
+  const response = await fetch(`${upstreamUrl}/__bench/${setting}?value=${value}`, { method: 'POST' });
+  await response.text();
+}
+
 /** Rate limits high enough never to bind (requests, tokens and calls in flight). */
 export const UNBOUND_RATE_LIMIT = '{ requests_per_minute: 100000000, tokens_per_minute: 100000000000, max_concurrent: 100000 }';
 

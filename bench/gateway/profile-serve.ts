@@ -24,7 +24,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANTHROPIC_MODEL, benchMachine, gatewayRequest } from './arms.js';
-import { fakeProviderYaml, processTree, readStat, spawnChild, spawnRealServe, threadCpuMicros } from './child-process.js';
+import { fakeProviderYaml, processTree, readStat, setFakeUpstream, spawnChild, spawnRealServe, threadCpuMicros } from './child-process.js';
 import { openLoop, openLoopStream, saturate } from './load.js';
 import { allocationsByStage, cpuByStage, formatStageTable, stageTable, type StageTotal } from './stages.js';
 
@@ -76,8 +76,8 @@ let failed = 0;
 let mainThreadCpu = 0;
 let workerCpu = 0;
 try {
-  if (WORDS !== undefined) await (await fetch(`${upstream.url}/__bench/stream-words?n=${Number(WORDS)}`, { method: 'POST' })).text();
-  if (CHUNK_GAP_MS !== undefined) await (await fetch(`${upstream.url}/__bench/stream-gap?ms=${Number(CHUNK_GAP_MS)}`, { method: 'POST' })).text();
+  if (WORDS !== undefined) await setFakeUpstream(upstream.url, 'stream-words', Number(WORDS));
+  if (CHUNK_GAP_MS !== undefined) await setFakeUpstream(upstream.url, 'stream-gap', Number(CHUNK_GAP_MS));
   await openLoop(target, 300, 1_000);
   const cpuBefore = serve.cpuMicros();
   const mainBefore = threadCpuMicros(workerPid);

@@ -24,7 +24,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fakeProviderYaml, pinSelf, processTree, readStat, readTreeStat, spawnChild, spawnRealServe } from './child-process.js';
+import { fakeProviderYaml, pinSelf, processTree, readStat, readTreeStat, setFakeUpstream, spawnChild, spawnRealServe } from './child-process.js';
 import { CHAT_BODY } from './arms.js';
 import { openLoop, saturate } from './load.js';
 
@@ -39,7 +39,7 @@ const latency = Number(opt('--latency', '0'));
 const extraYaml = opt('--yaml', '');
 pinSelf(0);
 const upstream = await spawnChild('upstream', 'upstream-child.ts', ['fixed'], 0);
-await fetch(`${upstream.url}/__bench/latency?ms=${latency}`, { method: 'POST' });
+await setFakeUpstream(upstream.url, 'latency', latency);
 const yaml = fakeProviderYaml('openai_compatible', `${upstream.url}/v1`, 'gpt-4o-mini') + extraYaml.replace(/\\n/g, '\n');
 const mainPath = opt('--main', '') || undefined;
 const nodeFlags = opt('--node-flags', '').split(' ').filter(Boolean);

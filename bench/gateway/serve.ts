@@ -33,7 +33,7 @@
  */
 import { resolve } from 'node:path';
 import { ANTHROPIC_MODEL, armRow, benchMachine, benchOption as option, CHAT_BODY as BODY, checkChatAnswer, MESSAGES_BODY, concatSorted, machineLine, rotate as rotateArms, spawnBaseArms, writeResults, type Arm as BaseArm, type ArmRow } from './arms.js';
-import { fakeProviderYaml, spawnRealServe } from './child-process.js';
+import { fakeProviderYaml, setFakeUpstream, spawnRealServe } from './child-process.js';
 import { openLoop, openLoopStream, saturate } from './load.js';
 
 const quick = process.argv.includes('--quick');
@@ -109,7 +109,7 @@ try {
   for (const arm of arms) await openLoop(arm.target, 1_000, quick ? 700 : 5_000);
 
   for (const latency of LATENCIES) {
-    await setUpstreamLatency(latency);
+    await setFakeUpstream(upstream.url, 'latency', latency);
     for (const rate of RATES) {
       const phase = `${rate}/s, ${latency} ms upstream`;
       await rotate(phase, arms, async (arm) => {
@@ -119,7 +119,7 @@ try {
     }
   }
 
-  await setUpstreamLatency(0);
+  await setFakeUpstream(upstream.url, 'latency', 0);
   await rotate('saturation (50 connections), 0 ms upstream', arms, async (arm) => {
     const run = await saturate(arm.target, SATURATION_CONNECTIONS, SATURATION_SECONDS);
     return { ok: run.ok, errors: run.errors, latencies: Float64Array.from([run.p50]), p99: run.p99, seconds: run.durationSeconds };
@@ -132,21 +132,21 @@ try {
   });
   // The same streams with EXTRA_CHUNKS more word chunks each: the CPU difference per chunk is
   // what relaying one chunk costs (parse, re-render, write), apart from the per-request cost.
-  await setStreamWords(11 + EXTRA_CHUNKS);
+  await setFakeUpstream(upstream.url, 'stream-words', 11 + EXTRA_CHUNKS);
   await rotate(LONG_STREAM_PHASE, streamArms, async (arm) => {
     const run = await openLoopStream(arm.target, STREAM_RATE, SLICE_MS);
     return { ok: run.ok, errors: run.errors, latencies: run.complete };
   });
-  await setStreamGap(SPACED_GAP_MS);
+  await setFakeUpstream(upstream.url, 'stream-gap', SPACED_GAP_MS);
   for (const [phase, words] of [[SPACED_PHASE, 11], [SPACED_LONG_PHASE, 11 + EXTRA_CHUNKS]] as const) {
-    await setStreamWords(words);
+    await setFakeUpstream(upstream.url, 'stream-words', words);
     await rotate(phase, streamArms, async (arm) => {
       const run = await openLoopStream(arm.target, SPACED_RATE, SLICE_MS * 2);
       return { ok: run.ok, errors: run.errors, latencies: run.complete };
     });
   }
-  await setStreamGap(0);
-  await setStreamWords(11);
+  await setFakeUpstream(upstream.url, 'stream-gap', 0);
+  await setFakeUpstream(upstream.url, 'stream-words', 11);
 
   const table = render();
   const heading = [
@@ -241,10 +241,6 @@ function render(): string {
   return lines.join('\n');
 }
 
-async function setStreamWords(n: number): Promise<void> {
-  const response = await fetch(`${upstream.url}/__bench/stream-words?n=${n}`, { method: 'POST' });
-  await response.text();
-}
 
 /**
  * A bootstrap 95 % interval of `arm`'s p99 minus `direct`'s in `phase` (both resampled with
@@ -269,15 +265,7 @@ function resampledP99(sorted: Float64Array): number {
   return sorted[indices[Math.max(0, Math.ceil(0.99 * indices.length) - 1)]!]!;
 }
 
-async function setStreamGap(ms: number): Promise<void> {
-  const response = await fetch(`${upstream.url}/__bench/stream-gap?ms=${ms}`, { method: 'POST' });
-  await response.text();
-}
 
-async function setUpstreamLatency(ms: number): Promise<void> {
-  const response = await fetch(`${upstream.url}/__bench/latency?ms=${ms}`, { method: 'POST' });
-  await response.text();
-}
 
 /** Every arm must return a real chat.completion or Anthropic message (and every streaming arm a stream) before anything is timed. */
 async function checkAnswers(): Promise<void> {

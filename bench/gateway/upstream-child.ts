@@ -89,26 +89,22 @@ const anthropicStream = (words: string[]): string[] => [
 
 if (kind === 'fixed') {
   let latencyMs = 0;
-  /** Pause between two streamed chunks, ms (`POST /__bench/stream-gap?ms=1`); 0: the next turn of the event loop (most coalesce on the way). */
+  /** Pause between two streamed chunks, ms (`POST /__bench/stream-gap?value=1`); 0: the next turn of the event loop (most coalesce on the way). */
   let gapMs = 0;
   let streams = { openai: openAiStream(WORDS), anthropic: anthropicStream(WORDS) };
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
-    if (request.url?.startsWith('/__bench/latency')) {
-      latencyMs = Number(new URL(request.url, 'http://x').searchParams.get('ms') ?? 0);
-      request.resume();
-      response.end('ok');
-      return;
-    }
-    if (request.url?.startsWith('/__bench/stream-gap')) {
-      gapMs = Number(new URL(request.url, 'http://x').searchParams.get('ms') ?? 0);
-      request.resume();
-      response.end('ok');
-      return;
-    }
-    // `POST /__bench/stream-words?n=211`: streamed answers carry n word chunks (default 11).
-    if (request.url?.startsWith('/__bench/stream-words')) {
-      const words = wordsOf(Number(new URL(request.url, 'http://x').searchParams.get('n') ?? WORDS.length));
-      streams = { openai: openAiStream(words), anthropic: anthropicStream(words) };
+    // Settings between phases (`setFakeUpstream` in child-process.ts): `POST /__bench/<setting>?value=N`.
+    if (request.url?.startsWith('/__bench/')) {
+      const url = new URL(request.url, 'http://x');
+      const value = Number(url.searchParams.get('value') ?? 0);
+      const setting = url.pathname.slice('/__bench/'.length);
+      if (setting === 'latency') latencyMs = value;
+      else if (setting === 'stream-gap') gapMs = value;
+      else if (setting === 'stream-words') {
+        // Streamed answers carry `value` word chunks (default 11).
+        const words = wordsOf(value);
+        streams = { openai: openAiStream(words), anthropic: anthropicStream(words) };
+      }
       request.resume();
       response.end('ok');
       return;
