@@ -88,12 +88,14 @@ describe("serve lowers its background threads' priority (server.runtime.backgrou
       const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is a mutex?' }] }) });
       expect(response.status).toBe(200);
       await response.text();
+      // The thread shows in /proc as soon as it exists, and lowers itself once its script runs: wait for both.
+      const startedThreads = (now: Map<number, number>): number[] => [...now.keys()].filter((thread) => !before.has(thread));
       let after = threadNice(pid);
-      for (let waited = 0; waited < 5_000 && after.size === before.size; waited += 100) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let waited = 0; waited < 10_000 && !(startedThreads(after).length > 0 && startedThreads(after).every((thread) => after.get(thread) === 10)); waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
         after = threadNice(pid);
       }
-      const started = [...after.keys()].filter((thread) => !before.has(thread));
+      const started = startedThreads(after);
       expect(started).toHaveLength(1);
       expect(after.get(started[0]!)).toBe(10);
     } finally {
