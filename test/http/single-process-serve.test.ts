@@ -157,6 +157,7 @@ async function startServe(cwd: string): Promise<ChildProcess> {
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
       child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+      child.once('error', (error) => reject(new Error(`${MAIN_BUILT} did not start (${error.message}); \`npm run build\` writes it`)));
     });
   } catch (error) {
     child.kill('SIGKILL');
