@@ -34,10 +34,23 @@ async function v8PlatformThreads(): Promise<number[]> {
   } catch {
     return [];
   }
-  const pool = await threadPoolIds();
-  if (pool.size === 0) return [];
-  const firstPoolThread = Math.min(...pool);
-  return threads.filter((thread) => thread !== process.pid && thread < firstPoolThread);
+  const { ids: pool, size } = await threadPoolIds();
+  return threadsBeforePool(threads, pool, size, process.pid);
+}
+
+/**
+ * The threads started before libuv's pool, given the pool threads seen (`seen`) of a pool of
+ * `size`: those below the lowest one seen, except that a pool thread never seen (it took none of
+ * the reads, its core busy elsewhere) is among the threads just below it — so that many are left
+ * out, rather than lower a pool thread. None when no pool thread was seen. Exported for its test.
+ */
+export function threadsBeforePool(threads: readonly number[], seen: ReadonlySet<number>, size: number, mainThread: number): number[] {
+  if (seen.size === 0) return [];
+  const sorted = [...threads].sort((a, b) => a - b);
+  const firstSeen = sorted.indexOf(Math.min(...seen));
+  if (firstSeen < 0) return [];
+  const unseen = Math.max(0, size - seen.size);
+  return sorted.slice(0, Math.max(0, firstSeen - unseen)).filter((thread) => thread !== mainThread);
 }
 
 function lowerThread(thread: number, nice: number): boolean {
@@ -50,11 +63,16 @@ function lowerThread(thread: number, nice: number): boolean {
   }
 }
 
-/** The ids of libuv's pool threads: enough concurrent `readlink`s that every thread takes some. */
-async function threadPoolIds(): Promise<Set<number>> {
+/**
+ * The ids of libuv's pool threads seen taking concurrent `readlink`s, and the pool's size. On a
+ * busy core one thread may take none for a while: the rounds go on (a few ms apart) until every
+ * thread was seen or ten rounds passed.
+ */
+async function threadPoolIds(): Promise<{ ids: Set<number>; size: number }> {
   const size = Math.max(4, Number(process.env.UV_THREADPOOL_SIZE) || 4);
   const ids = new Set<number>();
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, 2));
     const links = await Promise.all(Array.from({ length: size * 4 }, () => readlink('/proc/thread-self').catch(() => '')));
     for (const link of links) {
       const id = Number(link.slice(link.lastIndexOf('/') + 1));
@@ -62,5 +80,5 @@ async function threadPoolIds(): Promise<Set<number>> {
     }
     if (ids.size >= size) break;
   }
-  return ids;
+  return { ids, size };
 }
