@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 node --max-semi-space-size=4 --heap-growing-percent=50 --no-allocation-site-pretenuring
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 node --max-semi-space-size=8 --heap-growing-percent=50 --no-allocation-site-pretenuring
 // The line above starts node with `server.runtime`'s default memory flags and allocator settings
 // (app/config/runtime-flags.ts; test/http/single-process-serve.test.ts holds them equal), so
 // `fortitude serve --workers 1` and `npm start` with one worker run as one process, not a primary and a worker.

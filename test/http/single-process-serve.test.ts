@@ -61,7 +61,7 @@ describe('the shipped entry point runs one worker as one process', () => {
       const cmdline = readFileSync(`/proc/${workers[0]}/cmdline`, 'utf8').split('\0');
       // V8 takes the last of two values of one flag: the configured one comes after the #! line's.
       expect(cmdline.lastIndexOf('--allocation-site-pretenuring')).toBeGreaterThan(cmdline.indexOf('--no-allocation-site-pretenuring'));
-      expect(cmdline.lastIndexOf('--max-semi-space-size=0')).toBeGreaterThan(cmdline.indexOf('--max-semi-space-size=4'));
+      expect(cmdline.lastIndexOf('--max-semi-space-size=0')).toBeGreaterThan(cmdline.indexOf('--max-semi-space-size=8'));
     } finally {
       child.kill('SIGTERM');
     }

@@ -223,7 +223,7 @@ describe('configuration', () => {
 describe('server.runtime', () => {
   it('turns the V8 heap settings into node flags, saying V8\'s own defaults where the shipped #! line sets others', () => {
     const defaults = parseConfigText('');
-    expect(runtimeNodeFlags(defaults.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=50', '--no-allocation-site-pretenuring']);
+    expect(runtimeNodeFlags(defaults.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-semi-space-size=8', '--heap-growing-percent=50', '--no-allocation-site-pretenuring']);
     const tuned = parseConfigText('server:\n  runtime:\n    young_generation_mb: 0\n    heap_growth_percent: 0\n    max_old_space_mb: 1024\n    allocation_site_pretenuring: true\n');
     // Left to V8, yet said explicitly: they override the shipped entry point's #! defaults.
     expect(runtimeNodeFlags(tuned.server.runtime, { workers: 1, cores: 4 })).toEqual(['--max-semi-space-size=0', '--heap-growing-percent=0', '--max-old-space-size=1024', '--allocation-site-pretenuring']);

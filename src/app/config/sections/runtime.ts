@@ -68,12 +68,12 @@ export const serverSchema = z
      * 160 MB with 1–2 ms scavenges at the same throughput). Applied as node flags when the
      * workers start, so `serve` runs its worker as a child process whenever they are set and not
      * already given to node (the shipped entry point's `#!` line gives the defaults). The young
-     * generation is 4 MB: docs/operations.md, "Young generation per workload".
+     * generation is 8 MB: docs/operations.md, "Young generation per workload".
      */
     runtime: z
       .strictObject({
         /** Young-generation semi-space, MB (`--max-semi-space-size`); 0 keeps V8's default (16). */
-        young_generation_mb: z.number().int().min(0).max(256).default(4),
+        young_generation_mb: z.number().int().min(0).max(256).default(8),
         /** Old-generation growth after each full GC, % of the live size (`--heap-growing-percent`); 0 = V8's heuristic (up to 300 %). */
         heap_growth_percent: z.number().int().min(0).max(400).default(50),
         /** Old-generation limit, MB (`--max-old-space-size`); 0 = V8's default. Keep it above caching.levels.memory.max_size_mb. */
