@@ -49,7 +49,7 @@ export interface MemoryProfile {
   heapSpaces: v8.HeapSpaceInfo[];
   timeline: MemoryReading[];
   gc: { count: number; totalPauseMs: number; byKind: Record<string, { count: number; pauseMs: number }> };
-  /** Top allocation sites by sampled live bytes. */
+  /** Top allocation sites by sampled bytes allocated during the span (objects since collected included). */
   topAllocations: AllocationSite[];
   samplingIntervalBytes: number;
   /** The raw sampling profile (Chrome DevTools `.heapprofile` format) when asked for. */
@@ -110,7 +110,9 @@ export async function recordMemoryProfile(options: MemoryProfileOptions): Promis
   let head: SamplingHeapProfileNode | undefined;
   try {
     await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: samplingIntervalBytes });
+    // Every allocation of the span counts, collected ones too: the sites that allocated the most
+    // (a quiet server may keep none of the few objects a short span samples alive to its end).
+    await session.post('HeapProfiler.startSampling', { samplingInterval: samplingIntervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
     await waitFor(options.durationMs, options.signal);
     const { profile } = await session.post('HeapProfiler.stopSampling');
     head = (profile as unknown as { head: SamplingHeapProfileNode }).head;
