@@ -5,7 +5,10 @@
  * (the worker inherits it; SIGUSR2 starts and stops its profiler), drives it closed-loop (autocannon, `--connections`, default 50) or open-loop
  * (`--rate N`), stops it, and prints the worker profile's self time by function and by file.
  *
- *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--stream [--words N] [--chunk-gap-ms N]] [--top 40] [--stages [--json]]
+ *   npm run build && node --import tsx bench/gateway/profile-serve.ts [--seconds 8] [--connections 50] [--rate N] [--api messages] [--alloc | --survivors] [--stream [--words N] [--chunk-gap-ms N]] [--top 40] [--stages [--json]] [--warm-seconds N]
+ *
+ * `--warm-seconds N`: before profiling, N seconds of closed-loop load (default 0: 1 s at 300/s only), so V8
+ * has optimised the hot path as it has in a long-running server (it keeps compiling for ~10 s at saturation).
  *
  * `--words N` / `--chunk-gap-ms N` (with `--stream`): streamed answers of N word chunks, N ms apart
  * (each chunk then its own TCP segment, as a model's tokens arrive; default 11, back to back).
@@ -36,6 +39,7 @@ const SECONDS = Number(option('--seconds') ?? 8);
 const CONNECTIONS = Number(option('--connections') ?? 50);
 const RATE = option('--rate') === undefined ? (process.argv.includes('--stream') ? 200 : undefined) : Number(option('--rate'));
 const TOP = Number(option('--top') ?? 40);
+const WARM_SECONDS = Number(option('--warm-seconds') ?? 0);
 /** `--alloc`: a sampling heap profile of every allocation (scavenged ones too) instead of a CPU profile. */
 const SURVIVORS = process.argv.includes('--survivors');
 const ALLOC = process.argv.includes('--alloc') || SURVIVORS;
@@ -79,6 +83,7 @@ try {
   if (WORDS !== undefined) await setFakeUpstream(upstream.url, 'stream-words', Number(WORDS));
   if (CHUNK_GAP_MS !== undefined) await setFakeUpstream(upstream.url, 'stream-gap', Number(CHUNK_GAP_MS));
   await openLoop(target, 300, 1_000);
+  if (WARM_SECONDS > 0) await (STREAM ? openLoopStream(target, RATE ?? 200, WARM_SECONDS * 1000) : saturate(target, CONNECTIONS, WARM_SECONDS));
   const cpuBefore = serve.cpuMicros();
   const mainBefore = threadCpuMicros(workerPid);
   const workerBefore = readStat(workerPid).cpuMicros;
