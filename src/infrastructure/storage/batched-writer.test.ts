@@ -85,9 +85,52 @@ describe('BatchedWriter', () => {
   });
 
   it('bounds the buffer during an outage, dropping the oldest and counting them', async () => {
-    const writer = new BatchedWriter<number>({ write: async () => Promise.reject(new Error('down')), batchSize: 1000, maxBuffered: 5, flushIntervalMs: 10_000 });
+    let down = true;
+    const written: number[] = [];
+    const writer = new BatchedWriter<number>({
+      write: async (records) => {
+        if (down) throw new Error('down');
+        written.push(...records);
+      },
+      batchSize: 1000,
+      maxBuffered: 5,
+      flushIntervalMs: 10_000,
+    });
     for (let index = 0; index < 12; index++) writer.add(index);
     expect(writer.stats()).toMatchObject({ buffered: 5, dropped: 7 });
+    down = false;
+    await writer.flush(true);
+    expect(written).toEqual([7, 8, 9, 10, 11]);
+    await writer.close();
+  });
+
+  it('puts a failed batch back in front of what arrived during its write, still within the bound', async () => {
+    let fail: ((error: Error) => void) | undefined;
+    const written: number[][] = [];
+    let down = true;
+    const writer = new BatchedWriter<number>({
+      write: (records) => {
+        if (!down) {
+          written.push(records);
+          return Promise.resolve();
+        }
+        return new Promise<void>((_resolve, reject) => (fail = reject));
+      },
+      batchSize: 3,
+      maxBuffered: 5,
+      flushIntervalMs: 10_000,
+    });
+    for (const record of [1, 2, 3]) writer.add(record); // a full batch: its write starts
+    for (const record of [4, 5, 6, 7]) writer.add(record); // arrive while it is written
+    expect(writer.stats().buffered).toBe(4);
+    fail!(new Error('down'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // 1, 2, 3 went back in front; 7 records exceed the bound of 5, so the two oldest went.
+    expect(writer.stats()).toMatchObject({ buffered: 5, dropped: 2, failedWrites: 1 });
+    down = false;
+    await writer.flush(true);
+    expect(written.flat()).toEqual([3, 4, 5, 6, 7]);
+    expect(written[0]).toEqual([3, 4, 5]);
     await writer.close();
   });
 });
