@@ -236,6 +236,7 @@ export function loggerOptions(section: FortitudeConfig['logging']): LoggingOptio
     asyncLogging: section.async_logging,
     bufferSizeBytes: section.buffer_size,
     flushIntervalMs: section.flush_interval_ms,
+    maxPendingBytes: Math.round(section.max_pending_mb * 1024 * 1024),
     format: section.format,
     ...(section.file
       ? {

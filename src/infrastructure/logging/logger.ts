@@ -17,6 +17,13 @@ export interface LoggingOptions {
   /** Bytes buffered before a write (pino caps it at 8 KiB). */
   bufferSizeBytes: number;
   flushIntervalMs: number;
+  /**
+   * With `asyncLogging`: the most bytes waiting for a destination that does not keep up (a
+   * stdout reader that stalls, a slow disk); past it new lines are dropped and counted, and once
+   * the destination has taken lines again for a whole flush interval one warning says how many
+   * were lost. 0 or unset: unbounded.
+   */
+  maxPendingBytes?: number;
   /** `pretty`: one human-readable line per entry; `json`: one JSON object per line; unset: pretty on a terminal, JSON otherwise. */
   format?: 'json' | 'pretty' | undefined;
   /** Write to this file (rotated by size) instead of stdout. */
@@ -69,19 +76,40 @@ export function createLogger(options: LoggingOptions, destination?: DestinationS
 
   // pino caps the buffer below its maxWrite (16 KiB).
   const minLength = Math.min(options.bufferSizeBytes, 8192);
+  // A bounded backlog: what sonic-boom drops past `maxLength` is counted here, reported later.
+  const maxLength = options.maxPendingBytes !== undefined && options.maxPendingBytes > 0 ? Math.max(options.maxPendingBytes, 2 * minLength) : undefined;
+  const dropped = { lines: 0, reported: 0, lastAt: 0 };
+  const onDrop = (data: string) => {
+    let lines = 0;
+    for (let at = data.indexOf('\n'); at !== -1; at = data.indexOf('\n', at + 1)) lines++;
+    dropped.lines += Math.max(1, lines);
+    dropped.lastAt = Date.now();
+  };
   const rawStream =
     destination ??
     (options.file
-      ? createRotatingFile(options.file.path, options.file.rotation, options.asyncLogging ? { sync: false, minLength } : { sync: true })
+      ? createRotatingFile(options.file.path, options.file.rotation, options.asyncLogging ? { sync: false, minLength, ...(maxLength ? { maxLength, onDrop } : {}) } : { sync: true })
       : options.asyncLogging
-        ? pino.destination({ dest: 1, sync: false, minLength })
+        ? pino.destination({ dest: 1, sync: false, minLength, ...(maxLength ? { maxLength } : {}) }).on('drop', onDrop)
         : pino.destination({ dest: 1, sync: true }));
   const onTerminal = !options.file && Boolean(((destination ?? process.stdout) as { isTTY?: boolean }).isTTY);
   const pretty = options.format === 'pretty' || (options.format === undefined && onTerminal);
   const stream = pretty ? prettyDestination(rawStream as { write(chunk: string): unknown; flushSync?(): void }) : rawStream;
   const flushTimer =
     options.asyncLogging && !destination
-      ? setInterval(() => (rawStream as { flush?: () => void }).flush?.(), options.flushIntervalMs).unref()
+      ? setInterval(() => {
+          (rawStream as { flush?: () => void }).flush?.();
+          // Said once the destination has taken lines again for a whole interval (said sooner, the
+          // warning would be dropped too).
+          if (dropped.lines > dropped.reported && Date.now() - dropped.lastAt >= options.flushIntervalMs) {
+            const lost = dropped.lines - dropped.reported;
+            dropped.reported = dropped.lines;
+            root.warn(
+              { droppedLines: lost, droppedLinesTotal: dropped.lines, maxPendingBytes: maxLength },
+              `${lost} log lines dropped: the log destination did not keep up and more than logging.max_pending_mb waited for it`,
+            );
+          }
+        }, options.flushIntervalMs).unref()
       : undefined;
   const includeStack = options.includeStacktrace ?? false;
 

@@ -30,11 +30,23 @@ export interface RotatingFile {
  * gzipped when it becomes `path.2` at the next rotation (logrotate's `delaycompress`).
  * No dependency: pino's own destination (sonic-boom) does the writing and reopening.
  */
-export function createRotatingFile(path: string, rotation: RotationOptions, options: { sync: boolean; minLength?: number }): RotatingFile {
+export function createRotatingFile(
+  path: string,
+  rotation: RotationOptions,
+  options: { sync: boolean; minLength?: number; maxLength?: number; onDrop?: (data: string) => void },
+): RotatingFile {
   mkdirSync(dirname(path), { recursive: true });
   // Created now so its inode is known before the (possibly asynchronous) destination opens it.
   closeSync(openSync(path, 'a'));
-  const destination = pino.destination({ dest: path, append: true, mkdir: true, sync: options.sync, ...(options.minLength ? { minLength: options.minLength } : {}) });
+  const destination = pino.destination({
+    dest: path,
+    append: true,
+    mkdir: true,
+    sync: options.sync,
+    ...(options.minLength ? { minLength: options.minLength } : {}),
+    ...(options.maxLength ? { maxLength: options.maxLength } : {}),
+  });
+  if (options.onDrop) destination.on('drop', options.onDrop);
   let openedInode = inodeOf(path);
   let bytesSinceCheck = 0;
   let reopening = false;

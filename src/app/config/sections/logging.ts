@@ -35,6 +35,12 @@ export const loggingSchema = z
     async_logging: z.boolean().default(true),
     buffer_size: z.number().int().positive().default(65536),
     flush_interval_ms: z.number().int().positive().default(1000),
+    /**
+     * Not in the guide. With async_logging: the most log output (MiB) kept waiting for a
+     * destination that does not keep up; past it lines are dropped and one warning later says
+     * how many. 0: unbounded.
+     */
+    max_pending_mb: z.number().nonnegative().default(16),
     levels: z
       .strictObject({
         root: level.default('info'),
