@@ -27,7 +27,7 @@ function instant(name: string): Provider {
     capabilities: { streaming: true, embeddings: false },
     simulated: true,
     // Present on the new tree's stacks (deadline and hedging); ignored by the old tree.
-    timing: { deadlineMs: 30_000, hedgeAfterMs: () => 250, observe: (ms: number) => void (latency = ms) },
+    timing: { deadlineMs: 30_000, hedgeAfterMs: () => 250, observe: (ms: number) => void (latency = ms), hedgeLost: () => true },
     chat(_request: ChatRequest, options?: CallOptions) {
       options?.trace?.attempts.push({ provider: name, outcome: 'ok', latencyMs: latency });
       if (options?.trace) options.trace.provider = name;

@@ -90,6 +90,7 @@ export async function runResearch(request: ResearchRequest, deps: PipelineDeps, 
     researchType: classification.researchType.value,
     user: request.user,
     urgent: classification.urgency.value === 'immediate',
+    pinned: Boolean(request.provider),
   };
 
   let best: { answer: ProviderAnswer; quality: QualityBreakdown } | undefined;
@@ -184,6 +185,7 @@ export async function* streamResearch(request: ResearchRequest, deps: PipelineDe
     researchType: classification.researchType.value,
     user: request.user,
     urgent: classification.urgency.value === 'immediate',
+    pinned: Boolean(request.provider),
   });
   let text = '';
   let finish: Extract<StreamPart, { type: 'finish' }> | undefined;

@@ -51,6 +51,11 @@ export interface CallContext {
   user?: string | undefined;
   /** Urgent requests (urgency `immediate`) are never throttled by the budget. */
   urgent?: boolean | undefined;
+  /**
+   * The caller named the provider (research `provider`): it answers unless it fails; no hedge
+   * starts another provider beside a try that is merely slower than usual.
+   */
+  pinned?: boolean | undefined;
 }
 
 export interface ProviderCaller {

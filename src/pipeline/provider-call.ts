@@ -178,7 +178,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       const reservation = await reserve(order, request, context, promptTokens);
       const trace = createCallTrace();
       try {
-        const answer = await providers.chain.call(order, withModel(order, request), { signal: context.signal, trace, promptTokens });
+        const answer = await providers.chain.call(order, withModel(order, request), { signal: context.signal, trace, promptTokens, hedge: context.pinned !== true });
         recordAttempts(answer.attempts, context);
         const cost = recordSuccess(answer.provider, answer.result.model, performance.now() - started, answer.result.usage, context, answer.attempts[0]?.provider);
         await reservation.reconcile(cost);
@@ -215,7 +215,7 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
       let opened;
       const trace = createCallTrace();
       try {
-        opened = await providers.chain.stream(order, withModel(order, request), { signal: context.signal, trace, promptTokens });
+        opened = await providers.chain.stream(order, withModel(order, request), { signal: context.signal, trace, promptTokens, hedge: context.pinned !== true });
       } catch (error) {
         await reservation.release();
         throw recordFailure(

@@ -55,6 +55,12 @@ export interface ProviderTiming {
   hedgeAfterMs(): number;
   /** A successful call's latency (streams: to the first part), in ms; feeds `hedgeAfterMs`. */
   observe(latencyMs: number): void;
+  /**
+   * A try of this provider was cancelled after `elapsedMs` because another provider answered
+   * first. Whether that counts as a timeout (its breaker, the router, the request rows) or only as
+   * a cancelled try (`provider-timing.ts` decides).
+   */
+  hedgeLost(elapsedMs: number): boolean;
 }
 
 /**

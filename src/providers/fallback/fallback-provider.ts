@@ -39,7 +39,7 @@ export async function openStream(
   name: string,
   members: readonly Provider[],
   request: ChatRequest,
-  callOptions: CallOptions | undefined,
+  callOptions: (CallOptions & { hedge?: boolean | undefined }) | undefined,
   timers: Pick<RaceOptions<OpenedStream>, 'timers' | 'clock'> = {},
 ): Promise<{ win: RaceWin<OpenedStream>; race: Race<OpenedStream> }> {
   const race = new Race<OpenedStream>(
@@ -50,7 +50,7 @@ export async function openStream(
       const iterator = provider.stream(request, { signal: attempt, trace: attempt, promptTokens: callOptions?.promptTokens })[Symbol.asyncIterator]();
       return { iterator, first: await iterator.next() };
     },
-    { ...timers, signal: callOptions?.signal, trace: callOptions?.trace, linger: true, discard: (opened) => void opened.iterator.return?.() },
+    { ...timers, signal: callOptions?.signal, trace: callOptions?.trace, hedge: callOptions?.hedge, linger: true, discard: (opened) => void opened.iterator.return?.() },
   );
   return { win: await race.run(), race };
 }

@@ -35,6 +35,8 @@ export interface ChainCallOptions {
   trace?: CallTrace | undefined;
   /** The call's prompt-token count, handed to every member (their token limits reuse it). */
   promptTokens?: PromptTokens | undefined;
+  /** false: fall back only when a try fails, never hedge (the caller named its provider). */
+  hedge?: boolean | undefined;
 }
 
 export interface ProviderChain {
@@ -71,7 +73,7 @@ export function createProviderChain(providers: ReadonlyMap<string, Provider>): P
       const trace = options.trace ?? createCallTrace();
       const promptTokens = options.promptTokens;
       const call = (provider: Provider, attempt: RaceAttempt) => provider.chat(request, { signal: attempt, trace: attempt, promptTokens });
-      const win = await new Race(order.join('>'), chosen, 'chat', call, { signal: options.signal, trace }).run();
+      const win = await new Race(order.join('>'), chosen, 'chat', call, { signal: options.signal, trace, hedge: options.hedge }).run();
       const provider = win.provider.name;
       return { result: win.value, provider, simulated: win.provider.simulated, attempts: failures(trace.attempts) };
     },
@@ -79,7 +81,7 @@ export function createProviderChain(providers: ReadonlyMap<string, Provider>): P
     async stream(order, request, options = {}) {
       const chosen = members(order);
       const trace = options.trace ?? createCallTrace();
-      const { win, race } = await openStream(order.join('>'), chosen, request, { signal: options.signal, trace, promptTokens: options.promptTokens });
+      const { win, race } = await openStream(order.join('>'), chosen, request, { signal: options.signal, trace, promptTokens: options.promptTokens, hedge: options.hedge });
       const provider = win.provider.name;
       // Not a generator: one that was never started would not close the member's stream when closed.
       const parts = guardStream(win.value.iterator, { first: win.value.first, onEnd: () => race.release() });

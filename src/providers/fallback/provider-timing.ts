@@ -27,12 +27,18 @@ export const HEDGE_FLOOR_MS = 250;
 const MAX_TIMES_MEDIAN = 8;
 /** The percentile is recomputed after this many new samples, not per call. */
 const RECOMPUTE_EVERY = 64;
+/**
+ * Hedges a provider without latency history may lose in a row, having run past its delay, before
+ * the next loss counts as a timeout: it has answered nothing since, so it looks hung.
+ */
+export const UNPROVEN_LOSSES_FORGIVEN = 2;
 
 /**
  * A provider's deadline and hedge delay. With `hedge_after: auto`, the next provider starts when a
  * try has run longer than this provider's p99 of its last 128 successful calls (at most 8× their
  * median, never below 250 ms, and 250 ms until it has answered 10 times). A failed or hedged try adds no sample, so a hung
- * provider's timeouts cannot push its own hedge delay up.
+ * provider's timeouts cannot push its own hedge delay up. `hedgeLost` says which cancelled tries
+ * count as timeouts.
  */
 export function createProviderTiming(options: ProviderTimingOptions): ProviderTiming {
   const fixed = typeof options.hedgeAfterMs === 'number' ? options.hedgeAfterMs : undefined;
@@ -41,6 +47,8 @@ export function createProviderTiming(options: ProviderTimingOptions): ProviderTi
   let count = 0;
   let sinceRecompute = 0;
   let current = HEDGE_FLOOR_MS;
+  /** Hedges lost in a row past the delay while the provider has no history, since its last answer. */
+  let unprovenLosses = 0;
 
   const recompute = () => {
     const size = Math.min(count, WINDOW);
@@ -56,7 +64,22 @@ export function createProviderTiming(options: ProviderTimingOptions): ProviderTi
   return {
     deadlineMs: options.deadlineMs,
     hedgeAfterMs: () => fixed ?? current,
+    /**
+     * A lost try is a timeout only when it outran this provider's own hedge delay (a try started
+     * as a hedge and cancelled sooner was not slow: it started late) and that delay rests on
+     * evidence: configured, or the p99 of at least 10 answers. Before that, 250 ms says nothing
+     * about an LLM that normally takes seconds, and counting every lost hedge as a timeout opened
+     * breakers and moved traffic off healthy providers of a fresh server; only a provider that
+     * keeps losing without ever answering (hung) is counted then.
+     */
+    hedgeLost(elapsedMs) {
+      if (elapsedMs < (fixed ?? current)) return false;
+      if (fixed !== undefined || count >= MIN_SAMPLES) return true;
+      unprovenLosses += 1;
+      return unprovenLosses > UNPROVEN_LOSSES_FORGIVEN;
+    },
     observe(latencyMs) {
+      unprovenLosses = 0;
       if (fixed !== undefined) return;
       samples[count % WINDOW] = latencyMs;
       count += 1;

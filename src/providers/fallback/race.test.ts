@@ -10,8 +10,8 @@ import { createCallTrace } from '../provider.js';
 import { withRetry } from '../retry/with-retry.js';
 import { DueTimers } from './due-timers.js';
 import { openStream } from './fallback-provider.js';
-import { createProviderTiming, HEDGE_FLOOR_MS } from './provider-timing.js';
-import { Race } from './race.js';
+import { createProviderTiming, HEDGE_FLOOR_MS, UNPROVEN_LOSSES_FORGIVEN } from './provider-timing.js';
+import { HedgeCancelled, Race } from './race.js';
 import type { RaceAttempt } from './race.js';
 
 /**
@@ -102,6 +102,55 @@ describe('Race', () => {
     await clock.advance(400);
     expect((await settled).provider.name).toBe('slow');
     expect(hedge.signals[0]?.aborted).toBe(true);
+  });
+
+  it('holds nothing against a hedge that started late and lost: cancelled, not a timeout', async () => {
+    const clock = createManualClock();
+    const slow = timedProvider('slow', clock, { answerAfterMs: 400, timing: fixed(300) });
+    const hedge = timedProvider('hedge', clock, { timing: fixed(300) });
+    const trace = createCallTrace();
+    const settled = new Race('chain', [slow, hedge], 'chat', chat, { clock, timers: new DueTimers(clock), trace }).run();
+    await clock.advance(400);
+    expect((await settled).provider.name).toBe('slow');
+    // The hedge ran 100 ms of its own 300 ms delay: it was not slow, it started late.
+    expect(hedge.signals[0]?.reason).toBeInstanceOf(HedgeCancelled);
+    expect(hedge.signals[0]?.reason).not.toBeInstanceOf(ProviderError);
+    expect(trace.attempts).toEqual([]);
+  });
+
+  it('counts a lost try of a provider with no latency history only once it keeps losing without answering (hung)', async () => {
+    const clock = createManualClock();
+    const timers = new DueTimers(clock);
+    const auto = () => createProviderTiming({ deadlineMs: 30_000, hedgeAfterMs: 'auto' });
+    const unproven = timedProvider('unproven', clock, { timing: auto() });
+    const healthy = timedProvider('healthy', clock, { answerAfterMs: 50, timing: auto() });
+    const outcomes: string[] = [];
+    for (let call = 0; call <= UNPROVEN_LOSSES_FORGIVEN; call++) {
+      const trace = createCallTrace();
+      const settled = new Race('chain', [unproven, healthy], 'chat', chat, { clock, timers, trace }).run();
+      await clock.advance(HEDGE_FLOOR_MS + 50);
+      expect((await settled).provider.name).toBe('healthy');
+      outcomes.push(trace.attempts.map((attempt) => `${attempt.provider}:${attempt.outcome}`).join(',') || 'cancelled');
+    }
+    // Two losses forgiven (a provider whose LLM normally takes seconds looks the same after 250 ms), the third counted.
+    expect(outcomes).toEqual(['cancelled', 'cancelled', 'unproven:timeout']);
+    expect(unproven.signals.map((signal) => signal.reason instanceof ProviderError)).toEqual([false, false, true]);
+  });
+
+  it('with hedge: false, waits for a slow first try and falls back only when it fails', async () => {
+    const clock = createManualClock();
+    const timers = new DueTimers(clock);
+    const slow = timedProvider('slow', clock, { answerAfterMs: 2_000, timing: fixed(300) });
+    const other = timedProvider('other', clock, { answerAfterMs: 10, timing: fixed(300) });
+    const settled = new Race('chain', [slow, other], 'chat', chat, { clock, timers, hedge: false }).run();
+    await clock.advance(1_999);
+    expect(other.calls).toBe(0);
+    await clock.advance(1);
+    expect((await settled).provider.name).toBe('slow');
+    const failing = timedProvider('failing', clock, { readTimeoutMs: 500, timing: fixed(300) });
+    const fallback = new Race('chain', [failing, other], 'chat', chat, { clock, timers, hedge: false }).run();
+    await clock.advance(510);
+    expect((await fallback).provider.name).toBe('other');
   });
 
   it('creates no timer of its own and leaves none behind for a call answered in time', async () => {
@@ -201,6 +250,21 @@ describe('createProviderTiming', () => {
     slow.observe(12_000);
     for (let index = 0; index < 9; index++) slow.observe(1_000);
     expect(slow.hedgeAfterMs()).toBe(8_000); // capped at 8 × the 1 s median, not the 12 s outlier
+  });
+
+  it("judges a lost try by the provider's own delay, and without history forgives losses until it stops answering", () => {
+    const proven = createProviderTiming({ deadlineMs: 30_000, hedgeAfterMs: 'auto' });
+    for (let index = 0; index < 10; index++) proven.observe(1_000);
+    expect(proven.hedgeLost(999)).toBe(false); // started as a hedge, cancelled before its own delay
+    expect(proven.hedgeLost(1_000)).toBe(true);
+    const configured = createProviderTiming({ deadlineMs: 30_000, hedgeAfterMs: 500 });
+    expect(configured.hedgeLost(600)).toBe(true); // a configured delay is evidence enough
+    const fresh = createProviderTiming({ deadlineMs: 30_000, hedgeAfterMs: 'auto' });
+    expect(fresh.hedgeLost(HEDGE_FLOOR_MS - 1)).toBe(false);
+    const losses = () => Array.from({ length: UNPROVEN_LOSSES_FORGIVEN + 1 }, () => fresh.hedgeLost(2_000));
+    expect(losses()).toEqual([false, false, true]);
+    fresh.observe(1_800); // it answered: the count starts again
+    expect(losses()).toEqual([false, false, true]);
   });
 
   it('uses a configured hedge delay as it is', () => {

@@ -51,11 +51,17 @@ export interface RaceOptions<T> {
    */
   linger?: boolean | undefined;
   /**
-   * Receives every try's attempts as the race learns of them, in order; a cancelled try (hedge
-   * loser, deadline) as one `timeout` attempt lasting until it was cancelled. Tries report their
+   * Receives every try's attempts as the race learns of them, in order; a try cancelled at the
+   * deadline, or a hedge's loser that outran its provider's own delay, as one `timeout` attempt
+   * lasting until it was cancelled (another cancelled loser as none). Tries report their
    * own cancellation too, later, to their own trace only, so nothing is counted twice.
    */
   trace?: CallTrace | undefined;
+  /**
+   * false: no hedge; the next member starts only when a try fails (a caller that named its
+   * provider gets that provider's answer unless it fails). Default true.
+   */
+  hedge?: boolean | undefined;
   /** Shared timers (default: one set for the process, on the system clock). */
   timers?: DueTimers | undefined;
   clock?: Clock | undefined;
@@ -75,6 +81,15 @@ class RaceTry extends TryCancel implements CallTrace {
   ) {
     super();
   }
+}
+
+/**
+ * Why a hedge's loser was cancelled when that says nothing against its provider: not a
+ * `ProviderError`, so the provider's layers treat it as the caller's abort (no failure for its
+ * breaker, statistics or records).
+ */
+export class HedgeCancelled extends Error {
+  override readonly name = 'HedgeCancelled';
 }
 
 const HEDGE = 0;
@@ -168,7 +183,7 @@ export class Race<T> {
       details: { reason: 'deadline', providers: this.#members.slice(0, this.#next).map((member) => member.name) },
     });
     this.#settle();
-    this.#recordCancelled(undefined);
+    this.#recordTimedOut();
     this.#cancelAll(error);
     this.release();
     this.#reject(error);
@@ -182,7 +197,7 @@ export class Race<T> {
     if (this.#tries.length === 0) this.#tries = [running];
     else this.#tries.push(running);
     this.#running += 1;
-    const hedgeAfterMs = this.#next < this.#members.length ? provider.timing?.hedgeAfterMs() : undefined;
+    const hedgeAfterMs = this.#next < this.#members.length && this.#options.hedge !== false ? provider.timing?.hedgeAfterMs() : undefined;
     if (hedgeAfterMs === undefined) this.#timers.cancel(this.#hedge);
     else this.#timers.schedule(this.#hedge, hedgeAfterMs);
     void this.#try(running);
@@ -212,10 +227,7 @@ export class Race<T> {
       // What the winner records from now on (a stream's own attempt, at its end) goes to the caller.
       running.attempts = trace.attempts;
     }
-    if (this.#tries.length > 1) {
-      this.#recordCancelled(running);
-      this.#cancelLosers(running);
-    }
+    if (this.#tries.length > 1) this.#cancelLosers(running);
     if (this.#options.linger) this.#tries = [running];
     else this.release();
     this.#resolve({ provider, value });
@@ -247,11 +259,24 @@ export class Race<T> {
     this.#timers.cancel(this.#deadline);
   }
 
-  /** The losers fail as timeouts: their breakers, statistics and the router hear how slow they were. */
+  /**
+   * The losers are cancelled. One that outran its own provider's hedge delay (`hedgeLost`) fails
+   * as a timeout: its breaker, statistics and the router hear how slow it was, and the caller's
+   * trace gets a `timeout` attempt. Any other (a hedge that started late, a provider whose normal
+   * latency is not known yet) is only cancelled: nothing holds it against its provider.
+   */
   #cancelLosers(winner: RaceTry): void {
+    const now = this.#clock.now();
+    const trace = this.#options.trace;
     for (const loser of this.#tries) {
       if (loser === winner) continue;
       const name = loser.member.name;
+      const elapsedMs = now - loser.startedAt;
+      if (!(loser.member.timing?.hedgeLost(elapsedMs) ?? true)) {
+        loser.cancel(new HedgeCancelled(`${name}: cancelled, ${winner.member.name} answered first`));
+        continue;
+      }
+      trace?.attempts.push({ provider: name, outcome: 'timeout', latencyMs: elapsedMs });
       loser.cancel(
         new ProviderError(`${name}: no answer after its hedge delay; ${winner.member.name} answered first`, {
           provider: name,
@@ -267,14 +292,12 @@ export class Race<T> {
     if (trace) for (const attempt of attempts) trace.attempts.push(attempt);
   }
 
-  /** Each running try but `kept`, as the timeout it is about to become. */
-  #recordCancelled(kept: RaceTry | undefined): void {
+  /** Each running try, as the timeout it is about to become (the deadline passed). */
+  #recordTimedOut(): void {
     const trace = this.#options.trace;
     if (!trace) return;
     const now = this.#clock.now();
-    for (const running of this.#tries) {
-      if (running !== kept) trace.attempts.push({ provider: running.member.name, outcome: 'timeout', latencyMs: now - running.startedAt });
-    }
+    for (const running of this.#tries) trace.attempts.push({ provider: running.member.name, outcome: 'timeout', latencyMs: now - running.startedAt });
   }
 
   #cancelAll(reason: unknown): void {
