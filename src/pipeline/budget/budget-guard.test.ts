@@ -79,6 +79,10 @@ describe('budget guard', () => {
     const { guard } = setup();
     const big = await guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 700_000 });
     expect(await codeOf(guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 400_000 }))).toBe('budget_exceeded:reservation_refused');
+    // The refusal says what the worst case is made of and how to get under it.
+    await expect(guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 400_000 })).rejects.toThrow(
+      /max_tokens 400000 .*send a smaller max_tokens, or raise cost_management\.global\.daily_budget_usd/,
+    );
     await big.release();
     expect(await codeOf(guard.reserve({ provider: 'cheap', model: 'm', price: PRICE, inputTokens: 0, maxOutputTokens: 400_000 }))).toBe('ok');
   });

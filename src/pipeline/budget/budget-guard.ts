@@ -355,7 +355,10 @@ export function createBudgetGuard(options: BudgetGuardOptions, deps: BudgetGuard
       if (!result.granted) {
         const period = result.refusedBy?.startsWith('month') ? periods.month : periods.day;
         const left = periodState(period);
-        throw refuse(`budget limit reached: ${period.key} has ${(left.limitUsd - left.spentUsd - left.reservedUsd).toFixed(6)} USD left, the call may cost ${worstUsd.toFixed(6)} USD`, {
+        const monthly = period === periods.month;
+        // The worst case is what is reserved: the whole output cap at the dearest candidate's price.
+        const fix = `the worst case is ${inputTokens} input tokens and max_tokens ${input.maxOutputTokens} at the dearest provider the call may fall back to; send a smaller max_tokens, or raise cost_management.global.${monthly ? 'monthly' : 'daily'}_budget_usd`;
+        throw refuse(`budget limit reached: ${period.key} has ${(left.limitUsd - left.spentUsd - left.reservedUsd).toFixed(6)} USD left, the call may cost ${worstUsd.toFixed(6)} USD (${fix})`, {
           action: 'reservation_refused',
           period: period.key,
           worstCaseUsd: worstUsd,
