@@ -183,3 +183,42 @@ describe('provider call: prompt tokens near the limits', () => {
     }
   });
 });
+
+describe('provider call: the budget reservation', () => {
+  it('prices each candidate at the model it would run, not its configured model when the request names one it serves', async () => {
+    const served: Record<string, { model: string; serves: string[] }> = { a: { model: 'big', serves: ['small'] }, b: { model: 'mid', serves: [] } };
+    const stacks = new Map<string, Provider>(Object.keys(served).map((name) => [name, scriptedProvider(name, [])]));
+    const catalog: ProviderCatalog = {
+      names: ['a', 'b'],
+      has: (name) => name in served,
+      modelOf: (name) => served[name]?.model,
+      // As build-providers: the requested model when the provider serves it, else its default.
+      modelFor: (name, requested) => (requested === served[name]!.model || served[name]!.serves.includes(requested) ? requested : served[name]!.model),
+      providerFor: () => undefined,
+      models: () => [],
+      embedders: () => [],
+      chain: createProviderChain(stacks),
+    };
+    const reserved: ReserveInput[] = [];
+    const caller = createProviderCaller({
+      providers: catalog,
+      router: { plan: () => ({ order: ['a', 'b'], models: {} }) as never, record: () => undefined, recordQuality: () => undefined },
+      budget: {
+        reserve: async (input) => {
+          reserved.push(input);
+          return { id: 'r', reservedUsd: 0, reconcile: async () => ({ overrunUsd: 0 }), release: async () => undefined };
+        },
+      },
+      prices: createPriceResolver({
+        builtIn: { big: { input_per_million: 30, output_per_million: 60 }, mid: { input_per_million: 3, output_per_million: 15 }, small: { input_per_million: 0.15, output_per_million: 0.6 } },
+      }),
+      estimateTokens: estimateChatTokens,
+    });
+    // a runs small (it serves it), b falls back to its default mid: the dearest is mid, not a's configured big.
+    await caller.call(['a', 'b'], { ...request, model: 'small' }, {});
+    expect(reserved[0]?.price).toMatchObject({ input_per_million: 3, output_per_million: 15 });
+    // Naming no model, each runs its configured one: big.
+    await caller.call(['a', 'b'], request, {});
+    expect(reserved[1]?.price).toMatchObject({ input_per_million: 30, output_per_million: 60 });
+  });
+});

@@ -87,24 +87,23 @@ export function createProviderCaller(deps: ProviderCallDeps): ProviderCaller {
   // Not async (it awaits nothing): no promise and frame of its own per call; its callers await it inside theirs.
   const reserve = (order: readonly string[], request: ChatRequest, context: CallContext, promptTokens: PromptTokens): Promise<BudgetReservation> => {
     // Fallback may land on any candidate: reserve at the dearest one's price, so no path overspends.
-    // A candidate may be called at the router's chosen model or the requested one, not only its
-    // configured model: price every model it might run (a model it does not serve runs as its default).
+    // Each candidate is priced at the model it would run: the request's model (or the router's
+    // choice for the first candidate, which the request then carries to every candidate), mapped
+    // by the candidate as the provider stack does (a model it does not serve runs as its default);
+    // its configured model when the request names none. Pricing its configured model too reserved
+    // a gpt-4o-mini request at gpt-4's price (a 402 with the budget nearly untouched).
     // The first of the dearest prices (input + output per million), in candidate order.
-    const chosen = chosenModels.get(order);
+    const requested = request.model || chosenModels.get(order)?.[order[0] ?? ''] || '';
     let price: ModelPrice | undefined;
     let dearest = Number.NEGATIVE_INFINITY;
     for (const name of order) {
-      // The configured model, the router's choice, the requested one (a loop, not a closure per call).
-      for (let which = 0; which < 3; which++) {
-        const model = which === 0 ? modelOf(name) : which === 1 ? chosen?.[name] : request.model;
-        if (!model) continue;
-        const candidate = prices.priceOf(providers.modelFor(name, model), name);
-        if (candidate === undefined) continue;
-        const blended = candidate.input_per_million + candidate.output_per_million;
-        if (blended > dearest) {
-          dearest = blended;
-          price = candidate;
-        }
+      const model = requested === '' ? modelOf(name) : providers.modelFor(name, requested);
+      const candidate = prices.priceOf(model, name);
+      if (candidate === undefined) continue;
+      const blended = candidate.input_per_million + candidate.output_per_million;
+      if (blended > dearest) {
+        dearest = blended;
+        price = candidate;
       }
     }
     const priced = price !== undefined && price.input_per_million > 0;
