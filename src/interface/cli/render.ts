@@ -2,7 +2,18 @@ import { newTable } from './table.js';
 import { SIMULATED_BANNER, type ResearchResult } from '../../core/research.js';
 import type { LibraryItem } from '../../pipeline/fortitude.js';
 
-export function renderResult(result: ResearchResult): string {
+/**
+ * Stored text as a terminal may show it: control characters (escape sequences could move the
+ * cursor, rewrite lines or set the window title) and bidirectional overrides (U+202E shows
+ * text reversed, hiding what it says) become visible `\u{…}` escapes. Newlines and tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`);
+}
+
+export function renderResult(stored: ResearchResult): string {
+  const result: ResearchResult = { ...stored, query: terminalSafe(stored.query), answer: terminalSafe(stored.answer) };
   const lines: string[] = [];
   if (result.simulated) lines.push(`⚠ ${SIMULATED_BANNER}`, '');
   const c = result.classification;
@@ -37,7 +48,7 @@ export function renderLibraryTable(items: LibraryItem[], total: number, options:
       item.researchType,
       item.qualityComposite === null ? '—' : item.qualityComposite.toFixed(2),
       item.provider,
-      item.query,
+      terminalSafe(item.query),
     ];
     if (options.withScore) row.push(item.score === undefined ? '' : formatScore(item.score));
     table.push(row);
