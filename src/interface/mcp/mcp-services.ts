@@ -39,3 +39,19 @@ export const SILENT_MCP_LOGGER: McpLogger = {
   warn: () => undefined,
   error: () => undefined,
 };
+
+/**
+ * An `McpLogger` writing one line per entry, the message then the object as JSON (`fortitude mcp`
+ * hands it `context.err`, stderr). An Error is written as its name, message and code:
+ * `JSON.stringify` alone writes `{}` (its fields are not enumerable).
+ */
+export function createLineMcpLogger(write: (line: string) => void): McpLogger {
+  const line = (object: object, message?: string) => write(`${message ?? ''} ${JSON.stringify(object, errorFields)}`);
+  return { warn: line, error: line };
+}
+
+function errorFields(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const { code, cause } = value as Error & { code?: unknown };
+  return { type: value.name, message: value.message, ...(code === undefined ? {} : { code }), ...(cause === undefined ? {} : { cause }) };
+}

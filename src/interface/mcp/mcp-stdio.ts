@@ -1,6 +1,6 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createMcpServer, type McpServerOptions } from './create-mcp-server.js';
 import { SILENT_MCP_LOGGER, type McpServices } from './mcp-services.js';
+import { McpStdioTransport } from './mcp-stdio-transport.js';
 
 export interface McpStdioOptions extends McpServerOptions {
   /** Default `process.stdin` / `process.stdout`; tests pass streams. */
@@ -14,7 +14,10 @@ export interface McpStdioOptions extends McpServerOptions {
 }
 
 export interface McpStdioSession {
-  /** Settles when the client closes stdin (or `close()` is called); then close the services. */
+  /**
+   * Settles when the client has closed stdin and every request it sent is answered (or when
+   * `close()` is called, which drops requests in flight); then close the services.
+   */
   readonly closed: Promise<void>;
   close(): Promise<void>;
 }
@@ -32,14 +35,12 @@ export async function runMcpStdio(services: McpServices, options: McpStdioOption
   const restoreConsole = options.guardConsole === false ? () => undefined : redirectConsoleToStderr();
 
   const server = createMcpServer(services, options);
-  const transport = new StdioServerTransport(stdin as typeof process.stdin, stdout as typeof process.stdout);
+  const transport = new McpStdioTransport(stdin, stdout);
   let settle: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (settle = resolve));
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      stdin.off('end', onEnd);
-      stdin.off('close', onEnd);
       stdout.off('error', onOutputError);
       try {
         await server.close();
@@ -50,17 +51,16 @@ export async function runMcpStdio(services: McpServices, options: McpStdioOption
     })();
     return closing;
   };
-  const onEnd = (): void => void close();
   // EPIPE when the client went away: nobody is left to read; end the session.
   const onOutputError = (error: Error): void => {
     logger.warn({ err: error }, 'mcp stdout failed; closing the session');
     void close();
   };
 
-  // Malformed frames are reported here and skipped; the session continues.
+  // Malformed frames are answered with a JSON-RPC error by the transport, reported here, and skipped.
   server.server.onerror = (error) => logger.warn({ err: error }, 'mcp stdio protocol error');
-  stdin.on('end', onEnd);
-  stdin.on('close', onEnd);
+  // The transport closes itself once stdin has ended and every request received is answered.
+  server.server.onclose = () => void close();
   stdout.on('error', onOutputError);
   await server.connect(transport);
   return { closed, close };

@@ -42,7 +42,8 @@ export function registerToolCommands(program: Command, context: CliContext): voi
     .option('--port <port>', 'HTTP port', '8765')
     .action(async (options: { http?: boolean; host: string; port: string }) => {
       const services = await context.openServices();
-      const logger = { warn: (object: unknown, message?: string) => context.err(`${message ?? ''} ${JSON.stringify(object)}`), error: (object: unknown, message?: string) => context.err(`${message ?? ''} ${JSON.stringify(object)}`) };
+      const { createLineMcpLogger } = await import('../../mcp/mcp-services.js');
+      const logger = createLineMcpLogger((line) => context.err(line));
       try {
         if (options.http) {
           // Loaded here, not at the top: every command (and every `serve` worker) would carry the MCP SDK.
