@@ -7,6 +7,8 @@ export interface ConfigProblem {
   message: string;
   line?: number;
   column?: number;
+  /** The environment variable(s) whose value is at fault (`FORTITUDE_PORT`), named instead of the file. */
+  source?: string;
 }
 
 /** Raised once, at start-up, listing every problem found; rendered one line per problem. */
@@ -25,7 +27,8 @@ export class ConfigError extends FortitudeError {
 export function formatProblems(problems: ConfigProblem[], file: string | undefined): string {
   return problems
     .map((problem) => {
-      const where = [file ?? '<defaults>', problem.line, problem.column].filter((part) => part !== undefined).join(':');
+      const where =
+        problem.source !== undefined ? `${problem.source}:` : [file ?? '<defaults>', problem.line, problem.column].filter((part) => part !== undefined).join(':');
       return problem.path ? `${where} ${problem.path}: ${problem.message}` : `${where} ${problem.message}`;
     })
     .join('\n');

@@ -39,19 +39,19 @@ export const ENV_SHORTCUTS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The environment's overrides as `[dotted path, raw value]`, in the order they apply: the
- * shortcuts above (when set and not empty), then `FORTITUDE_<SECTION>__<KEY>…` for any path
- * (`FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB=64` → `caching.levels.memory.max_size_mb`).
+ * The environment's overrides as `[dotted path, raw value, variable name]`, in the order they
+ * apply: the shortcuts above (when set and not empty), then `FORTITUDE_<SECTION>__<KEY>…` for any
+ * path (`FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB=64` → `caching.levels.memory.max_size_mb`).
  */
-export function envOverrideEntries(env: NodeJS.ProcessEnv): Array<[path: string, raw: string]> {
-  const entries: Array<[string, string]> = [];
+export function envOverrideEntries(env: NodeJS.ProcessEnv): Array<[path: string, raw: string, variable: string]> {
+  const entries: Array<[string, string, string]> = [];
   for (const [name, path] of Object.entries(ENV_SHORTCUTS)) {
     const value = env[name];
-    if (value !== undefined && value !== '') entries.push([path, value]);
+    if (value !== undefined && value !== '') entries.push([path, value, name]);
   }
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('FORTITUDE_') || !name.includes('__') || value === undefined) continue;
-    entries.push([name.slice('FORTITUDE_'.length).toLowerCase().split('__').join('.'), value]);
+    entries.push([name.slice('FORTITUDE_'.length).toLowerCase().split('__').join('.'), value, name]);
   }
   return entries;
 }

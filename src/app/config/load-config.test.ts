@@ -22,6 +22,17 @@ function problemsOf(text: string) {
   throw new Error('expected the config to be rejected');
 }
 
+/** The error for `text` read as `file` (null: no file, the built-in defaults) with `env`. */
+function configErrorOf(text: string, env: NodeJS.ProcessEnv, file: string | null = 'test.yaml'): ConfigError {
+  try {
+    parseConfigText(text, { env, ...(file === null ? {} : { file }) });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
 describe('configuration', () => {
   it('runs on the seed defaults with no file at all', () => {
     const config = parseConfigText('');
@@ -202,6 +213,28 @@ describe('configuration', () => {
     const problems = problemsOf('providers:\n  openai:\n    api_key: ${NOT_SET_ANYWHERE}\n');
     expect(problems[0]).toMatchObject({ path: 'providers.openai.api_key', line: 3 });
     expect(problems[0]!.message).toContain('NOT_SET_ANYWHERE');
+  });
+
+  it('reports a missing ${VAR} once, not again as an empty value', () => {
+    const error = configErrorOf('providers:\n  openai:\n    api_key: ${MY_SECRET_KEY}\n', {});
+    expect(error.message).toBe('test.yaml:3:5 providers.openai.api_key: environment variable MY_SECRET_KEY is not set');
+  });
+
+  it('blames a bad environment override on its variable, not on the defaults or the file', () => {
+    const memory = configErrorOf('', { FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB: 'lots' }, null);
+    expect(memory.message).toBe(
+      'FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB: caching.levels.memory.max_size_mb: expected a number, got "lots" (fix or unset the variable)',
+    );
+    expect(memory.problems).toEqual([expect.objectContaining({ path: 'caching.levels.memory.max_size_mb', source: 'FORTITUDE_CACHING__LEVELS__MEMORY__MAX_SIZE_MB' })]);
+    // The file sets the key too: the variable that overrides it is at fault, and no file line is given.
+    const port = configErrorOf('server:\n  port: 8080\n', { FORTITUDE_PORT: 'abc' });
+    expect(port.message).toBe('FORTITUDE_PORT: server.port: expected a number, got "abc" (fix or unset the variable)');
+    expect(port.problems[0]!.line).toBeUndefined();
+    // A check across values the environment set alone.
+    const weights = configErrorOf('', { FORTITUDE_SELECTION_STRATEGY__CRITERIA__LATENCY: '0.9' }, null);
+    expect(weights.message).toMatch(/^FORTITUDE_SELECTION_STRATEGY__CRITERIA__LATENCY: selection_strategy\.criteria: .*must sum to 1/);
+    // A problem of the file itself still names the file.
+    expect(configErrorOf('server:\n  port: abc\n', { FORTITUDE_LOG_LEVEL: 'debug' }).message).toMatch(/^test\.yaml:2:3 server\.port: /);
   });
 
   it('freezes the validated config', () => {

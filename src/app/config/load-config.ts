@@ -6,7 +6,7 @@ import { configSchema, type FortitudeConfig } from './schema.js';
 import { allowedKeysAt, closest, valueTypeAt } from './schema-shape.js';
 import { SEED_PROVIDERS } from './sections/providers.js';
 import { providerDefinition } from '../../providers/provider-kinds.js';
-import { deepMerge, parseYamlSource } from './yaml-source.js';
+import { deepMerge, parseYamlSource, type YamlSource } from './yaml-source.js';
 import { yaml } from './yaml-module.js';
 
 /** Where to read from (`config-input.ts`); with no `env`, the loader reads `process.env`, the only place Fortitude does. */
@@ -38,7 +38,7 @@ export function parseConfigText(text: string, options: { env?: NodeJS.ProcessEnv
 
   const problems: ConfigProblem[] = [];
   const interpolated = interpolateEnv(source.data, env, [], problems);
-  const overrides = overridesFromEnv(env, problems);
+  const { overrides, origins } = overridesFromEnv(env, problems);
   // An env override of one provider setting adjusts the seed's providers; it does not replace the list.
   const base = overrides.providers !== undefined && (interpolated as Record<string, unknown>).providers === undefined
     ? { ...(interpolated as Record<string, unknown>), providers: structuredClone(SEED_PROVIDERS) }
@@ -47,9 +47,20 @@ export function parseConfigText(text: string, options: { env?: NodeJS.ProcessEnv
   // Parsed once per process: zod's JIT fast path would generate and compile a parser for every
   // object schema of the config (50-100 ms) to run it once; interpreted, the parse takes 6-17 ms.
   const result = configSchema.safeParse(withEnv, { jitless: true });
-  if (!result.success) problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue)));
+  if (!result.success) {
+    // One problem per key: a value already reported (an unset `${VAR}`, an unreadable environment
+    // value, which became '' or was left out) is not reported again as invalid.
+    const reported = new Set(problems.map((problem) => problem.path));
+    for (const issue of result.error.issues) {
+      for (const problem of describeIssue(issue)) {
+        if (problem.path !== '' && reported.has(problem.path)) continue;
+        reported.add(problem.path);
+        problems.push(blameEnvironment(problem, issue, origins, source.positions));
+      }
+    }
+  }
   const located = problems
-    .map((problem) => ({ ...problem, ...positionOf(source.positions, problem.path) }))
+    .map((problem) => (problem.source === undefined ? { ...problem, ...positionOf(source.positions, problem.path) } : problem))
     .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   if (located.length > 0 || !result.success) throw new ConfigError(located, options.file);
 
@@ -81,6 +92,38 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
     });
   }
   return [{ path, message: tidyMessage(issue.message) }];
+}
+
+/** Where an environment override set a value: the variable and its text. */
+interface EnvOrigin {
+  variable: string;
+  raw: string;
+}
+
+/** Keys whose value is never repeated in a message. */
+const SECRET_KEY = /(?:api_?key|password|token|secret)$/i;
+
+/**
+ * Names the environment variable behind a problem instead of the file (or `<defaults>`): the
+ * override at the problem's path or above it; otherwise, when the file sets nothing at or below
+ * the path, the overrides below it (a check across several values, such as weights that must sum
+ * to 1). A value of the wrong type is quoted as the variable had it.
+ */
+function blameEnvironment(problem: ConfigProblem, issue: z.core.$ZodIssue, origins: ReadonlyMap<string, EnvOrigin>, positions: YamlSource['positions']): ConfigProblem {
+  const exact = origins.get(problem.path);
+  if (exact) {
+    const quoted = issue.code === 'invalid_type' && !SECRET_KEY.test(problem.path);
+    const message = quoted ? `expected ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}, got ${JSON.stringify(exact.raw)}` : problem.message;
+    return { ...problem, message: `${message} (fix or unset the variable)`, source: exact.variable };
+  }
+  for (let parts = problem.path.split('.').slice(0, -1); parts.length > 0; parts = parts.slice(0, -1)) {
+    const above = origins.get(parts.join('.'));
+    if (above) return { ...problem, message: `${problem.message} (fix or unset the variable)`, source: above.variable };
+  }
+  const inside = (path: string) => problem.path === '' || path === problem.path || path.startsWith(`${problem.path}.`);
+  const below = [...origins].filter(([path]) => inside(path)).map(([, origin]) => origin.variable);
+  if (below.length === 0 || [...positions.keys()].some(inside)) return problem;
+  return { ...problem, message: `${problem.message} (fix or unset ${below.length === 1 ? 'the variable' : 'these variables'})`, source: below.join(', ') };
 }
 
 function tidyMessage(message: string): string {
@@ -115,19 +158,21 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[], 
  * wholly quoted YAML-style (`'x:'`), which is unquoted; other values are read as YAML scalars
  * (numbers, booleans, durations, lists).
  */
-function overridesFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Record<string, unknown> {
+function overridesFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): { overrides: Record<string, unknown>; origins: Map<string, EnvOrigin> } {
   const overrides: Record<string, unknown> = {};
-  for (const [dotted, raw] of envOverrideEntries(env)) {
+  const origins = new Map<string, EnvOrigin>();
+  for (const [dotted, raw, variable] of envOverrideEntries(env)) {
     const keys = dotted.split('.');
     let target = overrides;
     for (const key of keys.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
     try {
       target[keys.at(-1)!] = valueTypeAt(configSchema, keys) === 'string' ? stringValue(raw) : yaml().parse(raw);
+      origins.set(dotted, { variable, raw });
     } catch {
-      problems.push({ path: dotted, message: `cannot read the environment value for ${dotted}` });
+      problems.push({ path: dotted, message: 'cannot read the value as YAML (fix or unset the variable)', source: variable });
     }
   }
-  return overrides;
+  return { overrides, origins };
 }
 
 /** A string key's environment value: as written, or unquoted when quoted as a YAML string. */
