@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { researchResultJson, servedFromCache, type ResearchResult, type StageTimings } from './research.js';
+import { researchResultJson, servedFromCache, withRoundedCost, type ResearchResult, type StageTimings } from './research.js';
 
 const timings = (totalMs: number): StageTimings => ({ classifyMs: 0.1, cacheMs: 0.2, providerMs: 0, qualityMs: 0, storeMs: 0, totalMs });
 
@@ -40,6 +40,17 @@ describe('servedFromCache / researchResultJson', () => {
       const served = servedFromCache(stored, { kind: 'semantic', similarity: 0.93 }, timings(total));
       expect(JSON.parse(researchResultJson(served))).toEqual(JSON.parse(JSON.stringify(served)));
     }
+  });
+
+  it('sends costUsd rounded for output, fresh or served from the cache, leaving the result itself unrounded', () => {
+    const noisy: ResearchResult = { ...stored, id: 'r-2', costUsd: 0.00013659999999999999 };
+    expect((JSON.parse(researchResultJson(noisy)) as ResearchResult).costUsd).toBe(0.0001366);
+    expect(researchResultJson(noisy)).toContain('"costUsd":0.0001366,');
+    const served = servedFromCache(noisy, { kind: 'exact', similarity: 1 }, timings(1));
+    expect(researchResultJson(served)).toContain('"costUsd":0.0001366,');
+    expect(noisy.costUsd).toBe(0.00013659999999999999);
+    expect(Object.keys(withRoundedCost(noisy))).toEqual(Object.keys(noisy));
+    expect(withRoundedCost(stored)).toBe(stored); // nothing to round: no copy
   });
 
   it('reuses the stored object’s JSON: a later change to it is not re-serialised (stored values are immutable)', () => {

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChatRequest, StreamPart } from '../core/chat.js';
 import { FortitudeError } from '../core/errors.js';
 import { withoutNul } from '../core/text-input.js';
-import { servedFromCache, type Classification, type QualityBreakdown, type ResearchRequest, type ResearchResult, type ResearchStreamEvent, type StageTimings } from '../core/research.js';
+import { MAX_QUERY_LENGTH, queryTooLong, servedFromCache, type Classification, type QualityBreakdown, type ResearchRequest, type ResearchResult, type ResearchStreamEvent, type StageTimings } from '../core/research.js';
 import type { PipelineTelemetry, ProviderAnswer, ProviderCaller, ResearchCache, ResearchCacheContext, ResearchLibrary, Understanding } from './ports.js';
 import { slugify, splitSections } from './stages/sections.js';
 import { isSimpleQuery } from './classify/simple-query.js';
@@ -237,7 +237,6 @@ function chatRequestFor(deps: PipelineDeps, query: string, classification: Class
   };
 }
 
-const MAX_QUERY_LENGTH = 8_000;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 /** The question checks every research request passes (also `fortitude cache eval`'s input). */
@@ -248,7 +247,7 @@ export function validateQuery(raw: string): string {
   if (!LETTER_OR_DIGIT.test(query))
     throw new FortitudeError('bad_request', 'query: must contain a question (at least one letter or digit), not only punctuation', { details: { field: 'query' } });
   if (query.length > MAX_QUERY_LENGTH)
-    throw new FortitudeError('bad_request', `query: at most ${MAX_QUERY_LENGTH} characters (got ${query.length})`, { details: { field: 'query' } });
+    throw new FortitudeError('bad_request', `query: ${queryTooLong(query.length)}`, { details: { field: 'query' } });
   return query;
 }
 

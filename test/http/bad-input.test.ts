@@ -83,7 +83,10 @@ describe('bad input on /api', () => {
     const big = JSON.stringify({ query: 'x'.repeat(5000) });
     const declared = await postRaw('/api/research', big);
     expect(declared.status).toBe(413);
-    expect(((await declared.json()) as ApiError).error.code).toBe('payload_too_large');
+    const error = ((await declared.json()) as ApiError).error;
+    expect(error.code).toBe('payload_too_large');
+    // It names the setting that raises the limit.
+    expect(error.message).toBe('request body exceeds 4 KB; to accept larger bodies raise server.body_limit_kb (env FORTITUDE_SERVER__BODY_LIMIT_KB)');
     const chunks = [Buffer.from('{"query":"'), Buffer.alloc(6000, 'y'), Buffer.from('"}')];
     const stream = new ReadableStream({
       start(controller) {
@@ -98,6 +101,29 @@ describe('bad input on /api', () => {
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
+    expect(((await chunked.json()) as ApiError).error.message).toContain('server.body_limit_kb');
+  });
+
+  it('an out-of-range or malformed limit or offset → 400 saying the valid range', async () => {
+    for (const [query, message] of [
+      ['limit=-5', 'limit: must be a whole number from 1 to 100'],
+      ['limit=0', 'limit: must be a whole number from 1 to 100'],
+      ['limit=101', 'limit: must be a whole number from 1 to 100'],
+      ['limit=2.5', 'limit: must be a whole number from 1 to 100'],
+      ['offset=abc', 'offset: must be a whole number from 0 to 1000000'],
+    ] as const) {
+      const response = await fetch(`${app.url}/api/research?${query}`, { headers: AUTH.research });
+      expect(response.status, query).toBe(400);
+      expect(((await response.json()) as ApiError).error.message, query).toBe(message);
+    }
+  });
+
+  it('a rating out of range → 400 saying the valid range', async () => {
+    for (const rating of [0, 9, 2.5]) {
+      const response = await postRaw('/api/feedback', JSON.stringify({ result_id: 'r', rating }));
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as ApiError).error.message).toBe('rating: must be a whole number from 1 to 5');
+    }
   });
 
   it('bad query strings → 400 naming the parameter', async () => {
@@ -159,6 +185,16 @@ describe('bad input on /v1 uses the OpenAI error shape', () => {
     const response = await postRaw('/v1/embeddings', JSON.stringify({ model: 'm', input: [[1, 2, 3]] }));
     expect(response.status).toBe(400);
     expect(((await response.json()) as OpenAiError).error.param).toBe('input');
+  });
+
+  it.each([
+    ['an empty string', '', 'input', 'input: must not be an empty string'],
+    ['an empty array', [], 'input', 'input: must not be empty'],
+    ['an empty string in the array', ['text', ''], 'input[1]', 'input[1]: must not be an empty string'],
+  ])('embedding input of %s → 400 naming the field', async (_name, input, param, message) => {
+    const response = await postRaw('/v1/embeddings', JSON.stringify({ model: 'm', input }));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as OpenAiError).error).toMatchObject({ type: 'invalid_request_error', param, message });
   });
 
   it('unknown /v1 route → 404 in the OpenAI shape', async () => {

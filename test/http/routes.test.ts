@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_QUERY_LENGTH } from '../../src/core/research.js';
+import { validateQuery } from '../../src/pipeline/pipeline.js';
 import { rawRequest, statusOf } from './raw-request.js';
 import { AUTH, startTestServer, type TestServer } from './start-test-server.js';
 
@@ -88,6 +90,20 @@ describe('/api routes', () => {
     expect(context?.requestId).toBe(response.headers.get('x-request-id'));
   });
 
+  it('POST /api/research takes questions up to the one limit and refuses longer ones as the CLI and the pipeline do', async () => {
+    const longest = await post('/api/research', { query: `why ${'x'.repeat(MAX_QUERY_LENGTH - 4)}` });
+    expect(longest.status).toBe(200);
+    const tooLong = `why ${'x'.repeat(MAX_QUERY_LENGTH - 3)}`;
+    const refused = await post('/api/research', { query: tooLong });
+    expect(refused.status).toBe(400);
+    const error = ((await refused.json()) as { error: { message: string; field: string } }).error;
+    expect(error.field).toBe('query');
+    expect(error.message).toBe(`query: must be at most ${MAX_QUERY_LENGTH} characters (got ${MAX_QUERY_LENGTH + 1})`);
+    // The pipeline (the CLI's `research`, MCP's research tool) says the same words at the same length.
+    expect(() => validateQuery(tooLong)).toThrow(error.message);
+    expect(validateQuery(tooLong.slice(1))).toHaveLength(MAX_QUERY_LENGTH);
+  });
+
   it('cache-control request headers become the context cache flags', async () => {
     await fetch(`${app.url}/api/research`, {
       method: 'POST',
@@ -107,6 +123,35 @@ describe('/api routes', () => {
     const error = (await missing.json()) as { error: { code: string; requestId: string } };
     expect(error.error.code).toBe('not_found');
     expect(error.error.requestId).toBe(missing.headers.get('x-request-id'));
+  });
+
+  it('sends costUsd rounded for output from every research route (the stored value keeps its precision)', async () => {
+    const noisy = 0.00013659999999999999;
+    const created = (await (await post('/api/research', { query: 'noisy cost result' })).json()) as { id: string };
+    const stored = (await app.services.getResult(created.id, undefined))!;
+    stored.costUsd = noisy;
+    const costOf = async (response: Response) => ((await response.json()) as { costUsd: number }).costUsd;
+    expect(await costOf(await fetch(`${app.url}/api/research/${created.id}`, { headers: AUTH.research }))).toBe(0.0001366);
+    const page = (await (await fetch(`${app.url}/api/research?q=noisy`, { headers: AUTH.research })).json()) as { items: { costUsd: number }[] };
+    expect(page.items.map((item) => item.costUsd)).toEqual([0.0001366]);
+    expect(stored.costUsd).toBe(noisy);
+
+    const research = app.services.research;
+    app.services.research = async (request, context) => ({ ...(await research(request, context)), costUsd: noisy });
+    try {
+      expect(await costOf(await post('/api/research', { query: 'noisy fresh result' }))).toBe(0.0001366);
+    } finally {
+      app.services.research = research;
+    }
+    const stream = researchStreamWith(noisy);
+    let frames: string;
+    try {
+      frames = await (await post('/api/research', { query: 'noisy streamed result', stream: true })).text();
+    } finally {
+      stream.restore();
+    }
+    const resultEvent = frames.split('\n\n').find((frame) => frame.startsWith('event: result'))!;
+    expect(resultEvent).toContain('"costUsd":0.0001366,');
   });
 
   it('GET /api/research searches with q, type, limit and offset', async () => {
@@ -290,3 +335,12 @@ describe('/v1 gateway routes', () => {
     ]);
   });
 });
+
+/** Makes the fake's streamed results cost `costUsd` until `restore()`. */
+function researchStreamWith(costUsd: number): { restore(): void } {
+  const original = app.services.researchStream;
+  app.services.researchStream = async function* (request, context) {
+    for await (const event of original(request, context)) yield event.type === 'result' ? { ...event, result: { ...event.result, costUsd } } : event;
+  };
+  return { restore: () => void (app.services.researchStream = original) };
+}

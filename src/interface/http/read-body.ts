@@ -36,7 +36,10 @@ function parseJson(text: string): unknown {
 
 function tooLarge(exchange: Exchange, limitBytes: number): HttpError {
   exchange.headers.connection = 'close';
-  return new HttpError('payload_too_large', `request body exceeds ${Math.floor(limitBytes / 1024)} KB`);
+  return new HttpError(
+    'payload_too_large',
+    `request body exceeds ${Math.floor(limitBytes / 1024)} KB; to accept larger bodies raise server.body_limit_kb (env FORTITUDE_SERVER__BODY_LIMIT_KB)`,
+  );
 }
 
 interface BodyState {

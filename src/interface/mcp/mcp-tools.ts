@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { RESEARCH_TYPES, type ResearchRequest } from '../../core/research.js';
+import { MAX_QUERY_LENGTH, RESEARCH_TYPES, type ResearchRequest } from '../../core/research.js';
 import type { Caller } from '../../pipeline/fortitude.js';
 import type { McpServices } from './mcp-services.js';
 import {
@@ -55,7 +55,7 @@ function defineTool<Schema extends z.ZodObject>(spec: ToolSpec<Schema>): McpTool
 }
 
 const researchType = z.enum(RESEARCH_TYPES);
-const query = z.string().trim().min(1).max(10_000);
+const query = z.string().trim().min(1).max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`);
 const resultId = z.string().trim().min(1).max(200);
 
 const research = defineTool({

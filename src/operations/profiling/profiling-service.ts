@@ -27,6 +27,11 @@ export interface ProfileRequest {
   samplingIntervalUs?: number;
   /** memory: include the raw sampling heap profile. */
   includeSamplingProfile?: boolean;
+  /**
+   * memory: a heap snapshot is asked for right after this profile (`profile memory --heap-dump`):
+   * refused at once, before recording, when heap snapshots are off.
+   */
+  heapSnapshotAfter?: boolean;
   /** io */
   includeDisk?: boolean;
   includeNetwork?: boolean;
@@ -80,6 +85,16 @@ export interface ProfilingService {
 
 export function createProfilingService(deps: ProfilingDeps): ProfilingService {
   const busy = new Set<ProfileKind | 'heap'>();
+  const snapshotOptions = (): { redact: readonly string[] } => {
+    const options = deps.heapSnapshots ?? false;
+    if (options === false) {
+      throw new FortitudeError(
+        'forbidden',
+        'heap snapshots are off on this server: one pauses it for seconds and holds all it has in memory. To allow them (secrets are redacted from the file), set server.heap_snapshots: true (env FORTITUDE_SERVER__HEAP_SNAPSHOTS=true)',
+      );
+    }
+    return options;
+  };
 
   const execute = async (kind: ProfileKind, request: ProfileRequest) => {
     const signal = request.signal;
@@ -111,6 +126,8 @@ export function createProfilingService(deps: ProfilingDeps): ProfilingService {
       if (!(request.durationMs >= MIN_PROFILE_MS && request.durationMs <= MAX_PROFILE_MS)) {
         throw new FortitudeError('bad_request', `duration: expected ${MIN_PROFILE_MS}–${MAX_PROFILE_MS} ms (got ${request.durationMs})`, { details: { field: 'duration_ms' } });
       }
+      // Said before recording, not after the whole duration.
+      if (kind === 'memory' && request.heapSnapshotAfter === true) snapshotOptions();
       if (busy.has(kind)) {
         throw new FortitudeError('rate_limited', `a ${kind} profile is already being recorded in this process; try again when it ends`, { retryable: true });
       }
@@ -122,13 +139,7 @@ export function createProfilingService(deps: ProfilingDeps): ProfilingService {
       }
     },
     heapSnapshot() {
-      const options = deps.heapSnapshots ?? false;
-      if (options === false) {
-        throw new FortitudeError(
-          'forbidden',
-          'heap snapshots are off on this server: one pauses it for seconds and holds all it has in memory. To allow them (secrets are redacted from the file), set server.heap_snapshots: true (env FORTITUDE_SERVER__HEAP_SNAPSHOTS=true)',
-        );
-      }
+      const options = snapshotOptions();
       if (busy.has('heap')) throw new FortitudeError('rate_limited', 'a heap snapshot is already being written; try again when it ends', { retryable: true });
       busy.add('heap');
       const snapshot = heapSnapshot();

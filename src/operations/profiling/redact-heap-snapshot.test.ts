@@ -46,6 +46,15 @@ describe('profiling service heap snapshots', () => {
     }
   });
 
+  it('refuse a memory profile that a snapshot is to follow at once, before recording, when off', async () => {
+    const started = performance.now();
+    await expect(createProfilingService(deps).run('memory', { durationMs: 5_000, heapSnapshotAfter: true })).rejects.toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('server.heap_snapshots: true'),
+    });
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('when enabled, stream a snapshot of this process without the configured secrets', async () => {
     const secret = `configured-${'x'.repeat(8)}-${process.pid}`;
     const holder = { secret: `${secret}` };

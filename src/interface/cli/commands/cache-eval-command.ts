@@ -24,7 +24,7 @@ export function registerCacheEvalCommand(cache: Command, context: CliContext): v
     .option('--populate <file>', 'load these questions first (JSONL or one a line), then ask first-time questions (--queries, or the non-duplicate q2 of --pairs)')
     .option('--queries <file>', 'with --populate: the first-time questions (JSONL or one a line)')
     .option('--labels <file>', 'with --populate: more labelled pairs (JSONL, as --pairs); a first-time question served a question labelled its duplicate (here or in --pairs) is not counted false')
-    .option('--sweep [thresholds]', `also measure other semantic thresholds (comma-separated; default ${DEFAULT_SWEEP.join(',')})`)
+    .option('--sweep [thresholds]', `also measure other semantic thresholds (comma-separated, e.g. 0.8,0.9, or [0.8,0.9]; alone: ${DEFAULT_SWEEP.join(',')})`)
     .option('--json', 'print the report as JSON')
     .action(async (options: EvalOptions) => {
       const sweep = sweepOf(options.sweep);
@@ -59,12 +59,14 @@ export function registerCacheEvalCommand(cache: Command, context: CliContext): v
     });
 }
 
-function sweepOf(value: string | boolean | undefined): number[] | undefined {
+/** `--sweep` alone (the default thresholds), `--sweep 0.8,0.9` or, as a JSON-style list, `--sweep '[0.8,0.9]'`. */
+export function sweepOf(value: string | boolean | undefined): number[] | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return DEFAULT_SWEEP;
-  const thresholds = value.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
+  const list = /^\s*\[(.*)\]\s*$/s.exec(value)?.[1] ?? value;
+  const thresholds = list.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
   if (thresholds.length === 0 || thresholds.some((threshold) => !Number.isFinite(threshold) || threshold <= 0 || threshold > 1))
-    throw new FortitudeError('bad_request', `--sweep: expected comma-separated similarity thresholds between 0 and 1, e.g. 0.8,0.9,0.95 (got "${value}")`);
+    throw new FortitudeError('bad_request', `--sweep: expected comma-separated similarity thresholds between 0 and 1, e.g. 0.8,0.9,0.95 or [0.8,0.9,0.95] (got "${value}")`);
   return thresholds;
 }
 

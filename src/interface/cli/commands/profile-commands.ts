@@ -76,16 +76,23 @@ export function registerProfileCommands(program: Command, context: CliContext): 
     .action(async (options: CommonOptions & { heapDump?: boolean; output: string }) => {
       const server = serverOptionsOf(options);
       const durationMs = duration(options);
+      const heapDump = options.heapDump === true;
+      // `heap_snapshot`: a server with heap snapshots off refuses at once, before the recording.
       const result = await recording(context, 'memory profile', durationMs, server, () =>
-        postJson<MemoryProfile & { process: ProfiledProcess }>(server, '/api/admin/profile/memory', { duration_ms: durationMs, sampling_profile: options.heapDump === true }),
+        postJson<MemoryProfile & { process: ProfiledProcess }>(server, '/api/admin/profile/memory', { duration_ms: durationMs, sampling_profile: heapDump, heap_snapshot: heapDump }),
       );
       const written = [options.output];
       let snapshotBytes: number | undefined;
-      if (options.heapDump) {
+      if (heapDump) {
         const snapshotPath = `${options.output.replace(/\.json$/, '')}.heapsnapshot`;
         const spinner = await progress(context, 'writing the heap snapshot');
         try {
           snapshotBytes = await postToFile(server, '/api/admin/profile/heap-snapshot', snapshotPath);
+        } catch (error) {
+          // The recording took the whole --duration: keep it even when the snapshot fails.
+          writeFileSync(options.output, JSON.stringify(result, null, 2));
+          context.err(`wrote ${options.output} (the memory profile, without the heap snapshot)`);
+          throw error;
         } finally {
           spinner.stop();
         }

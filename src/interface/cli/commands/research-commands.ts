@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
-import { RESEARCH_TYPES, SIMULATED_BANNER, type ResearchType } from '../../../core/research.js';
+import { roundUsdFields } from '../../../core/money.js';
+import { RESEARCH_TYPES, SIMULATED_BANNER, withRoundedCost, type ResearchType } from '../../../core/research.js';
 import type { CliContext } from '../cli-context.js';
 import { renderLibraryTable, renderResult } from '../render.js';
 
@@ -39,7 +40,8 @@ export function registerResearchCommands(program: Command, context: CliContext):
           { onStage: (stage) => spinner && (spinner.text = STAGE_TEXT[stage] ?? stage) },
         );
         spinner?.stop();
-        context.out(options.json ? JSON.stringify(result.simulated ? { notice: SIMULATED_BANNER, ...result } : result, null, 2) : renderResult(result));
+        const shown = withRoundedCost(result);
+        context.out(options.json ? JSON.stringify(shown.simulated ? { notice: SIMULATED_BANNER, ...shown } : shown, null, 2) : renderResult(result));
       } finally {
         spinner?.stop();
         await services.close();
@@ -61,7 +63,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
           limit: parseCount(options.limit, '--limit'),
           offset: parseCount(options.offset, '--offset'),
         });
-        context.out(options.json ? JSON.stringify(page, null, 2) : renderLibraryTable(page.items, page.total));
+        context.out(options.json ? JSON.stringify(roundUsdFields(page), null, 2) : renderLibraryTable(page.items, page.total));
       } finally {
         await services.close();
       }
@@ -76,7 +78,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
       try {
         const result = await services.getResult(id);
         if (!result) throw new FortitudeError('not_found', `no research result "${id}" (see fortitude list)`);
-        context.out(options.json ? JSON.stringify(result, null, 2) : renderResult(result));
+        context.out(options.json ? JSON.stringify(withRoundedCost(result), null, 2) : renderResult(result));
       } finally {
         await services.close();
       }
@@ -98,7 +100,7 @@ export function registerResearchCommands(program: Command, context: CliContext):
           limit: parseCount(options.limit, '--limit'),
           offset: parseCount(options.offset, '--offset'),
         });
-        context.out(options.json ? JSON.stringify(page, null, 2) : renderLibraryTable(page.items, page.total, { withScore: true }));
+        context.out(options.json ? JSON.stringify(roundUsdFields(page), null, 2) : renderLibraryTable(page.items, page.total, { withScore: true }));
       } finally {
         await services.close();
       }

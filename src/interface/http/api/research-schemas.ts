@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import type { ResearchRequest } from '../../../core/research.js';
-import { RESEARCH_TYPES } from '../../../core/research.js';
+import { MAX_QUERY_LENGTH, queryTooLong, RESEARCH_TYPES } from '../../../core/research.js';
 
 /** Bodies and queries of the `/api` routes. Unknown body fields are ignored. */
 
 const researchType = z.enum(RESEARCH_TYPES, { error: `must be one of ${RESEARCH_TYPES.join(', ')}` });
 
 export const researchBodySchema = z.object({
-  query: z.string().trim().min(1, { error: 'must not be empty' }).max(10_000, { error: 'must be at most 10000 characters' }),
+  query: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_QUERY_LENGTH, { error: (issue) => queryTooLong(typeof issue.input === 'string' ? issue.input.length : MAX_QUERY_LENGTH + 1) }),
   type: researchType.optional(),
   provider: z.string().min(1).max(100).optional(),
   // The seed's load test sends `provider_preference: "auto"`; `auto` means no preference.
@@ -32,12 +36,15 @@ export function toResearchRequest(body: ResearchBody, user: string | undefined):
   return request;
 }
 
-const integerText = (min: number, max: number) =>
-  z
+/** A whole-number query parameter; every refusal names the range (`-5`, `abc` and `101` alike). */
+const integerText = (min: number, max: number) => {
+  const range = { error: `must be a whole number from ${min} to ${max}` };
+  return z
     .string()
-    .regex(/^\d{1,9}$/, { error: 'must be a whole number' })
+    .regex(/^\d{1,9}$/, range)
     .transform(Number)
-    .pipe(z.number().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }));
+    .pipe(z.number().min(min, range).max(max, range));
+};
 
 export const searchQuerySchema = z.object({
   q: z.string().max(1000).optional(),
@@ -46,9 +53,11 @@ export const searchQuerySchema = z.object({
   offset: integerText(0, 1_000_000).default(0),
 });
 
+const RATING = { error: 'must be a whole number from 1 to 5' };
+
 export const feedbackBodySchema = z.object({
   result_id: z.string().min(1, { error: 'must not be empty' }).max(200),
-  rating: z.number().int({ error: 'must be a whole number 1–5' }).min(1).max(5),
+  rating: z.number().int(RATING).min(1, RATING).max(5, RATING),
   comment: z.string().max(4000).optional(),
 });
 

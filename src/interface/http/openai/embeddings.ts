@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { EmbeddingRequest, EmbeddingResult } from '../../../core/chat.js';
 
+const text = z.string().min(1, { error: 'must not be an empty string' });
+
 /** https://platform.openai.com/docs/api-reference/embeddings/create (text inputs only). */
 export const embeddingBodySchema = z.object({
   model: z.string().min(1, { error: 'must not be empty' }).max(256),
-  input: z.union([z.string(), z.array(z.string()).min(1, { error: 'must not be empty' }).max(2048)], {
+  // OpenAI refuses an empty string, alone or in the array: there is nothing to embed.
+  input: z.union([text, z.array(text).min(1, { error: 'must not be empty' }).max(2048)], {
     error: 'must be a string or an array of strings (token arrays are not supported)',
   }),
   // The OpenAI SDK asks for base64 by default and decodes it itself.

@@ -132,7 +132,10 @@ function componentParam(exchange: Exchange): AnalysisComponent | undefined {
 function profileRequest(exchange: Exchange, kind: ProfileKind): ProfileRequest {
   const request: ProfileRequest = { durationMs: integerParam(exchange, 'duration_ms', 10_000, MIN_PROFILE_MS, MAX_PROFILE_MS) };
   if (kind === 'cpu' && params(exchange).has('sampling_interval_us')) request.samplingIntervalUs = integerParam(exchange, 'sampling_interval_us', 1000, 50, 100_000);
-  if (kind === 'memory') request.includeSamplingProfile = booleanParam(exchange, 'sampling_profile', false);
+  if (kind === 'memory') {
+    request.includeSamplingProfile = booleanParam(exchange, 'sampling_profile', false);
+    request.heapSnapshotAfter = booleanParam(exchange, 'heap_snapshot', false);
+  }
   if (kind === 'io') {
     request.includeDisk = booleanParam(exchange, 'include_disk', true);
     request.includeNetwork = booleanParam(exchange, 'include_network', true);

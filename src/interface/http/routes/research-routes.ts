@@ -1,5 +1,5 @@
 import { FortitudeError } from '../../../core/errors.js';
-import { researchResultJson, type ResearchRequest, type ResearchStreamEvent } from '../../../core/research.js';
+import { researchResultJson, withRoundedCost, type ResearchRequest, type ResearchStreamEvent } from '../../../core/research.js';
 import {
   feedbackBodySchema,
   researchBodySchema,
@@ -69,7 +69,7 @@ async function streamResearch(deps: RouteDeps, exchange: Exchange, request: Rese
 }
 
 function renderEvent(event: ResearchStreamEvent): string {
-  return namedEvent(event.type, JSON.stringify(event));
+  return namedEvent(event.type, JSON.stringify(event.type === 'result' ? { ...event, result: withRoundedCost(event.result) } : event));
 }
 
 async function searchLibrary(deps: RouteDeps, exchange: Exchange): Promise<void> {
@@ -79,7 +79,7 @@ async function searchLibrary(deps: RouteDeps, exchange: Exchange): Promise<void>
   const filter = { limit: query.limit, offset: query.offset, caller, ...(query.type ? { type: query.type } : {}) };
   const page = query.q ? await deps.services.searchResults({ q: query.q, ...filter }) : await deps.services.listResults(filter);
   // The API lists whole results (the CLI and MCP list summaries).
-  const items = (await Promise.all(page.items.map((item) => deps.services.getResult(item.id, caller)))).filter((result) => result !== undefined);
+  const items = (await Promise.all(page.items.map((item) => deps.services.getResult(item.id, caller)))).filter((result) => result !== undefined).map(withRoundedCost);
   sendJson(exchange, 200, JSON.stringify({ items, total: page.total, limit: query.limit, offset: query.offset }));
 }
 
@@ -87,7 +87,7 @@ async function getResult(deps: RouteDeps, exchange: Exchange): Promise<void> {
   const id = validateInput(resultIdSchema, decodeParam(exchange.params.id ?? ''), 'id');
   const result = await deps.services.getResult(id, exchange.identity);
   if (result === undefined) throw new FortitudeError('not_found', `no research result with id ${JSON.stringify(id)}`);
-  sendJson(exchange, 200, JSON.stringify(result));
+  sendJson(exchange, 200, researchResultJson(result));
 }
 
 async function postFeedback(deps: RouteDeps, exchange: Exchange): Promise<void> {
