@@ -19,7 +19,7 @@ export interface FortitudeParts {
   libraryVisibility: LibraryVisibility;
   keys: ApiKeys;
   /** Rates a result `owner` may see (every result when `owner` is undefined). */
-  submitFeedback(input: FeedbackInput, owner: string | undefined): Promise<{ id: string }>;
+  submitFeedback(input: FeedbackInput, owner: string | undefined): Promise<{ id: string; resultId: string }>;
   health: Pick<Fortitude, 'providerStatus' | 'readiness'>;
   caches: { stats(): Promise<unknown>; clear(): Promise<unknown> };
   /** Counts every research answer's query pattern (for the cache warmer and reports). */

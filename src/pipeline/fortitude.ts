@@ -32,7 +32,8 @@ export interface Fortitude extends Gateway {
   /** Full text over question and answer, best first. */
   searchResults(options: { q: string; type?: ResearchType; limit: number; offset: number; caller?: Caller | undefined }): Promise<LibraryPage>;
   /** A rating (1–5) of a stored result; throws `not_found` when it does not exist or the caller may not see it. */
-  submitFeedback(input: FeedbackInput): Promise<{ id: string }>;
+  /** `resultId`: the rated result's full id (the input may name it by an id prefix or its slug). */
+  submitFeedback(input: FeedbackInput): Promise<{ id: string; resultId: string }>;
 
   // — the Responses API's stored responses (per API key, durable, expiring) —
   readonly storedResponses: StoredResponses;

@@ -145,7 +145,7 @@ export function createFakeServices(): FakeServices {
     async submitFeedback(input) {
       if (!results.has(input.resultId)) throw new FortitudeError('not_found', `no research result ${input.resultId}`);
       feedback.push(input);
-      return { id: `f-${feedback.length}` };
+      return { id: `f-${feedback.length}`, resultId: input.resultId };
     },
     async providerStatus() {
       return [{ name: 'sim-openai', healthy: true, circuit: 'closed' }];

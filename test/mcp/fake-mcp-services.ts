@@ -155,7 +155,7 @@ export function createFakeMcpServices(): FakeMcpServices {
       calls.feedback.push(input);
       maybeFail();
       if (!results.has(input.resultId)) throw new FortitudeError('not_found', `No research result "${input.resultId}".`, { details: { field: 'result_id' } });
-      return { id: `fb-${calls.feedback.length}` };
+      return { id: `fb-${calls.feedback.length}`, resultId: input.resultId };
     },
     async providerStatus() {
       maybeFail();

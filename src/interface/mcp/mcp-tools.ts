@@ -164,8 +164,8 @@ const feedback = defineTool({
       ...(context.user === undefined ? {} : { user: context.user }),
       caller: context.caller,
     });
-    const text = `Feedback \`${submitted.id}\` recorded: ${input.rating}/5 for result \`${input.result_id}\` (${resultUri(input.result_id)}).\n`;
-    return textResult(text, { id: submitted.id, resultId: input.result_id, rating: input.rating });
+    const text = `Feedback \`${submitted.id}\` recorded: ${input.rating}/5 for result \`${submitted.resultId}\` (${resultUri(submitted.resultId)}).\n`;
+    return textResult(text, { id: submitted.id, resultId: submitted.resultId, rating: input.rating });
   },
 });
 

@@ -21,7 +21,7 @@ export interface FeedbackDeps {
  * learns it was recorded, or gets a clean, retryable `storage_error` (503) during a database
  * outage — never a 500. Routing learns from it at once.
  */
-export function createFeedback(deps: FeedbackDeps): (input: FeedbackInput, owner: string | undefined) => Promise<{ id: string }> {
+export function createFeedback(deps: FeedbackDeps): (input: FeedbackInput, owner: string | undefined) => Promise<{ id: string; resultId: string }> {
   return async (input, owner) => {
     if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5)
       throw new FortitudeError('bad_request', `rating: expected a whole number from 1 to 5 (got ${input.rating})`, { details: { field: 'rating' } });
@@ -42,6 +42,7 @@ export function createFeedback(deps: FeedbackDeps): (input: FeedbackInput, owner
       source: 'feedback',
     });
     deps.router.recordFeedback({ provider: result.provider, researchType: result.classification.researchType.value, model: result.model, rating: input.rating });
-    return { id: saved.id };
+    // The rated result's full id: the caller may have named it by an id prefix or its slug.
+    return { id: saved.id, resultId: result.id };
   };
 }

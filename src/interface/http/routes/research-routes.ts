@@ -99,7 +99,7 @@ async function postFeedback(deps: RouteDeps, exchange: Exchange): Promise<void> 
     user: exchange.identity?.name ?? 'anonymous',
     caller: exchange.identity,
   });
-  sendJson(exchange, 201, JSON.stringify({ id: saved.id, resultId: body.result_id, rating: body.rating }));
+  sendJson(exchange, 201, JSON.stringify({ id: saved.id, resultId: saved.resultId, rating: body.rating }));
 }
 
 /** First value per key; URLSearchParams decodes `+` and `%xx` without throwing. */
