@@ -170,6 +170,8 @@ describe('bad input on /v1 uses the OpenAI error shape', () => {
     ['tool_choice naming no given tool', { model: 'm', messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice.function.name', 'not one of the tools'],
     ['legacy functions', { model: 'm', messages: [{ role: 'user', content: 'x' }], functions: [{ name: 'f' }] }, 'functions', 'send tools instead'],
     ['missing model', { messages: [{ role: 'user', content: 'x' }] }, 'model', 'is required'],
+    ['content of the wrong type', { model: 'm', messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', 'expected a string or an array of content parts'],
+    ['system content of the wrong type', { model: 'm', messages: [{ role: 'system', content: { text: 'x' } }] }, 'messages[0].content', 'expected a string or an array of {type: "text", text} parts'],
   ])('%s → 400 invalid_request_error with param', async (_name, body, param, reason) => {
     const response = await postRaw('/v1/chat/completions', JSON.stringify(body));
     expect(response.status).toBe(400);

@@ -49,3 +49,11 @@ describe('parseMessagesBody: the hand-checked common body agrees with the schema
     expect(parseMessagesBody(base)).toBe(base);
   });
 });
+
+describe('messages content of the wrong type', () => {
+  it('says what content may be, naming the field', () => {
+    expect(() => parseMessagesBody({ ...base, messages: [{ role: 'user', content: 5 }] })).toThrow(
+      'messages[0].content: expected a string or an array of content blocks (text, image, document, tool_use, tool_result or thinking)',
+    );
+  });
+});

@@ -44,7 +44,7 @@ const block = z.discriminatedUnion('type', [textBlock, imageBlock, documentBlock
 
 const message = z.object({
   role: z.enum(['user', 'assistant'], { error: 'must be user or assistant (system goes in the top-level system field)' }),
-  content: z.union([z.string(), z.array(block).max(10_000)]),
+  content: z.union([z.string(), z.array(block).max(10_000)], { error: 'expected a string or an array of content blocks (text, image, document, tool_use, tool_result or thinking)' }),
 });
 
 const tool = z

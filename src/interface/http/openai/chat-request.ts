@@ -22,6 +22,10 @@ const filePart = z.object({
     filename: z.string().max(512).optional(),
   }),
 });
+/** What a message's `content` may be, said when it is something else (zod's own: "Invalid input"). */
+const TEXT_CONTENT = 'expected a string or an array of {type: "text", text} parts';
+const USER_CONTENT = 'expected a string or an array of content parts ({type: "text"}, {type: "image_url"} or {type: "file"})';
+
 const contentPart = z.discriminatedUnion('type', [textPart, imagePart, filePart], {
   error: 'each content part must be {type: "text"}, {type: "image_url"} or {type: "file"} (audio is not supported)',
 });
@@ -35,16 +39,16 @@ const toolCall = z.object({
 const message = z.discriminatedUnion(
   'role',
   [
-    z.object({ role: z.enum(['system', 'developer']), content: z.union([z.string(), z.array(textPart).max(1000)]), name: z.string().max(256).optional() }),
-    z.object({ role: z.literal('user'), content: z.union([z.string(), z.array(contentPart).max(1000)]), name: z.string().max(256).optional() }),
+    z.object({ role: z.enum(['system', 'developer']), content: z.union([z.string(), z.array(textPart).max(1000)], { error: TEXT_CONTENT }), name: z.string().max(256).optional() }),
+    z.object({ role: z.literal('user'), content: z.union([z.string(), z.array(contentPart).max(1000)], { error: USER_CONTENT }), name: z.string().max(256).optional() }),
     z.object({
       role: z.literal('assistant'),
-      content: z.union([z.string(), z.array(textPart).max(1000)]).nullish(),
+      content: z.union([z.string(), z.array(textPart).max(1000)], { error: TEXT_CONTENT }).nullish(),
       tool_calls: z.array(toolCall).max(1000).optional(),
       name: z.string().max(256).optional(),
       refusal: z.string().nullish(),
     }),
-    z.object({ role: z.literal('tool'), tool_call_id: z.string().min(1).max(512), content: z.union([z.string(), z.array(textPart).max(1000)]) }),
+    z.object({ role: z.literal('tool'), tool_call_id: z.string().min(1).max(512), content: z.union([z.string(), z.array(textPart).max(1000)], { error: TEXT_CONTENT }) }),
   ],
   { error: 'role must be one of system, developer, user, assistant, tool' },
 );
