@@ -111,7 +111,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
           await services.close();
         }
       });
-      context.out(options.json ? JSON.stringify(stats, null, 2) : renderCacheStats(stats));
+      context.out(options.json ? JSON.stringify(stats, null, 2) : renderCacheStats(stats, redisConfigured(context)));
     },
   );
   withServerOptions(
@@ -178,7 +178,16 @@ function format(value: number | null | undefined): string {
   return typeof value === 'number' ? value.toFixed(1) : '—';
 }
 
-function renderCacheStats(stats: unknown): string {
+/** Whether the config enables the Redis level (which is only built with REDIS_URL); false when the config cannot be read. */
+function redisConfigured(context: CliContext): boolean {
+  try {
+    return (context.loadConfig().effective as { caching?: { levels?: { redis?: { enabled?: boolean } } } }).caching?.levels?.redis?.enabled === true;
+  } catch {
+    return false;
+  }
+}
+
+export function renderCacheStats(stats: unknown, redisEnabled = false): string {
   const body = (stats ?? {}) as { levels?: Record<string, unknown>[]; strategies?: Record<string, Record<string, unknown>>; processes?: { asked: number; answered: number } };
   const levels = newTable({ head: ['level', 'healthy', 'hits', 'misses', 'sets', 'evictions', 'entries', 'used'], style: { head: [], border: [] } });
   for (const level of body.levels ?? []) {
@@ -191,5 +200,9 @@ function renderCacheStats(stats: unknown): string {
   const lines = [levels.toString()];
   if ((strategies.length as number) > 0) lines.push(strategies.toString());
   if (body.processes) lines.push(`workers answered: ${body.processes.answered} of ${body.processes.asked}`);
+  // The Redis level exists only with REDIS_URL: say so rather than leave it silently missing.
+  if (redisEnabled && !(body.levels ?? []).some((level) => level.level === 'redis')) {
+    lines.push('redis: not in use (caching.levels.redis is enabled, but the server was started without REDIS_URL)');
+  }
   return lines.join('\n');
 }
