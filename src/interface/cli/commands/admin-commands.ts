@@ -120,7 +120,7 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
   ).action(async (options: ServerCommandOptions & { json?: boolean }) => {
     const server = serverOptionsOf(options);
     const result = await liveOnly(server, 'nothing warmed', () => postJson<unknown>(server, '/api/admin/cache/warm'));
-    context.out(options.json ? JSON.stringify(result, null, 2) : `warmed in ${server.url}: ${JSON.stringify(result)}`);
+    context.out(options.json ? JSON.stringify(result, null, 2) : `warmed in ${server.url}: ${renderWarmRun(result)}`);
   });
   withServerOptions(
     cache.command('clear').description("clear every cache level in every worker of the running server (the reference library is kept)").option('--json', 'print JSON'),
@@ -176,6 +176,27 @@ function connectionsCell(pool: Record<string, unknown> | undefined): string {
 
 function format(value: number | null | undefined): string {
   return typeof value === 'number' ? value.toFixed(1) : '—';
+}
+
+interface WarmStep {
+  considered: number;
+  alreadyCached: number;
+  warmed: number;
+  failed: number;
+}
+
+/** A warming run's report (`WarmRunReport`) as one line; anything else as JSON. */
+export function renderWarmRun(result: unknown): string {
+  const run = result as { popular?: WarmStep; patterns?: WarmStep & { belowThreshold?: number }; embeddings?: { considered: number; alreadyCached: number; computed: number }; executed?: number; cost?: number; stoppedBy?: string };
+  if (run === null || typeof run !== 'object' || run.popular === undefined || run.patterns === undefined || typeof run.executed !== 'number') return JSON.stringify(result);
+  const step = (name: string, counts: WarmStep, extra = '') => `${name} ${counts.warmed} warmed of ${counts.considered} (${counts.alreadyCached} already cached, ${counts.failed} failed${extra})`;
+  const parts = [
+    step('popular queries', run.popular),
+    step('recent patterns', run.patterns, run.patterns.belowThreshold ? `, ${run.patterns.belowThreshold} below the frequency threshold` : ''),
+    ...(run.embeddings ? [`embeddings ${run.embeddings.computed} computed of ${run.embeddings.considered} (${run.embeddings.alreadyCached} already cached)`] : []),
+    `${run.executed} queries run for $${(run.cost ?? 0).toFixed(4)}${run.stoppedBy ? `, stopped by caching.warming ${run.stoppedBy}` : ''}`,
+  ];
+  return parts.join('; ');
 }
 
 /** Whether the config enables the Redis level (which is only built with REDIS_URL); false when the config cannot be read. */
