@@ -15,6 +15,8 @@ const classification: Classification = {
 /** Test double: each provider answers a fixed text; quality = the number in the answer. */
 function harness(answers: Record<string, string | Error>, options: { order?: string[] } = {}) {
   const calls: string[][] = [];
+  /** Per provider call: whether the caller named its provider (no hedging then). */
+  const pinned: boolean[] = [];
   const saved: ResearchResult[] = [];
   const cache = new Map<string, ResearchResult>();
   const key = (query: string, context: ResearchCacheContext) => `${context.namespace}|${context.researchType}|${query}`;
@@ -39,8 +41,9 @@ function harness(answers: Record<string, string | Error>, options: { order?: str
         const order = options.order ?? Object.keys(answers);
         return preferred ? [preferred, ...order.filter((name) => name !== preferred)] : order;
       },
-      call: async (order: string[], request: ChatRequest): Promise<ProviderAnswer> => {
+      call: async (order: string[], request: ChatRequest, callOptions): Promise<ProviderAnswer> => {
         calls.push(order);
+        pinned.push(callOptions.pinned === true);
         const attempts: ProviderAnswer['attempts'] = [];
         for (const name of order) {
           const answer = answers[name];
@@ -71,10 +74,18 @@ function harness(answers: Record<string, string | Error>, options: { order?: str
     },
     library: { save: async (result) => void saved.push(result) },
   };
-  return { deps, calls, saved, cache };
+  return { deps, calls, saved, cache, pinned };
 }
 
 describe('research pipeline', () => {
+  it('tells the provider call when the caller named its provider (that provider is then not hedged)', async () => {
+    const { deps, pinned, calls } = harness({ a: '## Answer\nscore=0.9', b: '## Answer\nscore=0.9' });
+    await runResearch({ query: 'Which queue fits a small team?', provider: 'b', cache: { bypass: true } }, deps);
+    await runResearch({ query: 'Which queue fits a big team?', cache: { bypass: true } }, deps);
+    expect(calls.map((order) => order[0])).toEqual(['b', 'a']);
+    expect(pinned).toEqual([true, false]);
+  });
+
   it('answers, scores, stores and caches; the second ask is a cache hit', async () => {
     const { deps, saved } = harness({ a: '## Answer\nscore=0.9' });
     const first = await runResearch({ query: '  How do I spawn a tokio task? ' }, deps);
