@@ -1,4 +1,3 @@
-import { roundUsdFields } from '../core/money.js';
 import { analyzeCosts, costTrends } from './budget/analysis/cost-analysis.js';
 import { costReport } from './budget/analysis/cost-report.js';
 import { modelQuality } from './budget/analysis/model-quality.js';
@@ -27,7 +26,7 @@ export interface OperatorReportOptions {
 
 /**
  * `fortitude costs …`, `benchmark analyze-providers`, `learning status` over the recorded requests.
- * Each report's USD amounts are rounded for output once computed (`roundUsdFields`), so a CSV or
+ * USD amounts are rounded where the reports are written (`renderJson`, `renderCsv`), so a CSV or
  * JSON shows `0.0001986`, not a sum's `0.00019860000000000003`; the totals are computed unrounded.
  */
 export function createOperatorReports(settings: OperatorReportOptions, deps: { storage: Storage; router: Pick<Router, 'applyChanges' | 'learningStatus'>; prices: PriceResolver }): OperatorReports {
@@ -36,8 +35,8 @@ export function createOperatorReports(settings: OperatorReportOptions, deps: { s
   const quality = (window: { from: number; to: number }) => storage.qualityMetrics.aggregate(window);
   const optimizationDeps = { requests, quality, modelQuality: (window: { from: number; to: number }) => modelQuality(storage.db, window), prices: deps.prices };
   return {
-    costsAnalyze: async (options) => renderCostAnalysis(roundUsdFields(await analyzeCosts({ requests }, options)), options.format),
-    costsOptimize: async (options) => renderOptimizationPlan(roundUsdFields(await recommendOptimizations(optimizationDeps, options)), options.format),
+    costsAnalyze: async (options) => renderCostAnalysis(await analyzeCosts({ requests }, options), options.format),
+    costsOptimize: async (options) => renderOptimizationPlan(await recommendOptimizations(optimizationDeps, options), options.format),
     async costsApply(options) {
       const plan = await recommendOptimizations(optimizationDeps, options);
       const applied = await applyOptimizations(plan.recommendations, { autoApprove: options.autoApprove }, { learning: storage.learning });
@@ -45,20 +44,18 @@ export function createOperatorReports(settings: OperatorReportOptions, deps: { s
       if (options.autoApprove) await (options.applyChanges ? options.applyChanges(applied.changes) : router.applyChanges(applied.changes));
       return renderAppliedOptimizations(applied, options.format);
     },
-    costsTrends: async (options) => renderCostTrends(roundUsdFields(await costTrends({ requests }, options)), options.format),
+    costsTrends: async (options) => renderCostTrends(await costTrends({ requests }, options), options.format),
     costsReport: (options) => costReport({ requests }, options),
     analyzeProviders: async (options) =>
       renderProviderAnalysis(
-        roundUsdFields(
-          await analyzeProviders(
-            { requests, quality },
-            {
-              timeRange: options.timeRange,
-              criteria: settings.criteria,
-              qualityThreshold: settings.qualityThreshold,
-              latencyThresholdMs: settings.latencyThresholdMs,
-            },
-          ),
+        await analyzeProviders(
+          { requests, quality },
+          {
+            timeRange: options.timeRange,
+            criteria: settings.criteria,
+            qualityThreshold: settings.qualityThreshold,
+            latencyThresholdMs: settings.latencyThresholdMs,
+          },
         ),
         options.format,
       ),

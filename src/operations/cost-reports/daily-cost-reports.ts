@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CostsSource } from '../../pipeline/budget/analysis/cost-analysis.js';
-import { roundUsdFields } from '../../core/money.js';
 import { costReportRows } from '../../pipeline/budget/analysis/cost-analysis.js';
 import { renderCostReport } from '../../pipeline/budget/analysis/render.js';
 
@@ -34,7 +33,7 @@ export function startDailyCostReports(
     const rows = (await costReportRows({ requests: deps.requests, now: () => dayEnd }, { timeRange: '1d' })).filter((row) => wanted.has(row.provider));
     mkdirSync(options.dir, { recursive: true });
     try {
-      writeFileSync(path, renderCostReport(roundUsdFields(rows), 'csv'), { flag: 'wx' });
+      writeFileSync(path, renderCostReport(rows, 'csv'), { flag: 'wx' });
       deps.onWritten?.(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

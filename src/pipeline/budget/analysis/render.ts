@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { FortitudeError } from '../../../core/errors.js';
+import { roundUsd } from '../../../core/money.js';
 import type { ProviderAnalysis } from '../../routing/provider-analysis.js';
 import type { CostAnalysis, CostReportRow, CostTrends } from './cost-analysis.js';
 import type { AppliedOptimizations, OptimizationPlan } from './optimizations.js';
@@ -15,17 +16,22 @@ export function renderTable(head: readonly string[], rows: readonly (readonly Ce
   return table.toString();
 }
 
-/** RFC 4180 CSV with a header line; fields with commas, quotes or newlines are quoted. */
+/**
+ * RFC 4180 CSV with a header line; fields with commas, quotes or newlines are quoted. Numbers are
+ * written to 10 significant digits (`roundUsd`): a sum of prices reads `0.0001986`, not
+ * `0.00019860000000000003`; counts and ordinary values are unchanged.
+ */
 export function renderCsv(head: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const field = (cell: Cell) => {
-    const text = cell === null || cell === undefined ? '' : String(cell);
+    const text = cell === null || cell === undefined ? '' : String(typeof cell === 'number' ? roundUsd(cell) : cell);
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   return [head, ...rows].map((row) => row.map(field).join(',')).join('\n') + '\n';
 }
 
+/** Pretty JSON; every number under a key ending in `Usd` rounded for output (`roundUsd`), the data itself untouched. */
 export function renderJson(data: unknown): string {
-  return JSON.stringify(data, null, 2) + '\n';
+  return JSON.stringify(data, (key, value: unknown) => (typeof value === 'number' && key.endsWith('Usd') ? roundUsd(value) : value), 2) + '\n';
 }
 
 const usd = (value: number) => value.toFixed(4);
