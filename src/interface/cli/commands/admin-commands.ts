@@ -1,6 +1,7 @@
 import { newTable } from '../table.js';
 import type { Command } from 'commander';
 import { FortitudeError } from '../../../core/errors.js';
+import type { WarmRunReport, WarmStepReport } from '../../../infrastructure/cache/semantic/cache-warmer.js';
 import type { CliContext } from '../cli-context.js';
 import { registerCacheEvalCommand } from './cache-eval-command.js';
 import { formatBytes, getJson, liveOnly, liveOrStored, postJson, serverOptionsOf, withServerOptions, type ServerCommandOptions } from './server-client.js';
@@ -178,23 +179,16 @@ function format(value: number | null | undefined): string {
   return typeof value === 'number' ? value.toFixed(1) : '—';
 }
 
-interface WarmStep {
-  considered: number;
-  alreadyCached: number;
-  warmed: number;
-  failed: number;
-}
-
 /** A warming run's report (`WarmRunReport`) as one line; anything else as JSON. */
 export function renderWarmRun(result: unknown): string {
-  const run = result as { popular?: WarmStep; patterns?: WarmStep & { belowThreshold?: number }; embeddings?: { considered: number; alreadyCached: number; computed: number }; executed?: number; cost?: number; stoppedBy?: string };
-  if (run === null || typeof run !== 'object' || run.popular === undefined || run.patterns === undefined || typeof run.executed !== 'number') return JSON.stringify(result);
-  const step = (name: string, counts: WarmStep, extra = '') => `${name} ${counts.warmed} warmed of ${counts.considered} (${counts.alreadyCached} already cached, ${counts.failed} failed${extra})`;
+  const run = result as Partial<WarmRunReport> | null;
+  if (run === null || typeof run !== 'object' || run.popular === undefined || run.patterns === undefined || typeof run.executed !== 'number' || typeof run.cost !== 'number') return JSON.stringify(result);
+  const step = (name: string, counts: WarmStepReport, extra = '') => `${name} ${counts.warmed} warmed of ${counts.considered} (${counts.alreadyCached} already cached, ${counts.failed} failed${extra})`;
   const parts = [
     step('popular queries', run.popular),
     step('recent patterns', run.patterns, run.patterns.belowThreshold ? `, ${run.patterns.belowThreshold} below the frequency threshold` : ''),
     ...(run.embeddings ? [`embeddings ${run.embeddings.computed} computed of ${run.embeddings.considered} (${run.embeddings.alreadyCached} already cached)`] : []),
-    `${run.executed} queries run for $${(run.cost ?? 0).toFixed(4)}${run.stoppedBy ? `, stopped by caching.warming ${run.stoppedBy}` : ''}`,
+    `${run.executed} queries run for $${run.cost.toFixed(4)}${run.stoppedBy ? `, stopped by caching.warming ${run.stoppedBy}` : ''}`,
   ];
   return parts.join('; ');
 }
