@@ -8,6 +8,7 @@ import { SEED_PROVIDERS } from './sections/providers.js';
 import { providerDefinition } from '../../providers/provider-kinds.js';
 import { deepMerge, parseYamlSource, type YamlSource } from './yaml-source.js';
 import { yaml } from './yaml-module.js';
+import { isSecretField } from '../../infrastructure/logging/redact.js';
 
 /** Where to read from (`config-input.ts`); with no `env`, the loader reads `process.env`, the only place Fortitude does. */
 export type LoadConfigOptions = ConfigInputOptions;
@@ -100,9 +101,6 @@ interface EnvOrigin {
   raw: string;
 }
 
-/** Keys whose value is never repeated in a message. */
-const SECRET_KEY = /(?:api_?key|password|token|secret)$/i;
-
 /**
  * Names the environment variable behind a problem instead of the file (or `<defaults>`): the
  * override at the problem's path or above it; otherwise, when the file sets nothing at or below
@@ -112,7 +110,7 @@ const SECRET_KEY = /(?:api_?key|password|token|secret)$/i;
 function blameEnvironment(problem: ConfigProblem, issue: z.core.$ZodIssue, origins: ReadonlyMap<string, EnvOrigin>, positions: YamlSource['positions']): ConfigProblem {
   const exact = origins.get(problem.path);
   if (exact) {
-    const quoted = issue.code === 'invalid_type' && !SECRET_KEY.test(problem.path);
+    const quoted = issue.code === 'invalid_type' && !isSecretField(problem.path.split('.').at(-1) ?? '');
     const message = quoted ? `expected ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}, got ${JSON.stringify(exact.raw)}` : problem.message;
     return { ...problem, message: `${message} (fix or unset the variable)`, source: exact.variable };
   }

@@ -54,6 +54,11 @@ export function redactText(text: string): string {
 
 const SECRET_FIELD = /^(api_?key|apikey|authorization|x-api-key|x-goog-api-key|password|token|secret|key_hash)$/i;
 
+/** Whether a field of this name holds a secret (its value is never logged or echoed). */
+export function isSecretField(key: string): boolean {
+  return SECRET_FIELD.test(key);
+}
+
 /**
  * Deep copy with secret fields replaced and secret-looking strings scrubbed. Errors become
  * `{ type, message }`, plus their (scrubbed) `stack` when `includeStack` (`logging.include_stacktrace`).
@@ -66,6 +71,6 @@ export function redactValue(value: unknown, depth = 0, includeStack = false): un
     return { type: value.name, message: redactText(value.message), ...(includeStack && value.stack ? { stack: redactText(value.stack) } : {}) };
   }
   const result: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) result[key] = SECRET_FIELD.test(key) ? REDACTED : redactValue(child, depth + 1, includeStack);
+  for (const [key, child] of Object.entries(value)) result[key] = isSecretField(key) ? REDACTED : redactValue(child, depth + 1, includeStack);
   return result;
 }
